@@ -1,0 +1,98 @@
+# dangjian: the two commands are `make run` and `make test`; everything else is what they use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BIN     := $(VENV)/bin
+PYTHON  ?= python3
+PG_URL  ?= postgresql:///dangjian?host=/var/run/postgresql
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean
+
+help:
+	@echo "make run   安装依赖、迁移数据库、载入示范县数据并在 http://127.0.0.1:8000 启动"
+	@echo "make test  安装依赖，然后运行全部检查和测试（SQLite 与 PostgreSQL）"
+
+# --- set-up ---------------------------------------------------------------
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "需要 Node.js 和 npm 来获取前端资源 (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
+	$(PY) manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v 0
+
+setup: $(VENV)/.installed node_modules/.installed locale/en/LC_MESSAGES/django.mo
+
+# --- run ------------------------------------------------------------------
+
+run: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(BIN)/dangjian demo --if-empty
+	$(BIN)/dangjian demo_logins
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+demo: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(BIN)/dangjian demo
+
+# --- test -----------------------------------------------------------------
+
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "安装 Debian 的 Chromium 供浏览器测试使用 (apt-get install chromium)…"; \
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy .
+
+djangocheck: setup
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-string-for-the-deploy-check-only \
+	  DJANGO_ALLOWED_HOSTS=dangjian.example DANGJIAN_FIELD_ENCRYPTION_KEYS=$$($(PY) -c "import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())") \
+	  DANGJIAN_LOOKUP_KEY=check DJANGO_SETTINGS_MODULE=config.settings.prod \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+pytest-sqlite: setup browser
+	@echo "== pytest on SQLite"
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
+
+pytest-postgres: setup browser
+	@url="$${DATABASE_URL:-$(PG_URL)}"; \
+	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], dbname='postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+	  echo "== pytest on PostgreSQL ($$url)"; \
+	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest; \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "PostgreSQL is not reachable at $$url, and CI=true requires it."; exit 1; \
+	else \
+	  echo ""; echo "!! PostgreSQL is not reachable at $$url: the PostgreSQL tests were SKIPPED."; \
+	  echo "!! Set DATABASE_URL to a reachable server to run them."; echo ""; \
+	fi
+
+test: lint typecheck djangocheck pytest-sqlite pytest-postgres
+
+# --- maintenance ----------------------------------------------------------
+
+messages: setup
+	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --no-obsolete
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules var/staticfiles

@@ -1,0 +1,22 @@
+"""Tests: fixed keys, fast hashing; the database comes from DATABASE_URL or SQLite."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, database_from_env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production"
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Two keys so that every test exercises decryption through a key list.
+DANGJIAN_FIELD_ENCRYPTION_KEYS = [
+    "dGVzdC1rZXktb25lLXRlc3Qta2V5LW9uZS10ZXN0LTE=",
+    "dGVzdC1rZXktdHdvLXRlc3Qta2V5LXR3by10ZXN0LTI=",
+]
+DANGJIAN_LOOKUP_KEY = "test-lookup-key"
+DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,122 @@
+"""Fixtures shared by every test: a small county with two townships, branches, members and users.
+
+县委 (LOCAL_COMMITTEE)
+├── 东镇党委 (PARTY_COMMITTEE)
+│   ├── 东村党支部 (BRANCH)       张三 李四 王五 (full), 赵六 (probationary)
+│   └── 南村党支部 (BRANCH)       钱七
+└── 西镇党委 (PARTY_COMMITTEE)
+    └── 西村党支部 (BRANCH)       孙八
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from dangjian.accounts.choices import Role
+from dangjian.core.testing import build_member, build_org, build_user
+from dangjian.members.choices import MemberCategory, Sex
+from dangjian.members.models import Member
+from dangjian.organizations.choices import OrgKind, UnitKind
+from dangjian.organizations.models import Organization
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls it makes through
+# the live server are in other threads, and fixtures that touch the ORM are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@dataclass
+class County:
+    county: Organization
+    east: Organization
+    east_village: Organization
+    south_village: Organization
+    west: Organization
+    west_village: Organization
+    zhang: Member
+    li: Member
+    wang: Member
+    zhao: Member
+    qian: Member
+    sun: Member
+    county_admin: Any
+    east_admin: Any
+    east_secretary: Any
+    east_observer: Any
+    west_admin: Any
+    member_user: Any
+
+
+@pytest.fixture
+def county(db: Any) -> County:
+    county = build_org(name="示范县委", kind=OrgKind.LOCAL_COMMITTEE, code="C0001")
+    east = build_org(
+        name="东镇党委",
+        kind=OrgKind.PARTY_COMMITTEE,
+        parent=county,
+        code="C0002",
+        unit_kind=UnitKind.TOWNSHIP,
+    )
+    east_village = build_org(
+        name="东村党支部", parent=east, code="C0003", unit_kind=UnitKind.VILLAGE
+    )
+    south_village = build_org(
+        name="南村党支部", parent=east, code="C0004", unit_kind=UnitKind.VILLAGE
+    )
+    west = build_org(
+        name="西镇党委",
+        kind=OrgKind.PARTY_COMMITTEE,
+        parent=county,
+        code="C0005",
+        unit_kind=UnitKind.TOWNSHIP,
+    )
+    west_village = build_org(
+        name="西村党支部", parent=west, code="C0006", unit_kind=UnitKind.VILLAGE
+    )
+    zhang = build_member(organization=east_village, name="张三", phone="13812345678")
+    li = build_member(organization=east_village, name="李四", birth_date=dt.date(1975, 3, 2))
+    wang = build_member(
+        organization=east_village,
+        name="王五",
+        sex=Sex.FEMALE,
+        birth_date=dt.date(1990, 8, 9),
+        joined_on=dt.date(2012, 7, 1),
+    )
+    zhao = build_member(
+        organization=east_village,
+        name="赵六",
+        birth_date=dt.date(2000, 1, 15),
+        category=MemberCategory.PROBATIONARY,
+        joined_on=dt.date(2026, 6, 1),
+    )
+    qian = build_member(organization=south_village, name="钱七", birth_date=dt.date(1960, 10, 1))
+    sun = build_member(organization=west_village, name="孙八", phone="13900001111")
+    member_user = build_user(username="zhangsan", role=Role.MEMBER, organization=east_village)
+    Member.objects.filter(pk=zhang.pk).update(user=member_user)
+    zhang.refresh_from_db()
+    return County(
+        county=county,
+        east=east,
+        east_village=east_village,
+        south_village=south_village,
+        west=west,
+        west_village=west_village,
+        zhang=zhang,
+        li=li,
+        wang=wang,
+        zhao=zhao,
+        qian=qian,
+        sun=sun,
+        county_admin=build_user(username="county", role=Role.ADMINISTRATOR, organization=county),
+        east_admin=build_user(username="east", role=Role.ADMINISTRATOR, organization=east),
+        east_secretary=build_user(
+            username="secretary", role=Role.SECRETARY, organization=east_village
+        ),
+        east_observer=build_user(username="observer", role=Role.OBSERVER, organization=east),
+        west_admin=build_user(username="west", role=Role.ADMINISTRATOR, organization=west),
+        member_user=member_user,
+    )

@@ -1,0 +1,1 @@
+"""dangjian (党建): an open, unified party-member information system."""

@@ -1,0 +1,37 @@
+"""The one way to write an audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .choices import AuditAction
+from .context import client_address
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction,
+    target: models.Model | None = None,
+    target_type: str = "",
+    summary: str = "",
+    detail: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Record that `actor` did `action` to `target`, in the caller's transaction."""
+    if target is not None:
+        target_type = target._meta.label_lower
+    event = AuditEvent(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target_type,
+        target_id=str(target.pk) if target is not None else "",
+        summary=summary[:300],
+        detail=detail or {},
+        ip_address=ip_address or client_address.get(),
+    )
+    event.save()
+    return event

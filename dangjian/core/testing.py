@@ -1,0 +1,105 @@
+"""Builders for tests and the demo: small trees, members and users, made through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from dangjian.accounts.choices import Role
+from dangjian.accounts.models import RoleAssignment
+from dangjian.members import services as member_services
+from dangjian.members.choices import Education, HowAdded, MemberCategory, Occupation, Sex
+from dangjian.members.idnumbers import make_id_number
+from dangjian.members.models import Member
+from dangjian.organizations import services as organization_services
+from dangjian.organizations.choices import OrgKind, UnitKind
+from dangjian.organizations.models import Organization
+
+_serials = itertools.count(1)
+DEFAULT_REGION = "110101"  # 北京市东城区, a region code python-stdnum knows
+
+
+def system_user() -> Any:
+    """A superuser that builders act as."""
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username="system-builder", defaults={"is_superuser": True, "is_staff": True}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def build_org(
+    *,
+    name: str,
+    kind: OrgKind = OrgKind.BRANCH,
+    parent: Organization | None = None,
+    code: str | None = None,
+    unit_kind: UnitKind = UnitKind.OTHER,
+    **fields: Any,
+) -> Organization:
+    return organization_services.organization_create(
+        actor=system_user(),
+        parent=parent,
+        fields={
+            "name": name,
+            "kind": kind,
+            "code": code or f"T{next(_serials):08d}",
+            "unit_kind": unit_kind,
+            **fields,
+        },
+    )
+
+
+def new_id_number(birth_date: dt.date, sex: str, region: str = DEFAULT_REGION) -> str:
+    return make_id_number(region, birth_date, next(_serials) % 500, sex)
+
+
+def build_member(
+    *,
+    organization: Organization,
+    name: str = "张三",
+    sex: str = Sex.MALE,
+    birth_date: dt.date = dt.date(1980, 5, 17),
+    category: str = MemberCategory.FULL,
+    joined_on: dt.date = dt.date(2005, 7, 1),
+    full_member_on: dt.date | None = None,
+    id_number: str | None = None,
+    started_on: dt.date | None = None,
+    actor: Any = None,
+    **fields: Any,
+) -> Member:
+    if category == MemberCategory.FULL and full_member_on is None:
+        full_member_on = joined_on.replace(year=joined_on.year + 1)
+    data = {
+        "name": name,
+        "sex": sex,
+        "birth_date": birth_date,
+        "education": Education.BACHELOR,
+        "occupation": Occupation.PROFESSIONAL,
+        "category": category,
+        "joined_on": joined_on,
+        "full_member_on": full_member_on,
+        **fields,
+    }
+    return member_services.member_create(
+        actor=actor or system_user(),
+        organization=organization,
+        data=data,
+        id_number=id_number or new_id_number(birth_date, sex),
+        how_added=HowAdded.OTHER,
+        started_on=started_on or joined_on,
+    )
+
+
+def build_user(
+    *, username: str, role: Role, organization: Organization, password: str = "pass-word-123"
+) -> Any:
+    user = get_user_model().objects.create_user(username=username, password=password)
+    RoleAssignment.objects.create(user=user, organization=organization, role=role)
+    return user

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.dates import today
+from dangjian.core.forms import DateInput, style_form
+from dangjian.organizations.models import Organization
+
+from .choices import (
+    AgeBand,
+    EducationBand,
+    HowAdded,
+    HowRemoved,
+    MemberCategory,
+    MemberStatus,
+    PositionTitle,
+    Sex,
+)
+from .models import Member
+from .services import RECORD_FIELDS
+
+ON_ROSTER_CHOICES = [
+    (s.value, s.label)
+    for s in (
+        MemberStatus.NORMAL,
+        MemberStatus.MOBILE,
+        MemberStatus.LOST_CONTACT,
+        MemberStatus.ABROAD,
+    )
+]
+
+
+class MemberForm(forms.ModelForm):
+    """The member record. Birth date and sex may be left empty: they come from the ID number."""
+
+    id_number = forms.CharField(
+        label=_("公民身份号码"),
+        max_length=30,
+        help_text=_("18位；末位X可小写，全角数字和空格会自动更正。"),
+    )
+
+    class Meta:
+        model = Member
+        fields = RECORD_FIELDS
+        widgets = {
+            "birth_date": DateInput(),
+            "joined_on": DateInput(),
+            "full_member_on": DateInput(),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["birth_date"].required = False
+        self.fields["sex"].required = False
+        if self.instance.pk:
+            # Editing: the number is shown masked; leave it empty to keep it.
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("当前：%(masked)s。留空表示不修改。") % {
+                "masked": self.instance.id_number_masked
+            }
+        style_form(self)
+
+    def _post_clean(self) -> None:
+        # Model validation runs in the service, with the ID number and the date rules together.
+        pass
+
+
+class MemberCreateForm(MemberForm):
+    organization = forms.ModelChoiceField(
+        label=_("所在党组织"), queryset=Organization.objects.none()
+    )
+    how_added = forms.ChoiceField(
+        label=_("增加方式"), choices=HowAdded.choices, initial=HowAdded.OTHER
+    )
+    started_on = forms.DateField(label=_("编入本组织日期"), widget=DateInput(), initial=today)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organizations
+        style_form(self)
+
+
+class MemberEditForm(MemberForm):
+    reason = forms.CharField(label=_("变更原因"), max_length=300, required=False)
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("查找"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("姓名、拼音或首字母(如 zs)、身份证号、电话"), "type": "search"}
+        ),
+    )
+    status = forms.ChoiceField(
+        label=_("党籍状态"),
+        required=False,
+        choices=[("", _("在册党员")), ("ALL", _("全部（含减少）")), *MemberStatus.choices],
+    )
+    category = forms.ChoiceField(
+        label=_("人员类别"), required=False, choices=[("", _("全部")), *MemberCategory.choices]
+    )
+    sex = forms.ChoiceField(
+        label=_("性别"), required=False, choices=[("", _("全部")), *Sex.choices]
+    )
+    age_band = forms.ChoiceField(
+        label=_("年龄段"), required=False, choices=[("", _("全部")), *AgeBand.choices]
+    )
+    education_band = forms.ChoiceField(
+        label=_("学历"), required=False, choices=[("", _("全部")), *EducationBand.choices]
+    )
+    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("党籍状态"), choices=ON_ROSTER_CHOICES)
+    reason = forms.CharField(label=_("原因"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class RemoveForm(forms.Form):
+    how_removed = forms.ChoiceField(
+        label=_("减少方式"),
+        choices=[c for c in HowRemoved.choices if c[0] != HowRemoved.MOVED_WITHIN],
+    )
+    on = forms.DateField(label=_("减少日期"), widget=DateInput(), initial=today)
+    reason = forms.CharField(label=_("原因或依据"), max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class MoveForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("调整到"), queryset=Organization.objects.none())
+    on = forms.DateField(label=_("调整日期"), widget=DateInput(), initial=today)
+    reason = forms.CharField(label=_("原因"), max_length=300)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organizations
+        style_form(self)
+
+
+class RestoreForm(MoveForm):
+    pass
+
+
+class PositionForm(forms.Form):
+    title = forms.ChoiceField(label=_("职务"), choices=PositionTitle.choices)
+    organization = forms.ModelChoiceField(label=_("任职组织"), queryset=Organization.objects.none())
+    started_on = forms.DateField(label=_("任职日期"), widget=DateInput(), initial=today)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organizations
+        style_form(self)

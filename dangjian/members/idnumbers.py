@@ -1,0 +1,85 @@
+"""Citizen ID numbers (GB 11643): normalising, validating and agreeing with birth date and sex."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+from .choices import Sex
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
+
+
+def normalize_id_number(raw: str) -> str:
+    """Strip spaces, turn full-width digits into ASCII and a lower-case x into X."""
+    return "".join(raw.split()).translate(_FULL_WIDTH).upper()
+
+
+def validate_id_number(raw: str) -> str:
+    """Return the normalised number or raise a ValidationError that says what is wrong."""
+    number = normalize_id_number(raw)
+    try:
+        ric.validate(number)
+    except InvalidLength as exc:
+        raise ValidationError(
+            _("身份证号码应为18位，当前为%(n)d位，请核对。") % {"n": len(number)},
+            code="id_length",
+        ) from exc
+    except InvalidFormat as exc:
+        raise ValidationError(
+            _("身份证号码前17位只能是数字，最后一位是数字或X，请核对。"), code="id_format"
+        ) from exc
+    except InvalidChecksum as exc:
+        raise ValidationError(
+            _("身份证号码最后一位校验码不正确（应为%(c)s），请核对是否输错。")
+            % {"c": ric.calc_check_digit(number)},
+            code="id_checksum",
+        ) from exc
+    except InvalidComponent as exc:
+        # Raised both for an impossible birth date and for an unknown region code.
+        try:
+            ric.get_birth_date(number)
+        except InvalidComponent:
+            raise ValidationError(
+                _("身份证号码第7至14位的出生日期 %(d)s 不是有效日期，请核对。")
+                % {"d": number[6:14]},
+                code="id_birth_date",
+            ) from exc
+        raise ValidationError(
+            _("身份证号码前6位的地区代码 %(r)s 不存在，请核对。") % {"r": number[:6]},
+            code="id_region",
+        ) from exc
+    return number
+
+
+def birth_date_of(number: str) -> dt.date:
+    return ric.get_birth_date(number)
+
+
+def sex_of(number: str) -> str:
+    return Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE
+
+
+def check_agreement(number: str, birth_date: dt.date | None, sex: str | None) -> dict[str, str]:
+    """Field errors where the ID number disagrees with the recorded birth date or sex."""
+    errors: dict[str, str] = {}
+    if birth_date is not None and birth_date != birth_date_of(number):
+        errors["birth_date"] = _(
+            "出生日期 %(given)s 与身份证号码中的出生日期 %(id)s 不一致，请核对。"
+        ) % {"given": birth_date.isoformat(), "id": birth_date_of(number).isoformat()}
+    if sex and sex != sex_of(number):
+        errors["sex"] = _("性别“%(given)s”与身份证号码（第17位）不一致，请核对。") % {
+            "given": Sex(sex).label
+        }
+    return errors
+
+
+def make_id_number(region: str, birth_date: dt.date, serial: int, sex: str) -> str:
+    """Build a valid synthetic number (for the demo and tests): serial 0–499 per sex."""
+    sequence = (serial % 500) * 2 + (1 if sex == Sex.MALE else 0)  # digit 17: odd is male
+    body = f"{region}{birth_date:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")  # the function ignores the last character

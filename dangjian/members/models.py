@@ -1,0 +1,265 @@
+"""Members, their dated organization memberships, positions, and the electronic archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core import crypto
+from dangjian.core.models import TimeStampedModel
+from dangjian.organizations.models import Organization
+
+from .choices import (
+    ArchiveKind,
+    Degree,
+    Education,
+    Ethnicity,
+    HowAdded,
+    HowRemoved,
+    MemberCategory,
+    MemberStatus,
+    Occupation,
+    PositionTitle,
+    Sex,
+)
+
+
+class Member(TimeStampedModel):
+    """A party member (党员): the national member record, one row per person.
+
+    The member's organization is not a field here: it is the open `Membership` row.
+    The citizen ID number is stored encrypted with a keyed lookup hash for uniqueness.
+    """
+
+    public_id = models.UUIDField(_("公开编号"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("姓名"), max_length=60)
+    name_pinyin = models.CharField(_("姓名全拼"), max_length=200, editable=False, db_index=True)
+    name_initials = models.CharField(_("姓名首字母"), max_length=60, editable=False, db_index=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(
+        _("民族"), max_length=2, choices=Ethnicity.choices, default=Ethnicity.HAN
+    )
+    id_number_encrypted = models.TextField(_("公民身份号码(密文)"), editable=False)
+    id_number_hash = models.CharField(
+        _("公民身份号码查找值"), max_length=64, unique=True, editable=False
+    )
+    birth_date = models.DateField(_("出生日期"))
+    native_place = models.CharField(_("籍贯"), max_length=60, blank=True)
+    education = models.CharField(_("学历"), max_length=2, choices=Education.choices)
+    degree = models.CharField(
+        _("学位"), max_length=1, choices=Degree.choices, blank=True, default=""
+    )
+    occupation = models.CharField(_("工作岗位(职业)"), max_length=20, choices=Occupation.choices)
+    work_unit = models.CharField(_("工作单位"), max_length=200, blank=True)
+    post = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    address = models.CharField(_("家庭住址"), max_length=200, blank=True)
+    category = models.CharField(_("人员类别"), max_length=20, choices=MemberCategory.choices)
+    joined_on = models.DateField(_("入党日期"))
+    full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    status = models.CharField(
+        _("党籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL
+    )
+    in_hardship = models.BooleanField(_("困难党员"), default=False)
+    is_retired = models.BooleanField(_("离退休"), default=False)
+    is_migrant_worker = models.BooleanField(_("农民工"), default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+    )
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["status", "category"], name="member_status_category_idx"),
+            models.Index(fields=["birth_date"], name="member_birth_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(full_member_on__isnull=True) | Q(full_member_on__gt=F("joined_on")),
+                name="member_full_after_joined",
+                violation_error_message=_("转正日期必须晚于入党日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(joined_on__gt=F("birth_date")),
+                name="member_joined_after_birth",
+                violation_error_message=_("入党日期必须晚于出生日期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=MemberCategory.FULL) | Q(full_member_on__isnull=False),
+                name="member_full_has_date",
+                violation_error_message=_("正式党员必须填写转正日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:detail", args=[self.pk])
+
+    @property
+    def id_number(self) -> str:
+        """The plain ID number. Callers that show it to a person must audit the reveal."""
+        return crypto.decrypt_text(self.id_number_encrypted)
+
+    @property
+    def id_number_masked(self) -> str:
+        return crypto.mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone) if self.phone else ""
+
+    def age_on(self, on: dt.date) -> int:
+        from dangjian.core.dates import age_on
+
+        return age_on(self.birth_date, on)
+
+    def party_standing_years(self, on: dt.date) -> int | None:
+        """党龄: full years from the date of full membership (党章 art. 7)."""
+        if self.full_member_on is None or self.full_member_on > on:
+            return None
+        from dangjian.core.dates import age_on
+
+        return age_on(self.full_member_on, on)
+
+
+class Membership(models.Model):
+    """A dated period of a member's organizational relationship (组织关系) with one organization.
+
+    At most one row per member is open (`ended_on` empty): the member's current organization.
+    `is_latest` marks the most recent row, open or closed, so a removed member stays visible
+    to the organization that last held them.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    started_on = models.DateField(_("起始日期"))
+    ended_on = models.DateField(_("截止日期"), null=True, blank=True)
+    how_added = models.CharField(_("增加方式"), max_length=20, choices=HowAdded.choices)
+    how_removed = models.CharField(
+        _("减少方式"), max_length=20, choices=HowRemoved.choices, blank=True, default=""
+    )
+    is_latest = models.BooleanField(_("最近一条"), default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("组织关系")
+        verbose_name_plural = _("组织关系")
+        ordering = ["member", "started_on", "id"]
+        indexes = [
+            models.Index(fields=["organization", "is_latest"], name="membership_org_latest_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_on__isnull=True),
+                name="membership_one_open_per_member",
+                violation_error_message=_("该党员已在一个党组织中，不能同时属于两个党组织。"),
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(is_latest=True),
+                name="membership_one_latest_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="membership_ends_after_start",
+                violation_error_message=_("组织关系的截止日期不能早于起始日期。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(ended_on__isnull=True) & Q(how_removed=""))
+                | (Q(ended_on__isnull=False) & ~Q(how_removed="")),
+                name="membership_removed_iff_ended",
+                violation_error_message=_("结束组织关系时必须注明减少方式。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = self.ended_on.isoformat() if self.ended_on else "…"
+        return f"{self.member} @ {self.organization} {self.started_on}–{end}"
+
+
+class Position(models.Model):
+    """A leadership position (书记, 副书记, 委员) held by a member in an organization, dated."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="positions"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="positions"
+    )
+    title = models.CharField(_("职务"), max_length=20, choices=PositionTitle.choices)
+    started_on = models.DateField(_("任职日期"))
+    ended_on = models.DateField(_("免职日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("领导职务")
+        verbose_name_plural = _("领导职务")
+        ordering = ["organization", "title", "started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(title=PositionTitle.SECRETARY, ended_on__isnull=True),
+                name="position_one_secretary",
+                violation_error_message=_("该党组织已有在任书记，请先免去原书记。"),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "member"],
+                condition=Q(ended_on__isnull=True),
+                name="position_one_open_per_member_org",
+                violation_error_message=_("该党员已在本组织任职。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="position_ends_after_start",
+                violation_error_message=_("免职日期不能早于任职日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.get_title_display()} {self.member}"
+
+
+class ArchiveEntry(models.Model):
+    """One entry of the electronic archive (党员电子档案): who changed what, when, and why."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="archive")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("类别"), max_length=30, choices=ArchiveKind.choices)
+    summary = models.CharField(_("摘要"), max_length=300)
+    before = models.JSONField(_("变更前"), default=dict, blank=True)
+    after = models.JSONField(_("变更后"), default=dict, blank=True)
+    reason = models.CharField(_("原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("档案记录")
+        verbose_name_plural = _("档案记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["member", "-at"], name="archive_member_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_kind_display()} {self.summary}"

@@ -1,0 +1,131 @@
+"""Scoped reads of members. Every query starts from the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from dangjian.accounts.scope import Scope, scope_for
+from dangjian.core import crypto
+from dangjian.core.dates import birth_date_range_for_age, today
+from dangjian.organizations.models import Organization
+
+from .choices import EDUCATION_BANDS, ON_ROSTER_STATUSES, AgeBand
+from .idnumbers import normalize_id_number
+from .models import Member, Membership
+
+ID_NUMBER_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+def scoped_memberships(scope: Scope, *, current_only: bool = True) -> QuerySet[Membership]:
+    """Membership rows (latest per member) whose organization is in the scope."""
+    condition = Q()
+    for path in scope.read_paths:
+        condition |= Q(organization__path__startswith=path)
+    queryset = Membership.objects.filter(is_latest=True)
+    if current_only:
+        queryset = queryset.filter(ended_on__isnull=True)
+    return queryset.filter(condition) if scope.read_paths else queryset.none()
+
+
+def scoped_members(user: Any) -> QuerySet[Member]:
+    """Every member the user may read: through the latest membership row, or themselves."""
+    scope = scope_for(user)
+    condition = Q(pk__in=scoped_memberships(scope, current_only=False).values("member_id"))
+    if scope.self_user_id is not None:
+        condition |= Q(user_id=scope.self_user_id)
+    return Member.objects.filter(condition)
+
+
+def with_organization(queryset: QuerySet[Member]) -> QuerySet[Member]:
+    """Annotate the organization of each member's latest membership row."""
+    latest = Membership.objects.filter(member=OuterRef("pk"), is_latest=True)
+    return queryset.annotate(
+        organization_id=Subquery(latest.values("organization_id")[:1]),
+        organization_name=Subquery(latest.values("organization__name")[:1]),
+        organization_path=Subquery(latest.values("organization__path")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    q: str = ""
+    status: str = ""  # "" = on the roster; "ALL" = everyone including removed
+    category: str = ""
+    sex: str = ""
+    organization: Organization | None = None
+    age_band: str = ""
+    education_band: str = ""
+
+
+def search_condition(q: str) -> Q:
+    """Name, full pinyin (zhangsan), initials (zs), ID number or phone number."""
+    q = q.strip()
+    if not q:
+        return Q()
+    compact = normalize_id_number(q)
+    if ID_NUMBER_PATTERN.match(compact):
+        return Q(id_number_hash=crypto.lookup_hash(compact))
+    if compact.isdigit():
+        return Q(phone__contains=compact)
+    letters = "".join(q.lower().split())
+    if letters.isascii() and letters.isalpha():
+        return Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters)
+    return Q(name__contains=q)
+
+
+def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
+    queryset = scoped_members(user)
+    if filters.organization is not None:
+        scope_for(user).require_read(filters.organization)
+        queryset = queryset.filter(
+            pk__in=Membership.objects.filter(
+                is_latest=True, organization__path__startswith=filters.organization.path
+            ).values("member_id")
+        )
+    if filters.status == "ALL":
+        pass
+    elif filters.status:
+        queryset = queryset.filter(status=filters.status)
+    else:
+        queryset = queryset.filter(status__in=ON_ROSTER_STATUSES)
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    if filters.sex:
+        queryset = queryset.filter(sex=filters.sex)
+    if filters.age_band:
+        low, high = AgeBand(filters.age_band).bounds
+        earliest, latest = birth_date_range_for_age(low, high, today())
+        if earliest:
+            queryset = queryset.filter(birth_date__gte=earliest)
+        if latest:
+            queryset = queryset.filter(birth_date__lte=latest)
+    if filters.education_band:
+        queryset = queryset.filter(education__in=EDUCATION_BANDS[filters.education_band])
+    queryset = queryset.filter(search_condition(filters.q))
+    return with_organization(queryset).order_by("name_pinyin", "pk")
+
+
+def member_get(*, user: Any, pk: int) -> Member:
+    """One member in the user's scope, or 404."""
+    return get_object_or_404(with_organization(scoped_members(user)), pk=pk)
+
+
+def member_timeline(*, member: Member) -> QuerySet[Any]:
+    return member.archive.select_related("actor").order_by("-at", "-id")
+
+
+def member_memberships(*, member: Member) -> QuerySet[Membership]:
+    return member.memberships.select_related("organization").order_by("-started_on", "-id")
+
+
+def roster_on(organization: Organization, on: dt.date) -> QuerySet[Membership]:
+    """Membership rows in the subtree on a date: started on or before, not ended by then."""
+    return Membership.objects.filter(
+        organization__path__startswith=organization.path, started_on__lte=on
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))

@@ -1,0 +1,532 @@
+"""Writes to members. Each is atomic, checks scope, and writes its archive entry and audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import scope_for
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core import crypto
+from dangjian.core.dates import add_years, age_on, today
+from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
+
+from . import idnumbers
+from .choices import (
+    REMOVING_STATUSES,
+    STATUS_FOR_REMOVAL,
+    ArchiveKind,
+    HowAdded,
+    HowRemoved,
+    MemberCategory,
+    MemberStatus,
+    PositionTitle,
+)
+from .models import ArchiveEntry, Member, Membership, Position
+from .pinyin import pinyin_keys
+
+# Fields a person edits on the member record; the ID number is handled apart (encrypted).
+RECORD_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "native_place",
+    "education",
+    "degree",
+    "occupation",
+    "work_unit",
+    "post",
+    "phone",
+    "address",
+    "category",
+    "joined_on",
+    "full_member_on",
+    "in_hardship",
+    "is_retired",
+    "is_migrant_worker",
+)
+MIN_AGE_TO_JOIN = 18
+
+
+def _require_manage(actor: Any, organization: Organization) -> None:
+    if not scope_for(actor).can_manage_path(organization.path):
+        raise PermissionDenied(_("您无权管理该党组织的党员。"))
+
+
+def _latest_membership(member: Member) -> Membership:
+    return Membership.objects.select_related("organization").get(member=member, is_latest=True)
+
+
+def _archive(
+    *,
+    member: Member,
+    actor: Any,
+    kind: ArchiveKind,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    effective_on: dt.date | None = None,
+) -> ArchiveEntry:
+    return ArchiveEntry.objects.create(
+        member=member,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        summary=summary[:300],
+        before=before or {},
+        after=after or {},
+        reason=reason[:300],
+        effective_on=effective_on,
+    )
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _check_dates(member: Member, on: dt.date) -> dict[str, str]:
+    """Date order: born → 18 years → joined → full membership (≥ 1 year later); none in the future."""
+    errors: dict[str, str] = {}
+    if member.birth_date and member.birth_date > on:
+        errors["birth_date"] = _("出生日期不能晚于今天。")
+    if member.joined_on:
+        if member.joined_on > on:
+            errors["joined_on"] = _("入党日期不能晚于今天。")
+        elif member.birth_date and age_on(member.birth_date, member.joined_on) < MIN_AGE_TO_JOIN:
+            errors["joined_on"] = _("入党时须年满18周岁，请核对入党日期和出生日期。")
+    if member.category == MemberCategory.FULL and not member.full_member_on:
+        errors["full_member_on"] = _("正式党员须填写转正日期。")
+    if member.category == MemberCategory.PROBATIONARY and member.full_member_on:
+        errors["full_member_on"] = _(
+            "预备党员尚未转正，转正日期应留空；如已转正，请把人员类别改为正式党员。"
+        )
+    if member.full_member_on and member.joined_on:
+        if member.full_member_on > on:
+            errors["full_member_on"] = _("转正日期不能晚于今天。")
+        elif member.full_member_on < add_years(member.joined_on, 1):
+            errors["full_member_on"] = _("转正日期须在入党日期满一年之后（预备期为一年），请核对。")
+    return errors
+
+
+def _set_id_number(member: Member, raw: str) -> dict[str, str]:
+    """Validate, encrypt and hash the ID number onto `member`; fill birth date and sex if empty."""
+    try:
+        number = idnumbers.validate_id_number(raw)
+    except ValidationError as exc:
+        return {"id_number": exc.messages[0]}
+    if member.birth_date is None:
+        member.birth_date = idnumbers.birth_date_of(number)
+    if not member.sex:
+        member.sex = idnumbers.sex_of(number)
+    member.id_number_encrypted = crypto.encrypt_text(number)
+    member.id_number_hash = crypto.lookup_hash(number)
+    return idnumbers.check_agreement(number, member.birth_date, member.sex)
+
+
+def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: Any) -> None:
+    member.name = member.name.strip()
+    member.name_pinyin, member.name_initials = pinyin_keys(member.name)
+    errors = {**_check_dates(member, today()), **errors}
+    duplicate = (
+        Member.objects.filter(id_number_hash=member.id_number_hash).exclude(pk=member.pk).exists()
+    )
+    if duplicate and "id_number" not in errors:
+        errors["id_number"] = _(
+            "该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。"
+        )
+    try:
+        member.full_clean(
+            exclude=["id_number_encrypted", "id_number_hash", "name_pinyin", "name_initials"]
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            member.save(**save_kwargs)
+    except IntegrityError as exc:  # a concurrent insert of the same ID number
+        raise ValidationError({"id_number": _("该身份证号码已登记为党员，不能重复建档。")}) from exc
+
+
+@transaction.atomic
+def member_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    data: dict[str, Any],
+    id_number: str,
+    how_added: HowAdded = HowAdded.OTHER,
+    started_on: dt.date | None = None,
+    reason: str = "",
+) -> Member:
+    """Register a member in `organization` and open their membership row."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_manage(actor, organization)
+    if organization.kind == OrgKind.LOCAL_COMMITTEE:
+        raise ValidationError(
+            {"organization": _("党员的组织关系应在基层党组织，不能直接在地方党委。")},
+            code="local_committee_member",
+        )
+    unknown = set(data) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    member = Member(**data)
+    errors = _set_id_number(member, id_number)
+    started_on = started_on or today()
+    if member.joined_on and started_on < member.joined_on:
+        errors.setdefault("started_on", _("编入党组织的日期不能早于入党日期。"))
+    _validate_and_save(member, errors)
+    Membership.objects.create(
+        member=member, organization=organization, started_on=started_on, how_added=how_added
+    )
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.CREATED,
+        summary=_("在 %(org)s 建档（%(how)s）")
+        % {"org": organization.name, "how": how_added.label},
+        after={"organization": organization.name, "how_added": how_added.value},
+        reason=reason,
+        effective_on=started_on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=member,
+        summary=_("新建党员 %(name)s") % {"name": member.name},
+        detail={"organization_id": organization.pk},
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(
+    *,
+    actor: Any,
+    member: Member,
+    changes: dict[str, Any],
+    id_number: str | None = None,
+    reason: str = "",
+) -> Member:
+    """Change fields of the member record; the archive keeps before, after and why."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_manage(actor, _latest_membership(member).organization)
+    unknown = set(changes) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    before = {name: _as_json(getattr(member, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(member, name, value)
+    after = {name: _as_json(getattr(member, name)) for name in changes}
+    changed = [name for name in changes if before[name] != after[name]]
+    errors: dict[str, str] = {}
+    if id_number is not None:
+        old_hash = member.id_number_hash
+        old_masked = member.id_number_masked
+        errors = _set_id_number(member, id_number)
+        if member.id_number_hash != old_hash and not errors:
+            changed.append("id_number")
+            before["id_number"] = old_masked
+            after["id_number"] = member.id_number_masked  # the archive never holds the number
+    else:
+        errors = idnumbers.check_agreement(member.id_number, member.birth_date, member.sex)
+    if not changed and not errors:
+        return member
+    _validate_and_save(member, errors)
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.UPDATED,
+        summary=_("修改：%(fields)s")
+        % {"fields": "、".join(str(_field_label(name)) for name in changed)},
+        before={n: before[n] for n in changed},
+        after={n: after[n] for n in changed},
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=member,
+        summary=_("修改党员 %(name)s") % {"name": member.name},
+        detail={"fields": changed},
+    )
+    return member
+
+
+def _field_label(name: str) -> str:
+    if name == "id_number":
+        return _("公民身份号码")
+    field = Member._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+@transaction.atomic
+def member_change_status(
+    *, actor: Any, member: Member, status: MemberStatus, reason: str = ""
+) -> Member:
+    """Change between on-roster statuses (正常, 流动, 失联, 出国出境). Removal is member_remove."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_manage(actor, _latest_membership(member).organization)
+    if status in REMOVING_STATUSES or member.status in REMOVING_STATUSES:
+        raise ValidationError(
+            {
+                "status": _(
+                    "停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"
+                )
+            },
+            code="status_needs_removal",
+        )
+    if member.status == status:
+        return member
+    before = member.status
+    member.status = status
+    member.save(update_fields=["status", "updated_at"])
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.STATUS_CHANGED,
+        summary=_("党籍状态：%(old)s → %(new)s")
+        % {"old": MemberStatus(before).label, "new": status.label},
+        before={"status": before},
+        after={"status": status.value},
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=member,
+        summary=_("变更党籍状态"),
+        detail={"status": status.value},
+    )
+    return member
+
+
+@transaction.atomic
+def member_remove(
+    *, actor: Any, member: Member, how_removed: HowRemoved, on: dt.date, reason: str
+) -> Member:
+    """Take a member off the roster (减少党员): close the open row with the way of removal."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    membership = _latest_membership(member)
+    _require_manage(actor, membership.organization)
+    if how_removed == HowRemoved.MOVED_WITHIN:
+        raise ValidationError({"how_removed": _("本系统内调整请使用“调整组织关系”。")})
+    if membership.ended_on is not None:
+        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写减少党员的原因或依据（如处分决定文号）。")})
+    if on < membership.started_on or on > today():
+        raise ValidationError({"on": _("减少日期须在编入本组织之后，且不晚于今天。")})
+    membership.ended_on = on
+    membership.how_removed = how_removed
+    membership.save(update_fields=["ended_on", "how_removed"])
+    before = member.status
+    member.status = STATUS_FOR_REMOVAL[how_removed]
+    member.save(update_fields=["status", "updated_at"])
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.MEMBERSHIP_ENDED,
+        summary=_("%(how)s，离开 %(org)s")
+        % {"how": how_removed.label, "org": membership.organization.name},
+        before={"status": before, "organization": membership.organization.name},
+        after={"status": member.status, "how_removed": how_removed.value},
+        reason=reason,
+        effective_on=on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=member,
+        summary=_("减少党员"),
+        detail={"how_removed": how_removed.value},
+    )
+    return member
+
+
+@transaction.atomic
+def member_restore(
+    *, actor: Any, member: Member, organization: Organization, on: dt.date, reason: str
+) -> Member:
+    """Put a removed member back on a roster (恢复党籍 / 重新编入): a new open row."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    latest = _latest_membership(member)
+    _require_manage(actor, latest.organization)
+    _require_manage(actor, organization)
+    if latest.ended_on is None:
+        raise ValidationError(_("该党员仍在党员名册中，无需恢复。"), code="on_roster")
+    if on < latest.ended_on:
+        raise ValidationError({"on": _("恢复日期不能早于上次离开组织的日期。")})
+    how_added = HowAdded.RESTORED if member.status == MemberStatus.SUSPENDED else HowAdded.OTHER
+    _open_membership(member=member, organization=organization, on=on, how_added=how_added)
+    member.status = MemberStatus.NORMAL
+    member.save(update_fields=["status", "updated_at"])
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.MEMBERSHIP_STARTED,
+        summary=_("%(how)s，编入 %(org)s") % {"how": how_added.label, "org": organization.name},
+        after={"organization": organization.name, "how_added": how_added.value},
+        reason=reason,
+        effective_on=on,
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=member, summary=_("恢复党员"))
+    return member
+
+
+def _open_membership(
+    *, member: Member, organization: Organization, on: dt.date, how_added: HowAdded
+) -> Membership:
+    Membership.objects.filter(member=member, is_latest=True).update(is_latest=False)
+    return Membership.objects.create(
+        member=member, organization=organization, started_on=on, how_added=how_added
+    )
+
+
+@transaction.atomic
+def membership_move(
+    *, actor: Any, member: Member, organization: Organization, on: dt.date, reason: str
+) -> Membership:
+    """Move a member between two organizations of this deployment (本系统内调整).
+
+    The old row closes and the new one opens on the same date, so the member belongs to exactly
+    one organization at every instant. The transfer workflow (letters, approval) builds on this.
+    """
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    current = (
+        Membership.objects.select_for_update()
+        .select_related("organization")
+        .get(member=member, is_latest=True)
+    )
+    _require_manage(actor, current.organization)
+    _require_manage(actor, organization)
+    if current.ended_on is not None:
+        raise ValidationError(_("该党员已不在党员名册中，不能调整组织关系。"), code="not_on_roster")
+    if organization.pk == current.organization_id:
+        raise ValidationError({"organization": _("目标党组织与当前党组织相同。")})
+    if organization.kind == OrgKind.LOCAL_COMMITTEE:
+        raise ValidationError({"organization": _("党员的组织关系应在基层党组织。")})
+    if on < current.started_on:
+        raise ValidationError({"on": _("调整日期不能早于编入当前组织的日期。")})
+    current.ended_on = on
+    current.how_removed = HowRemoved.MOVED_WITHIN
+    current.is_latest = False
+    current.save(update_fields=["ended_on", "how_removed", "is_latest"])
+    new = _open_membership(
+        member=member, organization=organization, on=on, how_added=HowAdded.TRANSFERRED_IN
+    )
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.MEMBERSHIP_STARTED,
+        summary=_("组织关系由 %(old)s 调整到 %(new)s")
+        % {"old": current.organization.name, "new": organization.name},
+        before={"organization": current.organization.name},
+        after={"organization": organization.name},
+        reason=reason,
+        effective_on=on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.MOVE,
+        target=member,
+        summary=_("调整组织关系"),
+        detail={"from": current.organization_id, "to": organization.pk},
+    )
+    return new
+
+
+def member_reveal(*, actor: Any, member: Member, field: str) -> str:
+    """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
+    if field not in ("id_number", "phone"):
+        raise ValueError(field)
+    organization = _latest_membership(member).organization
+    if not scope_for(actor).can_reveal_path(organization.path):
+        raise PermissionDenied(_("您的角色无权查看完整的身份证号码和联系电话。"))
+    value = member.id_number if field == "id_number" else member.phone
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        target=member,
+        summary=_("查看 %(name)s 的%(field)s")
+        % {"name": member.name, "field": _field_label(field)},
+        detail={"field": field},
+    )
+    return value
+
+
+@transaction.atomic
+def position_assign(
+    *,
+    actor: Any,
+    organization: Organization,
+    member: Member,
+    title: PositionTitle,
+    started_on: dt.date,
+) -> Position:
+    """Appoint a member of the organization's subtree to a leadership position."""
+    _require_manage(actor, organization)
+    current = _latest_membership(member)
+    if current.ended_on is not None or not current.organization.path.startswith(organization.path):
+        raise ValidationError(
+            {"member": _("只能任命本组织（含下级组织）在册的党员。")}, code="position_outsider"
+        )
+    position = Position(
+        organization=organization, member=member, title=title, started_on=started_on
+    )
+    try:
+        position.full_clean()
+    except ValidationError as exc:
+        # The unique-constraint messages are already in Chinese and say what to do.
+        raise ValidationError(exc.messages[0], code="position_invalid") from exc
+    position.save()
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.POSITION_STARTED,
+        summary=_("任 %(org)s %(title)s") % {"org": organization.name, "title": title.label},
+        after={"organization": organization.name, "title": title.value},
+        effective_on=started_on,
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, target=position, summary=str(position))
+    return position
+
+
+@transaction.atomic
+def position_end(
+    *, actor: Any, position: Position, ended_on: dt.date, reason: str = ""
+) -> Position:
+    position = (
+        Position.objects.select_for_update()
+        .select_related("organization", "member")
+        .get(pk=position.pk)
+    )
+    _require_manage(actor, position.organization)
+    if position.ended_on is not None:
+        return position
+    if ended_on < position.started_on:
+        raise ValidationError({"ended_on": _("免职日期不能早于任职日期。")})
+    position.ended_on = ended_on
+    position.save(update_fields=["ended_on"])
+    _archive(
+        member=position.member,
+        actor=actor,
+        kind=ArchiveKind.POSITION_ENDED,
+        summary=_("免去 %(org)s %(title)s")
+        % {"org": position.organization.name, "title": position.get_title_display()},
+        reason=reason,
+        effective_on=ended_on,
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=position, summary=str(position))
+    return position

@@ -1,0 +1,276 @@
+"""Member pages: the list, the member page with its archive, and the forms that call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import today
+from dangjian.core.forms import add_service_errors
+from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
+from dangjian.organizations import selectors as organization_selectors
+from dangjian.organizations.choices import OrgKind
+
+from . import selectors, services
+from .choices import HowAdded, HowRemoved, MemberStatus, PositionTitle
+from .forms import (
+    MemberCreateForm,
+    MemberEditForm,
+    MemberFilterForm,
+    MoveForm,
+    PositionForm,
+    RemoveForm,
+    RestoreForm,
+    StatusForm,
+)
+from .models import Member, Position
+
+
+def _member_organizations(user: Any) -> Any:
+    """Organizations where the user may place members (not local committees)."""
+    return scope_for(user).managed_organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+
+
+def _require_manage(request: HttpRequest, member: Member) -> None:
+    """`member` comes from selectors.member_get, annotated with its organization's path."""
+    if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
+        raise PermissionDenied
+
+
+def member_list(request: HttpRequest) -> HttpResponse:
+    form = MemberFilterForm(request.GET or None)
+    organization = None
+    filters = selectors.MemberFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("org"):
+            organization = organization_selectors.organization_get(
+                user=request.user, pk=data["org"]
+            )
+        filters = selectors.MemberFilters(
+            q=data["q"],
+            status=data["status"],
+            category=data["category"],
+            sex=data["sex"],
+            organization=organization,
+            age_band=data["age_band"],
+            education_band=data["education_band"],
+        )
+    page = paginate(request, selectors.member_list(user=request.user, filters=filters))
+    context = {
+        "form": form,
+        "page": page,
+        "organization": organization,
+        "querystring": querystring_without_page(request),
+        "can_create": _member_organizations(request.user).exists(),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "members/list.html#results", context)
+    return render(request, "members/list.html", context)
+
+
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    scope = scope_for(request.user)
+    memberships = list(selectors.member_memberships(member=member))
+    latest = next(m for m in memberships if m.is_latest) if memberships else None
+    path = latest.organization.path if latest else ""
+    context = {
+        "member": member,
+        "memberships": memberships,
+        "latest": latest,
+        "on_roster": latest is not None and latest.ended_on is None,
+        "positions": member.positions.select_related("organization").order_by("-started_on"),
+        "timeline": selectors.member_timeline(member=member),
+        "can_manage": bool(path) and scope.can_manage_path(path),
+        "can_reveal": bool(path) and scope.can_reveal_path(path),
+        "is_self": member.user_id is not None and member.user_id == request.user.pk,
+    }
+    return render(request, "members/detail.html", context)
+
+
+@require_POST
+def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """Show one full ID or phone number (an htmx swap); the service audits it."""
+    if field not in ("id_number", "phone"):
+        raise Http404
+    member = selectors.member_get(user=request.user, pk=pk)
+    value = services.member_reveal(actor=request.user, member=member, field=field)
+    return render(request, "members/detail.html#revealed", {"value": value})
+
+
+def member_create(request: HttpRequest) -> HttpResponse:
+    organizations = _member_organizations(request.user)
+    if not organizations.exists():
+        raise PermissionDenied
+    initial: dict[str, Any] = {}
+    if request.GET.get("org"):
+        initial["organization"] = get_object_or_404(
+            organizations, pk=int_or_404(request.GET["org"])
+        )
+    form = MemberCreateForm(request.POST or None, organizations=organizations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.RECORD_FIELDS}
+        try:
+            member = services.member_create(
+                actor=request.user,
+                organization=form.cleaned_data["organization"],
+                data=data,
+                id_number=form.cleaned_data["id_number"],
+                how_added=HowAdded(form.cleaned_data["how_added"]),
+                started_on=form.cleaned_data["started_on"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已为 %(name)s 建档。") % {"name": member.name})
+            return redirect(member)
+    return render(request, "members/form.html", {"form": form, "member": None})
+
+
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    form = MemberEditForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            n: form.cleaned_data[n] for n in services.RECORD_FIELDS if n in form.changed_data
+        }
+        try:
+            services.member_update(
+                actor=request.user,
+                member=member,
+                changes=changes,
+                id_number=form.cleaned_data["id_number"] or None,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存，变更已记入电子档案。"))
+            return redirect(member)
+    return render(request, "members/form.html", {"form": form, "member": member})
+
+
+def _action(request: HttpRequest, member: Member, form: Any, title: str, run: Any) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已办理，并记入电子档案。"))
+            return redirect(member)
+    return render(request, "members/action.html", {"form": form, "member": member, "title": title})
+
+
+def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    form = StatusForm(request.POST or None, initial={"status": member.status})
+    return _action(
+        request,
+        member,
+        form,
+        _("变更党籍状态"),
+        lambda d: services.member_change_status(
+            actor=request.user, member=member, status=MemberStatus(d["status"]), reason=d["reason"]
+        ),
+    )
+
+
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    return _action(
+        request,
+        member,
+        RemoveForm(request.POST or None),
+        _("减少党员"),
+        lambda d: services.member_remove(
+            actor=request.user,
+            member=member,
+            how_removed=HowRemoved(d["how_removed"]),
+            on=d["on"],
+            reason=d["reason"],
+        ),
+    )
+
+
+def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    form = RestoreForm(request.POST or None, organizations=_member_organizations(request.user))
+    return _action(
+        request,
+        member,
+        form,
+        _("恢复党籍 / 重新编入"),
+        lambda d: services.member_restore(
+            actor=request.user,
+            member=member,
+            organization=d["organization"],
+            on=d["on"],
+            reason=d["reason"],
+        ),
+    )
+
+
+def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    form = MoveForm(request.POST or None, organizations=_member_organizations(request.user))
+    return _action(
+        request,
+        member,
+        form,
+        _("调整组织关系（本系统内）"),
+        lambda d: services.membership_move(
+            actor=request.user,
+            member=member,
+            organization=d["organization"],
+            on=d["on"],
+            reason=d["reason"],
+        ),
+    )
+
+
+def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    form = PositionForm(
+        request.POST or None, organizations=scope_for(request.user).managed_organizations()
+    )
+    return _action(
+        request,
+        member,
+        form,
+        _("任职"),
+        lambda d: services.position_assign(
+            actor=request.user,
+            organization=d["organization"],
+            member=member,
+            title=PositionTitle(d["title"]),
+            started_on=d["started_on"],
+        ),
+    )
+
+
+@require_POST
+def position_end(request: HttpRequest, pk: int, position_pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    position = get_object_or_404(Position, pk=position_pk, member=member)
+    try:
+        services.position_end(actor=request.user, position=position, ended_on=today())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已免去该职务。"))
+    return redirect(member)

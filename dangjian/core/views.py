@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     tops = scope.top_organizations()
     if not tops and scope.self_user_id is not None:
-        member = Member.objects.filter(user_id=request.user.pk).first()
+        member = Member.objects.filter(user_id=scope.self_user_id).first()
         if member is not None:
             return redirect(member)
     on = today()

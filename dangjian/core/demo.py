@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from dangjian.accounts import services as account_services
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.dates import add_years
@@ -552,17 +553,22 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
         ]
         printed: list[tuple[str, str, str]] = []
         for username, display, role, organization in logins:
-            user = user_model.objects.create_user(
-                username=username, password=DEMO_PASSWORD, display_name=display
-            )
-            RoleAssignment.objects.create(user=user, organization=organization, role=role)
             if role == Role.MEMBER:
-                member = by_branch[first_branch.pk][-1]
-                Member.objects.filter(pk=member.pk).update(user=user)
-                user.display_name = member.name
-                user.save(update_fields=["display_name"])
-                display = f"党员本人：{member.name}（{first_branch.name}）"
+                display = by_branch[first_branch.pk][-1].name
+            account_services.user_create_with_role(
+                actor=builder,
+                username=username,
+                password=DEMO_PASSWORD,
+                organization=organization,
+                role=role,
+                display_name=display,
+            )
             printed.append((username, display, Role(role).label))
+        member_services.member_link_user(
+            actor=builder,
+            member=by_branch[first_branch.pk][-1],
+            user=user_model.objects.get(username="member"),
+        )
     return Report(
         organizations=Organization.objects.count(),
         members=Membership.objects.filter(ended_on__isnull=True).count(),

@@ -177,8 +177,12 @@ def member_create(
     _require_manage(actor, organization)
     if organization.kind == OrgKind.LOCAL_COMMITTEE:
         raise ValidationError(
-            {"organization": _("党员的组织关系应在基层党组织，不能直接在地方党委。")},
-            code="local_committee_member",
+            {
+                "organization": ValidationError(
+                    _("党员的组织关系应在基层党组织，不能直接在地方党委。"),
+                    code="local_committee_member",
+                )
+            }
         )
     unknown = set(data) - set(RECORD_FIELDS)
     if unknown:
@@ -283,11 +287,11 @@ def member_change_status(
     if status in REMOVING_STATUSES or member.status in REMOVING_STATUSES:
         raise ValidationError(
             {
-                "status": _(
-                    "停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"
+                "status": ValidationError(
+                    _("停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"),
+                    code="status_needs_removal",
                 )
-            },
-            code="status_needs_removal",
+            }
         )
     if member.status == status:
         return member
@@ -482,7 +486,11 @@ def position_assign(
     current = _latest_membership(member)
     if current.ended_on is not None or not current.organization.path.startswith(organization.path):
         raise ValidationError(
-            {"member": _("只能任命本组织（含下级组织）在册的党员。")}, code="position_outsider"
+            {
+                "member": ValidationError(
+                    _("只能任命本组织（含下级组织）在册的党员。"), code="position_outsider"
+                )
+            }
         )
     position = Position(
         organization=organization, member=member, title=title, started_on=started_on
@@ -585,11 +593,13 @@ def member_bulk_create(
         errors = {**_set_id_number(member, entry.id_number), **_check_dates(member, on)}
         if entry.status in REMOVING_STATUSES:
             errors["status"] = _("新建档的党员不能是停止党籍、已故、出党或转出状态。")
+        # An invalid number has no hash yet: its own message stands, it duplicates nothing.
         if member.id_number_hash in seen:
             errors["id_number"] = _("与第 %(row)d 行的身份证号码重复。") % {
                 "row": seen[member.id_number_hash]
             }
-        seen.setdefault(member.id_number_hash, row)
+        elif member.id_number_hash:
+            seen[member.id_number_hash] = row
         try:
             member.clean_fields(exclude=BULK_EXCLUDE)
         except ValidationError as exc:
@@ -709,3 +719,49 @@ def position_bulk_assign(
         summary=_("批量任职 %(n)d 人次") % {"n": len(positions)},
     )
     return len(positions)
+
+
+def member_rotate_keys(*, batch_size: int = 1000) -> int:
+    """Re-encrypt every ID number under the first configured key and recompute lookup hashes.
+
+    Run after putting a new key first in DANGJIAN_FIELD_ENCRYPTION_KEYS (the old key stays listed
+    until this finishes) or after changing DANGJIAN_LOOKUP_KEY. Each batch is its own transaction,
+    so an interrupted run can simply be started again. Returns the number of members rewritten.
+    """
+    rewritten = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Member.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .order_by("pk")
+                .only("pk", "id_number_encrypted", "id_number_hash")[:batch_size]
+            )
+            if not batch:
+                return rewritten
+            for member in batch:
+                number = crypto.decrypt_text(member.id_number_encrypted)
+                member.id_number_encrypted = crypto.reencrypt_text(member.id_number_encrypted)
+                member.id_number_hash = crypto.lookup_hash(number)
+            Member.objects.bulk_update(batch, ["id_number_encrypted", "id_number_hash"])
+            rewritten += len(batch)
+            last_pk = batch[-1].pk
+
+
+@transaction.atomic
+def member_link_user(*, actor: Any, member: Member, user: Any) -> Member:
+    """Let `user` sign in as this member (the member role's "self")."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_manage(actor, _latest_membership(member).organization)
+    if Member.objects.filter(user=user).exclude(pk=member.pk).exists():
+        raise ValidationError({"user": _("该账号已关联其他党员。")}, code="user_taken")
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=member,
+        summary=_("为党员 %(name)s 关联登录账号 %(user)s") % {"name": member.name, "user": user},
+    )
+    return member

@@ -1,0 +1,119 @@
+"""The demo county: the shape the seed report gives, built through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, Q
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core import demo
+from dangjian.core.dates import add_years
+from dangjian.members.choices import MemberCategory, MemberStatus, Sex
+from dangjian.members.idnumbers import birth_date_of, sex_of, validate_id_number
+from dangjian.members.models import ArchiveEntry, Member, Membership
+from dangjian.members.rules import organization_findings
+from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
+from dangjian.reports.selectors import overview
+
+SEED_SENTENCE = (
+    "共有基层党组织913个(其中:党委40个、党总支24个、党支部849个);共有党员28682名。"
+    "其中:男25334名,占88.3%;女3348名,占11.7%"
+)
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """Build the county once for this module (about 20 s) in a transaction rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo.build_demo_county()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_overview_sentence_matches_the_seed_report(built):
+    """The county's overview prints the report's sentence with the percentages filled."""
+    county = Organization.objects.get(kind=OrgKind.LOCAL_COMMITTEE)
+    assert overview(county).sentence == SEED_SENTENCE
+    assert built.members == 28_682
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_members_are_valid_and_realistic(built):
+    """Every synthetic ID number validates and agrees with birth date and sex; ages skew old."""
+    today = dt.date(2026, 10, 1)
+    rows = list(Member.objects.values_list("id_number_encrypted", "birth_date", "sex")[:3000])
+    for encrypted, birth_date, sex in rows:
+        member = Member(id_number_encrypted=encrypted)
+        number = validate_id_number(member.id_number)
+        assert birth_date_of(number) == birth_date
+        assert sex_of(number) == sex
+    counts = Member.objects.aggregate(
+        old=Count("id", filter=Q(birth_date__lte=add_years(today, -61))),
+        young=Count("id", filter=Q(birth_date__gt=add_years(today, -31))),
+        probationary=Count("id", filter=Q(category=MemberCategory.PROBATIONARY)),
+        mobile=Count("id", filter=Q(status=MemberStatus.MOBILE)),
+        lost=Count("id", filter=Q(status=MemberStatus.LOST_CONTACT)),
+        women=Count("id", filter=Q(sex=Sex.FEMALE)),
+    )
+    assert counts["old"] > 28_682 * 0.25, "an aging membership: over a quarter aged 61 and over"
+    assert counts["young"] < counts["old"]
+    assert counts["probationary"] > 100
+    assert counts["mobile"] > 500
+    assert counts["lost"] > 50
+    assert counts["women"] == 3_348
+    assert Membership.objects.filter(ended_on__isnull=True).count() == 28_682
+    assert ArchiveEntry.objects.filter(kind="CREATED").count() == 28_682
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_rule_checks_find_something_but_not_everything(built):
+    """The demo has a few branches the rules flag, as a real county would."""
+    on = dt.date(2026, 11, 1)
+    branches = Organization.objects.filter(kind__in=[OrgKind.BRANCH, OrgKind.JOINT_BRANCH])
+    flagged = {f.code for b in branches[:300] for f in organization_findings(b, on)}
+    assert "branch_too_large" in flagged
+    assert len([b for b in branches[:300] if organization_findings(b, on)]) < 200
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_demo_logins_reach_their_scopes(built):
+    """Each demo login reaches what the README says, and nothing more."""
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    county = Organization.objects.get(kind=OrgKind.LOCAL_COMMITTEE)
+    assert scope_for(users["county"]).read_paths == (county.path,)
+    township_scope = scope_for(users["township"])
+    assert township_scope.organizations().count() == 34
+    assert not township_scope.can_read_path(county.path)
+    branch_scope = scope_for(users["branch"])
+    assert branch_scope.organizations().count() == 1
+    observer = scope_for(users["observer"])
+    assert observer.read_paths == (county.path,)
+    assert observer.manage_paths == ()
+    member = Member.objects.get(user=users["member"])
+    assert scope_for(users["member"]).self_user_id == users["member"].pk
+    assert member.name == users["member"].display_name
+
+
+def test_plan_is_deterministic():
+    """The same seed gives the same county: 40 committees, 24 general branches, 849 branches."""
+    first = demo._plan(random.Random(demo.SEED))
+    second = demo._plan(random.Random(demo.SEED))
+    demo._fit_branch_count(first, 849)
+    demo._fit_branch_count(second, 849)
+    assert [b.name for b in demo._all_branches(first)] == [
+        b.name for b in demo._all_branches(second)
+    ]
+    assert len(first) == 40
+    assert sum(len(c.general_branches) for c in first) == 24
+    assert len(demo._all_branches(first)) == 849

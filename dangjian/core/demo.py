@@ -307,7 +307,7 @@ def _birth_date(rng: random.Random, profile: str) -> dt.date:
         "enterprise": (40, 9),
         "joint": (42, 10),
     }[profile]
-    age = min(96, max(19, round(rng.gauss(mean, spread))))
+    age = min(96, max(21, round(rng.gauss(mean, spread))))
     return REFERENCE_DAY - dt.timedelta(days=age * 365 + rng.randrange(365))
 
 
@@ -538,6 +538,22 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
                     (branch.organization, m, PositionTitle.COMMITTEE_MEMBER, start)
                     for m in chosen[2:5]
                 )
+        # Committees and general branches: leaders drawn from the branches below them.
+        for plan, committee in committee_orgs:
+            below = [
+                m
+                for b in plan.branches
+                if b.organization is not None
+                for m in by_branch.get(b.organization.pk, [])[:3]
+                if m.category == MemberCategory.FULL
+            ]
+            start = committee.term_started_on or REFERENCE_DAY
+            chosen = rng.sample(below, k=min(len(below), 7))
+            titles = [PositionTitle.SECRETARY, PositionTitle.DEPUTY_SECRETARY]
+            titles += [PositionTitle.COMMITTEE_MEMBER] * 5
+            assignments.extend(
+                (committee, m, title, start) for m, title in zip(chosen, titles, strict=False)
+            )
         member_services.position_bulk_assign(actor=builder, assignments=assignments)
 
         progress("账号…")

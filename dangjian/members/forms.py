@@ -103,16 +103,16 @@ class MemberFilterForm(forms.Form):
         choices=[("", _("在册党员")), ("ALL", _("全部（含减少）")), *MemberStatus.choices],
     )
     category = forms.ChoiceField(
-        label=_("人员类别"), required=False, choices=[("", _("全部")), *MemberCategory.choices]
+        label=_("人员类别"), required=False, choices=[("", _("全部类别")), *MemberCategory.choices]
     )
     sex = forms.ChoiceField(
-        label=_("性别"), required=False, choices=[("", _("全部")), *Sex.choices]
+        label=_("性别"), required=False, choices=[("", _("不限性别")), *Sex.choices]
     )
     age_band = forms.ChoiceField(
-        label=_("年龄段"), required=False, choices=[("", _("全部")), *AgeBand.choices]
+        label=_("年龄段"), required=False, choices=[("", _("全部年龄段")), *AgeBand.choices]
     )
     education_band = forms.ChoiceField(
-        label=_("学历"), required=False, choices=[("", _("全部")), *EducationBand.choices]
+        label=_("学历"), required=False, choices=[("", _("全部学历")), *EducationBand.choices]
     )
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

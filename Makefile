@@ -89,7 +89,8 @@ test: lint typecheck djangocheck pytest-sqlite pytest-postgres
 # --- maintenance ----------------------------------------------------------
 
 messages: setup
-	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' \
+	  --ignore 'tests/*' --ignore '*/tests/*' --no-obsolete
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock

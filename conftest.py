@@ -120,3 +120,13 @@ def county(db: Any) -> County:
         west_admin=build_user(username="west", role=Role.ADMINISTRATOR, organization=west),
         member_user=member_user,
     )
+
+
+@pytest.fixture(autouse=True)
+def _reset_language() -> Any:
+    """A request in English must not leave English switched on for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

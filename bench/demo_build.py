@@ -9,6 +9,7 @@ dropped and created), then reports seconds per phase and rows per second.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -47,9 +48,11 @@ def main() -> None:
     print(f"cores               {os.cpu_count()}")
     print(f"migrate             {migrated - started:6.1f} s")
     phases = [*marks, ("end", finished)]
-    for (step, at), (_next, until) in zip(phases, phases[1:], strict=False):
+    for (step, at), (_next, until) in itertools.pairwise(phases):
         print(f"  {step:<16} {until - at:6.1f} s")
-    print(f"demo build          {report.seconds:6.1f} s  (target < 60 s: {report.seconds / 60:.2f} of it)")
+    print(
+        f"demo build          {report.seconds:6.1f} s  (target < 60 s: {report.seconds / 60:.2f} of it)"
+    )
     print(f"members per second  {report.members / report.seconds:8.0f}")
     print(f"organizations       {report.organizations}")
     print(f"members             {report.members}")

@@ -62,8 +62,10 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678."""
+    """13812345678 → 138****5678; a short (landline) number keeps only its last four digits."""
     digits = value.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    if len(digits) >= 11:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    if len(digits) >= 8:  # at least four digits hidden, whatever the length
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return "*" * len(digits)

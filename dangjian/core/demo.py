@@ -579,7 +579,7 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
                 role=role,
                 display_name=display,
             )
-            printed.append((username, display, Role(role).label))
+            printed.append((username, display, str(Role(role).label)))
         member_services.member_link_user(
             actor=builder,
             member=by_branch[first_branch.pk][-1],

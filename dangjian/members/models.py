@@ -6,10 +6,12 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
@@ -263,3 +265,54 @@ class ArchiveEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_kind_display()} {self.summary}"
+
+    def changes(self) -> list[tuple[str, str | None, str | None]]:
+        """(field label, before, after) with labels and coded values shown in the reader's
+        language; the stored before/after keep field names and codes."""
+        keys = list(dict.fromkeys([*self.before, *self.after]))
+        return [
+            (
+                _archive_label(key),
+                _archive_value(key, self.before[key]) if key in self.before else None,
+                _archive_value(key, self.after.get(key)),
+            )
+            for key in keys
+        ]
+
+
+# Keys in archive before/after that are not fields of Member.
+_ARCHIVE_KEYS: dict[str, tuple[StrOrPromise, type[models.TextChoices] | None]] = {
+    "id_number": (_("公民身份号码"), None),
+    "organization": (_("党组织"), None),
+    "how_added": (_("增加方式"), HowAdded),
+    "how_removed": (_("减少方式"), HowRemoved),
+    "title": (_("职务"), PositionTitle),
+}
+
+
+def _archive_label(key: str) -> str:
+    if key in _ARCHIVE_KEYS:
+        return str(_ARCHIVE_KEYS[key][0])
+    try:
+        return str(getattr(Member._meta.get_field(key), "verbose_name", key))
+    except FieldDoesNotExist:
+        return key
+
+
+def _archive_value(key: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    choices = _ARCHIVE_KEYS[key][1] if key in _ARCHIVE_KEYS else None
+    if choices is None:
+        try:
+            field = Member._meta.get_field(key)
+        except FieldDoesNotExist:
+            return str(value)
+        flat = dict(getattr(field, "flatchoices", None) or [])
+        return str(flat.get(value, value))
+    try:
+        return str(choices(str(value)).label)
+    except ValueError:
+        return str(value)

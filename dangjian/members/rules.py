@@ -81,8 +81,12 @@ def organization_findings(
             findings.append(
                 Finding(
                     "branch_without_committee",
-                    _("正式党员 %(n)d 名（7名以上），但未设立支部委员会（在任委员 %(c)d 名）。")
-                    % {"n": counts.full, "c": committee_size},
+                    _("正式党员 %(n)d 名（%(min)d 名以上应设支部委员会），但在任委员仅 %(c)d 名。")
+                    % {
+                        "n": counts.full,
+                        "min": limits["committee_from_full_members"],
+                        "c": committee_size,
+                    },
                     _("《中国共产党支部工作条例（试行）》"),
                 )
             )

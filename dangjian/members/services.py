@@ -372,8 +372,8 @@ def member_restore(
     _require_manage(actor, organization)
     if latest.ended_on is None:
         raise ValidationError(_("该党员仍在党员名册中，无需恢复。"), code="on_roster")
-    if on < latest.ended_on:
-        raise ValidationError({"on": _("恢复日期不能早于上次离开组织的日期。")})
+    if on < latest.ended_on or on > today():
+        raise ValidationError({"on": _("恢复日期须在上次离开组织之后，且不晚于今天。")})
     how_added = HowAdded.RESTORED if member.status == MemberStatus.SUSPENDED else HowAdded.OTHER
     _open_membership(member=member, organization=organization, on=on, how_added=how_added)
     member.status = MemberStatus.NORMAL
@@ -423,8 +423,8 @@ def membership_move(
         raise ValidationError({"organization": _("目标党组织与当前党组织相同。")})
     if organization.kind == OrgKind.LOCAL_COMMITTEE:
         raise ValidationError({"organization": _("党员的组织关系应在基层党组织。")})
-    if on < current.started_on:
-        raise ValidationError({"on": _("调整日期不能早于编入当前组织的日期。")})
+    if on < current.started_on or on > today():
+        raise ValidationError({"on": _("调整日期须在编入当前组织之后，且不晚于今天。")})
     current.ended_on = on
     current.how_removed = HowRemoved.MOVED_WITHIN
     current.is_latest = False
@@ -693,7 +693,14 @@ def position_bulk_assign(
         positions.append(
             Position(organization=organization, member=member, title=title, started_on=started_on)
         )
-    Position.objects.bulk_create(positions, batch_size=2000)  # constraints still apply
+    try:
+        with transaction.atomic():
+            Position.objects.bulk_create(positions, batch_size=2000)
+    except IntegrityError as exc:  # e.g. two secretaries for one organization
+        raise ValidationError(
+            _("任职名单与现有领导职务冲突（如同一组织两名书记，或同一人重复任职），请核对。"),
+            code="position_conflict",
+        ) from exc
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     ArchiveEntry.objects.bulk_create(
         [

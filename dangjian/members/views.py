@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
@@ -44,6 +45,9 @@ def _require_manage(request: HttpRequest, member: Member) -> None:
         raise PermissionDenied
 
 
+# The same URL answers a whole page or (htmx) the results only: the browser must not serve
+# the cached results as the page when the user goes back to it.
+@vary_on_headers("HX-Request")
 def member_list(request: HttpRequest) -> HttpResponse:
     form = MemberFilterForm(request.GET or None)
     organization = None
@@ -71,7 +75,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "querystring": querystring_without_page(request),
         "can_create": _member_organizations(request.user).exists(),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx and not htmx.history_restore_request:
         return render(request, "members/list.html#results", context)
     return render(request, "members/list.html", context)
 

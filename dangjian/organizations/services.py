@@ -46,22 +46,34 @@ def _check_placement(kind: str, parent: Organization | None) -> None:
     if parent is None:
         if kind != OrgKind.LOCAL_COMMITTEE:
             raise ValidationError(
-                {"parent": _("只有地方党委可以作为最上级组织，请选择上级党组织。")},
-                code="parent_required",
+                {
+                    "parent": ValidationError(
+                        _("只有地方党委可以作为最上级组织，请选择上级党组织。"),
+                        code="parent_required",
+                    )
+                }
             )
         return
     if parent.kind == OrgKind.PARTY_GROUP:
-        raise ValidationError({"parent": _("党小组下不能再设党组织。")}, code="parent_is_group")
+        raise ValidationError(
+            {"parent": ValidationError(_("党小组下不能再设党组织。"), code="parent_is_group")}
+        )
     if kind == OrgKind.PARTY_GROUP and parent.kind not in BRANCH_KINDS:
         raise ValidationError(
-            {"kind": _("党小组只能设在党支部之下。")}, code="group_outside_branch"
+            {"kind": ValidationError(_("党小组只能设在党支部之下。"), code="group_outside_branch")}
         )
     if kind == OrgKind.LOCAL_COMMITTEE and parent.kind != OrgKind.LOCAL_COMMITTEE:
         raise ValidationError(
-            {"kind": _("地方党委只能设在地方党委之下。")}, code="local_committee_placement"
+            {
+                "kind": ValidationError(
+                    _("地方党委只能设在地方党委之下。"), code="local_committee_placement"
+                )
+            }
         )
     if parent.kind in BRANCH_KINDS and kind != OrgKind.PARTY_GROUP:
-        raise ValidationError({"parent": _("党支部下只能设党小组。")}, code="under_branch")
+        raise ValidationError(
+            {"parent": ValidationError(_("党支部下只能设党小组。"), code="under_branch")}
+        )
 
 
 def _default_term_end(organization: Organization) -> None:
@@ -110,19 +122,26 @@ def organization_update(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    before = {name: getattr(organization, name) for name in changes}
+    before = {name: getattr(organization, name) for name in EDITABLE_FIELDS}
     for name, value in changes.items():
         setattr(organization, name, value)
+    if {"term_started_on", "term_ends_on"} & set(changes):
+        # A renewal with the end left empty gets the default term, as on creation.
+        _default_term_end(organization)
     _check_placement(organization.kind, organization.parent)
     if (
         organization.kind in BRANCH_KINDS
         and organization.children.exclude(kind=OrgKind.PARTY_GROUP).exists()
     ):
         raise ValidationError(
-            {"kind": _("该组织下设有其他党组织，不能改为党支部。")}, code="branch_with_children"
+            {
+                "kind": ValidationError(
+                    _("该组织下设有其他党组织，不能改为党支部。"), code="branch_with_children"
+                )
+            }
         )
     organization.full_clean()
-    changed = [name for name in changes if before[name] != getattr(organization, name)]
+    changed = [name for name in EDITABLE_FIELDS if before[name] != getattr(organization, name)]
     if not changed:
         return organization
     organization.save(update_fields=[*changed, "updated_at"])
@@ -150,7 +169,11 @@ def organization_move(
     _require_manage(actor, new_parent)
     if new_parent.path.startswith(organization.path):
         raise ValidationError(
-            {"parent": _("不能把党组织移到它自己或它的下级组织之下。")}, code="move_into_self"
+            {
+                "parent": ValidationError(
+                    _("不能把党组织移到它自己或它的下级组织之下。"), code="move_into_self"
+                )
+            }
         )
     if organization.parent_id == new_parent.pk:
         return organization

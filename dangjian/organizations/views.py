@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.vary import vary_on_headers
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.forms import add_service_errors
@@ -21,6 +22,7 @@ from .forms import OrganizationForm, OrganizationMoveForm
 from .models import Organization
 
 
+@vary_on_headers("HX-Request")  # a whole page or (htmx) the children only, at one URL
 def tree(request: HttpRequest) -> HttpResponse:
     """The tree browser: the user's top organizations; children load on demand (htmx)."""
     parent_id = request.GET.get("parent")

@@ -1,0 +1,111 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Never a downloaded browser: Chromium comes from Debian (`make browser`). Without it the tests
+are skipped, except in CI (CI=true), where a missing browser is a failure.
+
+Fixtures:
+- `browser`: one headless Chromium for the session.
+- `page`: a new browser context per test (locale zh-CN) on the live server; desktop-sized by
+  default, phone-sized with ``@pytest.mark.parametrize("page", ["phone"], indirect=True)``.
+  When the test fails, a screenshot goes to test-artifacts/.
+- `sign_in`: signs a user in through the real login form.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+PASSWORD = "pass-word-123"  # what dangjian.core.testing.build_user sets
+TIMEOUT_MS = 10_000
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"Debian's Chromium is not installed at {CHROMIUM} (make browser)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true requires the browser tests to run.", pytrace=False)
+    pytest.skip(f"{reason}; the browser tests were skipped.")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, so `page` knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A page in a fresh context; ``request.param`` picks a viewport from VIEWPORTS."""
+    viewport = getattr(request, "param", "desktop")
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url, **VIEWPORTS[viewport])
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # the page may be gone; the test's own error matters more
+            print(f"no screenshot: {exc}")
+    context.close()
+
+
+@pytest.fixture
+def sign_in() -> Callable[[Any, str], None]:
+    """Sign in through the login form, as a person would, and wait for the next page."""
+
+    def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+
+    return sign_in

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.choices import Role
@@ -585,6 +585,10 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
             member=by_branch[first_branch.pk][-1],
             user=user_model.objects.get(username="member"),
         )
+    # Fresh planner statistics: without them PostgreSQL plans the subtree counts as nested
+    # loops over what it thinks are empty tables (1.1 s instead of 20 ms for the county).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return Report(
         organizations=Organization.objects.count(),
         members=Membership.objects.filter(ended_on__isnull=True).count(),

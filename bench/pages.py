@@ -36,6 +36,8 @@ def main() -> None:
     import django
 
     django.setup()
+    import logging
+
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, reset_queries
@@ -45,8 +47,6 @@ def main() -> None:
     from dangjian.core import demo
     from dangjian.members.models import Member, Membership
     from dangjian.organizations.models import Organization
-
-    import logging
 
     logging.disable(logging.WARNING)  # the expected 404s would flood the output
     call_command("migrate", verbosity=0)

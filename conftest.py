@@ -30,19 +30,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @dataclass
-class County:
+class Tree:
+    """The organizations and users of the small county, without members."""
+
     county: Organization
     east: Organization
     east_village: Organization
     south_village: Organization
     west: Organization
     west_village: Organization
-    zhang: Member
-    li: Member
-    wang: Member
-    zhao: Member
-    qian: Member
-    sun: Member
     county_admin: Any
     east_admin: Any
     east_secretary: Any
@@ -51,8 +47,20 @@ class County:
     member_user: Any
 
 
+@dataclass
+class County(Tree):
+    """The tree with its members; `member_user` signs in as 张三."""
+
+    zhang: Member
+    li: Member
+    wang: Member
+    zhao: Member
+    qian: Member
+    sun: Member
+
+
 @pytest.fixture
-def county(db: Any) -> County:
+def tree(db: Any) -> Tree:
     county = build_org(name="示范县委", kind=OrgKind.LOCAL_COMMITTEE, code="C0001")
     east = build_org(
         name="东镇党委",
@@ -64,9 +72,6 @@ def county(db: Any) -> County:
     east_village = build_org(
         name="东村党支部", parent=east, code="C0003", unit_kind=UnitKind.VILLAGE
     )
-    south_village = build_org(
-        name="南村党支部", parent=east, code="C0004", unit_kind=UnitKind.VILLAGE
-    )
     west = build_org(
         name="西镇党委",
         kind=OrgKind.PARTY_COMMITTEE,
@@ -74,9 +79,31 @@ def county(db: Any) -> County:
         code="C0005",
         unit_kind=UnitKind.TOWNSHIP,
     )
-    west_village = build_org(
-        name="西村党支部", parent=west, code="C0006", unit_kind=UnitKind.VILLAGE
+    return Tree(
+        county=county,
+        east=east,
+        east_village=east_village,
+        south_village=build_org(
+            name="南村党支部", parent=east, code="C0004", unit_kind=UnitKind.VILLAGE
+        ),
+        west=west,
+        west_village=build_org(
+            name="西村党支部", parent=west, code="C0006", unit_kind=UnitKind.VILLAGE
+        ),
+        county_admin=build_user(username="county", role=Role.ADMINISTRATOR, organization=county),
+        east_admin=build_user(username="east", role=Role.ADMINISTRATOR, organization=east),
+        east_secretary=build_user(
+            username="secretary", role=Role.SECRETARY, organization=east_village
+        ),
+        east_observer=build_user(username="observer", role=Role.OBSERVER, organization=east),
+        west_admin=build_user(username="west", role=Role.ADMINISTRATOR, organization=west),
+        member_user=build_user(username="zhangsan", role=Role.MEMBER, organization=east_village),
     )
+
+
+@pytest.fixture
+def county(tree: Tree) -> County:
+    east_village = tree.east_village
     zhang = build_member(organization=east_village, name="张三", phone="13812345678")
     li = build_member(organization=east_village, name="李四", birth_date=dt.date(1975, 3, 2))
     wang = build_member(
@@ -93,33 +120,13 @@ def county(db: Any) -> County:
         category=MemberCategory.PROBATIONARY,
         joined_on=dt.date(2026, 6, 1),
     )
-    qian = build_member(organization=south_village, name="钱七", birth_date=dt.date(1960, 10, 1))
-    sun = build_member(organization=west_village, name="孙八", phone="13900001111")
-    member_user = build_user(username="zhangsan", role=Role.MEMBER, organization=east_village)
-    Member.objects.filter(pk=zhang.pk).update(user=member_user)
-    zhang.refresh_from_db()
-    return County(
-        county=county,
-        east=east,
-        east_village=east_village,
-        south_village=south_village,
-        west=west,
-        west_village=west_village,
-        zhang=zhang,
-        li=li,
-        wang=wang,
-        zhao=zhao,
-        qian=qian,
-        sun=sun,
-        county_admin=build_user(username="county", role=Role.ADMINISTRATOR, organization=county),
-        east_admin=build_user(username="east", role=Role.ADMINISTRATOR, organization=east),
-        east_secretary=build_user(
-            username="secretary", role=Role.SECRETARY, organization=east_village
-        ),
-        east_observer=build_user(username="observer", role=Role.OBSERVER, organization=east),
-        west_admin=build_user(username="west", role=Role.ADMINISTRATOR, organization=west),
-        member_user=member_user,
+    qian = build_member(
+        organization=tree.south_village, name="钱七", birth_date=dt.date(1960, 10, 1)
     )
+    sun = build_member(organization=tree.west_village, name="孙八", phone="13900001111")
+    Member.objects.filter(pk=zhang.pk).update(user=tree.member_user)
+    zhang.refresh_from_db()
+    return County(**vars(tree), zhang=zhang, li=li, wang=wang, zhao=zhao, qian=qian, sun=sun)
 
 
 @pytest.fixture(autouse=True)

@@ -12,27 +12,16 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import fresh_database
 
 
 def main() -> None:
-    os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        import psycopg
-
-        name = url.split("///", 1)[1].split("?", 1)[0]
-        with psycopg.connect(url, dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
+    backend = fresh_database()
     from django.core.management import call_command
 
     from dangjian.core import demo
@@ -43,7 +32,6 @@ def main() -> None:
     marks: list[tuple[str, float]] = []
     report = demo.build_demo_county(progress=lambda step: marks.append((step, time.perf_counter())))
     finished = time.perf_counter()
-    backend = "PostgreSQL" if url else "SQLite"
     print(f"database            {backend}")
     print(f"cores               {os.cpu_count()}")
     print(f"migrate             {migrated - started:6.1f} s")

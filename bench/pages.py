@@ -10,33 +10,21 @@ Django's test client (no network, no browser): the figures are server time per p
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import fresh_database
 
 ROUNDS = 15
 
 
 def main() -> None:
-    os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        import psycopg
-
-        name = url.split("///", 1)[1].split("?", 1)[0]
-        with psycopg.connect(url, dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
+    backend = fresh_database()
     import logging
 
     from django.conf import settings
@@ -75,7 +63,6 @@ def main() -> None:
         ("filter: 61+, junior high", "/members/?age_band=61-&education_band=JUNIOR_HIGH_AND_BELOW"),
         ("member page", f"/members/{member.pk}/"),
     ]
-    backend = "PostgreSQL" if url else "SQLite"
     print(f"database {backend}; {Member.objects.count()} members; {ROUNDS} requests per page")
     with override_settings(DEBUG=True):  # DEBUG collects the queries to count them
         for username in ("county", "township"):

@@ -60,6 +60,21 @@ def new_id_number(birth_date: dt.date, sex: str, region: str = DEFAULT_REGION) -
     return make_id_number(region, birth_date, next(_serials) % 500, sex)
 
 
+def member_record(**overrides: Any) -> dict[str, Any]:
+    """Fields of a full member that agree with any ID number of a man born 1990-03-07."""
+    return {
+        "name": "周九",
+        "sex": Sex.MALE,
+        "birth_date": dt.date(1990, 3, 7),
+        "education": Education.BACHELOR,
+        "occupation": Occupation.WORKER,
+        "category": MemberCategory.FULL,
+        "joined_on": dt.date(2015, 7, 1),
+        "full_member_on": dt.date(2016, 7, 1),
+        **overrides,
+    }
+
+
 def build_member(
     *,
     organization: Organization,

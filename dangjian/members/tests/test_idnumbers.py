@@ -13,8 +13,9 @@ from stdnum.cn import ric
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto
+from dangjian.core.testing import member_record
 from dangjian.members import idnumbers, services
-from dangjian.members.choices import Education, HowAdded, MemberCategory, Occupation, Sex
+from dangjian.members.choices import HowAdded, Sex
 from dangjian.members.models import ArchiveEntry, Member
 
 # 1990-03-07, serial 767 (odd: male); its check character is 8.
@@ -43,20 +44,7 @@ def error_of(raw: str) -> ValidationError:
     return caught.value
 
 
-def record(**overrides: Any) -> dict[str, Any]:
-    """Member fields that agree with VALID (a man born 1990-03-07)."""
-    data: dict[str, Any] = {
-        "name": "周九",
-        "sex": Sex.MALE,
-        "birth_date": dt.date(1990, 3, 7),
-        "education": Education.BACHELOR,
-        "occupation": Occupation.WORKER,
-        "category": MemberCategory.FULL,
-        "joined_on": dt.date(2015, 7, 1),
-        "full_member_on": dt.date(2016, 7, 1),
-    }
-    data.update(overrides)
-    return data
+record = member_record  # agrees with VALID
 
 
 def create(county: Any, id_number: str, **overrides: Any) -> Member:

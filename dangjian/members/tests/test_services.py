@@ -16,15 +16,14 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto
 from dangjian.core.dates import add_years, today
+from dangjian.core.testing import member_record
 from dangjian.members import selectors, services
 from dangjian.members.choices import (
     ArchiveKind,
-    Education,
     HowAdded,
     HowRemoved,
     MemberCategory,
     MemberStatus,
-    Occupation,
     PositionTitle,
     Sex,
 )
@@ -38,20 +37,7 @@ NUMBER = make_id_number("110101", BIRTH, 321, Sex.MALE)
 OTHER_NUMBER = make_id_number("110102", BIRTH, 322, Sex.MALE)
 
 
-def record(**overrides: Any) -> dict[str, Any]:
-    """Fields of a full member that agree with NUMBER (a man born 1990-03-07)."""
-    data: dict[str, Any] = {
-        "name": "周九",
-        "sex": Sex.MALE,
-        "birth_date": BIRTH,
-        "education": Education.BACHELOR,
-        "occupation": Occupation.WORKER,
-        "category": MemberCategory.FULL,
-        "joined_on": dt.date(2015, 7, 1),
-        "full_member_on": dt.date(2016, 7, 1),
-    }
-    data.update(overrides)
-    return data
+record = member_record  # agrees with NUMBER
 
 
 def create(county: Any, *, actor: Any = None, number: str = NUMBER, **overrides: Any) -> Member:

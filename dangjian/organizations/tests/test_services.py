@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from dangjian.accounts.choices import Role
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.core.testing import build_org, build_user
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Membership
 from dangjian.organizations import services
@@ -46,53 +43,6 @@ def events(organization: Organization, action: AuditAction) -> list[AuditEvent]:
             target_id=str(organization.pk),
             action=action,
         ).order_by("id")
-    )
-
-
-@dataclass
-class Tree:
-    county: Organization
-    east: Organization
-    east_village: Organization
-    south_village: Organization
-    west: Organization
-    west_village: Organization
-    county_admin: Any
-    east_admin: Any
-    east_secretary: Any
-    east_observer: Any
-    west_admin: Any
-    member_user: Any
-
-
-@pytest.fixture
-def tree(db: Any) -> Tree:
-    """The county fixture's organizations and users without its members (cheaper to build)."""
-    county = build_org(name="示范县委", kind=OrgKind.LOCAL_COMMITTEE, code="C0001")
-    east = build_org(
-        name="东镇党委", kind=OrgKind.PARTY_COMMITTEE, parent=county, unit_kind=UnitKind.TOWNSHIP
-    )
-    east_village = build_org(name="东村党支部", parent=east, unit_kind=UnitKind.VILLAGE)
-    south_village = build_org(name="南村党支部", parent=east, unit_kind=UnitKind.VILLAGE)
-    west = build_org(
-        name="西镇党委", kind=OrgKind.PARTY_COMMITTEE, parent=county, unit_kind=UnitKind.TOWNSHIP
-    )
-    west_village = build_org(name="西村党支部", parent=west, unit_kind=UnitKind.VILLAGE)
-    return Tree(
-        county=county,
-        east=east,
-        east_village=east_village,
-        south_village=south_village,
-        west=west,
-        west_village=west_village,
-        county_admin=build_user(username="county", role=Role.ADMINISTRATOR, organization=county),
-        east_admin=build_user(username="east", role=Role.ADMINISTRATOR, organization=east),
-        east_secretary=build_user(
-            username="secretary", role=Role.SECRETARY, organization=east_village
-        ),
-        east_observer=build_user(username="observer", role=Role.OBSERVER, organization=east),
-        west_admin=build_user(username="west", role=Role.ADMINISTRATOR, organization=west),
-        member_user=build_user(username="member", role=Role.MEMBER, organization=east_village),
     )
 
 

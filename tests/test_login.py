@@ -58,3 +58,13 @@ def test_pages_need_sign_in(client, db):
         assert response.status_code == 302
         assert response.url.startswith(reverse("accounts:login"))
     assert client.get(reverse("accounts:login")).status_code == 200
+
+
+def test_a_superuser_sees_the_top_of_the_tree(client, tree):
+    """A superuser's home and tree start at the county, like a county administrator's."""
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser(username="root", password="pass-word-123")
+    client.force_login(root)
+    assert "示范县委" in client.get(reverse("core:home")).content.decode()
+    assert "示范县委" in client.get(reverse("organizations:tree")).content.decode()

@@ -66,8 +66,11 @@ class Scope:
         if not self.can_read_path(organization.path):
             raise Http404
 
-    def top_organizations(self) -> list[Organization]:
-        return list(Organization.objects.filter(path__in=self.read_paths).order_by("path"))
+    def top_organizations(self) -> Any:
+        """The highest organizations the user reaches (the roots, for a superuser)."""
+        if ROOT_PATH in self.read_paths:
+            return Organization.objects.filter(parent__isnull=True).order_by("path")
+        return Organization.objects.filter(path__in=self.read_paths).order_by("path")
 
 
 def scope_for(user: Any) -> Scope:

@@ -14,7 +14,7 @@ from dangjian.reports import selectors as report_selectors
 
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    tops = scope.top_organizations()
+    tops = list(scope.top_organizations())
     if not tops and scope.self_user_id is not None:
         member = Member.objects.filter(user_id=scope.self_user_id).first()
         if member is not None:

@@ -134,10 +134,15 @@ def _set_id_number(member: Member, raw: str) -> dict[str, str]:
     return idnumbers.check_agreement(number, member.birth_date, member.sex)
 
 
-def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: Any) -> None:
+def _record_errors(member: Member, errors: dict[str, str]) -> dict[str, str]:
+    """Tidy the name, derive its pinyin keys, and add the date-order errors to `errors`."""
     member.name = member.name.strip()
     member.name_pinyin, member.name_initials = pinyin_keys(member.name)
-    errors = {**_check_dates(member, today()), **errors}
+    return {**_check_dates(member, today()), **errors}
+
+
+def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: Any) -> None:
+    errors = _record_errors(member, errors)
     duplicate = (
         Member.objects.filter(id_number_hash=member.id_number_hash).exclude(pk=member.pk).exists()
     )
@@ -579,7 +584,6 @@ def member_bulk_create(
             raise PermissionDenied(_("您无权管理该党组织的党员。"))
         if organization.kind == OrgKind.LOCAL_COMMITTEE:
             raise ValidationError(_("党员的组织关系应在基层党组织，不能直接在地方党委。"))
-    on = today()
     members: list[Member] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -588,9 +592,7 @@ def member_bulk_create(
         if unknown:
             raise ValueError(f"Not editable: {sorted(unknown)}")
         member = Member(**entry.data, status=entry.status)
-        member.name = member.name.strip()
-        member.name_pinyin, member.name_initials = pinyin_keys(member.name)
-        errors = {**_set_id_number(member, entry.id_number), **_check_dates(member, on)}
+        errors = _record_errors(member, _set_id_number(member, entry.id_number))
         if entry.status in REMOVING_STATUSES:
             errors["status"] = _("新建档的党员不能是停止党籍、已故、出党或转出状态。")
         # An invalid number has no hash yet: its own message stands, it duplicates nothing.

@@ -20,11 +20,10 @@ def organization_get(*, user: Any, pk: int) -> Organization:
 def organization_children(*, user: Any, parent: Organization | None) -> QuerySet[Organization]:
     """Children of `parent` (or the user's top organizations), each with its child count."""
     scope = scope_for(user)
-    queryset = scope.organizations()
     if parent is None:
-        queryset = queryset.filter(path__in=scope.read_paths)
+        queryset = scope.top_organizations()
     else:
-        queryset = queryset.filter(parent=parent)
+        queryset = scope.organizations().filter(parent=parent)
     return queryset.annotate(child_count=Count("children")).order_by("kind", "name")
 
 

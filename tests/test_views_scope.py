@@ -740,7 +740,7 @@ def test_organization_move_offers_only_managed_parents(client, county):
 
 # Measured with 5 and with 30 members in the township (the same on SQLite and PostgreSQL):
 # session, user, roles, then the page's own queries. The count must not grow with members.
-MEMBER_LIST_QUERIES = 6
+MEMBER_LIST_QUERIES = 8  # with the organization picker: its count and its options
 MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
 ORGANIZATION_PAGE_QUERIES = 11
 
@@ -804,3 +804,23 @@ def test_login_page_follows_the_language(client):
     response = client.get(_url("accounts:login"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert '<html lang="en">' in text(response)
+
+
+def test_organization_picker_narrows_the_list_to_a_subtree(client, county):
+    """The list offers the organizations in scope as a tree; picking one shows its members only."""
+    client = as_user(client, county.county_admin)
+    body = text(client.get(_url("members:list")))
+    assert "全部党组织" in body
+    assert f'<option value="{county.south_village.pk}">\u3000\u3000南村党支部</option>' in body
+    body = text(client.get(_url("members:list", query=f"org={county.south_village.pk}")))
+    assert "钱七" in body
+    assert "张三" not in body
+    assert "孙八" not in body
+
+
+def test_a_secretary_of_one_branch_gets_no_organization_picker(client, county):
+    """With a single organization in scope the picker would be noise, so it is not shown."""
+    client = as_user(client, county.east_secretary)
+    body = text(client.get(_url("members:list")))
+    assert "全部党组织" not in body
+    assert "张三" in body

@@ -89,6 +89,13 @@ class MemberEditForm(MemberForm):
     reason = forms.CharField(label=_("变更原因"), max_length=300, required=False)
 
 
+class OrganizationTreeChoiceField(forms.ModelChoiceField):
+    """Organizations in tree order, indented by depth, so a long list reads like the tree."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return "\u3000" * obj.depth + obj.name
+
+
 class MemberFilterForm(forms.Form):
     q = forms.CharField(
         label=_("查找"),
@@ -114,10 +121,18 @@ class MemberFilterForm(forms.Form):
     education_band = forms.ChoiceField(
         label=_("学历"), required=False, choices=[("", _("全部学历")), *EducationBand.choices]
     )
-    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    org = OrganizationTreeChoiceField(
+        label=_("党组织"),
+        required=False,
+        queryset=Organization.objects.none(),
+        empty_label=_("全部党组织"),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["org"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organizations
         style_form(self)
 
 

@@ -16,7 +16,6 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
-from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import OrgKind
 
 from . import selectors, services
@@ -49,15 +48,15 @@ def _require_manage(request: HttpRequest, member: Member) -> None:
 # the cached results as the page when the user goes back to it.
 @vary_on_headers("HX-Request")
 def member_list(request: HttpRequest) -> HttpResponse:
-    form = MemberFilterForm(request.GET or None)
+    organizations = scope_for(request.user).organizations().exclude(kind=OrgKind.PARTY_GROUP)
+    form = MemberFilterForm(request.GET or None, organizations=organizations)
     organization = None
     filters = selectors.MemberFilters()
+    if "org" in form.errors:  # not an organization in scope: as for any other page, 404
+        raise Http404
     if form.is_valid():
         data = form.cleaned_data
-        if data.get("org"):
-            organization = organization_selectors.organization_get(
-                user=request.user, pk=data["org"]
-            )
+        organization = data["org"]
         filters = selectors.MemberFilters(
             q=data["q"],
             status=data["status"],
@@ -78,6 +77,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx and not htmx.history_restore_request:
         return render(request, "members/list.html#results", context)
+    context["show_organizations"] = organizations.count() > 1
     return render(request, "members/list.html", context)
 
 

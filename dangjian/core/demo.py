@@ -123,6 +123,22 @@ class Report:
     logins: list[tuple[str, str, str]]
 
 
+def _numbered_branches(
+    prefix: str, count: int, unit_kind: UnitKind, profile: str, tail: str = ""
+) -> list[BranchPlan]:
+    """第1…第N党支部 of a unit (or 第N社区党支部 of a street)."""
+    return [
+        BranchPlan(f"{prefix}第{n}{tail}党支部", unit_kind, profile) for n in range(1, count + 1)
+    ]
+
+
+def _general_branch(prefix: str, unit_kind: UnitKind, profile: str) -> tuple[str, list[BranchPlan]]:
+    """A general branch (党总支) of three branches: 第一、第二、第三党支部."""
+    return f"{prefix}党总支", [
+        BranchPlan(f"{prefix}第{n}党支部", unit_kind, profile) for n in "一二三"
+    ]
+
+
 def _plan(rng: random.Random) -> list[CommitteePlan]:
     """The shape of the county: which committees, general branches and branches exist."""
     committees: list[CommitteePlan] = []
@@ -150,105 +166,53 @@ def _plan(rng: random.Random) -> list[CommitteePlan]:
             )
         )
         if index < 10:  # large villages organized as general branches of three branches
-            village = village_name(used)
             plan.general_branches.append(
-                (
-                    f"{village}党总支",
-                    [
-                        BranchPlan(f"{village}第{n}党支部", UnitKind.VILLAGE, "village")
-                        for n in ("一", "二", "三")
-                    ],
-                )
+                _general_branch(village_name(used), UnitKind.VILLAGE, "village")
             )
         committees.append(plan)
     for street in ("城东", "城西"):
         plan = CommitteePlan(
             f"{street}街道党工委", OrgKind.WORKING_COMMITTEE, UnitKind.STREET, "community"
         )
-        plan.branches.extend(
-            BranchPlan(f"{street}第{n}社区党支部", UnitKind.COMMUNITY, "community")
-            for n in range(1, 14)
-        )
-        plan.general_branches.extend(
-            (
-                f"{street}{name}社区党总支",
-                [
-                    BranchPlan(f"{street}{name}社区第{n}党支部", UnitKind.COMMUNITY, "community")
-                    for n in "一二三"
-                ],
-            )
+        plan.branches = _numbered_branches(street, 13, UnitKind.COMMUNITY, "community", "社区")
+        plan.general_branches = [
+            _general_branch(f"{street}{name}社区", UnitKind.COMMUNITY, "community")
             for name in ("锦华", "翠微")
-        )
+        ]
         committees.append(plan)
-    departments = (
-        "县直机关工委",
-        "县委办",
-        "县政府办",
-        "县财政局",
-        "县教育局",
-        "县卫健委",
-        "县农业农村局",
-        "县公安局",
-    )
-    for department in departments:
-        plan = CommitteePlan(f"{department}党委", OrgKind.PARTY_COMMITTEE, UnitKind.ORGAN, "office")
-        plan.branches.extend(
-            BranchPlan(f"{department}第{n}党支部", UnitKind.ORGAN, "office") for n in range(1, 12)
-        )
-        if department in ("县直机关工委", "县财政局", "县教育局", "县公安局"):
-            plan.general_branches.append(
-                (
-                    f"{department}机关党总支",
-                    [
-                        BranchPlan(f"{department}机关第{n}党支部", UnitKind.ORGAN, "office")
-                        for n in "一二三"
-                    ],
-                )
+    # (name, unit kind, profile, numbered branches, prefix of a general branch or "")
+    units = [
+        *(
+            (department, UnitKind.ORGAN, "office", 11, f"{department}机关" if general else "")
+            for department, general in (
+                ("县直机关工委", True),
+                ("县委办", False),
+                ("县政府办", False),
+                ("县财政局", True),
+                ("县教育局", True),
+                ("县卫健委", False),
+                ("县农业农村局", False),
+                ("县公安局", True),
             )
-        committees.append(plan)
-    for school in ("宁都中学", "宁都二中", "县职业中专", "县实验小学"):
-        plan = CommitteePlan(f"{school}党委", OrgKind.PARTY_COMMITTEE, UnitKind.SCHOOL, "school")
-        plan.branches.extend(
-            BranchPlan(f"{school}第{n}党支部", UnitKind.SCHOOL, "school") for n in range(1, 10)
-        )
-        plan.general_branches.append(
-            (
-                f"{school}教工党总支",
-                [
-                    BranchPlan(f"{school}教工第{n}党支部", UnitKind.SCHOOL, "school")
-                    for n in "一二三"
-                ],
-            )
-        )
-        committees.append(plan)
-    for hospital in ("县人民医院", "县中医院"):
-        plan = CommitteePlan(
-            f"{hospital}党委", OrgKind.PARTY_COMMITTEE, UnitKind.HOSPITAL, "hospital"
-        )
-        plan.branches.extend(
-            BranchPlan(f"{hospital}第{n}党支部", UnitKind.HOSPITAL, "hospital") for n in range(1, 9)
-        )
-        plan.general_branches.append(
-            (
-                f"{hospital}临床党总支",
-                [
-                    BranchPlan(f"{hospital}临床第{n}党支部", UnitKind.HOSPITAL, "hospital")
-                    for n in "一二三"
-                ],
-            )
-        )
-        committees.append(plan)
-    enterprises = (
-        ("县城投集团", UnitKind.STATE_ENTERPRISE),
-        ("县供电公司", UnitKind.STATE_ENTERPRISE),
-        ("赣宁稀土公司", UnitKind.PRIVATE_ENTERPRISE),
-        ("翠微食品公司", UnitKind.PRIVATE_ENTERPRISE),
-    )
-    for enterprise, unit_kind in enterprises:
-        plan = CommitteePlan(f"{enterprise}党委", OrgKind.PARTY_COMMITTEE, unit_kind, "enterprise")
-        plan.branches.extend(
-            BranchPlan(f"{enterprise}第{n}党支部", unit_kind, "enterprise") for n in range(1, 9)
-        )
+        ),
+        *(
+            (school, UnitKind.SCHOOL, "school", 9, f"{school}教工")
+            for school in ("宁都中学", "宁都二中", "县职业中专", "县实验小学")
+        ),
+        *(
+            (hospital, UnitKind.HOSPITAL, "hospital", 8, f"{hospital}临床")
+            for hospital in ("县人民医院", "县中医院")
+        ),
+        ("县城投集团", UnitKind.STATE_ENTERPRISE, "enterprise", 8, ""),
+        ("县供电公司", UnitKind.STATE_ENTERPRISE, "enterprise", 8, ""),
+        ("赣宁稀土公司", UnitKind.PRIVATE_ENTERPRISE, "enterprise", 8, ""),
+        ("翠微食品公司", UnitKind.PRIVATE_ENTERPRISE, "enterprise", 8, ""),
+    ]
+    for name, unit_kind, profile, count, general in units:
+        plan = CommitteePlan(f"{name}党委", OrgKind.PARTY_COMMITTEE, unit_kind, profile)
+        plan.branches = _numbered_branches(name, count, unit_kind, profile)
+        if general:
+            plan.general_branches = [_general_branch(general, unit_kind, profile)]
         committees.append(plan)
     return committees
 

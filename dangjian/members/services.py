@@ -16,6 +16,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import add_years, age_on, today
+from dangjian.core.errors import field_error
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
@@ -181,13 +182,10 @@ def member_create(
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_manage(actor, organization)
     if organization.kind == OrgKind.LOCAL_COMMITTEE:
-        raise ValidationError(
-            {
-                "organization": ValidationError(
-                    _("党员的组织关系应在基层党组织，不能直接在地方党委。"),
-                    code="local_committee_member",
-                )
-            }
+        raise field_error(
+            "organization",
+            _("党员的组织关系应在基层党组织，不能直接在地方党委。"),
+            code="local_committee_member",
         )
     unknown = set(data) - set(RECORD_FIELDS)
     if unknown:
@@ -290,13 +288,10 @@ def member_change_status(
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)
     if status in REMOVING_STATUSES or member.status in REMOVING_STATUSES:
-        raise ValidationError(
-            {
-                "status": ValidationError(
-                    _("停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"),
-                    code="status_needs_removal",
-                )
-            }
+        raise field_error(
+            "status",
+            _("停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"),
+            code="status_needs_removal",
         )
     if member.status == status:
         return member
@@ -490,12 +485,8 @@ def position_assign(
     _require_manage(actor, organization)
     current = _latest_membership(member)
     if current.ended_on is not None or not current.organization.path.startswith(organization.path):
-        raise ValidationError(
-            {
-                "member": ValidationError(
-                    _("只能任命本组织（含下级组织）在册的党员。"), code="position_outsider"
-                )
-            }
+        raise field_error(
+            "member", _("只能任命本组织（含下级组织）在册的党员。"), code="position_outsider"
         )
     position = Position(
         organization=organization, member=member, title=title, started_on=started_on

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import add_years
+from dangjian.core.errors import field_error
 
 from .choices import BRANCH_KINDS, OrgKind, term_years
 from .models import PATH_SEPARATOR, Organization
@@ -45,35 +46,22 @@ def _check_placement(kind: str, parent: Organization | None) -> None:
     """The tree's shape rules: what may sit under what."""
     if parent is None:
         if kind != OrgKind.LOCAL_COMMITTEE:
-            raise ValidationError(
-                {
-                    "parent": ValidationError(
-                        _("只有地方党委可以作为最上级组织，请选择上级党组织。"),
-                        code="parent_required",
-                    )
-                }
+            raise field_error(
+                "parent",
+                _("只有地方党委可以作为最上级组织，请选择上级党组织。"),
+                code="parent_required",
             )
         return
     if parent.kind == OrgKind.PARTY_GROUP:
-        raise ValidationError(
-            {"parent": ValidationError(_("党小组下不能再设党组织。"), code="parent_is_group")}
-        )
+        raise field_error("parent", _("党小组下不能再设党组织。"), code="parent_is_group")
     if kind == OrgKind.PARTY_GROUP and parent.kind not in BRANCH_KINDS:
-        raise ValidationError(
-            {"kind": ValidationError(_("党小组只能设在党支部之下。"), code="group_outside_branch")}
-        )
+        raise field_error("kind", _("党小组只能设在党支部之下。"), code="group_outside_branch")
     if kind == OrgKind.LOCAL_COMMITTEE and parent.kind != OrgKind.LOCAL_COMMITTEE:
-        raise ValidationError(
-            {
-                "kind": ValidationError(
-                    _("地方党委只能设在地方党委之下。"), code="local_committee_placement"
-                )
-            }
+        raise field_error(
+            "kind", _("地方党委只能设在地方党委之下。"), code="local_committee_placement"
         )
     if parent.kind in BRANCH_KINDS and kind != OrgKind.PARTY_GROUP:
-        raise ValidationError(
-            {"parent": ValidationError(_("党支部下只能设党小组。"), code="under_branch")}
-        )
+        raise field_error("parent", _("党支部下只能设党小组。"), code="under_branch")
 
 
 def _default_term_end(organization: Organization) -> None:
@@ -133,12 +121,8 @@ def organization_update(
         organization.kind in BRANCH_KINDS
         and organization.children.exclude(kind=OrgKind.PARTY_GROUP).exists()
     ):
-        raise ValidationError(
-            {
-                "kind": ValidationError(
-                    _("该组织下设有其他党组织，不能改为党支部。"), code="branch_with_children"
-                )
-            }
+        raise field_error(
+            "kind", _("该组织下设有其他党组织，不能改为党支部。"), code="branch_with_children"
         )
     organization.full_clean()
     changed = [name for name in EDITABLE_FIELDS if before[name] != getattr(organization, name)]
@@ -168,12 +152,8 @@ def organization_move(
     _require_manage(actor, organization)
     _require_manage(actor, new_parent)
     if new_parent.path.startswith(organization.path):
-        raise ValidationError(
-            {
-                "parent": ValidationError(
-                    _("不能把党组织移到它自己或它的下级组织之下。"), code="move_into_self"
-                )
-            }
+        raise field_error(
+            "parent", _("不能把党组织移到它自己或它的下级组织之下。"), code="move_into_self"
         )
     if organization.parent_id == new_parent.pk:
         return organization

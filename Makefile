@@ -65,7 +65,8 @@ djangocheck: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-string-for-the-deploy-check-only \
 	  DJANGO_ALLOWED_HOSTS=dangjian.example DANGJIAN_FIELD_ENCRYPTION_KEYS=$$($(PY) -c "import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())") \
-	  DANGJIAN_LOOKUP_KEY=check DJANGO_SETTINGS_MODULE=config.settings.prod \
+	  DANGJIAN_LOOKUP_KEY=check DANGJIAN_ISSUER=CN-CHECK DANGJIAN_SIGNING_KEYS=$$(openssl rand -hex 32) \
+	  DJANGO_SETTINGS_MODULE=config.settings.prod \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 pytest-sqlite: setup browser

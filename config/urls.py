@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from dangjian.api.urls import urls as api_v1_urls
+
 
 @login_not_required
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -15,6 +17,14 @@ urlpatterns = [
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
     path("reports/", include("dangjian.reports.urls")),
+    path("roster/", include("dangjian.roster.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
+    path("cards/", include("dangjian.certificates.urls")),
+    path("activities/", include("dangjian.activities.urls")),
+    path("dues/", include("dangjian.dues.urls")),
+    path("recruitment/", include("dangjian.recruitment.urls")),
+    path("ops/", include("dangjian.ops.urls")),
+    path("api/v1/", api_v1_urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -25,12 +25,22 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "ninja",
     "dangjian.core",
     "dangjian.audit",
     "dangjian.organizations",
     "dangjian.accounts",
     "dangjian.members",
     "dangjian.reports",
+    # Domain apps, in layer order: each may use the ones above it, never the ones below.
+    "dangjian.activities",
+    "dangjian.dues",
+    "dangjian.certificates",
+    "dangjian.transfers",
+    "dangjian.recruitment",
+    "dangjian.roster",
+    "dangjian.ops",
+    "dangjian.api",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +57,7 @@ MIDDLEWARE = [
     "dangjian.audit.context.AuditContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "dangjian.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -63,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dangjian.core.context_processors.navigation",
             ],
         },
     },
@@ -154,6 +166,12 @@ LOGGING = {
 # rotated away) and found by an HMAC under DANGJIAN_LOOKUP_KEY. See docs/keys.md.
 DANGJIAN_FIELD_ENCRYPTION_KEYS: list[str] = []
 DANGJIAN_LOOKUP_KEY = ""
+
+# This deployment's identity and Ed25519 signing keys (activity certificates, transfer
+# packages and receipts). DANGJIAN_SIGNING_KEYS holds hex seeds: the first signs, older ones
+# stay listed so what they signed still verifies. See docs/keys.md.
+DANGJIAN_ISSUER = "CN-DEV"
+DANGJIAN_SIGNING_KEYS: list[str] = []
 
 # Rule thresholds from RULES.md; configurable per deployment.
 DANGJIAN_RULES = {

@@ -15,6 +15,9 @@ def _load_or_create_secrets() -> dict[str, str]:
     path = VAR_DIR / "secrets.json"
     if path.exists():
         loaded: dict[str, str] = json.loads(path.read_text())
+        if "signing_key" not in loaded:  # secrets.json written before signing keys existed
+            loaded["signing_key"] = secrets.token_hex(32)
+            path.write_text(json.dumps(loaded, indent=2))
         return loaded
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     created = {
@@ -22,6 +25,7 @@ def _load_or_create_secrets() -> dict[str, str]:
         "field_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "lookup_key": secrets.token_urlsafe(32),
     }
+    created["signing_key"] = secrets.token_hex(32)
     path.write_text(json.dumps(created, indent=2))
     path.chmod(0o600)
     return created
@@ -34,3 +38,4 @@ SECRET_KEY = _secrets["secret_key"]
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DANGJIAN_FIELD_ENCRYPTION_KEYS = [_secrets["field_key"]]
 DANGJIAN_LOOKUP_KEY = _secrets["lookup_key"]
+DANGJIAN_SIGNING_KEYS = [_secrets["signing_key"]]

@@ -47,3 +47,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+DANGJIAN_ISSUER = _required("DANGJIAN_ISSUER")
+DANGJIAN_SIGNING_KEYS = [
+    k.strip() for k in _required("DANGJIAN_SIGNING_KEYS").split(",") if k.strip()
+]

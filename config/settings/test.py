@@ -20,3 +20,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Ed25519 seeds (hex): the first signs, the others only verify. Fixed so test vectors hold.
+DANGJIAN_ISSUER = "CN-TEST"
+DANGJIAN_SIGNING_KEYS = ["9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"]

@@ -22,6 +22,7 @@ from dangjian.accounts import services as account_services
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.dates import add_years
+from dangjian.core.extensions import DemoContext, demo_steps
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
     Degree,
@@ -549,6 +550,20 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
             member=by_branch[first_branch.pk][-1],
             user=user_model.objects.get(username="member"),
         )
+
+        # Each domain app adds its own records (activities, dues, transfers…) through the
+        # steps it registered; see dangjian.core.extensions.
+        context = DemoContext(
+            builder=builder,
+            reference_day=REFERENCE_DAY,
+            county=county,
+            branches=[b.organization for b in branches if b.organization is not None],
+            members_by_branch=by_branch,
+            progress=progress,
+        )
+        for step in demo_steps():
+            progress(f"{step.name}…")
+            step.run(context)
     # Fresh planner statistics: without them PostgreSQL plans the subtree counts as nested
     # loops over what it thinks are empty tables (1.1 s instead of 20 ms for the county).
     with connection.cursor() as cursor:

@@ -20,7 +20,7 @@ from dangjian.core.errors import field_error
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import idnumbers
+from . import idnumbers, signals
 from .choices import (
     REMOVING_STATUSES,
     STATUS_FOR_REMOVAL,
@@ -315,6 +315,9 @@ def member_change_status(
         summary=_("变更党籍状态"),
         detail={"status": status.value},
     )
+    signals.member_status_changed.send(
+        sender=Member, member=member, before=before, after=status.value, actor=actor
+    )
     return member
 
 
@@ -357,6 +360,14 @@ def member_remove(
         target=member,
         summary=_("减少党员"),
         detail={"how_removed": how_removed.value},
+    )
+    signals.member_left.send(
+        sender=Member,
+        member=member,
+        organization=membership.organization,
+        how_removed=how_removed,
+        on=on,
+        actor=actor,
     )
     return member
 
@@ -449,6 +460,14 @@ def membership_move(
         target=member,
         summary=_("调整组织关系"),
         detail={"from": current.organization_id, "to": organization.pk},
+    )
+    signals.member_moved.send(
+        sender=Member,
+        member=member,
+        from_organization=current.organization,
+        to_organization=organization,
+        on=on,
+        actor=actor,
     )
     return new
 

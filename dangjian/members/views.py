@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.extensions import render_panels
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations.choices import OrgKind
@@ -97,6 +98,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": bool(path) and scope.can_manage_path(path),
         "can_reveal": bool(path) and scope.can_reveal_path(path),
         "is_self": member.user_id is not None and member.user_id == request.user.pk,
+        "panels": render_panels(request, "member", member),
     }
     return render(request, "members/detail.html", context)
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.extensions import render_panels
 from dangjian.members import rules
 from dangjian.members.models import Position
 from dangjian.members.selectors import MemberFilters, member_list
@@ -34,5 +35,6 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "children": organization_selectors.organization_children(user=request.user, parent=org),
         "members": members[:10],
         "can_manage": scope.can_manage_path(org.path),
+        "panels": render_panels(request, "organization", org),
     }
     return render(request, "reports/organization.html", context)

@@ -1,0 +1,134 @@
+"""The trust list: import and remove other deployments' public keys; find a key to verify with.
+
+Only an administrator of a top-level organization (or a superuser) manages the trust list:
+trusting a key means accepting every certificate, transfer package and receipt it signs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from nacl.signing import VerifyKey
+
+from dangjian.accounts.choices import Role
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core import signing
+from dangjian.core.errors import field_error
+
+from .models import TrustedKey
+
+Outcome = Literal["valid", "bad_signature", "unknown_issuer"]
+
+
+def can_manage_trust(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(
+        user.roles.filter(role=Role.ADMINISTRATOR, organization__parent__isnull=True).exists()
+    )
+
+
+def _require_trust_manager(actor: Any) -> None:
+    if not can_manage_trust(actor):
+        raise PermissionDenied
+
+
+def trusted_keys() -> list[TrustedKey]:
+    return list(TrustedKey.objects.filter(removed_at__isnull=True).order_by("issuer", "added_at"))
+
+
+@transaction.atomic
+def trusted_keys_import(*, actor: Any, document: str | bytes, label: str = "") -> list[TrustedKey]:
+    """Import a public-keys document (signing.public_keys_document) of another deployment."""
+    _require_trust_manager(actor)
+    try:
+        data = json.loads(document)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise field_error("document", _("公钥文件不是有效的 JSON。"), code="not_json") from exc
+    if not isinstance(data, dict) or data.get("format") != "dangjian-public-keys/1":
+        raise field_error(
+            "document",
+            _("这不是党建系统导出的公钥文件（format 应为 dangjian-public-keys/1）。"),
+            code="bad_format",
+        )
+    issuer = str(data.get("issuer", "")).strip()
+    if not issuer or len(issuer) > 64:
+        raise field_error("document", _("公钥文件缺少签发方（issuer）。"), code="no_issuer")
+    if issuer == signing.issuer():
+        raise field_error("document", _("这是本系统自己的公钥，无需导入。"), code="own_issuer")
+    keys = data.get("keys")
+    if not isinstance(keys, list) or not keys:
+        raise field_error("document", _("公钥文件中没有公钥。"), code="no_keys")
+    imported: list[TrustedKey] = []
+    for number, entry in enumerate(keys, start=1):
+        try:
+            raw = signing.b64url_decode(str(entry["public_key"]))
+            VerifyKey(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise field_error(
+                "document", _("第 %(n)d 个公钥无效。") % {"n": number}, code="bad_key"
+            ) from exc
+        kid = signing.key_id(raw).hex()
+        if str(entry.get("kid", kid)) != kid:
+            raise field_error(
+                "document",
+                _("第 %(n)d 个公钥的标识（kid）与公钥不符，文件可能被改动。") % {"n": number},
+                code="kid_mismatch",
+            )
+        key, _created = TrustedKey.objects.update_or_create(
+            issuer=issuer,
+            kid=kid,
+            defaults={
+                "public_key": signing.b64url(raw),
+                "label": label,
+                "added_by": actor,
+                "removed_at": None,
+            },
+        )
+        imported.append(key)
+    audit_record(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        target_type="trust",
+        summary=_("导入受信任的公钥：%(issuer)s") % {"issuer": issuer},
+        detail={"issuer": issuer, "kids": [k.kid for k in imported]},
+    )
+    return imported
+
+
+@transaction.atomic
+def trusted_key_remove(*, actor: Any, key: TrustedKey) -> TrustedKey:
+    _require_trust_manager(actor)
+    key.removed_at = timezone.now()
+    key.save(update_fields=["removed_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        target_type="trust",
+        summary=_("移除受信任的公钥：%(issuer)s") % {"issuer": key.issuer},
+        detail={"issuer": key.issuer, "kid": key.kid},
+    )
+    return key
+
+
+def verify_key_for(issuer: str, kid: bytes) -> VerifyKey | None:
+    """The public key that `issuer` signs with under `kid`: our own, or one on the trust list."""
+    if issuer == signing.issuer():
+        return signing.own_verify_key(kid)
+    key = TrustedKey.objects.filter(issuer=issuer, kid=kid.hex(), removed_at__isnull=True).first()
+    return VerifyKey(signing.b64url_decode(key.public_key)) if key else None
+
+
+def verify_signed(issuer: str, kid: bytes, message: bytes, signature: bytes) -> Outcome:
+    verify_key = verify_key_for(issuer, kid)
+    if verify_key is None:
+        return "unknown_issuer"
+    return "valid" if signing.verify(verify_key, message, signature) else "bad_signature"

@@ -1,0 +1,141 @@
+"""Extension points: how a domain app adds itself to the shared pages without editing them.
+
+The foundation's pages (the navigation bar, the member page, the organization page, the demo
+county) are shared by every domain app. Rather than each app editing those templates and
+modules, an app registers what it contributes from its `AppConfig.ready()`:
+
+- `register_nav(NavItem(...))`: a link in the navigation bar;
+- `register_panel("member" | "organization", Panel(...))`: a section rendered on the member
+  page or the organization page from the app's own template and context function;
+- `register_demo_step(DemoStep(...))`: a step the demo county runs after the base roster,
+  to add the app's own realistic records.
+
+The registries are filled once at start-up and only read afterwards.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from dangjian.accounts.models import User
+    from dangjian.accounts.scope import Scope
+    from dangjian.members.models import Member
+    from dangjian.organizations.models import Organization
+
+
+# --- navigation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    order: int
+    # Shown when this returns True for the signed-in user's scope (default: everyone).
+    visible: Callable[[Scope], bool] = field(default=lambda _scope: True)
+
+
+_NAV: list[NavItem] = []
+
+
+def register_nav(item: NavItem) -> None:
+    if all(existing.url_name != item.url_name for existing in _NAV):
+        _NAV.append(item)
+        _NAV.sort(key=lambda i: i.order)
+
+
+def nav_items() -> list[NavItem]:
+    return list(_NAV)
+
+
+# --- page panels --------------------------------------------------------------
+
+PageKind = Literal["member", "organization"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of a shared page.
+
+    `context(request, obj)` returns the template's context, or None to leave the panel out
+    (for example when the object has nothing to show or the user may not see it). The
+    template receives the returned dict plus `request`; the object is passed under the key
+    the page kind names ("member" or "organization") unless the context sets it.
+    """
+
+    key: str
+    order: int
+    template_name: str
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+
+
+_PANELS: dict[str, list[Panel]] = {"member": [], "organization": []}
+
+
+def register_panel(page: PageKind, panel: Panel) -> None:
+    panels = _PANELS[page]
+    if all(existing.key != panel.key for existing in panels):
+        panels.append(panel)
+        panels.sort(key=lambda p: p.order)
+
+
+def render_panels(request: HttpRequest, page: PageKind, obj: Member | Organization) -> SafeString:
+    """Every registered panel of `page` for `obj`, rendered in order."""
+    parts: list[str] = []
+    for panel in _PANELS[page]:
+        context = panel.context(request, obj)
+        if context is None:
+            continue
+        context.setdefault(page, obj)
+        parts.append(render_to_string(panel.template_name, context, request=request))
+    return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered, escaped template
+
+
+# --- demo county ----------------------------------------------------------------
+
+
+@dataclass
+class DemoContext:
+    """What the base demo county hands to each domain's demo step."""
+
+    builder: User
+    reference_day: dt.date
+    county: Organization
+    branches: list[Organization]
+    members_by_branch: dict[int, list[Member]]
+    progress: Callable[[str], None]
+
+    def rng(self, name: str) -> random.Random:
+        """A random generator of its own for each step, so steps do not disturb each other."""
+        return random.Random(f"dangjian-demo-{name}")
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    order: int
+    run: Callable[[DemoContext], None]
+
+
+_DEMO_STEPS: list[DemoStep] = []
+
+
+def register_demo_step(step: DemoStep) -> None:
+    if all(existing.name != step.name for existing in _DEMO_STEPS):
+        _DEMO_STEPS.append(step)
+        _DEMO_STEPS.sort(key=lambda s: s.order)
+
+
+def demo_steps() -> list[DemoStep]:
+    return list(_DEMO_STEPS)

@@ -1,0 +1,5 @@
+"""The 运维 part of /api/v1/ (see dangjian.api.v1)."""
+
+from ninja import Router
+
+router = Router(tags=["运维"])

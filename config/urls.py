@@ -24,7 +24,12 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("ops/", include("dangjian.ops.urls")),
+    path("me/", include("dangjian.portal.urls")),
     path("api/v1/", api_v1_urls),
+    path("api-tokens/", include("dangjian.api.page_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Under /api/ a path no view matches answers in the API's error shape, not an HTML page.
+handler404 = "dangjian.api.errors.api_aware_not_found"

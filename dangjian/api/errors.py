@@ -89,3 +89,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return respond(request, exc.status_code, error_body(f"http_{exc.status_code}", str(exc)))
+
+
+def api_aware_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for paths no view matched: in the error shape under /api/, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            error_body("not_found", _("找不到，或不在您的管理范围内。")), status=404
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

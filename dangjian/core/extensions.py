@@ -61,7 +61,7 @@ def nav_items() -> list[NavItem]:
 
 # --- page panels --------------------------------------------------------------
 
-PageKind = Literal["member", "organization"]
+PageKind = Literal["member", "organization", "portal"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ class Panel:
     `context(request, obj)` returns the template's context, or None to leave the panel out
     (for example when the object has nothing to show or the user may not see it). The
     template receives the returned dict plus `request`; the object is passed under the key
-    the page kind names ("member" or "organization") unless the context sets it.
+    the page kind names ("member", "organization"; "portal" passes the member) unless the
+    context sets it.
     """
 
     key: str
@@ -80,7 +81,8 @@ class Panel:
     context: Callable[[HttpRequest, Any], dict[str, Any] | None]
 
 
-_PANELS: dict[str, list[Panel]] = {"member": [], "organization": []}
+# "portal" panels appear on a member's own portal page (/me/), given the member.
+_PANELS: dict[str, list[Panel]] = {"member": [], "organization": [], "portal": []}
 
 
 def register_panel(page: PageKind, panel: Panel) -> None:
@@ -97,7 +99,7 @@ def render_panels(request: HttpRequest, page: PageKind, obj: Member | Organizati
         context = panel.context(request, obj)
         if context is None:
             continue
-        context.setdefault(page, obj)
+        context.setdefault("member" if page == "portal" else page, obj)
         parts.append(render_to_string(panel.template_name, context, request=request))
     return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered, escaped template
 

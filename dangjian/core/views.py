@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.members import rules
-from dangjian.members.models import Member
 from dangjian.reports import selectors as report_selectors
 
 
@@ -16,9 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     tops = list(scope.top_organizations())
     if not tops and scope.self_user_id is not None:
-        member = Member.objects.filter(user_id=scope.self_user_id).first()
-        if member is not None:
-            return redirect(member)
+        return redirect("portal:home")  # a member's home is their portal
     on = today()
     cards = []
     for organization in tops:

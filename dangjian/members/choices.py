@@ -207,6 +207,7 @@ class ArchiveKind(models.TextChoices):
     MEMBERSHIP_ENDED = "MEMBERSHIP_ENDED", _("离开党组织")
     POSITION_STARTED = "POSITION_STARTED", _("任职")
     POSITION_ENDED = "POSITION_ENDED", _("免职")
+    CORRECTION = "CORRECTION", _("更正申请")
 
 
 class AgeBand(models.TextChoices):

@@ -90,6 +90,31 @@ def _archive(
     )
 
 
+def archive_add(
+    *,
+    member: Member,
+    actor: Any,
+    kind: ArchiveKind,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    effective_on: dt.date | None = None,
+) -> ArchiveEntry:
+    """An entry in the member's electronic archive, for apps that record events about a member
+    (corrections, reviews, care…). The caller checks permission and audits."""
+    return _archive(
+        member=member,
+        actor=actor,
+        kind=kind,
+        summary=summary,
+        before=before,
+        after=after,
+        reason=reason,
+        effective_on=effective_on,
+    )
+
+
 def _as_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()

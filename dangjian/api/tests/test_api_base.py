@@ -40,6 +40,11 @@ def test_me_lists_the_roles_that_decide_the_scope(client: Client, tree: Any) -> 
 def test_unknown_api_path_is_not_a_login_redirect(client: Client, tree: Any) -> None:
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    client.force_login(tree.county_admin)
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
 
 
 def test_openapi_document_and_docs_are_served_without_a_cdn(client: Client, tree: Any) -> None:

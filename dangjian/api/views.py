@@ -1,0 +1,80 @@
+"""The administrator's page for integration tokens: create (shown once), list, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from dangjian.core.forms import add_service_errors, style_form
+
+from . import tokens
+from .models import ApiToken
+
+
+def _users_for(actor: Any) -> QuerySet[Any]:
+    users = get_user_model().objects.filter(is_active=True, roles__isnull=False).distinct()
+    allowed = [
+        u.pk
+        for u in users.prefetch_related("roles__organization")
+        if tokens.can_manage_tokens_of(actor, u)
+    ]
+    return get_user_model().objects.filter(pk__in=allowed).order_by("username")
+
+
+class TokenForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("令牌代表的账号"), queryset=get_user_model().objects.none()
+    )
+    name = forms.CharField(label=_("用途"), max_length=100)
+    days = forms.IntegerField(
+        label=_("有效天数"), min_value=1, max_value=tokens.MAX_DAYS, initial=90
+    )
+
+    def __init__(self, *args: Any, users: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = users
+        field.help_text = _("令牌与该账号的角色和管理范围完全相同。请为每个对接系统单独建账号。")
+        style_form(self)
+
+
+def token_list(request: HttpRequest) -> HttpResponse:
+    users = _users_for(request.user)
+    if not users.exists():
+        raise PermissionDenied
+    form = TokenForm(request.POST or None, users=users)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _record, created = tokens.api_token_create(
+                actor=request.user,
+                user=form.cleaned_data["user"],
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            form = TokenForm(users=users)
+    listed = (
+        ApiToken.objects.filter(user__in=users)
+        .select_related("user", "created_by")
+        .order_by("-created_at")
+    )
+    return render(request, "api/tokens.html", {"form": form, "tokens": listed, "created": created})
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.filter(user__in=_users_for(request.user)), pk=pk)
+    tokens.api_token_revoke(actor=request.user, token=token)
+    return redirect("api-tokens:list")

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "dangjian.portal"
+    verbose_name = _("党员之家")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import NavItem, Panel, register_nav, register_panel
+
+        from . import panels
+
+        register_nav(
+            NavItem(_("我的"), "portal:home", 10, lambda scope: scope.self_user_id is not None)
+        )
+        register_nav(
+            NavItem(
+                _("更正申请"), "portal:corrections", 800, lambda scope: bool(scope.manage_paths)
+            )
+        )
+        register_panel(
+            "organization",
+            Panel(
+                "portal-corrections",
+                5,
+                "portal/panel_corrections.html",
+                panels.organization_corrections,
+            ),
+        )
+        register_panel(
+            "organization",
+            Panel("portal-notices", 90, "portal/panel_notices.html", panels.organization_notices),
+        )

@@ -1,0 +1,29 @@
+"""The portal's sections on the organization page: pending corrections and notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from dangjian.accounts.scope import scope_for
+from dangjian.organizations.models import Organization
+
+from . import selectors
+from .forms import NoticeForm
+from .models import Notice
+
+
+def organization_corrections(
+    request: HttpRequest, organization: Organization
+) -> dict[str, Any] | None:
+    pending = list(selectors.decidable_corrections(request.user, organization=organization)[:20])
+    return {"pending": pending} if pending else None
+
+
+def organization_notices(request: HttpRequest, organization: Organization) -> dict[str, Any] | None:
+    notices = list(Notice.objects.filter(organization=organization)[:5])
+    can_publish = scope_for(request.user).can_manage_path(organization.path)
+    if not notices and not can_publish:
+        return None
+    return {"notices": notices, "can_publish": can_publish, "form": NoticeForm()}

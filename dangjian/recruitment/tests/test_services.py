@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.audit.models import AuditEvent
+from dangjian.core.dates import today
 from dangjian.core.testing import build_member, new_id_number
 from dangjian.members.choices import HowAdded, HowRemoved, MemberCategory, MemberStatus
 from dangjian.members.models import ArchiveEntry, Membership
@@ -38,7 +39,8 @@ def _record(county: Any, applicant: Applicant, step: int, on: dt.date, **fields:
 def test_application_creates_step_one_with_encrypted_id(county: Any) -> None:
     """An application is step 1; the ID number is stored encrypted with a lookup hash."""
     applicant = new_applicant(county)
-    assert applicant.stage == Stage.APPLICANT and applicant.last_step == 1
+    assert applicant.stage == Stage.APPLICANT
+    assert applicant.last_step == 1
     assert applicant.steps.get().on == PATH[1]
     assert len(applicant.id_number) == 18
     assert applicant.id_number not in applicant.id_number_encrypted
@@ -120,7 +122,8 @@ def test_a_step_out_of_order_is_refused_and_nothing_is_written(county: Any) -> N
     with pytest.raises(ValidationError) as info:
         _record(county, applicant, 4, PATH[4])
     assert _codes(info.value) == {"step_order"}
-    assert "步骤顺序不对" in info.value.messages[0] and "（2）" in info.value.messages[0]
+    assert "步骤顺序不对" in info.value.messages[0]
+    assert "（2）" in info.value.messages[0]
     assert applicant.steps.count() == 1
     applicant.refresh_from_db()
     assert applicant.last_step == 1
@@ -132,7 +135,7 @@ def test_dates_go_forward_and_not_into_the_future(county: Any) -> None:
         _record(county, applicant, 2, dt.date(2022, 1, 9))
     assert "早于上一步骤" in info.value.messages[0]
     with pytest.raises(ValidationError) as info:
-        _record(county, applicant, 2, dt.date.today() + dt.timedelta(days=2))
+        _record(county, applicant, 2, today() + dt.timedelta(days=2))
     assert "晚于今天" in " ".join(info.value.messages)
 
 
@@ -169,9 +172,11 @@ def test_time_rule_boundaries(
         _record(county, applicant, step, bad_on)
     assert _codes(info.value) == {"time_rule"}
     text = " ".join(info.value.messages)
-    assert rule.description in text and rule.source in text
+    assert rule.description in text
+    assert rule.source in text
     record = _record(county, applicant, step, ok_on)
-    assert record.on == ok_on and not record.is_exception
+    assert record.on == ok_on
+    assert not record.is_exception
 
 
 def test_second_review_within_half_a_year_of_the_first(county: Any) -> None:
@@ -238,8 +243,10 @@ def test_an_administrator_records_an_exception_with_a_visible_reason(county: Any
         applicant=applicant,
         data=step_input(county, 2, late, exception_reason="申请人外出务工，返乡后谈话"),
     )
-    assert record.is_exception and record.exception_reason.startswith("申请人外出务工")
-    assert "一个月内派人谈话" in record.exception_rules and "第二章" in record.exception_rules
+    assert record.is_exception
+    assert record.exception_reason.startswith("申请人外出务工")
+    assert "一个月内派人谈话" in record.exception_rules
+    assert "第二章" in record.exception_rules
 
 
 def test_a_reason_on_a_step_that_keeps_the_rules_is_not_an_exception(county: Any) -> None:
@@ -341,9 +348,11 @@ def test_a_majority_of_those_present_is_not_enough(county: Any) -> None:
 def test_approval_admits_a_probationary_member_from_the_meeting_date(county: Any) -> None:
     applicant = walk(county, new_applicant(county), 17)
     member = applicant.member
-    assert member is not None and applicant.stage == Stage.PROBATIONARY
+    assert member is not None
+    assert applicant.stage == Stage.PROBATIONARY
     assert member.category == MemberCategory.PROBATIONARY
-    assert member.joined_on == PATH[15] and member.full_member_on is None
+    assert member.joined_on == PATH[15]
+    assert member.full_member_on is None
     assert member.id_number == applicant.id_number
     row = Membership.objects.get(member=member)
     assert (row.organization, row.started_on, row.how_added) == (
@@ -369,7 +378,8 @@ def test_admission_that_fails_leaves_no_step(county: Any) -> None:
     with pytest.raises(ValidationError):
         _record(county, applicant, 17, PATH[17])
     applicant.refresh_from_db()
-    assert applicant.last_step == 16 and applicant.member is None
+    assert applicant.last_step == 16
+    assert applicant.member is None
     assert not StepRecord.objects.filter(applicant=applicant, step=17).exists()
 
 
@@ -434,12 +444,14 @@ def test_cancellation_removes_the_member_with_that_way(county: Any) -> None:
         actor=county.east_admin, applicant=applicant, on=dt.date(2024, 3, 1), reason="不履行义务"
     )
     applicant.refresh_from_db()
-    assert applicant.stage == Stage.ENDED and applicant.end_reason == EndReason.PROBATION_CANCELLED
+    assert applicant.stage == Stage.ENDED
+    assert applicant.end_reason == EndReason.PROBATION_CANCELLED
     assert applicant.member is not None
     applicant.member.refresh_from_db()
     assert applicant.member.status == MemberStatus.LEFT
     row = Membership.objects.get(member=applicant.member)
-    assert row.how_removed == HowRemoved.PROBATION_CANCELLED and row.ended_on == dt.date(2024, 3, 1)
+    assert row.how_removed == HowRemoved.PROBATION_CANCELLED
+    assert row.ended_on == dt.date(2024, 3, 1)
     with pytest.raises(ValidationError):
         _record(county, applicant, 21, PATH[21])
 
@@ -474,7 +486,8 @@ def test_ending_a_record_before_admission(county: Any) -> None:
         note="本人书面撤回",
     )
     applicant.refresh_from_db()
-    assert applicant.stage == Stage.ENDED and services.next_steps(applicant) == []
+    assert applicant.stage == Stage.ENDED
+    assert services.next_steps(applicant) == []
 
 
 # --- scope and privacy -------------------------------------------------------------------------

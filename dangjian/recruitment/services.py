@@ -118,7 +118,10 @@ def applicant_create(
             "age": age_on(applicant.birth_date, applied_on),
         }
     try:
-        applicant.full_clean(exclude=["id_number_encrypted", "id_number_hash", "last_step"])
+        exclude = ["id_number_encrypted", "id_number_hash", "last_step"]
+        if "id_number" in errors:  # birth date and sex come from the number: one message
+            exclude += ["sex", "birth_date"]
+        applicant.full_clean(exclude=exclude)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, messages[0])

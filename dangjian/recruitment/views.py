@@ -154,20 +154,23 @@ def _full_members(applicant: Applicant) -> Any:
 
 
 def _step_form(request: HttpRequest, applicant: Applicant, data: Any = None) -> StepForm | None:
-    steps = services.next_steps(applicant)
-    if not steps:
+    """The form for one step. Later steps are offered too: choosing one out of order is
+    refused by the service with the step that is due, which teaches the order."""
+    allowed = services.next_steps(applicant)
+    if not allowed:
         return None
+    choices = allowed + [Step(n) for n in range(allowed[-1] + 1, Step.ARCHIVED + 1)]
     source = data if data is not None else request.GET
     try:
-        step = int(source.get("step") or steps[-1 if len(steps) == 1 else 0])
+        step = int(source.get("step") or allowed[-1])
     except ValueError as exc:
         raise Http404 from exc
-    if step not in [s.value for s in steps]:
-        step = steps[0].value
+    if step not in [s.value for s in choices]:
+        step = allowed[-1].value
     # Bound to its data only on POST; a GET that changes the step shows a fresh form.
     return StepForm(
         data,
-        steps=steps,
+        steps=choices,
         step=step,
         full_members=_full_members(applicant),
         can_except=services.is_administrator_for(request.user, applicant.organization),

@@ -79,5 +79,6 @@ def test_demo_records_are_in_order_and_admitted_people_are_members(built: Any) -
     probationary = Applicant.objects.filter(stage=Stage.PROBATIONARY)
     assert not probationary.filter(member__isnull=True).exists()
     assert not probationary.exclude(member__category=MemberCategory.PROBATIONARY).exists()
-    assert not probationary.exclude(member__joined_on=F("steps__on"), steps__step=15).exists()
+    meetings = StepRecord.objects.filter(step=15, applicant__stage=Stage.PROBATIONARY)
+    assert not meetings.exclude(on=F("applicant__member__joined_on")).exists()
     assert not Applicant.objects.filter(stage=Stage.APPLICANT, member__isnull=False).exists()

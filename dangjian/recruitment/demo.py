@@ -283,9 +283,8 @@ def _insert_steps(rows: list[tuple[Any, ...]], applicant_ids: list[int]) -> list
     """Insert the step records with one executemany (Django's bulk_create spends most of the
     demo step preparing values field by field); returns their ids in insertion order."""
     meta = StepRecord._meta
-    columns = ", ".join(
-        connection.ops.quote_name(meta.get_field(name).column) for name in STEP_COLUMNS
-    )
+    fields = {f.name: f for f in meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in STEP_COLUMNS)
     placeholders = ", ".join(["%s"] * len(STEP_COLUMNS))
     sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values are parameters
     with connection.cursor() as cursor:

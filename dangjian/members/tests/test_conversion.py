@@ -27,7 +27,8 @@ def test_convert_sets_category_date_and_archive(county: Any) -> None:
     assert zhao.category == MemberCategory.FULL
     assert zhao.full_member_on == dt.date(2025, 6, 1)
     entry = ArchiveEntry.objects.filter(member=zhao).first()
-    assert entry is not None and "转为正式党员" in entry.summary
+    assert entry is not None
+    assert "转为正式党员" in entry.summary
     assert entry.effective_on == dt.date(2025, 6, 1)
 
 
@@ -62,4 +63,5 @@ def test_note_writes_an_entry(county: Any) -> None:
         reason="考察期表现",
         effective_on=dt.date(2026, 10, 1),
     )
-    assert entry.member == county.zhao and entry.reason == "考察期表现"
+    assert entry.member == county.zhao
+    assert entry.reason == "考察期表现"

@@ -1,84 +1,90 @@
-"""The demo county's pipeline: people at every stage in many branches, a few overdue, and
-records that keep the order of the steps."""
+"""The demo step on a small county (the full county is built by dangjian/core/tests/test_demo.py
+and measured by bench/recruitment.py): records in order, admitted people are members."""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import F, Max
 
-from dangjian.core import demo
-from dangjian.core.extensions import demo_steps
+from dangjian.core.extensions import DemoContext, demo_steps
+from dangjian.core.testing import build_member, system_user
 from dangjian.members.choices import MemberCategory
-from dangjian.organizations.models import Organization
 from dangjian.recruitment import selectors
 from dangjian.recruitment.choices import Stage
 from dangjian.recruitment.models import Applicant, StepRecord
 
-TIMINGS: dict[str, float] = {}
+pytestmark = pytest.mark.django_db
+REFERENCE_DAY = dt.date(2026, 10, 1)
 
 
-@pytest.fixture(scope="module")
-def built(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """Build the county once (rolled back after), timing the recruitment step on its own."""
+@pytest.fixture
+def small_county(tree: Any) -> DemoContext:
+    """Three branches of eight: six full members, one recent, one probationary."""
+    branches = [tree.east_village, tree.south_village, tree.west_village]
+    members_by_branch: dict[int, list[Any]] = {}
+    for index, branch in enumerate(branches):
+        members = [
+            build_member(
+                organization=branch, name=f"党员{index}{n}", joined_on=dt.date(2000 + n, 7, 1)
+            )
+            for n in range(6)
+        ]
+        members.append(
+            build_member(
+                organization=branch,
+                name=f"新党员{index}",
+                birth_date=dt.date(1995, 3, 3),
+                joined_on=dt.date(2025, 3, 1),
+                full_member_on=dt.date(2026, 3, 5),
+            )
+        )
+        members.append(
+            build_member(
+                organization=branch,
+                name=f"预备{index}",
+                birth_date=dt.date(1996, 4, 4),
+                category=MemberCategory.PROBATIONARY,
+                joined_on=dt.date(2026, 5, 1),
+            )
+        )
+        members_by_branch[branch.pk] = members
+    return DemoContext(
+        builder=system_user(),
+        reference_day=REFERENCE_DAY,
+        county=tree.county,
+        branches=branches,
+        members_by_branch=members_by_branch,
+        progress=lambda _message: None,
+    )
+
+
+def test_demo_step_gives_ordered_records_and_links_members(small_county: DemoContext) -> None:
     step = next(s for s in demo_steps() if s.name == "recruitment")
-    original = step.run
-
-    def timed(context: Any) -> None:
-        started = time.perf_counter()
-        original(context)
-        TIMINGS["recruitment"] = time.perf_counter() - started
-
-    object.__setattr__(step, "run", timed)
-    try:
-        with django_db_blocker.unblock(), transaction.atomic():
-            yield demo.build_demo_county()
-            transaction.set_rollback(True)
-    finally:
-        object.__setattr__(step, "run", original)
-
-
-@pytest.mark.slow
-@pytest.mark.django_db
-def test_demo_pipeline_has_every_stage_and_a_few_overdue(built: Any) -> None:
-    county = Organization.objects.get(parent__isnull=True)
-    counts = dict(Applicant.objects.values_list("stage").annotate(n=Count("id")))
-    for stage in (Stage.APPLICANT, Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY):
-        assert counts.get(stage, 0) > 100, stage
-    assert counts.get(Stage.CONVERTED, 0) > 50
-    assert Applicant.objects.values("organization").distinct().count() > 400
-    due = selectors.deadlines(county, built_reference())
-    overdue = [d for d in due if d.overdue]
-    assert 5 <= len(overdue) < len(due) / 4, "a few overdue, most on time"
-    pipeline = selectors.pipeline_counts(county, 2026)
-    assert pipeline.applicants > 0
-    assert pipeline.admitted > 0
-    assert pipeline.converted > 0
-    print(f"recruitment demo step: {TIMINGS['recruitment']:.2f} s")  # not timed: shared machine
-
-
-def built_reference() -> Any:
-    return demo.REFERENCE_DAY
-
-
-@pytest.mark.slow
-@pytest.mark.django_db
-def test_demo_records_are_in_order_and_admitted_people_are_members(built: Any) -> None:
-    """Dates never go backwards between steps; everyone admitted has a member record."""
-    latest = StepRecord.objects.aggregate(last=Max("on"))["last"]
-    assert latest <= demo.REFERENCE_DAY
-    previous: dict[int, Any] = {}
+    step.run(small_county)
+    assert Applicant.objects.filter(stage=Stage.PROBATIONARY).count() == 3
+    assert Applicant.objects.filter(stage=Stage.CONVERTED).count() >= 1
+    assert Applicant.objects.filter(member__isnull=True).exists()  # new people too
+    assert StepRecord.objects.aggregate(last=Max("on"))["last"] <= REFERENCE_DAY
+    previous: dict[int, dt.date] = {}
     for applicant_id, on in StepRecord.objects.order_by("applicant", "step", "on").values_list(
         "applicant", "on"
     ):
         assert on >= previous.get(applicant_id, on), applicant_id
         previous[applicant_id] = on
-    probationary = Applicant.objects.filter(stage=Stage.PROBATIONARY)
-    assert not probationary.filter(member__isnull=True).exists()
-    assert not probationary.exclude(member__category=MemberCategory.PROBATIONARY).exists()
-    meetings = StepRecord.objects.filter(step=15, applicant__stage=Stage.PROBATIONARY)
+    for applicant in Applicant.objects.all():
+        assert applicant.last_step == max(applicant.steps.values_list("step", flat=True))
+    meetings = StepRecord.objects.filter(step=15, applicant__member__isnull=False)
+    assert meetings.count() == Applicant.objects.filter(member__isnull=False).count()
     assert not meetings.exclude(on=F("applicant__member__joined_on")).exists()
-    assert not Applicant.objects.filter(stage=Stage.APPLICANT, member__isnull=False).exists()
+    sponsors = StepRecord.objects.filter(step=9).first()
+    assert sponsors is not None
+    assert sponsors.members.count() == 2
+    assert all(m.category == MemberCategory.FULL for m in sponsors.members.all())
+    votes = StepRecord.objects.filter(step=15)
+    assert all(v.votes_for * 2 > v.entitled and v.present * 2 > v.entitled for v in votes)
+    counts = selectors.pipeline_counts(small_county.county, 2026)
+    assert counts.probationary == 3
+    assert isinstance(selectors.deadlines(small_county.county, REFERENCE_DAY), list)

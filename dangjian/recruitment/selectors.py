@@ -107,16 +107,17 @@ class Deadline:
         return self.applicant
 
 
-def _step_dates(applicants: list[Applicant]) -> dict[int, dict[int, dt.date]]:
+def _step_dates(applicants: QuerySet[Applicant]) -> dict[int, dict[int, dt.date]]:
     """Per applicant, the latest date of each step recorded."""
     dates: dict[int, dict[int, dt.date]] = defaultdict(dict)
     rows = (
-        StepRecord.objects.filter(applicant__in=[a.pk for a in applicants])
-        .values("applicant_id", "step")
+        StepRecord.objects.filter(applicant__in=applicants.values("pk"))
+        .values_list("applicant_id", "step")
         .annotate(latest=Max("on"))
+        .order_by()
     )
-    for row in rows:
-        dates[row["applicant_id"]][row["step"]] = row["latest"]
+    for applicant_id, step, latest in rows:
+        dates[applicant_id][step] = latest
     return dates
 
 
@@ -128,18 +129,21 @@ def deadlines(organization: Organization, on: dt.date) -> list[Deadline]:
     yet passed; and the end of probation (a year from the branch meeting, plus an extension),
     by which the conversion should be voted on.
     """
-    applicants = list(
-        Applicant.objects.filter(
-            organization__path__startswith=organization.path,
-            ended_on__isnull=True,
-            last_step__lt=Step.CONVERSION_APPROVED,
-        ).select_related("organization", "member")
+    open_records = Applicant.objects.filter(
+        organization__path__startswith=organization.path,
+        ended_on__isnull=True,
+        last_step__lt=Step.CONVERSION_APPROVED,
     )
+    applicants = list(open_records.select_related("organization", "member"))
     all_rules = list(TimeRule.objects.select_related("organization"))
-    dates = _step_dates(applicants)
+    dates = _step_dates(open_records)
+    in_force_by_path: dict[str, dict[str, TimeRule]] = {}
     items: list[Deadline] = []
     for applicant in applicants:
-        in_force = rules.resolve(all_rules, applicant.organization.path)
+        path = applicant.organization.path
+        if path not in in_force_by_path:
+            in_force_by_path[path] = rules.resolve(all_rules, path)
+        in_force = in_force_by_path[path]
         recorded = dates[applicant.pk]
         for rule in in_force.values():
             if rule.kind != RuleKind.MAXIMUM or rule.unit == RuleUnit.HOURS:

@@ -300,7 +300,9 @@ def _rule_violations(
 def step_record(*, actor: Any, applicant: Applicant, data: StepInput) -> StepRecord:
     """Record one step: in order, within the time rules (or as an administrator's exception)."""
     applicant = (
-        Applicant.objects.select_for_update().select_related("organization").get(pk=applicant.pk)
+        Applicant.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=applicant.pk)
     )
     _require_manage(actor, applicant.organization)
     dates: dict[int, list[dt.date]] = {}
@@ -430,7 +432,7 @@ def probation_extend(
 ) -> Applicant:
     """延长预备期: at most once, 6 to 12 months (党章 art. 7), decided before conversion."""
     applicant = (
-        Applicant.objects.select_for_update()
+        Applicant.objects.select_for_update(of=("self",))
         .select_related("organization", "member")
         .get(pk=applicant.pk)
     )
@@ -481,7 +483,7 @@ def probation_extend(
 def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: str) -> Applicant:
     """取消预备党员资格: the member leaves the roster with that way of removal."""
     applicant = (
-        Applicant.objects.select_for_update()
+        Applicant.objects.select_for_update(of=("self",))
         .select_related("organization", "member")
         .get(pk=applicant.pk)
     )
@@ -516,7 +518,9 @@ def applicant_end(
 ) -> Applicant:
     """Stop a record before admission (withdrawn, not continued, not approved, moved away)."""
     applicant = (
-        Applicant.objects.select_for_update().select_related("organization").get(pk=applicant.pk)
+        Applicant.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=applicant.pk)
     )
     _require_manage(actor, applicant.organization)
     if reason == EndReason.PROBATION_CANCELLED:

@@ -45,16 +45,20 @@ def _require_manage(actor: Any, organization: Organization) -> None:
         raise PermissionDenied(_("您无权管理该党组织的发展党员工作。"))
 
 
-def is_administrator_for(actor: Any, organization: Organization) -> bool:
-    """An administrator (not a branch secretary) at this organization or above it."""
-    if getattr(actor, "is_superuser", False):
-        return True
-    paths = set(organization.ancestor_paths())
+def administrator_paths(actor: Any) -> list[str]:
+    """Subtree paths where the actor is an administrator (a branch secretary is not)."""
     scope = scope_for(actor)
-    if not scope.roles:
-        return False
+    if getattr(actor, "is_superuser", False):
+        return list(scope.read_paths)
     role_orgs = [org_id for role, org_id in scope.roles if role == Role.ADMINISTRATOR]
-    return Organization.objects.filter(pk__in=role_orgs, path__in=paths).exists()
+    if not role_orgs:
+        return []
+    return list(Organization.objects.filter(pk__in=role_orgs).values_list("path", flat=True))
+
+
+def is_administrator_for(actor: Any, organization: Organization) -> bool:
+    """An administrator at this organization or above it: may record exceptions, set rules."""
+    return any(organization.path.startswith(path) for path in administrator_paths(actor))
 
 
 # --- applicants -----------------------------------------------------------------------------

@@ -335,18 +335,21 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         rules.rules_for(organization).values(), key=lambda r: (r.to_step, r.from_step)
     )
     national = TimeRule.objects.filter(organization__isnull=True).order_by("to_step", "from_step")
-    administered = [
-        o
-        for o in scope_for(request.user).managed_organizations().order_by("path")[:500]
-        if services.is_administrator_for(request.user, o)
-    ]
+    paths = services.administrator_paths(request.user)
     form = None
-    if administered:
+    if paths:
+        administered = (
+            Organization.objects.under_any(paths).exclude(kind=OrgKind.PARTY_GROUP).order_by("path")
+        )
         form = LocalRuleForm(
             request.POST or None,
             codes=[(r.code, r.description) for r in national],
-            organizations=Organization.objects.filter(pk__in=[o.pk for o in administered]),
-            initial={"organization": organization if organization in administered else None},
+            organizations=administered,
+            initial={
+                "organization": organization
+                if services.is_administrator_for(request.user, organization)
+                else None
+            },
         )
         if request.method == "POST" and form.is_valid():
             try:

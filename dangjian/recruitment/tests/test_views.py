@@ -276,3 +276,23 @@ def test_api_pipeline_and_deadlines(client: Client, county: Any) -> None:
     listing = client.get(f"/api/v1/recruitment/applicants?organization_id={county.east.pk}")
     assert [a["name"] for a in listing.json()] == ["陈小明"]
     assert PATH[1].isoformat() == listing.json()[0]["applied_on"]
+
+
+def test_pipeline_page_queries_do_not_grow_with_people(client: Client, county: Any) -> None:
+    """No N+1: the page costs the same number of queries for 2 people as for 6."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(county.east_admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/recruitment/?org={county.east.pk}").status_code == 200
+        return len(captured)
+
+    for n in range(2):
+        walk(county, new_applicant(county, name=f"甲{n}"), 6)
+    few = queries()
+    for n in range(4):
+        walk(county, new_applicant(county, name=f"乙{n}"), 16)
+    assert queries() == few

@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
     path("new/", views.applicant_create, name="create"),
     path("rules/", views.rule_list, name="rules"),
+    path("organizations/<int:pk>/panel/", views.organization_panel, name="panel"),
     path("<int:pk>/", views.applicant_detail, name="detail"),
     path("<int:pk>/step/", views.step_record, name="step"),
     path("<int:pk>/reveal/<str:field>/", views.applicant_reveal, name="reveal"),

@@ -21,7 +21,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import pdf, rules, selectors, services
+from . import panels, pdf, rules, selectors, services
 from .choices import EndReason, Stage, Step
 from .forms import ApplicantForm, CancelForm, EndForm, ExtendForm, LocalRuleForm, StepForm
 from .models import Applicant, TimeRule
@@ -94,6 +94,17 @@ def index(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "recruitment/index.html", context)
+
+
+def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The counts on the organization page, loaded by htmx after the page."""
+    organization = get_object_or_404(Organization, pk=pk)
+    scope_for(request.user).require_read(organization)
+    return render(
+        request,
+        "recruitment/panel_organization.html#counts",
+        panels.organization_counts(organization),
+    )
 
 
 def applicant_create(request: HttpRequest) -> HttpResponse:

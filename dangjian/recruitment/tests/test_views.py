@@ -168,6 +168,12 @@ def test_panels_on_the_organization_and_member_pages(client: Client, county: Any
     client.force_login(county.east_admin)
     org_page = client.get(county.east.get_absolute_url()).content.decode()
     assert 'data-testid="recruitment-panel"' in org_page
+    assert f"/recruitment/organizations/{county.east.pk}/panel/" in org_page
+    counts = client.get(f"/recruitment/organizations/{county.east.pk}/panel/").content.decode()
+    assert "预备党员 <strong>1</strong>" in counts
+    client.force_login(county.west_admin)
+    assert client.get(f"/recruitment/organizations/{county.east.pk}/panel/").status_code == 404
+    client.force_login(county.east_admin)
     assert applicant.member is not None
     member_page = client.get(applicant.member.get_absolute_url()).content.decode()
     assert f"/recruitment/{applicant.pk}/" in member_page

@@ -1,4 +1,4 @@
-"""Browser: one person from application to probationary member, with a refused step on the way."""
+"""Recruitment in the browser: from application to probationary member, one step refused."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ import pytest
 
 from dangjian.members.choices import MemberCategory
 from dangjian.recruitment.models import Applicant
-from tests.browser.conftest import browser, page, sign_in  # noqa: F401 - fixtures
+from dangjian.recruitment.tests.helpers import PATH
 
-from .helpers import PATH
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 
 def _record(tab: Any, step: int, **fields: Any) -> None:
@@ -27,7 +25,7 @@ def _record(tab: Any, step: int, **fields: Any) -> None:
     tab.locator(f'[data-step="{step}"][data-recorded]').wait_for()
 
 
-def test_application_to_probationary_member(page: Any, sign_in: Any, county: Any) -> None:  # noqa: F811
+def test_application_to_probationary_member(page: Any, sign_in: Any, county: Any) -> None:
     sign_in(page, "east")
     page.goto("/")
     page.get_by_role("link", name="发展党员").first.click()

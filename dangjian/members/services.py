@@ -497,6 +497,61 @@ def membership_move(
     return new
 
 
+@transaction.atomic
+def member_convert_to_full(*, actor: Any, member: Member, on: dt.date, reason: str = "") -> Member:
+    """转正: a probationary member becomes a full member; 党龄 counts from `on` (党章 art. 7)."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_manage(actor, _latest_membership(member).organization)
+    if member.category != MemberCategory.PROBATIONARY:
+        raise ValidationError(_("该党员不是预备党员，无需转正。"), code="not_probationary")
+    member.category = MemberCategory.FULL
+    member.full_member_on = on
+    errors = _check_dates(member, today())
+    if errors:
+        raise ValidationError(errors)
+    member.save(update_fields=["category", "full_member_on", "updated_at"])
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.UPDATED,
+        summary=_("转为正式党员，转正日期 %(on)s") % {"on": on.isoformat()},
+        before={"category": MemberCategory.PROBATIONARY.value},
+        after={"category": MemberCategory.FULL.value, "full_member_on": on.isoformat()},
+        reason=reason,
+        effective_on=on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPROVE,
+        target=member,
+        summary=_("%(name)s 转为正式党员") % {"name": member.name},
+    )
+    return member
+
+
+@transaction.atomic
+def member_archive_note(
+    *,
+    actor: Any,
+    member: Member,
+    summary: str,
+    reason: str = "",
+    effective_on: dt.date | None = None,
+) -> ArchiveEntry:
+    """An archive entry for an event that changes no field (e.g. 延长预备期), by a manager."""
+    _require_manage(actor, _latest_membership(member).organization)
+    entry = _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.UPDATED,
+        summary=summary,
+        reason=reason,
+        effective_on=effective_on,
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=member, summary=summary[:200])
+    return entry
+
+
 def member_reveal(*, actor: Any, member: Member, field: str) -> str:
     """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
     if field not in ("id_number", "phone"):

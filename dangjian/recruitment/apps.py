@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +9,29 @@ from django.utils.translation import gettext_lazy as _
 class RecruitmentConfig(AppConfig):
     name = "dangjian.recruitment"
     verbose_name = _("发展党员")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import (
+            DemoStep,
+            NavItem,
+            Panel,
+            register_demo_step,
+            register_nav,
+            register_panel,
+        )
+
+        from . import demo, panels
+
+        register_nav(NavItem(_("发展党员"), "recruitment:index", 40, visible=_reads_organizations))
+        register_panel(
+            "organization",
+            Panel("recruitment", 40, "recruitment/panel_organization.html", panels.organization),
+        )
+        register_panel(
+            "member", Panel("recruitment", 40, "recruitment/panel_member.html", panels.member)
+        )
+        register_demo_step(DemoStep("recruitment", 40, demo.run))
+
+
+def _reads_organizations(scope: Any) -> bool:
+    return bool(scope.read_paths)

@@ -1,0 +1,616 @@
+"""Writes to the recruitment record. Each is atomic, checks scope, the order of the steps and
+the time rules, and writes its audit event; admission and conversion go through the member
+services, which keep the member's archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.choices import Role
+from dangjian.accounts.scope import scope_for
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core import crypto
+from dangjian.core.dates import age_on, today
+from dangjian.core.errors import field_error
+from dangjian.members import idnumbers
+from dangjian.members import services as member_services
+from dangjian.members.choices import (
+    ON_ROSTER_STATUSES,
+    HowAdded,
+    HowRemoved,
+    MemberCategory,
+)
+from dangjian.members.models import Member, Membership
+from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
+
+from . import rules
+from .choices import REPEATABLE_STEPS, VOTE_STEPS, EndReason, Stage, Step, stage_for_step
+from .models import Applicant, StepRecord, TimeRule
+
+APPLICANT_FIELDS = ("name", "sex", "birth_date", "education", "occupation", "work_unit", "phone")
+NOT_FOR_APPLICANTS = frozenset({OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP})
+
+
+def _require_manage(actor: Any, organization: Organization) -> None:
+    if not scope_for(actor).can_manage_path(organization.path):
+        raise PermissionDenied(_("您无权管理该党组织的发展党员工作。"))
+
+
+def administrator_paths(actor: Any) -> list[str]:
+    """Subtree paths where the actor is an administrator (a branch secretary is not)."""
+    scope = scope_for(actor)
+    if getattr(actor, "is_superuser", False):
+        return list(scope.read_paths)
+    role_orgs = [org_id for role, org_id in scope.roles if role == Role.ADMINISTRATOR]
+    if not role_orgs:
+        return []
+    return list(Organization.objects.filter(pk__in=role_orgs).values_list("path", flat=True))
+
+
+def is_administrator_for(actor: Any, organization: Organization) -> bool:
+    """An administrator at this organization or above it: may record exceptions, set rules."""
+    return any(organization.path.startswith(path) for path in administrator_paths(actor))
+
+
+# --- applicants -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def applicant_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    data: dict[str, Any],
+    id_number: str,
+    applied_on: dt.date,
+    documents: str = "",
+    opinion: str = "",
+) -> Applicant:
+    """Register a written application for membership (step 1)."""
+    _require_manage(actor, organization)
+    if organization.kind in NOT_FOR_APPLICANTS:
+        raise field_error(
+            "organization",
+            _("入党申请应向基层党组织（党支部、党总支或党委）提出，不能登记在地方党委或党小组。"),
+            code="wrong_organization",
+        )
+    unknown = set(data) - set(APPLICANT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    applicant = Applicant(
+        organization=organization,
+        applied_on=applied_on,
+        last_step=Step.APPLICATION,
+        stage=Stage.APPLICANT,
+        **data,
+    )
+    applicant.name = applicant.name.strip()
+    errors: dict[str, str] = {}
+    try:
+        number = idnumbers.validate_id_number(id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+    else:
+        if applicant.birth_date is None:
+            applicant.birth_date = idnumbers.birth_date_of(number)
+        if not applicant.sex:
+            applicant.sex = idnumbers.sex_of(number)
+        errors.update(idnumbers.check_agreement(number, applicant.birth_date, applicant.sex))
+        applicant.id_number_encrypted = crypto.encrypt_text(number)
+        applicant.id_number_hash = crypto.lookup_hash(number)
+        if Member.objects.filter(id_number_hash=applicant.id_number_hash).exists():
+            errors["id_number"] = _("该身份证号码已登记为党员，不能作为入党申请人登记。")
+        elif Applicant.objects.filter(id_number_hash=applicant.id_number_hash).exists():
+            errors["id_number"] = _("该身份证号码已有发展党员记录，请在原记录上办理。")
+    if applied_on > today():
+        errors["applied_on"] = _("申请日期不能晚于今天。")
+    elif applicant.birth_date and age_on(applicant.birth_date, applied_on) < rules.MIN_AGE:
+        errors["applied_on"] = _(
+            "递交入党申请时须年满18周岁（依据：%(source)s）：申请日期 %(on)s 时仅 %(age)d 周岁。"
+        ) % {
+            "source": rules.AGE_SOURCE,
+            "on": applied_on.isoformat(),
+            "age": age_on(applicant.birth_date, applied_on),
+        }
+    try:
+        exclude = ["id_number_encrypted", "id_number_hash", "last_step"]
+        if "id_number" in errors:  # birth date and sex come from the number: one message
+            exclude += ["sex", "birth_date"]
+        applicant.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            applicant.save()
+    except IntegrityError as exc:  # a concurrent registration of the same number
+        raise ValidationError({"id_number": _("该身份证号码已有发展党员记录。")}) from exc
+    StepRecord.objects.create(
+        applicant=applicant,
+        step=Step.APPLICATION,
+        on=applied_on,
+        documents=documents or _("入党申请书"),
+        opinion=opinion,
+        recorded_by=_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=applicant,
+        summary=_("登记入党申请人 %(name)s") % {"name": applicant.name},
+        detail={"organization_id": organization.pk},
+    )
+    return applicant
+
+
+def _refuse(messages: list[str], code: str) -> ValidationError:
+    """One error that keeps its code (the API reports it) and says everything that is wrong."""
+    return ValidationError(" ".join(messages), code=code)
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a person enters for one step."""
+
+    step: int
+    on: dt.date
+    people: str = ""
+    members: Sequence[Member] = ()
+    documents: str = ""
+    opinion: str = ""
+    vote: rules.Vote | None = None
+    training_hours: int | None = None
+    exception_reason: str = ""
+
+
+def next_steps(applicant: Applicant) -> list[Step]:
+    """The steps that may be recorded now: the next one, and a repeatable step again."""
+    if applicant.ended_on is not None or applicant.last_step >= Step.ARCHIVED:
+        return []
+    steps = []
+    if applicant.last_step in REPEATABLE_STEPS:
+        steps.append(Step(applicant.last_step))
+    steps.append(Step(applicant.last_step + 1))
+    return steps
+
+
+def _order_errors(applicant: Applicant, data: StepInput, last_on: dt.date | None) -> list[str]:
+    allowed = next_steps(applicant)
+    if applicant.ended_on is not None:
+        return [_("该发展记录已终止，不能继续记录。")]
+    if data.step not in allowed:
+        expected = "、".join(f"（{s.value}）{s.label}" for s in allowed) or _("无")
+        return [
+            _(
+                "步骤顺序不对：“（%(n)d）%(label)s”之前还有步骤未完成。现在应记录：%(expected)s"
+                "（依据：《中国共产党发展党员工作细则》规定的发展程序）。"
+            )
+            % {"n": data.step, "label": Step(data.step).label, "expected": expected}
+        ]
+    errors = []
+    if data.on > today():
+        errors.append(_("日期不能晚于今天。"))
+    if last_on is not None and data.on < last_on:
+        errors.append(
+            _("日期 %(on)s 早于上一步骤的日期 %(last)s，请核对。")
+            % {"on": data.on.isoformat(), "last": last_on.isoformat()}
+        )
+    return errors
+
+
+def _eligible_full_members(
+    actor: Any, members: Sequence[Member], on: dt.date, role: str
+) -> list[str]:
+    """Errors for people who are not full members on the roster (and in reach) on `on`."""
+    errors = []
+    scope = scope_for(actor)
+    paths = dict(
+        Membership.objects.filter(
+            member__in=[m.pk for m in members], ended_on__isnull=True
+        ).values_list("member_id", "organization__path")
+    )
+    for member in Member.objects.filter(pk__in=[m.pk for m in members]):
+        path = paths.get(member.pk)
+        if path is None or not scope.can_read_path(path):
+            errors.append(
+                _("%(name)s 不在您管理范围内的党员名册中，不能担任%(role)s。")
+                % {"name": member.name, "role": role}
+            )
+        elif (
+            member.category != MemberCategory.FULL
+            or member.full_member_on is None
+            or member.full_member_on > on
+            or member.status not in ON_ROSTER_STATUSES
+        ):
+            errors.append(
+                _("%(name)s 在 %(on)s 不是正式党员（预备党员不能担任%(role)s）。")
+                % {"name": member.name, "on": on.isoformat(), "role": role}
+            )
+    return errors
+
+
+def _step_errors(actor: Any, applicant: Applicant, data: StepInput) -> list[str]:
+    errors = []
+    distinct = {m.pk for m in data.members}
+    if data.step == Step.MENTORS_ASSIGNED:
+        if not 1 <= len(distinct) <= 2:
+            errors.append(
+                _("培养联系人应为1至2名正式党员（依据：%(s)s）。") % {"s": rules.MENTOR_SOURCE}
+            )
+        errors += _eligible_full_members(actor, data.members, data.on, _("培养联系人"))
+    if data.step == Step.SPONSORS:
+        if len(distinct) != 2:
+            errors.append(
+                _("入党介绍人须为2名正式党员（依据：%(s)s），现选择了 %(n)d 名。")
+                % {"s": rules.SPONSOR_SOURCE, "n": len(distinct)}
+            )
+        errors += _eligible_full_members(actor, data.members, data.on, _("入党介绍人"))
+    if data.step in VOTE_STEPS:
+        if data.vote is None:
+            errors.append(_("请填写支部大会的表决情况（应到、实到、赞成、反对、弃权）。"))
+        else:
+            errors += rules.vote_errors(data.vote)
+    if data.step == Step.TRAINING and not data.training_hours:
+        errors.append(_("请填写集中培训的学时（3天按24学时计）。"))
+    if data.step in (Step.HIGHER_TALK,) and not data.people.strip():
+        errors.append(_("请填写上级党委派出的谈话人。"))
+    return errors
+
+
+def _rule_violations(
+    applicant: Applicant, data: StepInput, dates: dict[int, list[dt.date]]
+) -> list[rules.Violation]:
+    violations = []
+    for rule in rules.rules_for(applicant.organization).values():
+        if rule.to_step != data.step:
+            continue
+        if rule.from_step != rule.to_step and rule.to_step in dates:
+            continue  # e.g. the first review's rule, once a review is recorded
+        earlier = dates.get(rule.from_step, [])
+        start = max(earlier) if earlier else None
+        if rule.from_step == rule.to_step and rule.unit != "HOURS" and start is None:
+            continue  # the first of a repeated step has its own rule from the step before
+        violation = rules.check_rule(
+            rule,
+            start=start,
+            on=data.on,
+            training_hours=data.training_hours,
+            extension_months=applicant.probation_extension_months,
+        )
+        if violation is not None:
+            violations.append(violation)
+    return violations
+
+
+@transaction.atomic
+def step_record(*, actor: Any, applicant: Applicant, data: StepInput) -> StepRecord:
+    """Record one step: in order, within the time rules (or as an administrator's exception)."""
+    applicant = (
+        Applicant.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=applicant.pk)
+    )
+    _require_manage(actor, applicant.organization)
+    dates: dict[int, list[dt.date]] = {}
+    for step, on in applicant.steps.values_list("step", "on"):
+        dates.setdefault(step, []).append(on)
+    last_on = max((d for ds in dates.values() for d in ds), default=None)
+    errors = _order_errors(applicant, data, last_on)
+    if errors:
+        raise _refuse(errors, "step_order")
+    errors = _step_errors(actor, applicant, data)
+    if errors:
+        raise _refuse(errors, "step_invalid")
+    violations = _rule_violations(applicant, data, dates)
+    reason = data.exception_reason.strip()
+    if violations and not reason:
+        raise _refuse(
+            [v.text for v in violations] + [_("如确属特殊情况，可由管理员填写例外说明后登记。")],
+            "time_rule",
+        )
+    if violations and not is_administrator_for(actor, applicant.organization):
+        raise _refuse(
+            [v.text for v in violations]
+            + [_("只有上级党组织的管理员可以登记例外，请联系管理员。")],
+            "exception_not_allowed",
+        )
+    vote = data.vote
+    record = StepRecord.objects.create(
+        applicant=applicant,
+        step=data.step,
+        on=data.on,
+        people=data.people.strip()[:300],
+        documents=data.documents.strip()[:300],
+        opinion=data.opinion.strip(),
+        entitled=vote.entitled if vote else None,
+        present=vote.present if vote else None,
+        votes_for=vote.votes_for if vote else None,
+        votes_against=vote.votes_against if vote else None,
+        votes_abstaining=vote.votes_abstaining if vote else None,
+        training_hours=data.training_hours,
+        exception_reason=reason[:300] if violations else "",
+        exception_rules="；".join(v.text for v in violations)[:600],
+        recorded_by=_user(actor),
+    )
+    if data.members:
+        record.members.set(list(data.members))
+    applicant.last_step = max(applicant.last_step, data.step)
+    applicant.stage = stage_for_step(applicant.last_step)
+    applicant.save(update_fields=["last_step", "stage", "updated_at"])
+    if data.step == Step.ADMISSION_APPROVED:
+        _admit(actor, applicant, meeting_on=max(dates[Step.ADMISSION_VOTE]), record=record)
+    if data.step == Step.CONVERSION_APPROVED:
+        _convert(actor, applicant, dates=dates, record=record)
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPROVE if data.step in (17, 24) else AuditAction.UPDATE,
+        target=applicant,
+        summary=_("%(name)s：（%(n)d）%(label)s")
+        % {"name": applicant.name, "n": data.step, "label": Step(data.step).label},
+        detail={"step": data.step, "exception": bool(violations)},
+    )
+    return record
+
+
+def probation_ends_on(applicant: Applicant, meeting_on: dt.date) -> dt.date:
+    """The end of probation: a year from the branch meeting, plus any extension."""
+    rule = rules.rules_for(applicant.organization).get(rules.PROBATION_RULE)
+    if rule is None:
+        return rules.add_months(meeting_on, 12 + (applicant.probation_extension_months or 0))
+    return rules.rule_bound(rule, meeting_on, applicant.probation_extension_months)
+
+
+def _admit(actor: Any, applicant: Applicant, *, meeting_on: dt.date, record: StepRecord) -> None:
+    """On approval: the member record, 预备党员 from the meeting date, added as 新发展."""
+    member = member_services.member_create(
+        actor=actor,
+        organization=applicant.organization,
+        data={
+            "name": applicant.name,
+            "sex": applicant.sex,
+            "birth_date": applicant.birth_date,
+            "education": applicant.education,
+            "occupation": applicant.occupation,
+            "work_unit": applicant.work_unit,
+            "phone": applicant.phone,
+            "category": MemberCategory.PROBATIONARY,
+            "joined_on": meeting_on,
+            "full_member_on": None,
+        },
+        id_number=applicant.id_number,
+        how_added=HowAdded.NEWLY_ADMITTED,
+        started_on=meeting_on,
+        reason=_("发展党员：支部大会 %(meeting)s 通过，上级党委 %(approved)s 审批")
+        % {"meeting": meeting_on.isoformat(), "approved": record.on.isoformat()},
+    )
+    member_services.member_archive_note(
+        actor=actor,
+        member=member,
+        summary=_("接收为预备党员（支部大会 %(meeting)s 通过，上级党委 %(approved)s 批准）")
+        % {"meeting": meeting_on.isoformat(), "approved": record.on.isoformat()},
+        effective_on=meeting_on,
+    )
+    applicant.member = member
+    applicant.save(update_fields=["member", "updated_at"])
+
+
+def _convert(
+    actor: Any, applicant: Applicant, *, dates: dict[int, list[dt.date]], record: StepRecord
+) -> None:
+    if applicant.member is None:
+        raise ValidationError(_("该记录没有对应的党员档案，不能转正。"), code="no_member")
+    full_on = probation_ends_on(applicant, max(dates[Step.ADMISSION_VOTE]))
+    member_services.member_convert_to_full(
+        actor=actor,
+        member=applicant.member,
+        on=full_on,
+        reason=_("支部大会 %(vote)s 通过转正，上级党委 %(approved)s 批准")
+        % {"vote": max(dates[Step.CONVERSION_VOTE]).isoformat(), "approved": record.on.isoformat()},
+    )
+
+
+# --- probation: extension and cancellation --------------------------------------------------
+
+
+@transaction.atomic
+def probation_extend(
+    *, actor: Any, applicant: Applicant, months: int, on: dt.date, reason: str
+) -> Applicant:
+    """延长预备期: at most once, 6 to 12 months (党章 art. 7), decided before conversion."""
+    applicant = (
+        Applicant.objects.select_for_update(of=("self",))
+        .select_related("organization", "member")
+        .get(pk=applicant.pk)
+    )
+    _require_manage(actor, applicant.organization)
+    if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
+        raise ValidationError(_("只有预备党员可以延长预备期。"), code="not_probationary")
+    if applicant.last_step >= Step.CONVERSION_VOTE:
+        raise ValidationError(_("已表决转正，不能再延长预备期。"), code="already_voted")
+    if applicant.probation_extension_months is not None:
+        raise ValidationError(
+            _("预备期只能延长一次（依据：%(s)s）。") % {"s": rules.EXTENSION_SOURCE},
+            code="extended_once",
+        )
+    errors: dict[str, str] = {}
+    if not 6 <= months <= 12:
+        errors["months"] = _("延长预备期不能少于6个月，不能超过1年（依据：%(s)s）。") % {
+            "s": rules.EXTENSION_SOURCE
+        }
+    if on > today():
+        errors["on"] = _("日期不能晚于今天。")
+    if not reason.strip():
+        errors["reason"] = _("请填写延长预备期的原因（支部大会决议）。")
+    if errors:
+        raise ValidationError(errors)
+    applicant.probation_extension_months = months
+    applicant.probation_extended_on = on
+    applicant.save(
+        update_fields=["probation_extension_months", "probation_extended_on", "updated_at"]
+    )
+    assert applicant.member is not None
+    member_services.member_archive_note(
+        actor=actor,
+        member=applicant.member,
+        summary=_("延长预备期 %(n)d 个月") % {"n": months},
+        reason=reason,
+        effective_on=on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=applicant,
+        summary=_("%(name)s 延长预备期 %(n)d 个月") % {"name": applicant.name, "n": months},
+    )
+    return applicant
+
+
+@transaction.atomic
+def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: str) -> Applicant:
+    """取消预备党员资格: the member leaves the roster with that way of removal."""
+    applicant = (
+        Applicant.objects.select_for_update(of=("self",))
+        .select_related("organization", "member")
+        .get(pk=applicant.pk)
+    )
+    _require_manage(actor, applicant.organization)
+    if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
+        raise ValidationError(_("只有预备党员可以取消预备党员资格。"), code="not_probationary")
+    assert applicant.member is not None
+    member_services.member_remove(
+        actor=actor,
+        member=applicant.member,
+        how_removed=HowRemoved.PROBATION_CANCELLED,
+        on=on,
+        reason=reason,
+    )
+    applicant.ended_on = on
+    applicant.end_reason = EndReason.PROBATION_CANCELLED
+    applicant.end_note = reason.strip()[:300]
+    applicant.stage = Stage.ENDED
+    applicant.save(update_fields=["ended_on", "end_reason", "end_note", "stage", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=applicant,
+        summary=_("取消 %(name)s 的预备党员资格") % {"name": applicant.name},
+    )
+    return applicant
+
+
+@transaction.atomic
+def applicant_end(
+    *, actor: Any, applicant: Applicant, on: dt.date, reason: EndReason, note: str
+) -> Applicant:
+    """Stop a record before admission (withdrawn, not continued, not approved, moved away)."""
+    applicant = (
+        Applicant.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=applicant.pk)
+    )
+    _require_manage(actor, applicant.organization)
+    if reason == EndReason.PROBATION_CANCELLED:
+        raise ValidationError({"reason": _("取消预备党员资格请使用“取消预备党员资格”。")})
+    if applicant.ended_on is not None or applicant.member_id is not None:
+        raise ValidationError(
+            _("该记录已终止，或已接收为预备党员（请使用取消预备党员资格）。"), code="not_open"
+        )
+    last_on = applicant.steps.order_by("-on").values_list("on", flat=True).first()
+    if on > today() or (last_on and on < last_on):
+        raise ValidationError({"on": _("终止日期须在最近一个步骤之后，且不晚于今天。")})
+    if not note.strip():
+        raise ValidationError({"note": _("请填写终止的具体情况。")})
+    applicant.ended_on = on
+    applicant.end_reason = reason
+    applicant.end_note = note.strip()[:300]
+    applicant.stage = Stage.ENDED
+    applicant.save(update_fields=["ended_on", "end_reason", "end_note", "stage", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=applicant,
+        summary=_("终止 %(name)s 的发展：%(reason)s")
+        % {"name": applicant.name, "reason": reason.label},
+    )
+    return applicant
+
+
+def applicant_reveal(*, actor: Any, applicant: Applicant, field: str) -> str:
+    """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
+    if field not in ("id_number", "phone"):
+        raise ValueError(field)
+    if not scope_for(actor).can_reveal_path(applicant.organization.path):
+        raise PermissionDenied(_("您的角色无权查看完整的身份证号码和联系电话。"))
+    value = applicant.id_number if field == "id_number" else applicant.phone
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        target=applicant,
+        summary=_("查看入党申请人 %(name)s 的%(field)s")
+        % {
+            "name": applicant.name,
+            "field": _("公民身份号码") if field == "id_number" else _("联系电话"),
+        },
+        detail={"field": field},
+    )
+    return value
+
+
+# --- local rules ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_rule_set_local(
+    *, actor: Any, organization: Organization, code: str, amount: int, source: str
+) -> TimeRule:
+    """A local value for a rule (e.g. 3 months instead of 6 before activist) in a subtree."""
+    if not is_administrator_for(actor, organization):
+        raise PermissionDenied(_("只有管理员可以设置本地的时间规定。"))
+    base = TimeRule.objects.filter(code=code, organization__isnull=True).first()
+    if base is None:
+        raise ValidationError({"code": _("没有这条时间规定。")})
+    if amount <= 0:
+        raise ValidationError({"amount": _("数值须大于0。")})
+    if not source.strip():
+        raise ValidationError({"source": _("请填写本地规定的依据（文件名称和文号）。")})
+    rule, _created = TimeRule.objects.update_or_create(
+        code=code,
+        organization=organization,
+        defaults={
+            "from_step": base.from_step,
+            "to_step": base.to_step,
+            "kind": base.kind,
+            "unit": base.unit,
+            "amount": amount,
+            "description": base.description,
+            "source": source.strip()[:200],
+            "is_local_practice": True,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=rule,
+        summary=_("设置本地时间规定：%(rule)s %(interval)s")
+        % {"rule": rule.description, "interval": rule.interval_text()},
+        detail={"organization_id": organization.pk},
+    )
+    return rule

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from dangjian.api.errors import ErrorOut
 from dangjian.core.dates import today
+from dangjian.core.errors import field_error
 
 from . import report as report_module
 from . import selectors, services
@@ -97,7 +97,7 @@ def report(request: HttpRequest, pk: int, as_of: dt.date | None = None) -> dict[
     organization = selectors.report_organization(user=request.user, pk=pk)
     day = as_of or today()
     if day > today():
-        raise ValidationError({"as_of": _("统计截止日不能晚于今天。")}, code="as_of_in_future")
+        raise field_error("as_of", _("统计截止日不能晚于今天。"), code="as_of_in_future")
     computed = selectors.report_for(user=request.user, organization=organization, as_of=day)
     return _report_out(computed, frozen=False)
 
@@ -117,13 +117,13 @@ def snapshot_list(request: HttpRequest, pk: int) -> list[Any]:
     response={201: SnapshotOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="封存年报",
 )
-def snapshot_create(request: HttpRequest, pk: int, payload: SnapshotIn) -> tuple[int, Any]:
+def snapshot_create(request: HttpRequest, pk: int, payload: SnapshotIn) -> Status[Any]:
     """Freeze the year's report as of 31 December; later corrections do not change it."""
     organization = selectors.report_organization(user=request.user, pk=pk)
     snapshot = services.snapshot_freeze(
         actor=request.user, organization=organization, year=payload.year
     )
-    return 201, snapshot
+    return Status(201, snapshot)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Any
 
 import xlsxwriter
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import charts
@@ -31,7 +32,7 @@ def report_svgs(report: Report) -> dict[str, str]:
     return charts.report_charts(report.charts(), chart_titles())
 
 
-def report_xlsx(report: Report) -> bytes:
+def report_xlsx(report: Report, snapshot: Any = None) -> bytes:
     """One sheet for the summary, then one sheet per table."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -40,6 +41,13 @@ def report_xlsx(report: Report) -> bytes:
     summary = book.add_worksheet(_("综述"))
     summary.set_column(0, 0, 100)
     summary.write(0, 0, f"{report.organization_name} {report.as_of.isoformat()}", bold)
+    if snapshot is not None:
+        summary.write(
+            1,
+            0,
+            _("年终封存于 %(at)s，此后的更正不影响本表。")
+            % {"at": timezone.localtime(snapshot.created_at).strftime("%Y-%m-%d %H:%M")},
+        )
     summary.write(2, 0, report.summary, wrap)
     summary.set_row(2, 260)
     used: set[str] = {_("综述")}

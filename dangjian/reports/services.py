@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
+from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
 from .models import ReportSnapshot
@@ -25,13 +26,15 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
         raise PermissionDenied
     as_of = dt.date(year, 12, 31)
     if as_of >= today():
-        raise ValidationError(
-            {"year": _("%(year)d年尚未结束，年终之后才能封存该年度的年报。") % {"year": year}},
+        raise field_error(
+            "year",
+            _("%(year)d年尚未结束，年终之后才能封存该年度的年报。") % {"year": year},
             code="year_not_over",
         )
     if ReportSnapshot.objects.filter(organization=organization, year=year).exists():
-        raise ValidationError(
-            {"year": _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year}},
+        raise field_error(
+            "year",
+            _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year},
             code="already_frozen",
         )
     report = report_compute(organization, as_of)
@@ -53,8 +56,9 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
                 detail={"year": year, "members": report.value("members", "total")},
             )
     except IntegrityError as exc:  # another request froze the same year a moment earlier
-        raise ValidationError(
-            {"year": _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year}},
+        raise field_error(
+            "year",
+            _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year},
             code="already_frozen",
         ) from exc
     return snapshot

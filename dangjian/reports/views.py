@@ -155,7 +155,7 @@ def _export(
     name = f"{org.code}-{computed.as_of.isoformat()}"
     if kind == "xlsx":
         response = HttpResponse(
-            exports.report_xlsx(computed),
+            exports.report_xlsx(computed, **extra),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

@@ -227,6 +227,28 @@ class ReportData:
             )
         )
 
+    @cached_property
+    def margins(self) -> dict[str, dict[str, list[int]]]:
+        """For each dimension and value: [members, women, minorities, probationary], summed
+        from the cube in one pass (the member tables' columns)."""
+        margins: dict[str, dict[str, list[int]]] = {name: {} for name in CUBE_FIELDS}
+        for row in self.cube:
+            columns = (
+                row.count,
+                row.count if row.sex == Sex.FEMALE else 0,
+                row.count if row.ethnicity != Ethnicity.HAN else 0,
+                row.count if row.category == MemberCategory.PROBATIONARY else 0,
+            )
+            for name in CUBE_FIELDS:
+                cell = margins[name].setdefault(getattr(row, name), [0, 0, 0, 0])
+                for i, value in enumerate(columns):
+                    cell[i] += value
+        return margins
+
+    def margin(self, dimension: str, values: Iterable[str]) -> list[int]:
+        cells = [self.margins[dimension].get(v, [0, 0, 0, 0]) for v in values]
+        return [sum(cell[i] for cell in cells) for i in range(4)]
+
     def count(self, *constraints: dict[str, Any], **match: str | Iterable[str]) -> int:
         """Members in the cube whose dimensions match every constraint (a value, or any of
         several): `count(sex=Sex.FEMALE)`, `count({"age": "61-"}, {"sex": Sex.FEMALE})`."""
@@ -292,18 +314,13 @@ def _member_columns() -> list[Column]:
 def _member_row(
     data: ReportData, key: str, label: str, filters: dict[str, str] | None, **match: Any
 ) -> Row:
-    minorities = [code for code in Ethnicity.values if code != Ethnicity.HAN]
-    return Row(
-        key,
-        label,
-        [
-            data.count(match),
-            data.count(match, sex=Sex.FEMALE),
-            data.count(match, ethnicity=minorities),
-            data.count(match, category=MemberCategory.PROBATIONARY),
-        ],
-        filters,
-    )
+    """A row of a member table: members matching one dimension (`age="61-"`, or any of several
+    values), then those of them who are women, minorities and probationary."""
+    if not match:
+        return Row(key, label, data.margin("sex", list(Sex.values)), filters)
+    ((dimension, wanted),) = match.items()
+    values = [wanted] if isinstance(wanted, str) else list(wanted)
+    return Row(key, label, data.margin(dimension, values), filters)
 
 
 @register_table("members", order=10)
@@ -554,9 +571,12 @@ def branch_figures(data: ReportData) -> dict[str, int]:
     """Branches with a committee, those that should have one, and those without young members."""
     limits = settings.DANGJIAN_RULES
     branches = {pk for pk, kind, _u, _t in data.organizations if kind in BRANCH_KINDS}
-    roster = roster_on(data.path, data.as_of)
     positions = (
-        Position.objects.filter(organization_id__in=branches, started_on__lte=data.as_of)
+        Position.objects.filter(
+            organization__path__startswith=data.path,
+            organization__kind__in=BRANCH_KINDS,
+            started_on__lte=data.as_of,
+        )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=data.as_of))
         .values("organization_id")
         .annotate(n=Count("id"))
@@ -564,21 +584,25 @@ def branch_figures(data: ReportData) -> dict[str, int]:
         .values_list("organization_id", flat=True)
     )
     with_committee = set(positions) & branches
-    large = (
-        set(
-            roster.filter(member__full_member_on__lte=data.as_of)
-            .values("organization_id")
-            .annotate(n=Count("id"))
-            .filter(n__gte=limits["committee_from_full_members"])
-            .values_list("organization_id", flat=True)
+    # One pass over the roster: full members and members under 40 of each organization.
+    per_organization = (
+        roster_on(data.path, data.as_of)
+        .values("organization_id")
+        .annotate(
+            full=Count("id", filter=Q(member__full_member_on__lte=data.as_of)),
+            young=Count("id", filter=Q(member__birth_date__gt=add_years(data.as_of, -40))),
         )
-        & branches
+        .values_list("organization_id", "full", "young")
+        .order_by()
     )
-    young = set(
-        roster.filter(member__birth_date__gt=add_years(data.as_of, -40))
-        .values_list("organization_id", flat=True)
-        .distinct()
-    )
+    large: set[int] = set()
+    young: set[int] = set()
+    for organization_id, full, under_40 in per_organization:
+        if full >= limits["committee_from_full_members"]:
+            large.add(organization_id)
+        if under_40:
+            young.add(organization_id)
+    large &= branches
     return {
         "branches": len(branches),
         "with_committee": len(with_committee),

@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from dangjian.core.dates import add_years
 from dangjian.members.choices import (
@@ -100,11 +102,21 @@ class Table:
 
 # Join-date bands (RULES.md): the founding of the PRC, the Third Plenum of the 11th CC, the 18th
 # Congress. (key, label, first day or None, last day or None)
-JOIN_BANDS: list[tuple[str, str, dt.date | None, dt.date | None]] = [
-    ("before-1949-10", "1949年10月1日以前", None, dt.date(1949, 9, 30)),
-    ("1949-10-1978-12", "1949年10月至1978年12月", dt.date(1949, 10, 1), dt.date(1978, 12, 31)),
-    ("1979-01-2012-10", "1979年1月至2012年10月", dt.date(1979, 1, 1), dt.date(2012, 10, 31)),
-    ("2012-11-", "2012年11月以后", dt.date(2012, 11, 1), None),
+JOIN_BANDS: list[tuple[str, StrOrPromise, dt.date | None, dt.date | None]] = [
+    ("before-1949-10", gettext_lazy("1949年10月1日以前"), None, dt.date(1949, 9, 30)),
+    (
+        "1949-10-1978-12",
+        gettext_lazy("1949年10月至1978年12月"),
+        dt.date(1949, 10, 1),
+        dt.date(1978, 12, 31),
+    ),
+    (
+        "1979-01-2012-10",
+        gettext_lazy("1979年1月至2012年10月"),
+        dt.date(1979, 1, 1),
+        dt.date(2012, 10, 31),
+    ),
+    ("2012-11-", gettext_lazy("2012年11月以后"), dt.date(2012, 11, 1), None),
 ]
 
 EDUCATION_BAND_OF = {code: band for band, codes in EDUCATION_BANDS.items() for code in codes}
@@ -413,7 +425,7 @@ def joined_table(data: ReportData) -> Table:
             filters["joined_from"] = first.isoformat()
         if last:
             filters["joined_to"] = last.isoformat()
-        rows.append(_member_row(data, key, label, filters, joined=key))
+        rows.append(_member_row(data, key, str(label), filters, joined=key))
     return Table("joined", _("入党时间"), _member_columns(), rows)
 
 

@@ -407,3 +407,13 @@ def test_registering_a_table_adds_it_to_every_report(hand):
         assert report.value("test_extra", "n") == 8
     finally:
         tables.TABLES[:] = [spec for spec in tables.TABLES if spec.key != "test_extra"]
+
+
+def test_a_report_is_a_fixed_number_of_queries(hand, django_assert_max_num_queries):
+    """The number of queries does not grow with members or organizations."""
+    with django_assert_max_num_queries(8):
+        report_compute(hand.tree.county, AS_OF)
+    build_member(organization=hand.tree.east_village, name="再一人", birth_date=dt.date(1970, 1, 1))
+    build_org(name="又一支部", parent=hand.tree.east)
+    with django_assert_max_num_queries(8):
+        report_compute(hand.tree.county, AS_OF)

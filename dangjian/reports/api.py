@@ -145,7 +145,7 @@ def snapshot_detail(request: HttpRequest, pk: int, year: int) -> dict[str, Any]:
 def compare(request: HttpRequest, pk: int, first: int, second: int) -> dict[str, Any]:
     organization = selectors.report_organization(user=request.user, pk=pk)
     if not (1921 <= first <= today().year and 1921 <= second <= today().year):
-        raise ValidationError({"second": _("年度应在1921年至今年之间。")}, code="year_out_of_range")
+        raise field_error("second", _("年度应在1921年至今年之间。"), code="year_out_of_range")
     a, a_frozen = selectors.year_report(user=request.user, organization=organization, year=first)
     b, b_frozen = selectors.year_report(user=request.user, organization=organization, year=second)
     rows = report_module.compare(a, b)

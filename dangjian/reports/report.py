@@ -31,11 +31,19 @@ class Report:
     computed_at: dt.datetime
     tables: list[Table]
 
-    def table(self, key: str) -> Table | None:
+    def find_table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
 
+    def table(self, key: str) -> Table:
+        found = self.find_table(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
     def value(self, table: str, row: str, column: int = 0) -> int:
-        found = self.table(table)
+        """A number of the report; 0 when the table or row is not in it (a table left out, or a
+        snapshot frozen before the table existed)."""
+        found = self.find_table(table)
         if found is None:
             return 0
         try:
@@ -128,7 +136,7 @@ class Report:
 
     def charts(self) -> dict[str, Any]:
         """The series each chart draws (the page's ECharts and the PDF's SVG use the same)."""
-        age = self.table("age")
+        age = self.find_table("age")
         pyramid = {
             "bands": [str(b.label) for b in AgeBand],
             "men": [(r.values[0] - r.values[1]) for r in (age.rows if age else [])],
@@ -138,7 +146,7 @@ class Report:
             "labels": [str(b.label) for b in EducationBand],
             "values": [self.value("education", b.value) for b in EducationBand],
         }
-        years = self.table("years")
+        years = self.find_table("years")
         over_years = {
             # year ends as "2024", the report's own date as "2026.10"
             "labels": [
@@ -240,7 +248,7 @@ def compare(first: Report, second: Report) -> list[ComparedRow]:
     for table, row, column in COMPARED_ROWS:
         label = labels.get((table, row, column))
         if label is None:
-            found = second.table(table) or first.table(table)
+            found = second.find_table(table) or first.find_table(table)
             label = found.row(row).label.strip("　") if found else row
         rows.append(
             ComparedRow(label, first.value(table, row, column), second.value(table, row, column))

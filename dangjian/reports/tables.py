@@ -475,7 +475,7 @@ def changes_in_year(data: ReportData) -> tuple[Counter[str], Counter[str]]:
     members = Membership.objects.filter(inside, in_year).values("member_id")
     neighbours = Membership.objects.filter(in_year, member_id__in=members)
     closed: dict[tuple[int, dt.date], bool] = {}
-    opened: dict[tuple[int, dt.date], bool] = {}
+    opened: dict[tuple[int, dt.date | None], bool] = {}
     for member_id, started_on, ended_on, org_path in neighbours.values_list(
         "member_id", "started_on", "ended_on", "organization__path"
     ):
@@ -490,8 +490,8 @@ def changes_in_year(data: ReportData) -> tuple[Counter[str], Counter[str]]:
         if before is True:
             continue  # moved within the subtree
         added[HowAdded.TRANSFERRED_IN if before is False else how] += 1
-    for member_id, on, how in ended:
-        after = opened.get((member_id, on))
+    for member_id, ended_on, how in ended:
+        after = opened.get((member_id, ended_on))
         if after is True:
             continue
         removed[

@@ -204,8 +204,8 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(snapshot)
     else:
         for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+            for error in errors:
+                messages.error(request, str(error))
     return redirect("reports:report", pk=org.pk)
 
 

@@ -9,7 +9,7 @@ import re
 from html import unescape
 from typing import Any
 
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
+from dangjian.core.dates import today
 from dangjian.core.testing import build_member
 from dangjian.members import services as member_services
 from dangjian.members.choices import Education, Ethnicity, MemberStatus, Occupation, Sex
@@ -49,11 +50,12 @@ def test_report_page_shows_the_summary_tables_and_charts(client, county):
     body = text(response)
     assert "共有基层党组织3个(其中:党委1个、党总支0个、党支部2个);共有党员5名。" in body
     assert "男4名,占80.0%;女1名,占20.0%" in body
-    assert 'data-table="age"' in body and 'data-chart="pyramid"' in body
+    assert 'data-table="age"' in body
+    assert 'data-chart="pyramid"' in body
     assert "vendor/echarts/echarts.min.js" in body
-    charts = json.loads(
-        re.search(r'id="report-charts" type="application/json">(.*?)</script>', body).group(1)
-    )
+    found = re.search(r'id="report-charts" type="application/json">(.*?)</script>', body)
+    assert found is not None
+    charts = json.loads(found.group(1))
     assert sum(charts["pyramid"]["men"]) + sum(charts["pyramid"]["women"]) == 5
     assert "西村党支部" not in body
 
@@ -128,7 +130,9 @@ def links(body: str) -> dict[str, str]:
 
 def listed(client: Any, url: str) -> int:
     body = text(client.get(url))
-    return int(re.search(r'data-testid="result-count">共 (\d+) 名党员', body).group(1))
+    found = re.search(r'data-testid="result-count">共 (\d+) 名党员', body)
+    assert found is not None
+    return int(found.group(1))
 
 
 def test_every_linked_number_matches_the_member_list(client, county):
@@ -150,7 +154,7 @@ def test_every_linked_number_matches_the_member_list(client, county):
     body = text(client.get(report_url(county.east)))
     found = links(body)
     assert len(found) > 20
-    report = report_compute(county.east, dt.date.today())
+    report = report_compute(county.east, today())
     # Every link of the members table, and the first three of every other table (each request
     # is a page render; the rest are built by the same function).
     per_table: dict[str, int] = {}
@@ -181,13 +185,14 @@ def test_xlsx_has_a_sheet_per_table_and_is_audited(client, county):
     response = client.get(reverse("reports:export", args=[county.east.pk, "xlsx"]))
     assert response.status_code == 200
     book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    report = report_compute(county.east, dt.date.today())
+    report = report_compute(county.east, today())
     assert book.sheet_names == ["综述", *[t.title for t in report.tables]]
     members = book.get_sheet_by_name("党员基本情况").to_python()
     assert members[4][:2] == ["党员总数", 5.0]
-    assert "共有党员5名" in book.get_sheet_by_name("综述").to_python()[2][0]
+    assert "共有党员5名" in str(book.get_sheet_by_name("综述").to_python()[2][0])
     event = AuditEvent.objects.get(action=AuditAction.EXPORT)
-    assert event.actor == county.east_admin and event.detail["format"] == "xlsx"
+    assert event.actor == county.east_admin
+    assert event.detail["format"] == "xlsx"
 
 
 def pdf_text(content: bytes) -> tuple[str, int]:
@@ -241,7 +246,8 @@ def test_command_prints_the_summary_and_writes_both_files(county, tmp_path):
 def test_command_without_code_reports_the_top_and_rejects_bad_input(county):
     out = io.StringIO()
     call_command("report", stdout=out, stderr=io.StringIO())
-    assert "示范县委" in out.getvalue() and "共有党员6名" in out.getvalue()
+    assert "示范县委" in out.getvalue()
+    assert "共有党员6名" in out.getvalue()
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="没有组织代码为 NOPE"):
@@ -278,7 +284,8 @@ def test_snapshot_stays_frozen_after_corrections(client, county):
     assert (again.value("members", "total"), again.value("education", "BACHELOR")) == (4, 4)
     client.force_login(county.east_observer)
     body = text(client.get(snapshot.get_absolute_url()))
-    assert "共有党员4名" in body and "封存" in body
+    assert "共有党员4名" in body
+    assert "封存" in body
     compare = text(
         client.get(reverse("reports:compare", args=[county.east.pk]) + "?first=2025&second=2026")
     )
@@ -300,7 +307,7 @@ def test_snapshot_rules(client, county):
         services.snapshot_freeze(actor=county.east_admin, organization=county.east, year=2024)
     with pytest.raises(ValidationError, match="尚未结束"):
         services.snapshot_freeze(
-            actor=county.east_admin, organization=county.east, year=dt.date.today().year
+            actor=county.east_admin, organization=county.east, year=today().year
         )
     with pytest.raises(PermissionDenied):
         services.snapshot_freeze(actor=county.east_observer, organization=county.east, year=2023)
@@ -325,7 +332,8 @@ def test_freeze_through_the_page(client, county):
     workbook = client.get(snapshot.get_absolute_url() + "?format=xlsx")
     book = CalamineWorkbook.from_filelike(io.BytesIO(workbook.content))
     sheet = book.get_sheet_by_name("综述").to_python()
-    assert "2025-12-31" in sheet[0][0] and "年终封存于" in sheet[1][0]
+    assert "2025-12-31" in str(sheet[0][0])
+    assert "年终封存于" in str(sheet[1][0])
 
 
 # --- API --------------------------------------------------------------------------------------------
@@ -354,7 +362,8 @@ def test_api_snapshot_create_is_idempotent_and_errors_are_shaped(client, county)
     first = client.post(url, {"year": 2025}, content_type="application/json", **headers)
     again = client.post(url, {"year": 2025}, content_type="application/json", **headers)
     assert first.status_code == 201, first.content
-    assert again.status_code == 201 and again.json() == first.json()
+    assert again.status_code == 201
+    assert again.json() == first.json()
     assert ReportSnapshot.objects.count() == 1
     duplicate = client.post(url, {"year": 2025}, content_type="application/json")
     assert duplicate.status_code == 400
@@ -367,6 +376,7 @@ def test_api_snapshot_create_is_idempotent_and_errors_are_shaped(client, county)
     compare = client.get(
         f"/api/v1/statistics/organizations/{county.east.pk}/compare?first=2025&second=2026"
     ).json()
-    assert compare["first_frozen"] is True and compare["rows"][0]["first"] == 4
+    assert compare["first_frozen"] is True
+    assert compare["rows"][0]["first"] == 4
     client.force_login(county.west_admin)
     assert client.post(url, {"year": 2024}, content_type="application/json").status_code == 404

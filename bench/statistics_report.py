@@ -1,7 +1,7 @@
 """The annual report at province scale, on PostgreSQL, and the national roll-up on DuckDB.
 
     DATABASE_URL='postgresql:///dj_bench_stats?host=/var/run/postgresql' \\
-        .venv/bin/python bench/statistics.py --factor 0.05
+        .venv/bin/python bench/statistics_report.py --factor 0.05
 
 1. Generates a province shaped like the demo county (RULES.md, "Scale": Hunan 2023, 4.274
    million members, 212,000 organizations): counties of the demo county's size (28,682
@@ -23,27 +23,24 @@
 The database named in DATABASE_URL is dropped and created again: give it a name of its own.
 """
 
-# ruff: noqa: S608, E402 (SQL from constants and generated dates only; imports after the path fix)
+# ruff: noqa: S608 (the SQL here is built from constants and generated dates, never input)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file's name is the stdlib's `statistics`: move bench/ behind the standard library on the
-# path, so `import statistics` (here and in any library) finds the real one.
-_BENCH = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if p not in (_BENCH, "")] + [_BENCH]
 
 import argparse
 import datetime as dt
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import fresh_database
 
@@ -293,7 +290,7 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
             progress(
                 f"  县 {c + 1}/{counties}: {ids['member']:,} 名党员, {ids['org']:,} 个组织, {time.perf_counter() - started:.0f} s"
             )
-        for model, kind in (
+        for model, counter in (
             (Organization, "org"),
             (Member, "member"),
             (Membership, "membership"),
@@ -301,7 +298,7 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
         ):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), %s)",
-                [ids[kind]],
+                [ids[counter]],
             )
         cursor.execute("ANALYZE")
     return {
@@ -468,8 +465,8 @@ SNAPSHOT_COLUMNS = [
 
 def export_parquet(target: Path, as_of: dt.date) -> int:
     """The analytics snapshot of the roster on `as_of`, streamed from PostgreSQL to Parquet."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
     from django.db import connection
 
     schema = pa.schema(
@@ -486,7 +483,7 @@ def export_parquet(target: Path, as_of: dt.date) -> int:
     with (
         transaction.atomic(),
         pq.ParquetWriter(target, schema, compression="zstd") as writer,
-        connection.connection.cursor(name="snapshot") as raw,  # type: ignore[union-attr]
+        connection.connection.cursor(name="snapshot") as raw,
     ):
         raw.execute(SNAPSHOT_SQL, [as_of, as_of])
         while batch := raw.fetchmany(100_000):
@@ -607,8 +604,9 @@ def main() -> None:
         ("county", "county", "< 0.5 s"),
     ):
         org = Organization.objects.get(pk=shape[key])
-        seconds, report = timed(lambda org=org: report_compute(org, AS_OF), options.rounds)
-        limit, _result = timed(lambda org=org: run_limit(org.path, AS_OF), options.rounds)
+        path = org.path
+        seconds, report = timed(partial(report_compute, org, AS_OF), options.rounds)
+        limit, _result = timed(partial(run_limit, path, AS_OF), options.rounds)
         members = report.value("members", "total")
         print(
             f"| {label} | {members:,} | {seconds:.3f} | {limit:.3f} | {seconds / limit:.2f} | {target} |"

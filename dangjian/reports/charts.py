@@ -84,17 +84,20 @@ def bars(labels: list[str], values: list[int], title: str, color: str = RED) -> 
 
 
 def line(labels: list[str], values: list[int], title: str) -> str:
-    """A line of members over the years, the axis starting below the smallest value."""
+    """Members over the years. The axis starts at a round number below the smallest value (and
+    says so), so that a change of a few percent is visible, as on the page."""
     height, top, bottom, left = 240, 36, 40, 50
     plot = height - top - bottom
-    low, high = 0, max([*values, 1])
+    high = max([*values, 1])
+    smallest = min(values) if values else 0
+    magnitude = 10 ** max(len(str(int(smallest * 0.9))) - 2, 0)
+    low = int(smallest * 0.9) // magnitude * magnitude
     span = max(high - low, 1)
     step = (WIDTH - left - 20) / max(len(values) - 1, 1)
     points = [(left + i * step, top + plot - plot * (v - low) / span) for i, v in enumerate(values)]
     body = [
         f'<line x1="{left}" y1="{top + plot}" x2="{WIDTH - 20}" y2="{top + plot}" stroke="#999"/>',
         _text(left - 4, top + plot, low, "end", fill=GREY),
-        _text(left - 4, top + 8, high, "end", fill=GREY),
     ]
     if points:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)

@@ -445,13 +445,14 @@ def timed(function: Callable[[], Any], rounds: int) -> tuple[float, Any]:
 
 
 SNAPSHOT_SQL = (
-    "SELECT o.path, m.sex, m.ethnicity, m.birth_date, m.education, m.occupation, m.joined_on, "
+    "SELECT o.path, CAST(split_part(o.path, '/', 2) AS INTEGER) AS province, m.sex, m.ethnicity, m.birth_date, m.education, m.occupation, m.joined_on, "
     "m.full_member_on, m.status FROM members_membership ms JOIN members_member m ON m.id = ms.member_id "
     "JOIN organizations_organization o ON o.id = ms.organization_id "
     "WHERE ms.started_on <= %s AND (ms.ended_on IS NULL OR ms.ended_on > %s)"
 )
 SNAPSHOT_COLUMNS = [
     "path",
+    "province",
     "sex",
     "ethnicity",
     "birth_date",
@@ -469,12 +470,13 @@ def export_parquet(target: Path, as_of: dt.date) -> int:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
     from django.db import connection
 
-    schema = pa.schema(
-        [
-            (c, pa.date32() if c in ("birth_date", "joined_on", "full_member_on") else pa.string())
-            for c in SNAPSHOT_COLUMNS
-        ]
-    )
+    _ARROW_TYPES = {
+        "province": pa.int32(),
+        "birth_date": pa.date32(),
+        "joined_on": pa.date32(),
+        "full_member_on": pa.date32(),
+    }
+    schema = pa.schema([(c, _ARROW_TYPES.get(c, pa.string())) for c in SNAPSHOT_COLUMNS])
     rows = 0
     from django.db import transaction
 
@@ -507,6 +509,7 @@ def generate_national(target: Path, members: int) -> None:
         COPY (
           SELECT
             '/' || (i % 31) || '/' || (i % 310) || '/' || (i % 9300) || '/' || (i % 700000) || '/' AS path,
+            CAST(i % 31 AS INTEGER) AS province,
             CASE WHEN hash(i, 1) % 1000 < 117 THEN '2' ELSE '1' END AS sex,
             CASE WHEN hash(i, 2) % 1000 < 70 THEN lpad(CAST(2 + hash(i, 3) % 55 AS VARCHAR), 2, '0') ELSE '01' END AS ethnicity,
             DATE '2026-10-01' - CAST(365.25 * (21 + (hash(i, 4) % 40 + hash(i, 5) % 40)) AS INTEGER) AS birth_date,
@@ -547,7 +550,7 @@ def duckdb_report(source: Path, as_of: dt.date) -> dict[str, Any]:
         """
     ).fetchall()
     by_province = con.execute(
-        f"SELECT split_part(path, '/', 2) AS province, count(*) FROM read_parquet('{source}') GROUP BY 1"
+        f"SELECT province, count(*) FROM read_parquet('{source}') GROUP BY 1"
     ).fetchall()
     con.close()
     return {

@@ -22,19 +22,19 @@
     },
     education: {
       title: title("education"), tooltip: {}, grid: { left: 50, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: "category", data: data.education.labels },
+      xAxis: { type: "category", data: data.education.labels, axisLabel: { interval: 0 } },
       yAxis: { type: "value" },
       series: [{ type: "bar", color: red, data: data.education.values, label: { show: true, position: "top" } }]
     },
     years: {
       title: title("years"), tooltip: { trigger: "axis" }, grid: { left: 60, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: "category", data: data.years.labels },
+      xAxis: { type: "category", data: data.years.labels, axisLabel: { interval: 0, fontSize: 10 } },
       yAxis: { type: "value", scale: true },
       series: [{ type: "line", color: red, data: data.years.values, label: { show: true } }]
     },
     kinds: {
       title: title("kinds"), tooltip: {}, grid: { left: 50, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: "category", data: data.kinds.labels },
+      xAxis: { type: "category", data: data.kinds.labels, axisLabel: { interval: 0, fontSize: 11 } },
       yAxis: { type: "value" },
       series: [{ type: "bar", color: blue, data: data.kinds.values, label: { show: true, position: "top" } }]
     }

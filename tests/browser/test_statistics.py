@@ -1,5 +1,9 @@
-"""A township administrator opens the statistics, sees the charts drawn, follows a number to the
-members behind it, and picks an earlier date."""
+"""Statistics (issue 9): a township administrator opens the statistics, sees the charts drawn,
+follows a number to the members behind it, and picks an earlier date.
+
+Kept in tests/browser so it shares the session's one Playwright instance: a second `browser`
+fixture defined in an app's test module starts a second Playwright in the same thread, which
+fails when both run in one session."""
 
 from __future__ import annotations
 
@@ -8,12 +12,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, page, sign_in  # noqa: F401 (fixtures)
-
 pytestmark = pytest.mark.browser
 
 
-def test_statistics_charts_and_a_number_to_its_members(page, county, sign_in):  # noqa: F811
+def test_statistics_charts_and_a_number_to_its_members(page, county, sign_in):
     sign_in(page, "east")
     page.get_by_role("navigation").get_by_role("link", name="统计", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("东镇党委 · 党内统计"))).to_be_visible()
@@ -33,7 +35,7 @@ def test_statistics_charts_and_a_number_to_its_members(page, county, sign_in):  
 
 
 @pytest.mark.parametrize("page", ["phone"], indirect=True)
-def test_statistics_on_a_phone(page, county, sign_in):  # noqa: F811
+def test_statistics_on_a_phone(page, county, sign_in):
     sign_in(page, "east")
     page.goto(f"/reports/organizations/{county.east.pk}/report/")
     expect(page.get_by_test_id("report-summary")).to_be_visible()

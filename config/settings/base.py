@@ -150,6 +150,7 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     BASE_DIR / "static",
 ]
 MEDIA_ROOT = VAR_DIR / "media"

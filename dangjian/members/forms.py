@@ -12,10 +12,12 @@ from dangjian.organizations.models import Organization
 from .choices import (
     AgeBand,
     EducationBand,
+    Ethnicity,
     HowAdded,
     HowRemoved,
     MemberCategory,
     MemberStatus,
+    Occupation,
     PositionTitle,
     Sex,
 )
@@ -121,6 +123,19 @@ class MemberFilterForm(forms.Form):
     education_band = forms.ChoiceField(
         label=_("学历"), required=False, choices=[("", _("全部学历")), *EducationBand.choices]
     )
+    ethnicity = forms.ChoiceField(
+        label=_("民族"),
+        required=False,
+        choices=[("", _("不限民族")), ("MINORITY", _("少数民族")), *Ethnicity.choices],
+    )
+    occupation = forms.ChoiceField(
+        label=_("工作岗位(职业)"),
+        required=False,
+        choices=[("", _("全部职业")), *Occupation.choices],
+    )
+    # Join-date bands of the statistics link here (hidden: kept as the other filters change).
+    joined_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    joined_to = forms.DateField(required=False, widget=forms.HiddenInput)
     org = OrganizationTreeChoiceField(
         label=_("党组织"),
         required=False,

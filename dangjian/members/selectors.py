@@ -15,7 +15,7 @@ from dangjian.core import crypto
 from dangjian.core.dates import birth_date_range_for_age, today
 from dangjian.organizations.models import Organization
 
-from .choices import EDUCATION_BANDS, ON_ROSTER_STATUSES, AgeBand
+from .choices import EDUCATION_BANDS, ON_ROSTER_STATUSES, AgeBand, Ethnicity
 from .idnumbers import normalize_id_number
 from .models import Member, Membership
 
@@ -61,6 +61,10 @@ class MemberFilters:
     organization: Organization | None = None
     age_band: str = ""
     education_band: str = ""
+    ethnicity: str = ""  # a GB 3304 code, or "MINORITY" for every ethnicity but 汉族
+    occupation: str = ""
+    joined_from: dt.date | None = None
+    joined_to: dt.date | None = None
 
 
 def search_condition(q: str) -> Q:
@@ -107,6 +111,16 @@ def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
             queryset = queryset.filter(birth_date__lte=latest)
     if filters.education_band:
         queryset = queryset.filter(education__in=EDUCATION_BANDS[filters.education_band])
+    if filters.ethnicity == "MINORITY":
+        queryset = queryset.exclude(ethnicity=Ethnicity.HAN)
+    elif filters.ethnicity:
+        queryset = queryset.filter(ethnicity=filters.ethnicity)
+    if filters.occupation:
+        queryset = queryset.filter(occupation=filters.occupation)
+    if filters.joined_from:
+        queryset = queryset.filter(joined_on__gte=filters.joined_from)
+    if filters.joined_to:
+        queryset = queryset.filter(joined_on__lte=filters.joined_to)
     queryset = queryset.filter(search_condition(filters.q))
     return with_organization(queryset).order_by("name_pinyin", "pk")
 

@@ -66,6 +66,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
             organization=organization,
             age_band=data["age_band"],
             education_band=data["education_band"],
+            ethnicity=data["ethnicity"],
+            occupation=data["occupation"],
+            joined_from=data["joined_from"],
+            joined_to=data["joined_to"],
         )
     page = paginate(request, selectors.member_list(user=request.user, filters=filters))
     context = {

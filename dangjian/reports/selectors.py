@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import today
 from dangjian.members.choices import MemberCategory, Sex
 from dangjian.members.models import Membership
 from dangjian.organizations.choices import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
+from .models import ReportSnapshot
+from .numbers import percent
+from .report import Report, report_compute
 
-def percent(part: int, whole: int) -> str:
-    """A share as the report writes it: one decimal, rounded half-up ("88.3")."""
-    if whole == 0:
-        return "0.0"
-    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value}"
+__all__ = ["Overview", "overview", "percent"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +96,47 @@ def overview(organization: Organization) -> Overview:
         full=members["full"],
         probationary=members["total"] - members["full"],
     )
+
+
+# --- the annual report, scoped -------------------------------------------------------------------
+
+
+def report_organization(*, user: Any, pk: int) -> Organization:
+    """An organization whose report the user may read, or 404."""
+    return get_object_or_404(scope_for(user).organizations(), pk=pk)
+
+
+def report_for(*, user: Any, organization: Organization, as_of: dt.date) -> Report:
+    scope_for(user).require_read(organization)
+    return report_compute(organization, as_of)
+
+
+def snapshot_list(*, user: Any, organization: Organization) -> QuerySet[ReportSnapshot]:
+    scope_for(user).require_read(organization)
+    return ReportSnapshot.objects.filter(organization=organization).order_by("-year")
+
+
+def snapshot_get(*, user: Any, organization: Organization, year: int) -> ReportSnapshot:
+    scope_for(user).require_read(organization)
+    return get_object_or_404(ReportSnapshot, organization=organization, year=year)
+
+
+def year_report(*, user: Any, organization: Organization, year: int) -> tuple[Report, bool]:
+    """The year's report: the frozen snapshot when there is one (True), else computed as of
+    31 December (or today, for the year in progress)."""
+    scope_for(user).require_read(organization)
+    snapshot = ReportSnapshot.objects.filter(organization=organization, year=year).first()
+    if snapshot is not None:
+        return Report.from_dict(snapshot.data), True
+    return report_compute(organization, min(dt.date(year, 12, 31), today())), False
+
+
+def member_list_link(organization: Organization, *filters: dict[str, str] | None) -> str | None:
+    """The member list behind a number: the organization plus the row's and column's filters,
+    or None when a part cannot be expressed as member-list filters."""
+    query: dict[str, str] = {"org": str(organization.pk)}
+    for part in filters:
+        if part is None:
+            return None
+        query.update(part)
+    return reverse("members:list") + "?" + urlencode(query)

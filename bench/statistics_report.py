@@ -1,0 +1,671 @@
+"""The annual report at province scale, on PostgreSQL, and the national roll-up on DuckDB.
+
+    DATABASE_URL='postgresql:///dj_bench_stats?host=/var/run/postgresql' \\
+        .venv/bin/python bench/statistics_report.py --factor 0.05
+
+1. Generates a province shaped like the demo county (RULES.md, "Scale": Hunan 2023, 4.274
+   million members, 212,000 organizations): counties of the demo county's size (28,682
+   members; ages, sexes, education, occupations, statuses drawn by the demo's own functions)
+   with branches of about 20 members so the province reaches 212,000 organizations, grouped
+   into cities. `--factor` scales the number of counties (1.0 = the whole province: 150
+   counties); each county keeps its full size, so the county figure is a real county's.
+   Rows go in with COPY (no services: this is load, not behaviour).
+2. Computes the whole report (`report_compute`) for the province, one city and one county, and
+   the limit: one hand-written aggregate query per table over the same data. Prints seconds and
+   the ratio. Targets (issue 9): province under 10 s on 2 cores and within 1.5x of the limit;
+   a county under 0.5 s.
+3. National roll-up: exports the province's analytics snapshot (the roster on the date, one row
+   per member with the dimensions the tables use) to Parquet, generates a national snapshot of
+   100 million members x `--national-factor` in DuckDB (not stored anywhere), and computes the
+   report's member tables over it. Target: under 60 s at 100 million on 2 cores.
+   Needs `pip install duckdb pyarrow` (benchmark only).
+
+The database named in DATABASE_URL is dropped and created again: give it a name of its own.
+"""
+
+# ruff: noqa: S608 (the SQL here is built from constants and generated dates, never input)
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import fresh_database
+
+PROVINCE_MEMBERS = 4_274_000
+PROVINCE_ORGANIZATIONS = 212_000
+COUNTY_MEMBERS = 28_682
+COUNTIES_AT_FULL_SIZE = round(PROVINCE_MEMBERS / COUNTY_MEMBERS)  # 149
+CITIES_AT_FULL_SIZE = 14
+NATIONAL_MEMBERS = 100_000_000
+AS_OF = dt.date(2026, 10, 1)
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--factor", type=float, default=0.05, help="share of the province (1.0 = 4.3M members)"
+    )
+    parser.add_argument(
+        "--national-factor",
+        type=float,
+        default=None,
+        help="share of 100M for DuckDB (default: --factor)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="timed runs per report (median)")
+    parser.add_argument("--skip-duckdb", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the generated database (no drop)"
+    )
+    return parser.parse_args()
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+
+class Copier:
+    """Rows for one model, in the order of its concrete columns, written with COPY."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields]
+        self.columns = [f.column for f in self.fields]
+        self.defaults = {}
+        for f in self.fields:
+            if f.has_default() and not callable(f.default):
+                self.defaults[f.attname] = f.default
+            elif f.null:
+                self.defaults[f.attname] = None
+            elif f.get_internal_type() in ("CharField", "TextField"):
+                self.defaults[f.attname] = ""
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, **values: Any) -> None:
+        merged = {**self.defaults, **values}
+        self.rows.append(tuple(merged[f.attname] for f in self.fields))
+
+    def flush(self, cursor: Any) -> int:
+        table = self.model._meta.db_table
+        columns = ", ".join(f'"{c}"' for c in self.columns)
+        with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for row in self.rows:
+                copy.write_row(row)
+        count = len(self.rows)
+        self.rows = []
+        return count
+
+
+def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from dangjian.core import demo
+    from dangjian.core.dates import add_years
+    from dangjian.members.choices import (
+        Ethnicity,
+        HowAdded,
+        MemberCategory,
+        MemberStatus,
+        PositionTitle,
+        Sex,
+    )
+    from dangjian.members.models import Member, Membership, Position
+    from dangjian.organizations.choices import OrgKind, UnitKind, UnitRelation, term_years
+    from dangjian.organizations.models import Organization
+
+    rng = random.Random(4274)
+    counties = max(1, round(COUNTIES_AT_FULL_SIZE * factor))
+    cities = max(1, min(CITIES_AT_FULL_SIZE, round(CITIES_AT_FULL_SIZE * factor * 4), counties))
+    orgs_per_county = PROVINCE_ORGANIZATIONS // COUNTIES_AT_FULL_SIZE  # about 1,420
+    now = timezone.now()
+    organizations = Copier(Organization)
+    members = Copier(Member)
+    memberships = Copier(Membership)
+    positions = Copier(Position)
+    ids = {"org": 0, "member": 0, "membership": 0, "position": 0}
+
+    def next_id(kind: str) -> int:
+        ids[kind] += 1
+        return ids[kind]
+
+    def org(
+        parent: tuple[int, str, int] | None, name: str, kind: str, unit_kind: str
+    ) -> tuple[int, str, int]:
+        pk = next_id("org")
+        path = (parent[1] if parent else "/") + f"{pk}/"
+        depth = parent[2] + 1 if parent else 0
+        years = term_years(kind, unit_kind)
+        term_start = AS_OF - dt.timedelta(days=rng.randint(30, years * 365 - 30))
+        if rng.random() < 0.04:
+            term_start = add_years(term_start, -years)
+        organizations.add(
+            id=pk,
+            name=name,
+            code=f"B{pk:010d}",
+            kind=kind,
+            unit_kind=unit_kind,
+            unit_relation=UnitRelation.LEGAL_PERSON,
+            parent_id=parent[0] if parent else None,
+            path=path,
+            depth=depth,
+            founded_on=dt.date(rng.randint(1950, 2015), 1, 1),
+            term_started_on=term_start,
+            term_ends_on=add_years(term_start, years),
+            created_at=now,
+            updated_at=now,
+        )
+        return pk, path, depth
+
+    profiles = [(UnitKind.VILLAGE, "village")] * 11 + [
+        (UnitKind.COMMUNITY, "community"),
+        (UnitKind.COMMUNITY, "community"),
+        (UnitKind.ORGAN, "office"),
+        (UnitKind.ORGAN, "office"),
+        (UnitKind.SCHOOL, "school"),
+        (UnitKind.HOSPITAL, "hospital"),
+        (UnitKind.STATE_ENTERPRISE, "enterprise"),
+        (UnitKind.PRIVATE_ENTERPRISE, "enterprise"),
+    ]
+    province = org(None, "示范省委", OrgKind.LOCAL_COMMITTEE, UnitKind.OTHER)
+    city_nodes = [
+        org(province, f"第{c + 1}市委", OrgKind.LOCAL_COMMITTEE, UnitKind.OTHER)
+        for c in range(cities)
+    ]
+    county_nodes: list[tuple[int, str, int]] = []
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        for c in range(counties):
+            county = org(
+                city_nodes[c % cities], f"第{c + 1}县委", OrgKind.LOCAL_COMMITTEE, UnitKind.OTHER
+            )
+            county_nodes.append(county)
+            # 40 committees (2 working committees), 24 general branches, the rest branches.
+            branches: list[tuple[tuple[int, str, int], str]] = []
+            committees = []
+            for k in range(40):
+                unit_kind, profile = profiles[k % len(profiles)]
+                kind = OrgKind.WORKING_COMMITTEE if k >= 38 else OrgKind.PARTY_COMMITTEE
+                committees.append((org(county, f"党委{k}", kind, unit_kind), unit_kind, profile))
+            parents = []
+            for g in range(24):
+                committee, unit_kind, profile = committees[g % 40]
+                parents.append(
+                    (
+                        org(committee, f"总支{g}", OrgKind.GENERAL_BRANCH, unit_kind),
+                        unit_kind,
+                        profile,
+                    )
+                )
+            parents += committees
+            branch_count = orgs_per_county - 64
+            for b in range(branch_count):
+                parent, unit_kind, profile = parents[b % len(parents)]
+                kind = OrgKind.JOINT_BRANCH if b % 40 == 39 else OrgKind.BRANCH
+                branches.append((org(parent, f"支部{b}", kind, unit_kind), profile))
+            # Members: the county's 28,682 spread over its branches.
+            per_branch = [COUNTY_MEMBERS // branch_count] * branch_count
+            for i in range(COUNTY_MEMBERS - sum(per_branch)):
+                per_branch[i] += 1
+            for (branch, profile), size in zip(branches, per_branch, strict=True):
+                secretary_done = False
+                for _n in range(size):
+                    pk = next_id("member")
+                    sex = Sex.FEMALE if rng.random() < 0.1167 else Sex.MALE
+                    birth = demo._birth_date(rng, profile)
+                    age = (AS_OF - birth).days // 365
+                    earliest = add_years(birth, 18) + dt.timedelta(days=30)
+                    latest_full = AS_OF - dt.timedelta(days=400)
+                    probationary = (rng.random() < 0.025 and age < 45) or earliest > latest_full
+                    if probationary:
+                        joined = max(earliest, AS_OF - dt.timedelta(days=rng.randint(20, 360)))
+                        full_on = None
+                    else:
+                        span = (latest_full - earliest).days
+                        joined = earliest + dt.timedelta(days=int(span * rng.betavariate(1.6, 2.4)))
+                        full_on = add_years(joined, 1)
+                    status = MemberStatus.NORMAL
+                    if profile in ("village", "community") and age < 55 and rng.random() < 0.13:
+                        status = MemberStatus.MOBILE
+                    members.add(
+                        id=pk,
+                        public_id=uuid.UUID(int=pk),
+                        name=f"党员{pk}",
+                        name_pinyin=f"dangyuan{pk}",
+                        name_initials="dy",
+                        sex=sex,
+                        ethnicity=Ethnicity.HAN if rng.random() < 0.985 else Ethnicity.TUJIA,
+                        id_number_encrypted="-",
+                        id_number_hash=f"{pk:064x}",
+                        birth_date=birth,
+                        education=demo._education(rng, profile, birth),
+                        occupation=demo._occupation(rng, profile, age),
+                        category=MemberCategory.PROBATIONARY
+                        if probationary
+                        else MemberCategory.FULL,
+                        joined_on=joined,
+                        full_member_on=full_on,
+                        status=status,
+                        in_hardship=False,
+                        is_retired=False,
+                        is_migrant_worker=False,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    memberships.add(
+                        id=next_id("membership"),
+                        member_id=pk,
+                        organization_id=branch[0],
+                        started_on=joined,
+                        how_added=HowAdded.NEWLY_ADMITTED,
+                        is_latest=True,
+                    )
+                    if not secretary_done and not probationary:
+                        positions.add(
+                            id=next_id("position"),
+                            organization_id=branch[0],
+                            member_id=pk,
+                            title=PositionTitle.SECRETARY,
+                            started_on=AS_OF - dt.timedelta(days=400),
+                        )
+                        secretary_done = True
+            organizations.flush(raw)
+            members.flush(raw)
+            memberships.flush(raw)
+            positions.flush(raw)
+            progress(
+                f"  县 {c + 1}/{counties}: {ids['member']:,} 名党员, {ids['org']:,} 个组织, {time.perf_counter() - started:.0f} s"
+            )
+        for model, counter in (
+            (Organization, "org"),
+            (Member, "member"),
+            (Membership, "membership"),
+            (Position, "position"),
+        ):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), %s)",
+                [ids[counter]],
+            )
+        cursor.execute("ANALYZE")
+    return {
+        "province": province[0],
+        "city": city_nodes[0][0],
+        "county": county_nodes[0][0],
+        "members": ids["member"],
+        "organizations": ids["org"],
+        "counties": counties,
+        "cities": cities,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+# --- the limit: one hand-written aggregate query per table ---------------------------------------------
+
+
+def limit_queries(path: str, as_of: dt.date) -> list[tuple[str, str, list[Any]]]:
+    from dangjian.core.dates import add_years
+
+    roster = (
+        "FROM members_membership ms JOIN members_member m ON m.id = ms.member_id "
+        "JOIN organizations_organization o ON o.id = ms.organization_id "
+        "WHERE o.path LIKE %s AND ms.started_on <= %s AND (ms.ended_on IS NULL OR ms.ended_on > %s)"
+    )
+    roster_args = [path + "%", as_of, as_of]
+    columns = (
+        "count(*), count(*) FILTER (WHERE m.sex = '2'), count(*) FILTER (WHERE m.ethnicity <> '01'), "
+        "count(*) FILTER (WHERE m.full_member_on IS NULL OR m.full_member_on > %s)"
+    )
+    age_case = (
+        "CASE "
+        + " ".join(
+            f"WHEN m.birth_date > '{add_years(as_of, -(high + 1)).isoformat()}' THEN '{high}'"
+            for high in (30, 35, 40, 45, 50, 55, 60)
+        )
+        + " ELSE '61-' END"
+    )
+    join_case = (
+        "CASE WHEN m.joined_on <= '1949-09-30' THEN 1 WHEN m.joined_on <= '1978-12-31' THEN 2 "
+        "WHEN m.joined_on <= '2012-10-31' THEN 3 ELSE 4 END"
+    )
+    queries = []
+    for name, dimension in (
+        ("members", "m.sex, (m.full_member_on <= %s)"),
+        ("ethnicity", "m.ethnicity"),
+        ("age", age_case),
+        ("education", "m.education"),
+        ("occupation", "m.occupation"),
+        ("joined", join_case),
+        ("status", "m.status"),
+    ):
+        args = [as_of] + ([as_of] if "%s" in dimension else []) + roster_args
+        queries.append(
+            (
+                name,
+                f"SELECT {dimension}, {columns} {roster} GROUP BY 1"
+                + (", 2" if name == "members" else ""),
+                args,
+            )
+        )
+    organizations = (
+        "FROM organizations_organization o WHERE o.path LIKE %s "
+        "AND (o.founded_on IS NULL OR o.founded_on <= %s) AND (o.dissolved_on IS NULL OR o.dissolved_on > %s)"
+    )
+    org_args = [path + "%", as_of, as_of]
+    queries.append(
+        (
+            "organizations",
+            f"SELECT o.unit_kind, o.kind, count(*) {organizations} GROUP BY 1, 2",
+            org_args,
+        )
+    )
+    queries.append(
+        (
+            "terms",
+            f"SELECT o.kind, count(*) FILTER (WHERE o.term_ends_on < %s), "
+            f"count(*) FILTER (WHERE o.term_ends_on >= %s AND o.term_ends_on <= %s) {organizations} GROUP BY 1",
+            [as_of, as_of, as_of.replace(month=12, day=31), *org_args],
+        )
+    )
+    queries.append(
+        (
+            "branches",
+            "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM members_membership ms "
+            "JOIN members_member m ON m.id = ms.member_id WHERE ms.organization_id = o.id "
+            "AND ms.started_on <= %s AND (ms.ended_on IS NULL OR ms.ended_on > %s) AND m.birth_date > %s)), "
+            "count(*) FILTER (WHERE (SELECT count(*) FROM members_position p WHERE p.organization_id = o.id "
+            "AND p.started_on <= %s AND (p.ended_on IS NULL OR p.ended_on > %s)) >= 3) "
+            f"{organizations} AND o.kind IN ('BRANCH', 'JOINT_BRANCH', 'TEMPORARY_BRANCH')",
+            [as_of, as_of, add_years(as_of, -40), as_of, as_of, *org_args],
+        )
+    )
+    year_start = as_of.replace(month=1, day=1)
+    queries.append(
+        (
+            "changes",
+            "SELECT ms.how_added, count(*) FROM members_membership ms JOIN organizations_organization o "
+            "ON o.id = ms.organization_id WHERE o.path LIKE %s AND ms.started_on BETWEEN %s AND %s GROUP BY 1 "
+            "UNION ALL SELECT ms.how_removed, count(*) FROM members_membership ms JOIN organizations_organization o "
+            "ON o.id = ms.organization_id WHERE o.path LIKE %s AND ms.ended_on BETWEEN %s AND %s GROUP BY 1",
+            [path + "%", year_start, as_of, path + "%", year_start, as_of],
+        )
+    )
+    days = [dt.date(y, 12, 31) for y in range(as_of.year - 10, as_of.year)] + [as_of]
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE ms.started_on <= '{d}' AND (ms.ended_on IS NULL OR ms.ended_on > '{d}'))"
+        for d in days
+    )
+    queries.append(
+        (
+            "years",
+            f"SELECT {counts} FROM members_membership ms JOIN organizations_organization o ON o.id = ms.organization_id "
+            "WHERE o.path LIKE %s AND ms.started_on <= %s",
+            [path + "%", as_of],
+        )
+    )
+    return queries
+
+
+def run_limit(path: str, as_of: dt.date) -> tuple[float, dict[str, float]]:
+    from django.db import connection
+
+    per_table: dict[str, float] = {}
+    with connection.cursor() as cursor:
+        for name, sql, args in limit_queries(path, as_of):
+            started = time.perf_counter()
+            cursor.execute(sql, args)
+            cursor.fetchall()
+            per_table[name] = time.perf_counter() - started
+    return sum(per_table.values()), per_table
+
+
+def timed(function: Callable[[], Any], rounds: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _r in range(rounds):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+# --- Parquet and DuckDB ------------------------------------------------------------------------------
+
+
+SNAPSHOT_SQL = (
+    "SELECT o.path, CAST(split_part(o.path, '/', 2) AS INTEGER) AS province, m.sex, m.ethnicity, m.birth_date, m.education, m.occupation, m.joined_on, "
+    "m.full_member_on, m.status FROM members_membership ms JOIN members_member m ON m.id = ms.member_id "
+    "JOIN organizations_organization o ON o.id = ms.organization_id "
+    "WHERE ms.started_on <= %s AND (ms.ended_on IS NULL OR ms.ended_on > %s)"
+)
+SNAPSHOT_COLUMNS = [
+    "path",
+    "province",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "occupation",
+    "joined_on",
+    "full_member_on",
+    "status",
+]
+
+
+def export_parquet(target: Path, as_of: dt.date) -> int:
+    """The analytics snapshot of the roster on `as_of`, streamed from PostgreSQL to Parquet."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    from django.db import connection
+
+    _ARROW_TYPES = {
+        "province": pa.int32(),
+        "birth_date": pa.date32(),
+        "joined_on": pa.date32(),
+        "full_member_on": pa.date32(),
+    }
+    schema = pa.schema([(c, _ARROW_TYPES.get(c, pa.string())) for c in SNAPSHOT_COLUMNS])
+    rows = 0
+    from django.db import transaction
+
+    connection.ensure_connection()
+    # A server-side cursor: never the whole roster in memory.
+    with (
+        transaction.atomic(),
+        pq.ParquetWriter(target, schema, compression="zstd") as writer,
+        connection.connection.cursor(name="snapshot") as raw,
+    ):
+        raw.execute(SNAPSHOT_SQL, [as_of, as_of])
+        while batch := raw.fetchmany(100_000):
+            columns = list(zip(*batch, strict=True))
+            writer.write_table(
+                pa.table(dict(zip(SNAPSHOT_COLUMNS, columns, strict=True)), schema=schema)
+            )
+            rows += len(batch)
+    return rows
+
+
+def generate_national(target: Path, members: int) -> None:
+    """A national snapshot in the same columns, generated by DuckDB from hashes of the row number
+    (31 provinces, 10 cities each, 30 counties each); distributions like the demo county."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        f"""
+        COPY (
+          SELECT
+            '/' || (i % 31) || '/' || (i % 310) || '/' || (i % 9300) || '/' || (i % 700000) || '/' AS path,
+            CAST(i % 31 AS INTEGER) AS province,
+            CASE WHEN hash(i, 1) % 1000 < 117 THEN '2' ELSE '1' END AS sex,
+            CASE WHEN hash(i, 2) % 1000 < 70 THEN lpad(CAST(2 + hash(i, 3) % 55 AS VARCHAR), 2, '0') ELSE '01' END AS ethnicity,
+            DATE '2026-10-01' - CAST(365.25 * (21 + (hash(i, 4) % 40 + hash(i, 5) % 40)) AS INTEGER) AS birth_date,
+            ['11','14','21','31','41','61','71','81'][CAST(1 + hash(i, 6) % 8 AS BIGINT)] AS education,
+            ['WORKER','FARMER','PROFESSIONAL','MANAGER','OFFICIAL','STUDENT','OTHER','RETIRED'][CAST(1 + hash(i, 7) % 8 AS BIGINT)] AS occupation,
+            DATE '1950-01-01' + CAST(hash(i, 8) % 27000 AS INTEGER) AS joined_on,
+            CASE WHEN hash(i, 9) % 100 < 2 THEN NULL ELSE DATE '1951-01-01' + CAST(hash(i, 8) % 27000 AS INTEGER) END AS full_member_on,
+            CASE WHEN hash(i, 10) % 100 < 4 THEN 'MOBILE' ELSE 'NORMAL' END AS status
+          FROM range({members}) t(i)
+        ) TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)
+        """
+    )
+    con.close()
+
+
+def duckdb_report(source: Path, as_of: dt.date) -> dict[str, Any]:
+    """The member tables over a Parquet snapshot, the same cube as `member_cube` in one pass."""
+    import duckdb
+
+    from dangjian.core.dates import add_years
+
+    age_case = (
+        "CASE "
+        + " ".join(
+            f"WHEN birth_date > DATE '{add_years(as_of, -(high + 1)).isoformat()}' THEN '{high}'"
+            for high in (30, 35, 40, 45, 50, 55, 60)
+        )
+        + " ELSE '61-' END"
+    )
+    con = duckdb.connect()
+    cube = con.execute(
+        f"""
+        SELECT sex, ethnicity = '01' AS han, {age_case} AS age, education, occupation,
+               CASE WHEN joined_on <= DATE '1949-09-30' THEN 1 WHEN joined_on <= DATE '1978-12-31' THEN 2
+                    WHEN joined_on <= DATE '2012-10-31' THEN 3 ELSE 4 END AS joined,
+               coalesce(full_member_on <= DATE '{as_of}', false) AS full, status, count(*) AS n
+        FROM read_parquet('{source}') GROUP BY ALL
+        """
+    ).fetchall()
+    by_province = con.execute(
+        f"SELECT province, count(*) FROM read_parquet('{source}') GROUP BY 1"
+    ).fetchall()
+    con.close()
+    return {
+        "cube_rows": len(cube),
+        "members": sum(r[-1] for r in cube),
+        "provinces": len(by_province),
+    }
+
+
+# --- main ------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    options = parse()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL (see the docstring).")
+    if options.reuse:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+        import django
+
+        django.setup()
+    else:
+        fresh_database()
+    import logging
+
+    from django.core.management import call_command
+
+    from dangjian.organizations.models import Organization
+    from dangjian.reports.report import report_compute
+
+    logging.disable(logging.WARNING)
+    print(f"# Statistics benchmark, factor {options.factor} of a province (PostgreSQL)")
+    if options.reuse and Organization.objects.exists():
+        province = Organization.objects.get(depth=0)
+        shape = {
+            "province": province.pk,
+            "city": Organization.objects.filter(depth=1).order_by("pk").first().pk,  # type: ignore[union-attr]
+            "county": Organization.objects.filter(depth=2).order_by("pk").first().pk,  # type: ignore[union-attr]
+        }
+        print("reusing the generated data")
+    else:
+        call_command("migrate", verbosity=0)
+        shape = generate(options.factor, print)
+        print(
+            f"generated {shape['members']:,} members and {shape['organizations']:,} organizations "
+            f"({shape['counties']} counties in {shape['cities']} cities) in {shape['seconds']:.1f} s"
+        )
+    print()
+    print("| scope | members | report (s) | limit (s) | ratio | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for label, key, target in (
+        ("province", "province", "< 10 s at full size, ≤ 1.5× limit"),
+        ("city", "city", "—"),
+        ("county", "county", "< 0.5 s"),
+    ):
+        org = Organization.objects.get(pk=shape[key])
+        path = org.path
+        seconds, report = timed(partial(report_compute, org, AS_OF), options.rounds)
+        limit, _result = timed(partial(run_limit, path, AS_OF), options.rounds)
+        members = report.value("members", "total")
+        print(
+            f"| {label} | {members:,} | {seconds:.3f} | {limit:.3f} | {seconds / limit:.2f} | {target} |"
+        )
+    print()
+    print(
+        "limit per table (province, s): "
+        + ", ".join(
+            f"{k} {v:.3f}"
+            for k, v in run_limit(Organization.objects.get(pk=shape["province"]).path, AS_OF)[
+                1
+            ].items()
+        )
+    )
+    if options.skip_duckdb:
+        return
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        print("\nDuckDB part skipped: pip install duckdb pyarrow")
+        return
+    national = round(NATIONAL_MEMBERS * (options.national_factor or options.factor))
+    with tempfile.TemporaryDirectory(prefix="dangjian-stats-") as tmp:
+        province_file = Path(tmp) / "province.parquet"
+        started = time.perf_counter()
+        rows = export_parquet(province_file, AS_OF)
+        export_seconds = time.perf_counter() - started
+        national_file = Path(tmp) / "national.parquet"
+        started = time.perf_counter()
+        generate_national(national_file, national)
+        generate_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        province_result = duckdb_report(province_file, AS_OF)
+        province_duck = time.perf_counter() - started
+        started = time.perf_counter()
+        result = duckdb_report(national_file, AS_OF)
+        national_seconds = time.perf_counter() - started
+        print()
+        print("| national roll-up | rows | seconds | note |")
+        print("|---|---:|---:|---|")
+        print(
+            f"| PostgreSQL → Parquet export (province snapshot) | {rows:,} | {export_seconds:.2f} | {province_file.stat().st_size / 1e6:.1f} MB |"
+        )
+        print(
+            f"| DuckDB report over the province Parquet | {province_result['members']:,} | {province_duck:.2f} | |"
+        )
+        print(
+            f"| generate national snapshot (DuckDB) | {national:,} | {generate_seconds:.2f} | {national_file.stat().st_size / 1e6:.1f} MB, not stored |"
+        )
+        print(
+            f"| DuckDB report over the national snapshot | {result['members']:,} | {national_seconds:.2f} | "
+            f"{result['cube_rows']:,} cube rows; × {NATIONAL_MEMBERS / national:.0f} ≈ "
+            f"{national_seconds * NATIONAL_MEMBERS / national:.0f} s at 100M if linear (target < 60 s) |"
+        )
+
+
+if __name__ == "__main__":
+    main()

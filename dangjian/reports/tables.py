@@ -1,0 +1,692 @@
+"""The tables of the annual statistics (党内统计), computed from the records for any subtree as of
+any date, and the registry that lists them.
+
+Every member table is read from one grouped query (the "cube", `ReportData.cube`): the roster as
+of the date, grouped by every dimension the tables use. Each table is then a few sums in Python.
+Organization tables read the organization tree. A table is one function registered with
+`@register_table(key, order)`; see docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
+
+from dangjian.core.dates import add_years
+from dangjian.members.choices import (
+    EDUCATION_BANDS,
+    AgeBand,
+    EducationBand,
+    Ethnicity,
+    HowAdded,
+    HowRemoved,
+    MemberCategory,
+    MemberStatus,
+    Occupation,
+    Sex,
+)
+from dangjian.members.models import Membership, Position
+from dangjian.organizations.choices import (
+    BRANCH_KINDS,
+    COMMITTEE_KINDS,
+    GRASSROOTS_KINDS,
+    OrgKind,
+    UnitKind,
+)
+from dangjian.organizations.models import Organization
+
+# --- the shape of a table --------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    label: str
+    # Member-list filters this column adds to the row's (None: the column cannot be listed).
+    filters: dict[str, str] | None = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    values: list[int]
+    # Member-list filters that select the members behind this row (None: not listable).
+    filters: dict[str, str] | None = None
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[Row]
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "columns": [{"label": c.label, "filters": c.filters} for c in self.columns],
+            "rows": [
+                {"key": r.key, "label": r.label, "values": r.values, "filters": r.filters}
+                for r in self.rows
+            ],
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Table:
+        return cls(
+            key=data["key"],
+            title=data["title"],
+            columns=[Column(c["label"], c["filters"]) for c in data["columns"]],
+            rows=[Row(r["key"], r["label"], r["values"], r["filters"]) for r in data["rows"]],
+            note=data.get("note", ""),
+        )
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.rows if r.key == key)
+
+
+# --- bands ---------------------------------------------------------------------------------------
+
+# Join-date bands (RULES.md): the founding of the PRC, the Third Plenum of the 11th CC, the 18th
+# Congress. (key, label, first day or None, last day or None)
+JOIN_BANDS: list[tuple[str, StrOrPromise, dt.date | None, dt.date | None]] = [
+    ("before-1949-10", gettext_lazy("1949年10月1日以前"), None, dt.date(1949, 9, 30)),
+    (
+        "1949-10-1978-12",
+        gettext_lazy("1949年10月至1978年12月"),
+        dt.date(1949, 10, 1),
+        dt.date(1978, 12, 31),
+    ),
+    (
+        "1979-01-2012-10",
+        gettext_lazy("1979年1月至2012年10月"),
+        dt.date(1979, 1, 1),
+        dt.date(2012, 10, 31),
+    ),
+    ("2012-11-", gettext_lazy("2012年11月以后"), dt.date(2012, 11, 1), None),
+]
+
+EDUCATION_BAND_OF = {code: band for band, codes in EDUCATION_BANDS.items() for code in codes}
+COLLEGE_AND_ABOVE = (
+    EducationBand.POSTGRADUATE,
+    EducationBand.BACHELOR,
+    EducationBand.JUNIOR_COLLEGE,
+)
+
+
+def age_band_case(as_of: dt.date) -> Case:
+    """The age band of each member on `as_of`, in SQL (a member aged exactly 30 is in 0-30)."""
+    whens = []
+    for band in AgeBand:
+        _low, high = band.bounds
+        if high is None:
+            continue
+        # aged `high` or younger on as_of: born after as_of minus (high + 1) years
+        whens.append(When(member__birth_date__gt=add_years(as_of, -(high + 1)), then=Value(band)))
+    return Case(*whens, default=Value(AgeBand.FROM_61), output_field=CharField())
+
+
+def join_band_case() -> Case:
+    whens = [
+        When(member__joined_on__lte=last, then=Value(key))
+        for key, _label, _first, last in JOIN_BANDS
+        if last is not None
+    ]
+    return Case(*whens, default=Value(JOIN_BANDS[-1][0]), output_field=CharField())
+
+
+def category_case(as_of: dt.date) -> Case:
+    """Full member on `as_of` when full membership began on or before it (so a report dated
+    before a conversion counts the member as probationary)."""
+    return Case(
+        When(member__full_member_on__lte=as_of, then=Value(MemberCategory.FULL)),
+        default=Value(MemberCategory.PROBATIONARY),
+        output_field=CharField(),
+    )
+
+
+def roster_on(path: str, as_of: dt.date) -> QuerySet[Membership]:
+    """Membership rows in the subtree on a date: started on or before it and not ended by then
+    (periods are half-open), so a member moved before the date counts at the new organization."""
+    return Membership.objects.filter(
+        organization__path__startswith=path, started_on__lte=as_of
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+
+
+def organizations_on(path: str, as_of: dt.date) -> QuerySet[Organization]:
+    """Organizations in the subtree that existed on a date."""
+    return Organization.objects.filter(path__startswith=path).filter(
+        Q(founded_on__isnull=True) | Q(founded_on__lte=as_of),
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=as_of),
+    )
+
+
+CUBE_FIELDS = ("sex", "ethnicity", "age", "education", "occupation", "joined", "category", "status")
+
+
+@dataclass(frozen=True)
+class CubeRow:
+    sex: str
+    ethnicity: str
+    age: str
+    education: str
+    occupation: str
+    joined: str
+    category: str
+    status: str
+    count: int
+
+
+def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
+    """The roster on `as_of` grouped by every dimension of the member tables: one query."""
+    rows = (
+        roster_on(path, as_of)
+        .annotate(age=age_band_case(as_of), joined=join_band_case(), cat=category_case(as_of))
+        .values_list(
+            "member__sex",
+            "member__ethnicity",
+            "age",
+            "member__education",
+            "member__occupation",
+            "joined",
+            "cat",
+            "member__status",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [CubeRow(*row) for row in rows]
+
+
+@dataclass
+class ReportData:
+    """What the table functions read: the organization, the date and the shared queries."""
+
+    organization: Organization
+    as_of: dt.date
+
+    @property
+    def path(self) -> str:
+        return self.organization.path
+
+    @property
+    def year_start(self) -> dt.date:
+        return self.as_of.replace(month=1, day=1)
+
+    @cached_property
+    def cube(self) -> list[CubeRow]:
+        return member_cube(self.path, self.as_of)
+
+    @cached_property
+    def organizations(self) -> list[tuple[int, str, str, dt.date | None]]:
+        """(pk, kind, unit kind, term end) of every organization in the subtree on the date."""
+        return list(
+            organizations_on(self.path, self.as_of).values_list(
+                "pk", "kind", "unit_kind", "term_ends_on"
+            )
+        )
+
+    @cached_property
+    def margins(self) -> dict[str, dict[str, list[int]]]:
+        """For each dimension and value: [members, women, minorities, probationary], summed
+        from the cube in one pass (the member tables' columns)."""
+        margins: dict[str, dict[str, list[int]]] = {name: {} for name in CUBE_FIELDS}
+        for row in self.cube:
+            columns = (
+                row.count,
+                row.count if row.sex == Sex.FEMALE else 0,
+                row.count if row.ethnicity != Ethnicity.HAN else 0,
+                row.count if row.category == MemberCategory.PROBATIONARY else 0,
+            )
+            for name in CUBE_FIELDS:
+                cell = margins[name].setdefault(getattr(row, name), [0, 0, 0, 0])
+                for i, value in enumerate(columns):
+                    cell[i] += value
+        return margins
+
+    def margin(self, dimension: str, values: Iterable[str]) -> list[int]:
+        cells = [self.margins[dimension].get(v, [0, 0, 0, 0]) for v in values]
+        return [sum(cell[i] for cell in cells) for i in range(4)]
+
+    def count(self, *constraints: dict[str, Any], **match: str | Iterable[str]) -> int:
+        """Members in the cube whose dimensions match every constraint (a value, or any of
+        several): `count(sex=Sex.FEMALE)`, `count({"age": "61-"}, {"sex": Sex.FEMALE})`."""
+        checks = [*(c.items() for c in constraints), match.items()]
+        total = 0
+        for row in self.cube:
+            if all(
+                _matches(getattr(row, name), wanted) for items in checks for name, wanted in items
+            ):
+                total += row.count
+        return total
+
+
+def _matches(value: str, wanted: str | Iterable[str]) -> bool:
+    return value == wanted if isinstance(wanted, str) else value in wanted
+
+
+# --- the registry ----------------------------------------------------------------------------------
+
+TableFunction = Callable[[ReportData], Table | None]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    order: int
+    build: TableFunction
+
+
+TABLES: list[TableSpec] = []
+
+
+def register_table(key: str, order: int) -> Callable[[TableFunction], TableFunction]:
+    """Add a table to the report. The function returns the table, or None to leave it out."""
+
+    def decorate(function: TableFunction) -> TableFunction:
+        if all(spec.key != key for spec in TABLES):
+            TABLES.append(TableSpec(key, order, function))
+            TABLES.sort(key=lambda s: s.order)
+        return function
+
+    return decorate
+
+
+def build_tables(data: ReportData) -> list[Table]:
+    return [table for spec in TABLES if (table := spec.build(data)) is not None]
+
+
+# --- member tables -----------------------------------------------------------------------------------
+
+MINORITY = "MINORITY"  # member-list filter value: every ethnicity but 汉族
+
+
+def _member_columns() -> list[Column]:
+    return [
+        Column(_("合计"), {}),
+        Column(_("女"), {"sex": Sex.FEMALE}),
+        Column(_("少数民族"), {"ethnicity": MINORITY}),
+        Column(_("预备党员"), {"category": MemberCategory.PROBATIONARY}),
+    ]
+
+
+def _member_row(
+    data: ReportData, key: str, label: str, filters: dict[str, str] | None, **match: Any
+) -> Row:
+    """A row of a member table: members matching one dimension (`age="61-"`, or any of several
+    values), then those of them who are women, minorities and probationary."""
+    if not match:
+        return Row(key, label, data.margin("sex", list(Sex.values)), filters)
+    ((dimension, wanted),) = match.items()
+    values = [wanted] if isinstance(wanted, str) else list(wanted)
+    return Row(key, label, data.margin(dimension, values), filters)
+
+
+@register_table("members", order=10)
+def members_table(data: ReportData) -> Table:
+    """党员基本情况: totals by sex and category."""
+    rows = [_member_row(data, "total", _("党员总数"), {})]
+    rows += [
+        _member_row(data, f"sex-{code}", str(label), {"sex": code}, sex=code)
+        for code, label in Sex.choices
+    ]
+    rows += [
+        _member_row(data, f"category-{code}", str(label), {"category": code}, category=code)
+        for code, label in MemberCategory.choices
+    ]
+    return Table("members", _("党员基本情况"), _member_columns(), rows)
+
+
+@register_table("ethnicity", order=20)
+def ethnicity_table(data: ReportData) -> Table:
+    """By ethnicity (GB 3304): 汉族, then every minority present, then 少数民族 as a subtotal."""
+    present = Counter[str]()
+    for row in data.cube:
+        present[row.ethnicity] += row.count
+    rows = [
+        _member_row(
+            data, Ethnicity.HAN, _("汉族"), {"ethnicity": Ethnicity.HAN}, ethnicity=Ethnicity.HAN
+        )
+    ]
+    minorities = [code for code in Ethnicity.values if code != Ethnicity.HAN]
+    rows.append(
+        _member_row(data, MINORITY, _("少数民族"), {"ethnicity": MINORITY}, ethnicity=minorities)
+    )
+    rows += [
+        _member_row(
+            data, code, "　" + str(Ethnicity(code).label), {"ethnicity": code}, ethnicity=code
+        )
+        for code in minorities
+        if present[code]
+    ]
+    return Table("ethnicity", _("民族"), _member_columns(), rows)
+
+
+@register_table("age", order=30)
+def age_table(data: ReportData) -> Table:
+    rows = [
+        _member_row(data, band.value, str(band.label), {"age_band": band.value}, age=band.value)
+        for band in AgeBand
+    ]
+    return Table(
+        "age",
+        _("年龄"),
+        _member_columns(),
+        rows,
+        note=_("年龄按统计截止日计算；30岁及以下含30岁，61岁及以上含61岁。"),
+    )
+
+
+@register_table("education", order=40)
+def education_table(data: ReportData) -> Table:
+    college = [code for band in COLLEGE_AND_ABOVE for code in EDUCATION_BANDS[band]]
+    rows = [_member_row(data, "college", _("大专及以上"), None, education=college)]
+    rows += [
+        _member_row(
+            data,
+            band.value,
+            str(band.label),
+            {"education_band": band.value},
+            education=EDUCATION_BANDS[band],
+        )
+        for band in EducationBand
+    ]
+    return Table("education", _("学历"), _member_columns(), rows)
+
+
+@register_table("occupation", order=50)
+def occupation_table(data: ReportData) -> Table:
+    rows = [
+        _member_row(data, code, str(label), {"occupation": code}, occupation=code)
+        for code, label in Occupation.choices
+    ]
+    return Table("occupation", _("工作岗位(职业)"), _member_columns(), rows)
+
+
+@register_table("joined", order=60)
+def joined_table(data: ReportData) -> Table:
+    rows = []
+    for key, label, first, last in JOIN_BANDS:
+        filters = {}
+        if first:
+            filters["joined_from"] = first.isoformat()
+        if last:
+            filters["joined_to"] = last.isoformat()
+        rows.append(_member_row(data, key, str(label), filters, joined=key))
+    return Table("joined", _("入党时间"), _member_columns(), rows)
+
+
+@register_table("status", order=70)
+def status_table(data: ReportData) -> Table:
+    """流动党员 and the other statuses on the roster. Destinations are not recorded yet."""
+    statuses = [MemberStatus.MOBILE, MemberStatus.LOST_CONTACT, MemberStatus.ABROAD]
+    rows = [
+        _member_row(data, code, str(MemberStatus(code).label), {"status": code}, status=code)
+        for code in statuses
+    ]
+    return Table(
+        "status",
+        _("流动、失联和出国出境党员"),
+        _member_columns(),
+        rows,
+        note=_("按党员当前的党籍状态统计；流入地待组织关系转接模块登记后分列。"),
+    )
+
+
+# --- members added and removed in the year ------------------------------------------------------------
+
+
+def changes_in_year(data: ReportData) -> tuple[Counter[str], Counter[str]]:
+    """增加 and 减少 in the subtree from 1 January to the date, by way.
+
+    A move between two organizations of the subtree is neither; a move into it from elsewhere in
+    the system counts as 转入 and a move out as 转出, whatever the rows say.
+    """
+    path, start, end = data.path, data.year_start, data.as_of
+    inside = Q(organization__path__startswith=path)
+    started = list(
+        Membership.objects.filter(inside, started_on__gte=start, started_on__lte=end).values_list(
+            "member_id", "started_on", "how_added"
+        )
+    )
+    ended = list(
+        Membership.objects.filter(inside, ended_on__gte=start, ended_on__lte=end).values_list(
+            "member_id", "ended_on", "how_removed"
+        )
+    )
+    # Neighbouring rows of the same members: the row a started row follows, the row an ended
+    # row leads to (a move closes one row and opens the next on the same day).
+    in_year = Q(ended_on__gte=start, ended_on__lte=end) | Q(
+        started_on__gte=start, started_on__lte=end
+    )
+    members = Membership.objects.filter(inside, in_year).values("member_id")
+    neighbours = Membership.objects.filter(in_year, member_id__in=members)
+    closed: dict[tuple[int, dt.date], bool] = {}
+    opened: dict[tuple[int, dt.date | None], bool] = {}
+    for member_id, started_on, ended_on, org_path in neighbours.values_list(
+        "member_id", "started_on", "ended_on", "organization__path"
+    ):
+        here = org_path.startswith(path)
+        if ended_on is not None:
+            closed[(member_id, ended_on)] = here
+        opened[(member_id, started_on)] = here
+    added: Counter[str] = Counter()
+    removed: Counter[str] = Counter()
+    for member_id, on, how in started:
+        before = closed.get((member_id, on))
+        if before is True:
+            continue  # moved within the subtree
+        added[HowAdded.TRANSFERRED_IN if before is False else how] += 1
+    for member_id, ended_on, how in ended:
+        after = opened.get((member_id, ended_on))
+        if after is True:
+            continue
+        removed[
+            HowRemoved.TRANSFERRED_OUT if after is False or how == HowRemoved.MOVED_WITHIN else how
+        ] += 1
+    return added, removed
+
+
+@register_table("changes", order=80)
+def changes_table(data: ReportData) -> Table:
+    added, removed = changes_in_year(data)
+    rows = [Row("added", _("增加党员"), [sum(added.values())])]
+    rows += [Row(f"added-{c}", "　" + str(label), [added[c]]) for c, label in HowAdded.choices]
+    rows.append(Row("removed", _("减少党员"), [sum(removed.values())]))
+    rows += [
+        Row(f"removed-{c}", "　" + str(label), [removed[c]])
+        for c, label in HowRemoved.choices
+        if c != HowRemoved.MOVED_WITHIN
+    ]
+    return Table(
+        "changes",
+        _("%(year)d年党员增减情况") % {"year": data.as_of.year},
+        [Column(_("人数"), None)],
+        rows,
+        note=_("%(start)s 至 %(end)s；本组织内部调整不计增减。")
+        % {"start": data.year_start.isoformat(), "end": data.as_of.isoformat()},
+    )
+
+
+# --- organization tables ---------------------------------------------------------------------------
+
+KIND_ORDER = [
+    OrgKind.PARTY_COMMITTEE,
+    OrgKind.WORKING_COMMITTEE,
+    OrgKind.GENERAL_BRANCH,
+    OrgKind.BRANCH,
+    OrgKind.JOINT_BRANCH,
+    OrgKind.TEMPORARY_BRANCH,
+]
+
+
+@register_table("organizations", order=110)
+def organizations_table(data: ReportData) -> Table:
+    """Grassroots organizations by kind and by the kind of unit they sit in."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for _pk, kind, unit_kind, _term in data.organizations:
+        if kind in GRASSROOTS_KINDS:
+            counts[(unit_kind, kind)] += 1
+
+    def row(key: str, label: str, units: list[str]) -> Row:
+        def n(kinds: Iterable[str]) -> int:
+            return sum(counts[(u, k)] for u in units for k in kinds)
+
+        return Row(
+            key,
+            label,
+            [
+                n(GRASSROOTS_KINDS),
+                n(COMMITTEE_KINDS),
+                n([OrgKind.GENERAL_BRANCH]),
+                n(BRANCH_KINDS),
+            ],
+        )
+
+    rows = [row("total", _("基层党组织合计"), list(UnitKind.values))]
+    rows += [row(code, "　" + str(label), [code]) for code, label in UnitKind.choices]
+    return Table(
+        "organizations",
+        _("基层党组织"),
+        [
+            Column(_("合计"), None),
+            Column(_("党委"), None),
+            Column(_("党总支"), None),
+            Column(_("党支部"), None),
+        ],
+        rows,
+        note=_("党委含党工委；党支部含联合党支部、临时党支部。"),
+    )
+
+
+@register_table("organization_kinds", order=120)
+def organization_kinds_table(data: ReportData) -> Table:
+    counts = Counter(kind for _pk, kind, _u, _t in data.organizations)
+    rows = [Row(kind, str(OrgKind(kind).label), [counts[kind]]) for kind in KIND_ORDER]
+    return Table("organization_kinds", _("党组织类别"), [Column(_("个数"), None)], rows)
+
+
+def branch_figures(data: ReportData) -> dict[str, int]:
+    """Branches with a committee, those that should have one, and those without young members."""
+    limits = settings.DANGJIAN_RULES
+    branches = {pk for pk, kind, _u, _t in data.organizations if kind in BRANCH_KINDS}
+    positions = (
+        Position.objects.filter(
+            organization__path__startswith=data.path,
+            organization__kind__in=BRANCH_KINDS,
+            started_on__lte=data.as_of,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=data.as_of))
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=limits["committee_min_positions"])
+        .values_list("organization_id", flat=True)
+    )
+    with_committee = set(positions) & branches
+    # One pass over the roster: full members and members under 40 of each organization.
+    per_organization = (
+        roster_on(data.path, data.as_of)
+        .values("organization_id")
+        .annotate(
+            full=Count("id", filter=Q(member__full_member_on__lte=data.as_of)),
+            young=Count("id", filter=Q(member__birth_date__gt=add_years(data.as_of, -40))),
+        )
+        .values_list("organization_id", "full", "young")
+        .order_by()
+    )
+    large: set[int] = set()
+    young: set[int] = set()
+    for organization_id, full, under_40 in per_organization:
+        if full >= limits["committee_from_full_members"]:
+            large.add(organization_id)
+        if under_40:
+            young.add(organization_id)
+    large &= branches
+    return {
+        "branches": len(branches),
+        "with_committee": len(with_committee),
+        "should_have_committee": len(large),
+        "missing_committee": len(large - with_committee),
+        "without_young": len(branches - young),
+    }
+
+
+@register_table("branches", order=130)
+def branches_table(data: ReportData) -> Table:
+    figures = branch_figures(data)
+    rows = [
+        Row("branches", _("党支部(含联合、临时党支部)"), [figures["branches"]]),
+        Row("with_committee", _("设支部委员会的"), [figures["with_committee"]]),
+        Row("should_have_committee", _("正式党员7名以上的"), [figures["should_have_committee"]]),
+        Row("missing_committee", _("应设未设支部委员会的"), [figures["missing_committee"]]),
+        Row("without_young", _("没有40岁以下党员的"), [figures["without_young"]]),
+    ]
+    return Table("branches", _("党支部设置"), [Column(_("个数"), None)], rows)
+
+
+@register_table("terms", order=140)
+def terms_table(data: ReportData) -> Table:
+    """换届: terms already run out on the date, and those running out by the end of its year."""
+    year_end = data.as_of.replace(month=12, day=31)
+    overdue = Counter[str]()
+    due = Counter[str]()
+    for _pk, kind, _u, term_ends_on in data.organizations:
+        if kind not in GRASSROOTS_KINDS or term_ends_on is None:
+            continue
+        group = (
+            "committee"
+            if kind in COMMITTEE_KINDS
+            else ("general" if kind == OrgKind.GENERAL_BRANCH else "branch")
+        )
+        if term_ends_on < data.as_of:
+            overdue[group] += 1
+        elif term_ends_on <= year_end:
+            due[group] += 1
+    groups = [("committee", _("党委")), ("general", _("党总支")), ("branch", _("党支部"))]
+    rows = [Row(g, str(label), [due[g], overdue[g]]) for g, label in groups]
+    rows.insert(0, Row("total", _("合计"), [sum(due.values()), sum(overdue.values())]))
+    return Table(
+        "terms",
+        _("换届情况"),
+        [Column(_("年内届满"), None), Column(_("已届满未换届"), None)],
+        rows,
+    )
+
+
+# --- members over the years ------------------------------------------------------------------------
+
+YEARS_SHOWN = 10
+
+
+@register_table("years", order=90)
+def years_table(data: ReportData) -> Table:
+    """Members on the roster at the end of each of the last ten years, and on the date."""
+    days = [dt.date(year, 12, 31) for year in range(data.as_of.year - YEARS_SHOWN, data.as_of.year)]
+    days.append(data.as_of)
+    rows_in_subtree = Membership.objects.filter(
+        organization__path__startswith=data.path, started_on__lte=data.as_of
+    )
+    counts = rows_in_subtree.aggregate(
+        **{
+            f"d{i}": Count(
+                "id",
+                filter=Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day)),
+            )
+            for i, day in enumerate(days)
+        }
+    )
+    rows = [Row(day.isoformat(), day.isoformat(), [counts[f"d{i}"]]) for i, day in enumerate(days)]
+    return Table("years", _("历年党员数"), [Column(_("党员数"), None)], rows)

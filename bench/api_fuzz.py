@@ -23,14 +23,26 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=500)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    env = {**os.environ, "DANGJIAN_FUZZ_EXAMPLES": str(args.examples), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env = {
+        **os.environ,
+        "DANGJIAN_FUZZ_EXAMPLES": str(args.examples),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
     if args.postgres:
         env.setdefault("DATABASE_URL", "postgresql:///dangjian?host=/var/run/postgresql")
     else:
         env.pop("DATABASE_URL", None)
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "dangjian/api/tests/test_fuzz.py"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "dangjian/api/tests/test_fuzz.py",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -38,7 +50,9 @@ def main() -> int:
         check=False,
     )
     seconds = time.perf_counter() - started
-    summary = [line for line in result.stdout.splitlines() if " passed" in line or " failed" in line]
+    summary = [
+        line for line in result.stdout.splitlines() if " passed" in line or " failed" in line
+    ]
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
     print(f"examples per operation: {args.examples}")
     print(f"result: {summary[-1] if summary else result.stdout[-2000:]}")

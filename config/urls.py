@@ -25,6 +25,7 @@ urlpatterns = [
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("ops/", include("dangjian.ops.urls")),
     path("me/", include("dangjian.portal.urls")),
+    path("alerts/", include("dangjian.alerts.urls")),
     path("api/v1/", api_v1_urls),
     path("api-tokens/", include("dangjian.api.page_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.roster",
     "dangjian.ops",
+    "dangjian.alerts",
     "dangjian.portal",
     "dangjian.api",
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dangjian.roster",
     "dangjian.ops",
     "dangjian.alerts",
+    "dangjian.assessment",
     "dangjian.portal",
     "dangjian.api",
 ]

@@ -136,8 +136,6 @@ def data_quality(root: Organization, on: dt.date) -> Iterator[Case]:
             and member.joined_on.year >= 1990
         ):
             problems.append(_("正式党员缺少转正日期"))
-        if not member.phone:
-            problems.append(_("缺少联系电话"))
         if problems:
             yield Case(
                 organization_id=row.organization_id,

@@ -136,20 +136,31 @@ def test_aging_branch_without_young_members(county: Any) -> None:
         assert f"org:{county.west_village.pk}:old" not in cases("aging", county.county)
 
 
-def test_data_quality_finds_impossible_dates_and_missing_phone(county: Any) -> None:
-    Member.objects.filter(pk=county.li.pk).update(
-        joined_on=dt.date(1990, 1, 1)
-    )  # born 1975: aged 14
+def break_li(county: Any) -> None:
+    """李四 (born 1975-03-02) recorded as joining in 1990, aged 14: impossible."""
+    Member.objects.filter(pk=county.li.pk).update(joined_on=dt.date(1990, 1, 1))
+
+
+def fix_li(county: Any) -> None:
+    Member.objects.filter(pk=county.li.pk).update(joined_on=dt.date(2005, 7, 1))
+
+
+def test_data_quality_finds_impossible_dates(county: Any) -> None:
+    assert f"member:{county.li.pk}" not in cases("data_quality", county.county)
+    break_li(county)
     found = cases("data_quality", county.county)
     assert "未满18岁" in found[f"member:{county.li.pk}"].message
-    assert "缺少联系电话" in found[f"member:{county.li.pk}"].message
-    assert f"member:{county.zhang.pk}" not in found  # phone and dates in order
+    # 王五 joined on 2012-07-01: checked as of the day before, the date lies in the future.
+    before = cases("data_quality", county.county, dt.date(2012, 6, 30))
+    assert "入党日期晚于今天" in before[f"member:{county.wang.pk}"].message
+    assert f"member:{county.zhang.pk}" not in found
 
 
 # --- recompute, resolve, snooze -------------------------------------------------------------
 
 
 def test_recompute_is_idempotent_and_resolves_when_the_cause_is_gone(county: Any) -> None:
+    break_li(county)
     first = services.alerts_recompute(root=county.county, on=ON)
     assert first.opened > 0
     count = Alert.objects.count()
@@ -159,7 +170,7 @@ def test_recompute_is_idempotent_and_resolves_when_the_cause_is_gone(county: Any
     assert second.kept == first.opened
     assert Alert.objects.count() == count
     alert = Alert.objects.get(rule="data_quality", subject=f"member:{county.li.pk}")
-    Member.objects.filter(pk=county.li.pk).update(phone="13700000000")
+    fix_li(county)
     services.alerts_recompute(root=county.county, on=ON)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.RESOLVED
@@ -167,7 +178,7 @@ def test_recompute_is_idempotent_and_resolves_when_the_cause_is_gone(county: Any
         "OPENED",
         "RESOLVED",
     ]
-    Member.objects.filter(pk=county.li.pk).update(phone="")
+    break_li(county)
     services.alerts_recompute(root=county.county, on=ON)
     assert (
         Alert.objects.filter(
@@ -178,6 +189,7 @@ def test_recompute_is_idempotent_and_resolves_when_the_cause_is_gone(county: Any
 
 
 def test_snooze_needs_a_reason_and_ends_on_its_date(county: Any) -> None:
+    break_li(county)
     services.alerts_recompute(root=county.county, on=ON)
     alert = Alert.objects.get(rule="data_quality", subject=f"member:{county.li.pk}")
     with pytest.raises(ValidationError):
@@ -218,6 +230,7 @@ def test_snooze_needs_a_reason_and_ends_on_its_date(county: Any) -> None:
 
 
 def test_pages_are_scoped(client: Client, county: Any) -> None:
+    break_li(county)
     services.alerts_recompute(root=county.county, on=ON)
     west_alert = Alert.objects.filter(organization=county.west_village).first()
     east_alert = Alert.objects.filter(organization=county.east_village).first()
@@ -236,11 +249,12 @@ def test_pages_are_scoped(client: Client, county: Any) -> None:
 
 
 def test_follow_an_alert_fix_it_and_see_it_resolved(client: Client, county: Any) -> None:
+    break_li(county)
     services.alerts_recompute(root=county.county)
     alert = Alert.objects.get(rule="data_quality", subject=f"member:{county.li.pk}")
     client.force_login(county.east_admin)
     assert alert.message in client.get("/").content.decode()
-    Member.objects.filter(pk=county.li.pk).update(phone="13700000000")
+    fix_li(county)
     response = client.post(f"/alerts/{alert.pk}/recheck", {"next": "/alerts/"})
     assert response.status_code == 302
     alert.refresh_from_db()

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "dangjian.ops",
     "dangjian.alerts",
     "dangjian.assessment",
+    "dangjian.care",
     "dangjian.portal",
     "dangjian.api",
 ]

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.roster",
     "dangjian.ops",
+    "dangjian.alerts",
+    "dangjian.assessment",
+    "dangjian.care",
     "dangjian.portal",
     "dangjian.api",
 ]

@@ -61,7 +61,7 @@ def nav_items() -> list[NavItem]:
 
 # --- page panels --------------------------------------------------------------
 
-PageKind = Literal["member", "organization", "portal"]
+PageKind = Literal["member", "organization", "portal", "home"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ class Panel:
     `context(request, obj)` returns the template's context, or None to leave the panel out
     (for example when the object has nothing to show or the user may not see it). The
     template receives the returned dict plus `request`; the object is passed under the key
-    the page kind names ("member", "organization"; "portal" passes the member) unless the
-    context sets it.
+    the page kind names ("member", "organization"; "portal" passes the member, "home" the
+    organization of each card on the home page) unless the context sets it.
     """
 
     key: str
@@ -82,7 +82,7 @@ class Panel:
 
 
 # "portal" panels appear on a member's own portal page (/me/), given the member.
-_PANELS: dict[str, list[Panel]] = {"member": [], "organization": [], "portal": []}
+_PANELS: dict[str, list[Panel]] = {"member": [], "organization": [], "portal": [], "home": []}
 
 
 def register_panel(page: PageKind, panel: Panel) -> None:
@@ -99,7 +99,8 @@ def render_panels(request: HttpRequest, page: PageKind, obj: Member | Organizati
         context = panel.context(request, obj)
         if context is None:
             continue
-        context.setdefault("member" if page == "portal" else page, obj)
+        key = {"portal": "member", "home": "organization"}.get(page, page)
+        context.setdefault(key, obj)
         parts.append(render_to_string(panel.template_name, context, request=request))
     return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered, escaped template
 

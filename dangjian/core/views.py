@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.extensions import render_panels
 from dangjian.members import rules
 from dangjian.reports import selectors as report_selectors
 
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "overview": report_selectors.overview(organization),
                 "findings": rules.organization_findings(organization, on, counts),
                 "can_manage": scope.can_manage_path(organization.path),
+                "panels": render_panels(request, "home", organization),
             }
         )
     return render(request, "core/home.html", {"cards": cards, "scope": scope})

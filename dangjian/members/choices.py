@@ -208,6 +208,9 @@ class ArchiveKind(models.TextChoices):
     POSITION_STARTED = "POSITION_STARTED", _("任职")
     POSITION_ENDED = "POSITION_ENDED", _("免职")
     CORRECTION = "CORRECTION", _("更正申请")
+    CARE = "CARE", _("关怀帮扶")
+    COMMENDATION = "COMMENDATION", _("表彰")
+    DISCIPLINE = "DISCIPLINE", _("党纪处分")
 
 
 class AgeBand(models.TextChoices):

@@ -1,0 +1,180 @@
+"""Organization assessment: computed and manual indicators, weighting, grades, audit, scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client, override_settings
+
+from dangjian.alerts.models import Alert
+from dangjian.alerts.services import alerts_recompute
+from dangjian.assessment import services
+from dangjian.assessment.models import Indicator, Result, Score
+from dangjian.audit.models import AuditEvent
+from dangjian.organizations.models import Organization
+
+
+def manual(assessment: Any, organization: Any) -> Score:
+    return Score.objects.get(
+        round=assessment, organization=organization, indicator__source="manual"
+    )
+
+
+@pytest.mark.django_db
+def test_seeded_indicators() -> None:
+    assert list(Indicator.objects.values_list("source", flat=True)) == [
+        "open_alerts",
+        "term_on_time",
+        "manual",
+    ]
+    assert sum(i.weight for i in Indicator.objects.all()) == Decimal(100)
+
+
+def test_round_computes_data_indicators_and_weights_the_total(county: Any) -> None:
+    Organization.objects.filter(pk=county.south_village.pk).update(
+        term_ends_on=dt.date(2025, 6, 30)
+    )
+    alerts_recompute(root=county.county)
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    assessed = {s.organization_id for s in Score.objects.filter(round=assessment)}
+    assert assessed == {county.east_village.pk, county.south_village.pk}
+    south_alerts = Alert.objects.filter(
+        organization__path__startswith=county.south_village.path, status="OPEN"
+    ).count()
+    alerts_score = Score.objects.get(
+        round=assessment, organization=county.south_village, indicator__source="open_alerts"
+    )
+    assert alerts_score.value == Decimal(max(0, 100 - 10 * south_alerts))
+    term = Score.objects.get(
+        round=assessment, organization=county.south_village, indicator__source="term_on_time"
+    )
+    assert term.value == Decimal(0)
+    # Before the manual score: the total weighs only what has a value (weights 30 and 20).
+    result = Result.objects.get(round=assessment, organization=county.south_village)
+    expected = (Decimal(30) * alerts_score.value + Decimal(20) * 0) / Decimal(50)
+    assert result.total == expected.quantize(Decimal("0.1"))
+    services.score_enter(
+        actor=county.east_admin,
+        assessment=assessment,
+        organization=county.south_village,
+        indicator=Indicator.objects.get(source="manual"),
+        value=Decimal(90),
+        basis="述职评议良好",
+    )
+    result.refresh_from_db()
+    expected = (Decimal(30) * alerts_score.value + Decimal(0) + Decimal(50) * 90) / Decimal(100)
+    assert result.total == expected.quantize(Decimal("0.1"))
+    assert result.grade
+
+
+def test_manual_scores_keep_who_and_why_and_are_audited(county: Any) -> None:
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    indicator = Indicator.objects.get(source="manual")
+    with pytest.raises(ValidationError):
+        services.score_enter(
+            actor=county.east_admin,
+            assessment=assessment,
+            organization=county.east_village,
+            indicator=indicator,
+            value=Decimal(80),
+            basis=" ",
+        )
+    with pytest.raises(ValidationError):
+        services.score_enter(
+            actor=county.east_admin,
+            assessment=assessment,
+            organization=county.east_village,
+            indicator=indicator,
+            value=Decimal(101),
+            basis="x",
+        )
+    with pytest.raises(ValidationError):
+        services.score_enter(
+            actor=county.east_admin,
+            assessment=assessment,
+            organization=county.east_village,
+            indicator=Indicator.objects.get(source="open_alerts"),
+            value=Decimal(100),
+            basis="手工改分",
+        )
+    score = services.score_enter(
+        actor=county.east_admin,
+        assessment=assessment,
+        organization=county.east_village,
+        indicator=indicator,
+        value=Decimal(85),
+        basis="年度述职",
+    )
+    assert score.entered_by == county.east_admin
+    event = AuditEvent.objects.filter(action="UPDATE", target_type="assessment.score").get()
+    assert event.detail["basis"] == "年度述职"
+
+
+def test_grades_follow_configurable_thresholds(county: Any) -> None:
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    indicator = Indicator.objects.get(source="manual")
+    rules = {**settings.DANGJIAN_RULES, "assessment_grades": [(95, "好"), (0, "一般")]}
+    with override_settings(DANGJIAN_RULES=rules):
+        for organization, value in ((county.east_village, 100), (county.south_village, 0)):
+            services.score_enter(
+                actor=county.east_admin,
+                assessment=assessment,
+                organization=organization,
+                indicator=indicator,
+                value=Decimal(value),
+                basis="述职",
+            )
+        results = {r.organization_id: r for r in Result.objects.filter(round=assessment)}
+    for result in results.values():
+        assert result.grade == ("好" if result.total is not None and result.total >= 95 else "一般")
+    assert results[county.south_village.pk].grade == "一般"
+
+
+def test_finishing_needs_every_score_and_freezes_the_round(county: Any) -> None:
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    with pytest.raises(ValidationError):
+        services.round_finish(actor=county.east_admin, assessment=assessment)
+    indicator = Indicator.objects.get(source="manual")
+    for organization in (county.east_village, county.south_village):
+        services.score_enter(
+            actor=county.east_admin,
+            assessment=assessment,
+            organization=organization,
+            indicator=indicator,
+            value=Decimal(75),
+            basis="述职",
+        )
+    services.round_finish(actor=county.east_admin, assessment=assessment)
+    with pytest.raises(ValidationError):
+        services.round_compute(actor=county.east_admin, assessment=assessment)
+
+
+def test_scope(client: Client, county: Any) -> None:
+    with pytest.raises(PermissionDenied):
+        services.round_create(actor=county.west_admin, committee=county.east, year=2026)
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    client.force_login(county.west_admin)
+    assert client.get(f"/assessment/{assessment.pk}").status_code == 404
+    assert client.get(f"/assessment/{assessment.pk}/export.xlsx").status_code == 404
+    client.force_login(county.east_admin)
+    page = client.get(f"/assessment/{assessment.pk}")
+    assert "东村党支部" in page.content.decode()
+    export = client.get(f"/assessment/{assessment.pk}/export.xlsx")
+    assert export.status_code == 200
+    assert export.content[:2] == b"PK"
+    assert AuditEvent.objects.filter(action="EXPORT").exists()
+
+
+def test_members_are_never_ranked() -> None:
+    """Scores and results belong to organizations: no assessment record points at a member."""
+    from dangjian.assessment import models
+    from dangjian.members.models import Member
+
+    related = {f.related_model for m in (models.Score, models.Result) for f in m._meta.get_fields()}
+    assert Member not in related
+    assert models.Organization in related

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CareConfig(AppConfig):
+    name = "dangjian.care"
+    verbose_name = _("关怀与奖惩")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import DemoStep, Panel, register_demo_step, register_panel
+
+        from . import panels
+        from .demo import build_demo_care
+
+        register_demo_step(DemoStep("关怀与奖惩", 900, build_demo_care))
+        register_panel("member", Panel("care", 60, "care/panel_member.html", panels.member))
+        register_panel(
+            "organization",
+            Panel("care-fund", 95, "care/panel_organization.html", panels.organization),
+        )

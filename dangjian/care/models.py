@@ -1,0 +1,158 @@
+"""Care (党内关怀), volunteer service, community reporting, commendations and discipline.
+
+Every record here also writes an entry in the member's electronic archive.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+
+
+class HardshipKind(models.TextChoices):
+    LIVING = "LIVING", _("生活困难")
+    ILLNESS = "ILLNESS", _("因病致困")
+    DISASTER = "DISASTER", _("因灾致困")
+    ELDERLY = "ELDERLY", _("高龄独居")
+    OTHER = "OTHER", _("其他")
+
+
+class AssistanceKind(models.TextChoices):
+    VISIT = "VISIT", _("慰问")
+    SUPPORT = "SUPPORT", _("帮扶")
+
+
+class CommendationTitle(models.TextChoices):
+    MEMBER = "MEMBER", _("优秀共产党员")
+    WORKER = "WORKER", _("优秀党务工作者")
+    ORGANIZATION = "ORGANIZATION", _("先进基层党组织")
+
+
+class Level(models.TextChoices):
+    CENTRAL = "CENTRAL", _("中央")
+    PROVINCE = "PROVINCE", _("省级")
+    CITY = "CITY", _("市级")
+    COUNTY = "COUNTY", _("县级")
+    TOWNSHIP = "TOWNSHIP", _("乡镇（街道）")
+
+
+class DisciplineKind(models.TextChoices):
+    WARNING = "WARNING", _("警告")
+    SERIOUS_WARNING = "SERIOUS_WARNING", _("严重警告")
+    DISMISSAL = "DISMISSAL", _("撤销党内职务")
+    PROBATION = "PROBATION", _("留党察看")
+    EXPULSION = "EXPULSION", _("开除党籍")
+
+
+class Recorded(models.Model):
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Hardship(Recorded):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="hardships")
+    kind = models.CharField(_("困难类型"), max_length=10, choices=HardshipKind.choices)
+    since = models.DateField(_("认定日期"))
+    until = models.DateField(_("解除日期"), null=True, blank=True)
+    note = models.CharField(_("情况"), max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.kind}"
+
+
+class Assistance(Recorded):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="assistance")
+    on = models.DateField(_("日期"))
+    kind = models.CharField(_("方式"), max_length=10, choices=AssistanceKind.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2, default=0)
+    description = models.CharField(_("内容"), max_length=300)
+    given_by = models.CharField(_("慰问（帮扶）人"), max_length=100)
+    from_fund = models.BooleanField(_("从关爱基金支出"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.on}"
+
+
+class CareFundEntry(Recorded):
+    """The care fund ledger (党员关爱基金) of an organization: income positive, spending negative."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="care_fund"
+    )
+    on = models.DateField(_("日期"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    description = models.CharField(_("摘要"), max_length=300)
+    assistance = models.OneToOneField(
+        Assistance, on_delete=models.PROTECT, null=True, blank=True, related_name="fund_entry"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.on} {self.amount}"
+
+
+class VolunteerService(Recorded):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="volunteer_service")
+    on = models.DateField(_("日期"))
+    activity = models.CharField(_("服务内容"), max_length=200)
+    hours = models.DecimalField(_("时长（小时）"), max_digits=5, decimal_places=1)
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.on}"
+
+
+class CommunityReport(Recorded):
+    """在职党员到社区报到."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="community_reports")
+    community = models.CharField(_("报到社区"), max_length=200)
+    on = models.DateField(_("报到日期"))
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.community}"
+
+
+class Commendation(Recorded):
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, null=True, blank=True, related_name="commendations"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="commendations"
+    )
+    title = models.CharField(_("表彰"), max_length=20, choices=CommendationTitle.choices)
+    level = models.CharField(_("表彰层级"), max_length=10, choices=Level.choices)
+    on = models.DateField(_("表彰日期"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=True, organization__isnull=False)
+                | Q(member__isnull=False, organization__isnull=True),
+                name="commendation_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.on}"
+
+
+class Discipline(Recorded):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="discipline")
+    kind = models.CharField(_("处分"), max_length=20, choices=DisciplineKind.choices)
+    on = models.DateField(_("处分日期"))
+    decided_by = models.CharField(_("决定机关"), max_length=200)
+    document_no = models.CharField(_("决定文号"), max_length=100, blank=True)
+    note = models.CharField(_("事由"), max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.kind}"

@@ -16,7 +16,7 @@ class AlertsConfig(AppConfig):
             register_panel,
         )
 
-        from . import panels, rules  # noqa: F401 - rules register themselves
+        from . import domain_rules, panels, rules  # noqa: F401 - rules register themselves
         from .demo import build_demo_alerts
 
         register_nav(NavItem(_("预警"), "alerts:list", 20, lambda scope: bool(scope.read_paths)))

@@ -690,3 +690,48 @@ def years_table(data: ReportData) -> Table:
     )
     rows = [Row(day.isoformat(), day.isoformat(), [counts[f"d{i}"]]) for i, day in enumerate(days)]
     return Table("years", _("历年党员数"), [Column(_("党员数"), None)], rows)
+
+
+# --- recruitment and discipline (from the domain apps) ----------------------------------------------
+
+
+@register_table("recruitment", order=100)
+def recruitment_table(data: ReportData) -> Table:
+    """发展党员: people at each stage at the end of the year, and what happened in the year."""
+    from dangjian.recruitment.selectors import pipeline_counts
+
+    counts = pipeline_counts(data.organization, data.as_of.year)
+    rows = [
+        Row("applied", _("年内递交入党申请"), [counts.applied]),
+        Row("admitted", _("年内发展党员"), [counts.admitted]),
+        Row("converted", _("年内预备党员转正"), [counts.converted]),
+        Row("applicants", _("入党申请人"), [counts.applicants]),
+        Row("activists", _("入党积极分子"), [counts.activists]),
+        Row("candidates", _("发展对象"), [counts.candidates]),
+        Row("probationary", _("预备党员（发展纪实中）"), [counts.probationary]),
+    ]
+    return Table("recruitment", _("发展党员情况"), [Column(_("人数"), None)], rows)
+
+
+@register_table("discipline", order=110)
+def discipline_table(data: ReportData) -> Table:
+    """党纪处分 in the year: people disciplined, of them rural members (the seed report's figures)."""
+    from dangjian.care.selectors import commendation_counts, discipline_counts
+
+    discipline = discipline_counts(data.organization, data.as_of.year)
+    honours = commendation_counts(data.organization, data.as_of.year)
+    rows = [
+        Row("disciplined", _("年内受党纪处分"), [discipline["people"]]),
+        Row("disciplined-farmers", _("其中农牧渔民"), [discipline["farmers"]]),
+        *(
+            Row(f"commended-{code}", str(label), [honours.get(code, 0)])
+            for code, label in _commendation_titles()
+        ),
+    ]
+    return Table("discipline", _("表彰和处分"), [Column(_("人数/个数"), None)], rows)
+
+
+def _commendation_titles() -> list[tuple[str, str]]:
+    from dangjian.care.models import CommendationTitle
+
+    return [(str(code), str(label)) for code, label in CommendationTitle.choices]

@@ -1,0 +1,216 @@
+"""The credential of the electronic activity certificate: claims → CBOR → COSE_Sign1 → Base45.
+
+Pure functions, no database: what docs/certificate-format.md specifies and its test vector
+checks. The text form is ``DJ1:`` followed by the Base45 of a tagged COSE_Sign1 (RFC 9052)
+signed with Ed25519 (EdDSA, alg -8), with the key id in the protected header and the claims
+(issuer included) in the payload. It is not compressed: the structure is mostly signature,
+key id, serial and UUID, which deflate cannot shrink (see docs/decisions/0051).
+
+Decoding is strict: every layer must be exactly the canonical encoding of what it decodes to,
+so that a credential has one text form and any change to it is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from nacl.signing import SigningKey
+
+from . import base45
+
+PREFIX = "DJ1:"
+MAX_TEXT_LENGTH = 1000  # a credential is about 260 characters; refuse anything far larger early
+COSE_SIGN1_TAG = 18
+ALG_EDDSA = -8
+HEADER_ALG = 1
+HEADER_KID = 4
+KID_BYTES = 8
+SERIAL_BYTES = 8
+EPOCH = dt.date(1970, 1, 1)
+
+# Payload keys (docs/certificate-format.md).
+CLAIM_ISSUER = 1
+CLAIM_SERIAL = 2
+CLAIM_MEMBER = 3
+CLAIM_NAME = 4
+CLAIM_ORGANIZATION = 5
+CLAIM_CATEGORY = 6
+CLAIM_VALID_FROM = 7
+CLAIM_VALID_UNTIL = 8
+
+CATEGORY_CODES = {"FULL": 1, "PROBATIONARY": 2}
+CATEGORY_NAMES = {code: name for name, code in CATEGORY_CODES.items()}
+
+
+class MalformedCredential(ValueError):
+    """Not a credential of this format (a decoding error, not a signature failure)."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    issuer: str
+    serial: bytes
+    member_public_id: uuid.UUID
+    name: str
+    organization_code: str
+    category: str  # MemberCategory value: FULL or PROBATIONARY
+    valid_from: dt.date
+    valid_until: dt.date  # the last day on which the credential is valid
+
+    @property
+    def serial_hex(self) -> str:
+        return self.serial.hex()
+
+
+@dataclass(frozen=True)
+class Sign1:
+    protected: bytes  # the protected header exactly as signed
+    kid: bytes
+    payload: bytes
+    signature: bytes
+
+    def to_be_signed(self) -> bytes:
+        return sig_structure(self.protected, self.payload)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    sign1: Sign1
+    claims: Claims
+
+
+def _days(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def claims_encode(claims: Claims) -> bytes:
+    return cbor2.dumps(
+        {
+            CLAIM_ISSUER: claims.issuer,
+            CLAIM_SERIAL: claims.serial,
+            CLAIM_MEMBER: claims.member_public_id.bytes,
+            CLAIM_NAME: claims.name,
+            CLAIM_ORGANIZATION: claims.organization_code,
+            CLAIM_CATEGORY: CATEGORY_CODES[claims.category],
+            CLAIM_VALID_FROM: _days(claims.valid_from),
+            CLAIM_VALID_UNTIL: _days(claims.valid_until),
+        }
+    )
+
+
+def protected_header(kid: bytes) -> bytes:
+    return cbor2.dumps({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """Sig_structure of COSE_Sign1 (RFC 9052 §4.4) with empty external data."""
+    return cbor2.dumps(["Signature1", protected, b"", payload])
+
+
+def sign1_encode(payload: bytes, *, kid: bytes, signing_key: SigningKey) -> bytes:
+    protected = protected_header(kid)
+    signature = signing_key.sign(sig_structure(protected, payload)).signature
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+
+
+def credential_encode(claims: Claims, *, kid: bytes, signing_key: SigningKey) -> str:
+    cose = sign1_encode(claims_encode(claims), kid=kid, signing_key=signing_key)
+    return PREFIX + base45.encode(cose)
+
+
+def _canonical_loads(data: bytes) -> Any:
+    """Decode CBOR and insist that it is the one encoding of its value (no trailing bytes,
+    no longer-than-needed lengths, no indefinite lengths)."""
+    try:
+        value = cbor2.loads(data)
+        again = cbor2.dumps(value)
+    except Exception as exc:  # cbor2 raises many kinds on hostile input
+        raise MalformedCredential("cbor") from exc
+    if again != data:
+        raise MalformedCredential("not canonical")
+    return value
+
+
+def sign1_decode(data: bytes) -> Sign1:
+    value = _canonical_loads(data)
+    if not isinstance(value, cbor2.CBORTag) or value.tag != COSE_SIGN1_TAG:
+        raise MalformedCredential("not COSE_Sign1")
+    items = value.value
+    # cbor2 gives the content of a tag as immutable values (tuple, frozendict).
+    if not isinstance(items, list | tuple) or len(items) != 4:
+        raise MalformedCredential("COSE_Sign1 shape")
+    protected, unprotected, payload, signature = items
+    if not (
+        isinstance(protected, bytes)
+        and isinstance(unprotected, Mapping)
+        and len(unprotected) == 0
+        and isinstance(payload, bytes)
+        and isinstance(signature, bytes)
+        and len(signature) == 64
+    ):
+        raise MalformedCredential("COSE_Sign1 fields")
+    header = _canonical_loads(protected)
+    if not isinstance(header, dict) or set(header) != {HEADER_ALG, HEADER_KID}:
+        raise MalformedCredential("protected header")
+    kid = header[HEADER_KID]
+    if header[HEADER_ALG] != ALG_EDDSA or not isinstance(kid, bytes) or len(kid) != KID_BYTES:
+        raise MalformedCredential("algorithm or key id")
+    return Sign1(protected=protected, kid=kid, payload=payload, signature=signature)
+
+
+def _text(value: Any, limit: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise MalformedCredential("text claim")
+    return value
+
+
+def _day(value: Any) -> dt.date:
+    if type(value) is not int or not 0 <= value < 2_000_000:
+        raise MalformedCredential("date claim")
+    return EPOCH + dt.timedelta(days=value)
+
+
+def claims_decode(payload: bytes) -> Claims:
+    value = _canonical_loads(payload)
+    if not isinstance(value, dict) or set(value) != set(range(1, 9)):
+        raise MalformedCredential("claims")
+    serial, member, category = value[CLAIM_SERIAL], value[CLAIM_MEMBER], value[CLAIM_CATEGORY]
+    if not isinstance(serial, bytes) or len(serial) != SERIAL_BYTES:
+        raise MalformedCredential("serial")
+    if not isinstance(member, bytes) or len(member) != 16:
+        raise MalformedCredential("member")
+    if type(category) is not int or category not in CATEGORY_NAMES:
+        raise MalformedCredential("category")
+    claims = Claims(
+        issuer=_text(value[CLAIM_ISSUER], 64),
+        serial=serial,
+        member_public_id=uuid.UUID(bytes=member),
+        name=_text(value[CLAIM_NAME], 60),
+        organization_code=_text(value[CLAIM_ORGANIZATION], 64),
+        category=CATEGORY_NAMES[category],
+        valid_from=_day(value[CLAIM_VALID_FROM]),
+        valid_until=_day(value[CLAIM_VALID_UNTIL]),
+    )
+    if claims.valid_until < claims.valid_from:
+        raise MalformedCredential("dates")
+    return claims
+
+
+def credential_decode(text: str) -> Decoded:
+    """Parse a credential's text without checking its signature."""
+    if len(text) > MAX_TEXT_LENGTH or not text.startswith(PREFIX):
+        raise MalformedCredential("prefix")
+    try:
+        cose = base45.decode(text[len(PREFIX) :])
+    except base45.Base45Error as exc:
+        raise MalformedCredential("base45") from exc
+    try:
+        sign1 = sign1_decode(cose)
+        return Decoded(sign1=sign1, claims=claims_decode(sign1.payload))
+    except (TypeError, KeyError, OverflowError) as exc:  # hostile input must never crash a verifier
+        raise MalformedCredential("structure") from exc

@@ -39,7 +39,7 @@ class TrustImportForm(forms.Form):
         data = super().clean() or {}
         upload = data.get("file")
         if upload is not None:
-            data["document"] = upload.read(100_000)  # type: ignore[attr-defined]
+            data["document"] = upload.read(100_000)
         if not data.get("document"):
             raise forms.ValidationError(_("请粘贴公钥文件内容或选择公钥文件。"))
         return data

@@ -8,8 +8,12 @@ single character) is refused rather than repaired.
 
 from __future__ import annotations
 
+import struct
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_VALUE = {char: index for index, char in enumerate(ALPHABET)}
+_TABLE = bytes(
+    ALPHABET.find(chr(code)) % 256 if chr(code) in ALPHABET else 0xFF for code in range(256)
+)
 
 
 class Base45Error(ValueError):
@@ -30,23 +34,25 @@ def encode(data: bytes) -> str:
 
 
 def decode(text: str) -> bytes:
-    if len(text) % 3 == 1:
-        raise Base45Error("length")
-    try:
-        values = [_VALUE[char] for char in text]
-    except KeyError as exc:
-        raise Base45Error("character") from exc
-    out = bytearray()
-    for index in range(0, len(values), 3):
-        group = values[index : index + 3]
-        if len(group) == 3:
-            n = group[0] + group[1] * 45 + group[2] * 2025
-            if n > 0xFFFF:
-                raise Base45Error("group")
-            out += n.to_bytes(2, "big")
-        else:
-            n = group[0] + group[1] * 45
-            if n > 0xFF:
-                raise Base45Error("group")
-            out.append(n)
-    return bytes(out)
+    # Characters become their values in one translate; a character outside the alphabet becomes
+    # 0xFF and is caught below. Then three strided slices give the groups, with no per-character
+    # Python loop: verification decodes thousands of credentials a second.
+    if len(text) % 3 == 1 or not text.isascii():
+        raise Base45Error("length or character")
+    values = text.encode("ascii").translate(_TABLE)
+    if b"\xff" in values:
+        raise Base45Error("character")
+    full = len(values) - len(values) % 3
+    groups = [
+        c + d * 45 + e * 2025
+        for c, d, e in zip(values[0:full:3], values[1:full:3], values[2:full:3], strict=True)
+    ]
+    if groups and max(groups) > 0xFFFF:
+        raise Base45Error("group")
+    out = struct.pack(f">{len(groups)}H", *groups)
+    if full != len(values):
+        n = values[-2] + values[-1] * 45
+        if n > 0xFF:
+            raise Base45Error("group")
+        out += bytes([n])
+    return out

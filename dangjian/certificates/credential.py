@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ HEADER_KID = 4
 KID_BYTES = 8
 SERIAL_BYTES = 8
 EPOCH = dt.date(1970, 1, 1)
+PROTECTED_PREFIX = bytes([0xA2, 0x01, 0x27, 0x04, 0x48])  # {1: -8, 4: h'<8 bytes>'}
 
 # Payload keys (docs/certificate-format.md).
 CLAIM_ISSUER = 1
@@ -123,7 +123,7 @@ def credential_encode(claims: Claims, *, kid: bytes, signing_key: SigningKey) ->
     return PREFIX + base45.encode(cose)
 
 
-def _canonical_loads(data: bytes) -> Any:
+def canonical_loads(data: bytes) -> Any:
     """Decode CBOR and insist that it is the one encoding of its value (no trailing bytes,
     no longer-than-needed lengths, no indefinite lengths)."""
     try:
@@ -136,31 +136,57 @@ def _canonical_loads(data: bytes) -> Any:
     return value
 
 
+def _bstr(data: bytes, position: int) -> tuple[bytes, int]:
+    """The byte string whose CBOR head starts at `position`, in its shortest encoding only."""
+    head = data[position]
+    if head >> 5 != 2:
+        raise MalformedCredential("expected a byte string")
+    info = head & 0x1F
+    if info < 24:
+        length, start = info, position + 1
+    elif info == 24:
+        length, start = data[position + 1], position + 2
+        if length < 24:
+            raise MalformedCredential("length not in its shortest form")
+    elif info == 25:
+        length, start = int.from_bytes(data[position + 1 : position + 3]), position + 3
+        if length < 256:
+            raise MalformedCredential("length not in its shortest form")
+    else:
+        raise MalformedCredential("byte string too long or of indefinite length")
+    end = start + length
+    if end > len(data):
+        raise MalformedCredential("truncated")
+    return data[start:end], end
+
+
 def sign1_decode(data: bytes) -> Sign1:
-    value = _canonical_loads(data)
-    if not isinstance(value, cbor2.CBORTag) or value.tag != COSE_SIGN1_TAG:
-        raise MalformedCredential("not COSE_Sign1")
-    items = value.value
-    # cbor2 gives the content of a tag as immutable values (tuple, frozendict).
-    if not isinstance(items, list | tuple) or len(items) != 4:
-        raise MalformedCredential("COSE_Sign1 shape")
-    protected, unprotected, payload, signature = items
-    if not (
-        isinstance(protected, bytes)
-        and isinstance(unprotected, Mapping)
-        and len(unprotected) == 0
-        and isinstance(payload, bytes)
-        and isinstance(signature, bytes)
-        and len(signature) == 64
+    """The tagged COSE_Sign1 of this format, read by hand: its outer shape is fixed (tag 18, an
+    array of four, an empty unprotected map), so each byte is checked where it must be, which is
+    both strict (one encoding only) and fast. The protected header must be exactly
+    a2 01 27 04 48 <kid>: {1: -8, 4: kid} in deterministic CBOR."""
+    try:
+        if data[0] != 0xD2 or data[1] != 0x84:
+            raise MalformedCredential("not a tagged COSE_Sign1 array")
+        protected, position = _bstr(data, 2)
+        if data[position] != 0xA0:
+            raise MalformedCredential("unprotected header must be empty")
+        payload, position = _bstr(data, position + 1)
+        signature, position = _bstr(data, position)
+    except IndexError as exc:
+        raise MalformedCredential("truncated") from exc
+    if position != len(data) or len(signature) != 64:
+        raise MalformedCredential("signature or trailing bytes")
+    if len(protected) != len(PROTECTED_PREFIX) + KID_BYTES or not protected.startswith(
+        PROTECTED_PREFIX
     ):
-        raise MalformedCredential("COSE_Sign1 fields")
-    header = _canonical_loads(protected)
-    if not isinstance(header, dict) or set(header) != {HEADER_ALG, HEADER_KID}:
-        raise MalformedCredential("protected header")
-    kid = header[HEADER_KID]
-    if header[HEADER_ALG] != ALG_EDDSA or not isinstance(kid, bytes) or len(kid) != KID_BYTES:
         raise MalformedCredential("algorithm or key id")
-    return Sign1(protected=protected, kid=kid, payload=payload, signature=signature)
+    return Sign1(
+        protected=protected,
+        kid=protected[len(PROTECTED_PREFIX) :],
+        payload=payload,
+        signature=signature,
+    )
 
 
 def _text(value: Any, limit: int) -> str:
@@ -176,7 +202,12 @@ def _day(value: Any) -> dt.date:
 
 
 def claims_decode(payload: bytes) -> Claims:
-    value = _canonical_loads(payload)
+    # The payload is covered by the signature, so it is not re-encoded to check its form here:
+    # only the signer could have chosen another encoding.
+    try:
+        value = cbor2.loads(payload)
+    except Exception as exc:  # cbor2 raises many kinds on hostile input
+        raise MalformedCredential("cbor") from exc
     if not isinstance(value, dict) or set(value) != set(range(1, 9)):
         raise MalformedCredential("claims")
     serial, member, category = value[CLAIM_SERIAL], value[CLAIM_MEMBER], value[CLAIM_CATEGORY]

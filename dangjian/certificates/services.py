@@ -501,7 +501,7 @@ class RevocationList:
 
 def revocation_list_decode(data: bytes) -> tuple[credential.Sign1, RevocationList]:
     sign1 = credential.sign1_decode(data)
-    value = credential._canonical_loads(sign1.payload)
+    value = credential.canonical_loads(sign1.payload)
     if not isinstance(value, dict) or set(value) != {1, 2, 3}:
         raise credential.MalformedCredential("revocation list")
     issuer, issued_at, serials = value[1], value[2], value[3]

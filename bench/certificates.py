@@ -141,9 +141,9 @@ def main() -> None:
         f"issue in bulk into the database:       {issued / seconds:10,.0f} /s "
         f"({issued} certificates in {seconds:.2f} s; building the members took {built:.1f} s)"
     )
-    member = Member.objects.filter(certificates__isnull=False).first()
-    assert member is not None
-    payload = member.certificates.get().payload
+    holder = Member.objects.filter(certificates__isnull=False).first()
+    assert holder is not None
+    payload = holder.certificates.get().payload
     services.revocation_index()
     full = rate(lambda: services.certificate_verify(payload), args.seconds)
     print(f"certificate_verify (page/API, + member query): {full:10,.0f} /s")

@@ -11,7 +11,6 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from dangjian.certificates.models import Certificate
-from tests.browser.conftest import browser, page, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

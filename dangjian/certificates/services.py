@@ -571,3 +571,37 @@ def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
         detail={"issuer": revocations.issuer, "count": len(revocations.serials)},
     )
     return revocations
+
+
+def verifier_data(*, at: dt.datetime | None = None) -> dict[str, Any]:
+    """What the verification page keeps in the browser to verify offline (static/certificates/
+    offline.js): every public key it accepts and every revoked serial that has not expired."""
+    at = at or timezone.now()
+    keys = [
+        {
+            "issuer": signing.issuer(),
+            "kid": key.kid_hex,
+            "public_key": signing.b64url(bytes(key.verify_key)),
+        }
+        for key in signing.own_keys()
+    ] + [
+        {"issuer": key.issuer, "kid": key.kid, "public_key": key.public_key}
+        for key in trust.trusted_keys()
+    ]
+    revoked: dict[str, list[str]] = {
+        signing.issuer(): sorted(
+            Certificate.objects.filter(
+                revoked_at__isnull=False, valid_until__gte=timezone.localdate(at)
+            ).values_list("serial", flat=True)
+        )
+    }
+    for issuer, serial in ForeignRevocation.objects.order_by("issuer", "serial").values_list(
+        "issuer", "serial"
+    ):
+        revoked.setdefault(issuer, []).append(serial)
+    return {
+        "format": "dangjian-verifier/1",
+        "generated_at": at.isoformat(),
+        "keys": keys,
+        "revoked": revoked,
+    }

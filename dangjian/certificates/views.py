@@ -4,6 +4,7 @@ organization's certificates, and the trust list."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -100,7 +101,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.certificate_verify(form.cleaned_data["payload"])
-    context = {"form": form, "result": result}
+    context = {"form": form, "result": result, "offline_texts": offline_texts()}
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx and request.method == "POST":
         return render(request, "certificates/verify.html#result", context)
@@ -221,6 +222,53 @@ def trust_remove(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("已移除 %(issuer)s 的公钥 %(kid)s。") % {"issuer": key.issuer, "kid": key.kid}
     )
     return redirect("certificates:trust")
+
+
+def offline_texts() -> dict[str, Any]:
+    """The strings offline.js shows, translated on the server."""
+    from .choices import Outcome
+
+    labels = {outcome.value: str(outcome.label) for outcome in Outcome}
+    messages_ = {outcome.value: str(services.OUTCOME_MESSAGES[outcome]) for outcome in Outcome}
+    labels["unavailable"] = _("无法离线核验")
+    messages_["unavailable"] = _(
+        "本机还没有核验数据，或浏览器不支持离线核验：请联网后打开本页一次，或联网核验。"
+    )
+    return {
+        "labels": labels,
+        "messages": messages_,
+        "name": _("姓名"),
+        "category": _("人员类别"),
+        "full": _("正式党员"),
+        "probationary": _("预备党员"),
+        "organization": _("组织代码"),
+        "issuer": _("签发方"),
+        "until": _("有效期至"),
+        "offline_note": _("离线核验（核验数据更新于 %s）；联网后以服务器核验为准。"),
+        "ready": _("已可离线核验：核验数据更新于 %s。"),
+        "not_ready": _("联网打开本页一次后即可离线核验。"),
+        "no_crypto": _("此浏览器不支持离线核验（需要 HTTPS 和较新的浏览器），请联网核验。"),
+    }
+
+
+@login_not_required
+def verifier_data(request: HttpRequest) -> HttpResponse:
+    """Public keys and revoked serials for offline verification in the browser."""
+    response = HttpResponse(
+        json.dumps(services.verifier_data(), ensure_ascii=False), content_type="application/json"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_not_required
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The verification page's service worker, served under /cards/verify/ so that its scope
+    covers the page (a script's scope cannot reach above its own path)."""
+    body = (Path(__file__).parent / "static" / "certificates" / "sw.js").read_text()
+    response = HttpResponse(body, content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_not_required

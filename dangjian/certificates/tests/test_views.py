@@ -228,3 +228,22 @@ def test_the_trust_page_imports_lists_and_removes(client: Any, county: Any) -> N
     client.post(reverse("certificates:trust_remove", args=[key.pk]))
     key.refresh_from_db()
     assert key.removed_at is not None
+
+
+def test_the_verifier_data_and_service_worker_are_public(client: Any, county: Any) -> None:
+    """What the page keeps for offline verification: keys (ours, then trusted) and the revoked
+    serials of every issuer; and the service worker, served inside the page's scope."""
+    from dangjian.certificates import trust
+
+    trust.trusted_keys_import(actor=county.county_admin, document=foreign_document()[1])
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    services.certificate_revoke(actor=county.east_secretary, certificate=certificate)
+    data = client.get(reverse("certificates:verifier_data")).json()
+    assert data["format"] == "dangjian-verifier/1"
+    assert [k["issuer"] for k in data["keys"]] == ["CN-TEST", "CN-430000"]
+    assert data["keys"][0]["kid"] == signing.current_key().kid_hex
+    assert data["revoked"] == {"CN-TEST": [certificate.serial]}
+    worker = client.get(reverse("certificates:service_worker"))
+    assert worker["Content-Type"] == "application/javascript"
+    assert reverse("certificates:service_worker").startswith(reverse("certificates:verify"))
+    assert b"caches.match" in worker.content

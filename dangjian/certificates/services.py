@@ -288,9 +288,9 @@ def certificate_issue(*, actor: Any, member: Member, on: dt.date | None = None) 
     on = on or today()
     member = Member.objects.select_for_update().get(pk=member.pk)
     home = _home(member)
-    if home is not None and not can_issue(actor, member, home.organization):
-        raise PermissionDenied(_("您无权为该党员签发电子活动证。"))
-    if home is None and not member.user_id == getattr(actor, "pk", None):
+    is_self = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
+    # A member off the roster has no organization to manage them: only they hear why not.
+    if not (is_self or (home is not None and can_issue(actor, member, home.organization))):
         raise PermissionDenied(_("您无权为该党员签发电子活动证。"))
     error = _eligibility_error(member, home)
     if error is not None:

@@ -372,3 +372,18 @@ def test_a_typical_member_fits_qr_version_10_at_level_m(county: Any) -> None:
     assert qr.error == "M"
     assert isinstance(qr.version, int)
     assert qr.version <= 10
+
+
+def test_a_member_off_the_roster_is_told_why_not(county: Any) -> None:
+    member_services.member_remove(
+        actor=county.east_secretary,
+        member=county.zhang,
+        how_removed=HowRemoved.TRANSFERRED_OUT,
+        on=today(),
+        reason="转往外省",
+    )
+    with pytest.raises(ValidationError) as error:
+        services.certificate_issue(actor=county.member_user, member=county.zhang)
+    assert error.value.code == "not_on_roster"
+    with pytest.raises(PermissionDenied):
+        services.certificate_issue(actor=county.east_secretary, member=county.zhang)

@@ -247,3 +247,22 @@ def test_the_verifier_data_and_service_worker_are_public(client: Any, county: An
     assert worker["Content-Type"] == "application/javascript"
     assert reverse("certificates:service_worker").startswith(reverse("certificates:verify"))
     assert b"caches.match" in worker.content
+
+
+def test_the_organization_page_queries_do_not_grow_with_certificates(
+    client: Any, county: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The list is one query per page, whatever the number of certificates and members."""
+    for member in (county.li, county.wang, county.qian):
+        member_services.member_change_status(
+            actor=system_user(), member=member, status=MemberStatus.MOBILE
+        )
+    url = reverse("certificates:organization", args=[county.east.pk])
+    as_user(client, county.east_admin)
+    with django_assert_max_num_queries(14):
+        client.get(url)
+    services.certificate_issue_bulk(actor=county.east_admin, organization=county.east)
+    services.certificate_issue(actor=county.member_user, member=county.zhang)
+    with django_assert_max_num_queries(14):
+        body = client.get(url).content.decode()
+    assert body.count("badge text-bg-success") == 4

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cbor2
 from nacl.signing import SigningKey
@@ -51,8 +50,7 @@ class MalformedCredential(ValueError):
     """Not a credential of this format (a decoding error, not a signature failure)."""
 
 
-@dataclass(frozen=True)
-class Claims:
+class Claims(NamedTuple):
     issuer: str
     serial: bytes
     member_public_id: uuid.UUID
@@ -67,8 +65,7 @@ class Claims:
         return self.serial.hex()
 
 
-@dataclass(frozen=True)
-class Sign1:
+class Sign1(NamedTuple):
     protected: bytes  # the protected header exactly as signed
     kid: bytes
     payload: bytes
@@ -78,8 +75,7 @@ class Sign1:
         return sig_structure(self.protected, self.payload)
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     sign1: Sign1
     claims: Claims
 
@@ -107,9 +103,30 @@ def protected_header(kid: bytes) -> bytes:
     return cbor2.dumps({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
 
 
+def _bstr_head(length: int) -> bytes:
+    if length < 24:
+        return bytes([0x40 + length])
+    if length < 256:
+        return bytes([0x58, length])
+    return bytes([0x59]) + length.to_bytes(2, "big")
+
+
+_SIG_STRUCTURE_START = bytes([0x84, 0x6A]) + b"Signature1"
+
+
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    """Sig_structure of COSE_Sign1 (RFC 9052 §4.4) with empty external data."""
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """Sig_structure of COSE_Sign1 (RFC 9052 §4.4) with empty external data:
+    ["Signature1", protected, h'', payload], written out directly (it is on the hot path)."""
+    return b"".join(
+        (
+            _SIG_STRUCTURE_START,
+            _bstr_head(len(protected)),
+            protected,
+            b"\x40",
+            _bstr_head(len(payload)),
+            payload,
+        )
+    )
 
 
 def sign1_encode(payload: bytes, *, kid: bytes, signing_key: SigningKey) -> bytes:

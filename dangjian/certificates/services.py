@@ -160,12 +160,17 @@ def verify_text(
     except credential.MalformedCredential:
         return Outcome.MALFORMED, None
     claims, sign1 = decoded.claims, decoded.sign1
-    verify_key = trust.verify_key_for(claims.issuer, sign1.kid)
+    own = claims.issuer == signing.issuer()
+    if own:
+        verify_key = signing.own_verify_key(sign1.kid)
+    else:
+        verify_key = trust.verify_key_for(claims.issuer, sign1.kid)
     if verify_key is None:
         return Outcome.UNKNOWN_ISSUER, claims
     if not signing.verify(verify_key, sign1.to_be_signed(), sign1.signature):
         return Outcome.BAD_SIGNATURE, claims
-    if index.is_revoked(claims.issuer, claims.serial_hex):
+    serial = claims.serial.hex()
+    if serial in index.own if own else (claims.issuer, serial) in index.foreign:
         return Outcome.REVOKED, claims
     if not claims.valid_from <= on <= claims.valid_until:
         return Outcome.EXPIRED, claims

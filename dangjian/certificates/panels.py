@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import Scope, scope_for
@@ -16,7 +16,6 @@ from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
-from .models import Certificate
 
 
 def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
@@ -43,28 +42,25 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
 
 
 def organization_panel(request: HttpRequest, organization: Organization) -> dict[str, Any]:
-    on = today()
-    renew_after = on + dt.timedelta(days=services.RENEW_WITHIN_DAYS)
-    current = Certificate.objects.filter(
-        organization__path__startswith=organization.path,
-        revoked_at__isnull=True,
-        valid_from__lte=on,
-        valid_until__gte=on,
-    )
-    mobile = Membership.objects.filter(
+    """Mobile members of the subtree and how many still need a certificate: one query."""
+    renew_after = today() + dt.timedelta(days=services.RENEW_WITHIN_DAYS)
+    counts = Membership.objects.filter(
         ended_on__isnull=True,
         organization__path__startswith=organization.path,
         member__status=MemberStatus.MOBILE,
+    ).aggregate(
+        mobile=Count("pk", distinct=True),
+        covered=Count(
+            "pk",
+            distinct=True,
+            filter=Q(
+                member__certificates__revoked_at__isnull=True,
+                member__certificates__valid_until__gte=renew_after,
+                member__certificates__organization_id=F("organization_id"),
+            ),
+        ),
     )
-    covered = mobile.filter(
-        member__certificates__revoked_at__isnull=True,
-        member__certificates__valid_until__gte=renew_after,
-        member__certificates__organization_id=F("organization_id"),
-    )
-    return {
-        "current": current.count(),
-        "pending": mobile.count() - covered.count(),
-    }
+    return {"mobile": counts["mobile"], "pending": counts["mobile"] - counts["covered"]}
 
 
 def is_top_administrator(scope: Scope) -> bool:

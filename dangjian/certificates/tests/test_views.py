@@ -209,7 +209,10 @@ def test_the_organization_page_panel_counts(client: Any, county: Any) -> None:
     )
     as_user(client, county.east_admin)
     body = client.get(reverse("reports:organization", args=[county.east.pk])).content.decode()
-    assert "待签发的流动党员 1 名" in body
+    assert "流动党员 1 名，其中 1 名待签发或换发" in body
+    services.certificate_issue_bulk(actor=county.east_admin, organization=county.east)
+    body = client.get(reverse("reports:organization", args=[county.east.pk])).content.decode()
+    assert "流动党员 1 名，其中 0 名待签发或换发" in body
 
 
 def test_the_trust_page_imports_lists_and_removes(client: Any, county: Any) -> None:

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 import pytest
 
 from dangjian.certificates import services
-from tests.browser.conftest import browser, page, sign_in  # noqa: F401 (the browser fixtures)
 
 
 @pytest.fixture(autouse=True)

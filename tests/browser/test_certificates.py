@@ -1,4 +1,7 @@
-"""A member shows their certificate on the phone; a host branch reads it and verifies it."""
+"""A member shows their certificate on the phone; a host branch reads it and verifies it.
+
+(The certificates app's browser tests live here rather than in dangjian/certificates/tests/:
+two session-scoped `browser` fixtures cannot run Playwright's sync API in one process.)"""
 
 from __future__ import annotations
 
@@ -10,9 +13,19 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
+from dangjian.certificates import services
 from dangjian.certificates.models import Certificate
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _fresh_revocation_index() -> Any:
+    services.revocation_index_clear()
+    yield
+    services.revocation_index_clear()
+
+
 CACHED = """async () => {
   const page = await caches.match("/cards/verify/", { ignoreVary: true });
   const script = await caches.match(document.querySelector("script[data-sw-url]").src, { ignoreVary: true });
@@ -63,7 +76,7 @@ def test_the_member_shows_the_qr_and_a_host_branch_verifies_it(
 def test_the_verification_page_verifies_offline(page: Any, county: Any) -> None:
     """Once opened with network, the page verifies in the browser (WebCrypto Ed25519) with the
     keys and revoked serials it kept, and opens again without network."""
-    from dangjian.certificates import base45, credential, services
+    from dangjian.certificates import base45, credential
 
     valid = services.certificate_issue(actor=county.member_user, member=county.zhang)
     revoked = services.certificate_issue(actor=county.east_secretary, member=county.li)

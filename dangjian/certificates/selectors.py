@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -44,7 +44,8 @@ def certificates_under(*, user: Any, organization: Organization) -> QuerySet[Cer
     return (
         Certificate.objects.select_related("organization", "member")
         .filter(organization__path__startswith=organization.path)
-        .order_by("revoked_at", "-issued_at", "-id")
+        # Unrevoked first on every database (SQLite and PostgreSQL sort NULL differently).
+        .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at", "-id")
     )
 
 

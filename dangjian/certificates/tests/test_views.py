@@ -269,3 +269,14 @@ def test_the_organization_page_queries_do_not_grow_with_certificates(
     with django_assert_max_num_queries(14):
         body = client.get(url).content.decode()
     assert body.count("badge text-bg-success") == 4
+
+
+def test_the_organization_page_lists_unrevoked_certificates_first(client: Any, county: Any) -> None:
+    old = services.certificate_issue(actor=county.east_secretary, member=county.li)
+    services.certificate_revoke(actor=county.east_secretary, certificate=old)
+    current = services.certificate_issue(actor=county.east_secretary, member=county.wang)
+    as_user(client, county.east_secretary)
+    body = client.get(
+        reverse("certificates:organization", args=[county.east_village.pk])
+    ).content.decode()
+    assert body.index(current.serial.upper()) < body.index(old.serial.upper())

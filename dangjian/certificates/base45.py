@@ -8,7 +8,8 @@ single character) is refused rather than repaired.
 
 from __future__ import annotations
 
-import struct
+import array
+import sys
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _TABLE = bytes(
@@ -43,13 +44,21 @@ def decode(text: str) -> bytes:
     if b"\xff" in values:
         raise Base45Error("character")
     full = len(values) - len(values) % 3
-    groups = [
-        c + d * 45 + e * 2025
-        for c, d, e in zip(values[0:full:3], values[1:full:3], values[2:full:3], strict=True)
-    ]
-    if groups and max(groups) > 0xFFFF:
-        raise Base45Error("group")
-    out = struct.pack(f">{len(groups)}H", *groups)
+    try:  # an array of unsigned 16-bit numbers refuses a group above 65535 by itself
+        groups = array.array(
+            "H",
+            [
+                c + d * 45 + e * 2025
+                for c, d, e in zip(
+                    values[0:full:3], values[1:full:3], values[2:full:3], strict=True
+                )
+            ],
+        )
+    except OverflowError as exc:
+        raise Base45Error("group") from exc
+    if sys.byteorder == "little":
+        groups.byteswap()
+    out = groups.tobytes()
     if full != len(values):
         n = values[-2] + values[-1] * 45
         if n > 0xFF:

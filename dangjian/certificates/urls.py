@@ -1,4 +1,21 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
 
 app_name = "certificates"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("mine/", views.mine, name="mine"),
+    path("mine/issue/", views.mine_issue, name="mine_issue"),
+    path("mine/card.<str:kind>", views.mine_download, name="mine_download"),
+    path("verify/", views.verify, name="verify"),
+    path("verify/data.json", views.verifier_data, name="verifier_data"),
+    path("verify/sw.js", views.service_worker, name="service_worker"),
+    path("org/<int:pk>/", views.organization, name="organization"),
+    path("org/<int:pk>/issue/", views.organization_issue, name="organization_issue"),
+    path("member/<int:pk>/issue/", views.member_issue, name="member_issue"),
+    path("<int:pk>/revoke/", views.certificate_revoke, name="revoke"),
+    path("trust/", views.trust_list, name="trust"),
+    path("trust/<int:pk>/remove/", views.trust_remove, name="trust_remove"),
+    path("keys.json", views.public_keys, name="public_keys"),
+    path("revocations.cbor", views.revocation_list, name="revocation_list"),
+]

@@ -18,6 +18,12 @@ def registries() -> Iterator[None]:
         {k: list(v) for k, v in extensions._PANELS.items()},
         list(extensions._DEMO_STEPS),
     )
+    # Start empty: the apps' own registrations (real demo steps that need a real context, panels
+    # that query) are not what these tests are about.
+    extensions._NAV.clear()
+    for panels in extensions._PANELS.values():
+        panels.clear()
+    extensions._DEMO_STEPS.clear()
     yield
     extensions._NAV[:] = saved[0]
     for k, v in saved[1].items():

@@ -1,0 +1,74 @@
+"""What the certificates app adds to shared pages (registered in CertificatesConfig.ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.http import HttpRequest
+
+from dangjian.accounts.scope import Scope, scope_for
+from dangjian.core.dates import today
+from dangjian.core.extensions import DemoContext
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member, Membership
+from dangjian.organizations.models import Organization
+
+from . import selectors, services
+
+
+def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
+    certificate = selectors.current_certificate(member)
+    home = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    is_self = member.user_id is not None and member.user_id == request.user.pk
+    can_issue = (
+        home is not None
+        and member.status in services.ISSUABLE_STATUSES
+        and scope_for(request.user).can_manage_path(home.organization.path)
+    )
+    if certificate is None and not can_issue and not is_self:
+        return None
+    return {
+        "certificate": certificate,
+        "is_current": selectors.is_current(certificate),
+        "can_issue": can_issue,
+        "is_self": is_self,
+    }
+
+
+def organization_panel(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+    """Mobile members of the subtree and how many still need a certificate: one query."""
+    renew_after = today() + dt.timedelta(days=services.RENEW_WITHIN_DAYS)
+    counts = Membership.objects.filter(
+        ended_on__isnull=True,
+        organization__path__startswith=organization.path,
+        member__status=MemberStatus.MOBILE,
+    ).aggregate(
+        mobile=Count("pk", distinct=True),
+        covered=Count(
+            "pk",
+            distinct=True,
+            filter=Q(
+                member__certificates__revoked_at__isnull=True,
+                member__certificates__valid_until__gte=renew_after,
+                member__certificates__organization_id=F("organization_id"),
+            ),
+        ),
+    )
+    return {"mobile": counts["mobile"], "pending": counts["mobile"] - counts["covered"]}
+
+
+def is_top_administrator(scope: Scope) -> bool:
+    return any(path.count("/") <= 2 for path in scope.manage_paths)
+
+
+def demo_step(context: DemoContext) -> None:
+    count = services.demo_issue(
+        actor=context.builder, organizations=[context.county], on=context.reference_day
+    )
+    context.progress(f"电子活动证 {count} 张")

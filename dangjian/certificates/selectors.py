@@ -1,0 +1,62 @@
+"""Scoped reads of certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import today
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+
+from .models import Certificate
+
+
+def own_member(user: Any) -> Member | None:
+    """The member record linked to the signed-in user, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user).first()
+
+
+def current_certificate(member: Member) -> Certificate | None:
+    """The member's unrevoked certificate (possibly expired: the page says so)."""
+    return (
+        Certificate.objects.select_related("organization")
+        .filter(member=member, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def organization_get(*, user: Any, pk: int) -> Organization:
+    organization = get_object_or_404(Organization, pk=pk)
+    scope_for(user).require_read(organization)
+    return organization
+
+
+def certificates_under(*, user: Any, organization: Organization) -> QuerySet[Certificate]:
+    """Certificates issued to members whose home organization (as signed) is in the subtree."""
+    scope_for(user).require_read(organization)
+    return (
+        Certificate.objects.select_related("organization", "member")
+        .filter(organization__path__startswith=organization.path)
+        # Unrevoked first on every database (SQLite and PostgreSQL sort NULL differently).
+        .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at", "-id")
+    )
+
+
+def certificate_get(*, user: Any, pk: int) -> Certificate:
+    certificate = get_object_or_404(Certificate.objects.select_related("organization"), pk=pk)
+    if not scope_for(user).can_read_path(certificate.organization.path):
+        raise Http404
+    return certificate
+
+
+def is_current(certificate: Certificate | None) -> bool:
+    if certificate is None or certificate.revoked_at is not None:
+        return False
+    return certificate.valid_from <= today() <= certificate.valid_until

@@ -1,0 +1,282 @@
+"""The certificate pages and API calls, for users in and out of scope, and anonymous callers."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+import zxingcpp
+from django.urls import reverse
+from PIL import Image
+
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.models import AuditEvent
+from dangjian.certificates import services
+from dangjian.certificates.models import Certificate, TrustedKey
+from dangjian.core import signing
+from dangjian.core.testing import system_user
+from dangjian.members import services as member_services
+from dangjian.members.choices import MemberStatus
+
+from .test_trust import foreign_document
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(client: Any, user: Any) -> Any:
+    client.force_login(user)
+    return client
+
+
+def test_my_certificate_page_issues_and_shows_the_qr(client: Any, county: Any) -> None:
+    as_user(client, county.member_user)
+    page = client.get(reverse("certificates:mine"))
+    assert "申领电子活动证" in page.content.decode()
+    response = client.post(reverse("certificates:mine_issue"), follow=True)
+    body = response.content.decode()
+    certificate = Certificate.objects.get(member=county.zhang)
+    assert "电子活动证已签发" in body
+    assert "data:image/svg+xml" in body
+    assert certificate.serial.upper() in body
+    assert "东村党支部" in body
+
+
+def test_my_certificate_page_without_a_member_record(client: Any, county: Any) -> None:
+    as_user(client, county.east_admin)
+    body = client.get(reverse("certificates:mine")).content.decode()
+    assert "尚未关联党员档案" in body
+    assert client.post(reverse("certificates:mine_issue")).status_code == 404
+
+
+def test_the_png_card_carries_a_readable_qr(client: Any, county: Any) -> None:
+    """The downloaded PNG decodes back to the exact credential, and the download is audited."""
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    as_user(client, county.member_user)
+    response = client.get(reverse("certificates:mine_download", args=["png"]))
+    assert response["Content-Type"] == "image/png"
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    assert [code.text for code in codes] == [certificate.payload]
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1
+    assert client.get(reverse("certificates:mine_download", args=["gif"])).status_code == 404
+
+
+def test_the_pdf_card_carries_the_name_and_a_readable_qr(client: Any, county: Any) -> None:
+    import pypdfium2  # type: ignore[import-untyped]
+
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    as_user(client, county.member_user)
+    response = client.get(reverse("certificates:mine_download", args=["pdf"]))
+    assert response["Content-Type"] == "application/pdf"
+    pdf = pypdfium2.PdfDocument(response.content)
+    page = pdf[0]
+    assert "张三" in page.get_textpage().get_text_range()
+    image = page.render(scale=4).to_pil()
+    assert [c.text for c in zxingcpp.read_barcodes(image)] == [certificate.payload]
+
+
+def test_no_card_to_download_is_a_404(client: Any, county: Any) -> None:
+    as_user(client, county.member_user)
+    assert client.get(reverse("certificates:mine_download", args=["png"])).status_code == 404
+
+
+def test_the_verification_page_needs_no_sign_in_and_no_csrf_token(county: Any) -> None:
+    from django.test import Client
+
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    client = Client(enforce_csrf_checks=True)
+    assert client.get(reverse("certificates:verify")).status_code == 200
+    response = client.post(
+        reverse("certificates:verify"), {"payload": certificate.payload}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert 'data-outcome="valid"' in body
+    assert "张三" in body
+    assert "<html" not in body  # the htmx answer is the result only
+    response = client.post(reverse("certificates:verify"), {"payload": "DJ1:NOTHING"})
+    assert 'data-outcome="malformed"' in response.content.decode()
+    empty = client.post(reverse("certificates:verify"), {"payload": ""}, HTTP_HX_REQUEST="true")
+    assert "这个字段是必填项" in empty.content.decode() or "必填" in empty.content.decode()
+
+
+def test_a_revoked_certificate_shows_no_name_on_the_page(client: Any, county: Any) -> None:
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    services.certificate_revoke(actor=county.east_secretary, certificate=certificate)
+    body = client.post(
+        reverse("certificates:verify"), {"payload": certificate.payload}
+    ).content.decode()
+    assert 'data-outcome="revoked"' in body
+    assert "张三" not in body
+
+
+def test_the_api_verify_call(client: Any, county: Any) -> None:
+    """POST /api/v1/cards/verify answers without sign-in; name and organization only if valid."""
+    from django.test import Client
+
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    api = Client(enforce_csrf_checks=True)
+    url = "/api/v1/cards/verify"
+    response = api.post(url, {"payload": certificate.payload}, content_type="application/json")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["outcome"] == "valid"
+    assert data["name"] == "张三"
+    assert data["organization_name"] == "东村党支部"
+    assert data["organization_code"] == county.east_village.code
+    assert data["serial"] == certificate.serial
+    for payload, outcome in [("DJ1:AAA", "malformed"), ("", "malformed")]:
+        answer = api.post(url, {"payload": payload}, content_type="application/json").json()
+        assert answer["outcome"] == outcome
+        assert answer["name"] == ""
+    bad = api.post(url, {"nothing": 1}, content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid"
+
+
+def test_the_public_keys_and_revocation_list_downloads(client: Any, county: Any) -> None:
+    keys = client.get(reverse("certificates:public_keys"))
+    assert json.loads(keys.content) == signing.public_keys_document()
+    assert client.get("/api/v1/cards/keys").json()["issuer"] == "CN-TEST"
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    services.certificate_revoke(actor=county.east_secretary, certificate=certificate)
+    signed = client.get(reverse("certificates:revocation_list")).content
+    assert services.revocation_list_decode(signed)[1].serials == [certificate.serial]
+    data = client.get("/api/v1/cards/revocations").json()
+    assert data["serials"] == [certificate.serial]
+    assert services.revocation_list_decode(signing.b64url_decode(data["signed"]))[1].serials == [
+        certificate.serial
+    ]
+
+
+def test_the_organization_page_in_and_out_of_scope(client: Any, county: Any) -> None:
+    member_services.member_change_status(
+        actor=system_user(), member=county.qian, status=MemberStatus.MOBILE
+    )
+    url = reverse("certificates:organization", args=[county.east.pk])
+    body = as_user(client, county.east_admin).get(url).content.decode()
+    assert "钱七" in body
+    assert "为流动党员批量签发" in body
+    client.post(reverse("certificates:organization_issue", args=[county.east.pk]))
+    certificate = Certificate.objects.get(member=county.qian)
+    body = client.get(url).content.decode()
+    assert certificate.serial.upper() in body
+    assert "所有流动党员都已持有" in body
+    # out of scope: 404 naming nothing of the east township
+    as_user(client, county.west_admin)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "钱七" not in response.content.decode()
+    assert (
+        client.post(
+            reverse("certificates:revoke", args=[certificate.pk]), {"reason": "OTHER"}
+        ).status_code
+        == 404
+    )
+    # an observer reads but may not act
+    as_user(client, county.east_observer)
+    assert "批量签发" not in client.get(url).content.decode()
+    assert (
+        client.post(reverse("certificates:organization_issue", args=[county.east.pk])).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("certificates:revoke", args=[certificate.pk]), {"reason": "OTHER"}
+        ).status_code
+        == 403
+    )
+    as_user(client, county.east_admin)
+    client.post(reverse("certificates:revoke", args=[certificate.pk]), {"reason": "OTHER"})
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is not None
+
+
+def test_the_member_page_panel_issues_for_a_manager(client: Any, county: Any) -> None:
+    as_user(client, county.east_secretary)
+    detail = reverse("members:detail", args=[county.li.pk])
+    assert "签发电子活动证" in client.get(detail).content.decode()
+    client.post(reverse("certificates:member_issue", args=[county.li.pk]))
+    certificate = Certificate.objects.get(member=county.li)
+    assert certificate.serial.upper() in client.get(detail).content.decode()
+    as_user(client, county.west_admin)
+    assert client.post(reverse("certificates:member_issue", args=[county.li.pk])).status_code == 404
+
+
+def test_the_organization_page_panel_counts(client: Any, county: Any) -> None:
+    member_services.member_change_status(
+        actor=system_user(), member=county.qian, status=MemberStatus.MOBILE
+    )
+    as_user(client, county.east_admin)
+    body = client.get(reverse("reports:organization", args=[county.east.pk])).content.decode()
+    assert "流动党员 1 名，其中 1 名待签发或换发" in body
+    services.certificate_issue_bulk(actor=county.east_admin, organization=county.east)
+    body = client.get(reverse("reports:organization", args=[county.east.pk])).content.decode()
+    assert "流动党员 1 名，其中 0 名待签发或换发" in body
+
+
+def test_the_trust_page_imports_lists_and_removes(client: Any, county: Any) -> None:
+    url = reverse("certificates:trust")
+    assert as_user(client, county.east_admin).get(url).status_code == 403
+    as_user(client, county.county_admin)
+    assert "信任列表为空" in client.get(url).content.decode()
+    response = client.post(
+        url, {"keys-document": foreign_document()[1], "keys-label": "湖南省"}, follow=True
+    )
+    assert "已导入 1 个公钥" in response.content.decode()
+    key = TrustedKey.objects.get()
+    assert "CN-430000" in client.get(url).content.decode()
+    bad = client.post(url, {"keys-document": "{}", "keys-label": ""})
+    assert "dangjian-public-keys/1" in bad.content.decode()
+    client.post(reverse("certificates:trust_remove", args=[key.pk]))
+    key.refresh_from_db()
+    assert key.removed_at is not None
+
+
+def test_the_verifier_data_and_service_worker_are_public(client: Any, county: Any) -> None:
+    """What the page keeps for offline verification: keys (ours, then trusted) and the revoked
+    serials of every issuer; and the service worker, served inside the page's scope."""
+    from dangjian.certificates import trust
+
+    trust.trusted_keys_import(actor=county.county_admin, document=foreign_document()[1])
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    services.certificate_revoke(actor=county.east_secretary, certificate=certificate)
+    data = client.get(reverse("certificates:verifier_data")).json()
+    assert data["format"] == "dangjian-verifier/1"
+    assert [k["issuer"] for k in data["keys"]] == ["CN-TEST", "CN-430000"]
+    assert data["keys"][0]["kid"] == signing.current_key().kid_hex
+    assert data["revoked"] == {"CN-TEST": [certificate.serial]}
+    worker = client.get(reverse("certificates:service_worker"))
+    assert worker["Content-Type"] == "application/javascript"
+    assert reverse("certificates:service_worker").startswith(reverse("certificates:verify"))
+    assert b"caches.match" in worker.content
+
+
+def test_the_organization_page_queries_do_not_grow_with_certificates(
+    client: Any, county: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The list is one query per page, whatever the number of certificates and members."""
+    for member in (county.li, county.wang, county.qian):
+        member_services.member_change_status(
+            actor=system_user(), member=member, status=MemberStatus.MOBILE
+        )
+    url = reverse("certificates:organization", args=[county.east.pk])
+    as_user(client, county.east_admin)
+    with django_assert_max_num_queries(14):
+        client.get(url)
+    services.certificate_issue_bulk(actor=county.east_admin, organization=county.east)
+    services.certificate_issue(actor=county.member_user, member=county.zhang)
+    with django_assert_max_num_queries(14):
+        body = client.get(url).content.decode()
+    assert body.count("badge text-bg-success") == 4
+
+
+def test_the_organization_page_lists_unrevoked_certificates_first(client: Any, county: Any) -> None:
+    old = services.certificate_issue(actor=county.east_secretary, member=county.li)
+    services.certificate_revoke(actor=county.east_secretary, certificate=old)
+    current = services.certificate_issue(actor=county.east_secretary, member=county.wang)
+    as_user(client, county.east_secretary)
+    body = client.get(
+        reverse("certificates:organization", args=[county.east_village.pk])
+    ).content.decode()
+    assert body.index(current.serial.upper()) < body.index(old.serial.upper())

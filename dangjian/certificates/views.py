@@ -1,0 +1,288 @@
+"""Pages of the electronic activity certificate: the member's card, verification, the
+organization's certificates, and the trust list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core import signing
+from dangjian.core.dates import today
+from dangjian.core.forms import add_service_errors
+from dangjian.core.pagination import paginate
+from dangjian.members import selectors as member_selectors
+
+from . import render as card_render
+from . import selectors, services, trust
+from .forms import RevocationImportForm, RevokeForm, TrustImportForm, VerifyForm
+from .models import TrustedKey
+
+
+def _card_context(certificate: Any) -> dict[str, Any]:
+    return {
+        "certificate": certificate,
+        "is_current": selectors.is_current(certificate),
+        "qr": card_render.qr_svg_data_uri(certificate.payload) if certificate else "",
+    }
+
+
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的电子活动证: the QR and the card on the member's phone."""
+    member = selectors.own_member(request.user)
+    certificate = selectors.current_certificate(member) if member else None
+    context = {"member": member, **_card_context(certificate)}
+    return render(request, "certificates/mine.html", context)
+
+
+@require_POST
+def mine_issue(request: HttpRequest) -> HttpResponse:
+    member = selectors.own_member(request.user)
+    if member is None:
+        raise Http404
+    try:
+        services.certificate_issue(actor=request.user, member=member)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("电子活动证已签发。"))
+    return redirect("certificates:mine")
+
+
+def _own_current(request: HttpRequest) -> Any:
+    member = selectors.own_member(request.user)
+    certificate = selectors.current_certificate(member) if member else None
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+def _download(request: HttpRequest, certificate: Any, kind: str) -> HttpResponse:
+    if kind == "png":
+        body, content_type = card_render.card_png(certificate), "image/png"
+    else:
+        body, content_type = card_render.card_pdf(certificate), "application/pdf"
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        target=certificate.member,
+        summary=_("下载电子活动证 %(serial)s（%(kind)s）")
+        % {"serial": certificate.serial, "kind": kind.upper()},
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="card-{certificate.serial}.{kind}"'
+    return response
+
+
+def mine_download(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ("png", "pdf"):
+        raise Http404
+    return _download(request, _own_current(request), kind)
+
+
+@login_not_required
+@csrf_exempt  # a public check, no session state changes; phones at a host branch are not signed in
+def verify(request: HttpRequest) -> HttpResponse:
+    """Verify a pasted or scanned credential. Open to everyone, signed in or not."""
+    result = None
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.certificate_verify(form.cleaned_data["payload"])
+    context = {"form": form, "result": result, "offline_texts": offline_texts()}
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx and request.method == "POST":
+        return render(request, "certificates/verify.html#result", context)
+    return render(request, "certificates/verify.html", context)
+
+
+def organization(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organization's certificates (its subtree) and the bulk issue for mobile members."""
+    org = selectors.organization_get(user=request.user, pk=pk)
+    can_manage = scope_for(request.user).can_manage_path(org.path)
+    pending = services.mobile_members_without_certificate(org, today()) if can_manage else []
+    context = {
+        "organization": org,
+        "page": paginate(
+            request, selectors.certificates_under(user=request.user, organization=org)
+        ),
+        "can_manage": can_manage,
+        "pending": pending,
+        "revoke_form": RevokeForm(),
+        "today": today(),
+    }
+    return render(request, "certificates/organization.html", context)
+
+
+@require_POST
+def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.organization_get(user=request.user, pk=pk)
+    count = services.certificate_issue_bulk(actor=request.user, organization=org)
+    messages.success(request, _("已为 %(n)d 名流动党员签发电子活动证。") % {"n": count})
+    return redirect("certificates:organization", pk=org.pk)
+
+
+@require_POST
+def member_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    member = member_selectors.member_get(user=request.user, pk=pk)
+    try:
+        services.certificate_issue(actor=request.user, member=member)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("电子活动证已签发。"))
+    return redirect(member.get_absolute_url())
+
+
+@require_POST
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = selectors.certificate_get(user=request.user, pk=pk)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        services.certificate_revoke(
+            actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request, _("电子活动证 %(serial)s 已撤销。") % {"serial": certificate.serial}
+        )
+    return redirect("certificates:organization", pk=certificate.organization_id)
+
+
+def trust_list(request: HttpRequest) -> HttpResponse:
+    """The trust list: other deployments' keys, imported by a top-level administrator."""
+    if not trust.can_manage_trust(request.user):
+        raise PermissionDenied
+    key_form = TrustImportForm(prefix="keys")
+    revocation_form = RevocationImportForm(prefix="revocations")
+    if request.method == "POST" and "keys-label" in request.POST:
+        key_form = TrustImportForm(request.POST, request.FILES, prefix="keys")
+        if key_form.is_valid():
+            try:
+                imported = trust.trusted_keys_import(
+                    actor=request.user,
+                    document=key_form.cleaned_data["document"],
+                    label=key_form.cleaned_data["label"],
+                )
+            except ValidationError as error:
+                add_service_errors(key_form, error)
+            else:
+                messages.success(request, _("已导入 %(n)d 个公钥。") % {"n": len(imported)})
+                return redirect("certificates:trust")
+    elif request.method == "POST":
+        revocation_form = RevocationImportForm(request.POST, request.FILES, prefix="revocations")
+        if revocation_form.is_valid():
+            try:
+                imported_list = services.revocation_list_import(
+                    actor=request.user, data=revocation_form.cleaned_data["file"].read(5_000_000)
+                )
+            except ValidationError as error:
+                add_service_errors(revocation_form, error)
+            else:
+                messages.success(
+                    request,
+                    _("已导入 %(issuer)s 的撤销列表（%(n)d 条）。")
+                    % {"issuer": imported_list.issuer, "n": len(imported_list.serials)},
+                )
+                return redirect("certificates:trust")
+    context = {
+        "keys": trust.trusted_keys(),
+        "own": signing.public_keys_document(),
+        "key_form": key_form,
+        "revocation_form": revocation_form,
+    }
+    return render(request, "certificates/trust.html", context)
+
+
+@require_POST
+def trust_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    if not trust.can_manage_trust(request.user):
+        raise PermissionDenied
+    key = get_object_or_404(TrustedKey, pk=pk, removed_at__isnull=True)
+    trust.trusted_key_remove(actor=request.user, key=key)
+    messages.success(
+        request, _("已移除 %(issuer)s 的公钥 %(kid)s。") % {"issuer": key.issuer, "kid": key.kid}
+    )
+    return redirect("certificates:trust")
+
+
+def offline_texts() -> dict[str, Any]:
+    """The strings offline.js shows, translated on the server."""
+    from .choices import Outcome
+
+    labels = {outcome.value: str(outcome.label) for outcome in Outcome}
+    messages_ = {outcome.value: str(services.OUTCOME_MESSAGES[outcome]) for outcome in Outcome}
+    labels["unavailable"] = _("无法离线核验")
+    messages_["unavailable"] = _(
+        "本机还没有核验数据，或浏览器不支持离线核验：请联网后打开本页一次，或联网核验。"
+    )
+    return {
+        "labels": labels,
+        "messages": messages_,
+        "name": _("姓名"),
+        "category": _("人员类别"),
+        "full": _("正式党员"),
+        "probationary": _("预备党员"),
+        "organization": _("组织代码"),
+        "issuer": _("签发方"),
+        "until": _("有效期至"),
+        "offline_note": _("离线核验（核验数据更新于 %s）；联网后以服务器核验为准。"),
+        "ready": _("已可离线核验：核验数据更新于 %s。"),
+        "not_ready": _("联网打开本页一次后即可离线核验。"),
+        "no_crypto": _("此浏览器不支持离线核验（需要 HTTPS 和较新的浏览器），请联网核验。"),
+    }
+
+
+@login_not_required
+def verifier_data(request: HttpRequest) -> HttpResponse:
+    """Public keys and revoked serials for offline verification in the browser."""
+    response = HttpResponse(
+        json.dumps(services.verifier_data(), ensure_ascii=False), content_type="application/json"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_not_required
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The verification page's service worker, served under /cards/verify/ so that its scope
+    covers the page (a script's scope cannot reach above its own path)."""
+    body = (Path(__file__).parent / "static" / "certificates" / "sw.js").read_text()
+    response = HttpResponse(body, content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_not_required
+def public_keys(request: HttpRequest) -> HttpResponse:
+    """This deployment's public keys document, for other deployments' trust lists."""
+    body = json.dumps(signing.public_keys_document(), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="keys-{signing.issuer()}.json"'
+    return response
+
+
+@login_not_required
+def revocation_list(request: HttpRequest) -> HttpResponse:
+    """The signed revocation list (COSE_Sign1, docs/certificate-format.md)."""
+    response = HttpResponse(services.revocation_list_signed(), content_type="application/cose")
+    response["Content-Disposition"] = f'attachment; filename="revocations-{signing.issuer()}.cbor"'
+    return response

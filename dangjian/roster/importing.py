@@ -586,6 +586,10 @@ class TableWriter:
     def write(self, model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
+        with connection.wrap_database_errors:  # the driver's errors as Django's IntegrityError…
+            self._write(model, fields, rows)
+
+    def _write(self, model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         table = model._meta.db_table
         columns = ", ".join(f'"{name}"' for name in fields)  # attnames are the column names
         if self.postgres:

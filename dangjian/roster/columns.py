@@ -137,6 +137,7 @@ class CodeTable:
 
     column: Column
     lookup: dict[str, str]
+    exact: dict[str, str] = field(default_factory=dict)  # spellings as written, no tidying
 
     @classmethod
     def build(cls, column: Column) -> CodeTable:
@@ -158,9 +159,17 @@ class CodeTable:
                     text = str(label)
                     if text.endswith("族"):
                         lookup.setdefault(text[:-1], value)
-        return cls(column, lookup)
+        exact = dict(lookup)
+        with override("zh-hans"):
+            for value, label in column.choices.choices:
+                if value not in column.excluded_codes:
+                    exact.setdefault(str(label), value)
+        return cls(column, lookup, exact)
 
     def parse(self, raw: str) -> str:
+        code = self.exact.get(raw)
+        if code is not None:
+            return code
         code = self.lookup.get(_normalize(raw).upper())
         if code is None:
             if self.column.excluded_codes and raw.strip():
@@ -272,6 +281,11 @@ def parse_bool(raw: Any) -> bool:
 
 def as_text(raw: Any) -> str:
     """A text cell, tidied: numbers that Excel stored as floats lose their `.0`."""
+    if type(raw) is str:
+        text = raw.strip()
+        if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+            return text[1:]
+        return text
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
@@ -296,10 +310,6 @@ def safe_cell(text: str) -> str:
 
 
 # --- the members file -----------------------------------------------------------------------
-
-
-def _yes_no(column: str) -> Column:
-    return Column(column, "", BOOL)
 
 
 MEMBER_COLUMNS: tuple[Column, ...] = (

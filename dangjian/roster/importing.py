@@ -142,6 +142,36 @@ def check_id_number(raw: str) -> tuple[str, dt.date]:
 # --- validation ---------------------------------------------------------------------------------
 
 
+class NamePinyin:
+    """`members.pinyin.pinyin_keys`, fast: names whose every character has one reading are
+    joined from a per-character cache (the same result); others go through pypinyin whole."""
+
+    def __init__(self) -> None:
+        self._chars: dict[str, str | None] = {}
+        self._names = functools.lru_cache(maxsize=100_000)(pinyin_keys)
+
+    def _char(self, char: str) -> str | None:
+        from pypinyin import Style, pinyin
+
+        readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+        single = readings[0] if len(readings) == 1 else []
+        if len(set(single)) != 1 or not single[0].isascii() or not single[0].isalpha():
+            return None
+        return single[0].lower()
+
+    def __call__(self, name: str) -> tuple[str, str]:
+        chars = self._chars
+        syllables = []
+        for char in name:
+            if char not in chars:
+                chars[char] = self._char(char)
+            syllable = chars[char]
+            if syllable is None:
+                return self._names(name)
+            syllables.append(syllable)
+        return "".join(syllables), "".join(s[0] for s in syllables)
+
+
 @dataclass(frozen=True)
 class _Org:
     pk: int
@@ -172,8 +202,9 @@ class MemberRowValidator:
         self.tables = {c.key: CodeTable.build(c) for c in MEMBER_COLUMNS if c.kind == CODE}
         self.columns = {c.key: c for c in MEMBER_COLUMNS}
         self.lookup_key = settings.DANGJIAN_LOOKUP_KEY.encode()
-        self.pinyin = functools.lru_cache(maxsize=200_000)(pinyin_keys)
+        self.pinyin = NamePinyin()
         self.seen: dict[str, int] = {}  # ID number → first row
+        self._plans: dict[int, list[tuple[str, int, str, Callable[[Any], Any]]]] = {}
 
     def organization(self, code: str) -> _Org:
         if not code:
@@ -207,13 +238,17 @@ class MemberRowValidator:
         errors: list[tuple[str, str]] = []
         values: dict[str, Any] = {}
         width = len(cells)
-        for key, position in positions.items():
-            column = self.columns[key]
-            raw = cells[position] if position < width else None
+        plan = self._plans.get(id(positions))
+        if plan is None:
+            plan = self._plans[id(positions)] = [
+                (key, position, self.columns[key].header, self._parser(self.columns[key]))
+                for key, position in positions.items()
+            ]
+        for key, position, header, parse in plan:
             try:
-                values[key] = self._cell(column, raw)
+                values[key] = parse(cells[position] if position < width else None)
             except CellError as exc:
-                errors.append((column.header, str(exc)))
+                errors.append((header, str(exc)))
                 values[key] = None
         for column in MEMBER_COLUMNS:
             if (
@@ -296,22 +331,39 @@ class MemberRowValidator:
             values.get("how_added") or HowAdded.OTHER,
         ), []
 
-    def _cell(self, column: Column, raw: Any) -> Any:
+    def _parser(self, column: Column) -> Callable[[Any], Any]:
+        """The function that reads one cell of `column` (chosen once per file, not per cell)."""
         kind = column.kind
+        as_text = cols.as_text
         if kind == DATE:
-            return cols.parse_date(raw)
+            return cols.parse_date
         if kind == BOOL:
-            return cols.parse_bool(raw)
-        text = cols.as_text(raw)
+            return cols.parse_bool
         if kind == CODE:
-            return self.tables[column.key].parse(text) if text else ""
+            table = self.tables[column.key]
+
+            def code(raw: Any) -> str:
+                text = as_text(raw)
+                return table.parse(text) if text else ""
+
+            return code
         if kind == ID:
-            return check_id_number(text) if text else None
-        if column.max_length and len(text) > column.max_length:
-            raise CellError(
-                _("最多 %(n)d 个字，当前 %(m)d 个字，请精简。")
-                % {"n": column.max_length, "m": len(text)}
-            )
+
+            def id_number(raw: Any) -> tuple[str, dt.date] | None:
+                text = as_text(raw)
+                return check_id_number(text) if text else None
+
+            return id_number
+        limit = column.max_length
+
+        def text(raw: Any) -> str:
+            value = as_text(raw)
+            if limit and len(value) > limit:
+                raise CellError(
+                    _("最多 %(n)d 个字，当前 %(m)d 个字，请精简。") % {"n": limit, "m": len(value)}
+                )
+            return value
+
         return text
 
     def _dates(self, values: dict[str, Any], birth_date: dt.date | None) -> list[tuple[str, str]]:
@@ -583,9 +635,19 @@ class TableWriter:
         self._next_sqlite_id += n
         return list(range(first, first + n))
 
-    def write(self, model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    def write(
+        self,
+        model: Any,
+        fields: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+        *,
+        converted: bool = True,
+    ) -> None:
+        """Rows of database values; with `converted=False` SQLite values are converted here."""
         if not rows:
             return
+        if not self.postgres and not converted:
+            rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
         with connection.wrap_database_errors:  # the driver's errors as Django's IntegrityError…
             self._write(model, fields, rows)
 
@@ -602,7 +664,7 @@ class TableWriter:
         placeholders = ", ".join("?" for _f in fields)
         connection.connection.executemany(  # type: ignore[union-attr]
             f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})',  # noqa: S608
-            [tuple(_sqlite_value(v) for v in row) for row in rows],
+            rows,
         )
 
 
@@ -667,10 +729,36 @@ def commit_members(
                 members = []
                 memberships = []
                 archive = []
+                postgres = writer.postgres
+                stamp: Any = now if postgres else _sqlite_value(now)
                 for member_id, token, (_row, p) in zip(ids, tokens, chunk, strict=True):
-                    members.append((member_id, uuid.uuid4(), *p[0:5], token, *p[6:23], now, now))
                     org_id, started_on, how_added = p[23], p[24], p[25]
-                    memberships.append((member_id, org_id, started_on, None, how_added, "", True))
+                    if postgres:
+                        members.append((member_id, uuid.uuid4(), *p[0:5], token, *p[6:23], now, now))
+                    else:  # SQLite takes text dates, hex UUIDs and 0/1 (what Django stores)
+                        members.append(
+                            (
+                                member_id,
+                                uuid.uuid4().hex,
+                                *p[0:5],
+                                token,
+                                p[6],
+                                p[7].isoformat(),
+                                *p[8:17],
+                                p[17].isoformat(),
+                                p[18].isoformat() if p[18] else None,
+                                p[19],
+                                int(p[20]),
+                                int(p[21]),
+                                int(p[22]),
+                                stamp,
+                                stamp,
+                            )
+                        )
+                        started_on = started_on.isoformat()
+                    memberships.append(
+                        (member_id, org_id, started_on, None, how_added, "", True if postgres else 1)
+                    )
                     key = (org_id, how_added)
                     if key not in archive_text:
                         org_name = organizations[org_id].name
@@ -692,7 +780,7 @@ def commit_members(
                     archive.append(
                         (
                             member_id,
-                            now,
+                            stamp,
                             started_on,
                             actor_id,
                             ArchiveKind.CREATED.value,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dangjian.members.choices import Education, Ethnicity, MemberStatus, Occupation, Sex
 from dangjian.roster import columns
 from dangjian.roster.columns import MEMBER_COLUMNS, CellError, CodeTable
-from dangjian.roster.importing import check_id_number
+from dangjian.members.pinyin import pinyin_keys
+from dangjian.roster.importing import NamePinyin, check_id_number
 
 
 @pytest.mark.parametrize(
@@ -126,3 +129,16 @@ def test_text_drops_export_apostrophe_and_float_suffix() -> None:
     assert columns.safe_cell("=1+1") == "'=1+1"
     assert columns.safe_cell("@x") == "'@x"
     assert columns.safe_cell("正常") == "正常"
+
+
+COMMON = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐曾单解仇朴区查覃乐华重长行伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚国建志文海燕红梅玉春晓东小德永凤"
+
+
+@given(st.text(alphabet=COMMON, min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_fast_name_pinyin_equals_the_members_app(name: str) -> None:
+    """The importer's cached pinyin gives exactly what members.pinyin gives for any name."""
+    assert _FAST_PINYIN(name) == pinyin_keys(name)
+
+
+_FAST_PINYIN = NamePinyin()

@@ -114,7 +114,8 @@ def job_commit(request: HttpRequest, job_id: uuid.UUID) -> JobOut:
     job = selectors.job_get(user=request.user, public_id=job_id)
     if not job.can_commit:
         raise ValidationError(
-            "该批次不能导入：已导入、仍在处理，或有错误且未选择只导入无误的行。", code="cannot_commit"
+            "该批次不能导入：已导入、仍在处理，或有错误且未选择只导入无误的行。",
+            code="cannot_commit",
         )
     services.job_run(services.job_commit, job)
     job.refresh_from_db()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ class Column:
     max_length: int = 0
     choices: type[models.TextChoices] | None = None
     # Extra spellings accepted on import, mapped to a code.
-    spellings: dict[str, str] = field(default_factory=dict)
+    spellings: Mapping[str, str] = field(default_factory=dict)
     excluded_codes: frozenset[str] = frozenset()
     header_aliases: tuple[str, ...] = ()
     note: str = ""  # for the 填写说明 sheet
@@ -155,10 +155,10 @@ class CodeTable:
             lookup[_normalize(spelling).upper()] = value
         if column.choices is Ethnicity:  # 汉 for 汉族, 蒙古 for 蒙古族 …
             with override("zh-hans"):
-                for value, label in Ethnicity.choices:
-                    text = str(label)
-                    if text.endswith("族"):
-                        lookup.setdefault(text[:-1], value)
+                for code, name in Ethnicity.choices:
+                    label_text = str(name)
+                    if label_text.endswith("族"):
+                        lookup.setdefault(label_text[:-1], code)
         exact = dict(lookup)
         with override("zh-hans"):
             for value, label in column.choices.choices:

@@ -176,9 +176,7 @@ class NamePinyin:
     def _has_phrase(self, name: str) -> bool:
         phrases = self._phrases
         n = len(name)
-        return any(
-            name[i:j] in phrases for i in range(n - 1) for j in range(i + 2, n + 1)
-        )
+        return any(name[i:j] in phrases for i in range(n - 1) for j in range(i + 2, n + 1))
 
     def __call__(self, name: str) -> tuple[str, str]:
         if len(name) > 1 and self._has_phrase(name):
@@ -320,7 +318,9 @@ class MemberRowValidator:
                 )
         if errors:
             return None, errors
-        assert number and org is not None and birth_date is not None
+        assert number
+        assert org is not None
+        assert birth_date is not None
         name = values["name"]
         pinyin, initials = self.pinyin(name)
         lookup = hmac.new(self.lookup_key, number.encode(), "sha256").hexdigest()
@@ -431,7 +431,7 @@ class ErrorReport:
     """The rejected rows as a spreadsheet: the original cells and an error column."""
 
     def __init__(self, path: Path, headers: list[Any]):
-        import xlsxwriter
+        import xlsxwriter  # type: ignore[import-untyped]
 
         self.path = path
         self.workbook = xlsxwriter.Workbook(
@@ -699,13 +699,15 @@ class TableWriter:
         columns = ", ".join(f'"{name}"' for name in fields)  # attnames are the column names
         if self.postgres:
             raw = connection.connection
-            with raw.cursor() as cursor:  # type: ignore[union-attr]
-                with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
             return
         placeholders = ", ".join("?" for _f in fields)
-        connection.connection.executemany(  # type: ignore[union-attr]
+        connection.connection.executemany(
             f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})',  # noqa: S608
             rows,
         )
@@ -777,7 +779,9 @@ def commit_members(
                 for member_id, token, (_row, p) in zip(ids, tokens, chunk, strict=True):
                     org_id, started_on, how_added = p[23], p[24], p[25]
                     if postgres:
-                        members.append((member_id, uuid.uuid4(), *p[0:5], token, *p[6:23], now, now))
+                        members.append(
+                            (member_id, uuid.uuid4(), *p[0:5], token, *p[6:23], now, now)
+                        )
                     else:  # SQLite takes text dates, hex UUIDs and 0/1 (what Django stores)
                         members.append(
                             (
@@ -800,7 +804,15 @@ def commit_members(
                         )
                         started_on = started_on.isoformat()
                     memberships.append(
-                        (member_id, org_id, started_on, None, how_added, "", True if postgres else 1)
+                        (
+                            member_id,
+                            org_id,
+                            started_on,
+                            None,
+                            how_added,
+                            "",
+                            True if postgres else 1,
+                        )
                     )
                     key = (org_id, how_added)
                     if key not in archive_text:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class ProgressBar:
-    def __init__(self, label: str, *, stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(self, label: str, *, stream: TextIO | Any = None, width: int = 30) -> None:
         self.label = label
         self.stream = stream or sys.stderr
         self.width = width

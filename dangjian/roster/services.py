@@ -48,7 +48,7 @@ def job_create(
         raise PermissionDenied(_("您没有管理任何党组织，不能导入。"))
     if organization is not None and not scope.can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的党员。"))
-    name = file_name or (upload.name if isinstance(upload, Path) else upload.name) or "upload"
+    name = file_name or upload.name or "upload"
     try:
         readers.file_kind(Path(name))
     except CellError as exc:

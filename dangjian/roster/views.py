@@ -3,6 +3,7 @@ error reports and exports."""
 
 from __future__ import annotations
 
+import io
 import tempfile
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,17 +92,17 @@ def job_errors(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
     )
 
 
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+def template_download(request: HttpRequest, kind: str) -> HttpResponseBase:
     if kind not in ImportKind.values:
         raise Http404
-    buffer = __import__("io").BytesIO()
+    buffer = io.BytesIO()
     exporting.write_template(buffer, kind)
     buffer.seek(0)
     name = "党员信息采集表.xlsx" if kind == ImportKind.MEMBERS else "党组织信息表.xlsx"
     return FileResponse(buffer, as_attachment=True, filename=name, content_type=XLSX)
 
 
-def member_export(request: HttpRequest) -> HttpResponse:
+def member_export(request: HttpRequest) -> HttpResponseBase:
     """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited)."""
     scope = scope_for(request.user)
     if scope.is_empty or not scope.read_paths:

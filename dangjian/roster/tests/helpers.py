@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 
 from dangjian.core.testing import new_id_number
 
@@ -48,7 +48,11 @@ def member_row(**overrides: Any) -> dict[str, Any]:
 
 
 def write_csv(
-    path: Path, rows: list[dict[str, Any]], *, encoding: str = "utf-8", headers: list[str] | None = None
+    path: Path,
+    rows: list[dict[str, Any]],
+    *,
+    encoding: str = "utf-8",
+    headers: list[str] | None = None,
 ) -> Path:
     headers = headers or list(dict.fromkeys(h for row in rows for h in row)) or HEADERS
     with path.open("w", encoding=encoding, newline="") as handle:

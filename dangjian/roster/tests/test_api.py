@@ -22,18 +22,26 @@ def test_upload_follow_commit(client: Any, tree: Any, tmp_path: Path) -> None:
     client.force_login(tree.east_secretary)
     response = client.post(
         "/api/v1/roster/jobs",
-        {"file": _file(tmp_path, [member_row(姓名="接口"), member_row(学历="?")]), "organization_code": "C0003", "valid_rows_only": "true"},
+        {
+            "file": _file(tmp_path, [member_row(姓名="接口"), member_row(学历="?")]),
+            "organization_code": "C0003",
+            "valid_rows_only": "true",
+        },
     )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["status"], body["valid_rows"], body["error_rows"]) == ("VALIDATED", 1, 1)
-    assert body["errors"][0]["row"] == 3 and body["errors"][0]["column"] == "学历"
+    assert body["errors"][0]["row"] == 3
+    assert body["errors"][0]["column"] == "学历"
     detail = client.get(f"/api/v1/roster/jobs/{body['id']}")
-    assert detail.status_code == 200 and detail.json()["can_commit"] is True
+    assert detail.status_code == 200
+    assert detail.json()["can_commit"] is True
     committed = client.post(f"/api/v1/roster/jobs/{body['id']}/commit")
-    assert committed.json()["status"] == "DONE" and committed.json()["imported_rows"] == 1
+    assert committed.json()["status"] == "DONE"
+    assert committed.json()["imported_rows"] == 1
     again = client.post(f"/api/v1/roster/jobs/{body['id']}/commit")
-    assert again.status_code == 400 and again.json()["code"] == "cannot_commit"
+    assert again.status_code == 400
+    assert again.json()["code"] == "cannot_commit"
     assert Member.objects.filter(name="接口").count() == 1
 
 

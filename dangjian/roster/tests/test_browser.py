@@ -12,7 +12,12 @@ from playwright.sync_api import expect
 from python_calamine import CalamineWorkbook
 
 from dangjian.members.models import Member
-from tests.browser.conftest import browser, page, pytest_runtest_makereport, sign_in  # noqa: F401
+from tests.browser.conftest import (  # noqa: F401 - the browser fixtures, used by name
+    browser,
+    pytest_runtest_makereport,
+)
+from tests.browser.conftest import page as page
+from tests.browser.conftest import sign_in as sign_in
 
 from .helpers import member_row, write_xlsx
 
@@ -52,7 +57,7 @@ def test_upload_preview_errors_download_report_and_import(
     download_info.value.save_as(report)
     sheet = CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).to_python()
     assert [r[0] for r in sheet[1:]] == ["日期有误", "学历有误"]
-    assert "入党日期" in sheet[1][-2]
+    assert "入党日期" in str(sheet[1][-2])
 
     page.get_by_role("button", name="导入无误的 1 行").click()
     expect(page.get_by_test_id("job-done")).to_contain_text("已导入 1 条")

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dangjian.members.choices import Education, Ethnicity, MemberStatus, Occupation, Sex
+from dangjian.members.pinyin import pinyin_keys
 from dangjian.roster import columns
 from dangjian.roster.columns import MEMBER_COLUMNS, CellError, CodeTable
-from dangjian.members.pinyin import pinyin_keys
 from dangjian.roster.importing import NamePinyin, check_id_number
 
 
@@ -32,7 +32,7 @@ from dangjian.roster.importing import NamePinyin, check_id_number
         39722.0,
         "39722",
         dt.date(2008, 10, 1),
-        dt.datetime(2008, 10, 1, 0, 0),
+        dt.datetime(2008, 10, 1, 0, 0, tzinfo=dt.UTC),
     ],
 )
 def test_accepted_date_spellings(raw: object) -> None:
@@ -78,7 +78,7 @@ def test_labels_codes_and_common_spellings(key: str, raw: str, code: str) -> Non
 
 
 def test_unknown_label_lists_the_choices() -> None:
-    with pytest.raises(CellError, match="不是有效的学历.*大学本科"):
+    with pytest.raises(CellError, match=r"不是有效的学历.*大学本科"):
         _table("education").parse("大学肄业")
 
 
@@ -118,7 +118,7 @@ def test_yes_no(raw: object, value: bool) -> None:
 
 
 def test_yes_no_refusal() -> None:
-    with pytest.raises(CellError, match="是.*否"):
+    with pytest.raises(CellError, match=r"是.*否"):
         columns.parse_bool("也许")
 
 

@@ -48,7 +48,7 @@ def _import(
 
 
 def _errors(job: ImportJob) -> list[tuple[int, str, str]]:
-    return [tuple(e) for e in job.errors]  # type: ignore[misc]
+    return [tuple(e) for e in job.errors]
 
 
 def test_import_creates_members_memberships_archive_and_audit(tree: Any, tmp_path: Path) -> None:
@@ -73,7 +73,8 @@ def test_import_creates_members_memberships_archive_and_audit(tree: Any, tmp_pat
     )
     assert not Member.objects.filter(name="王测试").exists()  # preview writes nothing
     job = services.job_commit(job.pk)
-    assert job.status == JobStatus.DONE and job.imported_rows == 2
+    assert job.status == JobStatus.DONE
+    assert job.imported_rows == 2
     wang = Member.objects.get(name="王测试")
     assert wang.id_number == rows[0]["公民身份号码"]
     assert wang.id_number_hash == crypto.lookup_hash(wang.id_number)
@@ -84,7 +85,8 @@ def test_import_creates_members_memberships_archive_and_audit(tree: Any, tmp_pat
     )
     assert (wang.name_pinyin, wang.name_initials) == ("wangceshi", "wcs")
     li = Member.objects.get(name="李预备")
-    assert li.joined_on == dt.date(2024, 6, 1) and li.full_member_on is None
+    assert li.joined_on == dt.date(2024, 6, 1)
+    assert li.full_member_on is None
     membership = Membership.objects.get(member=li)
     assert membership.organization == tree.east_village  # the chosen organization
     assert (membership.started_on, membership.how_added, membership.is_latest) == (
@@ -94,11 +96,13 @@ def test_import_creates_members_memberships_archive_and_audit(tree: Any, tmp_pat
     )
     entry = ArchiveEntry.objects.get(member=li)
     assert entry.kind == ArchiveKind.CREATED
-    assert "名册导入" in entry.summary and entry.reason == "名册导入：名册.csv"
+    assert "名册导入" in entry.summary
+    assert entry.reason == "名册导入：名册.csv"
     assert entry.after["import"] == str(job.public_id)
     assert entry.actor == tree.east_secretary
     event = AuditEvent.objects.get(action=AuditAction.IMPORT)
-    assert event.detail["count"] == 2 and event.actor == tree.east_secretary
+    assert event.detail["count"] == 2
+    assert event.actor == tree.east_secretary
 
 
 def test_xlsx_with_date_cells_serial_numbers_and_labels(tree: Any, tmp_path: Path) -> None:
@@ -137,16 +141,22 @@ def test_gbk_csv_from_chinese_excel(tree: Any, tmp_path: Path) -> None:
 
 def test_full_width_digits_lower_x_and_spaces(tree: Any, tmp_path: Path) -> None:
     number = "11010119900307029X"
-    spelled = " " + number.lower()[:6] + " " + number.lower()[6:].translate(
-        str.maketrans("0123456789x", "０１２３４５６７８９ｘ")
+    spelled = (
+        " "
+        + number.lower()[:6]
+        + " "
+        + number.lower()[6:].translate(str.maketrans("0123456789x", "０１２３４５６７８９ｘ"))
     )
-    row = member_row(姓名=" 钱 ", 公民身份号码=spelled, 出生日期="1990-03-07", 入党日期="2010-01-01")
+    row = member_row(
+        姓名=" 钱 ", 公民身份号码=spelled, 出生日期="1990-03-07", 入党日期="2010-01-01"
+    )
     row["转正日期"] = "2011-01-01"
     job = _import(tmp_path, tree.county_admin, tree.east_village, [row])
     assert _errors(job) == []
     services.job_commit(job.pk)
     member = Member.objects.get(id_number_hash=crypto.lookup_hash(number))
-    assert member.id_number == number and member.name == "钱"
+    assert member.id_number == number
+    assert member.name == "钱"
 
 
 REFUSALS = [
@@ -175,9 +185,12 @@ def test_every_refusal_names_row_column_and_fix(
 ) -> None:
     rows = [member_row(姓名="好"), member_row(**{"姓名": "坏", **overrides})]
     job = _import(tmp_path, tree.east_admin, tree.east, rows)
-    assert job.error_rows == 1 and job.valid_rows == 1
+    assert job.error_rows == 1
+    assert job.valid_rows == 1
     (row, found_column, text) = next(e for e in _errors(job) if e[1] == column)
-    assert row == 3 and found_column == column and message in text
+    assert row == 3
+    assert found_column == column
+    assert message in text
 
 
 def test_local_committee_is_refused(tree: Any, tmp_path: Path) -> None:
@@ -187,7 +200,11 @@ def test_local_committee_is_refused(tree: Any, tmp_path: Path) -> None:
 
 def test_duplicates_in_file_and_in_database(county: Any, tmp_path: Path) -> None:
     twin = member_row(姓名="双胞")
-    rows = [twin, {**twin, "姓名": "双胞二"}, member_row(姓名="已有", 公民身份号码=county.zhang.id_number, 出生日期="", 性别="")]
+    rows = [
+        twin,
+        {**twin, "姓名": "双胞二"},
+        member_row(姓名="已有", 公民身份号码=county.zhang.id_number, 出生日期="", 性别=""),
+    ]
     job = _import(tmp_path, county.county_admin, county.east_village, rows)
     errors = _errors(job)
     assert (3, "公民身份号码", "与第 2 行的身份证号码重复。") in errors
@@ -201,7 +218,8 @@ def test_missing_header_fails_the_job(tree: Any, tmp_path: Path) -> None:
     )
     job = services.job_validate(job.pk)
     assert job.status == JobStatus.FAILED
-    assert "缺少必填列" in job.message and "学历" in job.message
+    assert "缺少必填列" in job.message
+    assert "学历" in job.message
 
 
 def test_all_or_nothing_refuses_a_file_with_errors(tree: Any, tmp_path: Path) -> None:
@@ -232,7 +250,8 @@ def test_error_report_has_the_rejected_rows_and_an_error_column(tree: Any, tmp_p
     assert sheet[0][-2:] == ["错误说明", "原行号"]
     assert len(sheet) == 2
     assert sheet[1][0] == "坏"
-    assert "学历" in sheet[1][-2] and "入党日期" in sheet[1][-2]
+    assert "学历" in str(sheet[1][-2])
+    assert "入党日期" in str(sheet[1][-2])
     assert sheet[1][-1] == 3
 
 
@@ -286,7 +305,9 @@ def test_branch_secretary_cannot_import_into_another_branch(tree: Any, tmp_path:
             upload=path,
             organization=tree.west_village,
         )
-    job = _import(tmp_path, tree.east_secretary, tree.east_village, [member_row(党组织代码="C0006")])
+    job = _import(
+        tmp_path, tree.east_secretary, tree.east_village, [member_row(党组织代码="C0006")]
+    )
     assert "不在您管理的范围内" in _errors(job)[0][2]
     with pytest.raises(PermissionDenied):
         services.job_create(

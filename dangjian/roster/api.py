@@ -117,6 +117,6 @@ def job_commit(request: HttpRequest, job_id: uuid.UUID) -> JobOut:
             "该批次不能导入：已导入、仍在处理，或有错误且未选择只导入无误的行。",
             code="cannot_commit",
         )
-    services.job_run(services.job_commit, job)
+    services.job_commit_start(job)
     job.refresh_from_db()
     return _out(job)

@@ -6,6 +6,7 @@ page, a background thread or a worker command can run them alike (decision 0030)
 
 from __future__ import annotations
 
+import functools
 import shutil
 import threading
 from collections.abc import Callable, Iterable
@@ -139,17 +140,35 @@ def _fail(job: ImportJob, exc: Exception) -> ImportJob:
     return job
 
 
-def job_commit(job_id: int, *, progress: Callable[[int, int], None] | None = None) -> ImportJob:
-    """Write the job's valid rows in one transaction (all or nothing)."""
-    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
-    if not job.can_commit:
+def _claim(job: ImportJob) -> None:
+    """VALIDATED → COMMITTING, once: a second click or a retried call cannot commit twice."""
+    if job.status == JobStatus.VALIDATED and not job.can_commit:
         raise ValidationError(
             _("该文件有 %(n)d 行有误：请修改后重新上传，或选择“只导入无误的行”。")
             % {"n": job.error_rows},
             code="has_errors",
         )
+    claimed = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATED).update(
+        status=JobStatus.COMMITTING
+    )
+    if not claimed:
+        raise ValidationError(_("该批次正在导入或已经导入。"), code="not_ready")
     job.status = JobStatus.COMMITTING
-    job.save(update_fields=["status", "updated_at"])
+
+
+def job_commit_start(job: ImportJob) -> bool:
+    """Claim the job for committing, then commit it now or in the background (True)."""
+    _claim(job)
+    return job_run(functools.partial(job_commit, claimed=True), job)
+
+
+def job_commit(
+    job_id: int, *, claimed: bool = False, progress: Callable[[int, int], None] | None = None
+) -> ImportJob:
+    """Write the job's valid rows in one transaction (all or nothing)."""
+    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
+    if not claimed:
+        _claim(job)
     try:
         if job.kind == ImportKind.MEMBERS:
             validation = importing.Validation(

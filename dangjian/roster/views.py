@@ -73,12 +73,12 @@ def job_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def job_commit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = selectors.job_get(user=request.user, public_id=public_id)
-    if not job.can_commit:
+    try:
+        services.job_commit_start(job)
+    except ValidationError:
         messages.error(
             request, _("该批次不能导入：请先修改有误的行，或选择“只导入无误的行”重新上传。")
         )
-        return redirect(job)
-    services.job_run(services.job_commit, job)
     return redirect(job)
 
 

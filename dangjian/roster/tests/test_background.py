@@ -45,7 +45,7 @@ def test_large_files_validate_and_commit_in_a_thread(
     job = _wait(job, {JobStatus.VALIDATED, JobStatus.FAILED})
     assert job.background
     assert (job.status, job.valid_rows, job.error_rows) == (JobStatus.VALIDATED, 1, 1)
-    assert services.job_run(services.job_commit, job) is True
+    assert services.job_commit_start(job) is True
     job = _wait(job, {JobStatus.DONE, JobStatus.FAILED})
     assert job.status == JobStatus.DONE
     assert Member.objects.filter(name="后台甲").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
@@ -318,3 +318,16 @@ def test_branch_secretary_cannot_import_into_another_branch(tree: Any, tmp_path:
 def test_a_row_outside_the_chosen_organization_is_refused(tree: Any, tmp_path: Path) -> None:
     job = _import(tmp_path, tree.county_admin, tree.east, [member_row(党组织代码="C0006")])
     assert "不在所选党组织 东镇党委 之下" in _errors(job)[0][2]
+
+
+def test_a_job_commits_once(tree: Any, tmp_path: Path) -> None:
+    """A second click on 导入 (or a retried call) does not import the rows twice."""
+    job = _import(tmp_path, tree.county_admin, tree.east_village, [member_row(姓名="一次")])
+    services.job_commit_start(job)
+    with pytest.raises(ValidationError, match="正在导入或已经导入"):
+        services.job_commit_start(job)
+    with pytest.raises(ValidationError):
+        services.job_commit(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert Member.objects.filter(name="一次").count() == 1

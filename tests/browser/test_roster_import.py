@@ -12,22 +12,16 @@ from playwright.sync_api import expect
 from python_calamine import CalamineWorkbook
 
 from dangjian.members.models import Member
-from tests.browser.conftest import (  # noqa: F401 - the browser fixtures, used by name
-    browser,
-    pytest_runtest_makereport,
-)
-from tests.browser.conftest import page as page
-from tests.browser.conftest import sign_in as sign_in
-
-from .helpers import member_row, write_xlsx
+from dangjian.roster.tests.helpers import member_row, write_xlsx
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("page", ["phone"], indirect=True)
 def test_upload_preview_errors_download_report_and_import(
-    page: Any, tree: Any, sign_in: Any, tmp_path: Path
+    page: Any, tree: Any, sign_in: Any, tmp_path: Path, settings: Any
 ) -> None:
+    settings.VAR_DIR = tmp_path / "var"  # the import job's files
     rows = [
         member_row(姓名="网页导入"),
         member_row(姓名="日期有误", 入党日期="明年"),

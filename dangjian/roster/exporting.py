@@ -31,6 +31,7 @@ from dangjian.members.choices import (
     Occupation,
     Sex,
 )
+from dangjian.members.idnumbers import make_id_number
 from dangjian.members.models import Member, Membership
 
 from .columns import BOOL, CODE, MEMBER_COLUMNS, ORGANIZATION_COLUMNS, Column, safe_cell
@@ -150,7 +151,7 @@ def _example_rows(kind: str) -> list[list[str]]:
         return [
             [
                 "张三",
-                "11010119850307001X",
+                make_id_number("110101", dt.date(1985, 3, 7), 7, Sex.MALE),
                 "男",
                 "汉族",
                 "1985-03-07",
@@ -176,7 +177,7 @@ def _example_rows(kind: str) -> list[list[str]]:
             ],
             [
                 "李四",
-                "110101200001010022",
+                make_id_number("110101", dt.date(2000, 1, 1), 11, Sex.FEMALE),
                 "女",
                 "汉",
                 "2000/1/1",

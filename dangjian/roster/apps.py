@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class RosterConfig(AppConfig):
     name = "dangjian.roster"
     verbose_name = _("名册导入导出")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import NavItem, register_nav
+
+        register_nav(
+            NavItem(
+                label=_("导入"),
+                url_name="roster:import",
+                order=80,
+                visible=lambda scope: bool(scope.manage_paths),
+            )
+        )

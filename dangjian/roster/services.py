@@ -1,0 +1,257 @@
+"""Writes of the roster app: import jobs (create, validate, commit) and audited exports.
+
+A job's two steps, `job_validate` and `job_commit`, take the job's primary key so that the web
+page, a background thread or a worker command can run them alike (decision 0030).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, connections, transaction
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import scope_for
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.organizations.models import Organization
+
+from . import importing, readers
+from .choices import ImportKind, JobStatus
+from .columns import CellError
+from .models import ImportJob
+from .organization_import import import_organizations
+
+# Files with more rows than this are validated and committed in the background.
+BACKGROUND_ROWS = 3000
+PROGRESS_EVERY = 2000
+
+
+def job_create(
+    *,
+    actor: Any,
+    kind: ImportKind,
+    upload: UploadedFile | Path,
+    file_name: str = "",
+    organization: Organization | None = None,
+    valid_rows_only: bool = False,
+) -> ImportJob:
+    """Store the uploaded file and open a job for it (nothing is checked or written yet)."""
+    scope = scope_for(actor)
+    if not scope.manage_paths:
+        raise PermissionDenied(_("您没有管理任何党组织，不能导入。"))
+    if organization is not None and not scope.can_manage_path(organization.path):
+        raise PermissionDenied(_("您无权管理该党组织的党员。"))
+    name = file_name or upload.name or "upload"
+    try:
+        readers.file_kind(Path(name))
+    except CellError as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    job = ImportJob.objects.create(
+        kind=kind,
+        created_by=actor,
+        organization=organization,
+        file_name=Path(name).name[-200:],
+        valid_rows_only=valid_rows_only,
+    )
+    job.directory.mkdir(parents=True, exist_ok=True)
+    if isinstance(upload, Path):
+        shutil.copyfile(upload, job.source_path)
+    else:
+        with job.source_path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+    job.total_rows = readers.count_rows(job.source_path)
+    job.save(update_fields=["total_rows", "updated_at"])
+    return job
+
+
+def _progress_saver(job_id: int, field: str) -> Callable[[int, int], None]:
+    last = [0]
+
+    def save(done: int, total: int) -> None:
+        if done - last[0] >= PROGRESS_EVERY or done == total:
+            last[0] = done
+            ImportJob.objects.filter(pk=job_id).update(**{field: done})
+
+    return save
+
+
+def job_validate(job_id: int, *, progress: Callable[[int, int], None] | None = None) -> ImportJob:
+    """Check every row of the job's file; the job records counts, errors and the report."""
+    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
+    job.status = JobStatus.VALIDATING
+    job.save(update_fields=["status", "updated_at"])
+    saver = _progress_saver(job.pk, "processed_rows")
+
+    def report(done: int, total: int) -> None:
+        saver(done, total)
+        if progress:
+            progress(done, total)
+
+    try:
+        rows = readers.iter_rows(job.source_path)
+        if job.kind == ImportKind.MEMBERS:
+            result = importing.validate_members(
+                rows,
+                actor=job.created_by,
+                default_organization=job.organization,
+                directory=job.directory,
+                total=job.total_rows,
+                progress=report,
+            )
+        else:
+            result, _created = import_organizations(
+                rows,
+                actor=job.created_by,
+                directory=job.directory,
+                commit=False,
+                progress=report,
+                total=job.total_rows,
+            )
+    except (ValidationError, CellError, PermissionDenied) as exc:
+        return _fail(job, exc)
+    job.status = JobStatus.VALIDATED
+    job.total_rows = job.processed_rows = result.total_rows
+    job.valid_rows = result.valid_rows
+    job.error_rows = result.error_rows
+    job.errors = [[e.row, e.column, e.message] for e in result.errors]
+    job.organization_ids = sorted(result.organization_ids)
+    job.message = ""
+    job.save()
+    return job
+
+
+def _fail(job: ImportJob, exc: Exception) -> ImportJob:
+    if isinstance(exc, ValidationError):
+        message = "；".join(exc.messages)
+    else:
+        message = str(exc) or _("您无权导入到该党组织。")
+    job.status = JobStatus.FAILED
+    job.message = message
+    job.save(update_fields=["status", "message", "updated_at"])
+    return job
+
+
+def _claim(job: ImportJob) -> None:
+    """VALIDATED → COMMITTING, once: a second click or a retried call cannot commit twice."""
+    if job.status == JobStatus.VALIDATED and not job.can_commit:
+        raise ValidationError(
+            _("该文件有 %(n)d 行有误：请修改后重新上传，或选择“只导入无误的行”。")
+            % {"n": job.error_rows},
+            code="has_errors",
+        )
+    claimed = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATED).update(
+        status=JobStatus.COMMITTING
+    )
+    if not claimed:
+        raise ValidationError(_("该批次正在导入或已经导入。"), code="not_ready")
+    job.status = JobStatus.COMMITTING
+
+
+def job_commit_start(job: ImportJob) -> bool:
+    """Claim the job for committing, then commit it now or in the background (True)."""
+    _claim(job)
+    return job_run(functools.partial(job_commit, claimed=True), job)
+
+
+def job_commit(
+    job_id: int, *, claimed: bool = False, progress: Callable[[int, int], None] | None = None
+) -> ImportJob:
+    """Write the job's valid rows in one transaction (all or nothing)."""
+    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
+    if not claimed:
+        _claim(job)
+    try:
+        if job.kind == ImportKind.MEMBERS:
+            validation = importing.Validation(
+                total_rows=job.total_rows,
+                valid_rows=job.valid_rows,
+                error_rows=job.error_rows,
+                spool=job.directory / "valid.spool",
+                organization_ids=set(job.organization_ids),
+            )
+            created = importing.commit_members(
+                validation,
+                actor=job.created_by,
+                label=importing.ImportLabel(job=str(job.public_id), file_name=job.file_name),
+                progress=progress or (lambda done, total: None),
+            )
+        else:
+            _result, created = import_organizations(
+                readers.iter_rows(job.source_path),
+                actor=job.created_by,
+                directory=job.directory / "commit",
+                commit=True,
+                valid_rows_only=job.valid_rows_only,
+                total=job.total_rows,
+            )
+            if created:
+                audit_record(
+                    actor=job.created_by,
+                    action=AuditAction.IMPORT,
+                    target_type=Organization._meta.label_lower,
+                    summary=_("名册导入 %(n)d 个党组织（%(file)s）")
+                    % {"n": created, "file": job.file_name},
+                    detail={"count": created, "job": str(job.public_id)},
+                )
+    except (ValidationError, PermissionDenied) as exc:
+        return _fail(job, exc)
+    job.status = JobStatus.DONE
+    job.imported_rows = created
+    job.message = _("已导入 %(n)d 条。") % {"n": created}
+    job.save(update_fields=["status", "imported_rows", "message", "updated_at"])
+    return job
+
+
+def job_run(step: Callable[[int], Any], job: ImportJob) -> bool:
+    """Run `step(job.pk)` now for a small file; in a background thread for a large one.
+
+    Returns True when the step went to the background. The thread closes its database
+    connections when done; if the process dies the job stays VALIDATING/COMMITTING and the
+    single transaction of the commit means nothing was half-written.
+    """
+    if job.total_rows <= BACKGROUND_ROWS:
+        step(job.pk)
+        return False
+    ImportJob.objects.filter(pk=job.pk).update(background=True)
+    # Start the thread only once the request's transaction (if any) has committed the job.
+    transaction.on_commit(
+        lambda: threading.Thread(target=_in_thread, args=(step, job.pk), daemon=True).start()
+    )
+    return True
+
+
+def _in_thread(step: Callable[[int], Any], job_id: int) -> None:
+    close_old_connections()
+    try:
+        step(job_id)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=str(exc))
+    finally:
+        connections.close_all()
+
+
+def export_record(
+    *, actor: Any, count: int, file_format: str, filters: dict[str, Any], masked: bool
+) -> None:
+    """Audit a roster export (who exported how many members, with which filters)."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target_type="members.member",
+        summary=_("导出党员名册 %(n)d 人（%(fmt)s）") % {"n": count, "fmt": file_format},
+        detail={"count": count, "format": file_format, "filters": filters, "masked": masked},
+    )
+
+
+def masked_for(actor: Any, paths: Iterable[str]) -> bool:
+    scope = scope_for(actor)
+    return any(not scope.can_reveal_path(p) for p in paths)

@@ -1,0 +1,160 @@
+"""Roster pages: upload and preview an import, follow its progress, download templates,
+error reports and exports."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.forms import add_service_errors
+from dangjian.members import selectors as member_selectors
+from dangjian.members.forms import MemberFilterForm
+from dangjian.organizations.choices import OrgKind
+
+from . import exporting, selectors, services
+from .choices import ImportKind
+from .forms import ImportForm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_manager(request: HttpRequest) -> Any:
+    scope = scope_for(request.user)
+    if not scope.manage_paths:
+        raise Http404
+    return scope
+
+
+def import_page(request: HttpRequest) -> HttpResponse:
+    scope = _require_manager(request)
+    organizations = scope.managed_organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+    form = ImportForm(request.POST or None, request.FILES or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.job_create(
+                actor=request.user,
+                kind=ImportKind(data["kind"]),
+                upload=data["file"],
+                organization=data["organization"] if data["kind"] == ImportKind.MEMBERS else None,
+                valid_rows_only=data["valid_rows_only"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            services.job_run(services.job_validate, job)
+            return redirect(job)
+    context = {"form": form, "jobs": selectors.job_list(user=request.user)[:10]}
+    return render(request, "roster/import.html", context)
+
+
+def job_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    job = selectors.job_get(user=request.user, public_id=public_id)
+    context = {"job": job}
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx:
+        return render(request, "roster/job.html#status", context)
+    return render(request, "roster/job.html", context)
+
+
+@require_POST
+def job_commit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    job = selectors.job_get(user=request.user, public_id=public_id)
+    try:
+        services.job_commit_start(job)
+    except ValidationError:
+        messages.error(
+            request, _("该批次不能导入：请先修改有误的行，或选择“只导入无误的行”重新上传。")
+        )
+    return redirect(job)
+
+
+def job_errors(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
+    job = selectors.job_get(user=request.user, public_id=public_id)
+    if not job.error_rows or not job.report_path.exists():
+        raise Http404
+    name = f"{Path(job.file_name).stem}-错误报告.xlsx"
+    return FileResponse(
+        job.report_path.open("rb"), as_attachment=True, filename=name, content_type=XLSX
+    )
+
+
+def template_download(request: HttpRequest, kind: str) -> HttpResponseBase:
+    if kind not in ImportKind.values:
+        raise Http404
+    buffer = io.BytesIO()
+    exporting.write_template(buffer, kind)
+    buffer.seek(0)
+    name = "党员信息采集表.xlsx" if kind == ImportKind.MEMBERS else "党组织信息表.xlsx"
+    return FileResponse(buffer, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def member_export(request: HttpRequest) -> HttpResponseBase:
+    """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited)."""
+    scope = scope_for(request.user)
+    if scope.is_empty or not scope.read_paths:
+        raise Http404
+    file_format = request.GET.get("format", "xlsx")
+    if file_format not in ("xlsx", "csv"):
+        raise Http404
+    organizations = scope.organizations().exclude(kind=OrgKind.PARTY_GROUP)
+    form = MemberFilterForm(request.GET or None, organizations=organizations)
+    filters = member_selectors.MemberFilters()
+    if "org" in form.errors:
+        raise Http404
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = member_selectors.MemberFilters(
+            q=data["q"],
+            status=data["status"],
+            category=data["category"],
+            sex=data["sex"],
+            organization=data["org"],
+            age_band=data["age_band"],
+            education_band=data["education_band"],
+        )
+    queryset = member_selectors.member_list(user=request.user, filters=filters)
+    count = queryset.count()
+    masked = scope.reveal_paths != scope.read_paths or not scope.reveal_paths
+    services.export_record(
+        actor=request.user,
+        count=count,
+        file_format=file_format,
+        filters={k: str(v) for k, v in request.GET.items() if k != "format"},
+        masked=masked,
+    )
+    cells = exporting.export_cells(exporting.export_queryset(queryset), scope=scope)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"党员名册-{stamp}.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(
+            exporting.csv_stream(cells), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+        return response
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    exporting.write_xlsx(handle.name, cells)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+__all__ = ["PermissionDenied"]

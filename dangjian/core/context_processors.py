@@ -17,4 +17,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from dangjian.accounts.scope import scope_for  # accounts sits above core
 
     scope = scope_for(user)
-    return {"nav_items": [item for item in nav_items() if item.visible(scope)]}
+    items = [item for item in nav_items() if item.visible(scope)]
+    # The first few stay in the bar; the rest go under 更多 so the bar fits a laptop screen.
+    return {"nav_items": items[:NAV_IN_BAR], "nav_more": items[NAV_IN_BAR:]}
+
+
+NAV_IN_BAR = 5

@@ -27,3 +27,11 @@ def organization_notices(request: HttpRequest, organization: Organization) -> di
     if not notices and not can_publish:
         return None
     return {"notices": notices, "can_publish": can_publish, "form": NoticeForm()}
+
+
+def my_certificate(request: HttpRequest, member: Any) -> dict[str, Any] | None:
+    """我的电子活动证 on the portal: whether the member holds a valid one, and the way to it."""
+    from dangjian.certificates.selectors import current_certificate, is_current
+
+    certificate = current_certificate(member)
+    return {"certificate": certificate, "valid": is_current(certificate)}

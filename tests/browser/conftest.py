@@ -109,3 +109,12 @@ def sign_in() -> Callable[[Any, str], None]:
         page.wait_for_load_state()
 
     return sign_in
+
+
+def follow_nav(page: Any, name: str) -> None:
+    """Click a link of the navigation bar, opening 更多 first when the link sits there."""
+    navigation = page.get_by_role("navigation")
+    link = navigation.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        navigation.locator("summary", has_text="更多").click()
+    link.click()

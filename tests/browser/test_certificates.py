@@ -16,6 +16,8 @@ from playwright.sync_api import expect
 from dangjian.certificates import services
 from dangjian.certificates.models import Certificate
 
+from .conftest import follow_nav
+
 pytestmark = pytest.mark.browser
 
 
@@ -47,7 +49,7 @@ def test_the_member_shows_the_qr_and_a_host_branch_verifies_it(
 ) -> None:
     sign_in(page, "zhangsan")
     page.get_by_role("button", name="菜单").click()
-    page.get_by_role("navigation").get_by_role("link", name="我的电子活动证").click()
+    follow_nav(page, "我的电子活动证")
     expect(page.get_by_role("heading", name="我的电子活动证")).to_be_visible()
     page.get_by_role("button", name="申领电子活动证").click()
     card = page.get_by_test_id("certificate-card")

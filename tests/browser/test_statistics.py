@@ -12,12 +12,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import follow_nav
+
 pytestmark = pytest.mark.browser
 
 
 def test_statistics_charts_and_a_number_to_its_members(page, county, sign_in):
     sign_in(page, "east")
-    page.get_by_role("navigation").get_by_role("link", name="统计", exact=True).click()
+    follow_nav(page, "统计")
     expect(page.get_by_role("heading", name=re.compile("东镇党委 · 党内统计"))).to_be_visible()
     expect(page.get_by_test_id("report-summary")).to_contain_text("共有党员5名")
     for chart in ("pyramid", "education", "years", "kinds"):

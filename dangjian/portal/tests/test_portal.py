@@ -164,3 +164,16 @@ def test_secretary_pages_are_scoped(client: Client, county: Any) -> None:
         ).status_code
         == 404
     )
+
+
+def test_portal_shows_the_activity_certificate(client: Client, county: Any) -> None:
+    from dangjian.certificates.services import certificate_issue
+
+    client.force_login(county.member_user)
+    panel = client.get("/me/").content.decode()
+    assert 'data-testid="portal-certificate"' in panel
+    assert "申领" in panel
+    certificate = certificate_issue(actor=county.east_secretary, member=county.zhang)
+    panel = client.get("/me/").content.decode()
+    assert "出示" in panel
+    assert certificate.valid_until.isoformat() in panel

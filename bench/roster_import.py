@@ -196,7 +196,7 @@ def worker(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _to_xlsx(source: Path) -> Path:
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     target = source.with_suffix(".xlsx")
     workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True})

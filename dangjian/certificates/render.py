@@ -74,7 +74,7 @@ def card_png(certificate: Certificate) -> bytes:
 
 
 def card_pdf(certificate: Certificate) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]  # loaded late: it is slow to import
+    from weasyprint import HTML  # loaded late: it is slow to import
 
     html = render_to_string(
         "certificates/card_pdf.html",

@@ -28,7 +28,10 @@ class PortalConfig(AppConfig):
                 panels.organization_corrections,
             ),
         )
-        register_panel("portal", Panel("certificate", 10, "portal/panel_certificate.html", panels.my_certificate))
+        register_panel(
+            "portal",
+            Panel("certificate", 10, "portal/panel_certificate.html", panels.my_certificate),
+        )
         register_panel(
             "organization",
             Panel("portal-notices", 90, "portal/panel_notices.html", panels.organization_notices),

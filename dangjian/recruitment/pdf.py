@@ -17,7 +17,7 @@ from .models import Applicant
 
 def record_pdf(*, actor: Any, applicant: Applicant) -> bytes:
     """The record with the ID number masked; the export is audited."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # loads Pango: only here
+    from weasyprint import HTML  # loads Pango: only here
 
     html = render_to_string(
         "recruitment/record_pdf.html",

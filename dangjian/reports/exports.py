@@ -6,7 +6,7 @@ import io
 import re
 from typing import Any
 
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,6 +83,6 @@ def report_html(report: Report, **extra: Any) -> str:
 
 def report_pdf(report: Report, **extra: Any) -> bytes:
     """The printable report: the summary, the charts and every table, with Chinese text."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported here: loading WeasyPrint takes a moment
+    from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment
 
     return HTML(string=report_html(report, **extra)).write_pdf()

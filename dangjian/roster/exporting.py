@@ -106,7 +106,7 @@ def _letter(index: int) -> str:
 
 def write_template(target: Path | io.BytesIO, kind: str) -> None:
     """The import template (党员信息采集表 / 党组织信息表) with instructions and drop-downs."""
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     columns = MEMBER_COLUMNS if kind == "members" else ORGANIZATION_COLUMNS
     title = _("党员信息采集表") if kind == "members" else _("党组织信息表")

@@ -431,7 +431,7 @@ class ErrorReport:
     """The rejected rows as a spreadsheet: the original cells and an error column."""
 
     def __init__(self, path: Path, headers: list[Any]):
-        import xlsxwriter  # type: ignore[import-untyped]
+        import xlsxwriter
 
         self.path = path
         self.workbook = xlsxwriter.Workbook(

@@ -63,7 +63,7 @@ def test_the_png_card_carries_a_readable_qr(client: Any, county: Any) -> None:
 
 
 def test_the_pdf_card_carries_the_name_and_a_readable_qr(client: Any, county: Any) -> None:
-    import pypdfium2  # type: ignore[import-untyped]
+    import pypdfium2
 
     certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
     as_user(client, county.member_user)

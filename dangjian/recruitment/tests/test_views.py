@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-import pypdfium2  # type: ignore[import-untyped]
+import pypdfium2
 import pytest
 from django.test import Client
 

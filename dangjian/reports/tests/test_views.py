@@ -9,7 +9,7 @@ import re
 from html import unescape
 from typing import Any
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2 as pdfium
 import pytest
 from django.core.management import call_command
 from django.urls import reverse

@@ -4,10 +4,11 @@ call, guests, votes, compliance and a member's organizational life. Scoped like 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
@@ -132,13 +133,13 @@ def activity_list(
 
 
 @router.post("/", response={201: ActivityOut, **ERRORS})
-def activity_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, dict[str, object]]:
+def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
     organization = organization_selectors.organization_get(
         user=request.user, pk=payload.organization_id
     )
     data = payload.dict(exclude={"organization_id"})
     activity = services.activity_create(actor=request.user, organization=organization, data=data)
-    return 201, _out(activity)
+    return Status(201, _out(activity))
 
 
 @router.get("/{int:pk}", response={200: ActivityDetailOut, **ERRORS})
@@ -177,7 +178,7 @@ class GuestIn(Schema):
 
 
 @router.post("/{int:pk}/guests", response={201: AttendanceOut, **ERRORS})
-def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> tuple[int, dict[str, object]]:
+def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     """A guest from another organization, found by citizen ID number (nothing else is shown)."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
@@ -189,14 +190,17 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> tuple[int, dic
             "id_number", "没有找到这个身份证号码对应的党员，请核对后重新输入。", code="not_found"
         )
     row = services.attendance_add_guest(actor=request.user, activity=activity, member=member)
-    return 201, {
-        "member_id": member.pk,
-        "name": member.name,
-        "status": row.status,
-        "reason": "",
-        "is_guest": True,
-        "home_organization": row.home_organization.name if row.home_organization else None,
-    }
+    return Status(
+        201,
+        {
+            "member_id": member.pk,
+            "name": member.name,
+            "status": row.status,
+            "reason": "",
+            "is_guest": True,
+            "home_organization": row.home_organization.name if row.home_organization else None,
+        },
+    )
 
 
 class VoteIn(Schema):
@@ -207,9 +211,11 @@ class VoteIn(Schema):
 
 
 @router.post("/{int:pk}/votes", response={201: VoteOut, **ERRORS})
-def vote_add(request: HttpRequest, pk: int, payload: VoteIn) -> tuple[int, object]:
+def vote_add(request: HttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
     activity = selectors.activity_get(user=request.user, pk=pk)
-    return 201, services.vote_record(actor=request.user, activity=activity, **payload.dict())
+    return Status(
+        201, services.vote_record(actor=request.user, activity=activity, **payload.dict())
+    )
 
 
 class KindCountOut(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -38,7 +39,9 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
     if organization.kind == "PARTY_GROUP":
         return None
     on = today()
+    current = periods.quarter_of(on)
+    previous = periods.quarter_of(current.start - dt.timedelta(days=1))
     return {
-        "quarter": selectors.compliance_rollup(organization, periods.quarter_of(on)),
-        "year": selectors.compliance_rollup(organization, periods.year(on.year)),
+        "quarter": selectors.compliance_rollup(organization, current),
+        "previous": selectors.compliance_rollup(organization, previous),
     }

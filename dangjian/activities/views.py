@@ -111,6 +111,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         initial["organization"] = get_object_or_404(
             organizations, pk=int_or_404(request.GET["org"])
         )
+    elif organizations.count() == 1:  # a branch secretary: their branch
+        initial["organization"] = organizations.get()
     form = ActivityForm(request.POST or None, organizations=organizations, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -367,6 +369,7 @@ def activity_calendar(request: HttpRequest) -> HttpResponse:
             "next": periods.month_start(first, 1).strftime("%Y-%m") + org_query,
             "today": today(),
             "agenda": [(d, by_day[d]) for d in sorted(by_day)],
+            "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
         },
     )
 

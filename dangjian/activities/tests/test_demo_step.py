@@ -10,7 +10,7 @@ from dangjian.activities import demo, periods, selectors
 from dangjian.activities.choices import ActivityKind, ActivityStatus
 from dangjian.activities.models import Activity, Attendance
 from dangjian.core.extensions import DemoContext, demo_steps
-from dangjian.core.testing import build_member, system_user
+from dangjian.core.testing import build_member, build_org, system_user
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 
@@ -27,8 +27,6 @@ def test_a_year_of_records_with_rolls_and_guests(county):
     branches = [county.east_village, county.south_village, county.west_village]
     by_branch = {b.pk: list(Member.objects.filter(memberships__organization=b)) for b in branches}
     for i in range(12):
-        from dangjian.core.testing import build_org
-
         extra = build_org(name=f"第{i}党支部", parent=county.west)
         branches.append(extra)
         by_branch[extra.pk] = [
@@ -61,7 +59,8 @@ def test_a_year_of_records_with_rolls_and_guests(county):
     assert not zhao.filter(activity__on__lt=dt.date(2026, 6, 1)).exists()  # joined 2026-06-01
     # Guests: the mobile member attended another branch's theme day.
     guest = Attendance.objects.get(is_guest=True)
-    assert guest.member == county.sun and guest.activity.organization != county.west_village
+    assert guest.member == county.sun
+    assert guest.activity.organization != county.west_village
     # Variety: some branches fully compliant in the third quarter, some not.
     q3 = selectors.compliance_rollup(county.county, periods.quarter(2026, 3), on=REFERENCE_DAY)
     assert q3.branches == 15

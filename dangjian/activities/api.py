@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from dangjian.accounts.scope import scope_for
@@ -187,7 +188,7 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
     if member is None:
         raise field_error(
-            "id_number", "没有找到这个身份证号码对应的党员，请核对后重新输入。", code="not_found"
+            "id_number", _("没有找到这个身份证号码对应的党员，请核对后重新输入。"), code="not_found"
         )
     row = services.attendance_add_guest(actor=request.user, activity=activity, member=member)
     return Status(
@@ -240,7 +241,7 @@ def compliance(
     """Required vs held by kind, summed over the branches of the subtree."""
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     if quarter is not None and quarter not in (1, 2, 3, 4):
-        raise field_error("quarter", "季度只能是 1 到 4。", code="quarter")
+        raise field_error("quarter", _("季度只能是 1 到 4。"), code="quarter")
     period = periods.quarter(year, quarter) if quarter else periods.year(year)
     result = selectors.compliance_rollup(organization, period)
     return {

@@ -415,3 +415,20 @@ def test_api_out_of_scope_is_404(client, county, held):
     assert api(client, "post", "/", body).status_code == 404
     client.force_login(county.east_observer)
     assert api(client, "post", "/", body).status_code == 403
+
+
+def test_pages_in_english(client, county, held, pages):
+    from django.utils import translation
+
+    client.force_login(county.east_secretary)
+    client.cookies["django_language"] = "en"
+    try:
+        body = client.get(pages["detail"]).content.decode()
+        assert "Expected 4, present 3, on leave 1, absent 0, guests 1." in body
+        assert "Branch general meeting" in body
+        record = client.get(pages["record"]).content.decode()
+        assert "Everyone is present unless you mark them" in record
+        compliance = client.get(pages["compliance"]).content.decode()
+        assert "Members with no organizational life in six months" in compliance
+    finally:
+        translation.activate("zh-hans")

@@ -69,6 +69,7 @@ def main() -> None:
     ):
         by_branch.setdefault(org_id, []).append(members[member_id])
     builder = get_user_model().objects.filter(is_superuser=True).first()
+    assert builder is not None, "no superuser: build the county first"
     print(f"database            {backend}")
     print(f"cores               {os.cpu_count()}")
     print(f"branches            {len(branches)}")
@@ -78,13 +79,17 @@ def main() -> None:
             Attendance.objects.all().delete()
             Activity.objects.all().delete()
         marks: list[tuple[str, float]] = []
+
+        def mark(step: str, marks: list[tuple[str, float]] = marks) -> None:
+            marks.append((step, time.perf_counter()))
+
         context = DemoContext(
             builder=builder,
             reference_day=REFERENCE_DAY,
             county=county,
             branches=branches,
             members_by_branch=by_branch,
-            progress=lambda step, marks=marks: marks.append((step, time.perf_counter())),
+            progress=mark,
         )
         started = time.perf_counter()
         with transaction.atomic():

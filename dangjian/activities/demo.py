@@ -147,7 +147,7 @@ def run(context: DemoContext) -> None:
         for m in members
         if m.status == MemberStatus.MOBILE
     ]
-    rows: list[Attendance] = []
+    guests: list[Attendance] = []
     # Mobile members attend a theme day of another branch as guests (流动党员参加活动).
     themes = list(
         Activity.objects.filter(
@@ -163,7 +163,7 @@ def run(context: DemoContext) -> None:
         ]
         if home is None or not candidates:
             continue
-        rows.append(
+        guests.append(
             Attendance(
                 activity_id=candidates[0],
                 member_id=member_id,
@@ -171,7 +171,7 @@ def run(context: DemoContext) -> None:
                 home_organization_id=home,
             )
         )
-    Attendance.objects.bulk_create(rows, batch_size=5000)
+    Attendance.objects.bulk_create(guests, batch_size=5000)
 
 
 def _insert_activities(rows: list[tuple[Any, ...]]) -> None:

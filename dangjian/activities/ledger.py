@@ -110,6 +110,11 @@ def _values(row: LedgerRow) -> list[Any]:
     ]
 
 
+def _summary(organization: Organization, year: int) -> list[selectors.Compliance]:
+    wanted = [*(periods.quarter(year, q) for q in range(1, 5)), periods.year(year)]
+    return selectors.compliance_rollups(organization, wanted, lagging_limit=0)
+
+
 def ledger_xlsx(organization: Organization, year: int) -> bytes:
     import xlsxwriter  # type: ignore[import-untyped]
 
@@ -135,11 +140,9 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
     summary = book.add_worksheet(_("完成情况"))
     summary.write(0, 0, _("期间"), bold)
     summary.write(0, 1, _("完成情况"), bold)
-    for i, period in enumerate(
-        [*(periods.quarter(year, q) for q in range(1, 5)), periods.year(year)], start=1
-    ):
-        summary.write(i, 0, period.label)
-        summary.write(i, 1, selectors.compliance_rollup(organization, period).sentence())
+    for i, result in enumerate(_summary(organization, year), start=1):
+        summary.write(i, 0, result.period.label)
+        summary.write(i, 1, result.sentence())
     summary.set_column(0, 0, 18)
     summary.set_column(1, 1, 100)
     book.close()
@@ -156,10 +159,7 @@ def ledger_pdf(organization: Organization, year: int) -> bytes:
             "year": year,
             "rows": ledger_rows(organization, year),
             "headers": _headers(),
-            "summary": [
-                selectors.compliance_rollup(organization, p).sentence()
-                for p in [*(periods.quarter(year, q) for q in range(1, 5)), periods.year(year)]
-            ],
+            "summary": [r.sentence() for r in _summary(organization, year)],
         },
     )
     return bytes(HTML(string=html).write_pdf())

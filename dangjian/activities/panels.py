@@ -41,7 +41,7 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
     on = today()
     current = periods.quarter_of(on)
     previous = periods.quarter_of(current.start - dt.timedelta(days=1))
-    return {
-        "quarter": selectors.compliance_rollup(organization, current),
-        "previous": selectors.compliance_rollup(organization, previous),
-    }
+    quarter, last = selectors.compliance_rollups(
+        organization, [current, previous], on=on, lagging_limit=0
+    )
+    return {"quarter": quarter, "previous": last}

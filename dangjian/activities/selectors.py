@@ -196,12 +196,14 @@ def members_without_life(
 
 def frequency_rules() -> dict[str, FrequencyRule]:
     """The active frequency table; filled with the RULES.md defaults when empty."""
-    if not FrequencyRule.objects.exists():
+    rules = list(FrequencyRule.objects.all())
+    if not rules:
         for kind, period, times in DEFAULT_FREQUENCIES:
             FrequencyRule.objects.get_or_create(
                 kind=kind, defaults={"period": period, "times": times}
             )
-    return {r.kind: r for r in FrequencyRule.objects.filter(active=True)}
+        rules = list(FrequencyRule.objects.all())
+    return {r.kind: r for r in rules if r.active}
 
 
 @dataclass
@@ -251,45 +253,67 @@ def compliance_by_branch(
     once (three meetings in one month are not three months); sub-periods that have not started
     by `on` are not required yet; committee meetings are required only in months when the
     branch had a committee, group meetings once per party group."""
+    return compliance_by_branch_many(organization, [period], on=on)[0]
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def compliance_by_branch_many(
+    organization: Organization, wanted: list[Period], *, on: dt.date | None = None
+) -> list[dict[int, list[KindCount]]]:
+    """`compliance_by_branch` for several periods from one read of the rows (five queries)."""
     on = on or today()
     rules = frequency_rules()
     order = [k.value for k in ActivityKind]
-    kinds = [
+    all_kinds = [
         (kind, PERIOD_MONTHS[FrequencyPeriod(rule.period)], rule.times)
         for kind, rule in sorted(rules.items(), key=lambda kv: order.index(kv[0]))
-        if period.months % PERIOD_MONTHS[FrequencyPeriod(rule.period)] == 0
     ]
+    span_start = min(p.start for p in wanted)
+    span_end = max(p.end for p in wanted)
     subtree = Organization.objects.under(organization.path)
-    branches: list[dict[str, Any]] = [
-        dict(b)
-        for b in subtree.filter(kind__in=BRANCH_KINDS).values("id", "founded_on", "dissolved_on")
-    ]
-    branch_ids = [b["id"] for b in branches]
+    branch_ids = subtree.filter(kind__in=BRANCH_KINDS).values("id")
+    branches: list[dict[str, Any]] = []
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for g in Organization.objects.filter(parent_id__in=branch_ids, kind=OrgKind.PARTY_GROUP).values(
-        "id", "parent_id", "founded_on", "dissolved_on"
+    # Branches and their party groups in one query (a group sits directly under its branch).
+    for row in subtree.filter(kind__in=[*BRANCH_KINDS, OrgKind.PARTY_GROUP]).values(
+        "id", "kind", "parent_id", "founded_on", "dissolved_on"
     ):
-        groups[g["parent_id"]].append(dict(g))
+        if row["kind"] == OrgKind.PARTY_GROUP:
+            groups[row["parent_id"]].append(dict(row))
+        else:
+            branches.append(dict(row))
     positions: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for org_id, start, end in (
-        Position.objects.filter(organization_id__in=branch_ids, started_on__lt=period.end)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=period.start))
+        Position.objects.filter(organization_id__in=branch_ids, started_on__lt=span_end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=span_start))
         .values_list("organization_id", "started_on", "ended_on")
     ):
         positions[org_id].append((start, end))
     held: Counter[tuple[int, str, int]] = Counter()
-    org_ids = branch_ids + [g["id"] for gs in groups.values() for g in gs]
     for org_id, kind, day in Activity.objects.filter(
         status=ActivityStatus.HELD,
-        on__gte=period.start,
-        on__lt=period.end,
-        kind__in=[k for k, _m, _t in kinds],
-        organization_id__in=org_ids,
+        on__gte=span_start,
+        on__lt=span_end,
+        kind__in=[k for k, _m, _t in all_kinds],
+        organization__path__startswith=organization.path,
     ).values_list("organization_id", "kind", "on"):
-        held[
-            (org_id, kind, (day.year - period.start.year) * 12 + day.month - period.start.month)
-        ] += 1
+        held[(org_id, kind, _month_index(day))] += 1
+    return [_count(branches, groups, positions, held, period, on, all_kinds) for period in wanted]
 
+
+def _count(
+    branches: list[dict[str, Any]],
+    groups: dict[int, list[dict[str, Any]]],
+    positions: dict[int, list[tuple[dt.date, dt.date | None]]],
+    held: Counter[tuple[int, str, int]],
+    period: Period,
+    on: dt.date,
+    all_kinds: list[tuple[str, int, int]],
+) -> dict[int, list[KindCount]]:
+    kinds = [(k, m, t) for k, m, t in all_kinds if period.months % m == 0]
     result: dict[int, list[KindCount]] = {}
     for branch in branches:
         counts = []
@@ -300,7 +324,7 @@ def compliance_by_branch(
                     branch["founded_on"], branch["dissolved_on"], s, e
                 ):
                     continue
-                first_month = index * months
+                first_month = _month_index(period.start) + index * months
 
                 def held_in(
                     org_id: int, k: str = kind, m: int = months, f: int = first_month
@@ -344,28 +368,46 @@ def compliance_rollup(
     on: dt.date | None = None,
     lagging_limit: int = 20,
 ) -> Compliance:
-    by_branch = compliance_by_branch(organization, period, on=on)
-    totals: dict[str, KindCount] = {}
-    compliant = 0
-    lagging_ids: list[tuple[int, list[KindCount]]] = []
-    for branch_id, counts in by_branch.items():
-        for c in counts:
-            total = totals.setdefault(c.kind, KindCount(c.kind))
-            total.required += c.required
-            total.held += c.held
-        if all(c.met for c in counts):
-            compliant += 1
-        else:
-            lagging_ids.append((branch_id, counts))
+    """Summed over every branch of the subtree, with the lagging branches (up to the limit)."""
+    return compliance_rollups(organization, [period], on=on, lagging_limit=lagging_limit)[0]
+
+
+def compliance_rollups(
+    organization: Organization,
+    wanted: list[Period],
+    *,
+    on: dt.date | None = None,
+    lagging_limit: int = 20,
+) -> list[Compliance]:
     order = list(ActivityKind)
-    names = Organization.objects.in_bulk([b for b, _c in lagging_ids[:lagging_limit]])
-    return Compliance(
-        period=period,
-        counts=sorted(totals.values(), key=lambda c: order.index(ActivityKind(c.kind))),
-        branches=len(by_branch),
-        compliant_branches=compliant,
-        lagging=[(names[b], c) for b, c in lagging_ids[:lagging_limit]],
-    )
+    results = []
+    for period, by_branch in zip(
+        wanted, compliance_by_branch_many(organization, wanted, on=on), strict=True
+    ):
+        totals: dict[str, KindCount] = {}
+        compliant = 0
+        lagging_ids: list[tuple[int, list[KindCount]]] = []
+        for branch_id, counts in by_branch.items():
+            for c in counts:
+                total = totals.setdefault(c.kind, KindCount(c.kind))
+                total.required += c.required
+                total.held += c.held
+            if all(c.met for c in counts):
+                compliant += 1
+            else:
+                lagging_ids.append((branch_id, counts))
+        shown = lagging_ids[:lagging_limit]
+        names = Organization.objects.in_bulk([b for b, _c in shown]) if shown else {}
+        results.append(
+            Compliance(
+                period=period,
+                counts=sorted(totals.values(), key=lambda c: order.index(ActivityKind(c.kind))),
+                branches=len(by_branch),
+                compliant_branches=compliant,
+                lagging=[(names[b], c) for b, c in shown],
+            )
+        )
+    return results
 
 
 # --- calendar -----------------------------------------------------------------------------

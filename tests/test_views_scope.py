@@ -742,7 +742,8 @@ def test_organization_move_offers_only_managed_parents(client, county):
 # session, user, roles, then the page's own queries. The count must not grow with members.
 MEMBER_LIST_QUERIES = 8  # with the organization picker: its count and its options
 MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
-ORGANIZATION_PAGE_QUERIES = 11
+# + 4 for the activities panel: frequency rules, branches and groups, positions, activities
+ORGANIZATION_PAGE_QUERIES = 11 + 4
 
 
 def _add_members(county: Any, extra: int) -> None:

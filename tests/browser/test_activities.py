@@ -1,4 +1,9 @@
-"""A branch secretary records a branch general meeting with two absentees and one guest."""
+"""Organizational life (issue 6): a branch secretary records a branch general meeting with two
+absentees and one guest, and votes; the month calendar on a phone.
+
+It lives here, not in dangjian/activities/tests/, so that it shares this directory's session-wide
+Chromium: a second Playwright instance in the same process fails ("Sync API inside the asyncio
+loop") once the first one is running."""
 
 from __future__ import annotations
 
@@ -11,12 +16,13 @@ from playwright.sync_api import expect
 from dangjian.activities.models import Activity, Attendance, Vote
 from dangjian.core.dates import today
 from dangjian.core.testing import build_member
-from tests.browser.conftest import ARTIFACTS, browser, page, sign_in  # noqa: F401
+
+from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
 
-def test_secretary_records_a_general_meeting(page, county, sign_in):  # noqa: F811
+def test_secretary_records_a_general_meeting(page, county, sign_in):
     for name in ("周一", "吴二", "郑三"):
         build_member(organization=county.east_village, name=name)
     day = today() - dt.timedelta(days=1)
@@ -65,7 +71,7 @@ def test_secretary_records_a_general_meeting(page, county, sign_in):  # noqa: F8
 
 
 @pytest.mark.parametrize("page", ["phone"], indirect=True)
-def test_calendar_on_a_phone(page, county, sign_in):  # noqa: F811
+def test_calendar_on_a_phone(page, county, sign_in):
     from dangjian.activities import services
 
     services.activity_create(

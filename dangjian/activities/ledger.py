@@ -71,6 +71,38 @@ def ledger_rows(organization: Organization, year: int) -> list[LedgerRow]:
     ]
 
 
+def guests_elsewhere(organization: Organization, year: int) -> list[Attendance]:
+    """Members of this subtree who attended another organization's activity as guests: their
+    home record shows it (a mobile member's life is kept where they live and work)."""
+    return list(
+        Attendance.objects.filter(
+            is_guest=True,
+            home_organization__path__startswith=organization.path,
+            activity__on__year=year,
+            activity__status=ActivityStatus.HELD,
+        )
+        .select_related("member", "home_organization", "activity__organization")
+        .order_by("activity__on", "pk")
+    )
+
+
+def _guest_headers() -> list[str]:
+    return [_("党员"), _("所在党组织"), _("日期"), _("举办党组织"), _("类型"), _("主题")]
+
+
+def _guest_values(row: Attendance) -> list[Any]:
+    a = row.activity
+    home = row.home_organization.name if row.home_organization else ""
+    return [
+        row.member.name,
+        home,
+        a.on.isoformat(),
+        a.organization.name,
+        a.get_kind_display(),
+        a.topic,
+    ]
+
+
 def _headers() -> list[str]:
     return [
         _("党组织"),
@@ -137,6 +169,13 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
     sheet.set_column(3, 3, 30)
     sheet.set_column(12, 13, 30)
     sheet.freeze_panes(3, 0)
+    guests = book.add_worksheet(_("在外列席"))
+    for col, header in enumerate(_guest_headers()):
+        guests.write(0, col, header, bold)
+    for r, guest in enumerate(guests_elsewhere(organization, year), start=1):
+        for col, value in enumerate(_guest_values(guest)):
+            guests.write(r, col, value)
+    guests.set_column(0, 5, 18)
     summary = book.add_worksheet(_("完成情况"))
     summary.write(0, 0, _("期间"), bold)
     summary.write(0, 1, _("完成情况"), bold)
@@ -159,6 +198,8 @@ def ledger_pdf(organization: Organization, year: int) -> bytes:
             "year": year,
             "rows": ledger_rows(organization, year),
             "headers": _headers(),
+            "guest_headers": _guest_headers(),
+            "guests": [_guest_values(g) for g in guests_elsewhere(organization, year)],
             "summary": [r.sentence() for r in _summary(organization, year)],
         },
     )

@@ -251,8 +251,25 @@ def test_ledger_xlsx_and_pdf_with_chinese(county, make_activity):
 
     import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
+    # 李四 of 东村 came as a guest to 西村's theme day: it shows in 东镇's ledger, not 西镇's.
+    theme = make_activity(organization=county.west_village, kind="THEME_DAY", topic="西村主题党日")
+    services.activity_record(actor=county.county_admin, activity=theme)
+    services.attendance_add_guest(actor=county.county_admin, activity=theme, member=county.li)
+    assert [g.member for g in ledger.guests_elsewhere(county.east, theme.on.year)] == [county.li]
+    assert ledger.guests_elsewhere(county.west, theme.on.year) == []
+    book = CalamineWorkbook.from_filelike(
+        io.BytesIO(ledger.ledger_xlsx(county.east, theme.on.year))
+    )
+    assert book.get_sheet_by_name("在外列席").to_python()[1][:4] == [
+        "李四",
+        "东村党支部",
+        theme.on.isoformat(),
+        "西村党支部",
+    ]
+
     pdf = pdfium.PdfDocument(ledger.ledger_pdf(county.east, meeting.on.year))
     text = pdf[0].get_textpage().get_text_range()
     assert "组织生活台账" in text
     assert "学习党章专题会" in text
     assert "李四" in text
+    assert "本组织党员在外列席" in text

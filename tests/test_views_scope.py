@@ -742,9 +742,10 @@ def test_organization_move_offers_only_managed_parents(client, county):
 # session, user, roles, then the page's own queries. The count must not grow with members.
 MEMBER_LIST_QUERIES = 8  # with the organization picker: its count and its options
 MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
-# The page's own 11, plus one or two per registered panel (portal: corrections, notices;
-# certificates: mobile members; alerts; care fund). None grows with the members.
-ORGANIZATION_PAGE_QUERIES = 20
+# The page's own 11, plus what each registered panel reads (portal: corrections, notices;
+# certificates: mobile members; alerts; care fund; activities: rules, branches and groups,
+# positions, activities). None of it grows with the members.
+ORGANIZATION_PAGE_QUERIES = 24
 
 
 def _add_members(county: Any, extra: int) -> None:

@@ -1,5 +1,291 @@
-"""The 组织生活 part of /api/v1/ (see dangjian.api.v1)."""
+"""The 组织生活 part of /api/v1/ (see dangjian.api.v1): activities, attendance recorded in one
+call, guests, votes, compliance and a member's organizational life. Scoped like the pages."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from dangjian.accounts.scope import scope_for
+from dangjian.api.errors import ErrorOut
+from dangjian.core import crypto
+from dangjian.core.errors import field_error
+from dangjian.members.idnumbers import normalize_id_number
+from dangjian.members.models import Member
+from dangjian.members.selectors import member_get
+from dangjian.organizations import selectors as organization_selectors
+
+from . import periods, selectors, services
+from .choices import ActivityKind, AttendanceStatus
+from .models import Activity
 
 router = Router(tags=["组织生活"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class ActivityIn(Schema):
+    organization_id: int
+    kind: ActivityKind
+    topic: str
+    on: dt.date
+    start_time: dt.time | None = None
+    place: str = ""
+    lecturer: str = ""
+
+
+class AttendanceOut(Schema):
+    member_id: int
+    name: str
+    status: str
+    reason: str
+    is_guest: bool
+    home_organization: str | None
+
+
+class VoteOut(Schema):
+    subject: str
+    entitled: int
+    present: int
+    in_favour: int
+    against: int
+    abstained: int
+    passed: bool
+
+
+class ActivityOut(Schema):
+    id: int
+    organization_id: int
+    organization_name: str
+    kind: str
+    kind_label: str
+    status: str
+    topic: str
+    on: dt.date
+    place: str
+    lecturer: str
+
+
+class ActivityDetailOut(ActivityOut):
+    attendance: list[AttendanceOut]
+    votes: list[VoteOut]
+    quorum_entitled: int | None
+    quorum_present: int | None
+    quorum_met: bool | None
+
+
+def _out(a: Activity) -> dict[str, object]:
+    return {
+        "id": a.pk,
+        "organization_id": a.organization_id,
+        "organization_name": a.organization.name,
+        "kind": a.kind,
+        "kind_label": a.get_kind_display(),
+        "status": a.status,
+        "topic": a.topic,
+        "on": a.on,
+        "place": a.place,
+        "lecturer": a.lecturer,
+    }
+
+
+def _detail(a: Activity) -> dict[str, object]:
+    q = selectors.quorum(a) if a.kind == ActivityKind.GENERAL_MEETING else None
+    return _out(a) | {
+        "attendance": [
+            {
+                "member_id": r.member_id,
+                "name": r.member.name,
+                "status": r.status,
+                "reason": r.reason,
+                "is_guest": r.is_guest,
+                "home_organization": r.home_organization.name if r.home_organization else None,
+            }
+            for r in a.attendance.select_related("member", "home_organization")
+        ],
+        "votes": list(a.votes.values(*VoteOut.model_fields)),
+        "quorum_entitled": q.entitled if q else None,
+        "quorum_present": q.present if q else None,
+        "quorum_met": q.met if q else None,
+    }
+
+
+@router.get("/", response={200: list[ActivityOut], **ERRORS})
+def activity_list(
+    request: HttpRequest,
+    org: int | None = None,
+    year: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, object]]:
+    """Activities in scope, newest first (`org` narrows to a subtree)."""
+    queryset = selectors.scoped_activities(request.user)
+    if org is not None:
+        organization = organization_selectors.organization_get(user=request.user, pk=org)
+        queryset = queryset.filter(organization__path__startswith=organization.path)
+    if year is not None:
+        queryset = queryset.filter(on__year=year)
+    limit = max(1, min(limit, 500))
+    return [_out(a) for a in queryset.order_by("-on", "-pk")[offset : offset + limit]]
+
+
+@router.post("/", response={201: ActivityOut, **ERRORS})
+def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
+    organization = organization_selectors.organization_get(
+        user=request.user, pk=payload.organization_id
+    )
+    data = payload.dict(exclude={"organization_id"})
+    activity = services.activity_create(actor=request.user, organization=organization, data=data)
+    return Status(201, _out(activity))
+
+
+@router.get("/{int:pk}", response={200: ActivityDetailOut, **ERRORS})
+def activity_detail(request: HttpRequest, pk: int) -> dict[str, object]:
+    return _detail(selectors.activity_get(user=request.user, pk=pk))
+
+
+class ExceptionIn(Schema):
+    member_id: int
+    status: AttendanceStatus
+    reason: str = ""
+
+
+class RecordIn(Schema):
+    exceptions: list[ExceptionIn] = []
+    minutes: str | None = None
+    resolutions: str | None = None
+
+
+@router.post("/{int:pk}/record", response={200: ActivityDetailOut, **ERRORS})
+def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[str, object]:
+    """Record the activity as held: everyone expected is present except `exceptions`."""
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    services.activity_record(
+        actor=request.user,
+        activity=activity,
+        exceptions={e.member_id: (e.status, e.reason) for e in payload.exceptions},
+        minutes=payload.minutes,
+        resolutions=payload.resolutions,
+    )
+    return _detail(selectors.activity_get(user=request.user, pk=pk))
+
+
+class GuestIn(Schema):
+    id_number: str
+
+
+@router.post("/{int:pk}/guests", response={201: AttendanceOut, **ERRORS})
+def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
+    """A guest from another organization, found by citizen ID number (nothing else is shown)."""
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    if not scope_for(request.user).can_manage_path(activity.organization.path):
+        raise PermissionDenied
+    number = normalize_id_number(payload.id_number)
+    member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
+    if member is None:
+        raise field_error(
+            "id_number", _("没有找到这个身份证号码对应的党员，请核对后重新输入。"), code="not_found"
+        )
+    row = services.attendance_add_guest(actor=request.user, activity=activity, member=member)
+    return Status(
+        201,
+        {
+            "member_id": member.pk,
+            "name": member.name,
+            "status": row.status,
+            "reason": "",
+            "is_guest": True,
+            "home_organization": row.home_organization.name if row.home_organization else None,
+        },
+    )
+
+
+class VoteIn(Schema):
+    subject: str
+    in_favour: int
+    against: int = 0
+    abstained: int = 0
+
+
+@router.post("/{int:pk}/votes", response={201: VoteOut, **ERRORS})
+def vote_add(request: HttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    return Status(
+        201, services.vote_record(actor=request.user, activity=activity, **payload.dict())
+    )
+
+
+class KindCountOut(Schema):
+    kind: str
+    label: str
+    required: int
+    held: int
+
+
+class ComplianceOut(Schema):
+    period: str
+    sentence: str
+    branches: int
+    compliant_branches: int
+    counts: list[KindCountOut]
+
+
+@router.get("/compliance/{int:org}", response={200: ComplianceOut, **ERRORS})
+def compliance(
+    request: HttpRequest, org: int, year: int, quarter: int | None = None
+) -> dict[str, object]:
+    """Required vs held by kind, summed over the branches of the subtree."""
+    organization = organization_selectors.organization_get(user=request.user, pk=org)
+    if quarter is not None and quarter not in (1, 2, 3, 4):
+        raise field_error("quarter", _("季度只能是 1 到 4。"), code="quarter")
+    period = periods.quarter(year, quarter) if quarter else periods.year(year)
+    result = selectors.compliance_rollup(organization, period)
+    return {
+        "period": period.label,
+        "sentence": result.sentence(),
+        "branches": result.branches,
+        "compliant_branches": result.compliant_branches,
+        "counts": [
+            {"kind": c.kind, "label": c.label, "required": c.required, "held": c.held}
+            for c in result.counts
+        ],
+    }
+
+
+class LifeOut(Schema):
+    activity_id: int
+    on: dt.date
+    kind: str
+    topic: str
+    organization_name: str
+    is_guest: bool
+
+
+class MemberLifeOut(Schema):
+    last_on: dt.date | None
+    activities: list[LifeOut]
+
+
+@router.get("/members/{int:member_id}/life", response={200: MemberLifeOut, **ERRORS})
+def member_life(request: HttpRequest, member_id: int) -> dict[str, object]:
+    """A member's organizational life, anywhere, newest first."""
+    member = member_get(user=request.user, pk=member_id)
+    rows = list(selectors.member_life(member)[:200])
+    return {
+        "last_on": rows[0].activity.on if rows else None,
+        "activities": [
+            {
+                "activity_id": r.activity_id,
+                "on": r.activity.on,
+                "kind": r.activity.kind,
+                "topic": r.activity.topic,
+                "organization_name": r.activity.organization.name,
+                "is_guest": r.is_guest,
+            }
+            for r in rows
+        ],
+    }

@@ -5,3 +5,35 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "dangjian.activities"
     verbose_name = _("组织生活")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import (
+            DemoStep,
+            NavItem,
+            Panel,
+            register_demo_step,
+            register_nav,
+            register_panel,
+        )
+
+        from . import demo, panels
+
+        register_nav(
+            NavItem(
+                _("组织生活"), "activities:list", 30, visible=lambda scope: bool(scope.read_paths)
+            )
+        )
+        register_panel(
+            "member",
+            Panel("activities-life", 30, "activities/panel_member.html", panels.member_panel),
+        )
+        register_panel(
+            "organization",
+            Panel(
+                "activities-compliance",
+                30,
+                "activities/panel_organization.html",
+                panels.organization_panel,
+            ),
+        )
+        register_demo_step(DemoStep("组织生活", 30, demo.run))

@@ -1,0 +1,206 @@
+"""The activity ledger (组织生活台账) of an organization for a year, as .xlsx and as PDF."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from dangjian.organizations.models import Organization
+
+from . import periods, selectors
+from .choices import ActivityStatus, AttendanceStatus
+from .models import Activity, Attendance
+
+
+@dataclass
+class LedgerRow:
+    activity: Activity
+    expected: int
+    present: int
+    leave: int
+    absent: int
+    guests: int
+    absentees: str
+
+
+def ledger_rows(organization: Organization, year: int) -> list[LedgerRow]:
+    activities = (
+        Activity.objects.filter(
+            organization__path__startswith=organization.path,
+            on__year=year,
+            status=ActivityStatus.HELD,
+        )
+        .select_related("organization", "host")
+        .annotate(
+            n_expected=Count("attendance", filter=Q(attendance__is_guest=False)),
+            n_present=Count(
+                "attendance",
+                filter=Q(attendance__is_guest=False, attendance__status=AttendanceStatus.PRESENT),
+            ),
+            n_leave=Count("attendance", filter=Q(attendance__status=AttendanceStatus.LEAVE)),
+            n_absent=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ABSENT)),
+            n_guests=Count("attendance", filter=Q(attendance__is_guest=True)),
+        )
+        .order_by("organization__path", "on", "start_time", "pk")
+    )
+    rows = list(activities)
+    not_present: dict[int, list[str]] = {}
+    for activity_id, name, status, reason in (
+        Attendance.objects.filter(activity__in=[a.pk for a in rows])
+        .exclude(status=AttendanceStatus.PRESENT)
+        .values_list("activity_id", "member__name", "status", "reason")
+    ):
+        text = f"{name}（{AttendanceStatus(status).label}{'：' + reason if reason else ''}）"
+        not_present.setdefault(activity_id, []).append(text)
+    return [
+        LedgerRow(
+            activity=a,
+            expected=a.n_expected,
+            present=a.n_present,
+            leave=a.n_leave,
+            absent=a.n_absent,
+            guests=a.n_guests,
+            absentees="、".join(not_present.get(a.pk, [])),
+        )
+        for a in rows
+    ]
+
+
+def guests_elsewhere(organization: Organization, year: int) -> list[Attendance]:
+    """Members of this subtree who attended another organization's activity as guests: their
+    home record shows it (a mobile member's life is kept where they live and work)."""
+    return list(
+        Attendance.objects.filter(
+            is_guest=True,
+            home_organization__path__startswith=organization.path,
+            activity__on__year=year,
+            activity__status=ActivityStatus.HELD,
+        )
+        .select_related("member", "home_organization", "activity__organization")
+        .order_by("activity__on", "pk")
+    )
+
+
+def _guest_headers() -> list[str]:
+    return [_("党员"), _("所在党组织"), _("日期"), _("举办党组织"), _("类型"), _("主题")]
+
+
+def _guest_values(row: Attendance) -> list[Any]:
+    a = row.activity
+    home = row.home_organization.name if row.home_organization else ""
+    return [
+        row.member.name,
+        home,
+        a.on.isoformat(),
+        a.organization.name,
+        a.get_kind_display(),
+        a.topic,
+    ]
+
+
+def _headers() -> list[str]:
+    return [
+        _("党组织"),
+        _("日期"),
+        _("类型"),
+        _("主题"),
+        _("地点"),
+        _("主持人"),
+        _("授课人"),
+        _("应到"),
+        _("实到"),
+        _("请假"),
+        _("缺席"),
+        _("列席"),
+        _("请假/缺席人员"),
+        _("决议事项"),
+    ]
+
+
+def _values(row: LedgerRow) -> list[Any]:
+    a = row.activity
+    return [
+        a.organization.name,
+        a.on.isoformat(),
+        a.get_kind_display(),
+        a.topic,
+        a.place,
+        a.host.name if a.host else "",
+        a.lecturer,
+        row.expected,
+        row.present,
+        row.leave,
+        row.absent,
+        row.guests,
+        row.absentees,
+        a.resolutions,
+    ]
+
+
+def _summary(organization: Organization, year: int) -> list[selectors.Compliance]:
+    wanted = [*(periods.quarter(year, q) for q in range(1, 5)), periods.year(year)]
+    return selectors.compliance_rollups(organization, wanted, lagging_limit=0)
+
+
+def ledger_xlsx(organization: Organization, year: int) -> bytes:
+    import xlsxwriter  # type: ignore[import-untyped]
+
+    output = io.BytesIO()
+    book = xlsxwriter.Workbook(output, {"in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    title = book.add_format({"bold": True, "font_size": 14})
+    sheet = book.add_worksheet(_("组织生活台账"))
+    sheet.write(
+        0, 0, _("%(org)s %(year)d年组织生活台账") % {"org": organization.name, "year": year}, title
+    )
+    for col, header in enumerate(_headers()):
+        sheet.write(2, col, header, bold)
+    rows = ledger_rows(organization, year)
+    for r, row in enumerate(rows, start=3):
+        for col, value in enumerate(_values(row)):
+            sheet.write(r, col, value)
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 2, 14)
+    sheet.set_column(3, 3, 30)
+    sheet.set_column(12, 13, 30)
+    sheet.freeze_panes(3, 0)
+    guests = book.add_worksheet(_("在外列席"))
+    for col, header in enumerate(_guest_headers()):
+        guests.write(0, col, header, bold)
+    for r, guest in enumerate(guests_elsewhere(organization, year), start=1):
+        for col, value in enumerate(_guest_values(guest)):
+            guests.write(r, col, value)
+    guests.set_column(0, 5, 18)
+    summary = book.add_worksheet(_("完成情况"))
+    summary.write(0, 0, _("期间"), bold)
+    summary.write(0, 1, _("完成情况"), bold)
+    for i, result in enumerate(_summary(organization, year), start=1):
+        summary.write(i, 0, result.period.label)
+        summary.write(i, 1, result.sentence())
+    summary.set_column(0, 0, 18)
+    summary.set_column(1, 1, 100)
+    book.close()
+    return output.getvalue()
+
+
+def ledger_pdf(organization: Organization, year: int) -> bytes:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    html = render_to_string(
+        "activities/ledger_pdf.html",
+        {
+            "organization": organization,
+            "year": year,
+            "rows": ledger_rows(organization, year),
+            "headers": _headers(),
+            "guest_headers": _guest_headers(),
+            "guests": [_guest_values(g) for g in guests_elsewhere(organization, year)],
+            "summary": [r.sentence() for r in _summary(organization, year)],
+        },
+    )
+    return bytes(HTML(string=html).write_pdf())

@@ -1,0 +1,318 @@
+"""Organizational life: activities with attendance and votes, the frequency table, the annual
+democratic review, and training."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.models import TimeStampedModel
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+
+from .choices import (
+    ActivityKind,
+    ActivityStatus,
+    AttendanceStatus,
+    AttendanceVia,
+    FrequencyPeriod,
+    Grade,
+    Handling,
+    TrainingForm,
+)
+
+
+class FrequencyRule(models.Model):
+    """How often a kind of activity must be held (RULES.md; configurable per deployment)."""
+
+    kind = models.CharField(_("活动类型"), max_length=20, choices=ActivityKind.choices, unique=True)
+    period = models.CharField(_("周期"), max_length=10, choices=FrequencyPeriod.choices)
+    times = models.PositiveSmallIntegerField(
+        _("每周期至少次数"), default=1, validators=[MinValueValidator(1)]
+    )
+    active = models.BooleanField(_("纳入检查"), default=True)
+
+    class Meta:
+        verbose_name = _("组织生活频次")
+        verbose_name_plural = _("组织生活频次")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_period_display()} ≥{self.times}"
+
+
+class Activity(TimeStampedModel):
+    """One activity of an organization (a branch, or a party group for 党小组会)."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="activities"
+    )
+    kind = models.CharField(_("活动类型"), max_length=20, choices=ActivityKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.PLANNED
+    )
+    topic = models.CharField(_("主题"), max_length=200)
+    on = models.DateField(_("日期"))
+    start_time = models.TimeField(_("开始时间"), null=True, blank=True)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    host = models.ForeignKey(
+        Member,
+        verbose_name=_("主持人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lecturer = models.CharField(_("授课人"), max_length=100, blank=True)
+    minutes = models.TextField(_("会议记录"), blank=True)
+    resolutions = models.TextField(_("决议事项"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("组织生活")
+        verbose_name_plural = _("组织生活")
+        ordering = ["-on", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "on"], name="activity_org_on_idx"),
+            models.Index(fields=["on", "status"], name="activity_on_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_kind_display()} {self.topic}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:detail", args=[self.pk])
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == ActivityStatus.HELD
+
+
+class Attendance(models.Model):
+    """One person at one activity: an expected attendee (present, on leave or absent) or a
+    guest from another organization (always present, never counted for the quorum)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="attendance"
+    )
+    status = models.CharField(
+        _("出席情况"),
+        max_length=10,
+        choices=AttendanceStatus.choices,
+        default=AttendanceStatus.PRESENT,
+    )
+    reason = models.CharField(_("请假事由"), max_length=200, blank=True)
+    is_guest = models.BooleanField(_("列席/来宾"), default=False)
+    can_vote = models.BooleanField(_("有表决权"), default=False)
+    # For a guest: the organization the member belonged to on the day (their home branch).
+    home_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("所在党组织"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    via = models.CharField(
+        _("记录方式"), max_length=12, choices=AttendanceVia.choices, default=AttendanceVia.MANUAL
+    )
+    certificate_serial = models.CharField(_("活动证明编号"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("出席记录")
+        verbose_name_plural = _("出席记录")
+        ordering = ["is_guest", "member__name_pinyin", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="attendance_once"),
+            models.CheckConstraint(
+                condition=Q(is_guest=False) | (Q(status="PRESENT") & Q(can_vote=False)),
+                name="attendance_guest_present_no_vote",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "status"], name="attendance_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.activity}"
+
+
+class Vote(models.Model):
+    """The result of one vote at a branch general meeting, as counts."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="votes")
+    subject = models.CharField(_("表决事项"), max_length=200)
+    entitled = models.PositiveIntegerField(_("应到会有表决权党员"))
+    present = models.PositiveIntegerField(_("实到会有表决权党员"))
+    in_favour = models.PositiveIntegerField(_("赞成"))
+    against = models.PositiveIntegerField(_("反对"))
+    abstained = models.PositiveIntegerField(_("弃权"))
+    passed = models.BooleanField(_("通过"))
+
+    class Meta:
+        verbose_name = _("表决")
+        verbose_name_plural = _("表决")
+        ordering = ["activity", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(in_favour__lte=F("present") - F("against") - F("abstained")),
+                name="vote_counts_within_present",
+            ),
+            models.CheckConstraint(condition=Q(present__lte=F("entitled")), name="vote_present"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never carries the uploader's file name (kept in original_name).
+    import uuid
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"activities/{instance.activity.organization_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Attachment(models.Model):
+    """A photo or document of an activity; served only through a scoped view."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ReviewRound(TimeStampedModel):
+    """民主评议党员: one round per branch and year."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    excellent_cap_percent = models.PositiveSmallIntegerField(
+        _("优秀比例上限(%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    meeting = models.ForeignKey(
+        Activity,
+        verbose_name=_("评议会议"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("民主评议")
+        verbose_name_plural = _("民主评议")
+        ordering = ["-year", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="review_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:review", args=[self.pk])
+
+
+class ReviewEntry(models.Model):
+    review = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="entries")
+    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.PROTECT)
+    self_assessment = models.TextField(_("自我评价"), blank=True)
+    grade = models.CharField(_("评定等次"), max_length=12, choices=Grade.choices, blank=True)
+    handling = models.CharField(_("处置"), max_length=12, choices=Handling.choices, blank=True)
+    handling_on = models.DateField(_("处置日期"), null=True, blank=True)
+    handling_reason = models.CharField(_("处置依据"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("评议结果")
+        verbose_name_plural = _("评议结果")
+        ordering = ["review", "member__name_pinyin"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "member"], name="review_entry_once"),
+            models.CheckConstraint(
+                condition=Q(handling="") | Q(grade="UNQUALIFIED"), name="handling_only_unqualified"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_grade_display()}"
+
+
+class TrainingCourse(TimeStampedModel):
+    """党员教育培训: a course (集中培训, 党校, online) made of sessions with class hours."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("举办党组织"), on_delete=models.PROTECT, related_name="courses"
+    )
+    title = models.CharField(_("培训名称"), max_length=200)
+    form = models.CharField(_("培训形式"), max_length=20, choices=TrainingForm.choices)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+
+    class Meta:
+        verbose_name = _("培训班")
+        verbose_name_plural = _("培训班")
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="course_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:course", args=[self.pk])
+
+
+class TrainingSession(models.Model):
+    course = models.ForeignKey(TrainingCourse, on_delete=models.CASCADE, related_name="sessions")
+    on = models.DateField(_("日期"))
+    topic = models.CharField(_("内容"), max_length=200)
+    hours = models.DecimalField(
+        _("学时"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("12"))],
+    )
+    participants = models.ManyToManyField(Member, related_name="training_sessions", blank=True)
+
+    class Meta:
+        verbose_name = _("培训课次")
+        verbose_name_plural = _("培训课次")
+        ordering = ["on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.topic}"

@@ -1,0 +1,493 @@
+"""Scoped reads of organizational life, and the figures other apps read (contract functions:
+`last_life_on`, `members_without_life`, `compliance`, `compliance_rollup`, `training_hours`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import Scope, scope_for
+from dangjian.core.dates import today
+from dangjian.members.models import Member, Membership, Position
+from dangjian.members.selectors import roster_on
+from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
+from dangjian.organizations.models import Organization
+
+from .choices import (
+    DEFAULT_FREQUENCIES,
+    PERIOD_MONTHS,
+    SHORT_LABELS,
+    ActivityKind,
+    ActivityStatus,
+    AttendanceStatus,
+    FrequencyPeriod,
+    TrainingForm,
+)
+from .models import Activity, Attendance, FrequencyRule, TrainingCourse, TrainingSession
+from .periods import Period, month_start
+
+# A branch committee (支部委员会) has at least three members; fewer leaders means a secretary
+# (and perhaps a deputy) without a committee, so no committee meetings are required.
+COMMITTEE_MIN_SIZE = 3
+
+
+# --- scope ------------------------------------------------------------------------------
+
+
+def _path_condition(scope: Scope, prefix: str = "organization__path") -> Q:
+    condition = Q(pk__in=[])
+    for path in scope.read_paths:
+        condition |= Q(**{f"{prefix}__startswith": path})
+    return condition
+
+
+def scoped_activities(user: Any) -> QuerySet[Activity]:
+    scope = scope_for(user)
+    return Activity.objects.filter(_path_condition(scope)).select_related("organization")
+
+
+def activity_get(*, user: Any, pk: int) -> Activity:
+    return get_object_or_404(scoped_activities(user).select_related("host"), pk=pk)
+
+
+def activity_organizations(user: Any) -> QuerySet[Organization]:
+    """Organizations that hold activities (not local committees), in the user's read scope."""
+    return scope_for(user).organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+
+
+def can_manage(user: Any, organization: Organization) -> bool:
+    return scope_for(user).can_manage_path(organization.path)
+
+
+# --- expected attendees -----------------------------------------------------------------
+
+
+def expected_member_ids(organization: Organization, kind: str, on: dt.date) -> list[int]:
+    """Who is expected on the day, from the dated rows: for a committee meeting the leaders
+    whose positions were open that day; otherwise the organization's members that day (a
+    branch includes its party groups; a party group is its own members)."""
+    if kind == ActivityKind.COMMITTEE_MEETING:
+        rows = Position.objects.filter(organization=organization, started_on__lte=on).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=on)
+        )
+        return sorted(set(rows.values_list("member_id", flat=True)))
+    return sorted(set(roster_on(organization, on).values_list("member_id", flat=True)))
+
+
+def organization_on(member: Member, on: dt.date) -> Organization | None:
+    """The organization a member belonged to on a date (None: on no roster that day)."""
+    row = (
+        Membership.objects.filter(member=member, started_on__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        .select_related("organization")
+        .first()
+    )
+    return row.organization if row else None
+
+
+@dataclass(frozen=True)
+class Quorum:
+    entitled: int
+    present: int
+
+    @property
+    def required(self) -> int:
+        """More than half: the smallest number above entitled / 2."""
+        return self.entitled // 2 + 1
+
+    @property
+    def met(self) -> bool:
+        return self.entitled > 0 and self.present >= self.required
+
+
+def quorum(activity: Activity) -> Quorum:
+    """Full members (probationary members have no vote) expected at the meeting, and present.
+    Guests never count."""
+    rows = activity.attendance.filter(is_guest=False, can_vote=True)
+    return Quorum(
+        entitled=rows.count(), present=rows.filter(status=AttendanceStatus.PRESENT).count()
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    expected: int
+    present: int
+    leave: int
+    absent: int
+    guests: int
+
+
+def attendance_summary(activity: Activity) -> AttendanceSummary:
+    counts = Counter(
+        (guest, status) for guest, status in activity.attendance.values_list("is_guest", "status")
+    )
+    return AttendanceSummary(
+        expected=sum(n for (guest, _s), n in counts.items() if not guest),
+        present=counts[(False, AttendanceStatus.PRESENT)],
+        leave=counts[(False, AttendanceStatus.LEAVE)],
+        absent=counts[(False, AttendanceStatus.ABSENT)],
+        guests=sum(n for (guest, _s), n in counts.items() if guest),
+    )
+
+
+# --- each member's organizational life -----------------------------------------------------
+
+
+def _life_rows() -> QuerySet[Attendance]:
+    return Attendance.objects.filter(
+        status=AttendanceStatus.PRESENT, activity__status=ActivityStatus.HELD
+    )
+
+
+def member_life(member: Member) -> QuerySet[Attendance]:
+    """Every held activity the member attended, at home or as a guest elsewhere."""
+    return (
+        _life_rows()
+        .filter(member=member)
+        .select_related("activity__organization")
+        .order_by("-activity__on", "-activity_id")
+    )
+
+
+def last_life_on(member_ids: Iterable[int]) -> dict[int, dt.date | None]:
+    """The date of each member's last organizational life (None: none recorded)."""
+    ids = list(member_ids)
+    result: dict[int, dt.date | None] = dict.fromkeys(ids)
+    rows = (
+        _life_rows()
+        .filter(member_id__in=ids)
+        .values("member_id")
+        .annotate(last=Max("activity__on"))
+        .values_list("member_id", "last")
+    )
+    result.update(dict(rows))
+    return result
+
+
+def members_without_life(
+    organization: Organization, on: dt.date, months: int = 6
+) -> QuerySet[Member]:
+    """Members on the subtree's roster on `on` who attended no organizational life in the
+    `months` before it (党章 art. 9 asks the branch to look into six months without it).
+    Members who joined the party inside the window are left out: they had no six months."""
+    since = month_start(on, -months).replace(day=min(on.day, 28))
+    attended = _life_rows().filter(
+        member=OuterRef("pk"), activity__on__gt=since, activity__on__lte=on
+    )
+    return (
+        Member.objects.filter(pk__in=roster_on(organization, on).values("member_id"))
+        .filter(joined_on__lte=since)
+        .exclude(Exists(attended))
+        .order_by("name_pinyin", "pk")
+    )
+
+
+# --- compliance ---------------------------------------------------------------------------
+
+
+def frequency_rules() -> dict[str, FrequencyRule]:
+    """The active frequency table; filled with the RULES.md defaults when empty."""
+    rules = list(FrequencyRule.objects.all())
+    if not rules:
+        for kind, period, times in DEFAULT_FREQUENCIES:
+            FrequencyRule.objects.get_or_create(
+                kind=kind, defaults={"period": period, "times": times}
+            )
+        rules = list(FrequencyRule.objects.all())
+    return {r.kind: r for r in rules if r.active}
+
+
+@dataclass
+class KindCount:
+    kind: str
+    required: int = 0
+    held: int = 0
+
+    @property
+    def label(self) -> str:
+        return str(SHORT_LABELS.get(ActivityKind(self.kind), ActivityKind(self.kind).label))
+
+    @property
+    def met(self) -> bool:
+        return self.held >= self.required
+
+
+@dataclass
+class Compliance:
+    period: Period
+    counts: list[KindCount]
+    branches: int = 1
+    compliant_branches: int = 0
+    lagging: list[tuple[Organization, list[KindCount]]] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return all(c.met for c in self.counts)
+
+    def sentence(self) -> str:
+        parts = [f"{c.label} {c.held}/{c.required}" for c in self.counts]
+        if not parts:
+            return _("%(period)s: 无应开展的组织生活") % {"period": self.period.label}
+        return f"{self.period.label}: " + ", ".join(parts)
+
+
+def _exists_between(
+    founded: dt.date | None, dissolved: dt.date | None, s: dt.date, e: dt.date
+) -> bool:
+    return (founded is None or founded < e) and (dissolved is None or dissolved > s)
+
+
+def compliance_by_branch(
+    organization: Organization, period: Period, *, on: dt.date | None = None
+) -> dict[int, list[KindCount]]:
+    """Required vs held by kind for every branch in the subtree. Monthly kinds count each month
+    once (three meetings in one month are not three months); sub-periods that have not started
+    by `on` are not required yet; committee meetings are required only in months when the
+    branch had a committee, group meetings once per party group."""
+    return compliance_by_branch_many(organization, [period], on=on)[0]
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def compliance_by_branch_many(
+    organization: Organization, wanted: list[Period], *, on: dt.date | None = None
+) -> list[dict[int, list[KindCount]]]:
+    """`compliance_by_branch` for several periods from one read of the rows (five queries)."""
+    on = on or today()
+    rules = frequency_rules()
+    order = [k.value for k in ActivityKind]
+    all_kinds = [
+        (kind, PERIOD_MONTHS[FrequencyPeriod(rule.period)], rule.times)
+        for kind, rule in sorted(rules.items(), key=lambda kv: order.index(kv[0]))
+    ]
+    span_start = min(p.start for p in wanted)
+    span_end = max(p.end for p in wanted)
+    subtree = Organization.objects.under(organization.path)
+    branch_ids = subtree.filter(kind__in=BRANCH_KINDS).values("id")
+    branches: list[dict[str, Any]] = []
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    # Branches and their party groups in one query (a group sits directly under its branch).
+    for row in subtree.filter(kind__in=[*BRANCH_KINDS, OrgKind.PARTY_GROUP]).values(
+        "id", "kind", "parent_id", "founded_on", "dissolved_on"
+    ):
+        if row["kind"] == OrgKind.PARTY_GROUP:
+            groups[row["parent_id"]].append(dict(row))
+        else:
+            branches.append(dict(row))
+    positions: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for org_id, start, end in (
+        Position.objects.filter(organization_id__in=branch_ids, started_on__lt=span_end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=span_start))
+        .values_list("organization_id", "started_on", "ended_on")
+    ):
+        positions[org_id].append((start, end))
+    held: Counter[tuple[int, str, int]] = Counter()
+    for org_id, kind, day in Activity.objects.filter(
+        status=ActivityStatus.HELD,
+        on__gte=span_start,
+        on__lt=span_end,
+        kind__in=[k for k, _m, _t in all_kinds],
+        organization__path__startswith=organization.path,
+    ).values_list("organization_id", "kind", "on"):
+        held[(org_id, kind, _month_index(day))] += 1
+    return [_count(branches, groups, positions, held, period, on, all_kinds) for period in wanted]
+
+
+def _count(
+    branches: list[dict[str, Any]],
+    groups: dict[int, list[dict[str, Any]]],
+    positions: dict[int, list[tuple[dt.date, dt.date | None]]],
+    held: Counter[tuple[int, str, int]],
+    period: Period,
+    on: dt.date,
+    all_kinds: list[tuple[str, int, int]],
+) -> dict[int, list[KindCount]]:
+    kinds = [(k, m, t) for k, m, t in all_kinds if period.months % m == 0]
+    result: dict[int, list[KindCount]] = {}
+    for branch in branches:
+        counts = []
+        for kind, months, times in kinds:
+            count = KindCount(kind)
+            for index, (s, e) in enumerate(period.parts(months)):
+                if s > on or not _exists_between(
+                    branch["founded_on"], branch["dissolved_on"], s, e
+                ):
+                    continue
+                first_month = _month_index(period.start) + index * months
+
+                def held_in(
+                    org_id: int, k: str = kind, m: int = months, f: int = first_month
+                ) -> int:
+                    return sum(held[(org_id, k, f + i)] for i in range(m))
+
+                if kind == ActivityKind.GROUP_MEETING:
+                    for grp in groups.get(branch["id"], []):
+                        if _exists_between(grp["founded_on"], grp["dissolved_on"], s, e):
+                            count.required += times
+                            count.held += min(times, held_in(grp["id"]))
+                    continue
+                if kind == ActivityKind.COMMITTEE_MEETING:
+                    day = min(e - dt.timedelta(days=1), on)
+                    size = sum(
+                        1
+                        for start, end in positions.get(branch["id"], [])
+                        if start <= day and (end is None or end > day)
+                    )
+                    if size < COMMITTEE_MIN_SIZE:
+                        continue
+                count.required += times
+                count.held += min(times, held_in(branch["id"]))
+            if count.required:
+                counts.append(count)
+        result[branch["id"]] = counts
+    return result
+
+
+def compliance(
+    organization: Organization, period: Period, *, on: dt.date | None = None
+) -> Compliance:
+    """One organization's compliance: a branch's own, or summed over every branch below."""
+    return compliance_rollup(organization, period, on=on)
+
+
+def compliance_rollup(
+    organization: Organization,
+    period: Period,
+    *,
+    on: dt.date | None = None,
+    lagging_limit: int = 20,
+) -> Compliance:
+    """Summed over every branch of the subtree, with the lagging branches (up to the limit)."""
+    return compliance_rollups(organization, [period], on=on, lagging_limit=lagging_limit)[0]
+
+
+def compliance_rollups(
+    organization: Organization,
+    wanted: list[Period],
+    *,
+    on: dt.date | None = None,
+    lagging_limit: int = 20,
+) -> list[Compliance]:
+    order = list(ActivityKind)
+    results = []
+    for period, by_branch in zip(
+        wanted, compliance_by_branch_many(organization, wanted, on=on), strict=True
+    ):
+        totals: dict[str, KindCount] = {}
+        compliant = 0
+        lagging_ids: list[tuple[int, list[KindCount]]] = []
+        for branch_id, counts in by_branch.items():
+            for c in counts:
+                total = totals.setdefault(c.kind, KindCount(c.kind))
+                total.required += c.required
+                total.held += c.held
+            if all(c.met for c in counts):
+                compliant += 1
+            else:
+                lagging_ids.append((branch_id, counts))
+        shown = lagging_ids[:lagging_limit]
+        names = Organization.objects.in_bulk([b for b, _c in shown]) if shown else {}
+        results.append(
+            Compliance(
+                period=period,
+                counts=sorted(totals.values(), key=lambda c: order.index(ActivityKind(c.kind))),
+                branches=len(by_branch),
+                compliant_branches=compliant,
+                lagging=[(names[b], c) for b, c in shown],
+            )
+        )
+    return results
+
+
+# --- calendar -----------------------------------------------------------------------------
+
+
+def month_activities(
+    user: Any, first: dt.date, organization: Organization | None
+) -> QuerySet[Activity]:
+    queryset = scoped_activities(user).filter(on__gte=first, on__lt=month_start(first, 1))
+    if organization is not None:
+        queryset = queryset.filter(organization__path__startswith=organization.path)
+    return queryset.exclude(status=ActivityStatus.CANCELLED).order_by("on", "start_time", "pk")
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+def training_hours(member_ids: Iterable[int], year: int) -> dict[int, Decimal]:
+    """Each member's class hours in a calendar year (0 when none)."""
+    ids = list(member_ids)
+    result = dict.fromkeys(ids, Decimal("0"))
+    rows = (
+        TrainingSession.objects.filter(participants__in=ids, on__year=year)
+        .values("participants")
+        .annotate(total=Sum("hours"))
+        .values_list("participants", "total")
+    )
+    result.update({member_id: hours or Decimal("0") for member_id, hours in rows})
+    return result
+
+
+@dataclass
+class TrainingRow:
+    form: str
+    label: str
+    courses: int = 0
+    sessions: int = 0
+    person_times: int = 0
+    members: int = 0
+    member_hours: Decimal = Decimal("0")
+
+
+def training_figures(organization: Organization, year: int) -> list[TrainingRow]:
+    """The annual report's training table: by form, courses, sessions, 人次, distinct members
+    trained and member class hours, for courses held in the subtree; last row the total."""
+    through = TrainingSession.participants.through
+    base = through.objects.filter(
+        trainingsession__on__year=year,
+        trainingsession__course__organization__path__startswith=organization.path,
+    )
+    courses = TrainingCourse.objects.filter(
+        organization__path__startswith=organization.path, sessions__on__year=year
+    )
+    rows = []
+    for form in [*TrainingForm, None]:
+        row_base = base if form is None else base.filter(trainingsession__course__form=form)
+        row_courses = courses if form is None else courses.filter(form=form)
+        figures = row_base.aggregate(
+            person_times=Count("id"),
+            members=Count("member_id", distinct=True),
+            hours=Sum("trainingsession__hours"),
+        )
+        sessions = TrainingSession.objects.filter(
+            on__year=year, course__in=row_courses.values("pk")
+        ).count()
+        rows.append(
+            TrainingRow(
+                form=form.value if form else "",
+                label=str(form.label) if form else _("合计"),
+                courses=row_courses.distinct().count(),
+                sessions=sessions,
+                person_times=figures["person_times"],
+                members=figures["members"],
+                member_hours=figures["hours"] or Decimal("0"),
+            )
+        )
+    return rows
+
+
+def scoped_courses(user: Any) -> QuerySet[TrainingCourse]:
+    return TrainingCourse.objects.filter(_path_condition(scope_for(user))).select_related(
+        "organization"
+    )

@@ -1,0 +1,660 @@
+"""Writes to organizational life. Each is atomic, checks scope, and writes its audit event;
+decisions about a member (民主评议) also go into the member's archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import scope_for
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core.dates import today
+from dangjian.core.errors import field_error
+from dangjian.members import services as member_services
+from dangjian.members.choices import ArchiveKind, HowRemoved
+from dangjian.members.models import ArchiveEntry, Member, Membership
+from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
+
+from . import selectors
+from .choices import (
+    ActivityKind,
+    ActivityStatus,
+    AttendanceStatus,
+    AttendanceVia,
+    FrequencyPeriod,
+    Grade,
+    Handling,
+    TrainingForm,
+)
+from .models import (
+    Activity,
+    Attachment,
+    Attendance,
+    FrequencyRule,
+    ReviewEntry,
+    ReviewRound,
+    TrainingCourse,
+    TrainingSession,
+    Vote,
+)
+
+ACTIVITY_FIELDS = (
+    "kind",
+    "topic",
+    "on",
+    "start_time",
+    "place",
+    "host",
+    "lecturer",
+    "minutes",
+    "resolutions",
+)
+DEFAULT_EXCELLENT_CAP_PERCENT = 30
+ATTACHMENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# What each kind of file starts with, so a renamed executable is not stored as a photo.
+_MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
+_ZIP = b"PK\x03\x04"
+
+
+def _require_manage(actor: Any, organization: Organization) -> None:
+    if not scope_for(actor).can_manage_path(organization.path):
+        raise PermissionDenied(_("您无权管理该党组织的组织生活。"))
+
+
+def _check_activity(organization: Organization, data: Mapping[str, Any]) -> None:
+    kind = data.get("kind")
+    if organization.kind == OrgKind.LOCAL_COMMITTEE:
+        raise field_error(
+            "organization",
+            _("请选择召开活动的党组织（党委、党总支、党支部或党小组）。"),
+            code="org_kind",
+        )
+    if kind == ActivityKind.GROUP_MEETING and organization.kind != OrgKind.PARTY_GROUP:
+        raise field_error("kind", _("党小组会须由党小组召开：请选择党小组。"), code="group_only")
+    if organization.kind == OrgKind.PARTY_GROUP and kind not in (
+        ActivityKind.GROUP_MEETING,
+        ActivityKind.OTHER,
+        ActivityKind.TALK,
+    ):
+        raise field_error(
+            "kind", _("党小组只能召开党小组会、谈心谈话或其他活动。"), code="not_for_group"
+        )
+    if not str(data.get("topic") or "").strip():
+        raise field_error("topic", _("请填写活动主题。"), code="required")
+    host = data.get("host")
+    if host is not None and host.pk not in selectors.expected_member_ids(
+        organization, ActivityKind.OTHER, data["on"]
+    ):
+        raise field_error("host", _("主持人须是活动当天本组织的党员。"), code="host")
+
+
+@transaction.atomic
+def activity_create(*, actor: Any, organization: Organization, data: Mapping[str, Any]) -> Activity:
+    """A planned activity (it appears on the calendar); `activity_record` records it as held."""
+    _require_manage(actor, organization)
+    _check_activity(organization, data)
+    activity = Activity(
+        organization=organization, recorded_by=actor if actor.is_authenticated else None
+    )
+    for name in ACTIVITY_FIELDS:
+        if name in data:
+            setattr(activity, name, data[name])
+    activity.full_clean()
+    activity.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, target=activity, summary=_("新建组织生活"))
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, actor: Any, activity: Activity, data: Mapping[str, Any]) -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _require_manage(actor, activity.organization)
+    merged = {name: getattr(activity, name) for name in ACTIVITY_FIELDS} | dict(data)
+    _check_activity(activity.organization, merged)
+    if activity.is_held and (merged["on"] != activity.on or merged["kind"] != activity.kind):
+        raise field_error(
+            "on",
+            _(
+                "已召开的活动不能改日期或类型（出席名单按当天的组织关系生成）；如确有错误，请取消后重新录入。"
+            ),
+            code="held",
+        )
+    for name in ACTIVITY_FIELDS:
+        setattr(activity, name, merged[name])
+    activity.full_clean()
+    activity.save()
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=activity, summary=_("修改组织生活"))
+    return activity
+
+
+@transaction.atomic
+def activity_cancel(*, actor: Any, activity: Activity) -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _require_manage(actor, activity.organization)
+    if activity.is_held:
+        raise ValidationError(_("已召开的活动不能取消。"), code="held")
+    activity.status = ActivityStatus.CANCELLED
+    activity.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=activity, summary=_("取消组织生活"))
+    return activity
+
+
+@transaction.atomic
+def activity_record(
+    *,
+    actor: Any,
+    activity: Activity,
+    exceptions: Mapping[int, tuple[str, str]] | None = None,
+    minutes: str | None = None,
+    resolutions: str | None = None,
+) -> Activity:
+    """Record the activity as held with its attendance, in one step: every expected attendee
+    is present except those in `exceptions` ({member_id: (LEAVE|ABSENT, reason)}). Recording
+    again replaces the expected attendees' rows; guests stay."""
+    activity = (
+        Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ValidationError(_("该活动已取消，不能记录出席。"), code="cancelled")
+    if activity.on > today():
+        raise field_error("on", _("活动日期还没到，召开后再记录出席情况。"), code="future")
+    exceptions = dict(exceptions or {})
+    expected = selectors.expected_member_ids(activity.organization, activity.kind, activity.on)
+    unknown = set(exceptions) - set(expected)
+    if unknown:
+        raise field_error(
+            "exceptions", _("请假或缺席的人员须是本次活动的应到人员。"), code="not_expected"
+        )
+    errors: dict[str, list[str]] = {}
+    for member_id, (status, reason) in exceptions.items():
+        if status not in (AttendanceStatus.LEAVE, AttendanceStatus.ABSENT):
+            errors.setdefault("exceptions", []).append(_("出席情况只能是请假或缺席。"))
+        elif status == AttendanceStatus.LEAVE and not reason.strip():
+            name = Member.objects.get(pk=member_id).name
+            errors.setdefault(f"reason_{member_id}", []).append(
+                _("请填写 %(name)s 的请假事由。") % {"name": name}
+            )
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    full_on_day = set(
+        Member.objects.filter(pk__in=expected, full_member_on__lte=activity.on).values_list(
+            "pk", flat=True
+        )
+    )
+    activity.attendance.filter(is_guest=False).delete()
+    activity.attendance.filter(is_guest=True, member_id__in=expected).delete()
+    Attendance.objects.bulk_create(
+        Attendance(
+            activity=activity,
+            member_id=member_id,
+            status=exceptions.get(member_id, (AttendanceStatus.PRESENT, ""))[0],
+            reason=exceptions.get(member_id, ("", ""))[1].strip()[:200],
+            can_vote=member_id in full_on_day,
+        )
+        for member_id in expected
+    )
+    activity.status = ActivityStatus.HELD
+    if minutes is not None:
+        activity.minutes = minutes
+    if resolutions is not None:
+        activity.resolutions = resolutions
+    activity.recorded_by = actor if actor.is_authenticated else None
+    activity.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=activity,
+        summary=_("记录组织生活出席情况"),
+        detail={"expected": len(expected), "exceptions": len(exceptions)},
+    )
+    return activity
+
+
+@transaction.atomic
+def attendance_add_guest(
+    *,
+    actor: Any,
+    activity: Activity,
+    member: Member,
+    via: str = "manual",
+    certificate_serial: str = "",
+) -> Attendance:
+    """A member of another organization attended (列席; a mobile member, for instance). The row
+    shows in the member's own organizational life; guests never count toward the quorum."""
+    activity = (
+        Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if via not in AttendanceVia.values:
+        raise field_error("via", _("记录方式不对。"), code="via")
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ValidationError(_("该活动已取消，不能记录出席。"), code="cancelled")
+    if activity.on > today():
+        raise ValidationError(_("活动还没召开，不能登记来宾。"), code="future")
+    if member.pk in selectors.expected_member_ids(
+        activity.organization, activity.kind, activity.on
+    ):
+        raise field_error(
+            "member",
+            _("%(name)s 是本次活动的应到人员，不是来宾。") % {"name": member.name},
+            code="expected",
+        )
+    home = selectors.organization_on(member, activity.on)
+    if home is None:
+        raise field_error(
+            "member",
+            _("活动当天 %(name)s 不在任何党组织的名册中。") % {"name": member.name},
+            code="no_home",
+        )
+    if activity.attendance.filter(member=member).exists():
+        raise field_error(
+            "member", _("已登记 %(name)s 出席本次活动。") % {"name": member.name}, code="duplicate"
+        )
+    row = Attendance.objects.create(
+        activity=activity,
+        member=member,
+        is_guest=True,
+        home_organization=home,
+        via=via,
+        certificate_serial=certificate_serial[:64],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=row,
+        summary=_("登记来宾出席"),
+        detail={"activity": activity.pk, "via": via, "certificate_serial": certificate_serial},
+    )
+    return row
+
+
+@transaction.atomic
+def attendance_remove_guest(*, actor: Any, attendance: Attendance) -> None:
+    _require_manage(actor, attendance.activity.organization)
+    if not attendance.is_guest:
+        raise ValidationError(_("应到人员请在出席登记中标为请假或缺席。"), code="not_guest")
+    audit_record(
+        actor=actor, action=AuditAction.DELETE, target=attendance, summary=_("删除来宾出席")
+    )
+    attendance.delete()
+
+
+@transaction.atomic
+def vote_record(
+    *, actor: Any, activity: Activity, subject: str, in_favour: int, against: int, abstained: int
+) -> Vote:
+    """A vote at a branch general meeting. The meeting must have its quorum (more than half of
+    the full members entitled to vote present); the motion passes when more than half of
+    those entitled vote in favour (党章 art. 5 and 支部工作条例)."""
+    activity = (
+        Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if activity.kind != ActivityKind.GENERAL_MEETING:
+        raise ValidationError(_("只有支部党员大会进行表决。"), code="not_general_meeting")
+    if not activity.is_held:
+        raise ValidationError(_("请先记录出席情况，再记录表决结果。"), code="not_held")
+    q = selectors.quorum(activity)
+    if not q.met:
+        raise ValidationError(
+            _("到会有表决权的党员 %(present)d 人，未超过应到会 %(entitled)d 人的半数，不能表决。")
+            % {"present": q.present, "entitled": q.entitled},
+            code="no_quorum",
+        )
+    if not subject.strip():
+        raise field_error("subject", _("请填写表决事项。"), code="required")
+    if min(in_favour, against, abstained) < 0:
+        raise field_error("in_favour", _("票数不能为负数。"), code="negative")
+    if in_favour + against + abstained > q.present:
+        raise field_error(
+            "in_favour",
+            _("赞成、反对、弃权合计 %(sum)d，超过到会有表决权的党员 %(present)d 人。")
+            % {"sum": in_favour + against + abstained, "present": q.present},
+            code="too_many",
+        )
+    vote = Vote.objects.create(
+        activity=activity,
+        subject=subject.strip()[:200],
+        entitled=q.entitled,
+        present=q.present,
+        in_favour=in_favour,
+        against=against,
+        abstained=abstained,
+        passed=in_favour * 2 > q.entitled,
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, target=vote, summary=_("记录表决结果"))
+    return vote
+
+
+@transaction.atomic
+def attachment_add(*, actor: Any, activity: Activity, upload: UploadedFile) -> Attachment:
+    """Store a photo or document under MEDIA_ROOT (never at a public URL)."""
+    _require_manage(actor, activity.organization)
+    name = (upload.name or "").rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    content_type = ATTACHMENT_TYPES.get(suffix)
+    if content_type is None:
+        raise field_error(
+            "file", _("只能上传 JPG、PNG 照片或 PDF、Word(docx)、Excel(xlsx) 文件。"), code="type"
+        )
+    if (upload.size or 0) > ATTACHMENT_MAX_BYTES:
+        raise field_error("file", _("文件不能超过 10 MB，请压缩后再上传。"), code="size")
+    if not upload.size:
+        raise field_error("file", _("文件是空的。"), code="empty")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    magic = _MAGIC.get(content_type, (_ZIP,))
+    if not any(head.startswith(m) for m in magic):
+        raise field_error(
+            "file", _("文件内容与扩展名 .%(suffix)s 不符。") % {"suffix": suffix}, code="content"
+        )
+    attachment = Attachment(
+        activity=activity,
+        original_name=name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor if actor.is_authenticated else None,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, target=attachment, summary=_("上传附件"))
+    return attachment
+
+
+@transaction.atomic
+def frequency_update(
+    *, actor: Any, kind: str, period: str, times: int, active: bool
+) -> FrequencyRule:
+    """Change the frequency table (deployment-wide): only an administrator of a top organization."""
+    scope = scope_for(actor)
+    if not any(
+        scope.can_manage_path(o.path) for o in Organization.objects.filter(parent__isnull=True)
+    ):
+        raise PermissionDenied(_("只有最上级党组织的管理员可以修改组织生活频次。"))
+    if period not in FrequencyPeriod.values:
+        raise field_error("period", _("周期只能是每月、每季度或每年。"), code="period")
+    if not 1 <= times <= 31:
+        raise field_error("times", _("次数须在 1 到 31 之间。"), code="times")
+    selectors.frequency_rules()
+    rule, _created = FrequencyRule.objects.update_or_create(
+        kind=kind, defaults={"period": period, "times": times, "active": active}
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=rule, summary=_("修改组织生活频次"))
+    return rule
+
+
+# --- 民主评议党员 ---------------------------------------------------------------------------
+
+
+def excellent_cap_default() -> int:
+    return int(
+        getattr(settings, "DANGJIAN_REVIEW_EXCELLENT_CAP_PERCENT", DEFAULT_EXCELLENT_CAP_PERCENT)
+    )
+
+
+@transaction.atomic
+def review_open(
+    *, actor: Any, organization: Organization, year: int, excellent_cap_percent: int | None = None
+) -> ReviewRound:
+    """Open the year's review for a branch: one entry per member on its roster."""
+    _require_manage(actor, organization)
+    if organization.kind == OrgKind.PARTY_GROUP or organization.kind == OrgKind.LOCAL_COMMITTEE:
+        raise field_error("organization", _("民主评议由党支部组织。"), code="org_kind")
+    if year > today().year:
+        raise field_error("year", _("不能为将来的年度开展评议。"), code="future")
+    if ReviewRound.objects.filter(organization=organization, year=year).exists():
+        raise field_error(
+            "year", _("%(year)d 年度的民主评议已经开始。") % {"year": year}, code="duplicate"
+        )
+    cap = excellent_cap_default() if excellent_cap_percent is None else excellent_cap_percent
+    if not 0 <= cap <= 100:
+        raise field_error(
+            "excellent_cap_percent", _("优秀比例上限须在 0 到 100 之间。"), code="cap"
+        )
+    review = ReviewRound.objects.create(
+        organization=organization, year=year, excellent_cap_percent=cap
+    )
+    on = min(today(), dt.date(year, 12, 31))
+    member_ids = selectors.expected_member_ids(organization, ActivityKind.REVIEW_MEETING, on)
+    ReviewEntry.objects.bulk_create(ReviewEntry(review=review, member_id=m) for m in member_ids)
+    audit_record(actor=actor, action=AuditAction.CREATE, target=review, summary=_("开始民主评议"))
+    return review
+
+
+@transaction.atomic
+def review_self_assess(*, actor: Any, entry: ReviewEntry, text: str) -> ReviewEntry:
+    """The member writes their own self-assessment (or the branch enters it for them)."""
+    entry = ReviewEntry.objects.select_related("member", "review__organization").get(pk=entry.pk)
+    own = entry.member.user_id is not None and entry.member.user_id == actor.pk
+    if not own:
+        _require_manage(actor, entry.review.organization)
+    if not text.strip():
+        raise field_error("self_assessment", _("请填写自我评价。"), code="required")
+    entry.self_assessment = text.strip()
+    entry.save(update_fields=["self_assessment"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=entry, summary=_("填写自我评价"))
+    return entry
+
+
+def excellent_cap(review: ReviewRound, total: int) -> int:
+    """The most members that may be graded 优秀: the cap share of those reviewed, rounded down."""
+    return total * review.excellent_cap_percent // 100
+
+
+@transaction.atomic
+def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) -> ReviewRound:
+    """The branch's grades ({member_id: grade}); the share of 优秀 may not exceed the cap."""
+    review = (
+        ReviewRound.objects.select_for_update().select_related("organization").get(pk=review.pk)
+    )
+    _require_manage(actor, review.organization)
+    entries = {e.member_id: e for e in review.entries.all()}
+    if set(grades) - set(entries):
+        raise field_error("grades", _("只能为本次评议的党员评定等次。"), code="not_reviewed")
+    for member_id, grade in grades.items():
+        if grade and grade not in Grade.values:
+            raise field_error("grades", _("等次只能是优秀、合格、基本合格或不合格。"), code="grade")
+        entry = entries[member_id]
+        if entry.handling and grade != Grade.UNQUALIFIED:
+            raise field_error(
+                "grades",
+                _("%(name)s 已按不合格作出处置，不能改为其他等次。") % {"name": entry.member.name},
+                code="handled",
+            )
+        entry.grade = grade
+    excellent = sum(1 for e in entries.values() if e.grade == Grade.EXCELLENT)
+    cap = excellent_cap(review, len(entries))
+    if excellent > cap:
+        raise field_error(
+            "grades",
+            _(
+                "评为优秀的有 %(n)d 人，超过上限 %(cap)d 人（参评 %(total)d 人的 %(percent)d%%）。请减少优秀人数。"
+            )
+            % {
+                "n": excellent,
+                "cap": cap,
+                "total": len(entries),
+                "percent": review.excellent_cap_percent,
+            },
+            code="cap",
+        )
+    ReviewEntry.objects.bulk_update(list(entries.values()), ["grade"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=review,
+        summary=_("评定民主评议等次"),
+        detail={"graded": len(grades)},
+    )
+    return review
+
+
+@transaction.atomic
+def review_handle(
+    *,
+    actor: Any,
+    entry: ReviewEntry,
+    handling: str,
+    on: dt.date,
+    reason: str,
+    withdrew: bool = False,
+) -> ReviewEntry:
+    """The handling decided for a member graded 不合格, written to the member's archive.
+    除名 takes the member off the roster (减少方式 除名); 劝其退党 does when the member withdrew
+    (退党), and otherwise stays a decision on record; 限期改正 keeps the member."""
+    entry = (
+        ReviewEntry.objects.select_for_update()
+        .select_related("member", "review__organization")
+        .get(pk=entry.pk)
+    )
+    _require_manage(actor, entry.review.organization)
+    if entry.grade != Grade.UNQUALIFIED:
+        raise field_error("handling", _("只有评为不合格的党员才作处置。"), code="not_unqualified")
+    if entry.handling:
+        raise field_error(
+            "handling",
+            _("已作出处置：%(h)s。") % {"h": Handling(entry.handling).label},
+            code="handled",
+        )
+    if handling not in Handling.values:
+        raise field_error("handling", _("处置只能是限期改正、劝其退党或除名。"), code="handling")
+    if not reason.strip():
+        raise field_error("reason", _("请填写处置依据（如支部大会决议）。"), code="required")
+    if on > today():
+        raise field_error("on", _("处置日期不能晚于今天。"), code="future")
+    entry.handling = handling
+    entry.handling_on = on
+    entry.handling_reason = reason.strip()[:300]
+    entry.save(update_fields=["handling", "handling_on", "handling_reason"])
+    label = Handling(handling).label
+    ArchiveEntry.objects.create(
+        member=entry.member,
+        actor=actor if actor.is_authenticated else None,
+        kind=ArchiveKind.UPDATED,
+        summary=(
+            _("%(year)d年度民主评议：不合格，%(handling)s")
+            % {"year": entry.review.year, "handling": label}
+        )[:300],
+        after={"民主评议": f"{entry.review.year} {Grade.UNQUALIFIED.label}", "处置": str(label)},
+        reason=entry.handling_reason,
+        effective_on=on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=entry,
+        summary=_("不合格党员处置"),
+        detail={"handling": handling},
+    )
+    removal = None
+    if handling == Handling.STRIKE_OFF:
+        removal = HowRemoved.STRUCK_OFF
+    elif handling == Handling.PERSUADE and withdrew:
+        removal = HowRemoved.WITHDREW
+    on_roster = Membership.objects.filter(member=entry.member, ended_on__isnull=True).exists()
+    if removal is not None and on_roster:
+        member_services.member_remove(
+            actor=actor,
+            member=entry.member,
+            how_removed=removal,
+            on=on,
+            reason=entry.handling_reason,
+        )
+    return entry
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    title: str,
+    form: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+) -> TrainingCourse:
+    _require_manage(actor, organization)
+    if form not in TrainingForm.values:
+        raise field_error("form", _("培训形式只能是集中培训、党校或网络培训。"), code="form")
+    if not title.strip():
+        raise field_error("title", _("请填写培训名称。"), code="required")
+    if ends_on < starts_on:
+        raise field_error("ends_on", _("结束日期不能早于开始日期。"), code="order")
+    course = TrainingCourse.objects.create(
+        organization=organization,
+        title=title.strip(),
+        form=form,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, target=course, summary=_("新建培训班"))
+    return course
+
+
+@transaction.atomic
+def session_add(
+    *,
+    actor: Any,
+    course: TrainingCourse,
+    on: dt.date,
+    topic: str,
+    hours: Decimal,
+    participants: Sequence[Member],
+) -> TrainingSession:
+    """A session with its class hours and who took part (members in the course's subtree)."""
+    _require_manage(actor, course.organization)
+    if not course.starts_on <= on <= course.ends_on:
+        raise field_error("on", _("课次日期须在培训班起止日期之内。"), code="range")
+    if not Decimal("0.5") <= hours <= Decimal("12"):
+        raise field_error("hours", _("每次课的学时须在 0.5 到 12 之间。"), code="hours")
+    if not topic.strip():
+        raise field_error("topic", _("请填写课次内容。"), code="required")
+    allowed = set(
+        Membership.objects.filter(
+            organization__path__startswith=course.organization.path, started_on__lte=on
+        ).values_list("member_id", flat=True)
+    )
+    outside = [m.name for m in participants if m.pk not in allowed]
+    if outside:
+        raise field_error(
+            "participants",
+            _("%(names)s 不是本组织的党员。") % {"names": "、".join(outside)},
+            code="outside",
+        )
+    session = TrainingSession.objects.create(course=course, on=on, topic=topic.strip(), hours=hours)
+    session.participants.set(participants)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=session,
+        summary=_("记录培训课次"),
+        detail={"participants": len(participants)},
+    )
+    return session

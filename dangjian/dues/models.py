@@ -14,8 +14,6 @@ from dangjian.organizations.models import Organization
 
 from .choices import DuesCategory, PaymentMethod, Rounding, Rule, Schedule
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class RateTable(models.Model):
     """A dues rate table in force from a month on (the 2008 table is seeded as the default).
@@ -28,13 +26,17 @@ class RateTable(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     source = models.CharField(_("依据"), max_length=200, blank=True)
     effective_from = models.DateField(_("执行起始月"), unique=True)
-    fixed_amount = models.DecimalField(_("固定数额（学生、下岗失业等）"), **MONEY)
-    farmer_min = models.DecimalField(_("农民党员最低数额"), **MONEY)
-    farmer_max = models.DecimalField(_("农民党员最高数额"), **MONEY)
+    fixed_amount = models.DecimalField(
+        _("固定数额（学生、下岗失业等）"), max_digits=12, decimal_places=2
+    )
+    farmer_min = models.DecimalField(_("农民党员最低数额"), max_digits=12, decimal_places=2)
+    farmer_max = models.DecimalField(_("农民党员最高数额"), max_digits=12, decimal_places=2)
     rounding = models.CharField(
         _("取整方式"), max_length=20, choices=Rounding.choices, default=Rounding.HALF_UP
     )
-    central_threshold = models.DecimalField(_("一次性自愿多交上缴中央的起点"), **MONEY)
+    central_threshold = models.DecimalField(
+        _("一次性自愿多交上缴中央的起点"), max_digits=12, decimal_places=2
+    )
 
     class Meta:
         verbose_name = _("党费标准")
@@ -62,7 +64,9 @@ class RateTier(models.Model):
 
     table = models.ForeignKey(RateTable, on_delete=models.CASCADE, related_name="tiers")
     schedule = models.CharField(_("适用"), max_length=20, choices=Schedule.choices)
-    up_to = models.DecimalField(_("基数上限（含）"), null=True, blank=True, **MONEY)
+    up_to = models.DecimalField(
+        _("基数上限（含）"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
     rate = models.DecimalField(_("比例"), max_digits=6, decimal_places=4)
 
     class Meta:
@@ -87,7 +91,7 @@ class OrganizationDuesSetting(models.Model):
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="dues_setting"
     )
-    farmer_amount = models.DecimalField(_("农民党员每月党费"), **MONEY)
+    farmer_amount = models.DecimalField(_("农民党员每月党费"), max_digits=12, decimal_places=2)
 
     class Meta:
         verbose_name = _("党费设置")
@@ -107,9 +111,11 @@ class DuesProfile(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues_profiles")
     category = models.CharField(_("党费类别"), max_length=20, choices=DuesCategory.choices)
-    base = models.DecimalField(_("月基数"), null=True, blank=True, **MONEY)
+    base = models.DecimalField(_("月基数"), null=True, blank=True, max_digits=12, decimal_places=2)
     effective_from = models.DateField(_("起始月份"))
-    reduced_amount = models.DecimalField(_("批准后每月数额"), null=True, blank=True, **MONEY)
+    reduced_amount = models.DecimalField(
+        _("批准后每月数额"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
     reduction_decision = models.CharField(_("支部决定"), max_length=200, blank=True)
     reduction_approved_by = models.CharField(_("批准的上级党组织"), max_length=200, blank=True)
     confirmed_year = models.PositiveSmallIntegerField(_("核定年度"), null=True, blank=True)
@@ -167,9 +173,9 @@ class LedgerEntry(models.Model):
     )
     month = models.DateField(_("月份"))
     category = models.CharField(_("党费类别"), max_length=20, choices=DuesCategory.choices)
-    base = models.DecimalField(_("月基数"), null=True, blank=True, **MONEY)
+    base = models.DecimalField(_("月基数"), null=True, blank=True, max_digits=12, decimal_places=2)
     rate = models.DecimalField(_("比例"), max_digits=6, decimal_places=4, null=True, blank=True)
-    amount_due = models.DecimalField(_("应交"), **MONEY)
+    amount_due = models.DecimalField(_("应交"), max_digits=12, decimal_places=2)
     rule = models.CharField(_("依据"), max_length=20, choices=Rule.choices)
     profile = models.ForeignKey(
         DuesProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -215,8 +221,10 @@ class Payment(models.Model):
         Organization, verbose_name=_("收缴党组织"), on_delete=models.PROTECT, related_name="+"
     )
     paid_on = models.DateField(_("交纳日期"))
-    amount = models.DecimalField(_("党费金额"), **MONEY)
-    voluntary_amount = models.DecimalField(_("自愿多交"), default=Decimal("0"), **MONEY)
+    amount = models.DecimalField(_("党费金额"), max_digits=12, decimal_places=2)
+    voluntary_amount = models.DecimalField(
+        _("自愿多交"), default=Decimal("0"), max_digits=12, decimal_places=2
+    )
     to_central = models.BooleanField(_("上缴中央"), default=False)
     method = models.CharField(_("方式"), max_length=10, choices=PaymentMethod.choices)
     receipt_number = models.CharField(_("收据号"), max_length=60, blank=True)

@@ -127,6 +127,10 @@ class Calculation:
     base: Decimal | None
     explanation: str
 
+    @property
+    def rate_percent(self) -> str:
+        return _percent(self.rate) if self.rate is not None else ""
+
 
 def round_fen(amount: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
     return amount.quantize(FEN, rounding=rounding)

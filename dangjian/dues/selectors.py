@@ -250,11 +250,11 @@ def members_with_unpaid_months(
         .values_list("member_id", "month", "amount_due")
     ):
         ledger[member_id].append((month, due))
-    paid = dict(
+    paid: dict[int, Decimal] = dict(
         Payment.objects.filter(member_id__in=member_ids, paid_on__lte=on)
         .values("member_id")
-        .annotate(total=Sum("amount"))
-        .values_list("member_id", "total")
+        .annotate(paid_sum=Sum("amount"))
+        .values_list("member_id", "paid_sum")
     )
     runs: dict[int, tuple[int, dt.date]] = {}
     for member_id, lines in ledger.items():

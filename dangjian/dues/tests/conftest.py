@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 11, 15)
 
 @pytest.fixture
 def frozen() -> Iterator[None]:
-    with time_machine.travel(dt.datetime(2026, 11, 15, 10, 0), tick=False):
+    with time_machine.travel(dt.datetime(2026, 11, 15, 10, 0, tzinfo=dt.UTC), tick=False):
         yield
 
 

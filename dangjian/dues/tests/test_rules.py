@@ -127,6 +127,7 @@ def test_amount_is_rate_times_whole_base_and_never_falls_when_the_base_rises(cen
     table = rules.table_for_month(dt.date(2026, 1, 1))
     base = Decimal(cents) / 100
     result = rules.calculate(table=table, category=DuesCategory.EMPLOYED, base=base)
+    assert result.rate is not None
     assert result.amount == (base * result.rate).quantize(Decimal("0.01"), "ROUND_HALF_UP")
     higher = rules.calculate(
         table=table, category=DuesCategory.EMPLOYED, base=base + Decimal("0.01")

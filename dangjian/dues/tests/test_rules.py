@@ -133,3 +133,44 @@ def test_amount_is_rate_times_whole_base_and_never_falls_when_the_base_rises(cen
         table=table, category=DuesCategory.EMPLOYED, base=base + Decimal("0.01")
     )
     assert higher.amount >= result.amount
+
+
+def test_the_seeded_table_matches_the_built_in_default():
+    """Migration 0002 seeds the same 2008 table the code falls back on."""
+    seeded = rules.Tables().for_month(dt.date(2026, 1, 1))
+    default = rules.DEFAULT_2008
+    assert seeded.pk != 0
+    assert (seeded.tiers, seeded.fixed_amount, seeded.farmer_min, seeded.farmer_max) == (
+        default.tiers,
+        default.fixed_amount,
+        default.farmer_min,
+        default.farmer_max,
+    )
+    assert (seeded.effective_from, seeded.rounding, seeded.central_threshold) == (
+        default.effective_from,
+        default.rounding,
+        default.central_threshold,
+    )
+
+
+def test_a_later_table_applies_from_its_month(db):
+    """Rates are data with effective dates: a new table changes months from its start only."""
+    from dangjian.dues.models import RateTable, RateTier
+
+    table = RateTable.objects.create(
+        name="试行标准",
+        effective_from=dt.date(2027, 1, 1),
+        fixed_amount=Decimal("0.50"),
+        farmer_min=Decimal("0.20"),
+        farmer_max=Decimal("1.00"),
+        central_threshold=Decimal("1000"),
+    )
+    RateTier.objects.create(table=table, schedule="employed", up_to=None, rate=Decimal("0.01"))
+    tables = rules.Tables()
+    assert tables.for_month(dt.date(2026, 12, 1)).name == "2008年党费收缴标准"
+    later = rules.calculate(
+        table=tables.for_month(dt.date(2027, 1, 1)),
+        category=DuesCategory.EMPLOYED,
+        base=Decimal("11500"),
+    )
+    assert later.amount == Decimal("115.00")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
@@ -140,7 +140,7 @@ class PaymentIn(Schema):
 
 
 @router.post("/payments", response={201: PaymentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def payment_create(request: HttpRequest, payload: PaymentIn) -> tuple[int, PaymentOut]:
+def payment_create(request: HttpRequest, payload: PaymentIn) -> Status[PaymentOut]:
     """Record a payment: `amount` of dues, or `months` to pay (the amount is then the next
     unpaid months' dues, arrears first); `voluntary_amount` beyond the dues. Send an
     `Idempotency-Key` header so a retry does not record the payment twice."""
@@ -170,18 +170,21 @@ def payment_create(request: HttpRequest, payload: PaymentIn) -> tuple[int, Payme
     )
     dues = selectors.member_dues(member)
     first, last = next(((f, la) for p, f, la in dues.payments if p.pk == payment.pk), (None, None))
-    return 201, PaymentOut(
-        id=payment.pk,
-        member_id=member.pk,
-        paid_on=payment.paid_on,
-        amount=payment.amount,
-        voluntary_amount=payment.voluntary_amount,
-        to_central=payment.to_central,
-        method=payment.method,
-        receipt_number=payment.receipt_number,
-        first_month=first,
-        last_month=last,
-        paid_through=dues.paid_through,
+    return Status(
+        201,
+        PaymentOut(
+            id=payment.pk,
+            member_id=member.pk,
+            paid_on=payment.paid_on,
+            amount=payment.amount,
+            voluntary_amount=payment.voluntary_amount,
+            to_central=payment.to_central,
+            method=payment.method,
+            receipt_number=payment.receipt_number,
+            first_month=first,
+            last_month=last,
+            paid_through=dues.paid_through,
+        ),
     )
 
 

@@ -33,15 +33,22 @@ ZERO = Decimal("0.00")
 PROJECTION_MONTHS = 120
 
 
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    """Lists of ids small enough for one IN (…) on SQLite."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 # --- profiles and amounts --------------------------------------------------------
 
 
 def profiles_by_member(member_ids: Iterable[int]) -> dict[int, list[DuesProfile]]:
     result: dict[int, list[DuesProfile]] = defaultdict(list)
-    for profile in DuesProfile.objects.filter(member_id__in=list(member_ids)).order_by(
-        "member_id", "effective_from"
-    ):
-        result[profile.member_id].append(profile)
+    for chunk in _chunks(sorted(set(member_ids))):
+        for profile in DuesProfile.objects.filter(member_id__in=chunk).order_by(
+            "member_id", "effective_from"
+        ):
+            result[profile.member_id].append(profile)
     return result
 
 
@@ -78,11 +85,14 @@ def profile_calculation(
 
 
 def current_organization_ids(member_ids: Iterable[int]) -> dict[int, int]:
-    return dict(
-        Membership.objects.filter(
-            member_id__in=list(member_ids), ended_on__isnull=True
-        ).values_list("member_id", "organization_id")
-    )
+    result: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(member_ids))):
+        result.update(
+            Membership.objects.filter(member_id__in=chunk, ended_on__isnull=True).values_list(
+                "member_id", "organization_id"
+            )
+        )
+    return result
 
 
 # --- months and payments --------------------------------------------------------
@@ -182,26 +192,49 @@ def _cover(
     return coverage
 
 
+def balances(
+    members: QuerySet[Any], *, through: dt.date, paid_by: dt.date
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """(due through a month, dues paid by a day) per member of a subquery, in two queries."""
+    due = dict(
+        LedgerEntry.objects.filter(member_id__in=members, month__lte=through)
+        .values("member_id")
+        .annotate(due_sum=Sum("amount_due"))
+        .values_list("member_id", "due_sum")
+    )
+    paid = dict(
+        Payment.objects.filter(member_id__in=members, paid_on__lte=paid_by)
+        .values("member_id")
+        .annotate(paid_sum=Sum("amount"))
+        .values_list("member_id", "paid_sum")
+    )
+    return {
+        member_id: (due.get(member_id) or ZERO, paid.get(member_id) or ZERO)
+        for member_id in set(due) | set(paid)
+    }
+
+
 def coverage_many(
     member_ids: Iterable[int], *, paid_by: dt.date | None = None, project: bool = True
 ) -> dict[int, Coverage]:
     """Each member's coverage from their ledger and payments (paid on or before `paid_by`)."""
-    ids = list(set(member_ids))
+    ids = sorted(set(member_ids))
     ledger: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    for member_id, month, due in (
-        LedgerEntry.objects.filter(member_id__in=ids)
-        .order_by("member_id", "month")
-        .values_list("member_id", "month", "amount_due")
-    ):
-        ledger[member_id].append((month, due))
     payments: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    paid = Payment.objects.filter(member_id__in=ids, amount__gt=0)
-    if paid_by is not None:
-        paid = paid.filter(paid_on__lte=paid_by)
-    for member_id, pk, amount in paid.order_by("member_id", "paid_on", "pk").values_list(
-        "member_id", "pk", "amount"
-    ):
-        payments[member_id].append((pk, amount))
+    for chunk in _chunks(ids):
+        for member_id, month, due in (
+            LedgerEntry.objects.filter(member_id__in=chunk)
+            .order_by("member_id", "month")
+            .values_list("member_id", "month", "amount_due")
+        ):
+            ledger[member_id].append((month, due))
+        paid = Payment.objects.filter(member_id__in=chunk, amount__gt=0)
+        if paid_by is not None:
+            paid = paid.filter(paid_on__lte=paid_by)
+        for member_id, pk, amount in paid.order_by("member_id", "paid_on", "pk").values_list(
+            "member_id", "pk", "amount"
+        ):
+            payments[member_id].append((pk, amount))
     needs_projection = [
         m for m in ids if sum(a for _p, a in payments[m]) > sum(d for _m, d in ledger[m])
     ]
@@ -242,20 +275,28 @@ def members_with_unpaid_months(
     `unpaid_since`. An input for the 党章 art. 9 alert: it never changes membership status.
     """
     last_closed = rules.add_months(rules.month_of(on), -1)
-    member_ids = list(roster_on(organization, on).values_list("member_id", flat=True))
+    roster = roster_on(organization, on).values("member_id")
+    # Only members who owe anything at all need their months looked at.
+    owing = [
+        member_id
+        for member_id, (due, paid) in balances(roster, through=last_closed, paid_by=on).items()
+        if due > paid
+    ]
     ledger: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    for member_id, month, due in (
-        LedgerEntry.objects.filter(member_id__in=member_ids, month__lte=last_closed)
-        .order_by("member_id", "month")
-        .values_list("member_id", "month", "amount_due")
-    ):
-        ledger[member_id].append((month, due))
-    paid: dict[int, Decimal] = dict(
-        Payment.objects.filter(member_id__in=member_ids, paid_on__lte=on)
-        .values("member_id")
-        .annotate(paid_sum=Sum("amount"))
-        .values_list("member_id", "paid_sum")
-    )
+    paid: dict[int, Decimal] = {}
+    for chunk in _chunks(sorted(owing)):
+        for member_id, month, due in (
+            LedgerEntry.objects.filter(member_id__in=chunk, month__lte=last_closed)
+            .order_by("member_id", "month")
+            .values_list("member_id", "month", "amount_due")
+        ):
+            ledger[member_id].append((month, due))
+        paid.update(
+            Payment.objects.filter(member_id__in=chunk, paid_on__lte=on)
+            .values("member_id")
+            .annotate(paid_sum=Sum("amount"))
+            .values_list("member_id", "paid_sum")
+        )
     runs: dict[int, tuple[int, dt.date]] = {}
     for member_id, lines in ledger.items():
         total = paid.get(member_id) or ZERO
@@ -448,31 +489,37 @@ def organization_report(organization: Organization, year: int, month: int | None
     )
     collected = totals["collected"] or ZERO
     voluntary = totals["voluntary"] or ZERO
-    # Arrears at the end of the period, for the members whose ledger lies in the subtree.
-    member_ids = list(ledger.values_list("member_id", flat=True).distinct())
-    coverage = coverage_many(member_ids, paid_by=period_end, project=False)
-    names = dict(Member.objects.filter(pk__in=member_ids).values_list("pk", "name"))
-    org_names = dict(
-        ledger.values_list("member_id", "organization__name").order_by("member_id", "month")
-    )
+    # Arrears at the end of the period, for the members whose ledger lies in the subtree:
+    # totals in SQL first, month detail only for those who owe.
+    in_period = ledger.values("member_id")
+    totals_by_member = balances(in_period, through=last, paid_by=period_end)
+    owing = [m for m, (due, paid) in totals_by_member.items() if due > paid]
+    coverage = coverage_many(owing, paid_by=period_end, project=False)
+    names: dict[int, str] = {}
+    org_names: dict[int, str] = {}  # the organization of the member's latest month
+    for chunk in _chunks(owing):
+        names.update(Member.objects.filter(pk__in=chunk).values_list("pk", "name"))
+        org_names.update(
+            ledger.filter(member_id__in=chunk)
+            .order_by("member_id", "month")
+            .values_list("member_id", "organization__name")
+        )
     arrears: list[ArrearsRow] = []
     for member_id, cov in coverage.items():
         lines = [line for line in cov.lines if line.month <= last]
-        due = sum((line.due for line in lines), ZERO)
-        outstanding = due - cov.paid_total
-        if outstanding > 0:
-            arrears.append(
-                ArrearsRow(
-                    member_id=member_id,
-                    name=names.get(member_id, ""),
-                    organization=org_names.get(member_id, ""),
-                    due=due,
-                    paid=cov.paid_total,
-                    outstanding=outstanding,
-                    paid_through=cov.paid_through,
-                    unpaid_months=sum(1 for line in lines if not line.settled),
-                )
+        due, paid = totals_by_member[member_id]
+        arrears.append(
+            ArrearsRow(
+                member_id=member_id,
+                name=names.get(member_id, ""),
+                organization=org_names.get(member_id, ""),
+                due=due,
+                paid=paid,
+                outstanding=due - paid,
+                paid_through=cov.paid_through,
+                unpaid_months=sum(1 for line in lines if not line.settled),
             )
+        )
     arrears.sort(key=lambda r: (-r.unpaid_months, -r.outstanding, r.name))
     months = rules.months_between(first, last)
     return Report(
@@ -485,7 +532,7 @@ def organization_report(organization: Organization, year: int, month: int | None
         to_central=to_central,
         remit_upward=collected + voluntary - to_central,
         payments=payments.count(),
-        members_due=len(member_ids),
+        members_due=ledger.values("member_id").distinct().count(),
         arrears=arrears,
         by_month=[(m, due_by_month.get(m, ZERO), collected_by_month.get(m, ZERO)) for m in months],
     )

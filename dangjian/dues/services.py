@@ -284,7 +284,11 @@ def ledger_generate(*, actor: Any, organization: Organization, month: dt.date) -
     farmer = selectors.farmer_amounts(set(organization_of.values()))
     tables = rules.Tables()
     existing = {
-        e.member_id: e for e in LedgerEntry.objects.filter(member_id__in=member_ids, month=month)
+        e.member_id: e
+        for e in LedgerEntry.objects.filter(
+            member_id__in=roster_on(organization, rules.month_end(month)).values("member_id"),
+            month=month,
+        )
     }
     created: list[LedgerEntry] = []
     updated: list[LedgerEntry] = []

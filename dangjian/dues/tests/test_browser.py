@@ -19,7 +19,7 @@ __all__ = ["browser", "page", "pytest_runtest_makereport", "sign_in"]
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
+@pytest.mark.parametrize("page", ["phone"], indirect=True)
 def test_secretary_records_three_months_and_paid_through_moves(page, county, sign_in):
     actor = system_user()
     services.profile_set(

@@ -241,3 +241,47 @@ def test_report_api(client, dues):
         client.get(f"/api/v1/dues/organizations/{dues.east.pk}/report", {"year": 2026}).status_code
         == 404
     )
+
+
+def test_profile_form_sets_a_new_base_from_a_month(client, dues):
+    generate(dues, JAN, FEB, MAR)
+    client.force_login(dues.east_secretary)
+    url = f"/dues/member/{dues.zhang.pk}/profile/"
+    assert "3200" in client.get(url).content.decode()
+    response = client.post(
+        url, {"category": "employed", "base": "5400", "effective_from": "2026-02"}
+    )
+    assert response.status_code == 302
+    dues_now = selectors.member_dues(dues.zhang, dt.date(2026, 3, 15))
+    assert dues_now.calculation is not None
+    assert dues_now.calculation.amount == Decimal("81.00")
+    assert selectors.coverage_many([dues.zhang.pk])[dues.zhang.pk].lines[0].due == Decimal("32.00")
+    missing = client.post(url, {"category": "retired", "effective_from": "2026-02"})
+    assert "请填写月基数" in missing.content.decode()
+    client.force_login(dues.east_observer)
+    assert client.get(url).status_code == 403
+
+
+def test_farmer_amount_form_keeps_within_range(client, dues):
+    client.force_login(dues.east_secretary)
+    url = f"/dues/org/{dues.east_village.pk}/farmer/"
+    bad = client.post(url, {"farmer_amount": "1.20"}).content.decode()
+    assert "0.20 至 1.00" in bad
+    assert client.post(url, {"farmer_amount": "0.60"}).status_code == 302
+    assert selectors.farmer_amount_of(dues.east_village) == Decimal("0.60")
+    client.force_login(dues.west_admin)
+    assert client.get(url).status_code == 404
+
+
+def test_english_pages_are_translated(client, dues):
+    client.force_login(dues.east_secretary)
+    page = client.get(
+        f"/dues/member/{dues.zhang.pk}/", headers={"Accept-Language": "en"}
+    ).content.decode()
+    assert "Dues paid through" in page
+    answer = client.get(
+        "/api/v1/dues/calculate",
+        {"category": "employed", "base": "3200"},
+        headers={"Accept-Language": "en"},
+    ).json()
+    assert answer["explanation"].startswith("Monthly base 3,200.00 yuan × 1%")

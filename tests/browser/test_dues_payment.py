@@ -12,10 +12,6 @@ from playwright.sync_api import expect
 from dangjian.core.testing import system_user
 from dangjian.dues import services
 from dangjian.dues.choices import DuesCategory
-from tests.browser.conftest import browser, page, pytest_runtest_makereport, sign_in
-
-__all__ = ["browser", "page", "pytest_runtest_makereport", "sign_in"]
-
 pytestmark = pytest.mark.browser
 
 

@@ -21,13 +21,9 @@ def _member_panel(request: HttpRequest, member: Any) -> dict[str, Any] | None:
 
 
 def _organization_panel(request: HttpRequest, organization: Any) -> dict[str, Any] | None:
-    from dangjian.core.dates import today
-
-    from . import rules, selectors
-
-    month = rules.month_of(today())
-    due, collected, count = selectors.month_summary(organization, month)
-    return {"month": month, "due": due, "collected": collected, "count": count}
+    # The figures load with htmx after the page: sums over a county's ledger must not hold up
+    # the organization page (and its query budget).
+    return {}
 
 
 class DuesConfig(AppConfig):

@@ -33,6 +33,11 @@ ZERO = Decimal("0.00")
 PROJECTION_MONTHS = 120
 
 
+def _sum(value: Decimal | None) -> Decimal:
+    """A database sum as yuan and fen: SQLite returns Decimal("82") for 82.00."""
+    return (value or ZERO).quantize(rules.FEN)
+
+
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
     """Lists of ids small enough for one IN (…) on SQLite."""
     for start in range(0, len(ids), size):
@@ -209,7 +214,7 @@ def balances(
         .values_list("member_id", "paid_sum")
     )
     return {
-        member_id: (due.get(member_id) or ZERO, paid.get(member_id) or ZERO)
+        member_id: (_sum(due.get(member_id)), _sum(paid.get(member_id)))
         for member_id in set(due) | set(paid)
     }
 
@@ -477,18 +482,21 @@ def organization_report(organization: Organization, year: int, month: int | None
         paid_on__gte=first,
         paid_on__lte=period_end,
     )
-    due_by_month = dict(
-        ledger.values("month").annotate(total=Sum("amount_due")).values_list("month", "total")
-    )
+    due_by_month = {
+        month_start: _sum(total)
+        for month_start, total in ledger.values("month")
+        .annotate(total=Sum("amount_due"))
+        .values_list("month", "total")
+    }
     collected_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     for paid_on, amount in payments.values_list("paid_on", "amount"):
         collected_by_month[rules.month_of(paid_on)] += amount
     totals = payments.aggregate(collected=Sum("amount"), voluntary=Sum("voluntary_amount"))
-    to_central = (
-        payments.filter(to_central=True).aggregate(total=Sum("voluntary_amount"))["total"] or ZERO
+    to_central = _sum(
+        payments.filter(to_central=True).aggregate(total=Sum("voluntary_amount"))["total"]
     )
-    collected = totals["collected"] or ZERO
-    voluntary = totals["voluntary"] or ZERO
+    collected = _sum(totals["collected"])
+    voluntary = _sum(totals["voluntary"])
     # Arrears at the end of the period, for the members whose ledger lies in the subtree:
     # totals in SQL first, month detail only for those who owe.
     in_period = ledger.values("member_id")
@@ -526,7 +534,7 @@ def organization_report(organization: Organization, year: int, month: int | None
         organization=organization,
         first_month=first,
         last_month=last,
-        due=sum(due_by_month.values(), ZERO),
+        due=_sum(sum(due_by_month.values(), ZERO)),
         collected=collected,
         voluntary=voluntary,
         to_central=to_central,
@@ -548,7 +556,7 @@ def month_summary(organization: Organization, month: dt.date) -> tuple[Decimal, 
         paid_on__gte=month,
         paid_on__lte=rules.month_end(month),
     ).aggregate(total=Sum("amount"))["total"]
-    return (ledger["total"] or ZERO, collected or ZERO, ledger["members"] or 0)
+    return (_sum(ledger["total"]), _sum(collected), ledger["members"] or 0)
 
 
 def confirmation_rows(organization: Organization, year: int) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
     path("calculator/", views.calculator, name="calculator"),
     path("org/<int:pk>/", views.organization, name="organization"),
+    path("org/<int:pk>/panel/", views.organization_panel, name="organization_panel"),
     path("org/<int:pk>/generate/", views.ledger_generate, name="ledger_generate"),
     path("org/<int:pk>/farmer/", views.farmer_amount, name="farmer_amount"),
     path("org/<int:pk>/confirm/", views.confirm, name="confirm"),

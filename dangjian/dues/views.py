@@ -130,6 +130,21 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dues/organization.html", context)
 
 
+def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """This month's due and collected for the organization page's panel (loaded by htmx)."""
+    org = selectors.organization_get(user=request.user, pk=pk)
+    month = rules.month_of(today())
+    due, collected, count = selectors.month_summary(org, month)
+    context = {
+        "organization": org,
+        "month": month,
+        "due": due,
+        "collected": collected,
+        "count": count,
+    }
+    return render(request, "dues/panel_organization.html#figures", context)
+
+
 @require_POST
 def ledger_generate(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)

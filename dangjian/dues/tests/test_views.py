@@ -178,6 +178,11 @@ def test_panels_on_the_member_and_organization_pages(client, dues):
     assert "2026-11" in member_page
     org_page = client.get(dues.east.get_absolute_url()).content.decode()
     assert 'data-testid="dues-org-panel"' in org_page
+    figures = client.get(f"/dues/org/{dues.east.pk}/panel/").content.decode()
+    assert "82.00" in figures  # 32.00 + 50.00 due in November
+    assert "32.00" in figures  # collected
+    client.force_login(dues.west_admin)
+    assert client.get(f"/dues/org/{dues.east.pk}/panel/").status_code == 404
 
 
 def test_member_dues_api_in_and_out_of_scope(client, dues):

@@ -396,6 +396,12 @@ def payment_record(
     if errors:
         raise ValidationError(errors)
     if amount > 0:
+        if not DuesProfile.objects.filter(member=member).exists():
+            raise field_error(
+                "amount",
+                _("该党员尚未建立党费档案，请先填写党费类别和基数，再登记交纳。"),
+                code="no_profile",
+            )
         limit = _prepay_limit(member)
         if amount > limit:
             raise field_error(

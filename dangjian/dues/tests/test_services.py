@@ -236,6 +236,12 @@ def test_payment_records_method_receipt_recorder_archive_and_audit(dues):
     assert "receipt_number" in error.value.message_dict
 
 
+def test_a_payment_needs_a_dues_profile_first(dues):
+    with pytest.raises(ValidationError) as error:
+        pay(dues.wang, "10.00")
+    assert "党费档案" in error.value.message_dict["amount"][0]
+
+
 def test_bad_payments_get_field_errors(dues):
     with pytest.raises(ValidationError) as error:
         pay(dues.zhang, "0", paid_on=dt.date(2026, 12, 1), method="CHEQUE")

@@ -47,7 +47,11 @@ def main() -> None:
     occupations = [Occupation.FARMER, Occupation.WORKER, Occupation.RETIRED, Occupation.OFFICIAL]
     entries = []
     for i in range(args.members):
-        record = member_record(occupation=occupations[i % 4], is_retired=i % 4 == 2)
+        # ID numbers of the builders are unique per birth date for 500 people.
+        born = dt.date(1960, 1, 1) + dt.timedelta(days=7 * (i // 500))
+        record = member_record(
+            occupation=occupations[i % 4], is_retired=i % 4 == 2, birth_date=born
+        )
         entries.append(
             member_services.NewMember(
                 organization=branches[i % branch_count],

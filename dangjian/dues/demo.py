@@ -17,7 +17,7 @@ import random
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangjian.members.choices import Occupation
@@ -55,6 +55,7 @@ def _category(member: Member, rng: random.Random) -> tuple[str, Decimal | None]:
     return DuesCategory.EMPLOYED, Decimal(rng.randrange(2400, 12500, 10))
 
 
+@transaction.atomic
 def build(context: DemoContext) -> None:
     rng = context.rng("dues")
     last = rules.add_months(rules.month_of(context.reference_day), -1)

@@ -121,6 +121,7 @@ class Tables:
         for tier in RateTier.objects.all():
             tiers.setdefault(tier.table_id, []).append(tier)
         self._tables = [_load(t, tiers.get(t.pk, [])) for t in tables] or [DEFAULT_2008]
+        self.memo: dict[tuple[object, ...], Calculation] = {}
 
     def for_month(self, month: dt.date) -> Table:
         chosen = None

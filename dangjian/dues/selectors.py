@@ -80,13 +80,18 @@ def farmer_amount_of(organization: Organization) -> Decimal | None:
 def profile_calculation(
     profile: DuesProfile, month: dt.date, tables: rules.Tables, farmer_amount: Decimal | None
 ) -> rules.Calculation:
-    calculation = rules.calculate(
-        table=tables.for_month(month),
-        category=profile.category,
-        base=profile.base,
-        farmer_amount=farmer_amount,
-    )
-    return rules.apply_reduction(calculation, profile.reduced_amount)
+    """The profile's amount for a month; memoized on `tables`, since a county has few
+    distinct (table, category, base) combinations per month and each carries its text."""
+    table = tables.for_month(month)
+    key = (table.pk, profile.category, profile.base, farmer_amount, profile.reduced_amount)
+    cached = tables.memo.get(key)
+    if cached is None:
+        calculation = rules.calculate(
+            table=table, category=profile.category, base=profile.base, farmer_amount=farmer_amount
+        )
+        cached = rules.apply_reduction(calculation, profile.reduced_amount)
+        tables.memo[key] = cached
+    return cached
 
 
 def current_organization_ids(member_ids: Iterable[int]) -> dict[int, int]:
@@ -103,7 +108,7 @@ def current_organization_ids(member_ids: Iterable[int]) -> dict[int, int]:
 # --- months and payments --------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class MonthLine:
     month: dt.date
     due: Decimal

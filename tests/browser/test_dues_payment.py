@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from dangjian.core.testing import system_user
 from dangjian.dues import services
 from dangjian.dues.choices import DuesCategory
+
 pytestmark = pytest.mark.browser
 
 

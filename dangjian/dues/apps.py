@@ -1,7 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+
+def _member_panel(request: HttpRequest, member: Any) -> dict[str, Any] | None:
+    from dangjian.accounts.scope import scope_for
+
+    from . import selectors
+
+    organization = selectors.member_organization(member)
+    scope = scope_for(request.user)
+    return {
+        "dues": selectors.member_dues(member),
+        "can_manage": organization is not None and scope.can_manage_path(organization.path),
+    }
+
+
+def _organization_panel(request: HttpRequest, organization: Any) -> dict[str, Any] | None:
+    # The figures load with htmx after the page: sums over a county's ledger must not hold up
+    # the organization page (and its query budget).
+    return {}
 
 
 class DuesConfig(AppConfig):
     name = "dangjian.dues"
     verbose_name = _("党费")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import (
+            DemoStep,
+            NavItem,
+            Panel,
+            register_demo_step,
+            register_nav,
+            register_panel,
+        )
+
+        from . import demo
+
+        register_nav(NavItem(label=_("党费"), url_name="dues:index", order=40))
+        register_panel(
+            "member",
+            Panel(
+                key="dues",
+                order=40,
+                template_name="dues/panel_member.html",
+                context=_member_panel,
+            ),
+        )
+        register_panel(
+            "organization",
+            Panel(
+                key="dues",
+                order=40,
+                template_name="dues/panel_organization.html",
+                context=_organization_panel,
+            ),
+        )
+        register_demo_step(DemoStep(name="党费", order=40, run=demo.build))

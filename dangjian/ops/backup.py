@@ -129,8 +129,9 @@ def _dump_pg(target: Path) -> None:
 
 
 def _dump_json(target: Path) -> None:
+    outer = connection.in_atomic_block  # already in a transaction (a test): keep its snapshot
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cursor:  # every table from the same snapshot
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         call_command(

@@ -14,13 +14,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections
+from django.utils.connection import ConnectionDoesNotExist
 
 REPLICA = "replica"
 _use_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("use_replica", default=False)
 
 
 def replica_configured() -> bool:
-    return REPLICA in connections.settings
+    try:
+        connections[REPLICA]
+    except ConnectionDoesNotExist:
+        return False
+    return True
 
 
 @contextmanager

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 HOST = "dangjian.bench.local"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Host": HOST}
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the bench's authenticator for the demo admin
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 — the bench's authenticator for the demo admin
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Result:
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     @property
     def rps(self) -> float:
@@ -85,7 +85,9 @@ def _prepare(env: dict[str, str]) -> dict[str, int]:
     """Collect static files; enrol the bench authenticator; find the pages' objects."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT, env=env, check=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     script = f"""
 import json, pyotp, time
@@ -104,7 +106,12 @@ member = Member.objects.filter(memberships__organization=branch).order_by("pk").
 print(json.dumps({{"branch": branch.pk, "county": county.pk, "member": member.pk}}))
 """
     out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     ids: dict[str, int] = json.loads(out.stdout.strip().splitlines()[-1])
     return ids
@@ -144,7 +151,10 @@ def sign_in(base: str, username: str, password: str, totp: bool = False) -> dict
             response = client.post(
                 "/accounts/two-factor/verify/",
                 data={"code": pyotp.TOTP(TOTP_SECRET).now(), "csrfmiddlewaretoken": token},
-                headers={**_cookie_header(jar), "Referer": f"https://{HOST}/accounts/two-factor/verify/"},
+                headers={
+                    **_cookie_header(jar),
+                    "Referer": f"https://{HOST}/accounts/two-factor/verify/",
+                },
             )
             _cookies(response, jar)
             if response.status_code != 302 or "two-factor" in response.headers.get("location", ""):
@@ -152,10 +162,14 @@ def sign_in(base: str, username: str, password: str, totp: bool = False) -> dict
     return _cookie_header(jar)
 
 
-async def hammer(base: str, page: str, url: str, headers: dict[str, str], duration: float, concurrency: int) -> Result:
+async def hammer(
+    base: str, page: str, url: str, headers: dict[str, str], duration: float, concurrency: int
+) -> Result:
     result = Result(page)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers={**PROXY_HEADERS, **headers}, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={**PROXY_HEADERS, **headers}, limits=limits, timeout=30
+    ) as client:
         started = time.perf_counter()
         deadline = started + duration
 
@@ -179,9 +193,15 @@ async def hammer(base: str, page: str, url: str, headers: dict[str, str], durati
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per page (default 20)")
-    parser.add_argument("--concurrency", type=int, default=50, help="concurrent clients (default 50)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--duration", type=float, default=20.0, help="seconds per page (default 20)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="concurrent clients (default 50)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -191,10 +211,21 @@ def main() -> None:
     ids = _prepare(env)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env.update(DANGJIAN_WEB_BIND=f"127.0.0.1:{port}", DANGJIAN_WEB_WORKERS=str(args.workers), DANGJIAN_ACCESS_LOG="/dev/null")
+    env.update(
+        DANGJIAN_WEB_BIND=f"127.0.0.1:{port}",
+        DANGJIAN_WEB_WORKERS=str(args.workers),
+        DANGJIAN_ACCESS_LOG="/dev/null",
+    )
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py")],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(ROOT / "deploy/gunicorn.conf.py"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60
@@ -220,8 +251,12 @@ def main() -> None:
         ]
         results = []
         for name, url, headers in pages:
-            asyncio.run(hammer(base, name, url, headers, min(2.0, args.duration), min(4, args.concurrency)))  # warm-up
-            results.append(asyncio.run(hammer(base, name, url, headers, args.duration, args.concurrency)))
+            asyncio.run(
+                hammer(base, name, url, headers, min(2.0, args.duration), min(4, args.concurrency))
+            )  # warm-up
+            results.append(
+                asyncio.run(hammer(base, name, url, headers, args.duration, args.concurrency))
+            )
     finally:
         server.terminate()
         try:
@@ -229,14 +264,20 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     trivial = results[0]
-    print(f"\nload: {args.concurrency} concurrent clients, {args.duration:g} s per page, "
-          f"gunicorn {args.workers} sync workers, production settings, PostgreSQL, loopback")
-    print(f"{'page':<34}{'req':>7}{'err':>5}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'p50/trivial':>12}{'rps share':>10}")
+    print(
+        f"\nload: {args.concurrency} concurrent clients, {args.duration:g} s per page, "
+        f"gunicorn {args.workers} sync workers, production settings, PostgreSQL, loopback"
+    )
+    print(
+        f"{'page':<34}{'req':>7}{'err':>5}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'p50/trivial':>12}{'rps share':>10}"
+    )
     for r in results:
         ratio = r.percentile(50) / trivial.percentile(50) if trivial.latencies else float("nan")
         share = r.rps / trivial.rps if trivial.rps else float("nan")
-        print(f"{r.page:<34}{len(r.latencies):>7}{r.errors:>5}{r.rps:>8.1f}{r.percentile(50):>8.1f}"
-              f"{r.percentile(95):>8.1f}{r.percentile(99):>8.1f}{ratio:>12.1f}{share:>10.2f}")
+        print(
+            f"{r.page:<34}{len(r.latencies):>7}{r.errors:>5}{r.rps:>8.1f}{r.percentile(50):>8.1f}"
+            f"{r.percentile(95):>8.1f}{r.percentile(99):>8.1f}{ratio:>12.1f}{share:>10.2f}"
+        )
     if any(r.errors for r in results):
         print("\nerrors: some requests failed (non-200 or transport error)")
 

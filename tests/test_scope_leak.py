@@ -196,7 +196,9 @@ def test_the_registry_really_points_at_the_other_organization(county: Any) -> No
             continue
         candidates = []
         if key.startswith(("members:pk",)):
-            candidates = [Member.objects.get(pk=value).memberships.order_by("-pk").first().organization]  # type: ignore[union-attr]
+            membership = Member.objects.get(pk=value).memberships.order_by("-pk").first()
+            assert membership is not None
+            candidates = [membership.organization]
         elif key.endswith("position_pk"):
             candidates = [Position.objects.get(pk=value).organization]
         else:

@@ -37,7 +37,7 @@ from .models import RecoveryCode, TwoFactorDevice, User
 from .scope import scope_for
 
 SESSION_VERIFIED = "dangjian_2fa_user"
-SESSION_PENDING_SECRET = "dangjian_2fa_pending"
+SESSION_PENDING_SECRET = "dangjian_2fa_pending"  # noqa: S105 (a session key name)
 SESSION_FAILURES = "dangjian_2fa_failures"
 MAX_FAILURES = 5
 RECOVERY_CODE_COUNT = 10
@@ -113,7 +113,11 @@ def two_factor_enrol(*, user: User, secret: str, code: str, at: float | None = N
     step = _matching_step(secret, code, time.time() if at is None else at)
     if step is None:
         raise ValidationError(
-            {"code": _("验证码不正确。请核对手机时间是否准确，然后输入验证器当前显示的 6 位数字。")},
+            {
+                "code": _(
+                    "验证码不正确。请核对手机时间是否准确，然后输入验证器当前显示的 6 位数字。"
+                )
+            },
             code="two_factor_wrong_code",
         )
     TwoFactorDevice.objects.update_or_create(
@@ -121,9 +125,7 @@ def two_factor_enrol(*, user: User, secret: str, code: str, at: float | None = N
         defaults={"secret_encrypted": crypto.encrypt_text(secret), "last_used_step": step},
     )
     codes = _issue_recovery_codes(user)
-    audit_record(
-        actor=user, action=AuditAction.CREATE, target=user, summary=_("启用两步验证")
-    )
+    audit_record(actor=user, action=AuditAction.CREATE, target=user, summary=_("启用两步验证"))
     return codes
 
 

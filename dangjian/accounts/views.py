@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from dangjian.core.forms import add_service_errors, style_form
 
 from . import two_factor
-from .models import TwoFactorDevice
+from .models import TwoFactorDevice, User
 
 
 class LoginView(auth_views.LoginView):
@@ -49,7 +51,7 @@ def _next_url(request: HttpRequest) -> str:
 
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, then enter the code it shows."""
-    user = request.user
+    user = cast(User, request.user)
     if TwoFactorDevice.objects.filter(user=user).exists() and not two_factor.is_verified(request):
         # Replacing a device needs the old one first (or an administrator's reset).
         return redirect("accounts:two_factor_verify")
@@ -62,7 +64,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             codes = two_factor.two_factor_enrol(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 secret=secret,
                 code=form.cleaned_data["code"],
             )
@@ -77,7 +79,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 "accounts/two_factor_codes.html",
                 {"codes": codes, "next": _next_url(request)},
             )
-    uri = two_factor.provisioning_uri(user, secret)  # type: ignore[arg-type]
+    uri = two_factor.provisioning_uri(user, secret)
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -92,17 +94,17 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator or a recovery code."""
-    user = request.user
+    user = cast(User, request.user)
     if not TwoFactorDevice.objects.filter(user=user).exists():
         return redirect("accounts:two_factor_setup")
     form = CodeForm(request.POST or None)
     style_form(form)
     if request.method == "POST" and form.is_valid():
-        if two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"]):  # type: ignore[arg-type]
+        if two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"]):
             request.session.cycle_key()
             request.session[two_factor.SESSION_VERIFIED] = user.pk
             request.session.pop(two_factor.SESSION_FAILURES, None)
-            left = two_factor.remaining_recovery_codes(user)  # type: ignore[arg-type]
+            left = two_factor.remaining_recovery_codes(user)
             if left < 3:
                 messages.warning(
                     request,
@@ -113,7 +115,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         request.session[two_factor.SESSION_FAILURES] = failures
         if failures >= two_factor.MAX_FAILURES:
             logout(request)
-            messages.error(request, _("验证码连续输错 %(n)d 次，已退出登录。请重新登录。") % {"n": failures})
+            messages.error(
+                request, _("验证码连续输错 %(n)d 次，已退出登录。请重新登录。") % {"n": failures}
+            )
             return redirect("accounts:login")
         form.add_error(
             "code",

@@ -140,7 +140,11 @@ def upload_validate(file: Any, *, kinds: Iterable[str], max_bytes: int | None = 
     if extension not in kind.extensions:
         raise ValidationError(
             _("文件扩展名 %(ext)s 与内容（%(kind)s）不符。请上传扩展名为 %(exts)s 的文件。")
-            % {"ext": extension or "（无）", "kind": kind.label, "exts": "、".join(kind.extensions)},
+            % {
+                "ext": extension or "（无）",
+                "kind": kind.label,
+                "exts": "、".join(kind.extensions),
+            },
             code="upload_bad_extension",
         )
     return kind
@@ -159,9 +163,7 @@ def upload_store(
         raise ValueError(f"bad upload category {category!r}")
     kind = upload_validate(file, kinds=kinds, max_bytes=max_bytes)
     now = timezone.now()
-    name = (
-        f"uploads/{category}/{now:%Y}/{now:%m}/{secrets.token_hex(16)}{kind.extensions[0]}"
-    )
+    name = f"uploads/{category}/{now:%Y}/{now:%m}/{secrets.token_hex(16)}{kind.extensions[0]}"
     file.seek(0)
     stored = upload_storage().save(name, File(file))
     if stored != name:  # FileSystemStorage renamed it: a 128-bit random name collided

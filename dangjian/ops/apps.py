@@ -15,7 +15,9 @@ class OpsConfig(AppConfig):
                 label=_("审计日志"),
                 url_name="ops:audit",
                 order=900,
-                visible=lambda scope: any(role == Role.ADMINISTRATOR for role, _o in scope.roles)
-                or "/" in scope.read_paths,
+                visible=lambda scope: (
+                    any(role == Role.ADMINISTRATOR for role, _o in scope.roles)
+                    or "/" in scope.read_paths
+                ),
             )
         )

@@ -167,9 +167,9 @@ def backup_create(*, output: Path, database_format: str = "auto") -> BackupResul
         work_dir = Path(work)
         database_file = work_dir / DATABASE_FILES[database_format]
         counts = _row_counts()
-        {"sqlite": _dump_sqlite, "pg_dump": _dump_pg, "django-json": _dump_json}[
-            database_format
-        ](database_file)
+        {"sqlite": _dump_sqlite, "pg_dump": _dump_pg, "django-json": _dump_json}[database_format](
+            database_file
+        )
         members: dict[str, Path] = {database_file.name: database_file}
         if media_root.is_dir():
             for path in sorted(media_root.rglob("*")):
@@ -277,7 +277,9 @@ def _restore_pg(database_file: Path) -> None:
         "--single-transaction",
         "--exit-on-error",
     ]
-    result = subprocess.run(command + args + [str(database_file)], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        command + args + [str(database_file)], capture_output=True, text=True, env=env
+    )
     if result.returncode != 0:
         raise BackupError(f"pg_restore 失败，数据库未改动：{result.stderr.strip()}")
 
@@ -301,7 +303,9 @@ def backup_restore(*, archive_path: Path) -> dict[str, Any]:
             if _engine() != "postgresql":
                 raise BackupError("这是 PostgreSQL 的备份，不能恢复到 SQLite。")
             if pg_tool_major("pg_restore") is None:
-                raise BackupError("找不到 pg_restore：请安装与数据库同一主版本的 PostgreSQL 客户端。")
+                raise BackupError(
+                    "找不到 pg_restore：请安装与数据库同一主版本的 PostgreSQL 客户端。"
+                )
         {"sqlite": _restore_sqlite, "pg_dump": _restore_pg, "django-json": _restore_json}[
             database_format
         ](database_file)

@@ -29,7 +29,8 @@ class AuditFilterForm(forms.Form):
                 field.widget.attrs["autocomplete"] = "off"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("截止日期不能早于起始日期。"))

@@ -124,6 +124,9 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         REGISTRY.observe(
-            route_of(request), request.method or "", response.status_code, time.perf_counter() - started
+            route_of(request),
+            request.method or "",
+            response.status_code,
+            time.perf_counter() - started,
         )
         return response

@@ -58,8 +58,10 @@ class ReplicaMiddleware:
         self.prefixes = tuple(getattr(settings, "DANGJIAN_REPLICA_PATHS", ()))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self.prefixes and request.method in ("GET", "HEAD") and request.path.startswith(
+        if (
             self.prefixes
+            and request.method in ("GET", "HEAD")
+            and request.path.startswith(self.prefixes)
         ):
             with routers.reads_from_replica():
                 return self.get_response(request)

@@ -58,9 +58,7 @@ def audit_list(*, user: Any, filters: AuditFilters) -> QuerySet[AuditEvent]:
             raise Http404
         organizations = Organization.objects.under_any(list(paths))
         actors = RoleAssignment.objects.filter(organization__in=organizations).values("user_id")
-        organization_ids = organizations.annotate(text_id=Cast("pk", CharField())).values(
-            "text_id"
-        )
+        organization_ids = organizations.annotate(text_id=Cast("pk", CharField())).values("text_id")
         events = events.filter(
             Q(actor_id__in=actors)
             | Q(target_type="organizations.organization", target_id__in=organization_ids)

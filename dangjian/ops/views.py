@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -79,5 +80,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         filters = selectors.AuditFilters(**form.cleaned_data)
     page = paginate(request, selectors.audit_list(user=request.user, filters=filters))
     context = {"form": form, "page": page, "querystring": querystring_without_page(request)}
-    template = "ops/audit.html#results" if request.htmx else "ops/audit.html"
-    return render(request, template, context)
+    htmx = request.htmx  # type: ignore[attr-defined]
+    template = "ops/audit.html#results" if htmx else "ops/audit.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a partial
+    return response

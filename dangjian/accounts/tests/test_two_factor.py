@@ -29,9 +29,7 @@ def _require(settings: Any) -> None:
 def sign_in(client: Any, user: Any) -> Any:
     user.set_password(PASSWORD)
     user.save()
-    return client.post(
-        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
-    )
+    return client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
 
 
 def enrol(user: Any) -> tuple[str, list[str]]:
@@ -49,7 +47,8 @@ def test_administrator_without_device_is_sent_to_enrolment(tree: Any, client: An
     assert home.url.startswith(reverse("accounts:two_factor_setup"))
     page = client.get(home.url)
     body = page.content.decode()
-    assert "<svg" in body and "启用两步验证" in body
+    assert "<svg" in body
+    assert "启用两步验证" in body
     secret = client.session[two_factor.SESSION_PENDING_SECRET]
     assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in body
     assert client.get(reverse("members:list")).status_code == 302
@@ -62,7 +61,8 @@ def test_administrator_without_device_is_sent_to_enrolment(tree: Any, client: An
     assert not TwoFactorDevice.objects.filter(user=tree.east_admin).exists()
 
     done = client.post(
-        reverse("accounts:two_factor_setup"), {"code": pyotp.TOTP(secret).now(), "next": "/members/"}
+        reverse("accounts:two_factor_setup"),
+        {"code": pyotp.TOTP(secret).now(), "next": "/members/"},
     )
     codes = re.findall(r"<li class=\"col\">([0-9A-F]{3}-[0-9A-F]{3})</li>", done.content.decode())
     assert len(codes) == 10
@@ -87,27 +87,36 @@ def test_enrolled_administrator_needs_the_code_after_the_password(tree: Any, cli
     assert two_factor.two_factor_verify(user=tree.east_admin, code=code, at=later)
     assert not two_factor.two_factor_verify(user=tree.east_admin, code=code, at=later)
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(actor=tree.east_admin, action=AuditAction.LOGIN_FAILED).exists()
+    assert AuditEvent.objects.filter(
+        actor=tree.east_admin, action=AuditAction.LOGIN_FAILED
+    ).exists()
 
 
 def test_a_good_code_opens_the_session_and_goes_to_next(tree: Any, client: Any) -> None:
     secret = two_factor.new_secret()
     two_factor.two_factor_enrol(
-        user=tree.east_admin, secret=secret, code=pyotp.TOTP(secret).at(time.time() - 30), at=time.time() - 30
+        user=tree.east_admin,
+        secret=secret,
+        code=pyotp.TOTP(secret).at(time.time() - 30),
+        at=time.time() - 30,
     )
     sign_in(client, tree.east_admin)
     response = client.post(
         reverse("accounts:two_factor_verify"),
         {"code": pyotp.TOTP(secret).now(), "next": "/members/"},
     )
-    assert response.status_code == 302 and response.url == "/members/"
+    assert response.status_code == 302
+    assert response.url == "/members/"
     assert client.get("/api/v1/me").status_code == 200
 
 
 def test_next_never_leaves_the_site(tree: Any, client: Any) -> None:
     secret = two_factor.new_secret()
     two_factor.two_factor_enrol(
-        user=tree.east_admin, secret=secret, code=pyotp.TOTP(secret).at(time.time() - 30), at=time.time() - 30
+        user=tree.east_admin,
+        secret=secret,
+        code=pyotp.TOTP(secret).at(time.time() - 30),
+        at=time.time() - 30,
     )
     sign_in(client, tree.east_admin)
     response = client.post(

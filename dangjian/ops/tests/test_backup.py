@@ -56,13 +56,16 @@ def test_round_trip_gives_back_identical_records_and_files(
     county: Any, media: Path, tmp_path: Path, database_format: str
 ) -> None:
     """Backup, wipe everything, restore: the same rows in every table and the same file bytes."""
-    stored = uploads.upload_store(ContentFile(PNG, name="photo.png"), category="test", kinds=["png"])
+    stored = uploads.upload_store(
+        ContentFile(PNG, name="photo.png"), category="test", kinds=["png"]
+    )
     before = snapshot()
     archive = tmp_path / "backup.tar.gz"
     out = io.StringIO()
     call_command("backup", str(archive), "--format", database_format, stdout=out)
     assert "已备份" in out.getvalue()
-    manifest = json.loads(tarfile.open(archive).extractfile("manifest.json").read())  # type: ignore[union-attr]
+    with tarfile.open(archive) as opened:
+        manifest = json.loads(opened.extractfile("manifest.json").read())  # type: ignore[union-attr]
     expected_format = {"sqlite": "sqlite", "postgresql": "pg_dump"}[connection.vendor]
     assert manifest["database_format"] == (
         expected_format if database_format == "auto" else database_format
@@ -132,7 +135,7 @@ def test_altered_database_dump_is_refused(county: Any, media: Path, tmp_path: Pa
         return data.replace("张三".encode(), "张叁".encode()) if name == "database.json" else data
 
     altered = _rewrite(archive, tmp_path / "altered.tar.gz", change)
-    with pytest.raises(CommandError, match="database.json 的校验值不符"):
+    with pytest.raises(CommandError, match=r"database\.json 的校验值不符"):
         call_command("restore", str(altered), "--yes", stdout=io.StringIO())
     with pytest.raises(CommandError, match="校验值不符"):
         call_command("restore", str(altered), "--check", stdout=io.StringIO())
@@ -146,7 +149,7 @@ def test_extra_or_missing_files_are_refused(county: Any, media: Path, tmp_path: 
     missing = _rewrite(
         archive, tmp_path / "missing.tar.gz", lambda n, d: None if n == "database.json" else d
     )
-    with pytest.raises(CommandError, match="缺少文件 database.json"):
+    with pytest.raises(CommandError, match=r"缺少文件 database\.json"):
         call_command("restore", str(missing), "--check", stdout=io.StringIO())
 
     def add_extra(name: str, data: bytes) -> bytes:
@@ -184,7 +187,8 @@ def test_check_reports_a_good_archive(county: Any, media: Path, tmp_path: Path) 
     out = io.StringIO()
     call_command("restore", str(archive), "--check", stdout=out)
     assert "归档完好" in out.getvalue()
-    assert gzip.open(archive).read(1)  # a real gzip stream
+    with gzip.open(archive) as stream:
+        assert stream.read(1)  # a real gzip stream
 
 
 @pytest.mark.django_db

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -63,7 +62,12 @@ def test_production_settings_refuse_to_start_without_secrets(tmp_path: Path) -> 
     env = production_env(tmp_path)
     del env["DJANGO_SECRET_KEY"]
     result = subprocess.run(
-        [PYTHON, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [PYTHON, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
@@ -74,7 +78,7 @@ def _collected_static(env: dict[str, str]) -> Path:
     (collecting and compressing Bootstrap takes 15–70 s on a busy machine)."""
     digest = hashlib.sha256()
     for source in settings.STATICFILES_DIRS:
-        directory = Path(source[1] if isinstance(source, tuple) else source)
+        directory = Path(str(source[1] if isinstance(source, tuple) else source))
         for path in sorted(directory.rglob("*")):
             if path.is_file():
                 stat = path.stat()
@@ -119,7 +123,10 @@ def test_gunicorn_serves_the_production_configuration(tmp_path: Path) -> None:
     env.update(DANGJIAN_WEB_BIND=f"127.0.0.1:{port}", DANGJIAN_WEB_WORKERS="2")
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py")],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -137,7 +144,8 @@ def test_gunicorn_serves_the_production_configuration(tmp_path: Path) -> None:
         assert ready.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
 
         plain = httpx.get(f"{base}/accounts/login/", timeout=10)
-        assert plain.status_code == 301 and plain.headers["location"].startswith("https://")
+        assert plain.status_code == 301
+        assert plain.headers["location"].startswith("https://")
 
         login = httpx.get(
             f"{base}/accounts/login/",
@@ -150,11 +158,13 @@ def test_gunicorn_serves_the_production_configuration(tmp_path: Path) -> None:
         assert "script-src 'self'" in login.headers["content-security-policy"]
         assert login.headers["x-frame-options"] == "DENY"
         cookie = login.headers["set-cookie"]
-        assert "csrftoken=" in cookie and "Secure" in cookie
+        assert "csrftoken=" in cookie
+        assert "Secure" in cookie
         stylesheet = re.search(r'href="([^"]*bootstrap[^"]*\.css)"', login.text).group(1)  # type: ignore[union-attr]
         assert re.search(r"bootstrap\.min\.[0-9a-f]{12}\.css$", stylesheet)  # the hashed name
         css = httpx.get(base + stylesheet, headers={"X-Forwarded-Proto": "https"}, timeout=10)
-        assert css.status_code == 200 and "max-age" in css.headers["cache-control"]
+        assert css.status_code == 200
+        assert "max-age" in css.headers["cache-control"]
 
         metrics = httpx.get(f"{base}/ops/metrics", timeout=10)
         assert "dangjian_database_up 1" in metrics.text

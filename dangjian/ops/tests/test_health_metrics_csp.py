@@ -51,22 +51,39 @@ def test_metrics_from_loopback_in_prometheus_format(client: Any, county: Any) ->
         'dangjian_http_requests_total{route="/members/<int:pk>/",method="GET",status="2xx"} 2'
         in text
     )
-    assert 'dangjian_http_request_duration_seconds_bucket{route="/members/<int:pk>/",le="+Inf"} 2' in text
+    assert (
+        'dangjian_http_request_duration_seconds_bucket{route="/members/<int:pk>/",le="+Inf"} 2'
+        in text
+    )
     assert "dangjian_database_up 1" in text
     assert "dangjian_migrations_applied 1" in text
     # no personal data and no secrets: no member names, numbers, user names or keys
-    for secret in ("李四", str(county.li.pk) + "/", county.li.id_number, "east", settings.SECRET_KEY):
+    for secret in (
+        "李四",
+        str(county.li.pk) + "/",
+        county.li.id_number,
+        "east",
+        settings.SECRET_KEY,
+    ):
         assert secret not in text
-    assert re.fullmatch(r"(#.*|[a-z_]+(\{[^}]*\})? [0-9.e+-]+)(\n(#.*|[a-z_]+(\{[^}]*\})? [0-9.e+-]+))*\n", text)
+    assert re.fullmatch(
+        r"(#.*|[a-z_]+(\{[^}]*\})? [0-9.e+-]+)(\n(#.*|[a-z_]+(\{[^}]*\})? [0-9.e+-]+))*\n", text
+    )
 
 
 def test_metrics_refuse_other_addresses_and_the_proxy(client: Any, settings: Any) -> None:
     """From another address, or through the reverse proxy: 404; a bearer token opens it."""
     url = reverse("ops:metrics")
     assert client.get(url, REMOTE_ADDR="203.0.113.9").status_code == 404
-    assert client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 404
+    assert (
+        client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code
+        == 404
+    )
     settings.DANGJIAN_METRICS_TOKEN = "s3cret-token"
-    assert client.get(url, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+    assert (
+        client.get(url, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code
+        == 404
+    )
     ok = client.get(url, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-token")
     assert ok.status_code == 200
     assert "s3cret-token" not in ok.content.decode()
@@ -84,7 +101,10 @@ def test_every_page_carries_a_strict_script_policy(client: Any, county: Any) -> 
         assert "unsafe-eval" not in policy
 
 
-TEMPLATE_DIRS = [Path(settings.BASE_DIR) / "templates", *Path(settings.BASE_DIR).glob("dangjian/*/templates")]
+TEMPLATE_DIRS = [
+    Path(settings.BASE_DIR) / "templates",
+    *Path(settings.BASE_DIR).glob("dangjian/*/templates"),
+]
 INLINE = re.compile(
     r"<script(?![^>]*\ssrc=)[^>]*>|\son[a-z]+\s*=|\shx-on[:-]|javascript:", re.IGNORECASE
 )

@@ -31,8 +31,7 @@ def replica(county: Any) -> Iterator[str]:
     params = connections.settings["default"]
     name = f"{params['NAME']}_replica"
     host = params.get("HOST") or ""
-    conninfo = {"host": host} if host else {}
-    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
+    with psycopg.connect(dbname="postgres", autocommit=True, host=host or None) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     host_args = ["--host", host] if host else []
@@ -49,7 +48,9 @@ def replica(county: Any) -> Iterator[str]:
     )
     # Registered as a connection only (not in settings): the test case then lets it connect.
     backend = load_backend(params["ENGINE"])
-    connections[routers.REPLICA] = backend.DatabaseWrapper({**params, "NAME": name}, routers.REPLICA)
+    connections[routers.REPLICA] = backend.DatabaseWrapper(
+        {**params, "NAME": name}, routers.REPLICA
+    )
     with connections[routers.REPLICA].cursor() as cursor:
         cursor.execute(
             "UPDATE organizations_organization SET name = %s WHERE id = %s",
@@ -60,7 +61,7 @@ def replica(county: Any) -> Iterator[str]:
     finally:
         connections[routers.REPLICA].close()
         del connections[routers.REPLICA]
-        with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
+        with psycopg.connect(dbname="postgres", autocommit=True, host=host or None) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -87,7 +88,9 @@ def test_writes_and_transactions_stay_on_the_primary(county: Any, replica: str) 
             assert Organization.objects.get(pk=county.west.pk).name == "西镇党委"
     assert Organization.objects.get(pk=county.east.pk).short_name == "东镇新址"
     with connections[routers.REPLICA].cursor() as cursor:
-        cursor.execute("SELECT short_name FROM organizations_organization WHERE id = %s", [county.east.pk])
+        cursor.execute(
+            "SELECT short_name FROM organizations_organization WHERE id = %s", [county.east.pk]
+        )
         assert cursor.fetchone()[0] != "东镇新址"
 
 

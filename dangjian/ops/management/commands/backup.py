@@ -33,7 +33,9 @@ class Command(BaseCommand):
 
         path = Path(
             options["path"]
-            or Path(settings.VAR_DIR) / "backups" / f"dangjian-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
+            or Path(settings.VAR_DIR)
+            / "backups"
+            / f"dangjian-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
         )
         started = time.perf_counter()
         try:

@@ -42,7 +42,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 "恢复会用备份覆盖当前数据库和上传的文件（原有上传文件会移到旁边的目录保留）。"
             )
-            self.stdout.write("先停止网站和后台任务，再加 --yes 执行。Stop the server, then add --yes.")
+            self.stdout.write(
+                "先停止网站和后台任务，再加 --yes 执行。Stop the server, then add --yes."
+            )
             return
         started = time.perf_counter()
         try:

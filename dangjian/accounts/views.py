@@ -108,7 +108,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             if left < 3:
                 messages.warning(
                     request,
-                    _("只剩 %(n)d 个恢复码。用完之前，请联系上级管理员重置两步验证并重新启用，以获得新的恢复码。") % {"n": left},
+                    _(
+                        "只剩 %(n)d 个恢复码。用完之前，请联系上级管理员重置两步验证并重新启用，以获得新的恢复码。"
+                    )
+                    % {"n": left},
                 )
             return redirect(_next_url(request))
         failures = request.session.get(two_factor.SESSION_FAILURES, 0) + 1

@@ -25,6 +25,7 @@ class AuditFilterForm(forms.Form):
         style_form(self)
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("placeholder", field.label)
+            field.widget.attrs.setdefault("aria-label", field.label)
             if name in ("actor", "target_type", "target_id", "q"):
                 field.widget.attrs["autocomplete"] = "off"
 

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+# (Here rather than in dangjian/ops/tests: one Playwright instance per test session.)
 
 
 def _csp_errors(page: Any) -> list[str]:

@@ -141,7 +141,7 @@ def upload_validate(file: Any, *, kinds: Iterable[str], max_bytes: int | None = 
         raise ValidationError(
             _("文件扩展名 %(ext)s 与内容（%(kind)s）不符。请上传扩展名为 %(exts)s 的文件。")
             % {
-                "ext": extension or "（无）",
+                "ext": extension or _("（无）"),
                 "kind": kind.label,
                 "exts": "、".join(kind.extensions),
             },

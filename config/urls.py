@@ -1,15 +1,9 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from dangjian.api.urls import urls as api_v1_urls
-
-
-@login_not_required
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
+from dangjian.ops import views as ops_views
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
@@ -31,7 +25,8 @@ urlpatterns = [
     path("api/v1/", api_v1_urls),
     path("api-tokens/", include("dangjian.api.page_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("healthz", healthz, name="healthz"),
+    # The old liveness URL, kept for monitors that already ask it (now /ops/health/live).
+    path("healthz", ops_views.live, name="healthz"),
 ]
 
 # Under /api/ a path no view matches answers in the API's error shape, not an HTML page.

@@ -48,7 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangjian.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dangjian.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,7 +62,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.audit.context.AuditContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "dangjian.accounts.two_factor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "dangjian.ops.middleware.ReplicaMiddleware",
     "dangjian.api.idempotency.IdempotencyMiddleware",
 ]
 
@@ -106,7 +110,20 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     }
 
 
-DATABASES = {"default": database_from_env(VAR_DIR / "dangjian.sqlite3")}
+def with_replica(databases: dict[str, Any]) -> dict[str, Any]:
+    """Adds the `replica` alias when DANGJIAN_REPLICA_URL names a read replica (PostgreSQL)."""
+    url = os.environ.get("DANGJIAN_REPLICA_URL", "")
+    if url:
+        databases["replica"] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Tests: the replica stands in for the same test database, never a second one created.
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    return databases
+
+
+DATABASES = with_replica({"default": database_from_env(VAR_DIR / "dangjian.sqlite3")})
+# Report pages and the statistics API read from the replica when there is one (dangjian.ops.routers).
+DATABASE_ROUTERS = ["dangjian.ops.routers.ReplicaRouter"]
+DANGJIAN_REPLICA_PATHS = ["/reports/", "/api/v1/statistics/"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -137,10 +154,23 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# A session ends 8 hours after sign-in or when the browser closes, whichever comes first.
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+
+# Two-factor sign-in (TOTP) for administrators (dangjian.accounts.two_factor). The test and
+# development settings turn it off so that the demo logins work; the accounts tests turn it on.
+DANGJIAN_REQUIRE_TWO_FACTOR = True
+DANGJIAN_TWO_FACTOR_ISSUER = "党建"
+
+# Uploaded files (dangjian.core.uploads): stored under MEDIA_ROOT, never served by URL.
+DANGJIAN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+# Prometheus scrapes /ops/metrics from the machine itself, or with this bearer token.
+DANGJIAN_METRICS_TOKEN = os.environ.get("DANGJIAN_METRICS_TOKEN", "")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

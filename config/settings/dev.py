@@ -39,3 +39,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DANGJIAN_FIELD_ENCRYPTION_KEYS = [_secrets["field_key"]]
 DANGJIAN_LOOKUP_KEY = _secrets["lookup_key"]
 DANGJIAN_SIGNING_KEYS = [_secrets["signing_key"]]
+# The demo logins (`dangjian demo_logins`) sign in with a password only; set
+# DANGJIAN_REQUIRE_TWO_FACTOR=1 to try the administrators' two-factor sign-in locally.
+DANGJIAN_REQUIRE_TWO_FACTOR = os.environ.get("DANGJIAN_REQUIRE_TWO_FACTOR", "") == "1"

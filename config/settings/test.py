@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, database_from_env
+from .base import VAR_DIR, database_from_env, with_replica
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"
@@ -15,7 +15,9 @@ DANGJIAN_FIELD_ENCRYPTION_KEYS = [
     "dGVzdC1rZXktdHdvLXRlc3Qta2V5LXR3by10ZXN0LTI=",
 ]
 DANGJIAN_LOOKUP_KEY = "test-lookup-key"
-DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
+DATABASES = with_replica({"default": database_from_env(VAR_DIR / "test.sqlite3")})
+# Most tests sign in with force_login; the two-factor tests turn this on for themselves.
+DANGJIAN_REQUIRE_TWO_FACTOR = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

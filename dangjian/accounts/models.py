@@ -53,3 +53,45 @@ class RoleAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class TwoFactorDevice(TimeStampedModel):
+    """A user's authenticator app (TOTP, RFC 6238). The shared secret is encrypted at rest."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="two_factor_device"
+    )
+    secret_encrypted = models.TextField(_("密钥（加密）"))
+    # The last 30-second step accepted: a code is good once, so an overheard code cannot be replayed.
+    last_used_step = models.BigIntegerField(_("最近使用的时间步"), default=0)
+
+    class Meta:
+        verbose_name = _("两步验证设备")
+        verbose_name_plural = _("两步验证设备")
+
+    def __str__(self) -> str:
+        return f"{self.user} · TOTP"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in when the phone is lost. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(_("恢复码摘要"), max_length=64)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "code_hash"],
+                name="recovery_code_unique_per_user",
+                violation_error_message=_("恢复码重复。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'used' if self.used_at else 'unused'}"

@@ -1,8 +1,23 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
+from typing import cast
 
-from dangjian.core.forms import style_form
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangjian.core.forms import add_service_errors, style_form
+
+from . import two_factor
+from .models import TwoFactorDevice, User
 
 
 class LoginView(auth_views.LoginView):
@@ -13,3 +28,106 @@ class LoginView(auth_views.LoginView):
         form = super().get_form(form_class)
         style_form(form)
         return form
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("验证码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("core:home")
+
+
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code, then enter the code it shows."""
+    user = cast(User, request.user)
+    if TwoFactorDevice.objects.filter(user=user).exists() and not two_factor.is_verified(request):
+        # Replacing a device needs the old one first (or an administrator's reset).
+        return redirect("accounts:two_factor_verify")
+    secret = request.session.get(two_factor.SESSION_PENDING_SECRET)
+    if not secret:
+        secret = two_factor.new_secret()
+        request.session[two_factor.SESSION_PENDING_SECRET] = secret
+    form = CodeForm(request.POST or None)
+    style_form(form)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_factor.two_factor_enrol(
+                user=user,
+                secret=secret,
+                code=form.cleaned_data["code"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            del request.session[two_factor.SESSION_PENDING_SECRET]
+            request.session.cycle_key()
+            request.session[two_factor.SESSION_VERIFIED] = user.pk
+            return render(
+                request,
+                "accounts/two_factor_codes.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
+    uri = two_factor.provisioning_uri(user, secret)
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": two_factor.qr_svg(uri),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator or a recovery code."""
+    user = cast(User, request.user)
+    if not TwoFactorDevice.objects.filter(user=user).exists():
+        return redirect("accounts:two_factor_setup")
+    form = CodeForm(request.POST or None)
+    style_form(form)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"]):
+            request.session.cycle_key()
+            request.session[two_factor.SESSION_VERIFIED] = user.pk
+            request.session.pop(two_factor.SESSION_FAILURES, None)
+            left = two_factor.remaining_recovery_codes(user)
+            if left < 3:
+                messages.warning(
+                    request,
+                    _(
+                        "只剩 %(n)d 个恢复码。用完之前，请联系上级管理员重置两步验证并重新启用，以获得新的恢复码。"
+                    )
+                    % {"n": left},
+                )
+            return redirect(_next_url(request))
+        failures = request.session.get(two_factor.SESSION_FAILURES, 0) + 1
+        request.session[two_factor.SESSION_FAILURES] = failures
+        if failures >= two_factor.MAX_FAILURES:
+            logout(request)
+            messages.error(
+                request, _("验证码连续输错 %(n)d 次，已退出登录。请重新登录。") % {"n": failures}
+            )
+            return redirect("accounts:login")
+        form.add_error(
+            "code",
+            _("验证码不正确或已用过。请输入验证器当前显示的 6 位数字，或一个未用过的恢复码。"),
+        )
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": request.GET.get("next", "")},
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dangjian.accounts import two_factor
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.members import services
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             self.stdout.write("加 --yes 执行。Add --yes to run.")
             return
         count = services.member_rotate_keys()
+        devices = two_factor.two_factor_rotate_keys()
         audit_record(
             actor=None,
             action=AuditAction.UPDATE,
@@ -32,3 +34,4 @@ class Command(BaseCommand):
             summary=f"密钥轮换：重新加密 {count} 条身份证号码",
         )
         self.stdout.write(self.style.SUCCESS(f"已重新加密 {count} 名党员的身份证号码。"))
+        self.stdout.write(self.style.SUCCESS(f"已重新加密 {devices} 个两步验证密钥。"))

@@ -1,0 +1,190 @@
+"""Two-factor sign-in for administrators: enrolment with a QR code, a code after the password,
+recovery codes, no replay, and nothing reachable before the second step."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pyotp
+import pytest
+from django.urls import reverse
+
+from dangjian.accounts import two_factor
+from dangjian.accounts.models import RecoveryCode, TwoFactorDevice
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.models import AuditEvent
+from dangjian.core import crypto
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-Long-password-9"
+
+
+@pytest.fixture(autouse=True)
+def _require(settings: Any) -> None:
+    settings.DANGJIAN_REQUIRE_TWO_FACTOR = True
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    user.set_password(PASSWORD)
+    user.save()
+    return client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+
+
+def enrol(user: Any) -> tuple[str, list[str]]:
+    secret = two_factor.new_secret()
+    codes = two_factor.two_factor_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
+    return secret, codes
+
+
+def test_administrator_without_device_is_sent_to_enrolment(tree: Any, client: Any) -> None:
+    """After the password an administrator lands on enrolment, with a QR code and the secret;
+    every other page and the API stay closed until the code is entered."""
+    sign_in(client, tree.east_admin)
+    home = client.get(reverse("core:home"))
+    assert home.status_code == 302
+    assert home.url.startswith(reverse("accounts:two_factor_setup"))
+    page = client.get(home.url)
+    body = page.content.decode()
+    assert "<svg" in body
+    assert "启用两步验证" in body
+    secret = client.session[two_factor.SESSION_PENDING_SECRET]
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in body
+    assert client.get(reverse("members:list")).status_code == 302
+    api = client.get("/api/v1/me")
+    assert api.status_code == 403
+    assert api.json()["code"] == "two_factor_required"
+
+    wrong = client.post(reverse("accounts:two_factor_setup"), {"code": "000000"})
+    assert "验证码不正确" in wrong.content.decode()
+    assert not TwoFactorDevice.objects.filter(user=tree.east_admin).exists()
+
+    done = client.post(
+        reverse("accounts:two_factor_setup"),
+        {"code": pyotp.TOTP(secret).now(), "next": "/members/"},
+    )
+    codes = re.findall(r"<li class=\"col\">([0-9A-F]{3}-[0-9A-F]{3})</li>", done.content.decode())
+    assert len(codes) == 10
+    assert client.get(reverse("members:list")).status_code == 200
+    device = TwoFactorDevice.objects.get(user=tree.east_admin)
+    assert secret not in device.secret_encrypted  # encrypted at rest
+    assert crypto.decrypt_text(device.secret_encrypted) == secret
+    assert AuditEvent.objects.filter(
+        actor=tree.east_admin, action=AuditAction.CREATE, summary="启用两步验证"
+    ).exists()
+
+
+def test_enrolled_administrator_needs_the_code_after_the_password(tree: Any, client: Any) -> None:
+    secret, _codes = enrol(tree.east_admin)
+    response = sign_in(client, tree.east_admin)
+    assert client.get(reverse("core:home")).url.startswith(reverse("accounts:two_factor_verify"))
+    bad = client.post(reverse("accounts:two_factor_verify"), {"code": "123456"})
+    assert "验证码不正确或已用过" in bad.content.decode()
+    # the step the enrolment used cannot be replayed; the next step's code works
+    later = time.time() + 30
+    code = pyotp.TOTP(secret).at(later)
+    assert two_factor.two_factor_verify(user=tree.east_admin, code=code, at=later)
+    assert not two_factor.two_factor_verify(user=tree.east_admin, code=code, at=later)
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(
+        actor=tree.east_admin, action=AuditAction.LOGIN_FAILED
+    ).exists()
+
+
+def test_a_good_code_opens_the_session_and_goes_to_next(tree: Any, client: Any) -> None:
+    secret = two_factor.new_secret()
+    two_factor.two_factor_enrol(
+        user=tree.east_admin,
+        secret=secret,
+        code=pyotp.TOTP(secret).at(time.time() - 30),
+        at=time.time() - 30,
+    )
+    sign_in(client, tree.east_admin)
+    response = client.post(
+        reverse("accounts:two_factor_verify"),
+        {"code": pyotp.TOTP(secret).now(), "next": "/members/"},
+    )
+    assert response.status_code == 302
+    assert response.url == "/members/"
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_next_never_leaves_the_site(tree: Any, client: Any) -> None:
+    secret = two_factor.new_secret()
+    two_factor.two_factor_enrol(
+        user=tree.east_admin,
+        secret=secret,
+        code=pyotp.TOTP(secret).at(time.time() - 30),
+        at=time.time() - 30,
+    )
+    sign_in(client, tree.east_admin)
+    response = client.post(
+        reverse("accounts:two_factor_verify"),
+        {"code": pyotp.TOTP(secret).now(), "next": "https://evil.example/"},
+    )
+    assert response.url == reverse("core:home")
+
+
+def test_recovery_codes_work_once(tree: Any, client: Any) -> None:
+    _secret, codes = enrol(tree.east_admin)
+    assert two_factor.two_factor_verify(user=tree.east_admin, code=codes[0].lower())
+    assert not two_factor.two_factor_verify(user=tree.east_admin, code=codes[0])
+    assert two_factor.remaining_recovery_codes(tree.east_admin) == 9
+    assert not RecoveryCode.objects.filter(code_hash__contains=codes[1]).exists()  # only hashes
+
+
+def test_five_wrong_codes_sign_out(tree: Any, client: Any) -> None:
+    enrol(tree.east_admin)
+    sign_in(client, tree.east_admin)
+    for _n in range(two_factor.MAX_FAILURES):
+        response = client.post(reverse("accounts:two_factor_verify"), {"code": "000000"})
+    assert response.url == reverse("accounts:login")
+    assert client.get(reverse("core:home")).url.startswith(reverse("accounts:login"))
+
+
+def test_setup_cannot_replace_a_device_without_the_old_one(tree: Any, client: Any) -> None:
+    """An attacker with only the password cannot enrol their own phone over the real one."""
+    enrol(tree.east_admin)
+    sign_in(client, tree.east_admin)
+    response = client.get(reverse("accounts:two_factor_setup"))
+    assert response.url == reverse("accounts:two_factor_verify")
+
+
+@pytest.mark.parametrize("who", ["east_secretary", "east_observer", "member_user"])
+def test_other_roles_sign_in_with_the_password_only(tree: Any, client: Any, who: str) -> None:
+    sign_in(client, getattr(tree, who))
+    response = client.get(reverse("core:home"), follow=True)
+    assert response.status_code == 200
+    assert not any("two-factor" in url for url, _status in response.redirect_chain)
+
+
+def test_reset_command_makes_the_user_enrol_again(tree: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    enrol(tree.east_admin)
+    call_command("reset_two_factor", "east", "--yes", stdout=StringIO())
+    assert not TwoFactorDevice.objects.filter(user=tree.east_admin).exists()
+    assert not RecoveryCode.objects.filter(user=tree.east_admin).exists()
+
+
+def test_rotate_keys_reencrypts_two_factor_secrets(tree: Any, settings: Any) -> None:
+    """After a new field key is put first and rotate_keys runs, codes still verify with only the new key."""
+    from io import StringIO
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    secret, _codes = enrol(tree.east_admin)
+    new_key = Fernet.generate_key().decode()
+    settings.DANGJIAN_FIELD_ENCRYPTION_KEYS = [new_key, *settings.DANGJIAN_FIELD_ENCRYPTION_KEYS]
+    out = StringIO()
+    call_command("rotate_keys", "--yes", stdout=out)
+    assert "1 个两步验证密钥" in out.getvalue()
+    settings.DANGJIAN_FIELD_ENCRYPTION_KEYS = [new_key]
+    later = time.time() + 60
+    assert two_factor.two_factor_verify(
+        user=tree.east_admin, code=pyotp.TOTP(secret).at(later), at=later
+    )

@@ -1,0 +1,129 @@
+"""Health, metrics and the content security policy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+
+from dangjian.ops import health
+from dangjian.ops.metrics import REGISTRY
+
+pytestmark = pytest.mark.django_db
+
+
+def test_liveness_and_readiness_need_no_sign_in(client: Any) -> None:
+    assert client.get(reverse("ops:live")).content == b"ok"
+    assert client.get("/healthz").content == b"ok"  # the old address still answers
+    response = client.get(reverse("ops:ready"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
+
+
+def test_readiness_says_when_migrations_are_pending(client: Any) -> None:
+    """With a migration unapplied the server answers 503 and says which check failed."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    last = recorder.migration_qs.filter(app="accounts").order_by("-id").first()
+    assert last is not None
+    recorder.migration_qs.filter(pk=last.pk).delete()
+    assert health.migrations_applied() is False
+    response = client.get(reverse("ops:ready"))
+    assert response.status_code == 503
+    assert response.json()["migrations"] == "pending"
+
+
+def test_metrics_from_loopback_in_prometheus_format(client: Any, county: Any) -> None:
+    """Counts per URL route (never the path with numbers), a histogram, and database up."""
+    REGISTRY.reset()
+    client.force_login(county.east_admin)
+    client.get(reverse("members:detail", args=[county.li.pk]))
+    client.get(reverse("members:detail", args=[county.wang.pk]))
+    client.logout()
+    text = client.get(reverse("ops:metrics"), REMOTE_ADDR="127.0.0.1").content.decode()
+    assert (
+        'dangjian_http_requests_total{route="/members/<int:pk>/",method="GET",status="2xx"} 2'
+        in text
+    )
+    assert (
+        'dangjian_http_request_duration_seconds_bucket{route="/members/<int:pk>/",le="+Inf"} 2'
+        in text
+    )
+    assert "dangjian_database_up 1" in text
+    assert "dangjian_migrations_applied 1" in text
+    # no personal data and no secrets: no member names, numbers, user names or keys
+    for secret in (
+        "李四",
+        str(county.li.pk) + "/",
+        county.li.id_number,
+        "east",
+        settings.SECRET_KEY,
+    ):
+        assert secret not in text
+    assert re.fullmatch(
+        r"(#.*|[a-z_]+(\{[^}]*\})? [0-9.e+-]+)(\n(#.*|[a-z_]+(\{[^}]*\})? [0-9.e+-]+))*\n", text
+    )
+
+
+def test_metrics_refuse_other_addresses_and_the_proxy(client: Any, settings: Any) -> None:
+    """From another address, or through the reverse proxy: 404; a bearer token opens it."""
+    url = reverse("ops:metrics")
+    assert client.get(url, REMOTE_ADDR="203.0.113.9").status_code == 404
+    assert (
+        client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code
+        == 404
+    )
+    settings.DANGJIAN_METRICS_TOKEN = "s3cret-token"
+    assert (
+        client.get(url, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code
+        == 404
+    )
+    ok = client.get(url, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert ok.status_code == 200
+    assert "s3cret-token" not in ok.content.decode()
+
+
+def test_every_page_carries_a_strict_script_policy(client: Any, county: Any) -> None:
+    """No inline script and no eval: scripts only from this site."""
+    client.force_login(county.east_admin)
+    for url in (reverse("accounts:login"), reverse("core:home"), reverse("members:list")):
+        policy = client.get(url)["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'"
+        assert directives["object-src"] == "'none'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert "unsafe-eval" not in policy
+
+
+TEMPLATE_DIRS = [
+    Path(settings.BASE_DIR) / "templates",
+    *Path(settings.BASE_DIR).glob("dangjian/*/templates"),
+]
+INLINE = re.compile(
+    r"<script(?![^>]*\ssrc=)[^>]*>|\son[a-z]+\s*=|\shx-on[:-]|javascript:", re.IGNORECASE
+)
+
+
+def test_no_template_has_inline_script() -> None:
+    """The policy forbids inline script, so no template may rely on it (it would silently fail)."""
+    offenders = []
+    for directory in TEMPLATE_DIRS:
+        for path in directory.rglob("*.html"):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if INLINE.search(line):
+                    offenders.append(f"{path.relative_to(settings.BASE_DIR)}:{number}")
+    assert offenders == [], "move these to a file under static/js/: " + ", ".join(offenders)
+
+
+def test_the_menu_button_script_is_served(client: Any) -> None:
+    """The phone menu button works through static/js/dangjian.js instead of onclick."""
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert "js/dangjian.js" in page
+    script = (Path(settings.BASE_DIR) / "static/js/dangjian.js").read_text()
+    assert "data-dj-toggle" in script

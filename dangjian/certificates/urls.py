@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mine/issue/", views.mine_issue, name="mine_issue"),
     path("mine/card.<str:kind>", views.mine_download, name="mine_download"),
     path("verify/", views.verify, name="verify"),
+    path("checkin/<int:pk>/", views.activity_checkin, name="activity_checkin"),
     path("verify/data.json", views.verifier_data, name="verifier_data"),
     path("verify/sw.js", views.service_worker, name="service_worker"),
     path("org/<int:pk>/", views.organization, name="organization"),

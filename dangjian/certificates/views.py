@@ -286,3 +286,54 @@ def revocation_list(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(services.revocation_list_signed(), content_type="application/cose")
     response["Content-Disposition"] = f'attachment; filename="revocations-{signing.issuer()}.cbor"'
     return response
+
+
+def activity_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open organizational life: the host branch scans a guest's certificate on its activity.
+
+    A valid certificate of this deployment records the guest's attendance (via 电子活动证, with
+    the serial); it then shows in the member's record at their home branch. A certificate of
+    another deployment is valid but names no member here, so it is not recorded.
+    """
+    from dangjian.activities import selectors as activity_selectors
+    from dangjian.activities import services as activity_services
+
+    activity = activity_selectors.activity_get(user=request.user, pk=pk)
+    if not scope_for(request.user).can_manage_path(activity.organization.path):
+        raise PermissionDenied
+    form = VerifyForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = services.certificate_verify(form.cleaned_data["payload"])
+        if result.is_valid and result.member is not None and result.claims is not None:
+            try:
+                activity_services.attendance_add_guest(
+                    actor=request.user,
+                    activity=activity,
+                    member=result.member,
+                    via="certificate",
+                    certificate_serial=result.claims.serial_hex,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    _("已登记 %(name)s（%(org)s）列席本次活动。")
+                    % {"name": result.name, "org": result.organization_name},
+                )
+                return redirect(activity)
+        elif result.is_valid:
+            messages.error(
+                request,
+                _("这是其他系统签发的有效活动证（%(name)s，%(org)s），本系统无其档案，请在其所在支部登记。")
+                % {"name": result.name, "org": result.organization_code},
+            )
+        else:
+            messages.error(request, result.message)
+    return render(
+        request,
+        "certificates/activity_checkin.html",
+        {"activity": activity, "form": form, "result": result},
+    )

@@ -213,13 +213,13 @@ def test_cancel_is_the_senders_and_only_while_open(county: Any) -> None:
 
 def test_a_letter_past_its_validity_expires_the_transfer(county: Any, time_machine: Any) -> None:
     """Receipt after the validity is refused; the nightly job expires it; the member stays."""
-    time_machine.move_to(dt.datetime(2026, 3, 1, 10, 0), tick=False)
+    time_machine.move_to(dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC), tick=False)
     transfer = issued(county.east_admin, county.county_admin, county.qian, county.west_village)
     with pytest.raises(ValidationError) as caught:
         services.transfer_expire(actor=county.east_admin, transfer=transfer)
     assert "not_expired" in codes(caught.value)
     assert services.transfers_expire_overdue() == 0
-    time_machine.move_to(dt.datetime(2026, 6, 2, 10, 0), tick=False)
+    time_machine.move_to(dt.datetime(2026, 6, 2, 10, 0, tzinfo=dt.UTC), tick=False)
     assert [t.pk for t in selectors.transfer_list(user=county.county_admin, which="overdue")] == [
         transfer.pk
     ]
@@ -257,7 +257,7 @@ def test_lists_for_each_side(county: Any) -> None:
 
 def test_outflow_contact_and_return(county: Any, time_machine: Any) -> None:
     """Outflow makes the member 流动 and keeps them on the home roster; return closes it."""
-    time_machine.move_to(dt.datetime(2026, 9, 1, 10, 0), tick=False)
+    time_machine.move_to(dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC), tick=False)
     outflow = services.outflow_create(
         actor=county.east_secretary,
         member=county.wang,

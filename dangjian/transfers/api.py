@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from dangjian.api.errors import ErrorOut
 from dangjian.members import selectors as member_selectors
@@ -90,7 +91,7 @@ def transfer_list(request: HttpRequest, which: str = "outgoing") -> list[Transfe
 
 
 @router.post("/", response={201: TransferOut, **ERRORS})
-def transfer_create(request: HttpRequest, payload: TransferIn) -> tuple[int, TransferOut]:
+def transfer_create(request: HttpRequest, payload: TransferIn) -> Status[TransferOut]:
     """Start a transfer (draft) for a member in the caller's scope."""
     member = member_selectors.member_get(user=request.user, pk=payload.member_id)
     target = None
@@ -105,7 +106,7 @@ def transfer_create(request: HttpRequest, payload: TransferIn) -> tuple[int, Tra
         counterpart_organization=payload.counterpart_organization,
         reason=payload.reason,
     )
-    return 201, _out(request, transfer)
+    return Status(201, _out(request, transfer))
 
 
 @router.get("/{transfer_id}", response={200: TransferOut, 404: ErrorOut})
@@ -241,7 +242,7 @@ def outflow_list(
 
 
 @router.post("/mobile/outflows", response={201: OutflowOut, **ERRORS})
-def outflow_create(request: HttpRequest, payload: OutflowIn) -> tuple[int, OutflowOut]:
+def outflow_create(request: HttpRequest, payload: OutflowIn) -> Status[OutflowOut]:
     member = member_selectors.member_get(user=request.user, pk=payload.member_id)
     outflow = services.outflow_create(
         actor=request.user,
@@ -254,4 +255,4 @@ def outflow_create(request: HttpRequest, payload: OutflowIn) -> tuple[int, Outfl
         contact=payload.contact,
         host_organization_name=payload.host_organization_name,
     )
-    return 201, _outflow_out(outflow, None)
+    return Status(201, _outflow_out(outflow, None))

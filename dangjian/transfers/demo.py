@@ -59,7 +59,7 @@ def run(context: DemoContext) -> None:
     used: set[int] = set()
 
     def pick_member(joined_before: dt.date | None = None) -> tuple[Member, int]:
-        while True:
+        for _attempt in range(100_000):
             branch = rng.choice(branches)
             member = rng.choice(context.members_by_branch[branch.pk])
             if joined_before is not None and member.joined_on >= joined_before:
@@ -67,6 +67,7 @@ def run(context: DemoContext) -> None:
             if member.pk not in used:
                 used.add(member.pk)
                 return member, branch.pk
+        raise RuntimeError("The demo county has too few members for the transfers step.")
 
     # Transfers within the county, through the workflow.
     for outcome, count in TRANSFERS.items():

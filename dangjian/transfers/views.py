@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.scope import scope_for
@@ -24,11 +25,11 @@ from .choices import OutflowReason, TransferKind, TransferState
 from .regions import region_name
 
 LIST_TITLES = {
-    "outgoing": _("转出"),
-    "incoming": _("待接收"),
-    "in_transit": _("转接中"),
-    "overdue": _("已逾期"),
-    "closed": _("已办结"),
+    "outgoing": gettext_lazy("转出"),
+    "incoming": gettext_lazy("待接收"),
+    "in_transit": gettext_lazy("转接中"),
+    "overdue": gettext_lazy("已逾期"),
+    "closed": gettext_lazy("已办结"),
 }
 
 
@@ -49,7 +50,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "which": which,
-        "lists": [(key, _(str(LIST_TITLES[key]))) for key in selectors.LISTS],
+        "lists": [(key, LIST_TITLES[key]) for key in selectors.LISTS],
         "can_import": _receiving_organizations(request.user).exists(),
     }
     if request.htmx and not request.htmx.history_restore_request:  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import pypdfium2
+import pypdfium2  # type: ignore[import-untyped]
 import pytest
 import zxingcpp
 from django.test import Client
@@ -46,11 +46,13 @@ def test_the_letter_pdf_has_chinese_text_and_a_qr_that_verifies(
         "2026-09",
     ):
         assert expected in text, expected
+    assert transfer.letter_number
     assert transfer.letter_number in text
 
     image = page.render(scale=3).to_pil()
     codes = zxingcpp.read_barcodes(image)
     assert len(codes) == 1
+    assert codes[0].text
     url = urlparse(codes[0].text)
     assert url.path == "/transfers/verify/"
     token = parse_qs(url.query)["t"][0]

@@ -85,7 +85,7 @@ def test_random_transfer_sequences_keep_the_invariants(county: Any) -> None:
             transfer = Transfer.objects.filter(member=member).order_by("-pk").first()
             if transfer is None:
                 return
-            following = {
+            following: dict[str, str] = {
                 TransferState.DRAFT: "submit",
                 TransferState.AWAITING_APPROVAL: "approve",
                 TransferState.APPROVED: "issue",

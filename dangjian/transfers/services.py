@@ -388,6 +388,13 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
             code="letter_expired",
         )
     assert transfer.to_organization is not None
+    if _member_organization(transfer.member).pk != transfer.from_organization_id:
+        # Moved meanwhile by another way (e.g. 本系统内调整 on the member page).
+        raise ValidationError(
+            _("该党员的组织关系已不在 %(org)s，不能按这封介绍信接收；请转出方撤销本次转接。")
+            % {"org": transfer.from_side_name},
+            code="moved_meanwhile",
+        )
     member_services.membership_move(
         actor=actor,
         member=transfer.member,

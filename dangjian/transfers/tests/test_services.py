@@ -353,3 +353,20 @@ def test_seams_to_other_apps_answer_nothing_until_wired(county: Any) -> None:
     assert selectors.dues_paid_until(county.zhang) is None
     assert selectors.valid_certificate_member_ids([county.zhang.pk]) == set()
     assert selectors.CERTIFICATE_LOOKUP_WIRED is False
+
+
+def test_a_member_moved_meanwhile_is_not_received_on_the_old_letter(county: Any) -> None:
+    """If the member was moved by another way while the letter travelled, receipt says so."""
+    from dangjian.members import services as member_services
+
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
+    member_services.membership_move(
+        actor=county.east_admin,
+        member=county.zhang,
+        organization=county.south_village,
+        on=today(),
+        reason="调整",
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.transfer_receive(actor=county.west_admin, transfer=transfer)
+    assert "moved_meanwhile" in codes(caught.value)

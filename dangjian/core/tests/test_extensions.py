@@ -68,6 +68,7 @@ def test_demo_steps_run_in_order_and_once(registries: None) -> None:
     extensions.register_demo_step(extensions.DemoStep("first", 10, lambda c: ran.append("first")))
     extensions.register_demo_step(extensions.DemoStep("first", 5, lambda c: ran.append("again")))
     for step in extensions.demo_steps():
-        step.run(None)  # type: ignore[arg-type]
+        if step.name in ("first", "second"):  # the apps' own steps need a real demo context
+            step.run(None)  # type: ignore[arg-type]
     assert ran[-2:] == ["first", "second"]
     assert "again" not in ran

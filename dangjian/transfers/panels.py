@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import scope_for
@@ -49,12 +50,22 @@ def member_context(request: HttpRequest, member: Member) -> dict[str, Any] | Non
 
 
 def organization_context(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+    """No query here: the panel loads itself (htmx) so the organization page stays as fast."""
+    return {}
+
+
+def organization_panel_context(organization: Organization) -> dict[str, Any]:
     on = today()
     open_outflows = Outflow.objects.filter(
         home_organization__path__startswith=organization.path, returned_on__isnull=True
     )
+    counts = open_outflows.aggregate(
+        total=Count("id"),
+        quiet=Count("id", filter=Q(last_contact_on__lt=selectors.not_heard_from_since(on))),
+    )
     return {
+        "organization": organization,
         "transferring": list(selectors.transferring_out_of(organization)[:PANEL_LIST_LIMIT]),
-        "outflow_count": open_outflows.count(),
-        "quiet_count": selectors.mobile_members_not_heard_from(organization, on).count(),
+        "outflow_count": counts["total"],
+        "quiet_count": counts["quiet"],
     }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/", views.package_import, name="import_package"),
     path("receipts/import/", views.receipt_import, name="import_receipt"),
     path("verify/", views.letter_verify, name="verify"),
+    path("organizations/<int:pk>/panel/", views.organization_panel, name="organization_panel"),
     path("<int:pk>/", views.transfer_detail, name="detail"),
     path("<int:pk>/letter.pdf", views.transfer_letter, name="letter"),
     path("<int:pk>/package/", views.transfer_package, name="package"),

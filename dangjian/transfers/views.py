@@ -20,7 +20,7 @@ from dangjian.core.pagination import int_or_404, paginate
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
 
-from . import forms, letter, package, selectors, services
+from . import forms, letter, package, panels, selectors, services
 from .choices import OutflowReason, TransferKind, TransferState
 from .regions import region_name
 
@@ -481,3 +481,12 @@ def inflow_leave(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     return redirect("transfers:inflows")
+
+
+def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organization page's transfers panel, loaded by htmx after the page."""
+    organization = scope_for(request.user).organizations().filter(pk=pk).first()
+    if organization is None:
+        raise Http404
+    context = {**panels.organization_panel_context(organization), "loaded": True}
+    return render(request, "transfers/organization_panel.html", context)

@@ -108,9 +108,17 @@ def test_the_member_page_shows_the_transfer_and_the_organization_page_the_panel(
     assert f"/transfers/{transfer.pk}/" in body(response)
     request = rf.get("/")
     request.user = county.east_admin
-    panel = render_panels(request, "organization", county.east)
+    placeholder = render_panels(request, "organization", county.east)
+    assert f"/transfers/organizations/{county.east.pk}/panel/" in placeholder
+    panel = body(
+        login(client, county.east_admin).get(f"/transfers/organizations/{county.east.pk}/panel/")
+    )
     assert "转出中" in panel
     assert "张三" in panel
+    out_of_scope = login(client, county.west_admin).get(
+        f"/transfers/organizations/{county.east.pk}/panel/"
+    )
+    assert out_of_scope.status_code == 404
 
 
 def test_mobile_pages(county: Any, client: Client) -> None:

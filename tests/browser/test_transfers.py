@@ -1,4 +1,8 @@
-"""A transfer walked from draft to received in the browser, as the county's administrator."""
+"""A transfer walked from draft to received in the browser, as the county's administrator.
+
+It lives here, beside the browser harness, because a second copy of the session-wide browser
+fixture in an app's tests cannot start while this one runs (one Playwright per session).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.members.models import Membership
-from tests.browser.conftest import browser, page, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_transfer_from_draft_to_received(page: Any, county: Any, sign_in: Any) -> None:  # noqa: F811
+def test_a_transfer_from_draft_to_received(page: Any, county: Any, sign_in: Any) -> None:
     sign_in(page, "county")
     page.goto(f"/members/{county.zhang.pk}/")
     page.get_by_role("link", name="转出组织关系").click()

@@ -85,9 +85,10 @@ def run(context: DemoContext) -> None:
             if outcome == "awaiting":
                 continue
             services.transfer_approve(actor=actor, transfer=transfer)
-            issued = day - dt.timedelta(
-                days=rng.randint(100, 200) if outcome == "overdue" else rng.randint(5, 60)
-            )
+            # Overdue letters ran out before the reference day; letters in transit were issued
+            # shortly before it, so they are still valid some weeks after it.
+            ago = {"overdue": (100, 200), "in_transit": (3, 20)}.get(outcome, (5, 60))
+            issued = day - dt.timedelta(days=rng.randint(*ago))
             dues = f"{issued.year}-{issued.month:02d}"
             services.transfer_issue(actor=actor, transfer=transfer, dues_paid_until=dues, on=issued)
             if outcome == "received":

@@ -171,6 +171,8 @@ def test_random_transfer_sequences_keep_the_invariants(county: Any) -> None:
             max_examples=10,
             stateful_step_count=30,
             deadline=None,
+            derandomize=True,  # the same sequences on every run: CI never flakes
+            database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )

@@ -170,3 +170,49 @@ def test_only_outbound_transfers_in_transit_export_a_package(county: Any) -> Non
     transfer = _outbound(county)
     with pytest.raises(PermissionDenied):
         services.transfer_package_export(actor=county.west_admin, transfer=transfer)
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+def test_import_and_export_pages(county: Any, client: Any) -> None:
+    """Upload a package, download the receipt; a changed file shows why and writes nothing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = _package()
+    tampered = _package()
+    tampered["payload"]["member"]["name"] = "李鬼"
+    client.force_login(county.west_admin)
+    refused = client.post(
+        "/transfers/import/",
+        {
+            "organization": county.west_village.pk,
+            "file": SimpleUploadedFile("p.json", package.dumps(tampered)),
+        },
+    )
+    assert refused.status_code == 200
+    assert "签名无效" in refused.content.decode()
+    assert not Member.objects.filter(name__in=["周九", "李鬼"]).exists()
+    accepted = client.post(
+        "/transfers/import/",
+        {
+            "organization": county.west_village.pk,
+            "file": SimpleUploadedFile("p.json", package.dumps(document)),
+        },
+    )
+    assert accepted.status_code == 302
+    receipt = client.get(accepted["Location"] + "receipt.json")
+    assert receipt["Content-Disposition"].startswith("attachment")
+    assert package.verify_document(receipt.content, package.RECEIPT_FORMAT)
+    # The east side can neither see the inbound transfer nor import into the west.
+    client.force_login(county.east_admin)
+    assert client.get(accepted["Location"]).status_code == 404
+    assert client.get(accepted["Location"] + "receipt.json").status_code == 404
+
+    transfer = _outbound(county)
+    client.force_login(county.east_secretary)
+    exported = client.post(f"/transfers/{transfer.pk}/package/")
+    assert exported["Content-Type"] == "application/json"
+    assert package.verify_document(exported.content, package.PACKAGE_FORMAT)
+    client.force_login(county.west_admin)
+    assert client.post(f"/transfers/{transfer.pk}/package/").status_code == 404

@@ -216,3 +216,57 @@ def test_import_and_export_pages(county: Any, client: Any) -> None:
     assert package.verify_document(exported.content, package.PACKAGE_FORMAT)
     client.force_login(county.west_admin)
     assert client.post(f"/transfers/{transfer.pk}/package/").status_code == 404
+
+
+def test_receipt_page_closes_the_outbound_transfer(county: Any, client: Any) -> None:
+    """A receipt signed by the trusted deployment it went to closes the transfer: 转出."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from nacl.signing import SigningKey
+
+    from dangjian.certificates import trust
+    from dangjian.core.testing import system_user
+    from dangjian.members.choices import MemberStatus
+
+    other = SigningKey(bytes(range(32)))
+    trust.trusted_keys_import(
+        actor=system_user(),
+        document=json.dumps(
+            {
+                "format": "dangjian-public-keys/1",
+                "issuer": "CN-OTHER",
+                "keys": [{"public_key": signing.b64url(bytes(other.verify_key))}],
+            }
+        ),
+    )
+    transfer = _outbound(county)
+    exported = services.transfer_package_export(actor=county.east_secretary, transfer=transfer)
+    payload = {
+        "transfer": str(transfer.public_id),
+        "package_sha256": package.digest(exported),
+        "received_on": today().isoformat(),
+        "organization": "外省某村党支部",
+    }
+    receipt = {
+        "format": package.RECEIPT_FORMAT,
+        "issuer": "CN-OTHER",
+        "kid": signing.key_id(bytes(other.verify_key)).hex(),
+        "signature": signing.b64url(other.sign(package.canonical(payload)).signature),
+        "payload": payload,
+    }
+    client.force_login(county.east_secretary)
+    response = client.post(
+        "/transfers/receipts/import/",
+        {"file": SimpleUploadedFile("r.json", package.dumps(receipt))},
+    )
+    assert response.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.RECEIVED
+    county.zhang.refresh_from_db()
+    assert county.zhang.status == MemberStatus.TRANSFERRED_OUT
+    again = client.post(
+        "/transfers/receipts/import/",
+        {"file": SimpleUploadedFile("r.json", package.dumps(receipt))},
+    )
+    assert "已经导入过" in again.content.decode()

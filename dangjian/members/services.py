@@ -438,12 +438,20 @@ def _open_membership(
 
 @transaction.atomic
 def membership_move(
-    *, actor: Any, member: Member, organization: Organization, on: dt.date, reason: str
+    *,
+    actor: Any,
+    member: Member,
+    organization: Organization,
+    on: dt.date,
+    reason: str,
+    released_by_sender: bool = False,
 ) -> Membership:
     """Move a member between two organizations of this deployment (本系统内调整).
 
     The old row closes and the new one opens on the same date, so the member belongs to exactly
-    one organization at every instant. The transfer workflow (letters, approval) builds on this.
+    one organization at every instant. The transfer workflow (letters, approval) builds on this:
+    on receipt it passes `released_by_sender=True`, because the sending side already released
+    the member with an introduction letter and the receiving side need not manage the sender.
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
     current = (
@@ -451,7 +459,8 @@ def membership_move(
         .select_related("organization")
         .get(member=member, is_latest=True)
     )
-    _require_manage(actor, current.organization)
+    if not released_by_sender:
+        _require_manage(actor, current.organization)
     _require_manage(actor, organization)
     if current.ended_on is not None:
         raise ValidationError(_("该党员已不在党员名册中，不能调整组织关系。"), code="not_on_roster")

@@ -1,0 +1,195 @@
+"""Scoped reads of transfers and mobile members. Every query starts from the user's scope.
+
+Two functions here are the single place that knows about another app, wired at merge:
+`dues_paid_until` (the dues app) and `valid_certificate_member_ids` (the certificates app).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import today
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+
+from .choices import OPEN_STATES, TransferState
+from .models import Inflow, Outflow, Transfer
+from .regions import province_of, region_name
+
+NOT_HEARD_FROM_MONTHS = 6  # RULES.md: out of contact 6 months
+
+
+# --- seams to apps built in parallel -------------------------------------------------------
+
+# False until the certificates app answers valid_certificate_member_ids: lists then show
+# "unknown" rather than "no certificate".
+CERTIFICATE_LOOKUP_WIRED = False
+
+
+def dues_paid_until(member: Member) -> str | None:
+    """党费交至 (YYYY-MM) for the letter, from the dues ledger; None when not known here.
+
+    The dues app answers this at merge; until then the issue form asks the secretary.
+    """
+    return None
+
+
+def valid_certificate_member_ids(member_ids: list[int] | set[int]) -> set[int]:
+    """Which of these members hold a valid activity certificate now (the certificates app)."""
+    return set()
+
+
+# --- transfers -------------------------------------------------------------------------------
+
+
+def _paths_condition(field: str, paths: tuple[str, ...]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{field}__path__startswith": path})
+    return condition
+
+
+def scoped_transfers(user: Any) -> QuerySet[Transfer]:
+    """Transfers where either side is in the user's scope (a member sees their own)."""
+    scope = scope_for(user)
+    condition = _paths_condition("from_organization", scope.read_paths) | _paths_condition(
+        "to_organization", scope.read_paths
+    )
+    if scope.self_user_id is not None:
+        condition |= Q(member__user_id=scope.self_user_id)
+    return Transfer.objects.filter(condition).select_related(
+        "member", "from_organization", "to_organization"
+    )
+
+
+def transfer_get(*, user: Any, pk: int) -> Transfer:
+    return get_object_or_404(scoped_transfers(user), pk=pk)
+
+
+LISTS = ("outgoing", "incoming", "in_transit", "overdue", "closed")
+
+
+def transfer_list(*, user: Any, which: str, on: dt.date | None = None) -> QuerySet[Transfer]:
+    """One of the lists each side works from: outgoing, incoming, in transit, overdue, closed."""
+    on = on or today()
+    scope = scope_for(user)
+    outgoing = _paths_condition("from_organization", scope.read_paths)
+    incoming = _paths_condition("to_organization", scope.read_paths)
+    queryset = scoped_transfers(user)
+    if which == "outgoing":
+        return queryset.filter(outgoing, state__in=OPEN_STATES)
+    if which == "incoming":
+        return queryset.filter(incoming, state=TransferState.IN_TRANSIT).exclude(valid_until__lt=on)
+    if which == "in_transit":
+        return queryset.filter(state=TransferState.IN_TRANSIT, valid_until__gte=on)
+    if which == "overdue":
+        return queryset.filter(state=TransferState.IN_TRANSIT, valid_until__lt=on)
+    return queryset.exclude(state__in=OPEN_STATES)
+
+
+def open_transfer_for(member: Member) -> Transfer | None:
+    return (
+        Transfer.objects.filter(member=member, state__in=OPEN_STATES)
+        .select_related("from_organization", "to_organization")
+        .first()
+    )
+
+
+def transferring_out_ids(member_ids: list[int]) -> set[int]:
+    """Members with a letter in transit: the sender shows them as 转出中."""
+    return set(
+        Transfer.objects.filter(
+            member_id__in=member_ids, state=TransferState.IN_TRANSIT
+        ).values_list("member_id", flat=True)
+    )
+
+
+def transferring_out_of(organization: Organization) -> QuerySet[Transfer]:
+    """Members of this organization's subtree whose relationship is in transit (转出中)."""
+    return (
+        Transfer.objects.filter(
+            state=TransferState.IN_TRANSIT,
+            from_organization__path__startswith=organization.path,
+        )
+        .select_related("member", "from_organization", "to_organization")
+        .order_by("valid_until")
+    )
+
+
+# --- mobile members -------------------------------------------------------------------------
+
+
+def scoped_outflows(user: Any) -> QuerySet[Outflow]:
+    scope = scope_for(user)
+    condition = _paths_condition("home_organization", scope.read_paths) | _paths_condition(
+        "host_organization", scope.read_paths
+    )
+    return Outflow.objects.filter(condition).select_related(
+        "member", "home_organization", "host_organization"
+    )
+
+
+def outflow_get(*, user: Any, pk: int) -> Outflow:
+    return get_object_or_404(scoped_outflows(user), pk=pk)
+
+
+def not_heard_from_since(on: dt.date) -> dt.date:
+    from .services import add_months
+
+    return add_months(on, -NOT_HEARD_FROM_MONTHS)
+
+
+def outflow_list(
+    *, user: Any, region: str = "", not_heard_from: bool = False, on: dt.date | None = None
+) -> QuerySet[Outflow]:
+    """Open outflows in scope, optionally for one province and only those out of touch."""
+    queryset = scoped_outflows(user).filter(returned_on__isnull=True)
+    if region:
+        queryset = queryset.filter(region_code__startswith=region[:2])
+    if not_heard_from:
+        queryset = queryset.filter(last_contact_on__lt=not_heard_from_since(on or today()))
+    return queryset.order_by("last_contact_on", "id")
+
+
+def mobile_members_not_heard_from(organization: Organization, on: dt.date) -> QuerySet[Outflow]:
+    """Open outflows of the organization's subtree with no contact for 6 months before `on`.
+
+    An input for alerts: other apps call this with an organization already in the reader's scope.
+    """
+    return (
+        Outflow.objects.filter(
+            home_organization__path__startswith=organization.path,
+            returned_on__isnull=True,
+            last_contact_on__lt=not_heard_from_since(on),
+        )
+        .select_related("member", "home_organization")
+        .order_by("last_contact_on", "id")
+    )
+
+
+def outflow_counts_by_province(*, user: Any) -> list[tuple[str, str, int]]:
+    """(province code, name, open outflows) in scope, largest first."""
+    counts = Counter(
+        province_of(code)
+        for code in scoped_outflows(user)
+        .filter(returned_on__isnull=True)
+        .values_list("region_code", flat=True)
+    )
+    return [(code, region_name(code), n) for code, n in counts.most_common()]
+
+
+def scoped_inflows(user: Any) -> QuerySet[Inflow]:
+    scope = scope_for(user)
+    return Inflow.objects.filter(
+        _paths_condition("host_organization", scope.read_paths)
+    ).select_related("host_organization", "member")
+
+
+def inflow_get(*, user: Any, pk: int) -> Inflow:
+    return get_object_or_404(scoped_inflows(user), pk=pk)

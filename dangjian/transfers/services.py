@@ -1,0 +1,1029 @@
+"""Writes to transfers and mobile members. Each is atomic, locks what it moves, checks scope,
+and writes its archive entry, its transfer event and its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import scope_for
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core import signing
+from dangjian.core.dates import today
+from dangjian.core.errors import field_error
+from dangjian.members import services as member_services
+from dangjian.members.choices import (
+    REMOVING_STATUSES,
+    ArchiveKind,
+    HowAdded,
+    HowRemoved,
+    MemberStatus,
+)
+from dangjian.members.models import ArchiveEntry, Member, Membership
+from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
+
+from . import package
+from .choices import OPEN_STATES, OutflowReason, TransferKind, TransferState
+from .models import Inflow, Outflow, Transfer, TransferEvent, year_month
+
+DEFAULT_LETTER_VALID_MONTHS = 3
+
+
+# --- configuration (settings.DANGJIAN_RULES, RULES.md "Transfers") -------------------------
+
+
+def letter_valid_months() -> int:
+    """Validity of an introduction letter, in months (configurable; default 3)."""
+    rules = getattr(settings, "DANGJIAN_RULES", {}) or {}
+    return int(rules.get("transfer_letter_valid_months", DEFAULT_LETTER_VALID_MONTHS))
+
+
+def approval_required() -> bool:
+    """Whether the sending side's committee approves before the letter is issued."""
+    rules = getattr(settings, "DANGJIAN_RULES", {}) or {}
+    return bool(rules.get("transfer_requires_approval", True))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def approving_organization(transfer: Transfer) -> Organization:
+    """Who approves: the committee above the sending organization (or itself at the top)."""
+    sender = transfer.from_organization
+    assert sender is not None
+    return sender.parent if sender.parent_id else sender  # type: ignore[return-value]
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+def _can_manage(actor: Any, organization: Organization | None) -> bool:
+    return organization is not None and scope_for(actor).can_manage_path(organization.path)
+
+
+def can_act_as_sender(actor: Any, transfer: Transfer) -> bool:
+    return _can_manage(actor, transfer.from_organization)
+
+
+def can_act_as_receiver(actor: Any, transfer: Transfer) -> bool:
+    return _can_manage(actor, transfer.to_organization)
+
+
+def can_approve(actor: Any, transfer: Transfer) -> bool:
+    return transfer.from_organization is not None and _can_manage(
+        actor, approving_organization(transfer)
+    )
+
+
+def allowed_actions(actor: Any, transfer: Transfer, on: dt.date | None = None) -> list[str]:
+    """The steps `actor` may take on `transfer` now; pages and the API show exactly these."""
+    on = on or today()
+    actions: list[str] = []
+    state = transfer.state
+    sender = can_act_as_sender(actor, transfer)
+    if state == TransferState.DRAFT and sender:
+        actions.append("submit" if approval_required() else "issue")
+    if state == TransferState.AWAITING_APPROVAL and can_approve(actor, transfer):
+        actions.append("approve")
+    if state == TransferState.APPROVED and sender:
+        actions.append("issue")
+    if state == TransferState.IN_TRANSIT:
+        overdue = transfer.valid_until is not None and transfer.valid_until < on
+        if transfer.kind == TransferKind.WITHIN and can_act_as_receiver(actor, transfer):
+            if not overdue:
+                actions.append("receive")
+            actions.append("return")
+        if overdue and (sender or can_act_as_receiver(actor, transfer)):
+            actions.append("expire")
+    if state in OPEN_STATES and sender:
+        actions.append("cancel")
+    return actions
+
+
+def _locked(transfer: Transfer) -> Transfer:
+    """The transfer again, under a row lock: concurrent steps on it run one after the other."""
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("member", "from_organization", "to_organization")
+        .get(pk=transfer.pk)
+    )
+
+
+def _require_state(transfer: Transfer, *states: TransferState) -> None:
+    if transfer.state not in states:
+        raise ValidationError(
+            _("该转接当前为“%(state)s”，不能办理此操作；请刷新页面查看最新状态。")
+            % {"state": TransferState(transfer.state).label},
+            code="wrong_state",
+        )
+
+
+def _record(
+    transfer: Transfer,
+    *,
+    actor: Any,
+    state: TransferState,
+    summary: str,
+    action: AuditAction,
+    note: str = "",
+    effective_on: dt.date | None = None,
+    archive: bool = True,
+) -> None:
+    """The transfer event, the member's archive entry and the audit event of one step."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    TransferEvent.objects.create(transfer=transfer, actor=user, state=state, note=note[:300])
+    if archive:
+        ArchiveEntry.objects.create(
+            member=transfer.member,
+            actor=user,
+            kind=ArchiveKind.UPDATED,
+            summary=summary[:300],
+            before={},
+            after={},
+            reason=note[:300],
+            effective_on=effective_on or today(),
+        )
+    audit_record(
+        actor=actor,
+        action=action,
+        target=transfer,
+        summary=summary,
+        detail={"state": state.value, "member_id": transfer.member_id},
+    )
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    actor: Any,
+    member: Member,
+    kind: TransferKind,
+    to_organization: Organization | None = None,
+    counterpart_issuer: str = "",
+    counterpart_organization: str = "",
+    reason: str = "",
+) -> Transfer:
+    """Start a transfer (草稿) for a member on the sending organization's roster."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    current = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if current is None or member.status in REMOVING_STATUSES:
+        raise ValidationError(_("该党员已不在党员名册中，不能办理转接。"), code="not_on_roster")
+    sender = current.organization
+    if not _can_manage(actor, sender):
+        raise PermissionDenied(_("只有党员所在党组织的管理人员可以办理转出。"))
+    if kind == TransferKind.INBOUND:
+        raise ValueError("Inbound transfers come from transfer_package_import.")
+    if kind == TransferKind.WITHIN:
+        counterpart_issuer = counterpart_organization = ""
+        if to_organization is None:
+            raise field_error("to_organization", _("请选择接收党组织。"), code="required")
+        if to_organization.pk == sender.pk:
+            raise field_error(
+                "to_organization", _("接收党组织与党员现在的党组织相同。"), code="same_organization"
+            )
+        if to_organization.kind in (OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP):
+            raise field_error(
+                "to_organization",
+                _("组织关系应转入基层党组织（党委、党总支或党支部），请重新选择。"),
+                code="not_grassroots",
+            )
+        if to_organization.dissolved_on is not None:
+            raise field_error(
+                "to_organization", _("该党组织已撤销，不能接收党员。"), code="dissolved"
+            )
+    else:
+        to_organization = None
+        counterpart_issuer = counterpart_issuer.strip()
+        counterpart_organization = counterpart_organization.strip()
+        errors: dict[str, str] = {}
+        if not counterpart_issuer:
+            errors["counterpart_issuer"] = _("请填写对方系统的标识（如 CN-440300）。")
+        elif counterpart_issuer == signing.issuer():
+            errors["counterpart_issuer"] = _("这是本系统的标识；本系统内转接请选择“本系统内转接”。")
+        if not counterpart_organization:
+            errors["counterpart_organization"] = _("请填写接收党组织的全称。")
+        if errors:
+            raise ValidationError(errors, code="required")
+    transfer = Transfer(
+        kind=kind,
+        member=member,
+        from_organization=sender,
+        to_organization=to_organization,
+        counterpart_issuer=counterpart_issuer,
+        counterpart_organization=counterpart_organization,
+        reason=reason.strip(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("该党员已有一项未办结的组织关系转接，请先办结或撤销。"), code="open_transfer"
+        ) from exc
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.DRAFT,
+        summary=_("拟将组织关系由 %(from)s 转往 %(to)s")
+        % {"from": sender.name, "to": transfer.to_side_name},
+        action=AuditAction.CREATE,
+        note=transfer.reason,
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
+    """Send a draft to the sending side's committee for approval."""
+    transfer = _locked(transfer)
+    if not can_act_as_sender(actor, transfer):
+        raise PermissionDenied
+    _require_state(transfer, TransferState.DRAFT)
+    if not approval_required():
+        raise ValidationError(_("本系统的转接无需审批，可直接开具介绍信。"), code="no_approval")
+    transfer.state = TransferState.AWAITING_APPROVAL
+    transfer.save(update_fields=["state", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.AWAITING_APPROVAL,
+        summary=_("组织关系转接报 %(org)s 审批") % {"org": approving_organization(transfer).name},
+        action=AuditAction.UPDATE,
+        archive=False,
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_approve(*, actor: Any, transfer: Transfer) -> Transfer:
+    """The committee above the sending organization approves the transfer."""
+    transfer = _locked(transfer)
+    if not can_approve(actor, transfer):
+        raise PermissionDenied(_("只有转出党组织的上级党组织可以审批。"))
+    _require_state(transfer, TransferState.AWAITING_APPROVAL)
+    transfer.state = TransferState.APPROVED
+    transfer.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    transfer.save(update_fields=["state", "approved_by", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.APPROVED,
+        summary=_("%(org)s 审批同意组织关系转接") % {"org": approving_organization(transfer).name},
+        action=AuditAction.APPROVE,
+    )
+    return transfer
+
+
+def _check_year_month(value: str) -> str:
+    value = (value or "").strip()
+    try:
+        year_month(value)
+    except ValidationError as exc:
+        raise field_error(
+            "dues_paid_until",
+            _("请填写党费交至的年月，例如 2026-05。"),
+            code="bad_year_month",
+        ) from exc
+    return value
+
+
+@transaction.atomic
+def transfer_issue(
+    *, actor: Any, transfer: Transfer, dues_paid_until: str, on: dt.date | None = None
+) -> Transfer:
+    """Issue the introduction letter (介绍信): numbered, valid for the configured months."""
+    transfer = _locked(transfer)
+    if not can_act_as_sender(actor, transfer):
+        raise PermissionDenied
+    if approval_required():
+        _require_state(transfer, TransferState.APPROVED)
+    else:
+        _require_state(transfer, TransferState.DRAFT, TransferState.APPROVED)
+    dues = _check_year_month(dues_paid_until)
+    on = on or today()
+    transfer.state = TransferState.IN_TRANSIT
+    transfer.dues_paid_until = dues
+    transfer.issued_on = on
+    transfer.valid_until = add_months(on, letter_valid_months())
+    # The primary key makes the number unique without a counter to race on.
+    transfer.letter_number = f"{signing.issuer()}-{on.year}-{transfer.pk:06d}"
+    transfer.save(
+        update_fields=[
+            "state",
+            "dues_paid_until",
+            "issued_on",
+            "valid_until",
+            "letter_number",
+            "updated_at",
+        ]
+    )
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.IN_TRANSIT,
+        summary=_("开具组织关系介绍信 %(number)s，转往 %(to)s，有效期至 %(until)s")
+        % {
+            "number": transfer.letter_number,
+            "to": transfer.to_side_name,
+            "until": transfer.valid_until.isoformat(),
+        },
+        action=AuditAction.ISSUE,
+        effective_on=on,
+    )
+    return transfer
+
+
+def _close_outflow(*, actor: Any, member: Member, on: dt.date, note: str) -> None:
+    """A member whose relationship moves is no longer mobile: close an open outflow."""
+    outflow = Outflow.objects.select_for_update().filter(member=member, returned_on__isnull=True)
+    for row in outflow:
+        row.returned_on = max(on, row.left_on)
+        row.save(update_fields=["returned_on", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=row, summary=note)
+
+
+@transaction.atomic
+def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = None) -> Transfer:
+    """The receiving organization accepts the member: the membership rows close and open on
+    the same date (members.services.membership_move)."""
+    transfer = _locked(transfer)
+    if transfer.kind != TransferKind.WITHIN:
+        raise ValidationError(
+            _("跨系统的转接由对方系统导入转接包并回执，不能在本系统接收。"), code="wrong_kind"
+        )
+    if not can_act_as_receiver(actor, transfer):
+        raise PermissionDenied(_("只有接收党组织的管理人员可以接收。"))
+    _require_state(transfer, TransferState.IN_TRANSIT)
+    on = on or today()
+    assert transfer.valid_until is not None
+    if on > transfer.valid_until:
+        raise ValidationError(
+            _("介绍信已于 %(until)s 过期，不能接收；请退回或由转出方撤销后重新开具。")
+            % {"until": transfer.valid_until.isoformat()},
+            code="letter_expired",
+        )
+    assert transfer.to_organization is not None
+    if _member_organization(transfer.member).pk != transfer.from_organization_id:
+        # Moved meanwhile by another way (e.g. 本系统内调整 on the member page).
+        raise ValidationError(
+            _("该党员的组织关系已不在 %(org)s，不能按这封介绍信接收；请转出方撤销本次转接。")
+            % {"org": transfer.from_side_name},
+            code="moved_meanwhile",
+        )
+    member_services.membership_move(
+        actor=actor,
+        member=transfer.member,
+        organization=transfer.to_organization,
+        on=on,
+        reason=_("组织关系转接，介绍信 %(number)s") % {"number": transfer.letter_number},
+        released_by_sender=True,
+    )
+    _close_outflow(actor=actor, member=transfer.member, on=on, note=_("组织关系已转接，流出结束"))
+    if transfer.member.status == MemberStatus.MOBILE:
+        # Now on the receiver's roster, so the receiver may change the status.
+        member_services.member_change_status(
+            actor=actor,
+            member=transfer.member,
+            status=MemberStatus.NORMAL,
+            reason=_("组织关系已转接"),
+        )
+    transfer.state = TransferState.RECEIVED
+    transfer.received_on = on
+    transfer.save(update_fields=["state", "received_on", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.RECEIVED,
+        summary=_("%(org)s 接收组织关系（介绍信 %(number)s）")
+        % {"org": transfer.to_organization.name, "number": transfer.letter_number},
+        action=AuditAction.MOVE,
+        effective_on=on,
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+    """The receiving organization sends the letter back (退回) with a reason."""
+    transfer = _locked(transfer)
+    if not can_act_as_receiver(actor, transfer):
+        raise PermissionDenied(_("只有接收党组织的管理人员可以退回。"))
+    _require_state(transfer, TransferState.IN_TRANSIT)
+    if not reason.strip():
+        raise field_error("reason", _("请填写退回原因，转出方据此处理。"), code="required")
+    transfer.state = TransferState.RETURNED
+    transfer.closing_reason = reason.strip()[:300]
+    transfer.save(update_fields=["state", "closing_reason", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.RETURNED,
+        summary=_("%(org)s 退回介绍信 %(number)s")
+        % {"org": transfer.to_side_name, "number": transfer.letter_number},
+        action=AuditAction.UPDATE,
+        note=transfer.closing_reason,
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+    """The sending organization withdraws an open transfer (撤销); the member stays."""
+    transfer = _locked(transfer)
+    if not can_act_as_sender(actor, transfer):
+        raise PermissionDenied(_("只有转出党组织的管理人员可以撤销。"))
+    _require_state(transfer, *sorted(OPEN_STATES))
+    if not reason.strip():
+        raise field_error("reason", _("请填写撤销原因。"), code="required")
+    transfer.state = TransferState.CANCELLED
+    transfer.closing_reason = reason.strip()[:300]
+    transfer.save(update_fields=["state", "closing_reason", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.CANCELLED,
+        summary=_("撤销组织关系转接（转往 %(to)s）") % {"to": transfer.to_side_name},
+        action=AuditAction.UPDATE,
+        note=transfer.closing_reason,
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None) -> Transfer:
+    """A letter past its validity expires the transfer; the member stays with the sender.
+
+    `actor` None is the nightly job (transfers_expire); a person must be on either side.
+    """
+    transfer = _locked(transfer)
+    if actor is not None and not (
+        can_act_as_sender(actor, transfer) or can_act_as_receiver(actor, transfer)
+    ):
+        raise PermissionDenied
+    _require_state(transfer, TransferState.IN_TRANSIT)
+    on = on or today()
+    assert transfer.valid_until is not None
+    if transfer.valid_until >= on:
+        raise ValidationError(
+            _("介绍信有效期至 %(until)s，尚未过期。") % {"until": transfer.valid_until.isoformat()},
+            code="not_expired",
+        )
+    transfer.state = TransferState.EXPIRED
+    transfer.save(update_fields=["state", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.EXPIRED,
+        summary=_("介绍信 %(number)s 已过有效期（%(until)s），转接失效")
+        % {"number": transfer.letter_number, "until": transfer.valid_until.isoformat()},
+        action=AuditAction.UPDATE,
+        effective_on=on,
+    )
+    return transfer
+
+
+def transfers_expire_overdue(*, on: dt.date | None = None) -> int:
+    """Expire every transfer whose letter ran out before `on`; each in its own transaction."""
+    on = on or today()
+    expired = 0
+    for pk in Transfer.objects.filter(
+        state=TransferState.IN_TRANSIT, valid_until__lt=on
+    ).values_list("pk", flat=True):
+        try:
+            transfer_expire(actor=None, transfer=Transfer(pk=pk), on=on)
+        except ValidationError:
+            continue  # received, returned or cancelled meanwhile
+        expired += 1
+    return expired
+
+
+# --- between deployments -------------------------------------------------------------------------
+
+
+def _member_payload(member: Member) -> dict[str, Any]:
+    fields = {name: getattr(member, name) for name in member_services.RECORD_FIELDS}
+    data = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
+    return {
+        "public_id": str(member.public_id),
+        "id_number": member.id_number,
+        "status": member.status,
+        **data,
+    }
+
+
+def _history_payload(member: Member) -> dict[str, Any]:
+    memberships = [
+        {
+            "organization": m.organization.name,
+            "organization_code": m.organization.code,
+            "started_on": m.started_on.isoformat(),
+            "ended_on": m.ended_on.isoformat() if m.ended_on else None,
+            "how_added": m.how_added,
+            "how_removed": m.how_removed,
+        }
+        for m in member.memberships.select_related("organization").order_by("started_on", "id")
+    ]
+    positions = [
+        {
+            "organization": p.organization.name,
+            "title": p.title,
+            "started_on": p.started_on.isoformat(),
+            "ended_on": p.ended_on.isoformat() if p.ended_on else None,
+        }
+        for p in member.positions.select_related("organization").order_by("started_on", "id")
+    ]
+    archive = [
+        {
+            "at": e.at.isoformat(),
+            "effective_on": e.effective_on.isoformat() if e.effective_on else None,
+            "kind": e.kind,
+            "summary": e.summary,
+            "before": e.before,
+            "after": e.after,
+            "reason": e.reason,
+        }
+        for e in member.archive.order_by("at", "id")
+    ]
+    return {"memberships": memberships, "positions": positions, "archive": archive}
+
+
+@transaction.atomic
+def transfer_package_export(*, actor: Any, transfer: Transfer) -> dict[str, Any]:
+    """The signed package (JSON) that carries the member's whole electronic archive."""
+    transfer = _locked(transfer)
+    if not can_act_as_sender(actor, transfer):
+        raise PermissionDenied
+    if transfer.kind != TransferKind.OUTBOUND:
+        raise ValidationError(_("只有转往其他系统的转接才导出转接包。"), code="wrong_kind")
+    _require_state(transfer, TransferState.IN_TRANSIT)
+    assert transfer.from_organization is not None
+    assert transfer.issued_on is not None
+    assert transfer.valid_until is not None
+    payload = {
+        "transfer": {
+            "id": str(transfer.public_id),
+            "letter_number": transfer.letter_number,
+            "issued_on": transfer.issued_on.isoformat(),
+            "valid_until": transfer.valid_until.isoformat(),
+            "dues_paid_until": transfer.dues_paid_until,
+            "reason": transfer.reason,
+            "from_organization": {
+                "name": transfer.from_organization.name,
+                "code": transfer.from_organization.code,
+            },
+            "to": {
+                "issuer": transfer.counterpart_issuer,
+                "organization": transfer.counterpart_organization,
+            },
+        },
+        "member": _member_payload(transfer.member),
+        **_history_payload(transfer.member),
+        "exported_at": timezone.now().isoformat(),
+    }
+    document = package.sign_document(package.PACKAGE_FORMAT, payload)
+    transfer.package_sha256 = package.digest(document)
+    transfer.save(update_fields=["package_sha256", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=transfer,
+        summary=_("导出 %(name)s 的组织关系转接包") % {"name": transfer.member.name},
+        detail={"sha256": transfer.package_sha256, "to": transfer.counterpart_issuer},
+    )
+    return document
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@transaction.atomic
+def transfer_package_import(
+    *, actor: Any, document: str | bytes | dict[str, Any], organization: Organization
+) -> Transfer:
+    """Receive a member from another deployment: check the signature against the trust list,
+    create the member with their history (no re-typing) and sign a receipt for the sender."""
+    if not _can_manage(actor, organization):
+        raise PermissionDenied(_("您无权管理该党组织的党员。"))
+    document = package.verify_document(document, package.PACKAGE_FORMAT)
+    payload = document["payload"]
+    sender_issuer = str(document["issuer"])
+    try:
+        info = payload["transfer"]
+        member_data = dict(payload["member"])
+        public_id = str(info["id"])
+        valid_until = dt.date.fromisoformat(info["valid_until"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationError(
+            _("转接包缺少必要内容（转接信息或党员信息），请向转出方索取完整的转接包。"),
+            code="incomplete",
+        ) from exc
+    if str(info.get("to", {}).get("issuer", "")) != signing.issuer():
+        raise ValidationError(
+            _("该转接包是转往 %(to)s 的，不是转往本系统（%(own)s）的。")
+            % {"to": info.get("to", {}).get("issuer", ""), "own": signing.issuer()},
+            code="not_for_us",
+        )
+    if Transfer.objects.filter(public_id=public_id).exists():
+        raise ValidationError(_("该转接包已经导入过，无需重复导入。"), code="already_imported")
+    on = today()
+    if valid_until < on:
+        raise ValidationError(
+            _("介绍信已于 %(until)s 过期，不能接收；请转出方重新开具。")
+            % {"until": valid_until.isoformat()},
+            code="letter_expired",
+        )
+    id_number = str(member_data.pop("id_number", ""))
+    data = {
+        name: member_data.get(name)
+        for name in member_services.RECORD_FIELDS
+        if member_data.get(name) is not None
+    }
+    for name in ("birth_date", "joined_on", "full_member_on"):
+        if name in data:
+            data[name] = _date(data[name])
+    from_organization = info.get("from_organization", {})
+    member = member_services.member_create(
+        actor=actor,
+        organization=organization,
+        data=data,
+        id_number=id_number,
+        how_added=HowAdded.TRANSFERRED_IN,
+        started_on=on,
+        reason=_("由 %(issuer)s %(org)s 转入，介绍信 %(number)s")
+        % {
+            "issuer": sender_issuer,
+            "org": from_organization.get("name", ""),
+            "number": info.get("letter_number", ""),
+        },
+    )
+    entries = []
+    for entry in payload.get("archive", []):
+        entries.append(
+            ArchiveEntry(
+                member=member,
+                kind=str(entry.get("kind", ArchiveKind.UPDATED)),
+                summary=(
+                    _("〔原系统 %(issuer)s〕%(summary)s")
+                    % {"issuer": sender_issuer, "summary": entry.get("summary", "")}
+                )[:300],
+                before=entry.get("before") or {},
+                after=entry.get("after") or {},
+                reason=str(entry.get("reason", ""))[:300],
+                effective_on=_date(entry.get("effective_on")),
+            )
+        )
+    created = ArchiveEntry.objects.bulk_create(entries)
+    # The archive keeps when each entry was first written, at the sending deployment.
+    for row, entry in zip(created, payload.get("archive", []), strict=True):
+        if entry.get("at"):
+            ArchiveEntry.objects.filter(pk=row.pk).update(at=dt.datetime.fromisoformat(entry["at"]))
+    transfer = Transfer.objects.create(
+        public_id=public_id,
+        kind=TransferKind.INBOUND,
+        state=TransferState.RECEIVED,
+        member=member,
+        to_organization=organization,
+        counterpart_issuer=sender_issuer,
+        counterpart_organization=str(from_organization.get("name", ""))[:200],
+        reason=str(info.get("reason", ""))[:300],
+        letter_number=None,
+        issued_on=_date(info.get("issued_on")),
+        valid_until=valid_until,
+        dues_paid_until=str(info.get("dues_paid_until", ""))[:7],
+        received_on=on,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        package_sha256=package.digest(document),
+    )
+    receipt_payload = {
+        "transfer": public_id,
+        "letter_number": info.get("letter_number"),
+        "package_sha256": transfer.package_sha256,
+        "sender": sender_issuer,
+        "member_public_id": member_data.get("public_id"),
+        "member_name": member.name,
+        "received_on": on.isoformat(),
+        "organization": organization.name,
+        "organization_code": organization.code,
+    }
+    transfer.receipt = package.sign_document(package.RECEIPT_FORMAT, receipt_payload)
+    transfer.history = {
+        "memberships": payload.get("memberships", []),
+        "positions": payload.get("positions", []),
+    }
+    transfer.save(update_fields=["receipt", "history"])
+    TransferEvent.objects.create(
+        transfer=transfer,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        state=TransferState.RECEIVED,
+        note=_("导入 %(issuer)s 的转接包，签名有效") % {"issuer": sender_issuer},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        target=transfer,
+        summary=_("导入转接包：%(name)s 由 %(issuer)s 转入")
+        % {"name": member.name, "issuer": sender_issuer},
+        detail={"sha256": transfer.package_sha256, "issuer": sender_issuer},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any]) -> Transfer:
+    """The receiving deployment's signed receipt closes the transfer here: the member leaves
+    the roster with the way 转出 (members.services.member_remove)."""
+    document = package.verify_document(document, package.RECEIPT_FORMAT)
+    payload = document["payload"]
+    transfer_row = Transfer.objects.filter(
+        public_id=str(payload.get("transfer", "")), kind=TransferKind.OUTBOUND
+    ).first()
+    if transfer_row is None:
+        raise ValidationError(_("本系统没有与该回执对应的转出记录。"), code="unknown_transfer")
+    transfer = _locked(transfer_row)
+    if not can_act_as_sender(actor, transfer):
+        raise PermissionDenied
+    if transfer.state == TransferState.RECEIVED:
+        raise ValidationError(_("该回执已经导入过，转接已办结。"), code="already_received")
+    _require_state(transfer, TransferState.IN_TRANSIT)
+    if str(document["issuer"]) != transfer.counterpart_issuer:
+        raise ValidationError(
+            _("回执由 %(issuer)s 签发，但该转接是转往 %(to)s 的。")
+            % {"issuer": document["issuer"], "to": transfer.counterpart_issuer},
+            code="wrong_issuer",
+        )
+    if transfer.package_sha256 and payload.get("package_sha256") != transfer.package_sha256:
+        raise ValidationError(
+            _("回执对应的转接包与本系统最近导出的不一致，请核对。"), code="package_mismatch"
+        )
+    try:
+        received_on = dt.date.fromisoformat(str(payload["received_on"]))
+    except (KeyError, ValueError) as exc:
+        raise ValidationError(_("回执缺少接收日期。"), code="incomplete") from exc
+    received_on = min(max(received_on, transfer.issued_on or received_on), today())
+    member_services.member_remove(
+        actor=actor,
+        member=transfer.member,
+        how_removed=HowRemoved.TRANSFERRED_OUT,
+        on=received_on,
+        reason=_("组织关系转往 %(issuer)s %(org)s，介绍信 %(number)s")
+        % {
+            "issuer": transfer.counterpart_issuer,
+            "org": payload.get("organization", transfer.counterpart_organization),
+            "number": transfer.letter_number,
+        },
+    )
+    _close_outflow(actor=actor, member=transfer.member, on=received_on, note=_("组织关系已转出"))
+    transfer.state = TransferState.RECEIVED
+    transfer.received_on = received_on
+    transfer.receipt = document
+    transfer.save(update_fields=["state", "received_on", "receipt", "updated_at"])
+    _record(
+        transfer,
+        actor=actor,
+        state=TransferState.RECEIVED,
+        summary=_("%(org)s（%(issuer)s）回执已接收，组织关系转出")
+        % {"org": payload.get("organization", ""), "issuer": transfer.counterpart_issuer},
+        action=AuditAction.IMPORT,
+        effective_on=received_on,
+    )
+    return transfer
+
+
+# --- mobile members ----------------------------------------------------------------------------
+
+
+def _member_organization(member: Member) -> Organization:
+    current = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if current is None:
+        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+    return current.organization
+
+
+@transaction.atomic
+def outflow_create(
+    *,
+    actor: Any,
+    member: Member,
+    region_code: str,
+    left_on: dt.date,
+    reason: OutflowReason,
+    city: str = "",
+    work_unit: str = "",
+    contact: str = "",
+    host_organization: Organization | None = None,
+    host_organization_name: str = "",
+) -> Outflow:
+    """Register a member as working or living elsewhere (流出); they stay on the home roster."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    home = _member_organization(member)
+    if not _can_manage(actor, home):
+        raise PermissionDenied(_("只有党员所在党组织的管理人员可以登记流出。"))
+    from .regions import region_name
+
+    errors: dict[str, str] = {}
+    if region_name(region_code) == region_code:
+        errors["region_code"] = _("请选择流入地（省或地市）。")
+    if left_on > today():
+        errors["left_on"] = _("外出日期不能晚于今天。")
+    if errors:
+        raise ValidationError(errors)
+    outflow = Outflow(
+        member=member,
+        home_organization=home,
+        region_code=region_code,
+        city=city.strip(),
+        work_unit=work_unit.strip(),
+        left_on=left_on,
+        reason=reason,
+        contact=contact.strip(),
+        host_organization=host_organization,
+        host_organization_name=(
+            host_organization.name if host_organization else host_organization_name.strip()
+        ),
+        last_contact_on=left_on,
+    )
+    try:
+        with transaction.atomic():
+            outflow.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("该党员已登记为流出党员，请先登记返回。"), code="open_outflow"
+        ) from exc
+    if member.status == MemberStatus.NORMAL:
+        member_services.member_change_status(
+            actor=actor,
+            member=member,
+            status=MemberStatus.MOBILE,
+            reason=_("外出到 %(region)s（%(reason)s）")
+            % {"region": region_name(region_code), "reason": OutflowReason(reason).label},
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=outflow,
+        summary=_("登记流出党员 %(name)s") % {"name": member.name},
+        detail={"region_code": region_code},
+    )
+    return outflow
+
+
+def _locked_outflow(outflow: Outflow) -> Outflow:
+    return (
+        Outflow.objects.select_for_update(of=("self",))
+        .select_related("member", "home_organization")
+        .get(pk=outflow.pk)
+    )
+
+
+@transaction.atomic
+def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = "") -> Outflow:
+    """Record a contact or a report from a mobile member (the follow-up date)."""
+    outflow = _locked_outflow(outflow)
+    if not _can_manage(actor, outflow.home_organization):
+        raise PermissionDenied
+    if on > today() or on < outflow.left_on:
+        raise field_error("on", _("联系日期须在外出之后，且不晚于今天。"), code="bad_date")
+    if on > outflow.last_contact_on:
+        outflow.last_contact_on = on
+        outflow.save(update_fields=["last_contact_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=outflow,
+        summary=_("记录与流出党员 %(name)s 的联系") % {"name": outflow.member.name},
+        detail={"on": on.isoformat(), "note": note[:200]},
+    )
+    return outflow
+
+
+@transaction.atomic
+def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
+    """The member is back (返回): the outflow closes and the status returns to 正常."""
+    outflow = _locked_outflow(outflow)
+    if not _can_manage(actor, outflow.home_organization):
+        raise PermissionDenied
+    if outflow.returned_on is not None:
+        raise ValidationError(_("该党员已登记返回。"), code="already_returned")
+    if on > today() or on < outflow.left_on:
+        raise field_error("on", _("返回日期须在外出之后，且不晚于今天。"), code="bad_date")
+    outflow.returned_on = on
+    outflow.last_contact_on = max(outflow.last_contact_on, on)
+    outflow.save(update_fields=["returned_on", "last_contact_on", "updated_at"])
+    member = outflow.member
+    if member.status == MemberStatus.MOBILE:
+        member_services.member_change_status(
+            actor=actor, member=member, status=MemberStatus.NORMAL, reason=_("流动党员返回")
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=outflow,
+        summary=_("流出党员 %(name)s 返回") % {"name": member.name},
+    )
+    return outflow
+
+
+@transaction.atomic
+def inflow_create(
+    *,
+    actor: Any,
+    host_organization: Organization,
+    name: str,
+    home_organization_name: str,
+    arrived_on: dt.date,
+    reason: OutflowReason,
+    member: Member | None = None,
+    home_region_code: str = "",
+    phone: str = "",
+    work_unit: str = "",
+    has_certificate: bool = False,
+) -> Inflow:
+    """A host organization registers a member from elsewhere (流入) who joins its life."""
+    if not _can_manage(actor, host_organization):
+        raise PermissionDenied(_("您无权管理该党组织。"))
+    errors: dict[str, str] = {}
+    if member is not None:
+        name = member.name
+        home_organization_name = home_organization_name or _member_organization(member).name
+    if not name.strip():
+        errors["name"] = _("请填写姓名。")
+    if not home_organization_name.strip():
+        errors["home_organization_name"] = _("请填写其组织关系所在的党组织。")
+    if arrived_on > today():
+        errors["arrived_on"] = _("流入日期不能晚于今天。")
+    if errors:
+        raise ValidationError(errors)
+    inflow = Inflow(
+        host_organization=host_organization,
+        member=member,
+        name=name.strip(),
+        home_organization_name=home_organization_name.strip(),
+        home_region_code=home_region_code,
+        phone=phone.strip(),
+        work_unit=work_unit.strip(),
+        arrived_on=arrived_on,
+        reason=reason,
+        has_certificate=has_certificate,
+        last_contact_on=arrived_on,
+    )
+    inflow.full_clean()
+    inflow.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=inflow,
+        summary=_("登记流入党员 %(name)s") % {"name": inflow.name},
+    )
+    return inflow
+
+
+@transaction.atomic
+def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
+    inflow = (
+        Inflow.objects.select_for_update().select_related("host_organization").get(pk=inflow.pk)
+    )
+    if not _can_manage(actor, inflow.host_organization):
+        raise PermissionDenied
+    if inflow.left_on is not None:
+        raise ValidationError(_("已登记离开。"), code="already_left")
+    if on > today() or on < inflow.arrived_on:
+        raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code="bad_date")
+    inflow.left_on = on
+    inflow.save(update_fields=["left_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=inflow,
+        summary=_("流入党员 %(name)s 离开") % {"name": inflow.name},
+    )
+    return inflow

@@ -25,24 +25,34 @@ from .regions import province_of, region_name
 NOT_HEARD_FROM_MONTHS = 6  # RULES.md: out of contact 6 months
 
 
-# --- seams to apps built in parallel -------------------------------------------------------
+# --- what the dues and certificates apps answer ------------------------------------------------
 
-# False until the certificates app answers valid_certificate_member_ids: lists then show
+# The certificates app answers valid_certificate_member_ids; were it absent, lists would show
 # "unknown" rather than "no certificate".
-CERTIFICATE_LOOKUP_WIRED = False
+CERTIFICATE_LOOKUP_WIRED = True
 
 
 def dues_paid_until(member: Member) -> str | None:
-    """党费交至 (YYYY-MM) for the letter, from the dues ledger; None when not known here.
+    """党费交至 (YYYY-MM) for the letter, from the dues ledger; None when nothing is paid."""
+    from dangjian.dues.selectors import dues_paid_until as paid_until
 
-    The dues app answers this at merge; until then the issue form asks the secretary.
-    """
-    return None
+    day = paid_until(member)
+    return f"{day.year:04d}-{day.month:02d}" if day else None
 
 
 def valid_certificate_member_ids(member_ids: list[int] | set[int]) -> set[int]:
-    """Which of these members hold a valid activity certificate now (the certificates app)."""
-    return set()
+    """Which of these members hold a valid activity certificate today."""
+    from dangjian.certificates.models import Certificate
+
+    on = today()
+    return set(
+        Certificate.objects.filter(
+            member_id__in=list(member_ids),
+            revoked_at__isnull=True,
+            valid_from__lte=on,
+            valid_until__gte=on,
+        ).values_list("member_id", flat=True)
+    )
 
 
 # --- transfers -------------------------------------------------------------------------------

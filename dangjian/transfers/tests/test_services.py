@@ -348,11 +348,37 @@ def test_inflow_is_registered_by_the_host(county: Any) -> None:
         services.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
 
 
-def test_seams_to_other_apps_answer_nothing_until_wired(county: Any) -> None:
-    """Dues and certificates are wired at merge; until then the form asks and lists say 未知."""
+def test_the_letter_and_the_mobile_list_read_dues_and_certificates(county: Any) -> None:
+    """党费交至 comes from the dues ledger; the certificate column from the certificates app."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import time_machine
+
+    from dangjian.certificates.services import certificate_issue
+    from dangjian.core.testing import system_user
+    from dangjian.dues import services as dues_services
+    from dangjian.dues.choices import DuesCategory
+
     assert selectors.dues_paid_until(county.zhang) is None
-    assert selectors.valid_certificate_member_ids([county.zhang.pk]) == set()
-    assert selectors.CERTIFICATE_LOOKUP_WIRED is False
+    with time_machine.travel(dt.datetime(2026, 11, 15, 10, tzinfo=dt.UTC), tick=False):
+        dues_services.profile_set(
+            actor=system_user(),
+            member=county.zhang,
+            category=DuesCategory.EMPLOYED,
+            base=Decimal("3200"),
+            effective_from=dt.date(2026, 1, 1),
+        )
+        for month in (1, 2, 3):
+            dues_services.ledger_generate(actor=system_user(), organization=county.county, month=dt.date(2026, month, 1))
+        dues_services.payment_record(
+            actor=system_user(), member=county.zhang, amount=Decimal("96.00"), paid_on=dt.date(2026, 11, 15), method="CASH"
+        )
+        assert selectors.dues_paid_until(county.zhang) == "2026-03"
+    assert selectors.CERTIFICATE_LOOKUP_WIRED
+    assert selectors.valid_certificate_member_ids([county.zhang.pk, county.li.pk]) == set()
+    certificate_issue(actor=county.east_secretary, member=county.zhang)
+    assert selectors.valid_certificate_member_ids([county.zhang.pk, county.li.pk]) == {county.zhang.pk}
 
 
 def test_a_member_moved_meanwhile_is_not_received_on_the_old_letter(county: Any) -> None:

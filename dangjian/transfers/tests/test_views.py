@@ -136,7 +136,8 @@ def test_mobile_pages(county: Any, client: Client) -> None:
     outflow = Outflow.objects.get(member=county.wang)
     listing = body(client.get("/transfers/mobile/"))
     assert "广东省深圳市" in listing
-    assert "未知" in listing  # certificates not wired: unknown, not "no"
+    assert "未知" not in listing  # the certificates app answers: 有效 or 无
+    assert 'class="text-danger">无<' in listing
     assert "王五" in body(client.get("/transfers/mobile/?quiet=1"))
     assert "王五" in body(client.get("/transfers/mobile/?region=440000"))
     assert "王五" not in body(client.get("/transfers/mobile/?region=350000"))
@@ -247,7 +248,7 @@ def test_api_outflows(county: Any, client: Client) -> None:
     assert Outflow.objects.filter(member=county.li).count() == 1
     rows = client.get("/api/v1/transfers/mobile/outflows").json()
     assert rows[0]["region_name"] == "福建省厦门市"
-    assert rows[0]["has_valid_certificate"] is None
+    assert rows[0]["has_valid_certificate"] is False  # the certificates app answers: none issued
     assert login(client, county.west_admin).get("/api/v1/transfers/mobile/outflows").json() == []
     services.outflow_return(
         actor=county.east_secretary, outflow=Outflow.objects.get(member=county.li), on=today()

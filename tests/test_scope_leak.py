@@ -75,6 +75,12 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "care:kind": lambda c: "hardship",
     "care:org": lambda c: c.west_village,
     "api-tokens:pk": lambda c: west_token(c),
+    "transfers:pk": lambda c: west_transfer(c),
+    "transfers:organization_panel:pk": lambda c: c.west_village,
+    "transfers:action": lambda c: "cancel",
+    "transfers:outflow_action:pk": lambda c: west_outflow(c),
+    "transfers:outflow_action:action": lambda c: "return",
+    "transfers:inflow_leave:pk": lambda c: west_inflow(c),
     # The API: "api:<first path segment>:parameter".
     "api:organizations:code": lambda c: c.west_village.code,
     "api:members:public_id": lambda c: c.sun.public_id,
@@ -89,6 +95,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:dues:year": lambda c: 2026,
     "api:recruitment:organization_id": lambda c: c.west_village,
     "api:recruitment:applicant_id": lambda c: west_applicant(c),
+    "api:transfers:transfer_id": lambda c: west_transfer(c),
     "api:statistics:pk": lambda c: c.west,
     "api:statistics:year": lambda c: 2025,
     "api:statistics:first": lambda c: 2024,
@@ -309,6 +316,59 @@ def west_import_job(c: Any) -> Any:
     )
 
 
+def west_transfer(c: Any) -> Any:
+    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers.choices import TransferKind
+
+    return _once(
+        c,
+        "transfer",
+        lambda: transfer_services.transfer_create(
+            actor=c.west_admin,
+            member=c.sun,
+            kind=TransferKind.OUTBOUND,
+            counterpart_issuer="CN-440000",
+            counterpart_organization="广东某党支部",
+            reason="工作调动",
+        ),
+    )
+
+
+def west_outflow(c: Any) -> Any:
+    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers.choices import OutflowReason
+
+    return _once(
+        c,
+        "outflow",
+        lambda: transfer_services.outflow_create(
+            actor=c.west_admin,
+            member=c.sun,
+            region_code="440300",
+            left_on=dt.date(2026, 1, 1),
+            reason=OutflowReason.WORK,
+        ),
+    )
+
+
+def west_inflow(c: Any) -> Any:
+    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers.choices import OutflowReason
+
+    return _once(
+        c,
+        "inflow",
+        lambda: transfer_services.inflow_create(
+            actor=c.west_admin,
+            host_organization=c.west_village,
+            name="外来党员",
+            home_organization_name="外省某党支部",
+            arrived_on=dt.date(2026, 2, 1),
+            reason=OutflowReason.WORK,
+        ),
+    )
+
+
 def west_position(c: Any) -> Position:
     existing = Position.objects.filter(member=c.sun).first()
     if existing is not None:
@@ -462,7 +522,13 @@ def _owner(value: Any) -> Any:
     if isinstance(value, Member):
         membership = value.memberships.order_by("-pk").first()
         return membership.organization if membership else None
-    for attribute in ("organization", "committee"):
+    for attribute in (
+        "organization",
+        "committee",
+        "from_organization",
+        "home_organization",
+        "host_organization",
+    ):
         owner = getattr(value, attribute, None)
         if isinstance(owner, Organization):
             return owner

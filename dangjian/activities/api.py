@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
@@ -118,9 +118,9 @@ def _detail(a: Activity) -> dict[str, object]:
 def activity_list(
     request: HttpRequest,
     org: int | None = None,
-    year: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    year: int | None = Query(None, ge=1900, le=2200),
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[dict[str, object]]:
     """Activities in scope, newest first (`org` narrows to a subtree)."""
     queryset = selectors.scoped_activities(request.user)
@@ -236,7 +236,10 @@ class ComplianceOut(Schema):
 
 @router.get("/compliance/{int:org}", response={200: ComplianceOut, **ERRORS})
 def compliance(
-    request: HttpRequest, org: int, year: int, quarter: int | None = None
+    request: HttpRequest,
+    org: int,
+    year: int = Query(..., ge=1900, le=2200),
+    quarter: int | None = Query(None, ge=1, le=4),
 ) -> dict[str, object]:
     """Required vs held by kind, summed over the branches of the subtree."""
     organization = organization_selectors.organization_get(user=request.user, pk=org)

@@ -148,7 +148,7 @@ def _summary(organization: Organization, year: int) -> list[selectors.Compliance
 
 
 def ledger_xlsx(organization: Organization, year: int) -> bytes:
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     output = io.BytesIO()
     book = xlsxwriter.Workbook(output, {"in_memory": True})
@@ -189,7 +189,7 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
 
 
 def ledger_pdf(organization: Organization, year: int) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     html = render_to_string(
         "activities/ledger_pdf.html",

@@ -5,9 +5,10 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import Pages
 
 from . import selectors
 from .engine import rule_title
@@ -48,7 +49,7 @@ class AlertFilters(Schema):
 
 
 @router.get("/", response={200: list[AlertOut], 400: ErrorOut}, summary="预警列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def alert_list(request: HttpRequest, filters: Query[AlertFilters]) -> QuerySet[Alert]:
     alerts = selectors.scoped_alerts(request.user).filter(status=filters.status)
     if filters.rule:

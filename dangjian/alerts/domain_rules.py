@@ -9,14 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.organizations.models import Organization
 
-from .engine import Case, Rule, register_rule
+from .engine import Case, Rule, register_rule, threshold
 
 RECRUITMENT_RULES = gettext_lazy("《中国共产党发展党员工作细则》")
+CONSTITUTION = gettext_lazy("《中国共产党章程》第九条")
+TRANSFER_RULES = gettext_lazy("党员组织关系转接规定")
+MOBILE_RULES = gettext_lazy("流动党员管理规定")
+BRANCH_RULES = gettext_lazy("《中国共产党支部工作条例（试行）》")
 
 
 def recruitment_deadlines(root: Organization, on: dt.date) -> Iterator[Case]:
@@ -45,3 +50,161 @@ register_rule(
         recruitment_deadlines,
     )
 )
+
+
+def _home_organizations(root: Organization, on: dt.date) -> dict[int, int]:
+    """member id → the organization whose roster holds them on `on`, within the subtree."""
+    from dangjian.members.selectors import roster_on
+
+    return dict(roster_on(root, on).values_list("member_id", "organization_id"))
+
+
+def no_organizational_life(root: Organization, on: dt.date) -> Iterator[Case]:
+    from dangjian.activities.selectors import members_without_life
+
+    months = threshold("art9_months")
+    homes = _home_organizations(root, on)
+    for member in members_without_life(root, on, months=months):
+        yield Case(
+            organization_id=homes.get(member.pk, root.pk),
+            subject=f"member:{member.pk}",
+            member_id=member.pk,
+            message=_("%(name)s 连续 %(months)d 个月没有参加组织生活。")
+            % {"name": member.name, "months": months},
+            fix=_(
+                "支部应了解原因、谈心谈话，督促其参加组织生活；无正当理由连续6个月不参加的，按党章第九条处理。"
+            ),
+            url=reverse("members:detail", args=[member.pk]),
+        )
+
+
+def no_dues(root: Organization, on: dt.date) -> Iterator[Case]:
+    from dangjian.dues.selectors import members_with_unpaid_months
+
+    months = threshold("art9_months")
+    homes = _home_organizations(root, on)
+    for member in members_with_unpaid_months(root, on, months=months):
+        unpaid = getattr(member, "unpaid_months", months)
+        yield Case(
+            organization_id=homes.get(member.pk, root.pk),
+            subject=f"member:{member.pk}",
+            member_id=member.pk,
+            message=_("%(name)s 已连续 %(n)d 个月未交纳党费。")
+            % {"name": member.name, "n": unpaid},
+            fix=_(
+                "支部应了解原因并督促补交；确有困难的可按规定减免。欠交不会自动改变党籍，无正当理由连续6个月不交纳的，按党章第九条处理。"
+            ),
+            url=reverse("dues:member", args=[member.pk]),
+        )
+
+
+def transfers_in_transit(root: Organization, on: dt.date) -> Iterator[Case]:
+    from dangjian.transfers.choices import TransferState
+    from dangjian.transfers.models import Transfer
+
+    days = threshold("transfer_in_transit_days")
+    expiring = threshold("letter_expiring_days")
+    for transfer in Transfer.objects.filter(
+        from_organization__path__startswith=root.path, state=TransferState.IN_TRANSIT
+    ).select_related("member"):
+        url = reverse("transfers:detail", args=[transfer.pk])
+        if transfer.issued_on and (on - transfer.issued_on).days > days:
+            yield Case(
+                transfer.from_organization_id or root.pk,
+                f"transfer:{transfer.pk}:long",
+                _("%(name)s 的组织关系介绍信已开出 %(n)d 天，对方尚未接收。")
+                % {"name": transfer.member.name, "n": (on - transfer.issued_on).days},
+                _("联系接收方和本人，确认报到情况；介绍信过期前办理，过期须重新开具。"),
+                url,
+            )
+        if transfer.valid_until and 0 <= (transfer.valid_until - on).days <= expiring:
+            yield Case(
+                transfer.from_organization_id or root.pk,
+                f"transfer:{transfer.pk}:expiring",
+                _("%(name)s 的介绍信将于 %(day)s 到期。")
+                % {"name": transfer.member.name, "day": transfer.valid_until.isoformat()},
+                _("提醒本人按时到接收党组织报到。"),
+                url,
+            )
+
+
+def mobile_not_heard_from(root: Organization, on: dt.date) -> Iterator[Case]:
+    from dangjian.transfers.selectors import mobile_members_not_heard_from
+
+    for outflow in mobile_members_not_heard_from(root, on):
+        yield Case(
+            outflow.home_organization_id,
+            f"member:{outflow.member_id}",
+            _("流动党员 %(name)s 自 %(day)s 起没有联系。")
+            % {"name": outflow.member.name, "day": outflow.last_contact_on.isoformat()},
+            _("通过电话、流入地党组织等方式取得联系，并登记联系情况。"),
+            reverse("members:detail", args=[outflow.member_id]),
+            member_id=outflow.member_id,
+        )
+
+
+def mobile_without_certificate(root: Organization, on: dt.date) -> Iterator[Case]:
+    from dangjian.transfers.models import Outflow
+    from dangjian.transfers.selectors import valid_certificate_member_ids
+
+    open_outflows = list(
+        Outflow.objects.filter(
+            home_organization__path__startswith=root.path, returned_on__isnull=True
+        ).select_related("member")
+    )
+    holding = valid_certificate_member_ids({o.member_id for o in open_outflows})
+    for outflow in open_outflows:
+        if outflow.member_id in holding:
+            continue
+        yield Case(
+            outflow.home_organization_id,
+            f"member:{outflow.member_id}",
+            _("流动党员 %(name)s 没有有效的电子活动证。") % {"name": outflow.member.name},
+            _(
+                "为其签发电子活动证（可在党组织页面为流动党员批量签发），便于其在流入地参加组织生活。"
+            ),
+            reverse("members:detail", args=[outflow.member_id]),
+            member_id=outflow.member_id,
+        )
+
+
+def compliance_behind(root: Organization, on: dt.date) -> Iterator[Case]:
+    """Branches that held fewer meetings than required in the last complete quarter."""
+    from dangjian.activities.periods import quarter_of
+    from dangjian.activities.selectors import compliance_by_branch
+
+    period = quarter_of(quarter_of(on).start - dt.timedelta(days=1))
+    names = dict(Organization.objects.filter(path__startswith=root.path).values_list("pk", "name"))
+    for branch_id, counts in compliance_by_branch(root, period, on=on).items():
+        behind = [c for c in counts if not c.met]
+        if behind:
+            yield Case(
+                branch_id,
+                f"org:{branch_id}:{period.start.isoformat()}",
+                _("%(org)s %(period)s组织生活未达要求：%(lines)s。")
+                % {
+                    "org": names.get(branch_id, ""),
+                    "period": period.label,
+                    "lines": "，".join(f"{c.label} {c.held}/{c.required}" for c in behind),
+                },
+                _("按“三会一课”要求补足，召开后在组织生活中登记。"),
+                reverse("activities:compliance", args=[branch_id]),
+            )
+
+
+CONSTITUTION = gettext_lazy("《中国共产党章程》第九条")
+TRANSFER_RULES = gettext_lazy("党员组织关系转接规定")
+MOBILE_RULES = gettext_lazy("流动党员管理规定")
+BRANCH_RULES = gettext_lazy("《中国共产党支部工作条例（试行）》")
+
+for _rule in (
+    Rule("no_life", gettext_lazy("6个月未参加组织生活"), CONSTITUTION, no_organizational_life),
+    Rule("no_dues", gettext_lazy("6个月未交纳党费"), CONSTITUTION, no_dues),
+    Rule("transfer", gettext_lazy("组织关系转接"), TRANSFER_RULES, transfers_in_transit),
+    Rule("mobile_silent", gettext_lazy("流动党员失去联系"), MOBILE_RULES, mobile_not_heard_from),
+    Rule(
+        "mobile_no_card", gettext_lazy("流动党员无活动证"), MOBILE_RULES, mobile_without_certificate
+    ),
+    Rule("compliance", gettext_lazy("组织生活落实"), BRANCH_RULES, compliance_behind),
+):
+    register_rule(_rule)

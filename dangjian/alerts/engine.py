@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "aging_no_member_under": 40,
     "aging_average_age": 60,
     "snooze_max_days": 180,
+    "art9_months": 6,
+    "transfer_in_transit_days": 30,
+    "letter_expiring_days": 14,
 }
 
 

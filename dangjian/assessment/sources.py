@@ -71,3 +71,36 @@ def _term_on_time(organizations: list[Organization], year: int) -> dict[int, tup
 
 register_source(Source("open_alerts", gettext_lazy("预警处理"), _open_alerts))
 register_source(Source("term_on_time", gettext_lazy("按期换届"), _term_on_time))
+
+
+def _life_compliance(
+    organizations: list[Organization], year: int
+) -> dict[int, tuple[Decimal, str]]:
+    """The share of the required meetings (三会一课 …) held in the year, summed over the
+    branches of each organization: 100 when every requirement was met."""
+    from dangjian.activities.periods import year as year_period
+    from dangjian.activities.selectors import compliance_by_branch
+
+    if not organizations:
+        return {}
+    top = min(organizations, key=lambda o: len(o.path))
+    root = top.parent if top.parent_id and top.parent else top
+    by_branch = compliance_by_branch(root, year_period(year), on=dt.date(year, 12, 31))
+    paths = dict(Organization.objects.filter(pk__in=by_branch).values_list("pk", "path"))
+    result: dict[int, tuple[Decimal, str]] = {}
+    for organization in organizations:
+        required = held = 0
+        for branch_id, counts in by_branch.items():
+            if paths.get(branch_id, "").startswith(organization.path):
+                required += sum(c.required for c in counts)
+                held += sum(min(c.held, c.required) for c in counts)
+        if required:
+            score = (Decimal(held) * 100 / Decimal(required)).quantize(Decimal("0.1"))
+            result[organization.pk] = (
+                score,
+                _("应开 %(r)d 次，已开 %(h)d 次") % {"r": required, "h": held},
+            )
+    return result
+
+
+register_source(Source("life_compliance", gettext_lazy("组织生活落实"), _life_compliance))

@@ -327,7 +327,9 @@ def activity_checkin(request: HttpRequest, pk: int) -> HttpResponse:
         elif result.is_valid:
             messages.error(
                 request,
-                _("这是其他系统签发的有效活动证（%(name)s，%(org)s），本系统无其档案，请在其所在支部登记。")
+                _(
+                    "这是其他系统签发的有效活动证（%(name)s，%(org)s），本系统无其档案，请在其所在支部登记。"
+                )
                 % {"name": result.name, "org": result.organization_code},
             )
         else:

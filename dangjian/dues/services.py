@@ -479,7 +479,7 @@ def report_export(*, actor: Any, organization: Organization, year: int, month: i
     """The report as .xlsx (summary, months, arrears by member); the export is audited."""
     if not scope_for(actor).can_read_path(organization.path):
         raise PermissionDenied
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     report = selectors.organization_report(organization, year, month)
     buffer = io.BytesIO()

@@ -13,10 +13,11 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import Pages
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
@@ -185,7 +186,7 @@ def _with_codes(queryset: QuerySet[Member]) -> QuerySet[Member]:
 
 
 @router.get("/", response={200: list[MemberOut], 400: ErrorOut, 404: ErrorOut}, summary="党员列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def member_list(request: HttpRequest, filters: Query[MemberFilters]) -> QuerySet[Member]:
     """Members in the caller's scope (on the roster unless `status` says otherwise)."""
     organization = _organization_in_scope(request, filters.org) if filters.org else None
@@ -213,7 +214,7 @@ def member_detail(request: HttpRequest, public_id: str) -> Member:
     response={200: list[ArchiveEntryOut], 404: ErrorOut},
     summary="党员电子档案",
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def member_archive(request: HttpRequest, public_id: str) -> list[dict[str, Any]]:
     member = _member(request, public_id)
     entries: list[ArchiveEntry] = list(selectors.member_timeline(member=member))

@@ -5,10 +5,11 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import Pages
 
 from .choices import OrgKind
 from .models import Organization
@@ -56,7 +57,7 @@ def _scoped(request: HttpRequest) -> QuerySet[Organization]:
 
 
 @router.get("/", response={200: list[OrganizationOut], 400: ErrorOut}, summary="党组织列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def organization_list(
     request: HttpRequest, filters: Query[OrganizationFilters]
 ) -> QuerySet[Organization]:

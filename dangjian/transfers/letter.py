@@ -78,7 +78,7 @@ def letter_html(transfer: Transfer, base_url: str) -> str:
 
 
 def letter_pdf(transfer: Transfer, base_url: str) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     pdf = HTML(string=letter_html(transfer, base_url)).write_pdf()
     assert pdf is not None

@@ -249,7 +249,7 @@ def test_ledger_xlsx_and_pdf_with_chinese(county, make_activity):
     assert data[0][7:11] == [4, 3, 1, 0]
     assert "李四（请假：外出务工）" in str(data[0][12])
 
-    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+    import pypdfium2 as pdfium
 
     # 李四 of 东村 came as a guest to 西村's theme day: it shows in 东镇's ledger, not 西镇's.
     theme = make_activity(organization=county.west_village, kind="THEME_DAY", topic="西村主题党日")

@@ -27,10 +27,11 @@ def manual(assessment: Any, organization: Any) -> Score:
 
 @pytest.mark.django_db
 def test_seeded_indicators() -> None:
-    assert list(Indicator.objects.values_list("source", flat=True)) == [
+    assert sorted(Indicator.objects.values_list("source", flat=True)) == [
+        "life_compliance",
+        "manual",
         "open_alerts",
         "term_on_time",
-        "manual",
     ]
     assert sum(i.weight for i in Indicator.objects.all()) == Decimal(100)
 
@@ -54,9 +55,14 @@ def test_round_computes_data_indicators_and_weights_the_total(county: Any) -> No
         round=assessment, organization=county.south_village, indicator__source="term_on_time"
     )
     assert term.value == Decimal(0)
-    # Before the manual score: the total weighs only what has a value (weights 30 and 20).
+    # Before the manual score: the total weighs only what has a value: 预警处理 (30), 按期换届
+    # (20, scored 0) and 组织生活落实 (30, nothing held: 0).
     result = Result.objects.get(round=assessment, organization=county.south_village)
-    expected = (Decimal(30) * alerts_score.value + Decimal(20) * 0) / Decimal(50)
+    life = Score.objects.get(
+        round=assessment, organization=county.south_village, indicator__source="life_compliance"
+    )
+    assert life.value == Decimal(0)
+    expected = (Decimal(30) * alerts_score.value) / Decimal(80)
     assert result.total == expected.quantize(Decimal("0.1"))
     services.score_enter(
         actor=county.east_admin,
@@ -67,7 +73,7 @@ def test_round_computes_data_indicators_and_weights_the_total(county: Any) -> No
         basis="述职评议良好",
     )
     result.refresh_from_db()
-    expected = (Decimal(30) * alerts_score.value + Decimal(0) + Decimal(50) * 90) / Decimal(100)
+    expected = (Decimal(30) * alerts_score.value + Decimal(20) * 90) / Decimal(100)
     assert result.total == expected.quantize(Decimal("0.1"))
     assert result.grade
 
@@ -178,3 +184,12 @@ def test_members_are_never_ranked() -> None:
     related = {f.related_model for m in (models.Score, models.Result) for f in m._meta.get_fields()}
     assert Member not in related
     assert models.Organization in related
+
+
+def test_life_compliance_source_scores_the_share_of_meetings_held(county: Any) -> None:
+    from dangjian.assessment.sources import SOURCES
+
+    scores = SOURCES["life_compliance"].compute([county.east_village, county.south_village], 2025)
+    # Nothing was held in 2025 anywhere in the small county.
+    assert scores[county.east_village.pk][0] == Decimal(0)
+    assert "已开 0 次" in scores[county.east_village.pk][1]

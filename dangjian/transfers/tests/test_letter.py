@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import pypdfium2  # type: ignore[import-untyped]
+import pypdfium2
 import pytest
 import zxingcpp
 from django.test import Client

@@ -370,15 +370,23 @@ def test_the_letter_and_the_mobile_list_read_dues_and_certificates(county: Any) 
             effective_from=dt.date(2026, 1, 1),
         )
         for month in (1, 2, 3):
-            dues_services.ledger_generate(actor=system_user(), organization=county.county, month=dt.date(2026, month, 1))
+            dues_services.ledger_generate(
+                actor=system_user(), organization=county.county, month=dt.date(2026, month, 1)
+            )
         dues_services.payment_record(
-            actor=system_user(), member=county.zhang, amount=Decimal("96.00"), paid_on=dt.date(2026, 11, 15), method="CASH"
+            actor=system_user(),
+            member=county.zhang,
+            amount=Decimal("96.00"),
+            paid_on=dt.date(2026, 11, 15),
+            method="CASH",
         )
         assert selectors.dues_paid_until(county.zhang) == "2026-03"
     assert selectors.CERTIFICATE_LOOKUP_WIRED
     assert selectors.valid_certificate_member_ids([county.zhang.pk, county.li.pk]) == set()
     certificate_issue(actor=county.east_secretary, member=county.zhang)
-    assert selectors.valid_certificate_member_ids([county.zhang.pk, county.li.pk]) == {county.zhang.pk}
+    assert selectors.valid_certificate_member_ids([county.zhang.pk, county.li.pk]) == {
+        county.zhang.pk
+    }
 
 
 def test_a_member_moved_meanwhile_is_not_received_on_the_old_letter(county: Any) -> None:

@@ -92,6 +92,11 @@ def register_panel(page: PageKind, panel: Panel) -> None:
         panels.sort(key=lambda p: p.order)
 
 
+def member_panels() -> list[Panel]:
+    """The member page's panels (the portal shows some of them to the member)."""
+    return list(_PANELS["member"])
+
+
 def render_panels(request: HttpRequest, page: PageKind, obj: Member | Organization) -> SafeString:
     """Every registered panel of `page` for `obj`, rendered in order."""
     parts: list[str] = []

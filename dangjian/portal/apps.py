@@ -1,13 +1,22 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Keys of member-page panels that also belong on the member's portal page.
+PORTAL_SECTIONS = {"activities-life", "dues", "transfers"}
+
 
 class PortalConfig(AppConfig):
     name = "dangjian.portal"
     verbose_name = _("党员之家")
 
     def ready(self) -> None:
-        from dangjian.core.extensions import NavItem, Panel, register_nav, register_panel
+        from dangjian.core.extensions import (
+            NavItem,
+            Panel,
+            member_panels,
+            register_nav,
+            register_panel,
+        )
 
         from . import panels
 
@@ -32,6 +41,16 @@ class PortalConfig(AppConfig):
             "portal",
             Panel("certificate", 10, "portal/panel_certificate.html", panels.my_certificate),
         )
+        # The member's own organizational life, dues and transfer: the same sections the member
+        # page shows, registered by those apps (installed, and so ready, before the portal).
+        for panel in member_panels():
+            if panel.key in PORTAL_SECTIONS:
+                register_panel(
+                    "portal",
+                    Panel(
+                        f"portal-{panel.key}", 20 + panel.order, panel.template_name, panel.context
+                    ),
+                )
         register_panel(
             "organization",
             Panel("portal-notices", 90, "portal/panel_notices.html", panels.organization_notices),

@@ -177,3 +177,27 @@ def test_portal_shows_the_activity_certificate(client: Client, county: Any) -> N
     panel = client.get("/me/").content.decode()
     assert "出示" in panel
     assert certificate.valid_until.isoformat() in panel
+
+
+def test_portal_shows_my_organizational_life_dues_and_transfer(client: Client, county: Any) -> None:
+    """The sections the member page shows, on the member's own portal page."""
+    import datetime as dt
+
+    from dangjian.activities import services as activity_services
+    from dangjian.activities.choices import ActivityKind
+    from dangjian.core.dates import today
+
+    meeting = activity_services.activity_create(
+        actor=county.county_admin,
+        organization=county.east_village,
+        data={
+            "kind": ActivityKind.GENERAL_MEETING,
+            "topic": "学习新党章",
+            "on": today() - dt.timedelta(days=2),
+        },
+    )
+    activity_services.activity_record(actor=county.east_secretary, activity=meeting)
+    client.force_login(county.member_user)
+    page = client.get("/me/").content.decode()
+    assert "学习新党章" in page
+    assert "交至" in page

@@ -735,3 +735,48 @@ def _commendation_titles() -> list[tuple[str, str]]:
     from dangjian.care.models import CommendationTitle
 
     return [(str(code), str(label)) for code, label in CommendationTitle.choices]
+
+
+@register_table("mobile", order=95)
+def mobile_table(data: ReportData) -> Table:
+    """流动党员 by destination province: outflows open on the date from the subtree."""
+    from collections import Counter as Tally
+
+    from django.db.models import Q as Where
+
+    from dangjian.transfers.models import Outflow
+    from dangjian.transfers.regions import province_of, region_name
+
+    codes = (
+        Outflow.objects.filter(
+            home_organization__path__startswith=data.path, left_on__lte=data.as_of
+        )
+        .filter(Where(returned_on__isnull=True) | Where(returned_on__gt=data.as_of))
+        .values_list("region_code", flat=True)
+    )
+    counts = Tally(province_of(code) for code in codes)
+    rows = [Row(f"province-{code}", region_name(code), [n]) for code, n in counts.most_common()]
+    rows.insert(0, Row("total", _("流出党员"), [sum(counts.values())]))
+    return Table("mobile", _("流动党员流向"), [Column(_("人数"), None)], rows)
+
+
+@register_table("review", order=105)
+def review_table(data: ReportData) -> Table:
+    """民主评议党员: grades given in the year's review rounds of the subtree."""
+    from dangjian.activities.choices import Grade
+    from dangjian.activities.models import ReviewEntry
+
+    grades = dict(
+        ReviewEntry.objects.filter(
+            review__organization__path__startswith=data.path, review__year=data.as_of.year
+        )
+        .exclude(grade="")
+        .values_list("grade")
+        .annotate(n=Count("id"))
+        .values_list("grade", "n")
+    )
+    rows = [
+        Row(f"grade-{code}", str(label), [grades.get(code, 0)]) for code, label in Grade.choices
+    ]
+    rows.insert(0, Row("reviewed", _("参加评议"), [sum(grades.values())]))
+    return Table("review", _("民主评议党员"), [Column(_("人数"), None)], rows)

@@ -42,3 +42,43 @@ def test_discipline_table_counts_people_and_rural_members(county: Any) -> None:
     assert (
         values(discipline_table(ReportData(county.west, dt.date(2026, 12, 31))))["disciplined"] == 0
     )
+
+
+def test_mobile_table_counts_open_outflows_by_province_on_the_date(county: Any) -> None:
+    from dangjian.reports.tables import mobile_table
+    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers.choices import OutflowReason
+
+    outflow = transfer_services.outflow_create(
+        actor=county.east_secretary,
+        member=county.wang,
+        region_code="440300",
+        left_on=dt.date(2026, 1, 5),
+        reason=OutflowReason.WORK,
+    )
+    counts = values(mobile_table(ReportData(county.county, dt.date(2026, 6, 30))))
+    assert counts["total"] == 1
+    assert counts["province-440000"] == 1
+    assert values(mobile_table(ReportData(county.county, dt.date(2026, 1, 4))))["total"] == 0
+    assert values(mobile_table(ReportData(county.west, dt.date(2026, 6, 30))))["total"] == 0
+    assert outflow.pk
+
+
+def test_review_table_counts_grades_of_the_year(county: Any) -> None:
+    from dangjian.activities.models import ReviewEntry, ReviewRound
+    from dangjian.reports.tables import review_table
+
+    review = ReviewRound.objects.create(
+        organization=county.east_village, year=2026, excellent_cap_percent=30
+    )
+    ReviewEntry.objects.create(review=review, member=county.zhang, grade="EXCELLENT")
+    ReviewEntry.objects.create(review=review, member=county.li, grade="QUALIFIED")
+    counts = values(review_table(ReportData(county.county, dt.date(2026, 12, 31))))
+    assert counts == {
+        "reviewed": 2,
+        "grade-EXCELLENT": 1,
+        "grade-QUALIFIED": 1,
+        "grade-BASIC": 0,
+        "grade-UNQUALIFIED": 0,
+    }
+    assert values(review_table(ReportData(county.county, dt.date(2025, 12, 31))))["reviewed"] == 0

@@ -144,7 +144,8 @@ def two_factor_verify(*, user: User, code: str, at: float | None = None) -> bool
             device.last_used_step = step
             device.save(update_fields=["last_used_step", "updated_at"])
             ok = True
-    else:
+    # A recovery code is six hex digits, which are sometimes all decimal digits: try it too.
+    if not ok:
         recovery = (
             RecoveryCode.objects.select_for_update()
             .filter(user=user, code_hash=_hash_recovery(code), used_at__isnull=True)

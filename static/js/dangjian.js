@@ -8,3 +8,18 @@ document.addEventListener("click", function (event) {
   var shown = target.classList.toggle("show");
   toggler.setAttribute("aria-expanded", shown ? "true" : "false");
 });
+
+// <button data-dj-confirm="…">: ask before submitting.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-dj-confirm]");
+  if (button && !window.confirm(button.getAttribute("data-dj-confirm"))) event.preventDefault();
+});
+
+// <select data-dj-autosubmit>: submit the form on change.
+// <select data-dj-go="?org={value}&year=2026">: go to the address with the chosen value.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select.hasAttribute("data-dj-autosubmit") && select.form) select.form.submit();
+  var go = select.getAttribute("data-dj-go");
+  if (go && select.value) window.location.search = go.replace("{value}", encodeURIComponent(select.value)).replace(/^\?/, "");
+});

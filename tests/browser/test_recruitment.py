@@ -10,6 +10,8 @@ from dangjian.members.choices import MemberCategory
 from dangjian.recruitment.models import Applicant
 from dangjian.recruitment.tests.helpers import PATH
 
+from .conftest import follow_nav
+
 pytestmark = pytest.mark.browser
 
 
@@ -28,7 +30,7 @@ def _record(tab: Any, step: int, **fields: Any) -> None:
 def test_application_to_probationary_member(page: Any, sign_in: Any, county: Any) -> None:
     sign_in(page, "east")
     page.goto("/")
-    page.get_by_role("link", name="发展党员").first.click()
+    follow_nav(page, "发展党员")
     page.get_by_role("link", name="登记入党申请").click()
     page.locator("#id_organization").select_option(label="东村党支部")
     page.locator("#id_name").fill("陈小明")

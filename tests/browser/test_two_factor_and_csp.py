@@ -10,6 +10,8 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import follow_nav
+
 pytestmark = pytest.mark.browser
 # (Here rather than in dangjian/ops/tests: one Playwright instance per test session.)
 
@@ -43,7 +45,7 @@ def test_administrator_enrols_two_factor_and_opens_the_audit_log(
     page.get_by_role("button", name="启用").click()
     expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
     page.get_by_role("link", name="我已保存，继续").click()
-    page.get_by_role("link", name="审计日志").click()
+    follow_nav(page, "审计日志")
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
     expect(page.get_by_text("启用两步验证").first).to_be_visible()
     page.get_by_label("操作", exact=True).select_option("CREATE")

@@ -52,6 +52,9 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  echo "安装 Debian 的 Chromium 供浏览器测试使用 (apt-get install chromium)…"; \
 	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  echo "安装中文字体供 PDF 与浏览器测试使用 (apt-get install fonts-noto-cjk)…"; \
+	  apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
 lint: setup
 	$(BIN)/ruff check .

@@ -466,8 +466,8 @@ SNAPSHOT_COLUMNS = [
 
 def export_parquet(target: Path, as_of: dt.date) -> int:
     """The analytics snapshot of the roster on `as_of`, streamed from PostgreSQL to Parquet."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     from django.db import connection
 
     _ARROW_TYPES = {

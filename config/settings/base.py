@@ -189,6 +189,9 @@ STATICFILES_DIRS = [
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Backups in Django's JSON keep times to the microsecond (dangjian.ops.serializers).
+SERIALIZATION_MODULES = {"json-full": "dangjian.ops.serializers"}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

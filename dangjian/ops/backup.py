@@ -136,6 +136,7 @@ def _dump_json(target: Path) -> None:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         call_command(
             "dumpdata",
+            "--format=json-full",  # dangjian.ops.serializers: times to the microsecond
             "--natural-foreign",
             "--exclude=contenttypes",
             "--exclude=auth.permission",

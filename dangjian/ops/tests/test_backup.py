@@ -218,3 +218,21 @@ def test_pg_dump_version_decides_the_format(county: Any) -> None:
         return
     expected = "pg_dump" if backup.pg_tool_major() == backup.pg_server_major() else "django-json"
     assert backup.choose_format() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_django_json_backups_keep_times_to_the_microsecond(
+    county: Any, media: Path, tmp_path: Path
+) -> None:
+    """Django's JSON cuts times to milliseconds; backups use json-full, which does not."""
+    import datetime as dt
+
+    from dangjian.organizations.models import Organization
+
+    precise = dt.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=dt.UTC)
+    Organization.objects.filter(pk=county.east.pk).update(created_at=precise)
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", str(archive), "--format", "django-json", stdout=io.StringIO())
+    _wipe(media)
+    call_command("restore", str(archive), "--yes", stdout=io.StringIO())
+    assert Organization.objects.get(pk=county.east.pk).created_at == precise

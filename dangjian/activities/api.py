@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import PageOf, Pages
 from dangjian.core import crypto
 from dangjian.core.errors import field_error
 from dangjian.members.idnumbers import normalize_id_number
@@ -115,13 +117,12 @@ def _detail(a: Activity) -> dict[str, object]:
 
 
 @router.get("/", response={200: list[ActivityOut], **ERRORS})
+@paginate(Pages, page_size=50)
 def activity_list(
     request: HttpRequest,
     org: int | None = None,
     year: int | None = Query(None, ge=1900, le=2200),
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> list[dict[str, object]]:
+) -> PageOf:
     """Activities in scope, newest first (`org` narrows to a subtree)."""
     queryset = selectors.scoped_activities(request.user)
     if org is not None:
@@ -129,8 +130,7 @@ def activity_list(
         queryset = queryset.filter(organization__path__startswith=organization.path)
     if year is not None:
         queryset = queryset.filter(on__year=year)
-    limit = max(1, min(limit, 500))
-    return [_out(a) for a in queryset.order_by("-on", "-pk")[offset : offset + limit]]
+    return PageOf(queryset.order_by("-on", "-pk"), lambda rows: [_out(a) for a in rows])
 
 
 @router.post("/", response={201: ActivityOut, **ERRORS})

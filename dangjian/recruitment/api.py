@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import PageOf, Pages
 from dangjian.core.dates import today
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -181,13 +183,12 @@ def _organization(request: HttpRequest, organization_id: int) -> Organization:
 
 
 @router.get("/applicants", response={200: list[ApplicantOut], 404: ErrorOut})
-def applicant_list(
-    request: HttpRequest, organization_id: int, stage: str = ""
-) -> list[dict[str, object]]:
-    """People in the pipeline of an organization's subtree (at most 500 per call)."""
+@paginate(Pages, page_size=50)
+def applicant_list(request: HttpRequest, organization_id: int, stage: str = "") -> PageOf:
+    """People in the pipeline of an organization's subtree."""
     organization = _organization(request, organization_id)
     queryset = selectors.applicant_list(user=request.user, organization=organization, stage=stage)
-    return [_out(a) for a in queryset[:500]]
+    return PageOf(queryset, lambda rows: [_out(a) for a in rows])
 
 
 @router.get("/applicants/{applicant_id}", response={200: ApplicantDetailOut, 404: ErrorOut})

@@ -8,8 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 
@@ -107,6 +109,7 @@ def report(request: HttpRequest, pk: int, as_of: dt.date | None = None) -> dict[
     response={200: list[SnapshotOut], 404: ErrorOut},
     summary="已封存的年报",
 )
+@paginate(Pages, page_size=50)
 def snapshot_list(request: HttpRequest, pk: int) -> list[Any]:
     organization = selectors.report_organization(user=request.user, pk=pk)
     return list(selectors.snapshot_list(user=request.user, organization=organization))

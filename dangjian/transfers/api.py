@@ -9,9 +9,11 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from dangjian.api.errors import ErrorOut
+from dangjian.api.pagination import PageOf, Pages
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.models import Organization
 
@@ -82,12 +84,13 @@ class ReasonIn(Schema):
 
 
 @router.get("/", response={200: list[TransferOut], 404: ErrorOut})
-def transfer_list(request: HttpRequest, which: str = "outgoing") -> list[TransferOut]:
+@paginate(Pages, page_size=50)
+def transfer_list(request: HttpRequest, which: str = "outgoing") -> PageOf:
     """One side's list (`which`): outgoing, incoming, in_transit, overdue or closed."""
     if which not in selectors.LISTS:
         raise Http404
-    rows = selectors.transfer_list(user=request.user, which=which)[:500]
-    return [_out(request, t) for t in rows]
+    rows = selectors.transfer_list(user=request.user, which=which)
+    return PageOf(rows, lambda page: [_out(request, t) for t in page])
 
 
 @router.post("/", response={201: TransferOut, **ERRORS})
@@ -224,21 +227,22 @@ def _outflow_out(outflow: Outflow, certified: set[int] | None) -> OutflowOut:
 
 
 @router.get("/mobile/outflows", response={200: list[OutflowOut]})
-def outflow_list(
-    request: HttpRequest, region: str = "", not_heard_from: bool = False
-) -> list[OutflowOut]:
-    """Open outflows in scope; `has_valid_certificate` is null while it cannot be known."""
-    rows = list(
-        selectors.outflow_list(user=request.user, region=region, not_heard_from=not_heard_from)[
-            :1000
-        ]
+@paginate(Pages, page_size=50)
+def outflow_list(request: HttpRequest, region: str = "", not_heard_from: bool = False) -> PageOf:
+    """Open outflows in scope, with whether each member holds a valid activity certificate."""
+
+    def build(rows: list[Outflow]) -> list[OutflowOut]:
+        certified = (
+            selectors.valid_certificate_member_ids([o.member_id for o in rows])
+            if selectors.CERTIFICATE_LOOKUP_WIRED
+            else None
+        )
+        return [_outflow_out(o, certified) for o in rows]
+
+    return PageOf(
+        selectors.outflow_list(user=request.user, region=region, not_heard_from=not_heard_from),
+        build,
     )
-    certified = (
-        selectors.valid_certificate_member_ids([o.member_id for o in rows])
-        if selectors.CERTIFICATE_LOOKUP_WIRED
-        else None
-    )
-    return [_outflow_out(o, certified) for o in rows]
 
 
 @router.post("/mobile/outflows", response={201: OutflowOut, **ERRORS})

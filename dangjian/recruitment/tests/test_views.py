@@ -280,8 +280,9 @@ def test_api_pipeline_and_deadlines(client: Client, county: Any) -> None:
     assert due[0]["step"] == 2
     assert due[0]["overdue"] is True
     listing = client.get(f"/api/v1/recruitment/applicants?organization_id={county.east.pk}")
-    assert [a["name"] for a in listing.json()] == ["陈小明"]
-    assert PATH[1].isoformat() == listing.json()[0]["applied_on"]
+    assert listing.json()["count"] == 1
+    assert [a["name"] for a in listing.json()["items"]] == ["陈小明"]
+    assert PATH[1].isoformat() == listing.json()["items"][0]["applied_on"]
 
 
 def test_pipeline_page_queries_do_not_grow_with_people(client: Client, county: Any) -> None:

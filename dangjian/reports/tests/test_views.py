@@ -369,7 +369,7 @@ def test_api_snapshot_create_is_idempotent_and_errors_are_shaped(client, county)
     assert duplicate.status_code == 400
     assert duplicate.json()["code"] == "already_frozen"
     assert "已封存" in duplicate.json()["message"]
-    listed_ = client.get(url).json()
+    listed_ = client.get(url).json()["items"]
     assert [s["year"] for s in listed_] == [2025]
     frozen = client.get(f"{url}/2025").json()
     assert frozen["frozen"] is True

@@ -204,7 +204,7 @@ def test_api_create_is_idempotent_and_steps_follow(county: Any, client: Client) 
     ).json()
     assert issued_body["letter_number"].startswith("CN-TEST-")
     login(client, county.west_admin)
-    assert client.get("/api/v1/transfers/?which=incoming").json()[0]["id"] == transfer_id
+    assert client.get("/api/v1/transfers/?which=incoming").json()["items"][0]["id"] == transfer_id
     assert (
         api_post(client, f"/api/v1/transfers/{transfer_id}/receive", {}).json()["state"]
         == "RECEIVED"
@@ -227,7 +227,7 @@ def test_api_out_of_scope_is_a_404(county: Any, client: Client) -> None:
         {"member_id": county.zhang.pk, "to_organization_id": county.west_village.pk},
     )
     assert created.status_code == 404
-    assert client.get("/api/v1/transfers/?which=outgoing").json() == []
+    assert client.get("/api/v1/transfers/?which=outgoing").json() == {"items": [], "count": 0}
 
 
 def test_api_outflows(county: Any, client: Client) -> None:
@@ -246,10 +246,10 @@ def test_api_outflows(county: Any, client: Client) -> None:
     )
     assert first.status_code == again.status_code == 201
     assert Outflow.objects.filter(member=county.li).count() == 1
-    rows = client.get("/api/v1/transfers/mobile/outflows").json()
+    rows = client.get("/api/v1/transfers/mobile/outflows").json()["items"]
     assert rows[0]["region_name"] == "福建省厦门市"
     assert rows[0]["has_valid_certificate"] is False  # the certificates app answers: none issued
-    assert login(client, county.west_admin).get("/api/v1/transfers/mobile/outflows").json() == []
+    assert login(client, county.west_admin).get("/api/v1/transfers/mobile/outflows").json()["count"] == 0
     services.outflow_return(
         actor=county.east_secretary, outflow=Outflow.objects.get(member=county.li), on=today()
     )

@@ -26,7 +26,7 @@ class FullPrecisionEncoder(DjangoJSONEncoder):
 
 class Serializer(JSONSerializer):
     def _init_options(self) -> None:
-        super()._init_options()
+        super()._init_options()  # type: ignore[misc]  # Django's hook; the stubs omit it
         self.json_kwargs["cls"] = FullPrecisionEncoder
 
 

@@ -249,7 +249,10 @@ def test_api_outflows(county: Any, client: Client) -> None:
     rows = client.get("/api/v1/transfers/mobile/outflows").json()["items"]
     assert rows[0]["region_name"] == "福建省厦门市"
     assert rows[0]["has_valid_certificate"] is False  # the certificates app answers: none issued
-    assert login(client, county.west_admin).get("/api/v1/transfers/mobile/outflows").json()["count"] == 0
+    assert (
+        login(client, county.west_admin).get("/api/v1/transfers/mobile/outflows").json()["count"]
+        == 0
+    )
     services.outflow_return(
         actor=county.east_secretary, outflow=Outflow.objects.get(member=county.li), on=today()
     )

@@ -7,7 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.members.models import Member
+from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
 from . import selectors
@@ -22,14 +24,27 @@ def _titled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def home(request: HttpRequest, organization: Organization) -> dict[str, Any] | None:
-    """For a committee, alerts by rule and the organizations with most; for a branch, its list."""
-    by_rule = _titled(selectors.counts_by_rule(organization))
+    """For a committee, alerts by rule and the organizations with most (counted from the
+    figure cache); for a branch, its counts; and the first open alerts, read now."""
+    committee = organization.kind not in BRANCH_KINDS
+
+    def compute() -> dict[str, Any]:
+        return {
+            "by_rule": selectors.counts_by_rule(organization),
+            "worst": selectors.organizations_with_most_alerts(organization) if committee else [],
+        }
+
+    if committee:
+        counts, _at = figures.cached(
+            organization.path, "alerts", compute, refresh=figures.wants_refresh(request)
+        )
+    else:
+        counts = compute()
+    by_rule = _titled([dict(row) for row in counts["by_rule"]])
     return {
         "by_rule": by_rule,
         "total": sum(row["n"] for row in by_rule),
-        "worst": selectors.organizations_with_most_alerts(organization)
-        if organization.children.exists()
-        else [],
+        "worst": counts["worst"],
         "alerts": list(selectors.open_alerts_under(organization).order_by("rule", "id")[:8]),
         "can_manage": scope_for(request.user).can_manage_path(organization.path),
     }

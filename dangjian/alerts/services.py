@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
@@ -108,6 +110,7 @@ def alerts_recompute(
             events.extend(AlertEvent(alert=alert, kind=AlertEventKind.OPENED) for alert in created)
             result.opened += len(created)
             AlertEvent.objects.bulk_create(events, batch_size=1000)
+        transaction.on_commit(partial(figures.invalidate_subtree, top.path))
     return result
 
 
@@ -148,6 +151,7 @@ def alert_snooze(*, actor: Any, alert: Alert, until: dt.date, reason: str) -> Al
         target=alert,
         summary=_("暂缓预警至 %(day)s") % {"day": until.isoformat()},
     )
+    transaction.on_commit(lambda: figures.invalidate([alert.organization.path]))
     return alert
 
 

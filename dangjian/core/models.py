@@ -14,3 +14,20 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Figure(models.Model):
+    """A cached figure of one organization's subtree (a dashboard count), keyed by the
+    organization's materialized path. It is a cache: deleting every row loses nothing.
+    `dangjian.core.figures` reads and invalidates it; see docs/decisions/0100."""
+
+    path = models.CharField(max_length=255)
+    key = models.CharField(max_length=60)
+    value = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "key"], name="figure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.key}"

@@ -21,6 +21,7 @@ from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import idnumbers, signals
+from .caching import invalidate_organizations
 from .choices import (
     REMOVING_STATUSES,
     STATUS_FOR_REMOVAL,
@@ -728,6 +729,8 @@ def member_bulk_create(
     if problems:
         raise ValidationError(problems, code="bulk_invalid")
     created = Member.objects.bulk_create(members, batch_size=batch_size)
+    # bulk_create sends no signals: the dashboards' cached counts are invalidated here.
+    invalidate_organizations(sorted({entry.organization.pk for entry in entries}))
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     Membership.objects.bulk_create(
         [

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.members.choices import MemberCategory, Sex
 from dangjian.members.models import Membership
@@ -96,6 +97,30 @@ def overview(organization: Organization) -> Overview:
         full=members["full"],
         probationary=members["total"] - members["full"],
     )
+
+
+def overview_cached(organization: Organization, *, refresh: bool = False) -> tuple[Overview, Any]:
+    """`overview` from the figure cache (core.figures), with when it was counted."""
+
+    def compute() -> dict[str, int]:
+        counted = overview(organization)
+        return {f: getattr(counted, f) for f in OVERVIEW_FIGURES}
+
+    value, computed_at = figures.cached(organization.path, "overview", compute, refresh=refresh)
+    return Overview(organization=organization, **value), computed_at
+
+
+OVERVIEW_FIGURES = (
+    "grassroots",
+    "committees",
+    "general_branches",
+    "branches",
+    "members",
+    "men",
+    "women",
+    "full",
+    "probationary",
+)
 
 
 # --- the annual report, scoped -------------------------------------------------------------------

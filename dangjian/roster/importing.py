@@ -38,6 +38,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import add_years
 from dangjian.members import idnumbers
+from dangjian.members.caching import invalidate_organizations
 from dangjian.members.choices import (
     ArchiveKind,
     Ethnicity,
@@ -765,6 +766,8 @@ def commit_members(
                 % {"n": validation.valid_rows, "file": label.file_name},
                 detail={"count": validation.valid_rows, "job": label.job, "file": label.file_name},
             )
+            # The dashboards' cached counts of these organizations are stale once this commits.
+            invalidate_organizations(list(organizations))
             writer = TableWriter()
             encryptor = BatchFernet()
             for chunk in _read_spool(validation.spool):

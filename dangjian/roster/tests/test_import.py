@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.core import crypto
+from dangjian.core import crypto, figures
+from dangjian.core.models import Figure
 from dangjian.core.testing import build_member, new_id_number
 from dangjian.members.choices import ArchiveKind, Education, HowAdded, MemberCategory, Sex
 from dangjian.members.models import ArchiveEntry, Member, Membership
@@ -331,3 +332,15 @@ def test_a_job_commits_once(tree: Any, tmp_path: Path) -> None:
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     assert Member.objects.filter(name="一次").count() == 1
+
+
+def test_an_import_invalidates_the_dashboards_counts(
+    tree: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    for org in (tree.county, tree.east, tree.west):
+        figures.cached(org.path, "overview", lambda: {"members": 0})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _import(tmp_path, tree.county_admin, tree.east_village, [member_row(姓名="新人")])
+        services.job_commit_start(job)
+    assert Member.objects.filter(name="新人").exists()
+    assert list(Figure.objects.values_list("path", flat=True)) == [tree.west.path]

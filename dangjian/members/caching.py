@@ -1,0 +1,47 @@
+"""Dashboard figures count members: a change to the roster invalidates them (after commit, so
+a figure computed meanwhile from the old rows cannot outlive the change)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from dangjian.core import figures
+from dangjian.organizations.models import Organization
+
+from .models import Member, Membership
+
+
+def invalidate_organizations(organization_ids: list[int]) -> None:
+    """After commit, drop the figures of these organizations and their ancestors."""
+
+    def run() -> None:
+        figures.invalidate(
+            Organization.objects.filter(pk__in=organization_ids).values_list("path", flat=True)
+        )
+
+    transaction.on_commit(run)
+
+
+@receiver([post_save, post_delete], sender=Membership)
+def _membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    invalidate_organizations([instance.organization_id])
+
+
+@receiver(post_save, sender=Member)
+def _member_changed(sender: Any, instance: Member, created: bool, **kwargs: Any) -> None:
+    if created:
+        return  # not counted until a membership places them
+    member_id = instance.pk
+
+    def run() -> None:
+        figures.invalidate(
+            Membership.objects.filter(member_id=member_id, ended_on__isnull=True).values_list(
+                "organization__path", flat=True
+            )
+        )
+
+    transaction.on_commit(run)

@@ -11,12 +11,14 @@ class ActivitiesConfig(AppConfig):
             DemoStep,
             NavItem,
             Panel,
+            TodoSource,
             register_demo_step,
             register_nav,
             register_panel,
+            register_todo,
         )
 
-        from . import demo, panels
+        from . import caching, demo, panels  # noqa: F401 - caching connects its receivers
 
         register_nav(
             NavItem(
@@ -36,4 +38,9 @@ class ActivitiesConfig(AppConfig):
                 panels.organization_panel,
             ),
         )
+        register_panel(
+            "home",
+            Panel("activities-compliance", 20, "activities/panel_home.html", panels.home_panel),
+        )
+        register_todo(TodoSource("activities", 10, panels.todo))
         register_demo_step(DemoStep("组织生活", 30, demo.run))

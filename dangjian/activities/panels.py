@@ -6,13 +6,19 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.core.dates import today
+from dangjian.core.extensions import TodoItem
 from dangjian.members.models import Member
+from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
 from . import periods, selectors
+from .choices import FrequencyPeriod
 
 MEMBER_PANEL_LIMIT = 30
 
@@ -45,3 +51,66 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
         organization, [current, previous], on=on, lagging_limit=0
     )
     return {"quarter": quarter, "previous": last}
+
+
+def home_panel(request: HttpRequest, organization: Organization) -> dict[str, Any] | None:
+    """A committee's dashboard: the weakest organizations by compliance last quarter, from the
+    figure cache (a county's roll-up reads a year of activities)."""
+    if organization.kind in BRANCH_KINDS:
+        return None  # a branch sees what it still has to hold under 本月待办
+    on = today()
+    current = periods.quarter_of(on)
+    previous = periods.quarter_of(current.start - dt.timedelta(days=1))
+    value, _at = figures.cached(
+        organization.path,
+        f"compliance:{on.isoformat()}",
+        lambda: selectors.compliance_dashboard(organization, previous, current, on=on),
+        refresh=figures.wants_refresh(request),
+    )
+    if not value["branches"]:
+        return None
+    for row in value["children"]:
+        row["percent"] = round(100 * row["held"] / row["required"]) if row["required"] else 100
+    for row in value["weakest"]:
+        row["missing_text"] = _("、").join(
+            _("%(kind)s %(held)d/%(required)d")
+            % {"kind": selectors.KindCount(kind).label, "held": held, "required": required}
+            for kind, held, required in row["missing"]
+        )
+    return {"compliance": value, "year": previous.start.year}
+
+
+def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:
+    """A branch's organizational life still to hold this month, this quarter and (from
+    October) this year, from the frequency table."""
+    if organization.kind not in BRANCH_KINDS:
+        return []
+    rules = selectors.frequency_rules()
+    wanted = {
+        FrequencyPeriod.MONTH: (periods.month(on.year, on.month), _("本月")),
+        FrequencyPeriod.QUARTER: (periods.quarter_of(on), _("本季度")),
+    }
+    if on.month >= 10:
+        wanted[FrequencyPeriod.YEAR] = (periods.year(on.year), _("本年"))
+    results = selectors.compliance_by_branch_many(
+        organization, [period for period, _label in wanted.values()], on=on
+    )
+    url = reverse("activities:create") + f"?org={organization.pk}"
+    items = []
+    for (frequency, (_period, label)), by_branch in zip(wanted.items(), results, strict=True):
+        missing = [
+            c
+            for c in by_branch.get(organization.pk, [])
+            if rules[c.kind].period == frequency and not c.met
+        ]
+        if missing:
+            kinds = _("、").join(
+                _("%(kind)s（%(held)d/%(required)d）")
+                % {"kind": c.label, "held": c.held, "required": c.required}
+                for c in missing
+            )
+            link = url + (f"&kind={missing[0].kind}" if len(missing) == 1 else "")
+            items.append(
+                TodoItem(_("%(when)s还应召开：%(kinds)s") % {"when": label, "kinds": kinds}, link)
+            )
+    return items

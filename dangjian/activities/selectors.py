@@ -491,3 +491,76 @@ def scoped_courses(user: Any) -> QuerySet[TrainingCourse]:
     return TrainingCourse.objects.filter(_path_condition(scope_for(user))).select_related(
         "organization"
     )
+
+
+# --- the committee dashboard ---------------------------------------------------------------
+
+
+def compliance_dashboard(
+    organization: Organization, previous: Period, current: Period, *, on: dt.date, limit: int = 8
+) -> dict[str, Any]:
+    """The weakest organizations by compliance, as JSON for the figure cache.
+
+    For the last complete period (`previous`): each child organization's branches, how many
+    met every requirement, and kinds held against required summed over its branches (the
+    children sorted weakest first); the `limit` branches with the largest shortfall and what
+    they lack. For the period under way (`current`), how many branches have met it so far.
+    """
+    before, now = compliance_by_branch_many(organization, [previous, current], on=on)
+    child_index = organization.path.count("/") - 1  # of a descendant's path parts
+    children: dict[int, dict[str, Any]] = {}
+    for pk, name, kind in (
+        Organization.objects.filter(parent=organization, dissolved_on__isnull=True)
+        .order_by("path")
+        .values_list("id", "name", "kind")
+    ):
+        children[pk] = {
+            "id": pk,
+            "name": name,
+            "branch": kind in BRANCH_KINDS,
+            "branches": 0,
+            "met": 0,
+            "held": 0,
+            "required": 0,
+        }
+    names: dict[int, tuple[str, str]] = {
+        pk: (name, path)
+        for pk, name, path in Organization.objects.filter(pk__in=list(before)).values_list(
+            "id", "name", "path"
+        )
+    }
+    shortfalls: list[dict[str, Any]] = []
+    for branch_id, counts in before.items():
+        name, path = names[branch_id]
+        parts = path.strip("/").split("/")
+        child = children.get(int(parts[child_index])) if len(parts) > child_index else None
+        held = sum(c.held for c in counts)
+        required = sum(c.required for c in counts)
+        met = all(c.met for c in counts)
+        if child is not None:
+            child["branches"] += 1
+            child["met"] += met
+            child["held"] += held
+            child["required"] += required
+        if not met:
+            shortfalls.append(
+                {
+                    "id": branch_id,
+                    "name": name,
+                    "held": held,
+                    "required": required,
+                    "missing": [[c.kind, c.held, c.required] for c in counts if not c.met],
+                }
+            )
+    shortfalls.sort(key=lambda r: (r["held"] - r["required"], r["held"] / max(1, r["required"])))
+    ranked = [c for c in children.values() if c["branches"]]
+    ranked.sort(key=lambda c: (c["held"] / c["required"] if c["required"] else 1.0, c["name"]))
+    return {
+        "period": previous.label,
+        "current": current.label,
+        "branches": len(before),
+        "met": sum(1 for counts in before.values() if all(c.met for c in counts)),
+        "met_now": sum(1 for counts in now.values() if all(c.met for c in counts)),
+        "children": ranked if any(not c["branch"] for c in ranked) else [],
+        "weakest": shortfalls[:limit],
+    }

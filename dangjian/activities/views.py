@@ -113,6 +113,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         )
     elif organizations.count() == 1:  # a branch secretary: their branch
         initial["organization"] = organizations.get()
+    if request.GET.get("kind") in ActivityKind.values:
+        initial["kind"] = request.GET["kind"]
     form = ActivityForm(request.POST or None, organizations=organizations, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

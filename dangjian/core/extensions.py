@@ -8,7 +8,9 @@ modules, an app registers what it contributes from its `AppConfig.ready()`:
 - `register_panel("member" | "organization", Panel(...))`: a section rendered on the member
   page or the organization page from the app's own template and context function;
 - `register_demo_step(DemoStep(...))`: a step the demo county runs after the base roster,
-  to add the app's own realistic records.
+  to add the app's own realistic records;
+- `register_todo(TodoSource(...))`: what the app has due this month for an organization, listed
+  on the home page (本月待办) so a secretary sees what to do without searching for it.
 
 The registries are filled once at start-up and only read afterwards.
 """
@@ -108,6 +110,43 @@ def render_panels(request: HttpRequest, page: PageKind, obj: Member | Organizati
         context.setdefault(key, obj)
         parts.append(render_to_string(panel.template_name, context, request=request))
     return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered, escaped template
+
+
+# --- what is due (本月待办) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing to do: a sentence, where to do it, and whether it is already late."""
+
+    text: str
+    url: str = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class TodoSource:
+    """`items(request, organization, on)` lists what is due for the organization's card on
+    the home page this month (an empty list when nothing is); the request's user may read the
+    organization."""
+
+    key: str
+    order: int
+    items: Callable[[HttpRequest, Organization, dt.date], list[TodoItem]]
+
+
+_TODOS: list[TodoSource] = []
+
+
+def register_todo(source: TodoSource) -> None:
+    if all(existing.key != source.key for existing in _TODOS):
+        _TODOS.append(source)
+        _TODOS.sort(key=lambda s: s.order)
+
+
+def todo_items(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:
+    """Every source's items for the organization, in the sources' order."""
+    return [item for source in _TODOS for item in source.items(request, organization, on)]
 
 
 # --- demo county ----------------------------------------------------------------

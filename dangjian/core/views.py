@@ -7,8 +7,10 @@ from django.shortcuts import redirect, render
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.extensions import render_panels
+from dangjian.core.extensions import render_panels, todo_items
+from dangjian.core.figures import wants_refresh
 from dangjian.members import rules
+from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.reports import selectors as report_selectors
 
 
@@ -20,12 +22,23 @@ def home(request: HttpRequest) -> HttpResponse:
     on = today()
     cards = []
     for organization in tops:
-        counts = rules.roster_counts(organization)
+        # A committee's subtree figures come from the figure cache (core.figures); a branch's
+        # are a few rows and are counted on every visit.
+        committee = organization.kind not in BRANCH_KINDS
+        if committee:
+            overview, counted_at = report_selectors.overview_cached(
+                organization, refresh=wants_refresh(request)
+            )
+        else:
+            overview, counted_at = report_selectors.overview(organization), None
+        counts = rules.RosterCounts(overview.members, overview.full, overview.probationary)
         cards.append(
             {
                 "organization": organization,
-                "overview": report_selectors.overview(organization),
+                "overview": overview,
+                "counted_at": counted_at,
                 "findings": rules.organization_findings(organization, on, counts),
+                "todos": todo_items(request, organization, on),
                 "can_manage": scope.can_manage_path(organization.path),
                 "panels": render_panels(request, "home", organization),
             }

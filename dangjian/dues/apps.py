@@ -35,12 +35,14 @@ class DuesConfig(AppConfig):
             DemoStep,
             NavItem,
             Panel,
+            TodoSource,
             register_demo_step,
             register_nav,
             register_panel,
+            register_todo,
         )
 
-        from . import demo
+        from . import demo, todo
 
         register_nav(NavItem(label=_("党费"), url_name="dues:index", order=40))
         register_panel(
@@ -61,4 +63,5 @@ class DuesConfig(AppConfig):
                 context=_organization_panel,
             ),
         )
+        register_todo(TodoSource("dues", 20, todo.todo))
         register_demo_step(DemoStep(name="党费", order=40, run=demo.build))

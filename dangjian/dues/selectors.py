@@ -586,3 +586,38 @@ def confirmation_rows(organization: Organization, year: int) -> list[dict[str, A
             }
         )
     return rows
+
+
+# --- what a branch has due (本月待办) ---------------------------------------------------
+
+
+@dataclass
+class MonthDue:
+    """A branch's dues for the month: whether its ledger has the month, and how many members
+    on the roster still owe it (`due_now`) or owe an earlier month (`behind`)."""
+
+    ledger_ready: bool
+    members: int
+    due_now: int
+    behind: int
+
+
+def month_due(organization: Organization, on: dt.date) -> MonthDue:
+    month = rules.month_of(on)
+    member_ids = list(roster_on(organization, on).values_list("member_id", flat=True))
+    ready = LedgerEntry.objects.filter(
+        organization__path__startswith=organization.path, month=month
+    ).exists()
+    due_now = behind = 0
+    for coverage in coverage_many(member_ids, project=False).values():
+        first_open = next(
+            (line.month for line in coverage.lines if line.month <= month and not line.settled),
+            None,
+        )
+        if first_open is None:
+            continue
+        if first_open < month:
+            behind += 1
+        else:
+            due_now += 1
+    return MonthDue(ready, len(member_ids), due_now, behind)

@@ -15,9 +15,11 @@ class RecruitmentConfig(AppConfig):
             DemoStep,
             NavItem,
             Panel,
+            TodoSource,
             register_demo_step,
             register_nav,
             register_panel,
+            register_todo,
         )
 
         from . import demo, panels
@@ -30,6 +32,7 @@ class RecruitmentConfig(AppConfig):
         register_panel(
             "member", Panel("recruitment", 40, "recruitment/panel_member.html", panels.member)
         )
+        register_todo(TodoSource("recruitment", 30, panels.todo))
         register_demo_step(DemoStep("recruitment", 40, demo.run))
 
 

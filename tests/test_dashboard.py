@@ -1,0 +1,292 @@
+"""The home dashboard (issue 10): a committee's figures from the figure cache and the weakest
+organizations by compliance; a branch's 本月待办 from organizational life, dues and
+recruitment; and the figure cache's invalidation when the data under it changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from dangjian.accounts.choices import Role
+from dangjian.activities import periods
+from dangjian.activities import selectors as activity_selectors
+from dangjian.activities.choices import ActivityKind, ActivityStatus
+from dangjian.activities.models import Activity
+from dangjian.core import figures
+from dangjian.core.models import Figure
+from dangjian.core.testing import build_member, build_org, build_user, system_user
+from dangjian.dues import services as dues_services
+from dangjian.dues.choices import DuesCategory
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+from dangjian.recruitment.tests.helpers import new_applicant
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 20)
+Q3 = periods.quarter(2026, 3)
+Q4 = periods.quarter(2026, 4)
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    with time_machine.travel(dt.datetime(2026, 11, 20, 4, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+def held(org: Organization, kind: str, *days: dt.date) -> None:
+    for day in days:
+        Activity.objects.create(
+            organization=org, kind=kind, topic="学习", on=day, status=ActivityStatus.HELD
+        )
+
+
+def full_quarter(org: Organization, quarter: periods.Period) -> None:
+    """Everything a branch without committee or groups must hold in a quarter."""
+    months = [periods.month_start(quarter.start, i) for i in range(3)]
+    held(org, ActivityKind.GENERAL_MEETING, months[0] + dt.timedelta(days=4))
+    held(org, ActivityKind.PARTY_LECTURE, months[1] + dt.timedelta(days=4))
+    held(org, ActivityKind.THEME_DAY, *(m + dt.timedelta(days=1) for m in months))
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def home_text(client: Client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- the figure cache ------------------------------------------------------------------------
+
+
+def test_a_figure_is_computed_once_and_read_back_until_it_is_too_old(settings: Any) -> None:
+    calls: list[int] = []
+
+    def compute() -> dict[str, int]:
+        calls.append(1)
+        return {"n": len(calls)}
+
+    first, at = figures.cached("/1/7/", "count", compute)
+    again, at_again = figures.cached("/1/7/", "count", compute)
+    assert first == again == {"n": 1}
+    assert at == at_again
+    assert len(calls) == 1
+    refreshed, _at = figures.cached("/1/7/", "count", compute, refresh=True)
+    assert refreshed == {"n": 2}
+    assert Figure.objects.get(path="/1/7/", key="count").value == {"n": 2}
+    settings.DANGJIAN_FIGURES_MAX_AGE = 0  # every stored figure is now too old
+    assert figures.cached("/1/7/", "count", compute)[0] == {"n": 3}
+    assert Figure.objects.filter(path="/1/7/", key="count").count() == 1
+
+
+def test_invalidation_drops_the_organization_and_its_ancestors_not_its_siblings() -> None:
+    for path in ("/1/", "/1/7/", "/1/7/42/", "/1/8/", "/1/7/43/"):
+        figures.cached(path, "count", lambda: 1)
+    figures.invalidate(["/1/7/42/"])
+    assert sorted(Figure.objects.values_list("path", flat=True)) == ["/1/7/43/", "/1/8/"]
+    figures.cached("/1/", "count", lambda: 1)
+    figures.cached("/1/7/", "count", lambda: 1)
+    figures.invalidate_subtree("/1/7/")
+    assert sorted(Figure.objects.values_list("path", flat=True)) == ["/1/8/"]
+
+
+def test_roster_and_activity_changes_invalidate_after_commit(
+    county: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    for org in (county.county, county.east, county.west):
+        figures.cached(org.path, "count", lambda: 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        build_member(organization=county.south_village, name="周九")
+    assert list(Figure.objects.values_list("path", flat=True)) == [county.west.path]
+
+    figures.cached(county.county.path, "count", lambda: 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        held(county.west_village, ActivityKind.THEME_DAY, dt.date(2026, 11, 2))
+    assert not Figure.objects.exists()
+
+    figures.cached(county.east.path, "count", lambda: 1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        county.west.name = "西镇党委（新）"
+        county.west.save()
+    assert callbacks
+    assert not Figure.objects.exists()
+
+
+# --- the committee dashboard ------------------------------------------------------------------
+
+
+def test_weakest_organizations_by_compliance(county: Any) -> None:
+    """东镇: 东村 held everything in Q3, 南村 only a theme day; 西镇: 西村 nothing."""
+    full_quarter(county.east_village, Q3)
+    held(county.south_village, ActivityKind.THEME_DAY, dt.date(2026, 7, 1))
+    full_quarter(county.east_village, Q4)  # so far in Q4 only 东村 has met it
+    value = activity_selectors.compliance_dashboard(county.county, Q3, Q4, on=TODAY)
+    assert (value["branches"], value["met"], value["met_now"]) == (3, 1, 1)
+    assert [
+        (c["name"], c["branches"], c["met"], c["held"], c["required"]) for c in value["children"]
+    ] == [
+        ("西镇党委", 1, 0, 0, 5),
+        ("东镇党委", 2, 1, 6, 10),
+    ]
+    assert [w["name"] for w in value["weakest"]] == ["西村党支部", "南村党支部"]
+    assert value["weakest"][1]["missing"] == [
+        [ActivityKind.GENERAL_MEETING, 0, 1],
+        [ActivityKind.PARTY_LECTURE, 0, 1],
+        [ActivityKind.THEME_DAY, 1, 3],
+    ]
+
+
+def test_a_township_sees_its_branches_not_a_children_chart(county: Any) -> None:
+    value = activity_selectors.compliance_dashboard(county.east, Q3, Q4, on=TODAY)
+    assert value["children"] == []  # its children are the branches themselves
+    assert {w["name"] for w in value["weakest"]} == {"东村党支部", "南村党支部"}
+
+
+def test_county_home_shows_compliance_and_serves_cached_figures(county: Any, frozen: None) -> None:
+    full_quarter(county.east_village, Q3)
+    client = signed_in(county.county_admin)
+    html = home_text(client)
+    assert 'data-testid="dashboard-compliance"' in html
+    assert "2026年第三季度：党支部 3 个，全部完成 1 个" in html
+    assert html.index("西镇党委") < html.index("东镇党委")  # weakest first
+    assert 'data-testid="counted-at"' in html
+    assert "?refresh=1" in html
+    assert "共有党员6名" in html
+
+    # A change that bypasses the models' signals is not seen until the figures are refreshed.
+    Member.objects.filter(pk=county.sun.pk).update(category="PROBATIONARY")
+    before = home_text(client)
+    assert _figure(before, "预备党员") == "1"
+    assert _figure(home_text_refreshed(client), "预备党员") == "2"
+
+
+def home_text_refreshed(client: Client) -> str:
+    response = client.get("/?refresh=1")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _figure(html: str, label: str) -> str:
+    """The number shown above a figure's label on a home card."""
+    before = html[: html.index(f">{label}</div>")]
+    return before[
+        before.rindex('<div class="dj-figure">') + len('<div class="dj-figure">') :
+    ].split("<")[0]
+
+
+def test_branch_home_has_no_cached_figures_and_no_committee_panels(
+    county: Any, frozen: None
+) -> None:
+    html = home_text(signed_in(county.east_secretary))
+    assert 'data-testid="counted-at"' not in html
+    assert 'data-testid="dashboard-compliance"' not in html
+    assert not Figure.objects.exists()
+
+
+def test_dashboards_are_scoped(county: Any, frozen: None) -> None:
+    held(county.west_village, ActivityKind.THEME_DAY, dt.date(2026, 7, 1))
+    html = home_text(signed_in(county.east_admin))
+    assert "东镇党委" in html
+    assert "西村党支部" not in html
+    assert "西镇党委" not in html
+
+
+# --- a branch's 本月待办 -------------------------------------------------------------------------
+
+
+def test_branch_todo_lists_the_organizational_life_still_to_hold(county: Any, frozen: None) -> None:
+    client = signed_in(county.east_secretary)
+    html = home_text(client)
+    assert "本月还应召开：主题党日（0/1）" in html
+    assert "本季度还应召开：支部党员大会（0/1）、党课（0/1）" in html
+    assert "本年还应召开：组织生活会（0/1）" in html  # from October on
+    assert f"?org={county.east_village.pk}&amp;kind=THEME_DAY" in html
+
+    held(county.east_village, ActivityKind.THEME_DAY, dt.date(2026, 11, 3))
+    held(county.east_village, ActivityKind.GENERAL_MEETING, dt.date(2026, 10, 9))
+    html = home_text(client)
+    assert "本月还应召开" not in html
+    assert "本季度还应召开：党课（0/1）" in html
+
+
+def test_branch_todo_before_october_leaves_the_year_out(county: Any) -> None:
+    with time_machine.travel(dt.datetime(2026, 5, 20, 4, 0, tzinfo=dt.UTC), tick=False):
+        html = home_text(signed_in(county.east_secretary))
+    assert "本月还应召开" in html
+    assert "本年还应召开" not in html
+
+
+def test_branch_todo_for_dues(county: Any, frozen: None) -> None:
+    actor = system_user()
+    for member in (county.zhang, county.li):
+        dues_services.profile_set(
+            actor=actor,
+            member=member,
+            category=DuesCategory.EMPLOYED,
+            base=Decimal("3200"),
+            effective_from=dt.date(2026, 1, 1),
+        )
+    client = signed_in(county.east_secretary)
+    assert "本月党费账目尚未生成" in home_text(client)
+
+    for month in (10, 11):
+        dues_services.ledger_generate(
+            actor=actor, organization=county.east_village, month=dt.date(2026, month, 1)
+        )
+    html = home_text(client)
+    assert "本月党费账目尚未生成" not in html
+    assert "2 名党员欠交以前月份的党费。" in html
+
+    dues_services.payment_record(
+        actor=actor, member=county.zhang, amount=Decimal("64.00"), paid_on=TODAY, method="CASH"
+    )
+    dues_services.payment_record(
+        actor=actor, member=county.li, amount=Decimal("32.00"), paid_on=TODAY, method="CASH"
+    )
+    html = home_text(client)
+    assert "欠交以前月份" not in html
+    assert "本月还有 1 名党员" in html
+    assert reverse("dues:organization", args=[county.east_village.pk]) in html
+
+
+def test_branch_todo_for_recruitment_deadlines(county: Any, frozen: None) -> None:
+    client = signed_in(county.east_secretary)
+    assert "发展党员" not in _todos(home_text(client))
+    new_applicant(county, applied_on=dt.date(2026, 10, 25), name="周青")  # talk due 25 Nov
+    todos = _todos(home_text(client))
+    assert "本月有 1 项发展党员工作到期，最早：周青" in todos
+    assert "已超过时限" not in todos
+    new_applicant(county, applied_on=dt.date(2026, 9, 1), name="吴红")  # talk was due 1 Oct
+    assert "1 项发展党员工作已超过时限。" in _todos(home_text(client))
+
+
+def test_a_committee_card_has_no_branch_todos(county: Any, frozen: None) -> None:
+    html = home_text(signed_in(county.east_admin))
+    assert "还应召开" not in html
+
+
+def _todos(html: str) -> str:
+    if 'data-testid="todos"' not in html:
+        return ""
+    start = html.index('data-testid="todos"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_a_new_branch_with_no_members_has_no_dues_todo(county: Any, frozen: None) -> None:
+    empty = build_org(name="新建党支部", parent=county.east)
+    user = build_user(username="newsec", role=Role.SECRETARY, organization=empty)
+    todos = _todos(home_text(signed_in(user)))
+    assert "党费" not in todos
+    assert "本月还应召开" in todos

@@ -13,6 +13,18 @@ known authenticator secret for that demo user), then hits each page for --durati
 --concurrency concurrent clients, one page at a time, and stops the server. Loopback only;
 every loop is bounded in time.
 
+Two ways to load it:
+- `--think 0` (the default): closed loop, each client sends its next request as soon as the
+  last one is answered. This saturates the server: the figures are its capacity, and a
+  latency percentile is mostly time spent queueing behind the other clients.
+- `--think S`: each client is a person who waits a random 0.5 S to 1.5 S after each answer
+  before the next click (the "users" of the targets below). The table also gives the offered
+  load each page received.
+
+The committee dashboard is measured twice: as served (figures from the cache, core.figures)
+and with `?refresh=1`, which counts every figure again on every request (the worst case: a
+cache that is always cold).
+
 Targets (issue 12): p95 < 100 ms for branch pages, < 300 ms for a county dashboard, with 50
 concurrent users on the 2-core machine, and no errors.
 """
@@ -23,6 +35,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -95,10 +108,12 @@ import django; django.setup()
 from dangjian.accounts.models import User, TwoFactorDevice
 from dangjian.accounts import two_factor
 from dangjian.members.models import Member
+for username in ("county", "township"):
+    admin = User.objects.get(username=username)
+    if not TwoFactorDevice.objects.filter(user=admin).exists():
+        past = time.time() - 120
+        two_factor.two_factor_enrol(user=admin, secret="{TOTP_SECRET}", code=pyotp.TOTP("{TOTP_SECRET}").at(past), at=past)
 admin = User.objects.get(username="county")
-if not TwoFactorDevice.objects.filter(user=admin).exists():
-    past = time.time() - 120
-    two_factor.two_factor_enrol(user=admin, secret="{TOTP_SECRET}", code=pyotp.TOTP("{TOTP_SECRET}").at(past), at=past)
 secretary = User.objects.get(username="branch")
 branch = secretary.roles.get().organization
 county = admin.roles.get().organization
@@ -163,7 +178,13 @@ def sign_in(base: str, username: str, password: str, totp: bool = False) -> dict
 
 
 async def hammer(
-    base: str, page: str, url: str, headers: dict[str, str], duration: float, concurrency: int
+    base: str,
+    page: str,
+    url: str,
+    headers: dict[str, str],
+    duration: float,
+    concurrency: int,
+    think: float = 0.0,
 ) -> Result:
     result = Result(page)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -172,6 +193,7 @@ async def hammer(
     ) as client:
         started = time.perf_counter()
         deadline = started + duration
+        rng = random.Random(page)
 
         async def one_user() -> None:
             while time.perf_counter() < deadline:
@@ -186,6 +208,9 @@ async def hammer(
                     result.latencies.append(elapsed)
                 else:
                     result.errors += 1
+                if think:
+                    pause = rng.uniform(0.5 * think, 1.5 * think)
+                    await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
 
         await asyncio.gather(*(one_user() for _n in range(concurrency)))
         result.seconds = time.perf_counter() - started
@@ -203,7 +228,17 @@ def main() -> None:
         "--concurrency", type=int, default=50, help="concurrent clients (default 50)"
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a client waits between requests (default 0: closed loop)",
+    )
+    parser.add_argument(
+        "--pages", default="", help="only the pages whose name contains one of these (comma)"
+    )
     args = parser.parse_args()
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to the PostgreSQL database that holds the data.")
@@ -239,15 +274,22 @@ def main() -> None:
                 time.sleep(0.3)
         secretary = sign_in(base, "branch", "dangjian-demo-2026")
         county = sign_in(base, "county", "dangjian-demo-2026", totp=True)
+        township = sign_in(base, "township", "dangjian-demo-2026", totp=True)
         pages = [
             ("trivial page (/ops/health/live)", "/ops/health/live", {}),
-            ("branch: home", "/", secretary),
+            ("branch: home (本月待办)", "/", secretary),
             ("branch: member list", f"/members/?org={ids['branch']}", secretary),
             ("branch: member page", f"/members/{ids['member']}/", secretary),
+            ("township: home dashboard", "/", township),
             ("county: home dashboard", "/", county),
+            ("county: dashboard, figures uncached", "/?refresh=1", county),
             ("county: report page", f"/reports/organizations/{ids['county']}/", county),
             ("county: member search", "/members/?q=%E5%BC%A0", county),
             ("API: /api/v1/me", "/api/v1/me", secretary),
+        ]
+        wanted = [w for w in args.pages.split(",") if w]
+        pages = [
+            p for i, p in enumerate(pages) if i == 0 or not wanted or any(w in p[0] for w in wanted)
         ]
         results = []
         for name, url, headers in pages:
@@ -255,7 +297,9 @@ def main() -> None:
                 hammer(base, name, url, headers, min(2.0, args.duration), min(4, args.concurrency))
             )  # warm-up
             results.append(
-                asyncio.run(hammer(base, name, url, headers, args.duration, args.concurrency))
+                asyncio.run(
+                    hammer(base, name, url, headers, args.duration, args.concurrency, args.think)
+                )
             )
     finally:
         server.terminate()
@@ -264,18 +308,24 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     trivial = results[0]
-    print(
-        f"\nload: {args.concurrency} concurrent clients, {args.duration:g} s per page, "
-        f"gunicorn {args.workers} sync workers, production settings, PostgreSQL, loopback"
+    how = (
+        f"each waiting {0.5 * args.think:g}-{1.5 * args.think:g} s between requests"
+        if args.think
+        else "closed loop (no wait between requests)"
     )
     print(
-        f"{'page':<34}{'req':>7}{'err':>5}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'p50/trivial':>12}{'rps share':>10}"
+        f"\nload: {args.concurrency} concurrent clients, {how}, {args.duration:g} s per page, "
+        f"gunicorn {args.workers} sync workers, production settings, PostgreSQL, loopback, "
+        f"{os.cpu_count()} CPUs, load average before {load_before}"
+    )
+    print(
+        f"{'page':<38}{'req':>7}{'err':>5}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'p50/trivial':>12}{'rps share':>10}"
     )
     for r in results:
         ratio = r.percentile(50) / trivial.percentile(50) if trivial.latencies else float("nan")
         share = r.rps / trivial.rps if trivial.rps else float("nan")
         print(
-            f"{r.page:<34}{len(r.latencies):>7}{r.errors:>5}{r.rps:>8.1f}{r.percentile(50):>8.1f}"
+            f"{r.page:<38}{len(r.latencies):>7}{r.errors:>5}{r.rps:>8.1f}{r.percentile(50):>8.1f}"
             f"{r.percentile(95):>8.1f}{r.percentile(99):>8.1f}{ratio:>12.1f}{share:>10.2f}"
         )
     if any(r.errors for r in results):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,16 @@ from .helpers import member_row, write_csv
 
 
 def _wait(job: ImportJob, until: set[str], seconds: float = 30) -> ImportJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.status in until:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job still {job.status} after {seconds} s")
+    """Wait for the job's thread to end, then read its status once. Polling the row meanwhile
+    would race the thread's writes: SQLite's shared-cache test database answers a write that
+    meets a read of the same table with "database table is locked" instead of waiting."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_in_thread)"):
+            thread.join(seconds)
+            assert not thread.is_alive(), f"the job's thread is still running after {seconds} s"
+    job.refresh_from_db()
+    assert job.status in until, f"job is {job.status}"
+    return job
 
 
 @pytest.mark.django_db(transaction=True)

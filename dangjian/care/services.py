@@ -229,12 +229,11 @@ def _check_day_total(
     exclude_pk: int | None = None,
 ) -> None:
     """No one is credited more than 24 hours of volunteer service on one day."""
+    rows = VolunteerService.objects.filter(member_id__in=list(hours_by_member), on=on)
+    if exclude_pk is not None:  # the row being corrected
+        rows = rows.exclude(pk=exclude_pk)
     done = dict(
-        VolunteerService.objects.filter(member_id__in=list(hours_by_member), on=on)
-        .exclude(pk=exclude_pk)
-        .values("member_id")
-        .annotate(total=Sum("hours"))
-        .values_list("member_id", "total")
+        rows.values("member_id").annotate(total=Sum("hours")).values_list("member_id", "total")
     )
     over = [
         _("%(name)s 当天已登记 %(done)s 小时，再加 %(hours)s 小时超过 24 小时")

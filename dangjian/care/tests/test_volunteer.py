@@ -302,8 +302,7 @@ def test_the_demo_rows_come_from_activities(county: Any) -> None:
         },
         progress=lambda _m: None,
     )
-    entries = demo.volunteer_activities(context, context.rng("care"))
-    ArchiveEntry.objects.bulk_create(entries)
+    rows = demo.volunteer_activities(context, context.rng("care"))
     activities = VolunteerActivity.objects.all()
     assert activities.exists()
     assert set(activities.values_list("organization", flat=True)) == {county.east.pk}
@@ -311,7 +310,19 @@ def test_the_demo_rows_come_from_activities(county: Any) -> None:
     for activity in activities:
         assert 5 <= activity.participations.count() <= 30
     assert not VolunteerService.objects.filter(activity_record__isnull=True).exists()
-    assert len(entries) == VolunteerService.objects.count()
+    assert rows == VolunteerService.objects.count()
+    # Each row has its archive entry, worded as the service words it.
+    row = VolunteerService.objects.select_related("member").first()
+    assert row is not None
+    entry = ArchiveEntry.objects.filter(
+        member=row.member,
+        kind=ArchiveKind.CARE,
+        effective_on=row.on,
+        summary=f"志愿服务：{row.activity}，{row.hours} 小时",
+    ).first()
+    assert entry is not None
+    assert (entry.before, entry.after, entry.actor_id) == ({}, {}, row.recorded_by_id)
+    assert ArchiveEntry.objects.filter(kind=ArchiveKind.CARE).count() == rows
 
 
 # --- pages ----------------------------------------------------------------------------------

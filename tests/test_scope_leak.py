@@ -74,6 +74,10 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "care:pk": lambda c: c.sun,
     "care:kind": lambda c: "hardship",
     "care:org": lambda c: c.west_village,
+    "care:volunteer_detail:pk": lambda c: west_volunteer_activity(c),
+    "care:volunteer_participant:pk": lambda c: west_volunteer_activity(c),
+    # A participant's row: a plain key (the row's text field `activity` would mislead _owner).
+    "care:service_pk": lambda c: west_volunteer_activity(c).participations.get().pk,
     "api-tokens:pk": lambda c: west_token(c),
     "transfers:pk": lambda c: west_transfer(c),
     "transfers:organization_panel:pk": lambda c: c.west_village,
@@ -100,6 +104,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:statistics:year": lambda c: 2025,
     "api:statistics:first": lambda c: 2024,
     "api:statistics:second": lambda c: 2025,
+    "api:care:pk": lambda c: west_volunteer_activity(c),
 }
 
 # Pages whose parameters name no record (a template kind, the signed-in member's own card):
@@ -159,6 +164,25 @@ def west_activity(c: Any) -> Any:
         return activity_services.activity_record(actor=c.west_admin, activity=activity)
 
     return _once(c, "activity", make)
+
+
+def west_volunteer_activity(c: Any) -> Any:
+    from decimal import Decimal
+
+    from dangjian.care import services as care_services
+
+    return _once(
+        c,
+        "volunteer_activity",
+        lambda: care_services.volunteer_activity_record(
+            actor=c.west_admin,
+            organization=c.west_village,
+            on=dt.date(2026, 3, 1),
+            title="西村志愿服务",
+            hours=Decimal(2),
+            participants={c.sun.pk: None},
+        ),
+    )
 
 
 def west_attachment(c: Any) -> Any:

@@ -18,6 +18,7 @@ from ninja.security import django_auth
 
 from dangjian.activities.api import router as activities_router
 from dangjian.alerts.api import router as alerts_router
+from dangjian.care.api import router as care_router
 from dangjian.certificates.api import router as certificates_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
@@ -126,3 +127,4 @@ api.add_router("/recruitment/", recruitment_router)
 api.add_router("/statistics/", reports_router)
 api.add_router("/ops/", ops_router)
 api.add_router("/alerts/", alerts_router)
+api.add_router("/care/", care_router)

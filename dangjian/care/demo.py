@@ -1,14 +1,22 @@
 """The demo county's care records, commendations and discipline (the seed report counts 41
-people disciplined in a year, 30 of them rural members)."""
+people disciplined in a year, 30 of them rural members), and volunteer activities: a few a
+year run by each committee and by some branches, each participant's hours a row of its own."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
 
 from dangjian.core.extensions import DemoContext
-from dangjian.members.choices import ArchiveKind, Occupation
-from dangjian.members.models import ArchiveEntry
+from dangjian.members.choices import ArchiveKind, MemberStatus, Occupation
+from dangjian.members.models import ArchiveEntry, Member
+from dangjian.organizations.models import Organization
 
 from .models import (
     Assistance,
@@ -21,7 +29,26 @@ from .models import (
     Hardship,
     HardshipKind,
     Level,
+    VolunteerActivity,
+    VolunteerService,
 )
+
+# (服务内容, 地点) of the volunteer service a rural county's party members do.
+VOLUNTEER_SERVICE = (
+    ("防汛值守", "河堤险段"),
+    ("人居环境整治", "村组道路"),
+    ("敬老院志愿服务", "乡镇敬老院"),
+    ("义务植树", "荒山造林点"),
+    ("交通安全劝导", "集镇路口"),
+    ("森林防火巡查", "林区卡点"),
+    ("留守儿童关爱", "村小学"),
+    ("助农抢收", "田间"),
+    ("政策宣讲", "党群服务中心"),
+    ("义诊服务", "村卫生室"),
+    ("文明实践志愿服务", "新时代文明实践站"),
+    ("疫苗接种秩序维护", "乡镇卫生院"),
+)
+HOURS = ("1.5", "2", "2", "3", "3", "4")
 
 
 def build_demo_care(context: DemoContext) -> None:
@@ -157,3 +184,127 @@ def build_demo_care(context: DemoContext) -> None:
         if c.member
     ]
     ArchiveEntry.objects.bulk_create(archive, batch_size=2000)
+    volunteer_activities(context, rng)
+
+
+def volunteer_activities(context: DemoContext, rng: random.Random) -> int:
+    """Last year's and this year's volunteer activities (before the reference day): 2–4 a year
+    by each committee below the county with 5–30 of its members, one a year by a quarter of the
+    branches with 5–15 of theirs; a row and an archive entry per participant. Returns the rows."""
+    builder = context.builder
+    reference = context.reference_day
+    active = {
+        b.pk: [
+            m for m in context.members_by_branch.get(b.pk, []) if m.status == MemberStatus.NORMAL
+        ]
+        for b in context.branches
+    }
+    # The committee right under the county that each branch belongs to, from its path.
+    by_committee: dict[int, list[Member]] = {}
+    for branch in context.branches:
+        parts = branch.path.strip("/").split("/")
+        by_committee.setdefault(int(parts[1]), []).extend(active[branch.pk])
+    organizers = Organization.objects.in_bulk(list(by_committee))
+    plans: list[tuple[Organization, list[Member], int, int]] = []  # who, pool, year, how many
+    for year in (reference.year - 1, reference.year):
+        for pk, pool in by_committee.items():
+            plans.append((organizers[pk], pool, year, rng.randint(2, 4)))
+        for branch in rng.sample(context.branches, len(context.branches) // 4):
+            plans.append((branch, active[branch.pk], year, 1))
+
+    activities: list[VolunteerActivity] = []
+    chosen: list[list[Member]] = []
+    for organization, pool, year, count in plans:
+        big = organization.pk in by_committee
+        last_month = 12 if year < reference.year else reference.month - 1
+        for _n in range(count):
+            if len(pool) < 5 or last_month < 1:
+                continue
+            title, place = rng.choice(VOLUNTEER_SERVICE)
+            activities.append(
+                VolunteerActivity(
+                    organization=organization,
+                    on=dt.date(year, rng.randint(1, last_month), rng.randint(1, 28)),
+                    title=title,
+                    place=place,
+                    hours=Decimal(rng.choice(HOURS)),
+                    recorded_by=builder,
+                )
+            )
+            chosen.append(rng.sample(pool, rng.randint(5, min(30 if big else 15, len(pool)))))
+    # bulk_create sets the keys on SQLite and PostgreSQL, so the rows can point at them.
+    VolunteerActivity.objects.bulk_create(activities, batch_size=1000)
+    # The participants' rows and archive entries go in with executemany: preparing some 8,000
+    # model instances of each took longer than the rest of the care step (decision 0061).
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    empty = ops.adapt_json_value({}, None)
+    services: list[tuple[Any, ...]] = []
+    entries: list[tuple[Any, ...]] = []
+    for activity, participants in zip(activities, chosen, strict=True):
+        on = ops.adapt_datefield_value(activity.on)
+        for member in participants:
+            # Now and then someone came for part of the time.
+            hours = activity.hours if rng.random() > 0.1 else activity.hours / 2
+            hours = hours.quantize(Decimal("0.1"))
+            services.append(
+                (
+                    builder.pk,
+                    now,
+                    member.pk,
+                    on,
+                    activity.title,
+                    ops.adapt_decimalfield_value(hours, 5, 1),
+                    activity.pk,
+                )
+            )
+            entries.append(
+                (
+                    member.pk,
+                    now,
+                    on,
+                    builder.pk,
+                    ArchiveKind.CARE.value,
+                    f"志愿服务：{activity.title}，{hours} 小时",
+                    empty,
+                    empty,
+                    "",
+                )
+            )
+    _insert(
+        VolunteerService,
+        (
+            "recorded_by_id",
+            "recorded_at",
+            "member_id",
+            "on",
+            "activity",
+            "hours",
+            "activity_record_id",
+        ),
+        services,
+    )
+    _insert(
+        ArchiveEntry,
+        (
+            "member_id",
+            "at",
+            "effective_on",
+            "actor_id",
+            "kind",
+            "summary",
+            "before",
+            "after",
+            "reason",
+        ),
+        entries,
+    )
+    return len(services)
+
+
+def _insert(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

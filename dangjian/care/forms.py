@@ -14,6 +14,7 @@ from .models import (
     CommunityReport,
     Discipline,
     Hardship,
+    VolunteerActivity,
     VolunteerService,
 )
 
@@ -46,6 +47,16 @@ class VolunteerForm(StyledModelForm):
         model = VolunteerService
         fields = ["on", "activity", "hours"]
         widgets = DATES
+
+
+class VolunteerActivityForm(StyledModelForm):
+    """The activity's own fields; who took part is the checklist under it (see the view)."""
+
+    class Meta:
+        model = VolunteerActivity
+        fields = ["on", "title", "place", "hours", "note"]
+        widgets = DATES
+        help_texts = {"hours": _("每位参加人员的时长；个别人不同的，在名单里填写。")}
 
 
 class CommunityForm(StyledModelForm):

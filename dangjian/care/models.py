@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.models import Member
@@ -100,11 +101,79 @@ class CareFundEntry(Recorded):
         return f"{self.organization} {self.on} {self.amount}"
 
 
+# Nobody serves more than a day's hours on one day (志愿服务时长按日计).
+HOURS_IN_A_DAY = 24
+
+
+class VolunteerActivity(Recorded):
+    """A volunteer service event (志愿服务活动) an organization ran, recorded once for everyone.
+
+    Each participant's hours are a `VolunteerService` row pointing at it, so a member's hours
+    are still the sum of their rows, whether the row came from an activity or was recorded alone.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("组织单位"),
+        on_delete=models.PROTECT,
+        related_name="volunteer_activities",
+    )
+    on = models.DateField(_("日期"))
+    title = models.CharField(_("服务内容"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    hours = models.DecimalField(_("每人时长（小时）"), max_digits=3, decimal_places=1)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿服务活动")
+        verbose_name_plural = _("志愿服务活动")
+        indexes = [models.Index(fields=["organization", "on"], name="volunteer_org_on_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0, hours__lte=HOURS_IN_A_DAY),
+                name="volunteer_activity_hours_in_a_day",
+                violation_error_message=_("每人时长须大于 0，且不超过 24 小时。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("care:volunteer_detail", args=[self.pk])
+
+
 class VolunteerService(Recorded):
+    """A member's volunteer hours on a day: alone, or as a participant of a `VolunteerActivity`."""
+
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="volunteer_service")
     on = models.DateField(_("日期"))
     activity = models.CharField(_("服务内容"), max_length=200)
     hours = models.DecimalField(_("时长（小时）"), max_digits=5, decimal_places=1)
+    activity_record = models.ForeignKey(
+        VolunteerActivity,
+        verbose_name=_("志愿服务活动"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participations",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity_record", "member"],
+                name="volunteer_service_once_per_activity",
+                violation_error_message=_("该党员已是这次志愿服务活动的参加人员。"),
+            ),
+            # Rows recorded alone before activities existed keep whatever hours they had.
+            models.CheckConstraint(
+                condition=Q(activity_record__isnull=True)
+                | Q(hours__gt=0, hours__lte=HOURS_IN_A_DAY),
+                name="volunteer_service_hours_in_a_day",
+                violation_error_message=_("每人时长须大于 0，且不超过 24 小时。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} {self.on}"

@@ -1,17 +1,21 @@
-"""Care and honours on the member page; the care fund on the organization page."""
+"""Care and honours on the member page; the care fund and volunteer service on the
+organization page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import today
 from dangjian.members.models import Member
+from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import services
+from . import selectors, services
 from .forms import KINDS
 from .models import (
     Assistance,
@@ -37,20 +41,32 @@ def member(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     can_manage = bool(path) and scope_for(request.user).can_manage_path(path)
     if not can_manage and not any(records.values()):
         return None
-    hours = (
-        VolunteerService.objects.filter(member=member).aggregate(total=Sum("hours"))["total"] or 0
+    year = today().year
+    # All the member's hours and this year's in one query: both are sums of the same rows.
+    hours = VolunteerService.objects.filter(member=member).aggregate(
+        total=Sum("hours"),
+        year=Sum("hours", filter=Q(on__gte=dt.date(year, 1, 1), on__lt=dt.date(year + 1, 1, 1))),
     )
     return {
         **records,
-        "hours": hours,
+        "hours": hours["total"] or 0,
+        "hours_year": hours["year"] or 0,
+        "year": year,
         "can_manage": can_manage,
         "kinds": [(k, v[1]) for k, v in KINDS.items()],
     }
 
 
-def organization(request: HttpRequest, organization: Organization) -> dict[str, Any] | None:
-    if not CareFundEntry.objects.filter(organization=organization).exists() and not scope_for(
-        request.user
-    ).can_manage_path(organization.path):
-        return None
-    return {"balance": services.fund_balance(organization)}
+def organization(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+    """The care fund (to those who keep it, or where it has entries) and this year's volunteer
+    service organized in the subtree, with links to record more."""
+    can_manage = scope_for(request.user).can_manage_path(organization.path)
+    show_fund = can_manage or CareFundEntry.objects.filter(organization=organization).exists()
+    year = today().year
+    return {
+        "show_fund": show_fund,
+        "balance": services.fund_balance(organization) if show_fund else None,
+        "year": year,
+        "volunteer": selectors.volunteer_totals(organization, year),
+        "can_record": can_manage and organization.kind != OrgKind.LOCAL_COMMITTEE,
+    }

@@ -1,14 +1,22 @@
-"""Counts the annual report needs: discipline and commendations in a subtree and year."""
+"""Scoped reads of care records: volunteer activities, a member's hours, and the counts the
+annual report needs (discipline and commendations in a subtree and year)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from django.db.models import Count, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from dangjian.accounts.scope import scope_for
 from dangjian.members.choices import Occupation
 from dangjian.members.models import Membership
 from dangjian.organizations.models import Organization
 
-from .models import Commendation, Discipline
+from .models import Commendation, Discipline, VolunteerActivity, VolunteerService
 
 
 def discipline_counts(organization: Organization, year: int) -> dict[str, int]:
@@ -32,3 +40,89 @@ def commendation_counts(organization: Organization, year: int) -> dict[str, int]
         Q(member_id__in=members) | Q(organization__path__startswith=organization.path)
     )
     return dict(rows.values_list("title").annotate(n=Count("id")).values_list("title", "n"))
+
+
+# --- volunteer service ------------------------------------------------------------------------
+
+
+def _year_range(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+
+
+def volunteer_activities(
+    *, user: Any, organization: Organization | None = None, year: int | None = None
+) -> QuerySet[VolunteerActivity]:
+    """Volunteer activities the user may read (organized in their subtrees), newest first,
+    each with its number of participants and their hours."""
+    scope = scope_for(user)
+    if not scope.read_paths:
+        return VolunteerActivity.objects.none()
+    condition = Q()
+    for path in scope.read_paths:
+        condition |= Q(organization__path__startswith=path)
+    queryset = VolunteerActivity.objects.filter(condition)
+    if organization is not None:
+        scope.require_read(organization)
+        queryset = queryset.filter(organization__path__startswith=organization.path)
+    if year is not None:
+        start, end = _year_range(year)
+        queryset = queryset.filter(on__gte=start, on__lt=end)
+    return (
+        queryset.select_related("organization")
+        .annotate(
+            participant_count=Count("participations"), hours_total=Sum("participations__hours")
+        )
+        .order_by("-on", "-pk")
+    )
+
+
+def volunteer_activity_get(*, user: Any, pk: int) -> VolunteerActivity:
+    """One volunteer activity in the user's scope, or 404."""
+    return get_object_or_404(volunteer_activities(user=user), pk=pk)
+
+
+def volunteer_participations(activity: VolunteerActivity) -> QuerySet[VolunteerService]:
+    return activity.participations.select_related("member").order_by(
+        "member__name_pinyin", "member_id"
+    )
+
+
+@dataclass(frozen=True)
+class VolunteerTotals:
+    activities: int
+    participations: int  # 人次
+    people: int
+    hours: Decimal
+
+
+def volunteer_totals(organization: Organization, year: int) -> VolunteerTotals:
+    """Activities organized in the subtree in the year, with their participants and hours."""
+    start, end = _year_range(year)
+    counts = VolunteerService.objects.filter(
+        activity_record__organization__path__startswith=organization.path,
+        activity_record__on__gte=start,
+        activity_record__on__lt=end,
+    ).aggregate(
+        activities=Count("activity_record", distinct=True),
+        participations=Count("pk"),
+        people=Count("member", distinct=True),
+        hours=Sum("hours"),
+    )
+    return VolunteerTotals(
+        activities=counts["activities"],
+        participations=counts["participations"],
+        people=counts["people"],
+        hours=counts["hours"] or Decimal(0),
+    )
+
+
+def volunteer_candidates(organization: Organization) -> QuerySet[Membership]:
+    """Who may be ticked as a participant: the current roster of the organization and below,
+    with each member's own organization (the page shows it for a committee's activity)."""
+    return (
+        Membership.objects.filter(
+            ended_on__isnull=True, organization__path__startswith=organization.path
+        )
+        .select_related("member", "organization")
+        .order_by("member__name_pinyin", "member_id")
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +19,11 @@ from dangjian.core.dates import today
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved
 from dangjian.members.models import Member, Membership
+from dangjian.members.selectors import scoped_members
 from dangjian.organizations.models import Organization
 
 from .models import (
+    HOURS_IN_A_DAY,
     Assistance,
     CareFundEntry,
     Commendation,
@@ -27,6 +31,7 @@ from .models import (
     Discipline,
     DisciplineKind,
     Hardship,
+    VolunteerActivity,
     VolunteerService,
 )
 
@@ -159,3 +164,292 @@ def fund_balance(organization: Organization) -> Decimal:
     return CareFundEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))[
         "total"
     ] or Decimal(0)
+
+
+# --- volunteer activities -------------------------------------------------------------------
+
+TENTH = Decimal("0.1")
+
+
+def _hours_problem(hours: Decimal | None) -> str | None:
+    """Why `hours` cannot be one person's hours on one day, or None."""
+    if hours is None or not hours.is_finite():
+        return _("请填写时长（小时）。")
+    if hours <= 0 or hours > HOURS_IN_A_DAY:
+        return _("时长须大于 0，且不超过 24 小时。")
+    if hours != hours.quantize(TENTH):
+        return _("时长最多保留一位小数，例如 2.5。")
+    return None
+
+
+def _names(members: list[Member]) -> str:
+    return _("、").join(m.name for m in members)
+
+
+def _check_in_organization(
+    *, actor: Any, organization: Organization, member_ids: set[int]
+) -> dict[int, Member]:
+    """The participants, each on the organization's roster (or below it) today; anyone else is
+    refused by name when the actor may read them, by count otherwise (no name leaks)."""
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(
+            pk__in=Membership.objects.filter(
+                member_id__in=member_ids,
+                ended_on__isnull=True,
+                organization__path__startswith=organization.path,
+            ).values("member_id")
+        )
+    }
+    outside = member_ids - set(members)
+    if outside:
+        readable = list(scoped_members(actor).filter(pk__in=outside).order_by("name_pinyin", "pk"))
+        messages = []
+        if readable:
+            messages.append(
+                _(
+                    "以下人员不是%(organization)s（含下级组织）的党员，不能登记为参加人员：%(names)s。"
+                )
+                % {"organization": organization.name, "names": _names(readable)}
+            )
+        if len(outside) > len(readable):
+            messages.append(
+                _("另有 %(n)s 人不在您的管理范围内，不能登记为参加人员。")
+                % {"n": len(outside) - len(readable)}
+            )
+        raise ValidationError({"participants": ValidationError("".join(messages), code="outside")})
+    return members
+
+
+def _check_day_total(
+    *,
+    on: dt.date,
+    hours_by_member: Mapping[int, Decimal],
+    members: Mapping[int, Member],
+    exclude_pk: int | None = None,
+) -> None:
+    """No one is credited more than 24 hours of volunteer service on one day."""
+    rows = VolunteerService.objects.filter(member_id__in=list(hours_by_member), on=on)
+    if exclude_pk is not None:  # the row being corrected
+        rows = rows.exclude(pk=exclude_pk)
+    done = dict(
+        rows.values("member_id").annotate(total=Sum("hours")).values_list("member_id", "total")
+    )
+    over = [
+        _("%(name)s 当天已登记 %(done)s 小时，再加 %(hours)s 小时超过 24 小时")
+        % {"name": members[pk].name, "done": done[pk], "hours": hours}
+        for pk, hours in hours_by_member.items()
+        if pk in done and done[pk] + hours > HOURS_IN_A_DAY
+    ]
+    if over:
+        raise ValidationError(
+            {
+                "participants": ValidationError(
+                    _("%(people)s。请核对时长。") % {"people": _("；").join(over)},
+                    code="over_a_day",
+                )
+            }
+        )
+
+
+def _service_summary(title: str, hours: Decimal) -> str:
+    return _("志愿服务：%(what)s，%(hours)s 小时") % {"what": title, "hours": hours}
+
+
+@transaction.atomic
+def volunteer_activity_record(
+    *,
+    actor: Any,
+    organization: Organization,
+    on: dt.date,
+    title: str,
+    hours: Decimal,
+    participants: Mapping[int, Decimal | None],
+    place: str = "",
+    note: str = "",
+) -> VolunteerActivity:
+    """Record a volunteer activity once with everyone who took part.
+
+    `participants` maps member ids to their own hours (None: the activity's `hours`). Writes the
+    activity, one `VolunteerService` and one archive entry per participant and one audit event,
+    or nothing at all. Participants must be on the roster of the organization or below it.
+    """
+    _require_manage(actor, organization)
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    title = title.strip()
+    if not title:
+        add("title", _("请写明服务内容，例如“防汛值守”。"), "required")
+    if on > today():
+        add("on", _("日期不能晚于今天。"), "future")
+    problem = _hours_problem(hours)
+    if problem:
+        add("hours", problem, "hours")
+    if not participants:
+        add("participants", _("请至少勾选一名参加人员。"), "no_participants")
+    if errors:
+        raise ValidationError(errors)
+
+    members = _check_in_organization(
+        actor=actor, organization=organization, member_ids=set(participants)
+    )
+    hours_by_member = {pk: own if own is not None else hours for pk, own in participants.items()}
+    wrong = sorted(
+        (m for pk, m in members.items() if _hours_problem(hours_by_member[pk])),
+        key=lambda m: (m.name_pinyin, m.pk),
+    )
+    if wrong:
+        raise ValidationError(
+            {
+                "participants": ValidationError(
+                    _("%(names)s 的时长有误：每人时长须大于 0、不超过 24 小时，最多一位小数。")
+                    % {"names": _names(wrong)},
+                    code="hours",
+                )
+            }
+        )
+    _check_day_total(on=on, hours_by_member=hours_by_member, members=members)
+
+    activity = VolunteerActivity(
+        organization=organization,
+        on=on,
+        title=title,
+        place=place.strip(),
+        hours=hours,
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    activity.full_clean()
+    activity.save()
+    rows = VolunteerService.objects.bulk_create(
+        VolunteerService(
+            member=members[pk],
+            on=on,
+            activity=title,
+            hours=hours_by_member[pk],
+            activity_record=activity,
+            recorded_by=actor,
+        )
+        for pk in sorted(members)
+    )
+    for row in rows:
+        member_services.archive_add(
+            member=row.member,
+            actor=actor,
+            kind=ArchiveKind.CARE,
+            summary=_service_summary(title, row.hours),
+            effective_on=on,
+        )
+    total = sum((row.hours for row in rows), Decimal(0))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=activity,
+        summary=_("登记志愿服务活动：%(what)s，%(n)s 人，共 %(hours)s 小时")
+        % {"what": title, "n": len(rows), "hours": total},
+        detail={"participants": len(rows), "hours": str(total)},
+    )
+    return activity
+
+
+def _locked_participation(service: VolunteerService) -> tuple[VolunteerService, VolunteerActivity]:
+    """The row and its activity, locked; a row recorded alone is corrected on its own form."""
+    if service.activity_record_id is None:
+        raise ValidationError(_("这条志愿服务不属于任何志愿服务活动。"), code="not_in_activity")
+    activity = (
+        VolunteerActivity.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=service.activity_record_id)
+    )
+    row = VolunteerService.objects.select_for_update().select_related("member").get(pk=service.pk)
+    return row, activity
+
+
+def _when(activity: VolunteerActivity) -> str:
+    return activity.on.isoformat()
+
+
+@transaction.atomic
+def volunteer_participant_update(
+    *, actor: Any, service: VolunteerService, hours: Decimal, reason: str = ""
+) -> VolunteerService:
+    """Correct one participant's hours; the archive notes the old and the new value."""
+    row, activity = _locked_participation(service)
+    _require_manage(actor, activity.organization)
+    problem = _hours_problem(hours)
+    if problem:
+        raise ValidationError({"hours": ValidationError(problem, code="hours")})
+    if hours == row.hours:
+        return row
+    _check_day_total(
+        on=row.on,
+        hours_by_member={row.member_id: hours},
+        members={row.member_id: row.member},
+        exclude_pk=row.pk,
+    )
+    before = row.hours
+    row.hours = hours
+    row.save(update_fields=["hours"])
+    summary = _("更正志愿服务时长：%(what)s（%(day)s）由 %(before)s 小时改为 %(after)s 小时") % {
+        "what": activity.title,
+        "day": _when(activity),
+        "before": before,
+        "after": hours,
+    }
+    member_services.archive_add(
+        member=row.member,
+        actor=actor,
+        kind=ArchiveKind.CARE,
+        summary=summary,
+        reason=reason.strip(),
+        effective_on=row.on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=activity,
+        summary=summary,
+        detail={"member_id": row.member_id, "before": str(before), "after": str(hours)},
+    )
+    return row
+
+
+@transaction.atomic
+def volunteer_participant_remove(
+    *, actor: Any, service: VolunteerService, reason: str = ""
+) -> None:
+    """Take someone off an activity they did not attend; their hours go with the row and the
+    archive notes the correction (the first entry stays: the archive is history)."""
+    row, activity = _locked_participation(service)
+    _require_manage(actor, activity.organization)
+    if activity.participations.count() == 1:
+        raise ValidationError(
+            _("%(name)s 是这次活动唯一的参加人员，不能移出；如登记有误，请更正时长。")
+            % {"name": row.member.name},
+            code="last_participant",
+        )
+    summary = _("更正志愿服务：未参加%(what)s（%(day)s），撤销 %(hours)s 小时") % {
+        "what": activity.title,
+        "day": _when(activity),
+        "hours": row.hours,
+    }
+    member = row.member
+    row.delete()
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.CARE,
+        summary=summary,
+        reason=reason.strip(),
+        effective_on=activity.on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        target=activity,
+        summary=summary,
+        detail={"member_id": member.pk},
+    )

@@ -6,4 +6,12 @@ app_name = "care"
 urlpatterns = [
     path("member/<int:pk>/<str:kind>", views.record_new, name="record_new"),
     path("fund/<int:org>", views.fund, name="fund"),
+    path("volunteer/<int:org>", views.volunteer_list, name="volunteer_list"),
+    path("volunteer/new", views.volunteer_new, name="volunteer_new"),
+    path("volunteer/activity/<int:pk>", views.volunteer_detail, name="volunteer_detail"),
+    path(
+        "volunteer/activity/<int:pk>/participant/<int:service_pk>",
+        views.volunteer_participant,
+        name="volunteer_participant",
+    ),
 ]

@@ -1,22 +1,28 @@
-"""Pages to record care, service, commendations and discipline, and the care fund ledger."""
+"""Pages to record care, service, commendations and discipline, the care fund ledger, and
+volunteer activities (recorded once for everyone who took part)."""
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import add_service_errors
+from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.selectors import member_get
 from dangjian.organizations import selectors as organization_selectors
+from dangjian.organizations.choices import OrgKind
 
-from . import services
-from .forms import KINDS, FundIncomeForm
-from .models import CareFundEntry
+from . import selectors, services
+from .forms import KINDS, FundIncomeForm, VolunteerActivityForm
+from .models import CareFundEntry, VolunteerService
 
 
 def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
@@ -70,3 +76,161 @@ def fund(request: HttpRequest, org: int) -> HttpResponse:
             "can_manage": can_manage,
         },
     )
+
+
+# --- volunteer activities ---------------------------------------------------------------------
+
+
+def _year(request: HttpRequest) -> int:
+    year = int_or_404(request.GET.get("year") or str(today().year))
+    if not 2000 <= year <= 2100:
+        raise Http404
+    return year
+
+
+def _hours(text: str) -> Decimal | None:
+    """Hours typed in a box: None when blank; ValueError when not a number."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+
+
+def volunteer_list(request: HttpRequest, org: int) -> HttpResponse:
+    """An organization's volunteer activities (and those below it) in a year, with totals."""
+    organization = organization_selectors.organization_get(user=request.user, pk=org)
+    year = _year(request)
+    activities = selectors.volunteer_activities(
+        user=request.user, organization=organization, year=year
+    )
+    return render(
+        request,
+        "care/volunteer_list.html",
+        {
+            "organization": organization,
+            "year": year,
+            "page": paginate(request, activities),
+            "querystring": querystring_without_page(request),
+            "totals": selectors.volunteer_totals(organization, year),
+            "can_record": scope_for(request.user).can_manage_path(organization.path)
+            and organization.kind != OrgKind.LOCAL_COMMITTEE,
+        },
+    )
+
+
+def volunteer_new(request: HttpRequest) -> HttpResponse:
+    """Record a volunteer activity once: its details, then tick who took part (nobody is ticked
+    at first: volunteering is opt-in); a different number of hours goes on that person's row."""
+    organizations = (
+        scope_for(request.user)
+        .managed_organizations()
+        .exclude(kind=OrgKind.LOCAL_COMMITTEE)
+        .order_by("path")
+    )
+    if not organizations.exists():
+        raise PermissionDenied
+    organization = None
+    if request.GET.get("org"):
+        organization = get_object_or_404(organizations, pk=int_or_404(request.GET["org"]))
+    elif organizations.count() == 1:  # a branch secretary: their branch
+        organization = organizations.get()
+    form = VolunteerActivityForm(request.POST or None, initial={"on": today()})
+    candidates = list(selectors.volunteer_candidates(organization)) if organization else []
+    posted = request.method == "POST" and organization is not None
+    ticked: set[int] = set()
+    own_hours: dict[int, Decimal | None] = {}
+    row_errors: dict[int, str] = {}
+    if posted:
+        ticked = {int(v) for v in request.POST.getlist("participant") if v.isdigit()}
+        for pk in ticked:
+            try:
+                own_hours[pk] = _hours(request.POST.get(f"hours_{pk}", ""))
+            except ValueError:
+                row_errors[pk] = _("请填写数字，例如 2.5；不填则按每人时长。")
+        if form.is_valid() and not row_errors:
+            assert organization is not None
+            try:
+                activity = services.volunteer_activity_record(
+                    actor=request.user,
+                    organization=organization,
+                    participants={pk: own_hours.get(pk) for pk in ticked},
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("已登记志愿服务活动，%(n)s 名参加人员的时长已记入党员电子档案。")
+                    % {"n": len(ticked)},
+                )
+                return redirect(activity)
+    rows = [
+        {
+            "member": m.member,
+            "organization": m.organization,
+            "ticked": m.member_id in ticked,
+            "hours": request.POST.get(f"hours_{m.member_id}", "") if posted else "",
+            "error": row_errors.get(m.member_id, ""),
+        }
+        for m in candidates
+    ]
+    return render(
+        request,
+        "care/volunteer_form.html",
+        {
+            "form": form,
+            "organization": organization,
+            "organizations": organizations,
+            "rows": rows,
+            "ticked": len(ticked),
+        },
+    )
+
+
+def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "care/volunteer_detail.html",
+        {
+            "activity": activity,
+            "participations": selectors.volunteer_participations(activity),
+            "can_manage": scope_for(request.user).can_manage_path(activity.organization.path),
+        },
+    )
+
+
+@require_POST
+def volunteer_participant(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+    """Correct one participant afterwards: their hours, or take them off the activity."""
+    activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
+    service = get_object_or_404(VolunteerService, pk=service_pk, activity_record=activity)
+    if not scope_for(request.user).can_manage_path(activity.organization.path):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("action") == "remove":
+            services.volunteer_participant_remove(
+                actor=request.user, service=service, reason=reason
+            )
+            done = _("已移出，并在党员电子档案中注明更正。")
+        else:
+            try:
+                hours = _hours(request.POST.get("hours", ""))
+            except ValueError:
+                hours = None
+            if hours is None:
+                raise ValidationError(_("请填写数字，例如 2.5。"), code="hours")
+            services.volunteer_participant_update(
+                actor=request.user, service=service, hours=hours, reason=reason
+            )
+            done = _("已更正时长，并在党员电子档案中注明。")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(activity)

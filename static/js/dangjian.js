@@ -23,3 +23,22 @@ document.addEventListener("change", function (event) {
   var go = select.getAttribute("data-dj-go");
   if (go && select.value) window.location.search = go.replace("{value}", encodeURIComponent(select.value)).replace(/^\?/, "");
 });
+
+// <input data-dj-filter="#list">: show only the rows of the list whose data-dj-filter-text
+// contains what was typed (a long checklist on a phone). Enter filters; it does not submit.
+document.addEventListener("input", function (event) {
+  var box = event.target;
+  if (!box.hasAttribute || !box.hasAttribute("data-dj-filter")) return;
+  var list = document.querySelector(box.getAttribute("data-dj-filter"));
+  if (!list) return;
+  var text = box.value.trim().toLowerCase();
+  list.querySelectorAll("[data-dj-filter-text]").forEach(function (row) {
+    var hit = row.getAttribute("data-dj-filter-text").toLowerCase().indexOf(text) !== -1;
+    row.classList.toggle("d-none", text !== "" && !hit);
+  });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && event.target.hasAttribute && event.target.hasAttribute("data-dj-filter")) {
+    event.preventDefault();
+  }
+});

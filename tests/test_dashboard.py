@@ -27,6 +27,8 @@ from dangjian.dues.choices import DuesCategory
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.recruitment.tests.helpers import new_applicant
+from dangjian.transfers import services as transfer_services
+from dangjian.transfers.tests.helpers import draft
 
 pytestmark = pytest.mark.django_db
 
@@ -290,3 +292,20 @@ def test_a_new_branch_with_no_members_has_no_dues_todo(county: Any, frozen: None
     todos = _todos(home_text(signed_in(user)))
     assert "党费" not in todos
     assert "本月还应召开" in todos
+
+
+def test_todo_for_transfers_to_approve_and_to_receive(county: Any, frozen: None) -> None:
+    transfer = draft(county.east_secretary, county.zhang, county.west_village)
+    transfer_services.transfer_submit(actor=county.east_secretary, transfer=transfer)
+    township = _todos(home_text(signed_in(county.east_admin)))
+    assert "1 笔组织关系转接待审批。" in township
+    assert "待审批" not in _todos(home_text(signed_in(county.east_secretary)))  # not theirs
+
+    transfer_services.transfer_approve(actor=county.east_admin, transfer=transfer)
+    transfer_services.transfer_issue(
+        actor=county.east_secretary, transfer=transfer, dues_paid_until="2026-10"
+    )
+    assert "待审批" not in _todos(home_text(signed_in(county.east_admin)))
+    west = _todos(home_text(signed_in(county.west_admin)))
+    assert "1 份组织关系介绍信转来，待接收。" in west
+    assert "?list=incoming" in west

@@ -11,12 +11,14 @@ class TransfersConfig(AppConfig):
             DemoStep,
             NavItem,
             Panel,
+            TodoSource,
             register_demo_step,
             register_nav,
             register_panel,
+            register_todo,
         )
 
-        from . import demo, panels
+        from . import demo, panels, todo
 
         register_nav(
             NavItem(
@@ -26,6 +28,7 @@ class TransfersConfig(AppConfig):
                 visible=lambda scope: bool(scope.read_paths),
             )
         )
+        register_todo(TodoSource("transfers", 40, todo.todo))
         register_panel(
             "member",
             Panel(

@@ -1,0 +1,62 @@
+"""Transfers on the home page's 本月待办: letters to receive and transfers to approve in the
+organizations a card covers. (Letters in transit too long or about to expire are alerts.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.extensions import TodoItem
+from dangjian.organizations.models import Organization
+
+from .choices import TransferState
+from .models import Transfer
+
+
+def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:
+    if not scope_for(request.user).can_manage_path(organization.path):
+        return []  # an observer has nothing to do
+    under = organization.path
+    url = reverse("transfers:list")
+    counts = Transfer.objects.aggregate(
+        incoming=_count(
+            Q(state=TransferState.IN_TRANSIT, valid_until__gte=on)
+            & Q(to_organization__path__startswith=under)
+        ),
+        approve=_count(
+            # The committee above the sender approves (transfers.services.approving_organization).
+            Q(state=TransferState.AWAITING_APPROVAL)
+            & (
+                Q(from_organization__parent__path__startswith=under)
+                | Q(
+                    from_organization__parent__isnull=True,
+                    from_organization__path__startswith=under,
+                )
+            )
+        ),
+    )
+    items = []
+    if counts["incoming"]:
+        items.append(
+            TodoItem(
+                _("%(n)d 份组织关系介绍信转来，待接收。") % {"n": counts["incoming"]},
+                f"{url}?list=incoming",
+            )
+        )
+    if counts["approve"]:
+        items.append(
+            TodoItem(
+                _("%(n)d 笔组织关系转接待审批。") % {"n": counts["approve"]},
+                f"{url}?list=outgoing",
+            )
+        )
+    return items
+
+
+def _count(condition: Q) -> Count:
+    return Count("pk", filter=condition)

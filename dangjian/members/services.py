@@ -116,6 +116,18 @@ def archive_add(
     )
 
 
+def archive_add_many(*, actor: Any, entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
+    """Many archive entries in one insert (bulk issues and the like): unsaved `ArchiveEntry`
+    objects with member, kind, summary and the rest filled; the actor is set here. The caller
+    checks permission and audits."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    for entry in entries:
+        entry.actor_id = actor_id
+        entry.summary = entry.summary[:300]
+        entry.reason = entry.reason[:300]
+    return ArchiveEntry.objects.bulk_create(entries, batch_size=1000)
+
+
 def _as_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -15,9 +15,11 @@ class TransfersConfig(AppConfig):
             register_nav,
             register_panel,
         )
+        from dangjian.members.guards import register_move_guard
 
-        from . import demo, panels
+        from . import demo, panels, services
 
+        register_move_guard(services.refuse_move_during_transfer)
         register_nav(
             NavItem(
                 label=_("转接与流动"),

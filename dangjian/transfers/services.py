@@ -169,6 +169,26 @@ def _record(
     )
 
 
+def refuse_move_during_transfer(member: Member) -> None:
+    """A guard on members.services.membership_move (registered in TransfersConfig.ready): a
+    member with an open transfer is moved by its receipt; moving them by hand would make the
+    receipt refuse ("moved_meanwhile") or, between deployments, take them off the wrong roster."""
+    transfer = Transfer.objects.filter(member=member, state__in=sorted(OPEN_STATES)).first()
+    if transfer is None:
+        return
+    if transfer.letter_number:
+        message = _(
+            "该党员有一项进行中的组织关系转接（介绍信 %(number)s，转往 %(to)s），"
+            "请先办结或撤销该转接，再调整组织关系。"
+        ) % {"number": transfer.letter_number, "to": transfer.to_side_name}
+    else:
+        message = _(
+            "该党员有一项进行中的组织关系转接（转往 %(to)s，%(state)s），"
+            "请先办结或撤销该转接，再调整组织关系。"
+        ) % {"to": transfer.to_side_name, "state": TransferState(transfer.state).label}
+    raise ValidationError(message, code="open_transfer")
+
+
 # --- the workflow ------------------------------------------------------------------------------
 
 

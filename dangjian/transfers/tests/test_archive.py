@@ -325,6 +325,15 @@ def test_an_inflow_of_our_own_member_is_in_their_archive(county: Any) -> None:
 
 
 def test_the_member_page_and_the_portal_show_the_new_kinds(county: Any, client: Client) -> None:
+    """Both timelines name the kind; the portal also shows when an event took effect."""
+    left_on = today() - dt.timedelta(days=200)
+    services.outflow_create(
+        actor=county.east_secretary,
+        member=county.zhang,
+        region_code="330200",
+        left_on=left_on,
+        reason=OutflowReason.BUSINESS,
+    )
     transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
     services.transfer_receive(actor=county.west_admin, transfer=transfer)
     client.force_login(county.west_admin)
@@ -334,3 +343,4 @@ def test_the_member_page_and_the_portal_show_the_new_kinds(county: Any, client: 
     portal = client.get("/me/info").content.decode()
     assert "<strong>组织关系转接</strong> 西村党支部 接收组织关系" in portal
     assert f"开具组织关系介绍信 {transfer.letter_number}" in portal
+    assert f"生效 {left_on.isoformat()}</div><div><strong>流动党员</strong> 登记流出" in portal

@@ -1122,7 +1122,7 @@ def inflow_create(
 @transaction.atomic
 def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
     inflow = (
-        Inflow.objects.select_for_update()
+        Inflow.objects.select_for_update(of=("self",))
         .select_related("host_organization", "member")
         .get(pk=inflow.pk)
     )

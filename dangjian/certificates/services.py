@@ -1,8 +1,8 @@
 """Issue, revoke and verify electronic activity certificates; the signed revocation list.
 
-Writes are atomic, check scope and write an audit event. Verification is one function,
-`certificate_verify`, used by the verification page, the API and (at merge) the guest check-in
-of an activity: it always answers exactly one Outcome.
+Writes are atomic, check scope, and write an audit event and the member's archive entry
+(电子活动证). Verification is one function, `certificate_verify`, used by the verification page,
+the API and (at merge) the guest check-in of an activity: it always answers exactly one Outcome.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Issue, revoke and verify electronic activity certificates; the signed revocation list.
 
-Writes are atomic, check scope and write an audit event. Verification is one function,
-`certificate_verify`, used by the verification page, the API and (at merge) the guest check-in
-of an activity: it always answers exactly one Outcome.
+Writes are atomic, check scope, and write an audit event and the member's archive entry
+(电子活动证). Verification is one function, `certificate_verify`, used by the verification page,
+the API and (at merge) the guest check-in of an activity: it always answers exactly one Outcome.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import add_years, today
-from dangjian.members.choices import HowRemoved, MemberStatus
-from dangjian.members.models import Member, Membership
+from dangjian.members import services as member_services
+from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
+from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.models import Organization
 
 from . import credential, trust
@@ -278,6 +279,59 @@ def _sign(member: Member, organization: Organization, on: dt.date, actor: Any) -
     )
 
 
+def _issue_summary(certificate: Certificate, superseded: str | None) -> str:
+    """The archive's words for an issue: serial and validity, never the credential itself."""
+    values = {
+        "serial": certificate.serial.upper(),
+        "from": certificate.valid_from.isoformat(),
+        "until": certificate.valid_until.isoformat(),
+        "org": certificate.organization.name,
+    }
+    if superseded is None:
+        return (
+            _("签发电子活动证，编号 %(serial)s，有效期 %(from)s 至 %(until)s（%(org)s）") % values
+        )
+    return _(
+        "换发电子活动证，编号 %(serial)s，有效期 %(from)s 至 %(until)s（%(org)s）；"
+        "原证 %(old)s 作废"
+    ) % {**values, "old": superseded.upper()}
+
+
+def _issue_entry(certificate: Certificate, superseded: str | None) -> ArchiveEntry:
+    return ArchiveEntry(
+        member=certificate.member,
+        kind=ArchiveKind.CERTIFICATE,
+        summary=_issue_summary(certificate, superseded),
+        effective_on=certificate.valid_from,
+    )
+
+
+def _archive_revocation(
+    *,
+    member: Member,
+    certificate: Certificate,
+    reason: RevocationReason,
+    actor: Any,
+    automatic: bool,
+) -> None:
+    values = {
+        "serial": certificate.serial.upper(),
+        "until": certificate.valid_until.isoformat(),
+        "reason": RevocationReason(reason).label,
+    }
+    if automatic:
+        summary = _("电子活动证 %(serial)s（有效期至 %(until)s）自动撤销：%(reason)s") % values
+    else:
+        summary = _("撤销电子活动证 %(serial)s（有效期至 %(until)s）：%(reason)s") % values
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.CERTIFICATE,
+        summary=summary,
+        effective_on=today(),
+    )
+
+
 def can_issue(actor: Any, member: Member, organization: Organization) -> bool:
     is_self = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     return is_self or scope_for(actor).can_manage_path(organization.path)
@@ -310,6 +364,14 @@ def certificate_issue(*, actor: Any, member: Member, on: dt.date | None = None) 
     certificate = _sign(member, home.organization, on, actor)
     certificate.full_clean()
     certificate.save()
+    # One entry for a renewal: it names the superseded serial (no entry of its own).
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.CERTIFICATE,
+        summary=_issue_summary(certificate, current.serial if current else None),
+        effective_on=certificate.valid_from,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.ISSUE,
@@ -351,17 +413,20 @@ def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: Any, on: d
     if not pairs:
         return 0
     member_ids = [member.pk for member, _home in pairs]
-    superseded = list(
+    superseded = dict(
         Certificate.objects.filter(member_id__in=member_ids, revoked_at__isnull=True).values_list(
-            "serial", flat=True
+            "member_id", "serial"
         )
     )
-    Certificate.objects.filter(serial__in=superseded).update(
+    Certificate.objects.filter(serial__in=list(superseded.values())).update(
         revoked_at=timezone.now(), revocation_reason=RevocationReason.SUPERSEDED
     )
     revocation_index_clear()
-    Certificate.objects.bulk_create(
+    issued = Certificate.objects.bulk_create(
         [_sign(member, home.organization, on, actor) for member, home in pairs], batch_size=500
+    )
+    member_services.archive_add_many(
+        actor=actor, entries=[_issue_entry(c, superseded.get(c.member_id)) for c in issued]
     )
     return len(pairs)
 
@@ -414,12 +479,23 @@ def certificate_revoke(
     *, actor: Any, certificate: Certificate, reason: RevocationReason = RevocationReason.OTHER
 ) -> Certificate:
     """Revoke one certificate by hand (e.g. a lost phone); the member may ask for a new one."""
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("member", "organization")
+        .get(pk=certificate.pk)
+    )
     if not scope_for(actor).can_manage_path(certificate.organization.path):
         raise PermissionDenied(_("您无权撤销该电子活动证。"))
     if certificate.revoked_at is not None:
         raise ValidationError(_("该电子活动证已经撤销。"), code="already_revoked")
     _revoke(certificate, reason)
+    _archive_revocation(
+        member=certificate.member,
+        certificate=certificate,
+        reason=reason,
+        actor=actor,
+        automatic=False,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.REVOKE,
@@ -439,6 +515,9 @@ def certificates_revoke_for_member(
         member=member, revoked_at__isnull=True
     ):
         _revoke(certificate, reason)
+        _archive_revocation(
+            member=member, certificate=certificate, reason=reason, actor=actor, automatic=True
+        )
         audit_record(
             actor=actor,
             action=AuditAction.REVOKE,

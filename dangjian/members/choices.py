@@ -211,6 +211,9 @@ class ArchiveKind(models.TextChoices):
     CARE = "CARE", _("关怀帮扶")
     COMMENDATION = "COMMENDATION", _("表彰")
     DISCIPLINE = "DISCIPLINE", _("党纪处分")
+    TRANSFER = "TRANSFER", _("组织关系转接")
+    MOBILE = "MOBILE", _("流动党员")
+    CERTIFICATE = "CERTIFICATE", _("电子活动证")
 
 
 class AgeBand(models.TextChoices):

@@ -20,7 +20,7 @@ from dangjian.core.errors import field_error
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import idnumbers, signals
+from . import guards, idnumbers, signals
 from .caching import invalidate_organizations
 from .choices import (
     REMOVING_STATUSES,
@@ -114,6 +114,18 @@ def archive_add(
         reason=reason,
         effective_on=effective_on,
     )
+
+
+def archive_add_many(*, actor: Any, entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
+    """Many archive entries in one insert (bulk issues and the like): unsaved `ArchiveEntry`
+    objects with member, kind, summary and the rest filled; the actor is set here. The caller
+    checks permission and audits."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    for entry in entries:
+        entry.actor_id = actor_id
+        entry.summary = entry.summary[:300]
+        entry.reason = entry.reason[:300]
+    return ArchiveEntry.objects.bulk_create(entries, batch_size=1000)
 
 
 def _as_json(value: Any) -> Any:
@@ -453,6 +465,7 @@ def membership_move(
     one organization at every instant. The transfer workflow (letters, approval) builds on this:
     on receipt it passes `released_by_sender=True`, because the sending side already released
     the member with an introduction letter and the receiving side need not manage the sender.
+    Other moves first pass the guards of apps above (members.guards), such as "no open transfer".
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
     current = (
@@ -465,6 +478,10 @@ def membership_move(
     _require_manage(actor, organization)
     if current.ended_on is not None:
         raise ValidationError(_("该党员已不在党员名册中，不能调整组织关系。"), code="not_on_roster")
+    if not released_by_sender:
+        # A transfer's own receipt moves a member whose transfer is still open; every other
+        # move must pass the guards.
+        guards.run_move_guards(member)
     if organization.pk == current.organization_id:
         raise ValidationError({"organization": _("目标党组织与当前党组织相同。")})
     if organization.kind == OrgKind.LOCAL_COMMITTEE:

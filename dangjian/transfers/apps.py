@@ -17,9 +17,11 @@ class TransfersConfig(AppConfig):
             register_panel,
             register_todo,
         )
+        from dangjian.members.guards import register_move_guard
 
-        from . import demo, panels, todo
+        from . import demo, panels, services, todo
 
+        register_move_guard(services.refuse_move_during_transfer)
         register_nav(
             NavItem(
                 label=_("转接与流动"),

@@ -118,20 +118,19 @@ def run(context: DemoContext) -> None:
             else day - dt.timedelta(days=rng.randint(1, 150))
         )
         code = rng.choice(codes)
-        outflows.append(
-            Outflow(
-                member=member,
-                home_organization_id=branch_pk,
-                region_code=code,
-                city=rng.choice(["", "工业园", "开发区", "高新区"]),
-                work_unit=rng.choice(["电子厂", "服装厂", "建筑工地", "物流公司", "个体经营", ""]),
-                left_on=left_on,
-                reason=rng.choice(reasons),
-                contact=f"139{rng.randint(10_000_000, 99_999_999)}",
-                last_contact_on=max(last_contact, left_on),
-                host_organization_name=rng.choice(["", "", "流动党员党支部"]),
-            )
+        outflow = Outflow(
+            member=member,
+            home_organization_id=branch_pk,
+            region_code=code,
+            city=rng.choice(["", "工业园", "开发区", "高新区"]),
+            work_unit=rng.choice(["电子厂", "服装厂", "建筑工地", "物流公司", "个体经营", ""]),
+            left_on=left_on,
+            reason=rng.choice(reasons),
+            contact=f"139{rng.randint(10_000_000, 99_999_999)}",
+            last_contact_on=max(last_contact, left_on),
+            host_organization_name=rng.choice(["", "", "流动党员党支部"]),
         )
+        outflows.append(outflow)
         entries.append(
             ArchiveEntry(
                 member=member,
@@ -140,6 +139,21 @@ def run(context: DemoContext) -> None:
                 summary=f"党籍状态：正常 → 流动（外出到 {region_name(code)}）",
                 before={"status": MemberStatus.NORMAL},
                 after={"status": MemberStatus.MOBILE},
+                effective_on=left_on,
+            )
+        )
+        entries.append(
+            ArchiveEntry(
+                member=member,
+                actor=actor,
+                kind=ArchiveKind.MOBILE,
+                summary=f"登记流出：外出到 {region_name(code)}{outflow.city}"
+                f"（{OutflowReason(outflow.reason).label}）"
+                + (
+                    f"，在 {outflow.host_organization_name} 参加组织生活"
+                    if outflow.host_organization_name
+                    else ""
+                ),
                 effective_on=left_on,
             )
         )

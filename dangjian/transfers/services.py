@@ -146,18 +146,17 @@ def _record(
     effective_on: dt.date | None = None,
     archive: bool = True,
 ) -> None:
-    """The transfer event, the member's archive entry and the audit event of one step."""
+    """The transfer event, the member's archive entry (组织关系转接) and the audit event of
+    one step. `archive=False` for steps that do not concern the member (报审批 only routes the draft)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     TransferEvent.objects.create(transfer=transfer, actor=user, state=state, note=note[:300])
     if archive:
-        ArchiveEntry.objects.create(
+        member_services.archive_add(
             member=transfer.member,
-            actor=user,
-            kind=ArchiveKind.UPDATED,
-            summary=summary[:300],
-            before={},
-            after={},
-            reason=note[:300],
+            actor=actor,
+            kind=ArchiveKind.TRANSFER,
+            summary=summary,
+            reason=note,
             effective_on=effective_on or today(),
         )
     audit_record(
@@ -167,6 +166,26 @@ def _record(
         summary=summary,
         detail={"state": state.value, "member_id": transfer.member_id},
     )
+
+
+def refuse_move_during_transfer(member: Member) -> None:
+    """A guard on members.services.membership_move (registered in TransfersConfig.ready): a
+    member with an open transfer is moved by its receipt; moving them by hand would make the
+    receipt refuse ("moved_meanwhile") or, between deployments, take them off the wrong roster."""
+    transfer = Transfer.objects.filter(member=member, state__in=sorted(OPEN_STATES)).first()
+    if transfer is None:
+        return
+    if transfer.letter_number:
+        message = _(
+            "该党员有一项进行中的组织关系转接（介绍信 %(number)s，转往 %(to)s），"
+            "请先办结或撤销该转接，再调整组织关系。"
+        ) % {"number": transfer.letter_number, "to": transfer.to_side_name}
+    else:
+        message = _(
+            "该党员有一项进行中的组织关系转接（转往 %(to)s，%(state)s），"
+            "请先办结或撤销该转接，再调整组织关系。"
+        ) % {"to": transfer.to_side_name, "state": TransferState(transfer.state).label}
+    raise ValidationError(message, code="open_transfer")
 
 
 # --- the workflow ------------------------------------------------------------------------------
@@ -293,7 +312,12 @@ def transfer_approve(*, actor: Any, transfer: Transfer) -> Transfer:
         transfer,
         actor=actor,
         state=TransferState.APPROVED,
-        summary=_("%(org)s 审批同意组织关系转接") % {"org": approving_organization(transfer).name},
+        summary=_("%(org)s 审批同意组织关系由 %(from)s 转往 %(to)s")
+        % {
+            "org": approving_organization(transfer).name,
+            "from": transfer.from_side_name,
+            "to": transfer.to_side_name,
+        },
         action=AuditAction.APPROVE,
     )
     return transfer
@@ -346,11 +370,16 @@ def transfer_issue(
         transfer,
         actor=actor,
         state=TransferState.IN_TRANSIT,
-        summary=_("开具组织关系介绍信 %(number)s，转往 %(to)s，有效期至 %(until)s")
+        summary=_(
+            "开具组织关系介绍信 %(number)s，由 %(from)s 转往 %(to)s，有效期至 %(until)s，"
+            "党费交至 %(dues)s"
+        )
         % {
             "number": transfer.letter_number,
+            "from": transfer.from_side_name,
             "to": transfer.to_side_name,
             "until": transfer.valid_until.isoformat(),
+            "dues": transfer.dues_paid_until,
         },
         action=AuditAction.ISSUE,
         effective_on=on,
@@ -364,6 +393,14 @@ def _close_outflow(*, actor: Any, member: Member, on: dt.date, note: str) -> Non
     for row in outflow:
         row.returned_on = max(on, row.left_on)
         row.save(update_fields=["returned_on", "updated_at"])
+        member_services.archive_add(
+            member=member,
+            actor=actor,
+            kind=ArchiveKind.MOBILE,
+            summary=_("流出登记结束：%(note)s（%(left)s 外出到 %(place)s）")
+            % {"note": note, "left": row.left_on.isoformat(), "place": _outflow_place(row)},
+            effective_on=row.returned_on,
+        )
         audit_record(actor=actor, action=AuditAction.UPDATE, target=row, summary=note)
 
 
@@ -419,8 +456,12 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
         transfer,
         actor=actor,
         state=TransferState.RECEIVED,
-        summary=_("%(org)s 接收组织关系（介绍信 %(number)s）")
-        % {"org": transfer.to_organization.name, "number": transfer.letter_number},
+        summary=_("%(to)s 接收组织关系，由 %(from)s 转入（介绍信 %(number)s），转接办结")
+        % {
+            "to": transfer.to_organization.name,
+            "from": transfer.from_side_name,
+            "number": transfer.letter_number,
+        },
         action=AuditAction.MOVE,
         effective_on=on,
     )
@@ -443,8 +484,12 @@ def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
         transfer,
         actor=actor,
         state=TransferState.RETURNED,
-        summary=_("%(org)s 退回介绍信 %(number)s")
-        % {"org": transfer.to_side_name, "number": transfer.letter_number},
+        summary=_("%(to)s 退回介绍信 %(number)s，组织关系仍在 %(from)s")
+        % {
+            "to": transfer.to_side_name,
+            "number": transfer.letter_number,
+            "from": transfer.from_side_name,
+        },
         action=AuditAction.UPDATE,
         note=transfer.closing_reason,
     )
@@ -467,7 +512,8 @@ def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
         transfer,
         actor=actor,
         state=TransferState.CANCELLED,
-        summary=_("撤销组织关系转接（转往 %(to)s）") % {"to": transfer.to_side_name},
+        summary=_("撤销组织关系转接（由 %(from)s 转往 %(to)s），组织关系仍在 %(from)s")
+        % {"from": transfer.from_side_name, "to": transfer.to_side_name},
         action=AuditAction.UPDATE,
         note=transfer.closing_reason,
     )
@@ -499,8 +545,12 @@ def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None
         transfer,
         actor=actor,
         state=TransferState.EXPIRED,
-        summary=_("介绍信 %(number)s 已过有效期（%(until)s），转接失效")
-        % {"number": transfer.letter_number, "until": transfer.valid_until.isoformat()},
+        summary=_("介绍信 %(number)s 已过有效期（%(until)s），转接失效，组织关系仍在 %(from)s")
+        % {
+            "number": transfer.letter_number,
+            "until": transfer.valid_until.isoformat(),
+            "from": transfer.from_side_name,
+        },
         action=AuditAction.UPDATE,
         effective_on=on,
     )
@@ -743,6 +793,23 @@ def transfer_package_import(
         state=TransferState.RECEIVED,
         note=_("导入 %(issuer)s 的转接包，签名有效") % {"issuer": sender_issuer},
     )
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.TRANSFER,
+        summary=_(
+            "%(to)s 接收组织关系，由 %(issuer)s %(from)s 转入（介绍信 %(number)s，"
+            "党费交至 %(dues)s），转接办结"
+        )
+        % {
+            "to": organization.name,
+            "issuer": sender_issuer,
+            "from": transfer.counterpart_organization,
+            "number": info.get("letter_number", ""),
+            "dues": transfer.dues_paid_until or "—",
+        },
+        effective_on=on,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.IMPORT,
@@ -807,8 +874,13 @@ def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any
         transfer,
         actor=actor,
         state=TransferState.RECEIVED,
-        summary=_("%(org)s（%(issuer)s）回执已接收，组织关系转出")
-        % {"org": payload.get("organization", ""), "issuer": transfer.counterpart_issuer},
+        summary=_("%(org)s（%(issuer)s）回执已接收，组织关系由 %(from)s 转出（介绍信 %(number)s）")
+        % {
+            "org": payload.get("organization", transfer.counterpart_organization),
+            "issuer": transfer.counterpart_issuer,
+            "from": transfer.from_side_name,
+            "number": transfer.letter_number,
+        },
         action=AuditAction.IMPORT,
         effective_on=received_on,
     )
@@ -827,6 +899,13 @@ def _member_organization(member: Member) -> Organization:
     if current is None:
         raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
     return current.organization
+
+
+def _outflow_place(outflow: Outflow) -> str:
+    """Where the member went, for the archive: region and city (no employer, no contact)."""
+    from .regions import region_name
+
+    return f"{region_name(outflow.region_code)}{outflow.city}"
 
 
 @transaction.atomic
@@ -887,6 +966,20 @@ def outflow_create(
             reason=_("外出到 %(region)s（%(reason)s）")
             % {"region": region_name(region_code), "reason": OutflowReason(reason).label},
         )
+    if outflow.host_organization_name:
+        summary = _("登记流出：外出到 %(place)s（%(reason)s），在 %(host)s 参加组织生活") % {
+            "place": _outflow_place(outflow),
+            "reason": OutflowReason(reason).label,
+            "host": outflow.host_organization_name,
+        }
+    else:
+        summary = _("登记流出：外出到 %(place)s（%(reason)s）") % {
+            "place": _outflow_place(outflow),
+            "reason": OutflowReason(reason).label,
+        }
+    member_services.archive_add(
+        member=member, actor=actor, kind=ArchiveKind.MOBILE, summary=summary, effective_on=left_on
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -944,6 +1037,14 @@ def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
         member_services.member_change_status(
             actor=actor, member=member, status=MemberStatus.NORMAL, reason=_("流动党员返回")
         )
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.MOBILE,
+        summary=_("从 %(place)s 返回，流出登记结束（%(left)s 外出）")
+        % {"place": _outflow_place(outflow), "left": outflow.left_on.isoformat()},
+        effective_on=on,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -998,6 +1099,17 @@ def inflow_create(
     )
     inflow.full_clean()
     inflow.save()
+    if member is not None:
+        # A member of this deployment joining another organization's life here; a guest from
+        # elsewhere has no record here (their archive is at home).
+        member_services.archive_add(
+            member=member,
+            actor=actor,
+            kind=ArchiveKind.MOBILE,
+            summary=_("在 %(host)s 登记为流入党员（%(reason)s），参加其组织生活")
+            % {"host": host_organization.name, "reason": OutflowReason(reason).label},
+            effective_on=arrived_on,
+        )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -1010,7 +1122,9 @@ def inflow_create(
 @transaction.atomic
 def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
     inflow = (
-        Inflow.objects.select_for_update().select_related("host_organization").get(pk=inflow.pk)
+        Inflow.objects.select_for_update(of=("self",))
+        .select_related("host_organization", "member")
+        .get(pk=inflow.pk)
     )
     if not _can_manage(actor, inflow.host_organization):
         raise PermissionDenied
@@ -1020,6 +1134,15 @@ def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
         raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code="bad_date")
     inflow.left_on = on
     inflow.save(update_fields=["left_on", "updated_at"])
+    if inflow.member is not None:
+        member_services.archive_add(
+            member=inflow.member,
+            actor=actor,
+            kind=ArchiveKind.MOBILE,
+            summary=_("离开 %(host)s，流入登记结束（%(arrived)s 流入）")
+            % {"host": inflow.host_organization.name, "arrived": inflow.arrived_on.isoformat()},
+            effective_on=on,
+        )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

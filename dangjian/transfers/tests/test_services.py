@@ -390,16 +390,24 @@ def test_the_letter_and_the_mobile_list_read_dues_and_certificates(county: Any) 
 
 
 def test_a_member_moved_meanwhile_is_not_received_on_the_old_letter(county: Any) -> None:
-    """If the member was moved by another way while the letter travelled, receipt says so."""
+    """If the member was placed elsewhere by another way while the letter travelled (here taken
+    off the roster and restored in another branch), receipt says so."""
     from dangjian.members import services as member_services
 
     transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
-    member_services.membership_move(
+    member_services.member_remove(
+        actor=county.east_admin,
+        member=county.zhang,
+        how_removed=HowRemoved.SUSPENDED,
+        on=today(),
+        reason="停止党籍",
+    )
+    member_services.member_restore(
         actor=county.east_admin,
         member=county.zhang,
         organization=county.south_village,
         on=today(),
-        reason="调整",
+        reason="恢复党籍",
     )
     with pytest.raises(ValidationError) as caught:
         services.transfer_receive(actor=county.west_admin, transfer=transfer)

@@ -18,8 +18,8 @@ Two ways to load it:
   last one is answered. This saturates the server: the figures are its capacity, and a
   latency percentile is mostly time spent queueing behind the other clients.
 - `--think S`: each client is a person who waits a random 0.5 S to 1.5 S after each answer
-  before the next click (the "users" of the targets below). The table also gives the offered
-  load each page received.
+  before the next click (the "users" of the targets below), arriving at random over the first
+  1.5 S. The req/s column is then the load the people offered.
 
 The committee dashboard is measured twice: as served (figures from the cache, core.figures)
 and with `?refresh=1`, which counts every figure again on every request (the worst case: a
@@ -196,6 +196,8 @@ async def hammer(
         rng = random.Random(page)
 
         async def one_user() -> None:
+            if think:  # people arrive over the first pause, not all in the same instant
+                await asyncio.sleep(rng.uniform(0, 1.5 * think))
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
                 try:

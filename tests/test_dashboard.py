@@ -22,6 +22,7 @@ from dangjian.activities.models import Activity
 from dangjian.core import figures
 from dangjian.core.models import Figure
 from dangjian.core.testing import build_member, build_org, build_user, system_user
+from dangjian.dues import selectors as dues_selectors
 from dangjian.dues import services as dues_services
 from dangjian.dues.choices import DuesCategory
 from dangjian.members.models import Member
@@ -309,3 +310,53 @@ def test_todo_for_transfers_to_approve_and_to_receive(county: Any, frozen: None)
     west = _todos(home_text(signed_in(county.west_admin)))
     assert "1 份组织关系介绍信转来，待接收。" in west
     assert "?list=incoming" in west
+
+
+def test_committee_dues_figure_and_weakest_children(
+    county: Any, frozen: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    actor = system_user()
+    for member in (county.zhang, county.sun):
+        dues_services.profile_set(
+            actor=actor,
+            member=member,
+            category=DuesCategory.EMPLOYED,
+            base=Decimal("3200"),
+            effective_from=dt.date(2026, 10, 1),
+        )
+    dues_services.ledger_generate(
+        actor=actor, organization=county.county, month=dt.date(2026, 10, 1)
+    )
+    dues_services.payment_record(
+        actor=actor,
+        member=county.zhang,
+        amount=Decimal("32.00"),
+        paid_on=dt.date(2026, 10, 20),
+        method="CASH",
+    )
+    value = dues_selectors.settled_dashboard(county.county, TODAY)
+    assert (value["month"], value["members"], value["owing"], value["percent"]) == (
+        "2026-10-01",
+        6,
+        1,
+        83,
+    )
+    assert [(c["name"], c["members"], c["owing"], c["percent"]) for c in value["children"]] == [
+        ("西镇党委", 1, 1, 0),
+        ("东镇党委", 5, 0, 100),
+    ]
+    html = home_text(signed_in(county.county_admin))
+    assert "截至 2026-10：党员 6 名，已交清 83%，欠交 1 名。" in html
+
+    with django_capture_on_commit_callbacks(execute=True):  # a payment invalidates the figure
+        dues_services.payment_record(
+            actor=actor, member=county.sun, amount=Decimal("32.00"), paid_on=TODAY, method="CASH"
+        )
+    assert not Figure.objects.filter(path=county.county.path).exists()
+    # Paid in November: October is counted as paid by its end, so 孙八 still owed it then.
+    assert "欠交 1 名" in home_text(signed_in(county.county_admin))
+
+
+def test_no_dues_figure_before_any_ledger(county: Any, frozen: None) -> None:
+    html = home_text(signed_in(county.county_admin))
+    assert 'data-testid="dashboard-dues"' not in html

@@ -42,7 +42,7 @@ class DuesConfig(AppConfig):
             register_todo,
         )
 
-        from . import demo, todo
+        from . import caching, demo, panels, todo  # noqa: F401 - caching connects receivers
 
         register_nav(NavItem(label=_("党费"), url_name="dues:index", order=40))
         register_panel(
@@ -63,5 +63,6 @@ class DuesConfig(AppConfig):
                 context=_organization_panel,
             ),
         )
+        register_panel("home", Panel("dues", 30, "dues/panel_home.html", panels.home))
         register_todo(TodoSource("dues", 20, todo.todo))
         register_demo_step(DemoStep(name="党费", order=40, run=demo.build))

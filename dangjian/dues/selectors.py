@@ -621,3 +621,60 @@ def month_due(organization: Organization, on: dt.date) -> MonthDue:
         else:
             due_now += 1
     return MonthDue(ready, len(member_ids), due_now, behind)
+
+
+# --- the committee dashboard --------------------------------------------------------------
+
+
+def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6) -> dict[str, Any]:
+    """Dues on a committee's home card, as JSON for the figure cache: for the latest month with
+    a ledger (not after `on`'s month), how many members on the roster have paid everything due
+    through it, and the child organizations with the lowest share, weakest first.
+
+    A member is settled when their payments made by the month's end cover their ledger through
+    the month (`balances`); a member with nothing due is settled."""
+    month = (
+        LedgerEntry.objects.filter(
+            organization__path__startswith=organization.path, month__lte=rules.month_of(on)
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if month is None:
+        return {"month": None}
+    end = rules.month_end(month)
+    roster = roster_on(organization, end)
+    owing = {
+        member_id
+        for member_id, (due, paid) in balances(
+            roster.values("member_id"), through=month, paid_by=end
+        ).items()
+        if paid < due
+    }
+    child_index = organization.path.count("/") - 1  # of a descendant's path parts
+    children: dict[int, dict[str, Any]] = {
+        pk: {"id": pk, "name": name, "members": 0, "owing": 0}
+        for pk, name in Organization.objects.filter(
+            parent=organization, dissolved_on__isnull=True
+        ).values_list("id", "name")
+    }
+    members = 0
+    for member_id, path in roster.values_list("member_id", "organization__path"):
+        members += 1
+        parts = path.strip("/").split("/")
+        child = children.get(int(parts[child_index])) if len(parts) > child_index else None
+        if child is not None:
+            child["members"] += 1
+            child["owing"] += member_id in owing
+    ranked = [c for c in children.values() if c["members"]]
+    for c in ranked:
+        c["percent"] = round(100 * (c["members"] - c["owing"]) / c["members"])
+    ranked.sort(key=lambda c: (c["percent"], c["name"]))
+    return {
+        "month": month.isoformat(),
+        "members": members,
+        "owing": len(owing),
+        "percent": round(100 * (members - len(owing)) / members) if members else 100,
+        "children": ranked[:limit],
+    }

@@ -18,6 +18,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
+from dangjian.members.caching import invalidate_organizations
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.members.selectors import roster_on
@@ -326,6 +327,8 @@ def ledger_generate(*, actor: Any, organization: Organization, month: dt.date) -
             target=organization,
             summary=f"dues ledger {month:%Y-%m}: {len(created)} new, {len(updated)} updated",
         )
+        # bulk writes send no signals: the dashboards' dues figures are invalidated here.
+        invalidate_organizations([organization.pk])
     return LedgerResult(len(created), len(updated), unchanged, without)
 
 

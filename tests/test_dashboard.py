@@ -26,6 +26,7 @@ from dangjian.dues import selectors as dues_selectors
 from dangjian.dues import services as dues_services
 from dangjian.dues.choices import DuesCategory
 from dangjian.members.models import Member
+from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 from dangjian.recruitment.tests.helpers import new_applicant
 from dangjian.transfers import services as transfer_services
@@ -360,3 +361,16 @@ def test_committee_dues_figure_and_weakest_children(
 def test_no_dues_figure_before_any_ledger(county: Any, frozen: None) -> None:
     html = home_text(signed_in(county.county_admin))
     assert 'data-testid="dashboard-dues"' not in html
+
+
+def test_a_single_general_branch_makes_no_chart(county: Any) -> None:
+    """A township with branches and one 党总支 compares nothing: its branches are the list."""
+    general = build_org(name="机关党总支", kind=OrgKind.GENERAL_BRANCH, parent=county.east)
+    build_org(name="机关第一党支部", parent=general)
+    value = activity_selectors.compliance_dashboard(county.east, Q3, Q4, on=TODAY)
+    assert value["children"] == []
+    assert value["branches"] == 3
+    general_two = build_org(name="企业党总支", kind=OrgKind.GENERAL_BRANCH, parent=county.east)
+    build_org(name="企业第一党支部", parent=general_two)
+    value = activity_selectors.compliance_dashboard(county.east, Q3, Q4, on=TODAY)
+    assert [c["name"] for c in value["children"]] == ["企业党总支", "机关党总支"]

@@ -501,9 +501,9 @@ def compliance_dashboard(
 ) -> dict[str, Any]:
     """The weakest organizations by compliance, as JSON for the figure cache.
 
-    For the last complete period (`previous`): each child organization's branches, how many
-    met every requirement, and kinds held against required summed over its branches (the
-    children sorted weakest first); the `limit` branches with the largest shortfall and what
+    For the last complete period (`previous`): each child organization with branches below it
+    (when there are two or more such), its branches, how many met every requirement, and kinds
+    held against required summed over its branches (weakest first); the `limit` branches with the largest shortfall and what
     they lack. For the period under way (`current`), how many branches have met it so far.
     """
     before, now = compliance_by_branch_many(organization, [previous, current], on=on)
@@ -553,7 +553,9 @@ def compliance_dashboard(
                 }
             )
     shortfalls.sort(key=lambda r: (r["held"] - r["required"], r["held"] / max(1, r["required"])))
-    ranked = [c for c in children.values() if c["branches"]]
+    # The chart compares organizations that have branches of their own (townships, general
+    # branches); the branches themselves are in the list of the furthest behind.
+    ranked = [c for c in children.values() if c["branches"] and not c["branch"]]
     ranked.sort(key=lambda c: (c["held"] / c["required"] if c["required"] else 1.0, c["name"]))
     return {
         "period": previous.label,
@@ -561,6 +563,6 @@ def compliance_dashboard(
         "branches": len(before),
         "met": sum(1 for counts in before.values() if all(c.met for c in counts)),
         "met_now": sum(1 for counts in now.values() if all(c.met for c in counts)),
-        "children": ranked if any(not c["branch"] for c in ranked) else [],
+        "children": ranked if len(ranked) > 1 else [],
         "weakest": shortfalls[:limit],
     }

@@ -504,7 +504,8 @@ def compliance_dashboard(
     For the last complete period (`previous`): each child organization with branches below it
     (when there are two or more such), its branches, how many met every requirement, and kinds
     held against required summed over its branches (weakest first); the `limit` branches with the largest shortfall and what
-    they lack. For the period under way (`current`), how many branches have met it so far.
+    they lack. For the period under way (`current`), the meetings held so far against those
+    required so far (progress, not a verdict: a quarterly meeting may still come).
     """
     before, now = compliance_by_branch_many(organization, [previous, current], on=on)
     child_index = organization.path.count("/") - 1  # of a descendant's path parts
@@ -562,7 +563,8 @@ def compliance_dashboard(
         "current": current.label,
         "branches": len(before),
         "met": sum(1 for counts in before.values() if all(c.met for c in counts)),
-        "met_now": sum(1 for counts in now.values() if all(c.met for c in counts)),
+        "held_now": sum(c.held for counts in now.values() for c in counts),
+        "required_now": sum(c.required for counts in now.values() for c in counts),
         "children": ranked if len(ranked) > 1 else [],
         "weakest": shortfalls[:limit],
     }

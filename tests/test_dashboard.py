@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -377,3 +378,21 @@ def test_a_single_general_branch_makes_no_chart(county: Any) -> None:
     build_org(name="企业第一党支部", parent=general_two)
     value = activity_selectors.compliance_dashboard(county.east, Q3, Q4, on=TODAY)
     assert [c["name"] for c in value["children"]] == ["企业党总支", "机关党总支"]
+
+
+def test_migrate_drops_the_figures_of_the_previous_code() -> None:
+    figures.cached("/1/", "overview", lambda: {"members": 1})
+    call_command("migrate", verbosity=0)
+    assert not Figure.objects.exists()
+
+
+def test_cached_figures_read_in_the_readers_language(
+    county: Any, frozen: None, client: Client
+) -> None:
+    """The cache is shared: what it stores is data, and labels are made for each reader."""
+    full_quarter(county.east_village, Q3)
+    home_text(signed_in(county.county_admin))  # counted and stored by a Chinese reader
+    client.force_login(county.county_admin)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Q3 2026: 1 of 3 branches held everything required" in html
+    assert "第三季度" not in html

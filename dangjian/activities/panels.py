@@ -69,6 +69,8 @@ def home_panel(request: HttpRequest, organization: Organization) -> dict[str, An
     )
     if not value["branches"]:
         return None
+    value["period"] = periods.quarter_of(dt.date.fromisoformat(value["period"])).label
+    value["current"] = periods.quarter_of(dt.date.fromisoformat(value["current"])).label
     for row in value["children"]:
         row["percent"] = round(100 * row["held"] / row["required"]) if row["required"] else 100
     for row in value["weakest"]:

@@ -559,8 +559,9 @@ def compliance_dashboard(
     ranked = [c for c in children.values() if c["branches"] and not c["branch"]]
     ranked.sort(key=lambda c: (c["held"] / c["required"] if c["required"] else 1.0, c["name"]))
     return {
-        "period": previous.label,
-        "current": current.label,
+        # Dates, not labels: the cache is shared by readers of every language.
+        "period": previous.start.isoformat(),
+        "current": current.start.isoformat(),
         "branches": len(before),
         "met": sum(1 for counts in before.values() if all(c.met for c in counts)),
         "held_now": sum(c.held for counts in now.values() for c in counts),

@@ -63,7 +63,7 @@ def home_panel(request: HttpRequest, organization: Organization) -> dict[str, An
     previous = periods.quarter_of(current.start - dt.timedelta(days=1))
     value, _at = figures.cached(
         organization.path,
-        f"compliance:{on.isoformat()}",
+        f"compliance:v2:{on.isoformat()}",  # v2: period dates, not labels
         lambda: selectors.compliance_dashboard(organization, previous, current, on=on),
         refresh=figures.wants_refresh(request),
     )

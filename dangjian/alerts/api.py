@@ -30,6 +30,14 @@ class AlertOut(Schema):
     snoozed_until: dt.date | None
 
     @staticmethod
+    def resolve_message(obj: Alert) -> str:
+        return obj.message_text  # in the language the request asked for (Accept-Language)
+
+    @staticmethod
+    def resolve_fix(obj: Alert) -> str:
+        return obj.fix_text
+
+    @staticmethod
     def resolve_rule_title(obj: Alert) -> str:
         return rule_title(obj.rule)
 

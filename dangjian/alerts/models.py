@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.models import Member
@@ -43,6 +44,9 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(_("消除时间"), null=True, blank=True)
     snoozed_until = models.DateField(_("暂缓至"), null=True, blank=True)
     snooze_reason = models.CharField(_("暂缓原因"), max_length=300, blank=True)
+    # `message` and `fix` are in the default language; the other languages' texts, written by
+    # the same rule run under each language: {"en": {"message": …, "fix": …}}.
+    texts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("预警")
@@ -58,6 +62,20 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.subject}"
+
+    def _text(self, field: str) -> str:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        texts = self.texts.get(language) or self.texts.get(language.split("-")[0]) or {}
+        return str(texts.get(field) or getattr(self, field))
+
+    @property
+    def message_text(self) -> str:
+        """The message in the reader's language."""
+        return self._text("message")
+
+    @property
+    def fix_text(self) -> str:
+        return self._text("fix")
 
 
 class AlertEventKind(models.TextChoices):

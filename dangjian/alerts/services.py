@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
@@ -21,7 +22,7 @@ from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
 from . import rules  # noqa: F401 - registers the base rules
-from .engine import RULES, Case, threshold
+from .engine import RULES, Case, Rule, threshold
 from .models import Alert, AlertEvent, AlertEventKind, AlertStatus
 
 
@@ -49,7 +50,11 @@ def alerts_recompute(
         for code, rule in RULES.items():
             if only and code not in only:
                 continue
-            cases: dict[str, Case] = {case.subject: case for case in rule.find(top, on)}
+            # The stored texts are in the default language whoever asks for the run; the rule
+            # runs again under each other language for the readers of that language.
+            with translation.override(settings.LANGUAGE_CODE):
+                cases: dict[str, Case] = {case.subject: case for case in rule.find(top, on)}
+            texts = _texts_in_other_languages(rule, top, on) if cases else {}
             active = {
                 alert.subject: alert
                 for alert in Alert.objects.filter(
@@ -69,12 +74,21 @@ def alerts_recompute(
                     result.resolved += 1
                     continue
                 alert.message, alert.fix, alert.url = case.message[:300], case.fix[:300], case.url
+                alert.texts = texts.get(subject, {})
                 alert.organization_id, alert.member_id, alert.last_seen_on = (
                     case.organization_id,
                     case.member_id,
                     on,
                 )
-                fields = ["message", "fix", "url", "organization", "member", "last_seen_on"]
+                fields = [
+                    "message",
+                    "fix",
+                    "texts",
+                    "url",
+                    "organization",
+                    "member",
+                    "last_seen_on",
+                ]
                 if (
                     alert.status == AlertStatus.SNOOZED
                     and alert.snoozed_until
@@ -94,6 +108,7 @@ def alerts_recompute(
                     member_id=case.member_id,
                     message=case.message[:300],
                     fix=case.fix[:300],
+                    texts=texts.get(subject, {}),
                     url=case.url,
                     last_seen_on=on,
                 )
@@ -112,6 +127,23 @@ def alerts_recompute(
             AlertEvent.objects.bulk_create(events, batch_size=1000)
         transaction.on_commit(partial(figures.invalidate_subtree, top.path))
     return result
+
+
+def _texts_in_other_languages(
+    rule: Rule, top: Organization, on: dt.date
+) -> dict[str, dict[str, dict[str, str]]]:
+    """{subject: {language: {"message", "fix"}}} for every language but the default."""
+    texts: dict[str, dict[str, dict[str, str]]] = {}
+    for language, _name in settings.LANGUAGES:
+        if language == settings.LANGUAGE_CODE:
+            continue
+        with translation.override(language):
+            for case in rule.find(top, on):
+                texts.setdefault(case.subject, {})[language] = {
+                    "message": str(case.message)[:300],
+                    "fix": str(case.fix)[:300],
+                }
+    return texts
 
 
 def _require_manage(actor: Any, alert: Alert) -> None:

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, override_settings
+from django.utils import translation
 
 from dangjian.alerts import services
 from dangjian.alerts.engine import RULES
@@ -260,3 +261,21 @@ def test_follow_an_alert_fix_it_and_see_it_resolved(client: Client, county: Any)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.RESOLVED
     assert AlertEvent.objects.filter(alert=alert, kind="RESOLVED").exists()
+
+
+def test_an_alert_reads_in_its_readers_language(client: Client, county: Any) -> None:
+    """The texts are stored in Chinese whoever starts the run, and in English beside them."""
+    break_li(county)
+    with translation.override("en"):  # an English reader presses 立即检查
+        services.alerts_recompute(root=county.county)
+    alert = Alert.objects.get(rule="data_quality", subject=f"member:{county.li.pk}")
+    assert alert.message == "李四 的档案有误：入党时未满18岁。"
+    english = alert.texts["en"]["message"]
+    assert "李四" in english
+    assert "入党" not in english
+    client.force_login(county.east_admin)
+    page = client.get(f"/alerts/{alert.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english in page.replace("&#x27;", "'")
+    assert alert.message not in page
+    chinese = client.get(f"/alerts/{alert.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert alert.message in chinese

@@ -137,3 +137,13 @@ def _reset_language() -> Any:
 
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _forget_rate_tables() -> Any:
+    """The rate tables are kept per process; a test's own tables go with its transaction."""
+    from dangjian.dues import rules
+
+    rules.forget_tables()
+    yield
+    rules.forget_tables()

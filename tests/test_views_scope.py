@@ -329,6 +329,24 @@ def test_member_list_search_by_id_number_stays_in_scope(client, county):
     assert "张三" in body
 
 
+def test_member_search_by_name_lists_only_members_in_scope(client, county):
+    """A name search shows the county's members with their organization and masked phone; a
+    township's administrator finds only their own, and picks only their own organizations."""
+    build_member(organization=county.west_village, name="张西", phone="13911112222")
+    url = _url("members:list", query="q=%E5%BC%A0")  # 张
+    body = text(as_user(client, county.county_admin).get(url))
+    assert "共 2 名党员" in body
+    assert "张三" in body and "张西" in body
+    assert "东村党支部" in body and "西村党支部" in body
+    assert "13911112222" not in body and "139****2222" in body
+    assert f'<option value="{county.west_village.pk}">' in body
+    body = text(as_user(client, county.east_admin).get(url))
+    assert "共 1 名党员" in body
+    assert "张三" in body and "张西" not in body
+    assert f'<option value="{county.west_village.pk}">' not in body
+    assert f'<option value="{county.east_village.pk}">' in body
+
+
 # --- the member role and anonymous users ----------------------------------------------------
 
 
@@ -746,6 +764,12 @@ MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
 # certificates: mobile members; alerts; care fund; activities: rules, branches and groups,
 # positions, activities). None of it grows with the members.
 ORGANIZATION_PAGE_QUERIES = 24
+# The member page: session, user, roles; the member, their membership rows (read once and
+# shared with the panels), positions, archive; then the panels: alerts 1, organizational life 2,
+# transfers 2, dues 4 (profiles, organization setting, ledger, payments), recruitment 1,
+# certificate 1, care 6 (its lists; the hours are summed from them). Measured after a first
+# visit: the dues rate tables are read once per process.
+MEMBER_PAGE_QUERIES = 24
 
 
 def _add_members(county: Any, extra: int) -> None:
@@ -778,6 +802,30 @@ def test_organization_page_query_count_does_not_grow(
         response = client.get(_url("reports:organization", county.east.pk))
     assert response.status_code == 200
     assert f"({5 + extra})" in text(response)
+
+
+@pytest.mark.parametrize("moves", [0, 4], ids=["one organization", "moved 4 times"])
+def test_member_page_query_count_does_not_grow(
+    client, county, moves, django_assert_max_num_queries
+):
+    """The member page and its panels read the member's rows once, however long the history."""
+    from dangjian.members import services
+
+    for n in range(moves):
+        services.membership_move(
+            actor=county.county_admin,
+            member=county.li,
+            organization=county.south_village if n % 2 == 0 else county.east_village,
+            on=today() - dt.timedelta(days=10 * (moves - n)),
+            reason="调整",
+        )
+    client = as_user(client, county.east_admin)
+    url = _url("members:detail", county.li.pk)
+    assert client.get(url).status_code == 200  # the first visit reads the rate tables
+    with django_assert_max_num_queries(MEMBER_PAGE_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "李四" in text(response)
 
 
 # --- language -------------------------------------------------------------------------------

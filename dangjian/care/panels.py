@@ -27,12 +27,17 @@ from .models import (
     VolunteerService,
 )
 
+VOLUNTEER_SHOWN = 10  # the member page lists the latest services
+
 
 def member(request: HttpRequest, member: Member) -> dict[str, Any] | None:
-    records = {
+    volunteer = list(
+        VolunteerService.objects.filter(member=member).order_by("-on")[:VOLUNTEER_SHOWN]
+    )
+    records: dict[str, list[Any]] = {
         "hardships": list(Hardship.objects.filter(member=member).order_by("-since")),
         "assistance": list(Assistance.objects.filter(member=member).order_by("-on")[:10]),
-        "volunteer": list(VolunteerService.objects.filter(member=member).order_by("-on")[:10]),
+        "volunteer": volunteer,
         "community": list(CommunityReport.objects.filter(member=member).order_by("-on")),
         "commendations": list(Commendation.objects.filter(member=member).order_by("-on")),
         "discipline": list(Discipline.objects.filter(member=member).order_by("-on")),
@@ -42,11 +47,20 @@ def member(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     if not can_manage and not any(records.values()):
         return None
     year = today().year
-    # All the member's hours and this year's in one query: both are sums of the same rows.
-    hours = VolunteerService.objects.filter(member=member).aggregate(
-        total=Sum("hours"),
-        year=Sum("hours", filter=Q(on__gte=dt.date(year, 1, 1), on__lt=dt.date(year + 1, 1, 1))),
-    )
+    if len(volunteer) < VOLUNTEER_SHOWN:
+        # Every service of the member is in the list already: sum it here, no query.
+        hours = {
+            "total": sum(v.hours for v in volunteer),
+            "year": sum(v.hours for v in volunteer if v.on.year == year),
+        }
+    else:
+        # All the member's hours and this year's in one query: both are sums of the same rows.
+        hours = VolunteerService.objects.filter(member=member).aggregate(
+            total=Sum("hours"),
+            year=Sum(
+                "hours", filter=Q(on__gte=dt.date(year, 1, 1), on__lt=dt.date(year + 1, 1, 1))
+            ),
+        )
     return {
         **records,
         "hours": hours["total"] or 0,

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from dangjian.accounts.scope import Scope, scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import DemoContext
+from dangjian.members import selectors as member_selectors
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
@@ -20,11 +21,7 @@ from . import selectors, services
 
 def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     certificate = selectors.current_certificate(member)
-    home = (
-        Membership.objects.select_related("organization")
-        .filter(member=member, ended_on__isnull=True)
-        .first()
-    )
+    home = member_selectors.open_membership(member)
     is_self = member.user_id is not None and member.user_id == request.user.pk
     can_issue = (
         home is not None

@@ -12,7 +12,7 @@ def _member_panel(request: HttpRequest, member: Any) -> dict[str, Any] | None:
 
     from . import selectors
 
-    organization = selectors.member_organization(member)
+    organization = selectors.member_organization(member)  # the member page's rows, no query
     scope = scope_for(request.user)
     return {
         "dues": selectors.member_dues(member),
@@ -31,6 +31,8 @@ class DuesConfig(AppConfig):
     verbose_name = _("党费")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
         from dangjian.core.extensions import (
             DemoStep,
             NavItem,
@@ -42,7 +44,15 @@ class DuesConfig(AppConfig):
             register_todo,
         )
 
-        from . import caching, demo, panels, todo  # noqa: F401 - caching connects receivers
+        from . import caching, demo, panels, rules, todo  # noqa: F401 - caching connects receivers
+        from .models import RateTable, RateTier
+
+        for model in (RateTable, RateTier):
+            post_save.connect(rules.forget_tables, sender=model, dispatch_uid=f"dues-{model}-save")
+            post_delete.connect(
+                rules.forget_tables, sender=model, dispatch_uid=f"dues-{model}-delete"
+            )
+        post_migrate.connect(rules.forget_tables, dispatch_uid="dues-tables-migrate")
 
         register_nav(NavItem(label=_("党费"), url_name="dues:index", order=40))
         register_panel(

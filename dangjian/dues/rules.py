@@ -112,15 +112,35 @@ DEFAULT_2008 = Table(
 )
 
 
-class Tables:
-    """Every rate table, loaded in two queries; `for_month` picks the one in force."""
+# The rate tables as loaded, kept for the life of the process: they change only when a new
+# regulation arrives as a data migration (deployed with a restart), and every member page
+# needs them. Saving or deleting a table or tier in this process forgets them (DuesConfig).
+_LOADED: list[Table] | None = None
 
-    def __init__(self) -> None:
+
+def _load_tables() -> list[Table]:
+    global _LOADED
+    if _LOADED is None:
         tables = list(RateTable.objects.order_by("effective_from"))
         tiers: dict[int, list[RateTier]] = {}
         for tier in RateTier.objects.all():
             tiers.setdefault(tier.table_id, []).append(tier)
-        self._tables = [_load(t, tiers.get(t.pk, [])) for t in tables] or [DEFAULT_2008]
+        _LOADED = [_load(t, tiers.get(t.pk, [])) for t in tables] or [DEFAULT_2008]
+    return _LOADED
+
+
+def forget_tables(**_kwargs: object) -> None:
+    """Read the rate tables again next time (a signal receiver; tests call it too)."""
+    global _LOADED
+    _LOADED = None
+
+
+class Tables:
+    """Every rate table (read once per process); `for_month` picks the one in force."""
+
+    def __init__(self) -> None:
+        self._tables = _load_tables()
+        # Per use, not per process: a calculation's explanation is in the request's language.
         self.memo: dict[tuple[object, ...], Calculation] = {}
 
     def for_month(self, month: dt.date) -> Table:

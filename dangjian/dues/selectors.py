@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member, Membership
 from dangjian.members.selectors import roster_on, scoped_memberships
 from dangjian.organizations.models import Organization
@@ -147,6 +148,24 @@ class _Context:
         self.profiles = profiles_by_member(member_ids)
         self.organizations = current_organization_ids(member_ids)
         self.farmer = farmer_amounts(set(self.organizations.values()))
+
+    @classmethod
+    def of_one(
+        cls,
+        member: Member,
+        *,
+        tables: rules.Tables,
+        profiles: list[DuesProfile],
+        organization_id: int | None,
+        farmer: Decimal | None,
+    ) -> _Context:
+        """The context of one member from what the caller has already loaded."""
+        context = cls.__new__(cls)
+        context.tables = tables
+        context.profiles = {member.pk: profiles}
+        context.organizations = {member.pk: organization_id} if organization_id else {}
+        context.farmer = {organization_id: farmer} if organization_id and farmer is not None else {}
+        return context
 
     def projected_due(self, member_id: int, month: dt.date) -> Decimal | None:
         profile = profile_in_force(self.profiles.get(member_id, []), month)
@@ -356,11 +375,8 @@ def member_get(*, user: Any, pk: int) -> Member:
 
 
 def member_organization(member: Member) -> Organization | None:
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(member=member, is_latest=True)
-        .first()
-    )
+    """The organization of the member's latest membership row (shared with the member page)."""
+    membership = member_selectors.latest_membership(member)
     return membership.organization if membership else None
 
 
@@ -377,17 +393,42 @@ class MemberDues:
 
 
 def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
-    """The member page's dues: profile, this month's amount, 交至, arrears, payment history."""
+    """The member page's dues: profile, this month's amount, 交至, arrears, payment history.
+
+    The same figures as `coverage_many` for one member, from what the page loads anyway: the
+    payments once (the history is the coverage's input), and the profiles, organization and
+    rate tables once for both this month's amount and any prepaid months."""
     on = on or today()
     month = rules.month_of(on)
-    coverage = coverage_many([member.pk])[member.pk]
     profiles = list(member.dues_profiles.order_by("effective_from"))
     profile = profile_in_force(profiles, month)
+    organization = member_organization(member)
+    farmer = farmer_amount_of(organization) if organization else None
+    tables = rules.Tables()
+    payments = list(
+        member.dues_payments.select_related("recorded_by", "organization").order_by(
+            "-paid_on", "-pk"
+        )
+    )
+    ledger = list(member.dues_ledger.order_by("month").values_list("month", "amount_due"))
+    paid = [
+        (p.pk, p.amount) for p in sorted(payments, key=lambda p: (p.paid_on, p.pk)) if p.amount > 0
+    ]
+    # Prepaid months are priced as coverage_many prices them: at the open row's organization
+    # (the latest row's, when there is an open row).
+    open_row = member_selectors.open_membership(member)
+    context = _Context.of_one(
+        member,
+        tables=tables,
+        profiles=profiles,
+        organization_id=open_row.organization_id if open_row else None,
+        farmer=farmer,
+    )
+    first_month = profiles[0].effective_from if profiles and not ledger else None
+    coverage = _cover(member.pk, ledger, paid, context, first_month)
     calculation = None
     if profile is not None:
-        organization = member_organization(member)
-        farmer = farmer_amount_of(organization) if organization else None
-        calculation = profile_calculation(profile, month, rules.Tables(), farmer)
+        calculation = profile_calculation(profile, month, tables, farmer)
     due_so_far = sum(
         (line.due for line in coverage.lines if line.month <= month and not line.projected), ZERO
     )
@@ -396,11 +437,6 @@ def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
         for line in coverage.lines
         if line.month <= month and not line.projected and not line.settled
     ]
-    payments = list(
-        member.dues_payments.select_related("recorded_by", "organization").order_by(
-            "-paid_on", "-pk"
-        )
-    )
     return MemberDues(
         member=member,
         profile=profile,

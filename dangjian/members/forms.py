@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.dates import today
-from dangjian.core.forms import DateInput, style_form
+from dangjian.core.forms import DateInput, PlainSelect, style_form
 from dangjian.organizations.models import Organization
 
 from .choices import (
@@ -94,6 +94,8 @@ class MemberEditForm(MemberForm):
 class OrganizationTreeChoiceField(forms.ModelChoiceField):
     """Organizations in tree order, indented by depth, so a long list reads like the tree."""
 
+    widget = PlainSelect  # a county lists hundreds of organizations
+
     def label_from_instance(self, obj: Any) -> str:
         return "\u3000" * obj.depth + obj.name
 
@@ -109,28 +111,43 @@ class MemberFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("党籍状态"),
         required=False,
+        widget=PlainSelect,
         choices=[("", _("在册党员")), ("ALL", _("全部（含减少）")), *MemberStatus.choices],
     )
     category = forms.ChoiceField(
-        label=_("人员类别"), required=False, choices=[("", _("全部类别")), *MemberCategory.choices]
+        label=_("人员类别"),
+        required=False,
+        widget=PlainSelect,
+        choices=[("", _("全部类别")), *MemberCategory.choices],
     )
     sex = forms.ChoiceField(
-        label=_("性别"), required=False, choices=[("", _("不限性别")), *Sex.choices]
+        label=_("性别"),
+        required=False,
+        widget=PlainSelect,
+        choices=[("", _("不限性别")), *Sex.choices],
     )
     age_band = forms.ChoiceField(
-        label=_("年龄段"), required=False, choices=[("", _("全部年龄段")), *AgeBand.choices]
+        label=_("年龄段"),
+        required=False,
+        widget=PlainSelect,
+        choices=[("", _("全部年龄段")), *AgeBand.choices],
     )
     education_band = forms.ChoiceField(
-        label=_("学历"), required=False, choices=[("", _("全部学历")), *EducationBand.choices]
+        label=_("学历"),
+        required=False,
+        widget=PlainSelect,
+        choices=[("", _("全部学历")), *EducationBand.choices],
     )
     ethnicity = forms.ChoiceField(
         label=_("民族"),
         required=False,
+        widget=PlainSelect,
         choices=[("", _("不限民族")), ("MINORITY", _("少数民族")), *Ethnicity.choices],
     )
     occupation = forms.ChoiceField(
         label=_("工作岗位(职业)"),
         required=False,
+        widget=PlainSelect,
         choices=[("", _("全部职业")), *Occupation.choices],
     )
     # Join-date bands of the statistics link here (hidden: kept as the other filters change).

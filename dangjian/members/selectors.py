@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import Scope, scope_for
@@ -44,7 +44,8 @@ def scoped_members(user: Any) -> QuerySet[Member]:
 
 def with_organization(queryset: QuerySet[Member]) -> QuerySet[Member]:
     """Annotate the organization of each member's latest membership row."""
-    latest = Membership.objects.filter(member=OuterRef("pk"), is_latest=True)
+    # One row per member is latest: no ordering (the default one joins the member table again).
+    latest = Membership.objects.filter(member=OuterRef("pk"), is_latest=True).order_by()
     return queryset.annotate(
         organization_id=Subquery(latest.values("organization_id")[:1]),
         organization_name=Subquery(latest.values("organization__name")[:1]),
@@ -136,6 +137,29 @@ def member_timeline(*, member: Member) -> QuerySet[Any]:
 
 def member_memberships(*, member: Member) -> QuerySet[Membership]:
     return member.memberships.select_related("organization").order_by("-started_on", "-id")
+
+
+def memberships_of(member: Member) -> list[Membership]:
+    """The member's membership rows with their organizations, newest first.
+
+    Read once per member object and kept on it (as a prefetch), so the member page and each
+    of its panels share one query. For reading only: a service that moves the member reads
+    the rows itself, under its lock.
+    """
+    if "memberships" not in getattr(member, "_prefetched_objects_cache", {}):
+        rows = Membership.objects.select_related("organization").order_by("-started_on", "-id")
+        prefetch_related_objects([member], Prefetch("memberships", queryset=rows))
+    return list(member.memberships.all())
+
+
+def latest_membership(member: Member) -> Membership | None:
+    """The row that places the member (the open one, or the last for a removed member)."""
+    return next((m for m in memberships_of(member) if m.is_latest), None)
+
+
+def open_membership(member: Member) -> Membership | None:
+    """The member's open row (None for a removed member)."""
+    return next((m for m in memberships_of(member) if m.ended_on is None), None)
 
 
 def roster_on(organization: Organization, on: dt.date) -> QuerySet[Membership]:

@@ -89,8 +89,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     scope = scope_for(request.user)
-    memberships = list(selectors.member_memberships(member=member))
-    latest = next(m for m in memberships if m.is_latest) if memberships else None
+    memberships = selectors.memberships_of(member)  # shared with the panels
+    latest = selectors.latest_membership(member)
     path = latest.organization.path if latest else ""
     context = {
         "member": member,

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.members.models import Member, Membership
+from dangjian.members import selectors as member_selectors
+from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
 from . import selectors
@@ -21,11 +22,7 @@ PANEL_LIST_LIMIT = 20
 
 
 def member_context(request: HttpRequest, member: Member) -> dict[str, Any] | None:
-    latest = (
-        Membership.objects.select_related("organization")
-        .filter(member=member, is_latest=True)
-        .first()
-    )
+    latest = member_selectors.latest_membership(member)
     if latest is None:
         return None
     scope = scope_for(request.user)

@@ -76,6 +76,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "care:org": lambda c: c.west_village,
     "care:volunteer_detail:pk": lambda c: west_volunteer_activity(c),
     "care:volunteer_participant:pk": lambda c: west_volunteer_activity(c),
+    "care:volunteer_participant_add:pk": lambda c: west_volunteer_activity(c),
     # A participant's row: a plain key (the row's text field `activity` would mislead _owner).
     "care:service_pk": lambda c: west_volunteer_activity(c).participations.get().pk,
     "api-tokens:pk": lambda c: west_token(c),

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
 from dangjian.members.choices import Occupation
-from dangjian.members.models import Membership
+from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
 
 from .models import Commendation, Discipline, VolunteerActivity, VolunteerService
@@ -84,6 +84,20 @@ def volunteer_activity_get(*, user: Any, pk: int) -> VolunteerActivity:
 def volunteer_participations(activity: VolunteerActivity) -> QuerySet[VolunteerService]:
     return activity.participations.select_related("member").order_by(
         "member__name_pinyin", "member_id"
+    )
+
+
+def volunteer_addable(activity: VolunteerActivity) -> QuerySet[Member]:
+    """Who may still be added: on the organization's roster (or below it) and not listed yet."""
+    return (
+        Member.objects.filter(
+            pk__in=Membership.objects.filter(
+                ended_on__isnull=True, organization__path__startswith=activity.organization.path
+            ).values("member_id")
+        )
+        .exclude(pk__in=activity.participations.values("member_id"))
+        .order_by("name_pinyin", "pk")
+        .only("pk", "name", "name_pinyin")
     )
 
 

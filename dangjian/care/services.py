@@ -253,7 +253,9 @@ def _check_day_total(
 
 
 def _service_summary(title: str, hours: Decimal) -> str:
-    return _("志愿服务：%(what)s，%(hours)s 小时") % {"what": title, "hours": hours}
+    # 3 and 3.0 (as typed, as read back from the column) read the same: "3 小时".
+    shown = format(hours.quantize(Decimal("0.1")), "f").removesuffix(".0")
+    return _("志愿服务：%(what)s，%(hours)s 小时") % {"what": title, "hours": shown}
 
 
 @transaction.atomic
@@ -370,6 +372,63 @@ def _locked_participation(service: VolunteerService) -> tuple[VolunteerService, 
 
 def _when(activity: VolunteerActivity) -> str:
     return activity.on.isoformat()
+
+
+@transaction.atomic
+def volunteer_participant_add(
+    *,
+    actor: Any,
+    activity: VolunteerActivity,
+    member: Member,
+    hours: Decimal | None = None,
+    reason: str = "",
+) -> VolunteerService:
+    """Add someone who took part but was not ticked when the activity was recorded; their
+    archive gets the service like everyone else's, with the reason for the late entry."""
+    activity = (
+        VolunteerActivity.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    hours = activity.hours if hours is None else hours
+    problem = _hours_problem(hours)
+    if problem:
+        raise ValidationError({"hours": ValidationError(problem, code="hours")})
+    if activity.participations.filter(member=member).exists():
+        raise ValidationError(
+            {"member": ValidationError(_("该党员已是这次志愿服务活动的参加人员。"), code="again")}
+        )
+    members = _check_in_organization(
+        actor=actor, organization=activity.organization, member_ids={member.pk}
+    )
+    _check_day_total(on=activity.on, hours_by_member={member.pk: hours}, members=members)
+    row = VolunteerService.objects.create(
+        member=members[member.pk],
+        on=activity.on,
+        activity=activity.title,
+        hours=hours,
+        activity_record=activity,
+        recorded_by=actor,
+    )
+    summary = _service_summary(activity.title, hours)
+    member_services.archive_add(
+        member=row.member,
+        actor=actor,
+        kind=ArchiveKind.CARE,
+        summary=summary,
+        reason=(reason.strip() or _("补登参加人员"))[:300],
+        effective_on=activity.on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=activity,
+        summary=_("补登志愿服务参加人员：%(name)s，%(hours)s 小时")
+        % {"name": row.member.name, "hours": hours},
+        detail={"member_id": row.member_id, "hours": str(hours)},
+    )
+    return row
 
 
 @transaction.atomic

@@ -10,6 +10,11 @@ urlpatterns = [
     path("volunteer/new", views.volunteer_new, name="volunteer_new"),
     path("volunteer/activity/<int:pk>", views.volunteer_detail, name="volunteer_detail"),
     path(
+        "volunteer/activity/<int:pk>/add",
+        views.volunteer_participant_add,
+        name="volunteer_participant_add",
+    ),
+    path(
         "volunteer/activity/<int:pk>/participant/<int:service_pk>",
         views.volunteer_participant,
         name="volunteer_participant",

@@ -193,15 +193,45 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
 
 def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
+    can_manage = scope_for(request.user).can_manage_path(activity.organization.path)
     return render(
         request,
         "care/volunteer_detail.html",
         {
             "activity": activity,
             "participations": selectors.volunteer_participations(activity),
-            "can_manage": scope_for(request.user).can_manage_path(activity.organization.path),
+            "can_manage": can_manage,
+            "candidates": selectors.volunteer_addable(activity) if can_manage else [],
         },
     )
+
+
+@require_POST
+def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add someone who took part but was not ticked when the activity was recorded."""
+    activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
+    if not scope_for(request.user).can_manage_path(activity.organization.path):
+        raise PermissionDenied
+    member = member_get(user=request.user, pk=int_or_404(request.POST.get("member")))
+    try:
+        try:
+            hours = _hours(request.POST.get("hours", ""))
+        except ValueError:
+            raise ValidationError(_("请填写数字，例如 2.5。"), code="hours") from None
+        services.volunteer_participant_add(
+            actor=request.user,
+            activity=activity,
+            member=member,
+            hours=hours,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("已补登 %(name)s，时长已记入其党员电子档案。") % {"name": member.name}
+        )
+    return redirect(activity)
 
 
 @require_POST

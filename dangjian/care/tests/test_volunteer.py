@@ -488,3 +488,53 @@ def test_api_bad_input_has_the_error_shape(
     assert field in error["fields"]
     assert error["message"]
     assert nothing_saved()
+
+
+def test_adding_a_participant_who_was_forgotten(county: Any) -> None:
+    activity = record(county, {county.zhang: None})
+    assert list(selectors.volunteer_addable(activity)) == [county.li, county.wang, county.zhao]
+    services.volunteer_participant_add(
+        actor=county.east_secretary, activity=activity, member=county.li, reason="漏登"
+    )
+    assert hours_of(county.li) == Decimal("3")  # the activity's hours unless told otherwise
+    entry = ArchiveEntry.objects.filter(member=county.li, kind=ArchiveKind.CARE).get()
+    assert (entry.summary, entry.reason) == ("志愿服务：防汛值守，3 小时", "漏登")
+    assert county.li not in selectors.volunteer_addable(activity)
+    with pytest.raises(ValidationError, match="已是这次志愿服务活动的参加人员"):
+        services.volunteer_participant_add(
+            actor=county.east_secretary, activity=activity, member=county.li
+        )
+    with pytest.raises(ValidationError, match="不是东村党支部"):
+        services.volunteer_participant_add(
+            actor=county.county_admin, activity=activity, member=county.sun
+        )
+    with pytest.raises(ValidationError):
+        services.volunteer_participant_add(
+            actor=county.east_secretary, activity=activity, member=county.wang, hours=Decimal(0)
+        )
+    with pytest.raises(PermissionDenied):
+        services.volunteer_participant_add(
+            actor=county.west_admin, activity=activity, member=county.wang
+        )
+    assert hours_of(county.wang) == 0
+    assert hours_of(county.sun) == 0
+
+
+def test_adding_on_the_detail_page(client: Any, county: Any) -> None:
+    activity = record(county, {county.zhang: None})
+    url = f"/care/volunteer/activity/{activity.pk}/add"
+    client.force_login(county.east_observer)
+    page = client.get(activity.get_absolute_url()).content.decode()
+    assert 'data-testid="volunteer-add"' not in page
+    assert client.post(url, {"member": county.li.pk}).status_code == 403
+    client.force_login(county.east_secretary)
+    page = client.get(activity.get_absolute_url()).content.decode()
+    assert 'data-testid="volunteer-add"' in page
+    assert f'<option value="{county.li.pk}">李四</option>' in page
+    assert f'<option value="{county.zhang.pk}">' not in page  # already listed
+    response = client.post(url, {"member": county.li.pk, "hours": "2.5", "reason": "漏登"})
+    assert response.status_code == 302
+    assert hours_of(county.li) == Decimal("2.5")
+    assert client.post(url, {"member": county.sun.pk}).status_code == 404  # not readable
+    client.post(url, {"member": county.wang.pk, "hours": "abc"})
+    assert hours_of(county.wang) == 0

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import Scope, scope_for
 from dangjian.core.dates import today
+from dangjian.core.paths import child_on_path
 from dangjian.members.models import Member, Membership, Position
 from dangjian.members.selectors import roster_on
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
@@ -508,7 +509,6 @@ def compliance_dashboard(
     required so far (progress, not a verdict: a quarterly meeting may still come).
     """
     before, now = compliance_by_branch_many(organization, [previous, current], on=on)
-    child_index = organization.path.count("/") - 1  # of a descendant's path parts
     children: dict[int, dict[str, Any]] = {}
     for pk, name, kind in (
         Organization.objects.filter(parent=organization, dissolved_on__isnull=True)
@@ -533,8 +533,8 @@ def compliance_dashboard(
     shortfalls: list[dict[str, Any]] = []
     for branch_id, counts in before.items():
         name, path = names[branch_id]
-        parts = path.strip("/").split("/")
-        child = children.get(int(parts[child_index])) if len(parts) > child_index else None
+        child_pk = child_on_path(organization.path, path)
+        child = children.get(child_pk) if child_pk is not None else None
         held = sum(c.held for c in counts)
         required = sum(c.required for c in counts)
         met = all(c.met for c in counts)

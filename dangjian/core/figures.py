@@ -23,19 +23,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import Figure
+from .paths import ancestor_paths
 
 DEFAULT_MAX_AGE = 900
-SEPARATOR = "/"
 
 
 def max_age() -> int:
     return int(getattr(settings, "DANGJIAN_FIGURES_MAX_AGE", DEFAULT_MAX_AGE))
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The path itself and every ancestor's path, root first."""
-    parts = [p for p in path.split(SEPARATOR) if p]
-    return [SEPARATOR + SEPARATOR.join(parts[: i + 1]) + SEPARATOR for i in range(len(parts))]
 
 
 def cached(

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.paths import child_on_path
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member, Membership
 from dangjian.members.selectors import roster_on, scoped_memberships
@@ -688,7 +689,6 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
         ).items()
         if paid < due
     }
-    child_index = organization.path.count("/") - 1  # of a descendant's path parts
     children: dict[int, dict[str, Any]] = {
         pk: {"id": pk, "name": name, "members": 0, "owing": 0}
         for pk, name in Organization.objects.filter(
@@ -698,8 +698,8 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
     members = 0
     for member_id, path in roster.values_list("member_id", "organization__path"):
         members += 1
-        parts = path.strip("/").split("/")
-        child = children.get(int(parts[child_index])) if len(parts) > child_index else None
+        child_pk = child_on_path(organization.path, path)
+        child = children.get(child_pk) if child_pk is not None else None
         if child is not None:
             child["members"] += 1
             child["owing"] += member_id in owing

@@ -9,11 +9,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import paths
 from dangjian.core.models import TimeStampedModel
 
 from .choices import GRASSROOTS_KINDS, OrgKind, UnitKind, UnitRelation
 
-PATH_SEPARATOR = "/"
+PATH_SEPARATOR = paths.SEPARATOR
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
@@ -114,8 +115,4 @@ class Organization(TimeStampedModel):
 
     def ancestor_paths(self) -> list[str]:
         """Paths of this organization and every ancestor, root first."""
-        parts = [p for p in self.path.split(PATH_SEPARATOR) if p]
-        return [
-            PATH_SEPARATOR + PATH_SEPARATOR.join(parts[: i + 1]) + PATH_SEPARATOR
-            for i in range(len(parts))
-        ]
+        return paths.ancestor_paths(self.path)

@@ -79,3 +79,14 @@ def test_demo_steps_run_in_order_and_once(registries: None) -> None:
             step.run(None)  # type: ignore[arg-type]
     assert ran[-2:] == ["first", "second"]
     assert "again" not in ran
+
+
+def test_paths_of_the_tree() -> None:
+    from dangjian.core.paths import ancestor_paths, child_on_path
+
+    assert ancestor_paths("/1/7/42/") == ["/1/", "/1/7/", "/1/7/42/"]
+    assert child_on_path("/1/7/", "/1/7/42/99/") == 42
+    assert child_on_path("/1/7/", "/1/7/42/") == 42
+    assert child_on_path("/1/7/", "/1/7/") is None
+    assert child_on_path("/1/7/", "/1/8/3/") is None
+    assert child_on_path("/1/7/", "/1/77/") is None

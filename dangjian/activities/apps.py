@@ -17,8 +17,12 @@ class ActivitiesConfig(AppConfig):
             register_panel,
             register_todo,
         )
+        from dangjian.members.caching import invalidate_on_change
 
-        from . import caching, demo, panels  # noqa: F401 - caching connects its receivers
+        from . import demo, panels
+        from .models import Activity
+
+        invalidate_on_change(Activity)  # the dashboards' compliance figures count activities
 
         register_nav(
             NavItem(

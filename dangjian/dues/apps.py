@@ -43,9 +43,12 @@ class DuesConfig(AppConfig):
             register_panel,
             register_todo,
         )
+        from dangjian.members.caching import invalidate_on_change
 
-        from . import caching, demo, panels, rules, todo  # noqa: F401 - caching connects receivers
-        from .models import RateTable, RateTier
+        from . import demo, panels, rules, todo
+        from .models import Payment, RateTable, RateTier
+
+        invalidate_on_change(Payment)  # the dashboards' dues figure counts payments
 
         for model in (RateTable, RateTier):
             post_save.connect(rules.forget_tables, sender=model, dispatch_uid=f"dues-{model}-save")

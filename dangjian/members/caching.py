@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -26,9 +27,19 @@ def invalidate_organizations(organization_ids: list[int]) -> None:
     transaction.on_commit(run)
 
 
-@receiver([post_save, post_delete], sender=Membership)
-def _membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
-    invalidate_organizations([instance.organization_id])
+def invalidate_on_change(model: type[Model]) -> None:
+    """A saved or deleted row of `model` (which has an `organization`) invalidates the figures
+    of its organization and the ancestors. Apps call this from their AppConfig.ready()."""
+
+    def changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+        invalidate_organizations([instance.organization_id])
+
+    label = model._meta.label_lower
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"figures-{label}-save")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"figures-{label}-delete")
+
+
+invalidate_on_change(Membership)
 
 
 @receiver(post_save, sender=Member)

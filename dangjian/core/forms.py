@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -19,6 +22,23 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
                 form.add_error(target, item)
     else:
         form.add_error(None, error)
+
+
+def run_form(
+    request: HttpRequest, form: forms.BaseForm, run: Callable[[dict[str, Any]], Any], success: str
+) -> bool:
+    """On a POST whose form is valid, call the service with the cleaned data: its
+    ValidationError goes onto the form; success adds `success` as a message. True when done
+    (the view then redirects), False when the form is to be shown (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        run(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, success)
+    return True
 
 
 class DateInput(forms.DateInput):

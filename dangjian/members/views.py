@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, run_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations.choices import OrgKind
 
@@ -171,14 +171,8 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _action(request: HttpRequest, member: Member, form: Any, title: str, run: Any) -> HttpResponse:
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已办理，并记入电子档案。"))
-            return redirect(member)
+    if run_form(request, form, run, _("已办理，并记入电子档案。")):
+        return redirect(member)
     return render(request, "members/action.html", {"form": form, "member": member, "title": title})
 
 

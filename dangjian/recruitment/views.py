@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, run_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.choices import ON_ROSTER_STATUSES, MemberCategory
 from dangjian.members.models import Member
@@ -279,14 +279,8 @@ def _action(
     request: HttpRequest, applicant: Applicant, form: Any, title: str, run: Any
 ) -> HttpResponse:
     _require_manage(request, applicant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已办理。"))
-            return redirect(applicant)
+    if run_form(request, form, run, _("已办理。")):
+        return redirect(applicant)
     return render(
         request, "recruitment/action.html", {"form": form, "applicant": applicant, "title": title}
     )

@@ -59,6 +59,7 @@ browser:
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy .

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from dangjian.accounts.choices import Role
-from dangjian.core.testing import build_member, build_org, build_user
 from dangjian.members.choices import MemberCategory, Sex
 from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind, UnitKind
 from dangjian.organizations.models import Organization
+from dangjian.site.testing import build_member, build_org, build_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls it makes through
 # the live server are in other threads, and fixtures that touch the ORM are synchronous.

@@ -43,7 +43,7 @@ def main() -> None:
         backend = fresh_database()
         from django.core.management import call_command
 
-        from dangjian.core import demo
+        from dangjian.site import demo
 
         call_command("migrate", verbosity=0)
         demo.build_demo_county()
@@ -54,11 +54,11 @@ def main() -> None:
     from dangjian.activities import demo as activities_demo
     from dangjian.activities import periods, selectors
     from dangjian.activities.models import Activity, Attendance
-    from dangjian.core.demo import REFERENCE_DAY
     from dangjian.core.extensions import DemoContext
     from dangjian.members.models import Member, Membership
     from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
     from dangjian.organizations.models import Organization
+    from dangjian.site.demo import REFERENCE_DAY
 
     county = Organization.objects.get(kind=OrgKind.LOCAL_COMMITTEE)
     branches = list(Organization.objects.filter(kind__in=BRANCH_KINDS).order_by("path"))

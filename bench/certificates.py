@@ -72,11 +72,11 @@ def main() -> None:
     from dangjian.certificates.models import Certificate
     from dangjian.core import signing
     from dangjian.core.dates import today
-    from dangjian.core.testing import build_member, build_org, system_user
     from dangjian.members import services as member_services
     from dangjian.members.choices import MemberStatus
     from dangjian.members.models import Member
     from dangjian.organizations.choices import OrgKind
+    from dangjian.site.testing import build_member, build_org, system_user
 
     key = signing.current_key()
     on = today()

@@ -24,7 +24,7 @@ def main() -> None:
     backend = fresh_database()
     from django.core.management import call_command
 
-    from dangjian.core import demo
+    from dangjian.site import demo
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

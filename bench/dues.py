@@ -33,12 +33,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from dangjian.core.extensions import DemoContext
-    from dangjian.core.testing import build_org, member_record, new_id_number, system_user
     from dangjian.dues import demo, rules, selectors, services
     from dangjian.dues.models import LedgerEntry
     from dangjian.members import services as member_services
     from dangjian.members.choices import Occupation
     from dangjian.organizations.choices import OrgKind
+    from dangjian.site.testing import build_org, member_record, new_id_number, system_user
 
     actor = system_user()
     county = build_org(name="县委", kind=OrgKind.LOCAL_COMMITTEE)

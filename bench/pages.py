@@ -33,9 +33,9 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import override_settings
 
-    from dangjian.core import demo
     from dangjian.members.models import Member, Membership
     from dangjian.organizations.models import Organization
+    from dangjian.site import demo
 
     logging.disable(logging.WARNING)  # the expected 404s would flood the output
     call_command("migrate", verbosity=0)

@@ -29,7 +29,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from dangjian.core import demo
+    from dangjian.site import demo
 
     marks: dict[str, float] = {}
     order: list[str] = []
@@ -46,12 +46,12 @@ def main() -> None:
         else float("nan")
     )
 
-    from dangjian.core.testing import new_id_number, system_user
     from dangjian.members.choices import MemberCategory
     from dangjian.members.models import Member
     from dangjian.organizations.models import Organization
     from dangjian.recruitment import pdf, rules, selectors, services
     from dangjian.recruitment.models import Applicant, StepRecord
+    from dangjian.site.testing import new_id_number, system_user
 
     county = Organization.objects.get(parent__isnull=True)
     print(f"database              {backend}")

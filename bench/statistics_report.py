@@ -113,7 +113,6 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
-    from dangjian.core import demo
     from dangjian.core.dates import add_years
     from dangjian.members.choices import (
         Ethnicity,
@@ -126,6 +125,7 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
     from dangjian.members.models import Member, Membership, Position
     from dangjian.organizations.choices import OrgKind, UnitKind, UnitRelation, term_years
     from dangjian.organizations.models import Organization
+    from dangjian.site import demo
 
     rng = random.Random(4274)
     counties = max(1, round(COUNTIES_AT_FULL_SIZE * factor))

@@ -37,11 +37,11 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from dangjian.core.dates import today
-    from dangjian.core.testing import build_org, member_record, system_user
     from dangjian.members import services as member_services
     from dangjian.members.idnumbers import make_id_number
     from dangjian.members.models import ArchiveEntry
     from dangjian.organizations.choices import OrgKind
+    from dangjian.site.testing import build_org, member_record, system_user
     from dangjian.transfers import package, selectors, services
     from dangjian.transfers.choices import OutflowReason, TransferKind
     from dangjian.transfers.models import Outflow

@@ -6,7 +6,7 @@ from dangjian.api.urls import urls as api_v1_urls
 from dangjian.ops import views as ops_views
 
 urlpatterns = [
-    path("", include("dangjian.core.urls")),
+    path("", include("dangjian.site.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.organizations.urls")),
     path("members/", include("dangjian.members.urls")),
@@ -30,4 +30,4 @@ urlpatterns = [
 ]
 
 # Under /api/ a path no view matches answers in the API's error shape, not an HTML page.
-handler404 = "dangjian.api.errors.api_aware_not_found"
+handler404 = "dangjian.core.api.api_aware_not_found"

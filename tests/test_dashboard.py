@@ -22,7 +22,6 @@ from dangjian.activities.choices import ActivityKind, ActivityStatus
 from dangjian.activities.models import Activity
 from dangjian.core import figures
 from dangjian.core.models import Figure
-from dangjian.core.testing import build_member, build_org, build_user, system_user
 from dangjian.dues import selectors as dues_selectors
 from dangjian.dues import services as dues_services
 from dangjian.dues.choices import DuesCategory
@@ -30,6 +29,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 from dangjian.recruitment.tests.helpers import new_applicant
+from dangjian.site.testing import build_member, build_org, build_user, system_user
 from dangjian.transfers import services as transfer_services
 from dangjian.transfers.tests.helpers import draft
 

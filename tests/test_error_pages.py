@@ -24,4 +24,4 @@ def test_observer_editing_gets_a_page_that_explains_the_role(client, county):
     body = response.content.decode()
     assert response.status_code == 403
     assert "您无权进行此操作" in body
-    assert reverse("core:home") in body
+    assert reverse("site:home") in body

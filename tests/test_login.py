@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from dangjian.accounts.choices import Role
-from dangjian.core.testing import build_org, build_user
 from dangjian.organizations.choices import OrgKind
+from dangjian.site.testing import build_org, build_user
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_five_failures_lock_even_the_right_password_out(client, township_admin):
 
 def test_pages_need_sign_in(client, db):
     """Anonymous visitors are sent to the sign-in page, which itself is open."""
-    for url in (reverse("core:home"), reverse("members:list"), reverse("organizations:tree")):
+    for url in (reverse("site:home"), reverse("members:list"), reverse("organizations:tree")):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("accounts:login"))
@@ -66,5 +66,5 @@ def test_a_superuser_sees_the_top_of_the_tree(client, tree):
 
     root = get_user_model().objects.create_superuser(username="root", password="pass-word-123")
     client.force_login(root)
-    assert "示范县委" in client.get(reverse("core:home")).content.decode()
+    assert "示范县委" in client.get(reverse("site:home")).content.decode()
     assert "示范县委" in client.get(reverse("organizations:tree")).content.decode()

@@ -242,9 +242,9 @@ def west_course(c: Any) -> Any:
 
 
 def west_applicant(c: Any) -> Any:
-    from dangjian.core.testing import new_id_number
     from dangjian.recruitment import services as recruitment_services
     from dangjian.recruitment.tests.helpers import applicant_data
+    from dangjian.site.testing import new_id_number
 
     def make() -> Any:
         data = applicant_data(name="西村申请人")
@@ -315,7 +315,7 @@ def west_certificate(c: Any) -> Any:
 
 
 def foreign_trusted_key(c: Any) -> Any:
-    from dangjian.certificates.models import TrustedKey
+    from dangjian.exchange.models import TrustedKey
 
     return _once(
         c,
@@ -570,7 +570,7 @@ def _owner(value: Any) -> Any:
 
 def test_the_registry_really_points_at_the_other_organization(county: Any) -> None:
     """Every object entry belongs to 西镇 (so a wrong function cannot make the test pass)."""
-    from dangjian.certificates.models import TrustedKey
+    from dangjian.exchange.models import TrustedKey
 
     west_path = county.west.path
     for key, find in OTHER_ORGANIZATION.items():

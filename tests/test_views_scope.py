@@ -19,11 +19,11 @@ from django.utils import translation
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
-from dangjian.core.testing import build_member, new_id_number
 from dangjian.members.choices import MemberStatus, PositionTitle
 from dangjian.members.models import Member, Membership, Position
 from dangjian.members.services import RECORD_FIELDS
 from dangjian.organizations.models import Organization
+from dangjian.site.testing import build_member, new_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +244,7 @@ def test_secretary_reaches_only_their_branch(client, county):
 
 def test_home_shows_the_users_organizations(client, county):
     """Home shows the overview of the user's own township and nothing of the other."""
-    response = as_user(client, county.east_admin).get(_url("core:home"))
+    response = as_user(client, county.east_admin).get(_url("site:home"))
     assert response.status_code == 200
     body = text(response)
     assert "东镇党委" in body
@@ -252,7 +252,7 @@ def test_home_shows_the_users_organizations(client, county):
     assert "共有党员5名" in body
     assert "西镇党委" not in body
 
-    body = text(as_user(client, county.west_admin).get(_url("core:home")))
+    body = text(as_user(client, county.west_admin).get(_url("site:home")))
     assert "西镇党委" in body
     assert "共有党员1名" in body
     for name in EAST_NAMES:
@@ -357,7 +357,7 @@ def test_member_search_by_name_lists_only_members_in_scope(client, county):
 def test_member_sees_only_themself(client, county):
     """A member's home is their portal; their own page shows their full numbers; others are 404."""
     client = as_user(client, county.member_user)
-    assert_redirects_to(client.get(_url("core:home")), _url("portal:home"))
+    assert_redirects_to(client.get(_url("site:home")), _url("portal:home"))
     response = client.get(_url("members:detail", county.zhang.pk))
     assert response.status_code == 200
     body = text(response)
@@ -381,7 +381,7 @@ def test_member_may_not_edit_themself(client, county):
 
 ANONYMOUS_PAGES: dict[str, Page] = {
     **ALL_PAGES,
-    "home": lambda c: (_url("core:home"), {}),
+    "home": lambda c: (_url("site:home"), {}),
     "tree": lambda c: (_url("organizations:tree"), {}),
     "member list": lambda c: (_url("members:list"), {}),
 }
@@ -836,13 +836,13 @@ def test_member_page_query_count_does_not_grow(
 
 
 def test_language_defaults_to_simplified_chinese(client, county):
-    body = text(as_user(client, county.east_admin).get(_url("core:home")))
+    body = text(as_user(client, county.east_admin).get(_url("site:home")))
     assert '<html lang="zh-hans">' in body
 
 
 def test_language_from_accept_language(client, county):
     client = as_user(client, county.east_admin)
-    response = client.get(_url("core:home"), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(_url("site:home"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert '<html lang="en">' in text(response)
 

@@ -26,25 +26,32 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "ninja",
+    # The floor plan, bottom floor first (docs/architecture.md): an app imports only from the apps
+    # listed before it, and apps on one floor only where the import-linter contract
+    # (.importlinter) allows. `make test` fails an upward import.
     "dangjian.core",
     "dangjian.audit",
-    "dangjian.organizations",
     "dangjian.accounts",
+    "dangjian.organizations",
     "dangjian.members",
-    "dangjian.reports",
-    # Domain apps, in layer order: each may use the ones above it, never the ones below.
+    "dangjian.exchange",
+    # The domains: independent of each other, except certificates over activities and
+    # transfers over dues and certificates (docs/decisions/0006-floor-plan.md).
     "dangjian.activities",
     "dangjian.dues",
+    "dangjian.recruitment",
+    "dangjian.care",
+    "dangjian.roster",
     "dangjian.certificates",
     "dangjian.transfers",
-    "dangjian.recruitment",
-    "dangjian.roster",
-    "dangjian.ops",
+    # Rules over every domain, then the readers and the shell.
     "dangjian.alerts",
     "dangjian.assessment",
-    "dangjian.care",
     "dangjian.portal",
+    "dangjian.reports",
+    "dangjian.ops",
     "dangjian.api",
+    "dangjian.site",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dangjian.core.context_processors.navigation",
+                "dangjian.site.context_processors.navigation",
             ],
         },
     },
@@ -142,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login throttling (django-axes): 5 failures for one user name from one address lock

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import TimeStampedModel
-from dangjian.organizations.models import Organization
 
 from .choices import Role
 
@@ -31,7 +30,11 @@ class RoleAssignment(TimeStampedModel):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(
-        Organization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="roles"
+        # A string: accounts sits below organizations on the floor plan.
+        "organizations.Organization",
+        verbose_name=_("党组织"),
+        on_delete=models.CASCADE,
+        related_name="roles",
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
 

@@ -1,20 +1,28 @@
-"""The scope function: what a user may read and manage. Every read and write goes through it.
+"""The scope function and the one scope method: what a user may read and manage.
 
 A role at an organization reaches that organization and everything below it (its subtree,
 by materialized path). A member sees only themselves. Superusers reach everything.
 Out of scope is a 404 at the edges (views, API), never a partial answer.
+
+`scope_for(user)` turns a user into paths; `ScopedQuerySet.restrict(who, action)` turns paths
+into rows (NetBox's `restrict(user)`). Each scoped model says once how it reaches an
+organization path (`scope_paths`, and `scope_self` for the member's own rows); every selector,
+view, export and API list filters through `restrict`, and nothing else writes a path filter
+(tests/test_floor_plan.py keeps it so). An empty scope reaches nothing, everywhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal, Protocol, Self
 
+from django.db import models
+from django.db.models import Q
 from django.http import Http404
 
-from dangjian.organizations.models import Organization
-
 from .choices import MANAGING_ROLES, REVEALING_ROLES, Role
+
+Action = Literal["read", "manage", "reveal"]
 
 ROOT_PATH = "/"
 
@@ -55,22 +63,66 @@ class Scope:
     def can_reveal_path(self, path: str) -> bool:
         return _under(path, self.reveal_paths)
 
-    def organizations(self, queryset: Any = None) -> Any:
-        queryset = Organization.objects.all() if queryset is None else queryset
-        return queryset.under_any(list(self.read_paths))
+    def paths(self, action: Action = "read") -> tuple[str, ...]:
+        if action == "manage":
+            return self.manage_paths
+        if action == "reveal":
+            return self.reveal_paths
+        return self.read_paths
 
-    def managed_organizations(self) -> Any:
-        return Organization.objects.under_any(list(self.manage_paths))
+    @property
+    def reaches_everything(self) -> bool:
+        return ROOT_PATH in self.read_paths
 
-    def require_read(self, organization: Organization) -> None:
+    def require_read(self, organization: HasPath) -> None:
         if not self.can_read_path(organization.path):
             raise Http404
 
-    def top_organizations(self) -> Any:
-        """The highest organizations the user reaches (the roots, for a superuser)."""
-        if ROOT_PATH in self.read_paths:
-            return Organization.objects.filter(parent__isnull=True).order_by("path")
-        return Organization.objects.filter(path__in=self.read_paths).order_by("path")
+
+class HasPath(Protocol):
+    """Anything that sits at a place in the organization tree."""
+
+    @property
+    def path(self) -> str: ...
+
+
+def path_condition(lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
+    """Rows whose `lookup` path lies in one of the subtrees `paths`; no paths, no rows.
+
+    The one place that turns paths into a filter. `restrict` uses it; so do the statistics that
+    count a subtree given by an organization rather than by a user.
+    """
+    condition = Q(pk__in=[])
+    for lookup in lookups:
+        for path in paths:
+            condition |= Q(**{f"{lookup}__startswith": path})
+    return condition
+
+
+class ScopedQuerySet(models.QuerySet[Any]):
+    """A queryset that knows how its rows reach the organization tree.
+
+    The model declares `scope_paths`: the lookups to the organization paths a row belongs to (a
+    transfer belongs to both sides), and `scope_self`: the lookup to the user whose own row it
+    is (a member's record, their transfers), or None.
+    """
+
+    def restrict(self, who: Any, action: Action = "read") -> Self:
+        """The rows `who` (a user or a Scope) may `action`: read, manage, or see unmasked."""
+        scope = who if isinstance(who, Scope) else scope_for(who)
+        paths = scope.paths(action)
+        lookups: tuple[str, ...] = getattr(self.model, "scope_paths", ("organization__path",))
+        if ROOT_PATH in paths:
+            return self.all()
+        condition = path_condition(lookups, paths)
+        self_lookup: str | None = getattr(self.model, "scope_self", None)
+        if scope.self_user_id is not None and self_lookup and action != "manage":
+            condition |= Q(**{self_lookup: scope.self_user_id})
+        return self.filter(condition)
+
+
+class ScopedModel(Protocol):
+    scope_paths: ClassVar[tuple[str, ...]]
 
 
 def scope_for(user: Any) -> Scope:

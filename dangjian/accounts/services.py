@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
-from dangjian.organizations.models import Organization
 
 from .choices import Role
 from .models import RoleAssignment, User
@@ -23,7 +22,7 @@ def user_create_with_role(
     actor: Any,
     username: str,
     password: str,
-    organization: Organization,
+    organization: Any,  # an organizations.Organization: the floor above accounts
     role: Role,
     display_name: str = "",
 ) -> User:

@@ -46,7 +46,7 @@ def _next_url(request: HttpRequest) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("core:home")
+    return reverse("site:home")
 
 
 def two_factor_setup(request: HttpRequest) -> HttpResponse:

@@ -13,9 +13,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import PageOf, Pages
 from dangjian.core import crypto
+from dangjian.core.api import ErrorOut, PageOf, Pages
 from dangjian.core.errors import field_error
 from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member

@@ -61,7 +61,7 @@ def activity_get(*, user: Any, pk: int) -> Activity:
 
 def activity_organizations(user: Any) -> QuerySet[Organization]:
     """Organizations that hold activities (not local committees), in the user's read scope."""
-    return scope_for(user).organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+    return Organization.objects.restrict(user).exclude(kind=OrgKind.LOCAL_COMMITTEE)
 
 
 def can_manage(user: Any, organization: Organization) -> bool:

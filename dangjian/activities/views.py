@@ -24,6 +24,7 @@ from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
 from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
+from dangjian.organizations.models import Organization
 
 from . import ledger, periods, selectors, services
 from .choices import ActivityKind, ActivityStatus, AttendanceStatus, FrequencyPeriod, Grade
@@ -63,7 +64,9 @@ def _require_manage(request: HttpRequest, organization: Any) -> None:
 
 
 def _managed(request: HttpRequest) -> Any:
-    return scope_for(request.user).managed_organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+    return Organization.objects.restrict(request.user, "manage").exclude(
+        kind=OrgKind.LOCAL_COMMITTEE
+    )
 
 
 def _org_param(request: HttpRequest) -> Any:
@@ -463,7 +466,7 @@ def _branches(request: HttpRequest) -> Any:
 
 def review_list(request: HttpRequest) -> HttpResponse:
     reviews = ReviewRound.objects.filter(
-        organization__in=scope_for(request.user).organizations()
+        organization__in=Organization.objects.restrict(request.user)
     ).select_related("organization")
     organizations = _branches(request)
     form = ReviewOpenForm(
@@ -495,7 +498,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         ReviewRound.objects.select_related("organization"),
         pk=pk,
-        organization__in=scope_for(request.user).organizations(),
+        organization__in=Organization.objects.restrict(request.user),
     )
     can_manage = selectors.can_manage(request.user, review.organization)
     entries = list(review.entries.select_related("member"))
@@ -531,7 +534,7 @@ def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"),
         pk=pk,
-        review__organization__in=scope_for(request.user).organizations(),
+        review__organization__in=Organization.objects.restrict(request.user),
     )
     _require_manage(request, entry.review.organization)
     form = HandlingForm(request.POST)
@@ -589,7 +592,7 @@ def training(request: HttpRequest) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 return redirect(course)
-    tops = list(scope_for(request.user).top_organizations()[:1])
+    tops = list(Organization.objects.tops(request.user)[:1])
     return render(
         request,
         "activities/training.html",

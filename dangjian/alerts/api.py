@@ -7,8 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import Pages
+from dangjian.core.api import ErrorOut, Pages
 
 from . import selectors
 from .engine import rule_title

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from .errors import error_body
+from dangjian.core.api import error_body
+
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

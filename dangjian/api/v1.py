@@ -4,7 +4,7 @@ Conventions every router follows (docs/api.md):
 - sign-in by the browser session (CSRF-checked) or, for integrations, a bearer token that
   acts as its user (dangjian.api.tokens);
 - every read goes through the same scope as the pages, and out of scope is a 404;
-- errors in one shape, {"code", "message", "fields"} (dangjian.api.errors);
+- errors in one shape, {"code", "message", "fields"} (dangjian.core.api);
 - calls that create things honour an `Idempotency-Key` header (dangjian.api.idempotency).
 """
 
@@ -20,6 +20,7 @@ from dangjian.activities.api import router as activities_router
 from dangjian.alerts.api import router as alerts_router
 from dangjian.care.api import router as care_router
 from dangjian.certificates.api import router as certificates_router
+from dangjian.core.api import ErrorOut, install_error_handlers
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.ops.api import router as ops_router
@@ -29,7 +30,6 @@ from dangjian.reports.api import router as reports_router
 from dangjian.roster.api import router as roster_router
 from dangjian.transfers.api import router as transfers_router
 
-from .errors import ErrorOut, install_error_handlers
 from .tokens import TokenAuth
 
 ERROR_RESPONSES = {

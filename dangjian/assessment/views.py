@@ -43,7 +43,9 @@ def _rounds(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 def round_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    committees = [o for o in scope.managed_organizations().filter(kind__in=COMMITTEE_KINDS)]
+    committees = [
+        o for o in Organization.objects.restrict(scope, "manage").filter(kind__in=COMMITTEE_KINDS)
+    ]
     if request.method == "POST":
         committee = next(
             (c for c in committees if c.pk == int_or_404(request.POST.get("committee", "0"))), None

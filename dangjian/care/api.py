@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.accounts.scope import scope_for
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import PageOf, Pages
+from dangjian.core.api import ErrorOut, PageOf, Pages
 from dangjian.core.errors import field_error
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -90,7 +88,7 @@ def _detail(a: VolunteerActivity) -> dict[str, Any]:
 
 
 def _organization(request: HttpRequest, code: str) -> Organization:
-    organization = scope_for(request.user).organizations().filter(code=code).first()
+    organization = Organization.objects.restrict(request.user).filter(code=code).first()
     if organization is None:
         raise Http404
     return organization

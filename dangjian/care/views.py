@@ -19,6 +19,7 @@ from dangjian.core.pagination import int_or_404, paginate, querystring_without_p
 from dangjian.members.selectors import member_get
 from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
 
 from . import selectors, services
 from .forms import KINDS, FundIncomeForm, VolunteerActivityForm
@@ -125,8 +126,7 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
     """Record a volunteer activity once: its details, then tick who took part (nobody is ticked
     at first: volunteering is opt-in); a different number of hours goes on that person's row."""
     organizations = (
-        scope_for(request.user)
-        .managed_organizations()
+        Organization.objects.restrict(request.user, "manage")
         .exclude(kind=OrgKind.LOCAL_COMMITTEE)
         .order_by("path")
     )

@@ -27,12 +27,13 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import add_years, today
+from dangjian.exchange import trust
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.models import Organization
 
-from . import credential, trust
+from . import credential
 from .choices import Outcome, RevocationReason
 from .models import Certificate, ForeignRevocation
 

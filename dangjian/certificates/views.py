@@ -23,12 +23,13 @@ from dangjian.core import signing
 from dangjian.core.dates import today
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import paginate
+from dangjian.exchange import trust
+from dangjian.exchange.models import TrustedKey
 from dangjian.members import selectors as member_selectors
 
 from . import render as card_render
-from . import selectors, services, trust
+from . import selectors, services
 from .forms import RevocationImportForm, RevokeForm, TrustImportForm, VerifyForm
-from .models import TrustedKey
 
 
 def _card_context(certificate: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -30,10 +30,12 @@ from django.utils.safestring import SafeString, mark_safe
 if TYPE_CHECKING:
     import datetime as dt
 
-    from dangjian.accounts.models import User
-    from dangjian.accounts.scope import Scope
-    from dangjian.members.models import Member
-    from dangjian.organizations.models import Organization
+# Core is the bottom floor: it names the objects of the floors above (organizations, members,
+# users, scopes) without importing them, so an extension point never pulls a domain into core.
+Organization: TypeAlias = Any
+Member: TypeAlias = Any
+User: TypeAlias = Any
+Scope: TypeAlias = Any
 
 
 # --- navigation -------------------------------------------------------------

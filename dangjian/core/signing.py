@@ -4,7 +4,7 @@ Keys come from settings.DANGJIAN_SIGNING_KEYS (hex seeds of 32 bytes), never fro
 database: the first key signs, the others are older keys kept so that what they signed still
 verifies after a rotation. A key is named by its key id (kid): the first 8 bytes of the
 SHA-256 of its public key. Other deployments' public keys form the trust list
-(dangjian.certificates.trust). See docs/keys.md.
+(dangjian.exchange.trust). See docs/keys.md.
 """
 
 from __future__ import annotations

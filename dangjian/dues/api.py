@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from dangjian.accounts.scope import scope_for
-from dangjian.api.errors import ErrorOut
+from dangjian.core.api import ErrorOut
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 

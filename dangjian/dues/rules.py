@@ -189,10 +189,11 @@ def parse_money(value: object, field: str) -> Decimal:
         ) from exc
     if not amount.is_finite() or amount < 0:
         raise field_error(field, _("金额不能为负数。"), code="negative")
-    if amount != amount.quantize(FEN):
-        raise field_error(field, _("金额最多精确到分（两位小数）。"), code="too_precise")
+    # Too large first: quantizing a number of more digits than the context holds raises.
     if amount >= Decimal("1e10"):
         raise field_error(field, _("金额过大，请核对。"), code="too_large")
+    if amount != amount.quantize(FEN):
+        raise field_error(field, _("金额最多精确到分（两位小数）。"), code="too_precise")
     return amount
 
 

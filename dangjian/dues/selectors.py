@@ -357,7 +357,7 @@ def members_with_unpaid_months(
 
 
 def dues_organizations(user: Any) -> QuerySet[Organization]:
-    return scope_for(user).organizations().order_by("path")
+    return Organization.objects.restrict(user).order_by("path")
 
 
 def organization_get(*, user: Any, pk: int) -> Organization:

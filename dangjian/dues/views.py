@@ -78,7 +78,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     """Start at the user's highest organization; a member goes to their own dues."""
     scope = scope_for(request.user)
-    top = scope.top_organizations().first()
+    top = Organization.objects.tops(scope).first()
     if top is not None:
         return redirect("dues:organization", pk=top.pk)
     member = Member.objects.filter(user_id=request.user.pk or 0).first()

@@ -15,9 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.accounts.scope import scope_for
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import Pages
+from dangjian.core.api import ErrorOut, Pages
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
@@ -161,7 +159,7 @@ class MemberIn(Schema):
 
 
 def _organization_in_scope(request: HttpRequest, code: str) -> Organization:
-    organization = scope_for(request.user).organizations().filter(code=code).first()
+    organization = Organization.objects.restrict(request.user).filter(code=code).first()
     if organization is None:
         raise Http404
     return organization

@@ -18,6 +18,7 @@ from dangjian.core.extensions import render_panels
 from dangjian.core.forms import add_service_errors, run_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
 
 from . import selectors, services
 from .choices import HowAdded, HowRemoved, MemberStatus, PositionTitle
@@ -36,7 +37,7 @@ from .models import Member, Position
 
 def _member_organizations(user: Any) -> Any:
     """Organizations where the user may place members (not local committees)."""
-    return scope_for(user).managed_organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+    return Organization.objects.restrict(user, "manage").exclude(kind=OrgKind.LOCAL_COMMITTEE)
 
 
 def _require_manage(request: HttpRequest, member: Member) -> None:
@@ -49,7 +50,7 @@ def _require_manage(request: HttpRequest, member: Member) -> None:
 # the cached results as the page when the user goes back to it.
 @vary_on_headers("HX-Request")
 def member_list(request: HttpRequest) -> HttpResponse:
-    organizations = scope_for(request.user).organizations().exclude(kind=OrgKind.PARTY_GROUP)
+    organizations = Organization.objects.restrict(request.user).exclude(kind=OrgKind.PARTY_GROUP)
     form = MemberFilterForm(request.GET or None, organizations=organizations)
     organization = None
     filters = selectors.MemberFilters()
@@ -251,7 +252,7 @@ def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = PositionForm(
-        request.POST or None, organizations=scope_for(request.user).managed_organizations()
+        request.POST or None, organizations=Organization.objects.restrict(request.user, "manage")
     )
     return _action(
         request,

@@ -285,7 +285,15 @@ def _restore_pg(database_file: Path) -> None:
         raise BackupError(f"pg_restore 失败，数据库未改动：{result.stderr.strip()}")
 
 
+# Models that moved to another app since a backup may have been taken: old label → new label.
+MOVED_MODELS = {"certificates.trustedkey": "exchange.trustedkey"}
+
+
 def _restore_json(database_file: Path) -> None:
+    text = database_file.read_text(encoding="utf-8")
+    for old, new in MOVED_MODELS.items():
+        text = text.replace(f'"model": "{old}"', f'"model": "{new}"')
+    database_file.write_text(text, encoding="utf-8")
     with transaction.atomic():
         call_command("flush", interactive=False, verbosity=0)
         call_command("loaddata", str(database_file), verbosity=0)

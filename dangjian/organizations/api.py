@@ -7,9 +7,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangjian.accounts.scope import scope_for
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import Pages
+from dangjian.core.api import ErrorOut, Pages
 
 from .choices import OrgKind
 from .models import Organization
@@ -53,7 +51,7 @@ class OrganizationFilters(Schema):
 
 
 def _scoped(request: HttpRequest) -> QuerySet[Organization]:
-    return scope_for(request.user).organizations().select_related("parent")
+    return Organization.objects.restrict(request.user).select_related("parent")
 
 
 @router.get("/", response={200: list[OrganizationOut], 400: ErrorOut}, summary="党组织列表")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ROOT_PATH, Scope, ScopedQuerySet, path_condition, scope_for
 from dangjian.core import paths
 from dangjian.core.models import TimeStampedModel
 
@@ -17,18 +19,20 @@ from .choices import GRASSROOTS_KINDS, OrgKind, UnitKind, UnitRelation
 PATH_SEPARATOR = paths.SEPARATOR
 
 
-class OrganizationQuerySet(models.QuerySet["Organization"]):
+class OrganizationQuerySet(ScopedQuerySet):
     def under(self, path: str) -> OrganizationQuerySet:
         """The organization with this path and everything below it."""
         return self.filter(path__startswith=path)
 
     def under_any(self, paths: list[str]) -> OrganizationQuerySet:
-        if not paths:
-            return self.none()
-        condition = Q()
-        for path in paths:
-            condition |= Q(path__startswith=path)
-        return self.filter(condition)
+        return self.filter(path_condition(("path",), tuple(paths)))
+
+    def tops(self, who: Any) -> OrganizationQuerySet:
+        """The highest organizations `who` (a user or a Scope) reaches; the roots for a superuser."""
+        scope = who if isinstance(who, Scope) else scope_for(who)
+        if ROOT_PATH in scope.read_paths:
+            return self.filter(parent__isnull=True).order_by("path")
+        return self.filter(path__in=scope.read_paths).order_by("path")
 
     def grassroots(self) -> OrganizationQuerySet:
         return self.filter(kind__in=GRASSROOTS_KINDS)
@@ -77,6 +81,9 @@ class Organization(TimeStampedModel):
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
 
     objects = OrganizationQuerySet.as_manager()
+
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet.restrict): by its own path.
+    scope_paths = ("path",)
 
     class Meta:
         verbose_name = _("党组织")

@@ -14,21 +14,21 @@ from .models import Organization
 
 def organization_get(*, user: Any, pk: int) -> Organization:
     """One organization in the user's scope, or 404."""
-    return get_object_or_404(scope_for(user).organizations(), pk=pk)
+    return get_object_or_404(Organization.objects.restrict(user), pk=pk)
 
 
 def organization_children(*, user: Any, parent: Organization | None) -> QuerySet[Organization]:
     """Children of `parent` (or the user's top organizations), each with its child count."""
     scope = scope_for(user)
     if parent is None:
-        queryset = scope.top_organizations()
+        queryset = Organization.objects.tops(scope)
     else:
-        queryset = scope.organizations().filter(parent=parent)
+        queryset = Organization.objects.restrict(scope).filter(parent=parent)
     return queryset.annotate(child_count=Count("children")).order_by("kind", "name")
 
 
 def organization_search(*, user: Any, q: str, limit: int = 20) -> QuerySet[Organization]:
-    queryset = scope_for(user).organizations()
+    queryset = Organization.objects.restrict(user)
     if q:
         queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
     return queryset.order_by("path")[:limit]

@@ -90,7 +90,9 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.can_manage_path(organization.path):
         raise PermissionDenied
-    parents = scope.managed_organizations().exclude(path__startswith=organization.path)
+    parents = Organization.objects.restrict(scope, "manage").exclude(
+        path__startswith=organization.path
+    )
     form = OrganizationMoveForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:

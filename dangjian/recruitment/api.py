@@ -14,8 +14,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import PageOf, Pages
+from dangjian.core.api import ErrorOut, PageOf, Pages
 from dangjian.core.dates import today
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization

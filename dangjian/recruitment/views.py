@@ -33,7 +33,7 @@ def _organization(request: HttpRequest) -> Organization:
         organization = get_object_or_404(Organization, pk=int_or_404(request.GET["org"]))
         scope.require_read(organization)
         return organization
-    top = scope.top_organizations().first()
+    top = Organization.objects.tops(scope).first()
     if top is None:
         raise Http404
     return top
@@ -48,8 +48,7 @@ def _year(request: HttpRequest) -> int:
 
 def _applicant_organizations(user: Any) -> Any:
     return (
-        scope_for(user)
-        .managed_organizations()
+        Organization.objects.restrict(user, "manage")
         .exclude(kind__in=services.NOT_FOR_APPLICANTS)
         .order_by("path")
     )
@@ -86,8 +85,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "deadline_total": len(due),
             "overdue_total": sum(1 for d in due if d.overdue),
             "years": list(range(today().year, today().year - 6, -1)),
-            "children": scope_for(request.user)
-            .organizations(organization.children.all())
+            "children": organization.children.all()
+            .restrict(request.user)
             .exclude(kind=OrgKind.PARTY_GROUP)
             .order_by("path"),
             "can_create": _applicant_organizations(request.user).exists(),

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import Pages
+from dangjian.core.api import ErrorOut, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 

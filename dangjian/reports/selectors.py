@@ -128,7 +128,7 @@ OVERVIEW_FIGURES = (
 
 def report_organization(*, user: Any, pk: int) -> Organization:
     """An organization whose report the user may read, or 404."""
-    return get_object_or_404(scope_for(user).organizations(), pk=pk)
+    return get_object_or_404(Organization.objects.restrict(user), pk=pk)
 
 
 def report_for(*, user: Any, organization: Organization, as_of: dt.date) -> Report:

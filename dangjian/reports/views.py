@@ -140,7 +140,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 def report_index(request: HttpRequest) -> HttpResponse:
     """The report of the user's highest organization."""
-    top = scope_for(request.user).top_organizations().first()
+    top = Organization.objects.tops(request.user).first()
     if top is None:
         raise Http404
     return redirect("reports:report", pk=top.pk)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from dangjian.api.errors import ErrorOut
+from dangjian.core.api import ErrorOut
 from dangjian.organizations.models import Organization
 
 from . import selectors, services

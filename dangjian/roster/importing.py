@@ -216,9 +216,9 @@ class MemberRowValidator:
             raise PermissionDenied(_("您无权管理该党组织的党员。"))
         self.managed: dict[str, _Org] = {
             code: _Org(pk, name, path, kind)
-            for code, pk, name, path, kind in self.scope.managed_organizations().values_list(
-                "code", "pk", "name", "path", "kind"
-            )
+            for code, pk, name, path, kind in Organization.objects.restrict(
+                self.scope, "manage"
+            ).values_list("code", "pk", "name", "path", "kind")
         }
         self._known_codes: dict[str, bool] = {}
         self.tables = {c.key: CodeTable.build(c) for c in MEMBER_COLUMNS if c.kind == CODE}

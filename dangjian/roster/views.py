@@ -23,6 +23,7 @@ from dangjian.core.forms import add_service_errors
 from dangjian.members import selectors as member_selectors
 from dangjian.members.forms import MemberFilterForm
 from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
 
 from . import exporting, selectors, services
 from .choices import ImportKind
@@ -40,7 +41,9 @@ def _require_manager(request: HttpRequest) -> Any:
 
 def import_page(request: HttpRequest) -> HttpResponse:
     scope = _require_manager(request)
-    organizations = scope.managed_organizations().exclude(kind=OrgKind.LOCAL_COMMITTEE)
+    organizations = Organization.objects.restrict(scope, "manage").exclude(
+        kind=OrgKind.LOCAL_COMMITTEE
+    )
     form = ImportForm(request.POST or None, request.FILES or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -110,7 +113,7 @@ def member_export(request: HttpRequest) -> HttpResponseBase:
     file_format = request.GET.get("format", "xlsx")
     if file_format not in ("xlsx", "csv"):
         raise Http404
-    organizations = scope.organizations().exclude(kind=OrgKind.PARTY_GROUP)
+    organizations = Organization.objects.restrict(scope).exclude(kind=OrgKind.PARTY_GROUP)
     form = MemberFilterForm(request.GET or None, organizations=organizations)
     filters = member_selectors.MemberFilters()
     if "org" in form.errors:

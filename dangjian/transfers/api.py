@@ -12,8 +12,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from dangjian.api.errors import ErrorOut
-from dangjian.api.pagination import PageOf, Pages
+from dangjian.core.api import ErrorOut, PageOf, Pages
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.models import Organization
 

@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dangjian.certificates import trust
 from dangjian.core import signing
+from dangjian.exchange import trust
 
 from .models import Transfer
 

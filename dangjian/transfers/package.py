@@ -15,8 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dangjian.certificates import trust
 from dangjian.core import signing
+from dangjian.exchange import trust
 
 PACKAGE_FORMAT = "dangjian-transfer-package/1"
 RECEIPT_FORMAT = "dangjian-transfer-receipt/1"

@@ -1,6 +1,6 @@
 """Scoped reads of transfers and mobile members. Every query starts from the user's scope.
 
-Two functions here are the single place that knows about another app, wired at merge:
+Two functions here read the domains on the floors below transfers (.importlinter):
 `dues_paid_until` (the dues app) and `valid_certificate_member_ids` (the certificates app).
 """
 

@@ -19,6 +19,7 @@ from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import int_or_404, paginate
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
+from dangjian.organizations.models import Organization
 
 from . import forms, letter, package, panels, selectors, services
 from .choices import OutflowReason, TransferKind, TransferState
@@ -35,8 +36,7 @@ LIST_TITLES = {
 
 def _receiving_organizations(user: Any) -> Any:
     return (
-        scope_for(user)
-        .managed_organizations()
+        Organization.objects.restrict(user, "manage")
         .exclude(kind__in=[OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP])
         .order_by("path")
     )
@@ -485,7 +485,7 @@ def inflow_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The organization page's transfers panel, loaded by htmx after the page."""
-    organization = scope_for(request.user).organizations().filter(pk=pk).first()
+    organization = Organization.objects.restrict(request.user).filter(pk=pk).first()
     if organization is None:
         raise Http404
     context = {**panels.organization_panel_context(organization), "loaded": True}

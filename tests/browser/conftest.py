@@ -41,7 +41,7 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
         "has_touch": True,
     },
 }
-PASSWORD = "pass-word-123"  # what dangjian.core.testing.build_user sets
+PASSWORD = "pass-word-123"  # what dangjian.site.testing.build_user sets
 TIMEOUT_MS = 10_000
 
 

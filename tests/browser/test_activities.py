@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from dangjian.activities.models import Activity, Attendance, Vote
 from dangjian.core.dates import today
-from dangjian.core.testing import build_member
+from dangjian.site.testing import build_member
 
 from .conftest import ARTIFACTS
 

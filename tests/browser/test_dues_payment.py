@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.core.testing import system_user
 from dangjian.dues import services
 from dangjian.dues.choices import DuesCategory
+from dangjian.site.testing import system_user
 
 pytestmark = pytest.mark.browser
 

@@ -42,7 +42,7 @@ def test_administrator_without_device_is_sent_to_enrolment(tree: Any, client: An
     """After the password an administrator lands on enrolment, with a QR code and the secret;
     every other page and the API stay closed until the code is entered."""
     sign_in(client, tree.east_admin)
-    home = client.get(reverse("core:home"))
+    home = client.get(reverse("site:home"))
     assert home.status_code == 302
     assert home.url.startswith(reverse("accounts:two_factor_setup"))
     page = client.get(home.url)
@@ -78,7 +78,7 @@ def test_administrator_without_device_is_sent_to_enrolment(tree: Any, client: An
 def test_enrolled_administrator_needs_the_code_after_the_password(tree: Any, client: Any) -> None:
     secret, _codes = enrol(tree.east_admin)
     response = sign_in(client, tree.east_admin)
-    assert client.get(reverse("core:home")).url.startswith(reverse("accounts:two_factor_verify"))
+    assert client.get(reverse("site:home")).url.startswith(reverse("accounts:two_factor_verify"))
     bad = client.post(reverse("accounts:two_factor_verify"), {"code": "123456"})
     assert "验证码不正确或已用过" in bad.content.decode()
     # the step the enrolment used cannot be replayed; the next step's code works
@@ -123,7 +123,7 @@ def test_next_never_leaves_the_site(tree: Any, client: Any) -> None:
         reverse("accounts:two_factor_verify"),
         {"code": pyotp.TOTP(secret).now(), "next": "https://evil.example/"},
     )
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("site:home")
 
 
 def test_recovery_codes_work_once(tree: Any, client: Any) -> None:
@@ -140,7 +140,7 @@ def test_five_wrong_codes_sign_out(tree: Any, client: Any) -> None:
     for _n in range(two_factor.MAX_FAILURES):
         response = client.post(reverse("accounts:two_factor_verify"), {"code": "000000"})
     assert response.url == reverse("accounts:login")
-    assert client.get(reverse("core:home")).url.startswith(reverse("accounts:login"))
+    assert client.get(reverse("site:home")).url.startswith(reverse("accounts:login"))
 
 
 def test_setup_cannot_replace_a_device_without_the_old_one(tree: Any, client: Any) -> None:
@@ -154,7 +154,7 @@ def test_setup_cannot_replace_a_device_without_the_old_one(tree: Any, client: An
 @pytest.mark.parametrize("who", ["east_secretary", "east_observer", "member_user"])
 def test_other_roles_sign_in_with_the_password_only(tree: Any, client: Any, who: str) -> None:
     sign_in(client, getattr(tree, who))
-    response = client.get(reverse("core:home"), follow=True)
+    response = client.get(reverse("site:home"), follow=True)
     assert response.status_code == 200
     assert not any("two-factor" in url for url, _status in response.redirect_chain)
 

@@ -9,10 +9,10 @@ import pytest
 from dangjian.activities import periods, selectors, services
 from dangjian.activities.choices import ActivityKind, ActivityStatus
 from dangjian.activities.models import Activity, FrequencyRule
-from dangjian.core.testing import build_org, system_user
 from dangjian.members import services as member_services
 from dangjian.members.choices import PositionTitle
 from dangjian.organizations.choices import OrgKind
+from dangjian.site.testing import build_org, system_user
 
 pytestmark = pytest.mark.django_db
 Q3 = periods.quarter(2026, 3)

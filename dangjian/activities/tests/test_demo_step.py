@@ -10,9 +10,9 @@ from dangjian.activities import demo, periods, selectors
 from dangjian.activities.choices import ActivityKind, ActivityStatus
 from dangjian.activities.models import Activity, Attendance
 from dangjian.core.extensions import DemoContext, demo_steps
-from dangjian.core.testing import build_member, build_org, system_user
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
+from dangjian.site.testing import build_member, build_org, system_user
 
 pytestmark = pytest.mark.django_db
 REFERENCE_DAY = dt.date(2026, 10, 1)

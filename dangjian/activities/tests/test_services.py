@@ -12,9 +12,9 @@ from dangjian.activities.choices import ActivityKind, ActivityStatus, Attendance
 from dangjian.activities.models import Attendance
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
-from dangjian.core.testing import build_member
 from dangjian.members import services as member_services
 from dangjian.members.choices import MemberCategory, PositionTitle
+from dangjian.site.testing import build_member
 
 pytestmark = pytest.mark.django_db
 LEAVE, ABSENT, PRESENT = AttendanceStatus.LEAVE, AttendanceStatus.ABSENT, AttendanceStatus.PRESENT

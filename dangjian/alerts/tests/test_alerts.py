@@ -16,11 +16,11 @@ from dangjian.alerts.engine import RULES
 from dangjian.alerts.models import Alert, AlertEvent, AlertStatus
 from dangjian.alerts.rules import months_before
 from dangjian.core.dates import add_years
-from dangjian.core.testing import build_member
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved, MemberStatus, PositionTitle
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from dangjian.site.testing import build_member
 
 ON = dt.date(2026, 11, 24)
 

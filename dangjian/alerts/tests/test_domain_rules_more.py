@@ -10,9 +10,9 @@ import time_machine
 
 from dangjian.alerts.engine import RULES
 from dangjian.certificates.services import certificate_issue
-from dangjian.core.testing import system_user
 from dangjian.dues import services as dues_services
 from dangjian.dues.choices import DuesCategory
+from dangjian.site.testing import system_user
 from dangjian.transfers import services as transfer_services
 from dangjian.transfers.choices import OutflowReason
 from dangjian.transfers.tests.helpers import issued

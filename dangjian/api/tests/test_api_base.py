@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client, RequestFactory
 
-from dangjian.api.errors import _validation_error_body
 from dangjian.api.idempotency import IdempotencyMiddleware
 from dangjian.api.models import IdempotencyRecord
+from dangjian.core.api import _validation_error_body
 from dangjian.core.errors import field_error
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from dangjian.api import tokens
 from dangjian.api.models import ApiToken
 from dangjian.audit.models import AuditEvent
-from dangjian.core.testing import new_id_number
 from dangjian.members.models import Member
+from dangjian.site.testing import new_id_number
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -23,10 +23,10 @@ from dangjian.audit.models import AuditEvent
 from dangjian.care import demo, selectors, services
 from dangjian.care.models import VolunteerActivity, VolunteerService
 from dangjian.core.extensions import DemoContext
-from dangjian.core.testing import build_member, system_user
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import ArchiveEntry, Member
+from dangjian.site.testing import build_member, system_user
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DAY = dt.date(2026, 9, 12)

@@ -12,10 +12,10 @@ from dangjian.certificates import services
 from dangjian.certificates.choices import RevocationReason
 from dangjian.certificates.models import Certificate
 from dangjian.core.dates import today
-from dangjian.core.testing import system_user
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Member
+from dangjian.site.testing import system_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,16 +13,16 @@ from nacl.signing import SigningKey
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.certificates import credential, render, services, trust
+from dangjian.certificates import credential, render, services
 from dangjian.certificates.choices import Outcome, RevocationReason
 from dangjian.certificates.models import Certificate, ForeignRevocation
 from dangjian.core import signing
 from dangjian.core.dates import today
-from dangjian.core.testing import system_user
+from dangjian.exchange import trust
+from dangjian.exchange.tests.test_trust import FOREIGN_SEED, foreign_document
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved, MemberStatus
-
-from .test_trust import FOREIGN_SEED, foreign_document
+from dangjian.site.testing import system_user
 
 pytestmark = pytest.mark.django_db
 TEST_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"

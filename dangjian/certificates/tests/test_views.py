@@ -14,13 +14,13 @@ from PIL import Image
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.certificates import services
-from dangjian.certificates.models import Certificate, TrustedKey
+from dangjian.certificates.models import Certificate
 from dangjian.core import signing
-from dangjian.core.testing import system_user
+from dangjian.exchange.models import TrustedKey
+from dangjian.exchange.tests.test_trust import foreign_document
 from dangjian.members import services as member_services
 from dangjian.members.choices import MemberStatus
-
-from .test_trust import foreign_document
+from dangjian.site.testing import system_user
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +236,7 @@ def test_the_trust_page_imports_lists_and_removes(client: Any, county: Any) -> N
 def test_the_verifier_data_and_service_worker_are_public(client: Any, county: Any) -> None:
     """What the page keeps for offline verification: keys (ours, then trusted) and the revoked
     serials of every issuer; and the service worker, served inside the page's scope."""
-    from dangjian.certificates import trust
+    from dangjian.exchange import trust
 
     trust.trusted_keys_import(actor=county.county_admin, document=foreign_document()[1])
     certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import time_machine
 
-from dangjian.core.testing import system_user
 from dangjian.dues import services
 from dangjian.dues.choices import DuesCategory
+from dangjian.site.testing import system_user
 
 TODAY = dt.date(2026, 11, 15)
 

@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from dangjian.core.extensions import DemoContext
-from dangjian.core.testing import system_user
 from dangjian.dues import demo, rules, selectors
 from dangjian.dues.models import DuesProfile, LedgerEntry, Payment
+from dangjian.site.testing import system_user
 
 
 def test_demo_step_writes_a_year_of_dues_the_selectors_can_read(county):

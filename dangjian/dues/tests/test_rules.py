@@ -107,7 +107,7 @@ def test_reduction_and_exemption_replace_the_amount(table):
     assert (reduced.amount, reduced.rule) == (Decimal("5.00"), Rule.REDUCED)
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "12.345"])
+@pytest.mark.parametrize("bad", ["abc", "-1", "12.345", "1e30", "9" * 40, "1E+100000"])
 def test_parse_money_refuses_bad_input_with_a_chinese_message(bad):
     with pytest.raises(ValidationError) as error:
         rules.parse_money(bad, "base")

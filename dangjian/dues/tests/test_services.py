@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.core.testing import system_user
 from dangjian.dues import rules, selectors, services
 from dangjian.dues.choices import DuesCategory, Rule
 from dangjian.dues.models import DuesProfile, LedgerEntry, Payment
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry
+from dangjian.site.testing import system_user
 
 from .conftest import generate, pay
 

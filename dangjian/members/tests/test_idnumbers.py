@@ -13,10 +13,10 @@ from stdnum.cn import ric
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto
-from dangjian.core.testing import member_record
 from dangjian.members import idnumbers, services
 from dangjian.members.choices import HowAdded, Sex
 from dangjian.members.models import ArchiveEntry, Member
+from dangjian.site.testing import member_record
 
 # 1990-03-07, serial 767 (odd: male); its check character is 8.
 VALID = "110101199003077678"

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dangjian.core.dates import today
-from dangjian.core.testing import build_member
 from dangjian.members import selectors, services
 from dangjian.members.choices import (
     STATUS_FOR_REMOVAL,
@@ -28,6 +27,7 @@ from dangjian.members.choices import (
     MemberStatus,
 )
 from dangjian.members.models import Member, Membership
+from dangjian.site.testing import build_member
 
 BRANCHES = ("east_village", "south_village", "west_village", "east")
 

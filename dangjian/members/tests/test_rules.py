@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing import build_member, build_org, new_id_number
 from dangjian.members import rules, services
 from dangjian.members.choices import HowRemoved, MemberCategory, PositionTitle
 from dangjian.members.models import Member
 from dangjian.organizations import services as organization_services
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
+from dangjian.site.testing import build_member, build_org, new_id_number
 
 pytestmark = pytest.mark.django_db
 

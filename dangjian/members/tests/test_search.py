@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.http import Http404
 
-from dangjian.core.testing import build_member
 from dangjian.members import selectors, services
 from dangjian.members.choices import (
     AgeBand,
@@ -21,6 +20,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.idnumbers import make_id_number
 from dangjian.members.selectors import MemberFilters
+from dangjian.site.testing import build_member
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto
 from dangjian.core.dates import add_years, today
-from dangjian.core.testing import member_record
 from dangjian.members import selectors, services
 from dangjian.members.choices import (
     ArchiveKind,
@@ -29,6 +28,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.idnumbers import make_id_number
 from dangjian.members.models import ArchiveEntry, Member, Membership, Position
+from dangjian.site.testing import member_record
 
 pytestmark = pytest.mark.django_db
 

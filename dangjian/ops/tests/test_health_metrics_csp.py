@@ -92,7 +92,7 @@ def test_metrics_refuse_other_addresses_and_the_proxy(client: Any, settings: Any
 def test_every_page_carries_a_strict_script_policy(client: Any, county: Any) -> None:
     """No inline script and no eval: scripts only from this site."""
     client.force_login(county.east_admin)
-    for url in (reverse("accounts:login"), reverse("core:home"), reverse("members:list")):
+    for url in (reverse("accounts:login"), reverse("site:home"), reverse("members:list")):
         policy = client.get(url)["Content-Security-Policy"]
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
         assert directives["script-src"] == "'self'"

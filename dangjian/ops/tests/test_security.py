@@ -84,7 +84,7 @@ def test_removing_an_encryption_key_too_early_says_where_to_look(
 def test_a_new_key_first_encrypts_new_records_old_ones_still_read(
     county: Any, settings: Any
 ) -> None:
-    from dangjian.core.testing import build_member
+    from dangjian.site.testing import build_member
 
     old = list(settings.DANGJIAN_FIELD_ENCRYPTION_KEYS)
     new = Fernet.generate_key().decode()

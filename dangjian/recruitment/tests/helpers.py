@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dangjian.core.testing import new_id_number
 from dangjian.members.choices import Education, Occupation, Sex
 from dangjian.recruitment import services
 from dangjian.recruitment.models import Applicant
 from dangjian.recruitment.rules import Vote
+from dangjian.site.testing import new_id_number
 
 BIRTH = dt.date(1998, 5, 1)
 PATH: dict[int, dt.date] = {

@@ -10,11 +10,11 @@ import pytest
 from django.db.models import F, Max
 
 from dangjian.core.extensions import DemoContext, demo_steps
-from dangjian.core.testing import build_member, system_user
 from dangjian.members.choices import MemberCategory
 from dangjian.recruitment import rules, selectors
 from dangjian.recruitment.choices import Stage
 from dangjian.recruitment.models import Applicant, StepRecord
+from dangjian.site.testing import build_member, system_user
 
 pytestmark = pytest.mark.django_db
 REFERENCE_DAY = dt.date(2026, 10, 1)

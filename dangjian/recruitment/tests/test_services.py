@@ -11,12 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
-from dangjian.core.testing import build_member, new_id_number
 from dangjian.members.choices import HowAdded, HowRemoved, MemberCategory, MemberStatus
 from dangjian.members.models import ArchiveEntry, Membership
 from dangjian.recruitment import rules, selectors, services
 from dangjian.recruitment.choices import EndReason, Stage
 from dangjian.recruitment.models import Applicant, StepRecord
+from dangjian.site.testing import build_member, new_id_number
 
 from .helpers import PATH, applicant_data, new_applicant, step_input, walk
 

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from dangjian.audit.models import AuditEvent
-from dangjian.core.testing import new_id_number
 from dangjian.recruitment.models import Applicant, StepRecord
+from dangjian.site.testing import new_id_number
 
 from .helpers import PATH, new_applicant, walk
 

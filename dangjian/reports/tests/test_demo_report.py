@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from dangjian.core import demo
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 from dangjian.reports.report import report_compute
 from dangjian.reports.tables import ReportData, member_cube
+from dangjian.site import demo
 
 SEED_SENTENCE = (
     "共有基层党组织913个(其中:党委40个、党总支24个、党支部849个);共有党员28682名。"

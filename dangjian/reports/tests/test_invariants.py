@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.core.dates import add_years, age_on
-from dangjian.core.testing import build_member
 from dangjian.members.choices import AgeBand
 from dangjian.reports.report import report_compute
+from dangjian.site.testing import build_member
 
 AS_OF = dt.date(2026, 6, 30)
 AGE_BANDS = [(band.value, band.bounds) for band in AgeBand]

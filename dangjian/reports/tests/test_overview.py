@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from dangjian.core.testing import build_member, build_org
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved, Sex
 from dangjian.organizations import services as organization_services
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 from dangjian.reports.selectors import Overview, overview, percent
+from dangjian.site.testing import build_member, build_org
 
 # --- percent -----------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing import build_member, build_org, system_user
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
     AgeBand,
@@ -28,6 +27,7 @@ from dangjian.organizations import services as organization_services
 from dangjian.organizations.choices import OrgKind, UnitKind
 from dangjian.reports.report import report_compute
 from dangjian.reports.tables import JOIN_BANDS, ReportData, changes_in_year
+from dangjian.site.testing import build_member, build_org, system_user
 
 AS_OF = dt.date(2026, 6, 30)
 

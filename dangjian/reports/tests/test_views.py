@@ -18,12 +18,12 @@ from python_calamine import CalamineWorkbook
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
-from dangjian.core.testing import build_member
 from dangjian.members import services as member_services
 from dangjian.members.choices import Education, Ethnicity, MemberStatus, Occupation, Sex
 from dangjian.reports import services
 from dangjian.reports.models import ReportSnapshot
 from dangjian.reports.report import Report, report_compute
+from dangjian.site.testing import build_member
 
 pytestmark = pytest.mark.django_db
 

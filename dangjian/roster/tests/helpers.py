@@ -9,7 +9,7 @@ from typing import Any
 
 import xlsxwriter
 
-from dangjian.core.testing import new_id_number
+from dangjian.site.testing import new_id_number
 
 HEADERS = [
     "姓名",

@@ -15,13 +15,13 @@ from python_calamine import CalamineWorkbook
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.core.testing import build_member
 from dangjian.members import selectors as member_selectors
 from dangjian.members import services as member_services
 from dangjian.members.choices import Degree, Education, MemberStatus, Occupation, Sex
 from dangjian.members.models import Member, Membership
 from dangjian.roster import exporting, services
 from dangjian.roster.choices import ImportKind, JobStatus
+from dangjian.site.testing import build_member
 
 RISKY = {
     "work_unit": '=HYPERLINK("http://x","点我")',

@@ -13,12 +13,12 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto, figures
 from dangjian.core.models import Figure
-from dangjian.core.testing import build_member, new_id_number
 from dangjian.members.choices import ArchiveKind, Education, HowAdded, MemberCategory, Sex
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.roster import importing, services
 from dangjian.roster.choices import ImportKind, JobStatus
 from dangjian.roster.models import ImportJob
+from dangjian.site.testing import build_member, new_id_number
 
 from .helpers import member_row, write_csv, write_xlsx
 

@@ -12,12 +12,12 @@ import pytest
 from django.test import Client
 from nacl.signing import SigningKey
 
-from dangjian.certificates import trust
 from dangjian.core import signing
 from dangjian.core.dates import today
-from dangjian.core.testing import system_user
+from dangjian.exchange import trust
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import ArchiveEntry, Member
+from dangjian.site.testing import system_user
 from dangjian.transfers import package, services
 from dangjian.transfers.choices import OutflowReason, TransferKind
 

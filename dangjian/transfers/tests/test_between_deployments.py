@@ -18,12 +18,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dangjian.certificates import trust
 from dangjian.core import signing
-from dangjian.core.testing import system_user
+from dangjian.exchange import trust
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved, MemberStatus, PositionTitle
 from dangjian.members.models import Membership
+from dangjian.site.testing import system_user
 from dangjian.transfers import services
 from dangjian.transfers.choices import TransferKind, TransferState
 
@@ -38,9 +38,9 @@ import json, sys
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from dangjian.accounts.choices import Role
-from dangjian.certificates import trust
+from dangjian.exchange import trust
 from dangjian.core import signing
-from dangjian.core.testing import build_org, build_user, system_user
+from dangjian.site.testing import build_org, build_user, system_user
 from dangjian.organizations.choices import OrgKind
 county = build_org(name="接收县委", kind=OrgKind.LOCAL_COMMITTEE, code="R0001")
 branch = build_org(name="接收村党支部", parent=county, code="R0002")

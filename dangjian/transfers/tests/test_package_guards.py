@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.core import signing
 from dangjian.core.dates import today
-from dangjian.core.testing import member_record, new_id_number
 from dangjian.members.choices import HowAdded
 from dangjian.members.models import ArchiveEntry, Member, Membership
+from dangjian.site.testing import member_record, new_id_number
 from dangjian.transfers import package, services
 from dangjian.transfers.choices import TransferKind, TransferState
 
@@ -225,9 +225,9 @@ def test_receipt_page_closes_the_outbound_transfer(county: Any, client: Any) -> 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from nacl.signing import SigningKey
 
-    from dangjian.certificates import trust
-    from dangjian.core.testing import system_user
+    from dangjian.exchange import trust
     from dangjian.members.choices import MemberStatus
+    from dangjian.site.testing import system_user
 
     other = SigningKey(bytes(range(32)))
     trust.trusted_keys_import(

@@ -356,9 +356,9 @@ def test_the_letter_and_the_mobile_list_read_dues_and_certificates(county: Any) 
     import time_machine
 
     from dangjian.certificates.services import certificate_issue
-    from dangjian.core.testing import system_user
     from dangjian.dues import services as dues_services
     from dangjian.dues.choices import DuesCategory
+    from dangjian.site.testing import system_user
 
     assert selectors.dues_paid_until(county.zhang) is None
     with time_machine.travel(dt.datetime(2026, 11, 15, 10, tzinfo=dt.UTC), tick=False):

@@ -11,12 +11,13 @@ from dangjian.core.extensions import render_panels, todo_items
 from dangjian.core.figures import wants_refresh
 from dangjian.members import rules
 from dangjian.organizations.choices import BRANCH_KINDS
+from dangjian.organizations.models import Organization
 from dangjian.reports import selectors as report_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    tops = list(scope.top_organizations())
+    tops = list(Organization.objects.tops(scope))
     if not tops and scope.self_user_id is not None:
         return redirect("portal:home")  # a member's home is their portal
     on = today()
@@ -43,4 +44,4 @@ def home(request: HttpRequest) -> HttpResponse:
                 "panels": render_panels(request, "home", organization),
             }
         )
-    return render(request, "core/home.html", {"cards": cards, "scope": scope})
+    return render(request, "site/home.html", {"cards": cards, "scope": scope})

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dangjian.core import demo
+from dangjian.site import demo
 
 
 class Command(BaseCommand):

@@ -1,15 +1,21 @@
-"""Every API error in one shape: {"code", "message", "fields"}, with Chinese messages."""
+"""The API plumbing every domain's `api.py` shares: one error shape and one pagination.
+
+Every API error has one shape, {"code", "message", "fields"}, with Chinese messages. The routers
+are wired together in the `api` app at the top; what they share lives here, below them all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.pagination import PageNumberPagination
 
 
 class ErrorOut(Schema):
@@ -102,3 +108,37 @@ def api_aware_not_found(request: HttpRequest, exception: Exception) -> HttpRespo
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+# --- pagination: `?page=&page_size=` → `{"items", "count"}` -----------------------------------
+# Page numbers and sizes are bounded, so a request for page 10^20 is a 400 with a message,
+# not an offset the database cannot hold.
+
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 500
+
+
+class Pages(PageNumberPagination):
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
+
+
+class PageOf:
+    """A queryset whose page is turned into the API's output only when sliced.
+
+    `@paginate(Pages)` slices what a view returns and counts it; a view that builds its output
+    row by row returns `PageOf(queryset, build)`, where `build(rows)` turns one page of rows
+    into output (one call per page, so a lookup for the page is made once).
+    """
+
+    def __init__(self, queryset: Any, build: Callable[[list[Any]], list[Any]]) -> None:
+        self.queryset = queryset
+        self.build = build
+
+    def __getitem__(self, page: slice) -> list[Any]:
+        return self.build(list(self.queryset[page]))
+
+    def __len__(self) -> int:
+        count = getattr(self.queryset, "count", None)
+        return int(count()) if callable(count) else len(self.queryset)

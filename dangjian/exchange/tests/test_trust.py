@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from nacl.signing import SigningKey
 
 from dangjian.audit.models import AuditEvent
-from dangjian.certificates import trust
 from dangjian.core import signing
+from dangjian.exchange import trust
 
 FOREIGN_SEED = bytes.fromhex("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7")
 

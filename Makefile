@@ -8,6 +8,10 @@ BIN     := $(VENV)/bin
 PYTHON  ?= python3
 PG_URL  ?= postgresql:///dangjian?host=/var/run/postgresql
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+# pytest runs on every core (pytest-xdist), a file per worker at a time, so the demo county
+# (tests/demo/) is built once. (loadgroup would be finer, but pytest 9 ignores its groups.)
+PYTEST_WORKERS ?= auto
+PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean
 
@@ -75,13 +79,13 @@ djangocheck: setup
 
 pytest-sqlite: setup browser
 	@echo "== pytest on SQLite"
-	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST)
 
 pytest-postgres: setup browser
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], dbname='postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
 	  echo "== pytest on PostgreSQL ($$url)"; \
-	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest; \
+	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST); \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $$url, and CI=true requires it."; exit 1; \
 	else \

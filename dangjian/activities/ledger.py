@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from dangjian.core import pdf
 from dangjian.organizations.models import Organization
 
 from . import periods, selectors
@@ -189,8 +190,6 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
 
 
 def ledger_pdf(organization: Organization, year: int) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "activities/ledger_pdf.html",
         {
@@ -203,4 +202,4 @@ def ledger_pdf(organization: Organization, year: int) -> bytes:
             "summary": [r.sentence() for r in _summary(organization, year)],
         },
     )
-    return bytes(HTML(string=html).write_pdf())
+    return pdf.html_to_pdf(html)

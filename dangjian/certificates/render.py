@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
+from dangjian.core import pdf
+
 from .models import Certificate
 
 QR_ERROR = "m"
@@ -74,8 +76,6 @@ def card_png(certificate: Certificate) -> bytes:
 
 
 def card_pdf(certificate: Certificate) -> bytes:
-    from weasyprint import HTML  # loaded late: it is slow to import
-
     html = render_to_string(
         "certificates/card_pdf.html",
         {
@@ -84,4 +84,4 @@ def card_pdf(certificate: Certificate) -> bytes:
             "qr": qr_svg_data_uri(certificate.payload, scale=4),
         },
     )
-    return bytes(HTML(string=html).write_pdf())
+    return pdf.html_to_pdf(html)

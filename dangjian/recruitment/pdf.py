@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
+from dangjian.core.pdf import html_to_pdf
 
 from . import selectors
 from .models import Applicant
@@ -17,8 +18,6 @@ from .models import Applicant
 
 def record_pdf(*, actor: Any, applicant: Applicant) -> bytes:
     """The record with the ID number masked; the export is audited."""
-    from weasyprint import HTML  # loads Pango: only here
-
     html = render_to_string(
         "recruitment/record_pdf.html",
         {
@@ -27,7 +26,7 @@ def record_pdf(*, actor: Any, applicant: Applicant) -> bytes:
             "printed_on": today(),
         },
     )
-    pdf = HTML(string=html).write_pdf()
+    pdf = html_to_pdf(html)
     audit_record(
         actor=actor,
         action=AuditAction.EXPORT,

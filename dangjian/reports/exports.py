@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.core import pdf
+
 from . import charts
 from .report import Report
 
@@ -83,6 +85,4 @@ def report_html(report: Report, **extra: Any) -> str:
 
 def report_pdf(report: Report, **extra: Any) -> bytes:
     """The printable report: the summary, the charts and every table, with Chinese text."""
-    from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment
-
-    return HTML(string=report_html(report, **extra)).write_pdf()
+    return pdf.html_to_pdf(report_html(report, **extra))

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dangjian.core import signing
+from dangjian.core import pdf, signing
 from dangjian.exchange import trust
 
 from .models import Transfer
@@ -78,8 +78,4 @@ def letter_html(transfer: Transfer, base_url: str) -> str:
 
 
 def letter_pdf(transfer: Transfer, base_url: str) -> bytes:
-    from weasyprint import HTML
-
-    pdf = HTML(string=letter_html(transfer, base_url)).write_pdf()
-    assert pdf is not None
-    return pdf
+    return pdf.html_to_pdf(letter_html(transfer, base_url))

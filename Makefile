@@ -10,8 +10,10 @@ PG_URL  ?= postgresql:///dangjian?host=/var/run/postgresql
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 # pytest runs on every core (pytest-xdist), a file per worker at a time, so the demo county
 # (tests/demo/) is built once. (loadgroup would be finer, but pytest 9 ignores its groups.)
+# Tests that commit flush the seeded rows when they end, so they run in a second pass (conftest.py).
 PYTEST_WORKERS ?= auto
-PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m 'not transactional'
+PYTEST_COMMITTING := $(BIN)/pytest -n $(PYTEST_WORKERS) -m transactional
 
 .PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean
 
@@ -80,12 +82,14 @@ djangocheck: setup
 pytest-sqlite: setup browser
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST)
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST_COMMITTING)
 
 pytest-postgres: setup browser
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], dbname='postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
 	  echo "== pytest on PostgreSQL ($$url)"; \
-	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST); \
+	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST) && \
+	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST_COMMITTING); \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $$url, and CI=true requires it."; exit 1; \
 	else \

@@ -129,6 +129,21 @@ def county(tree: Tree) -> County:
     return County(**vars(tree), zhang=zhang, li=li, wang=wang, zhao=zhao, qian=qian, sun=sun)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that commit (transactional, live server) `transactional`.
+
+    Such a test ends by flushing the database, which takes the rows the migrations seeded (rate
+    tables, frequency rules, indicators) with it. Alone, pytest-django runs them last; across
+    pytest-xdist workers it cannot, so `make test` runs them in a second pass of their own.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        commits = bool(marker and marker.kwargs.get("transaction"))
+        names = getattr(item, "fixturenames", ())
+        if commits or "live_server" in names or "transactional_db" in names:
+            item.add_marker(pytest.mark.transactional)
+
+
 @pytest.fixture(autouse=True)
 def _reset_language() -> Any:
     """A request in English must not leave English switched on for the next test."""

@@ -14,7 +14,7 @@ view, export and API list filters through `restrict`, and nothing else writes a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, Self
+from typing import Any, ClassVar, Literal, Protocol, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -23,6 +23,7 @@ from django.http import Http404
 from .choices import MANAGING_ROLES, REVEALING_ROLES, Role
 
 Action = Literal["read", "manage", "reveal"]
+_Row = TypeVar("_Row", bound=models.Model)
 
 ROOT_PATH = "/"
 
@@ -74,6 +75,29 @@ class Scope:
     def reaches_everything(self) -> bool:
         return ROOT_PATH in self.read_paths
 
+    # "Anything at all?" for navigation and guards; rows always come through `restrict`.
+    @property
+    def reads_anything(self) -> bool:
+        return bool(self.read_paths)
+
+    @property
+    def manages_anything(self) -> bool:
+        return bool(self.manage_paths)
+
+    @property
+    def reveals_anything(self) -> bool:
+        return bool(self.reveal_paths)
+
+    @property
+    def reveals_all_it_reads(self) -> bool:
+        """True when nothing this user reads is masked for them (an export goes out in full)."""
+        return bool(self.reveal_paths) and self.reveal_paths == self.read_paths
+
+    @property
+    def manages_a_top_organization(self) -> bool:
+        """Manages a root of the tree (path `/<pk>/`) or everything."""
+        return any(path.count("/") <= 2 for path in self.manage_paths)
+
     def require_read(self, organization: HasPath) -> None:
         if not self.can_read_path(organization.path):
             raise Http404
@@ -99,7 +123,7 @@ def path_condition(lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
     return condition
 
 
-class ScopedQuerySet(models.QuerySet[Any]):
+class ScopedQuerySet(models.QuerySet[_Row]):
     """A queryset that knows how its rows reach the organization tree.
 
     The model declares `scope_paths`: the lookups to the organization paths a row belongs to (a
@@ -107,18 +131,32 @@ class ScopedQuerySet(models.QuerySet[Any]):
     is (a member's record, their transfers), or None.
     """
 
-    def restrict(self, who: Any, action: Action = "read") -> Self:
+    def restrict(
+        self, who: Any, action: Action = "read", *, via: tuple[str, ...] | None = None
+    ) -> Self:
         """The rows `who` (a user or a Scope) may `action`: read, manage, or see unmasked."""
+        return self.filter(self.scope_condition(who, action, via=via))
+
+    def scope_condition(
+        self, who: Any, action: Action = "read", *, via: tuple[str, ...] | None = None
+    ) -> Q:
+        """The condition `restrict` filters by, to combine with others in one filter.
+
+        `via` narrows a row with two places in the tree to one of them (a transfer's sending
+        side, say; then a member's own rows do not count); it must be among `scope_paths`.
+        """
         scope = who if isinstance(who, Scope) else scope_for(who)
         paths = scope.paths(action)
-        lookups: tuple[str, ...] = getattr(self.model, "scope_paths", ("organization__path",))
+        declared: tuple[str, ...] = getattr(self.model, "scope_paths", ("organization__path",))
+        if via is not None and not set(via) <= set(declared):
+            raise ValueError(f"{self.model.__name__} is not scoped through {via}")
         if ROOT_PATH in paths:
-            return self.all()
-        condition = path_condition(lookups, paths)
+            return Q()
+        condition = path_condition(via or declared, paths)
         self_lookup: str | None = getattr(self.model, "scope_self", None)
-        if scope.self_user_id is not None and self_lookup and action != "manage":
+        if scope.self_user_id is not None and self_lookup and action != "manage" and not via:
             condition |= Q(**{self_lookup: scope.self_user_id})
-        return self.filter(condition)
+        return condition
 
 
 class ScopedModel(Protocol):

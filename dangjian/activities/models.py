@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -80,6 +81,10 @@ class Activity(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+
+    objects = ScopedQuerySet["Activity"].as_manager()
+    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("组织生活")
@@ -279,6 +284,10 @@ class TrainingCourse(TimeStampedModel):
     form = models.CharField(_("培训形式"), max_length=20, choices=TrainingForm.choices)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
+
+    objects = ScopedQuerySet["TrainingCourse"].as_manager()
+    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("培训班")

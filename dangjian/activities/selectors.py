@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.scope import Scope, scope_for
+from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members.models import Member, Membership, Position
@@ -43,16 +43,9 @@ COMMITTEE_MIN_SIZE = 3
 # --- scope ------------------------------------------------------------------------------
 
 
-def _path_condition(scope: Scope, prefix: str = "organization__path") -> Q:
-    condition = Q(pk__in=[])
-    for path in scope.read_paths:
-        condition |= Q(**{f"{prefix}__startswith": path})
-    return condition
-
-
 def scoped_activities(user: Any) -> QuerySet[Activity]:
     scope = scope_for(user)
-    return Activity.objects.filter(_path_condition(scope)).select_related("organization")
+    return Activity.objects.restrict(scope).select_related("organization")
 
 
 def activity_get(*, user: Any, pk: int) -> Activity:
@@ -489,9 +482,7 @@ def training_figures(organization: Organization, year: int) -> list[TrainingRow]
 
 
 def scoped_courses(user: Any) -> QuerySet[TrainingCourse]:
-    return TrainingCourse.objects.filter(_path_condition(scope_for(user))).select_related(
-        "organization"
-    )
+    return TrainingCourse.objects.restrict(user).select_related("organization")
 
 
 # --- the committee dashboard ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -123,6 +124,10 @@ class VolunteerActivity(Recorded):
     place = models.CharField(_("地点"), max_length=200, blank=True)
     hours = models.DecimalField(_("每人时长（小时）"), max_digits=3, decimal_places=1)
     note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet["VolunteerActivity"].as_manager()
+    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("志愿服务活动")

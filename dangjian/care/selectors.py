@@ -55,12 +55,7 @@ def volunteer_activities(
     """Volunteer activities the user may read (organized in their subtrees), newest first,
     each with its number of participants and their hours."""
     scope = scope_for(user)
-    if not scope.read_paths:
-        return VolunteerActivity.objects.none()
-    condition = Q()
-    for path in scope.read_paths:
-        condition |= Q(organization__path__startswith=path)
-    queryset = VolunteerActivity.objects.filter(condition)
+    queryset = VolunteerActivity.objects.restrict(scope)
     if organization is not None:
         scope.require_read(organization)
         queryset = queryset.filter(organization__path__startswith=organization.path)

@@ -61,7 +61,7 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
 
 
 def is_top_administrator(scope: Scope) -> bool:
-    return any(path.count("/") <= 2 for path in scope.manage_paths)
+    return scope.manages_a_top_organization
 
 
 def demo_step(context: DemoContext) -> None:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
 from dangjian.organizations.models import Organization
@@ -158,6 +159,10 @@ class Membership(models.Model):
         _("减少方式"), max_length=20, choices=HowRemoved.choices, blank=True, default=""
     )
     is_latest = models.BooleanField(_("最近一条"), default=True, editable=False)
+
+    objects = ScopedQuerySet["Membership"].as_manager()
+    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("组织关系")

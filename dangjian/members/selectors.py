@@ -24,13 +24,10 @@ ID_NUMBER_PATTERN = re.compile(r"^\d{17}[\dX]$")
 
 def scoped_memberships(scope: Scope, *, current_only: bool = True) -> QuerySet[Membership]:
     """Membership rows (latest per member) whose organization is in the scope."""
-    condition = Q()
-    for path in scope.read_paths:
-        condition |= Q(organization__path__startswith=path)
     queryset = Membership.objects.filter(is_latest=True)
     if current_only:
         queryset = queryset.filter(ended_on__isnull=True)
-    return queryset.filter(condition) if scope.read_paths else queryset.none()
+    return queryset.restrict(scope)
 
 
 def scoped_members(user: Any) -> QuerySet[Member]:

@@ -19,7 +19,7 @@ from .choices import GRASSROOTS_KINDS, OrgKind, UnitKind, UnitRelation
 PATH_SEPARATOR = paths.SEPARATOR
 
 
-class OrganizationQuerySet(ScopedQuerySet):
+class OrganizationQuerySet(ScopedQuerySet["Organization"]):
     def under(self, path: str) -> OrganizationQuerySet:
         """The organization with this path and everything below it."""
         return self.filter(path__startswith=path)

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.choices import Education, Occupation, Sex
@@ -68,6 +69,10 @@ class Applicant(TimeStampedModel):
         blank=True,
         related_name="recruitment",
     )
+
+    objects = ScopedQuerySet["Applicant"].as_manager()
+    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("发展对象记录")

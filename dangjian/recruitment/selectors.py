@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -25,13 +25,7 @@ from .models import Applicant, StepRecord, TimeRule
 
 
 def scoped_applicants(user: Any) -> QuerySet[Applicant]:
-    scope = scope_for(user)
-    if not scope.read_paths:
-        return Applicant.objects.none()
-    condition = Q()
-    for path in scope.read_paths:
-        condition |= Q(organization__path__startswith=path)
-    return Applicant.objects.filter(condition)
+    return Applicant.objects.restrict(user)
 
 
 def applicant_list(

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
@@ -58,22 +58,9 @@ def valid_certificate_member_ids(member_ids: list[int] | set[int]) -> set[int]:
 # --- transfers -------------------------------------------------------------------------------
 
 
-def _paths_condition(field: str, paths: tuple[str, ...]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__path__startswith": path})
-    return condition
-
-
 def scoped_transfers(user: Any) -> QuerySet[Transfer]:
     """Transfers where either side is in the user's scope (a member sees their own)."""
-    scope = scope_for(user)
-    condition = _paths_condition("from_organization", scope.read_paths) | _paths_condition(
-        "to_organization", scope.read_paths
-    )
-    if scope.self_user_id is not None:
-        condition |= Q(member__user_id=scope.self_user_id)
-    return Transfer.objects.filter(condition).select_related(
+    return Transfer.objects.restrict(user).select_related(
         "member", "from_organization", "to_organization"
     )
 
@@ -89,8 +76,8 @@ def transfer_list(*, user: Any, which: str, on: dt.date | None = None) -> QueryS
     """One of the lists each side works from: outgoing, incoming, in transit, overdue, closed."""
     on = on or today()
     scope = scope_for(user)
-    outgoing = _paths_condition("from_organization", scope.read_paths)
-    incoming = _paths_condition("to_organization", scope.read_paths)
+    outgoing = Transfer.objects.scope_condition(scope, via=("from_organization__path",))
+    incoming = Transfer.objects.scope_condition(scope, via=("to_organization__path",))
     queryset = scoped_transfers(user)
     if which == "outgoing":
         return queryset.filter(outgoing, state__in=OPEN_STATES)
@@ -136,11 +123,7 @@ def transferring_out_of(organization: Organization) -> QuerySet[Transfer]:
 
 
 def scoped_outflows(user: Any) -> QuerySet[Outflow]:
-    scope = scope_for(user)
-    condition = _paths_condition("home_organization", scope.read_paths) | _paths_condition(
-        "host_organization", scope.read_paths
-    )
-    return Outflow.objects.filter(condition).select_related(
+    return Outflow.objects.restrict(user).select_related(
         "member", "home_organization", "host_organization"
     )
 
@@ -195,10 +178,7 @@ def outflow_counts_by_province(*, user: Any) -> list[tuple[str, str, int]]:
 
 
 def scoped_inflows(user: Any) -> QuerySet[Inflow]:
-    scope = scope_for(user)
-    return Inflow.objects.filter(
-        _paths_condition("host_organization", scope.read_paths)
-    ).select_related("host_organization", "member")
+    return Inflow.objects.restrict(user).select_related("host_organization", "member")
 
 
 def inflow_get(*, user: Any, pk: int) -> Inflow:

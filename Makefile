@@ -12,7 +12,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 # (tests/demo/) is built once. (loadgroup would be finer, but pytest 9 ignores its groups.)
 # Tests that commit flush the seeded rows when they end, so they run in a second pass (conftest.py).
 PYTEST_WORKERS ?= auto
-PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m 'not transactional'
+PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m 'not transactional' --durations=20
 PYTEST_COMMITTING := $(BIN)/pytest -n $(PYTEST_WORKERS) -m transactional
 
 .PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
+from dangjian.members import hooks
 from dangjian.members.choices import HowAdded, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Membership
-from dangjian.members.signals import member_moved
 from dangjian.transfers import mobile, selectors, services
 from dangjian.transfers.choices import OutflowReason, TransferKind, TransferState
 from dangjian.transfers.models import Transfer
@@ -154,13 +154,13 @@ def test_in_transit_the_sender_keeps_the_member(county: Any) -> None:
 
 
 def test_receipt_moves_the_membership_on_one_date(county: Any) -> None:
-    """The old row closes and the new opens the same day; the members app signals the move."""
+    """The old row closes and the new opens the same day; the on-moved hooks run."""
     moved: list[dict[str, Any]] = []
 
     def receiver(**kwargs: Any) -> None:
         moved.append(kwargs)
 
-    member_moved.connect(receiver)
+    hooks.register_on_moved(receiver)
     try:
         transfer = issued(
             county.east_secretary, county.east_admin, county.zhang, county.west_village
@@ -169,7 +169,7 @@ def test_receipt_moves_the_membership_on_one_date(county: Any) -> None:
             services.transfer_receive(actor=county.east_secretary, transfer=transfer)
         transfer = services.transfer_receive(actor=county.west_admin, transfer=transfer)
     finally:
-        member_moved.disconnect(receiver)
+        hooks._on_moved.remove(receiver)  # registered for this test only
     assert transfer.state == TransferState.RECEIVED
     rows = list(Membership.objects.filter(member=county.zhang).order_by("started_on", "id"))
     assert rows[-2].organization == county.east_village

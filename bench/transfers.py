@@ -42,7 +42,7 @@ def main() -> None:
     from dangjian.members.models import ArchiveEntry
     from dangjian.organizations.choices import OrgKind
     from dangjian.site.testing import build_org, member_record, system_user
-    from dangjian.transfers import package, selectors, services
+    from dangjian.transfers import exchange, package, selectors, services
     from dangjian.transfers.choices import OutflowReason, TransferKind
     from dangjian.transfers.models import Outflow
 
@@ -114,7 +114,7 @@ def main() -> None:
     services.transfer_approve(actor=actor, transfer=outbound)
     services.transfer_issue(actor=actor, transfer=outbound, dues_paid_until="2026-09")
     started = time.perf_counter()
-    document = services.transfer_package_export(actor=actor, transfer=outbound)
+    document = exchange.transfer_package_export(actor=actor, transfer=outbound)
     exported = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(20):

@@ -360,13 +360,13 @@ def west_transfer(c: Any) -> Any:
 
 
 def west_outflow(c: Any) -> Any:
-    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers import mobile
     from dangjian.transfers.choices import OutflowReason
 
     return _once(
         c,
         "outflow",
-        lambda: transfer_services.outflow_create(
+        lambda: mobile.outflow_create(
             actor=c.west_admin,
             member=c.sun,
             region_code="440300",
@@ -377,13 +377,13 @@ def west_outflow(c: Any) -> Any:
 
 
 def west_inflow(c: Any) -> Any:
-    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers import mobile
     from dangjian.transfers.choices import OutflowReason
 
     return _once(
         c,
         "inflow",
-        lambda: transfer_services.inflow_create(
+        lambda: mobile.inflow_create(
             actor=c.west_admin,
             host_organization=c.west_village,
             name="外来党员",

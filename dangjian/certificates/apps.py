@@ -15,15 +15,13 @@ class CertificatesConfig(AppConfig):
             register_nav,
             register_panel,
         )
-        from dangjian.members import signals
+        from dangjian.members import hooks
 
         from . import panels, services
 
-        signals.member_status_changed.connect(
-            services.on_member_status_changed, dispatch_uid="certificates-status"
-        )
-        signals.member_left.connect(services.on_member_left, dispatch_uid="certificates-left")
-        signals.member_moved.connect(services.on_member_moved, dispatch_uid="certificates-moved")
+        hooks.register_on_status_changed(services.on_member_status_changed)
+        hooks.register_on_left(services.on_member_left)
+        hooks.register_on_moved(services.on_member_moved)
         register_nav(
             NavItem(
                 _("我的电子活动证"),

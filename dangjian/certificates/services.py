@@ -39,7 +39,7 @@ from .models import Certificate, ForeignRevocation
 
 # On-roster statuses that may hold a certificate. 失联 (lost contact) may not: the branch can
 # no longer vouch for the member. Removal (died, left, suspended, transferred out) ends the roster
-# place and revokes through member_left.
+# place and revokes through the members on-left hook.
 ISSUABLE_STATUSES = frozenset({MemberStatus.NORMAL, MemberStatus.MOBILE, MemberStatus.ABROAD})
 RENEW_WITHIN_DAYS = 30
 REVOCATION_CACHE_SECONDS = 10.0
@@ -510,7 +510,7 @@ def certificate_revoke(
 def certificates_revoke_for_member(
     *, member: Member, reason: RevocationReason, actor: Any
 ) -> list[Certificate]:
-    """Revoke whatever the member holds; called from the members signals, in their transaction."""
+    """Revoke whatever the member holds; called from the members hooks, in their transaction."""
     revoked = []
     for certificate in Certificate.objects.select_for_update().filter(
         member=member, revoked_at__isnull=True
@@ -531,7 +531,7 @@ def certificates_revoke_for_member(
     return revoked
 
 
-# Receivers of dangjian.members.signals (connected in CertificatesConfig.ready).
+# Hooks of dangjian.members.hooks (registered in CertificatesConfig.ready).
 
 
 def on_member_status_changed(*, member: Member, after: str, actor: Any, **_kwargs: Any) -> None:

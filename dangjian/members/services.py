@@ -20,7 +20,7 @@ from dangjian.core.errors import field_error
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import guards, idnumbers, signals
+from . import guards, hooks, idnumbers
 from .caching import invalidate_organizations
 from .choices import (
     REMOVING_STATUSES,
@@ -353,9 +353,7 @@ def member_change_status(
         summary=_("变更党籍状态"),
         detail={"status": status.value},
     )
-    signals.member_status_changed.send(
-        sender=Member, member=member, before=before, after=status.value, actor=actor
-    )
+    hooks.run_on_status_changed(member=member, before=before, after=status.value, actor=actor)
     return member
 
 
@@ -399,8 +397,7 @@ def member_remove(
         summary=_("减少党员"),
         detail={"how_removed": how_removed.value},
     )
-    signals.member_left.send(
-        sender=Member,
+    hooks.run_on_left(
         member=member,
         organization=membership.organization,
         how_removed=how_removed,
@@ -513,8 +510,7 @@ def membership_move(
         summary=_("调整组织关系"),
         detail={"from": current.organization_id, "to": organization.pk},
     )
-    signals.member_moved.send(
-        sender=Member,
+    hooks.run_on_moved(
         member=member,
         from_organization=current.organization,
         to_organization=organization,

@@ -16,7 +16,7 @@ from dangjian.core.api import ErrorOut, PageOf, Pages
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.models import Organization
 
-from . import selectors, services
+from . import mobile, selectors, services
 from .choices import OutflowReason, TransferKind
 from .models import Outflow, Transfer
 from .regions import region_name
@@ -247,7 +247,7 @@ def outflow_list(request: HttpRequest, region: str = "", not_heard_from: bool = 
 @router.post("/mobile/outflows", response={201: OutflowOut, **ERRORS})
 def outflow_create(request: HttpRequest, payload: OutflowIn) -> Status[OutflowOut]:
     member = member_selectors.member_get(user=request.user, pk=payload.member_id)
-    outflow = services.outflow_create(
+    outflow = mobile.outflow_create(
         actor=request.user,
         member=member,
         region_code=payload.region_code,

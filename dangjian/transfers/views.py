@@ -21,7 +21,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import forms, letter, package, panels, selectors, services
+from . import exchange, forms, letter, mobile, package, panels, selectors, services
 from .choices import OutflowReason, TransferKind, TransferState
 from .regions import region_name
 
@@ -259,7 +259,7 @@ def _download(document: dict[str, Any], filename: str) -> HttpResponse:
 def transfer_package(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     try:
-        document = services.transfer_package_export(actor=request.user, transfer=transfer)
+        document = exchange.transfer_package_export(actor=request.user, transfer=transfer)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -285,7 +285,7 @@ def package_import(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            transfer = services.transfer_package_import(
+            transfer = exchange.transfer_package_import(
                 actor=request.user,
                 document=form.cleaned_data["file"].read(),
                 organization=form.cleaned_data["organization"],
@@ -313,7 +313,7 @@ def receipt_import(request: HttpRequest) -> HttpResponse:
     form = forms.ReceiptImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            transfer = services.transfer_receipt_import(
+            transfer = exchange.transfer_receipt_import(
                 actor=request.user, document=form.cleaned_data["file"].read()
             )
         except ValidationError as exc:
@@ -370,7 +370,7 @@ def outflow_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.outflow_create(
+            mobile.outflow_create(
                 actor=request.user,
                 member=member,
                 region_code=data["region_code"],
@@ -407,11 +407,11 @@ def outflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if action == "contact":
-                services.outflow_contact(
+                mobile.outflow_contact(
                     actor=request.user, outflow=outflow, on=form.cleaned_data["on"]
                 )
             else:
-                services.outflow_return(
+                mobile.outflow_return(
                     actor=request.user, outflow=outflow, on=form.cleaned_data["on"]
                 )
         except ValidationError as exc:
@@ -448,7 +448,7 @@ def inflow_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.inflow_create(
+            mobile.inflow_create(
                 actor=request.user,
                 host_organization=data["host_organization"],
                 name=data["name"],
@@ -476,7 +476,7 @@ def inflow_create(request: HttpRequest) -> HttpResponse:
 def inflow_leave(request: HttpRequest, pk: int) -> HttpResponse:
     inflow = selectors.inflow_get(user=request.user, pk=pk)
     try:
-        services.inflow_leave(actor=request.user, inflow=inflow, on=services.today())
+        mobile.inflow_leave(actor=request.user, inflow=inflow, on=services.today())
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

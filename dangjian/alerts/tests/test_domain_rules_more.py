@@ -13,7 +13,7 @@ from dangjian.certificates.services import certificate_issue
 from dangjian.dues import services as dues_services
 from dangjian.dues.choices import DuesCategory
 from dangjian.site.testing import system_user
-from dangjian.transfers import services as transfer_services
+from dangjian.transfers import mobile
 from dangjian.transfers.choices import OutflowReason
 from dangjian.transfers.tests.helpers import issued
 
@@ -85,7 +85,7 @@ def test_letters_in_transit_too_long_and_about_to_expire(county: Any) -> None:
 
 
 def test_mobile_members_silent_or_without_a_certificate(county: Any) -> None:
-    transfer_services.outflow_create(
+    mobile.outflow_create(
         actor=county.east_secretary,
         member=county.wang,
         region_code="440300",

@@ -46,10 +46,10 @@ def test_discipline_table_counts_people_and_rural_members(county: Any) -> None:
 
 def test_mobile_table_counts_open_outflows_by_province_on_the_date(county: Any) -> None:
     from dangjian.reports.tables import mobile_table
-    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers import mobile
     from dangjian.transfers.choices import OutflowReason
 
-    outflow = transfer_services.outflow_create(
+    outflow = mobile.outflow_create(
         actor=county.east_secretary,
         member=county.wang,
         region_code="440300",

@@ -18,7 +18,7 @@ from dangjian.exchange import trust
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import ArchiveEntry, Member
 from dangjian.site.testing import system_user
-from dangjian.transfers import package, services
+from dangjian.transfers import exchange, mobile, package, services
 from dangjian.transfers.choices import OutflowReason, TransferKind
 
 from .helpers import draft, issued
@@ -141,7 +141,7 @@ def test_the_nightly_expiry_writes_one_entry_without_an_actor(
 
 def test_an_imported_package_says_where_the_member_came_from(county: Any) -> None:
     """The new member's archive: 建档 (转入), the entries carried over, and one transfer entry."""
-    transfer = services.transfer_package_import(
+    transfer = exchange.transfer_package_import(
         actor=county.west_admin, document=_package(), organization=county.west_village
     )
     member = Member.objects.get(pk=transfer.member_id)
@@ -200,10 +200,10 @@ def test_an_imported_receipt_keeps_the_removal_and_adds_one_transfer_entry(count
         actor=county.east_secretary, transfer=transfer, dues_paid_until="2026-09"
     )
     assert "转往 外省某村党支部（CN-OTHER）" in entries(zhang, ArchiveKind.TRANSFER)[-1].summary
-    exported = services.transfer_package_export(actor=county.east_secretary, transfer=transfer)
+    exported = exchange.transfer_package_export(actor=county.east_secretary, transfer=transfer)
     assert [e["kind"] for e in exported["payload"]["archive"]].count(ArchiveKind.TRANSFER) == 3
     before = kinds(zhang)
-    services.transfer_receipt_import(
+    exchange.transfer_receipt_import(
         actor=county.east_secretary, document=_receipt_from_other(transfer, exported)
     )
     added = kinds(zhang) - before
@@ -226,7 +226,7 @@ def test_outflow_contact_and_return_in_the_archive(county: Any, time_machine: An
     time_machine.move_to(dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC), tick=False)
     wang = county.wang
     before = kinds(wang)
-    outflow = services.outflow_create(
+    outflow = mobile.outflow_create(
         actor=county.east_secretary,
         member=wang,
         region_code="440300",
@@ -247,10 +247,10 @@ def test_outflow_contact_and_return_in_the_archive(county: Any, time_machine: An
     assert "某电子厂" not in left.summary
 
     count = wang.archive.count()
-    services.outflow_contact(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 1))
+    mobile.outflow_contact(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 1))
     assert wang.archive.count() == count
 
-    services.outflow_return(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 20))
+    mobile.outflow_return(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 20))
     assert kinds(wang) - before == Counter({ArchiveKind.STATUS_CHANGED: 2, ArchiveKind.MOBILE: 2})
     back = entries(wang, ArchiveKind.MOBILE)[-1]
     assert back.summary == "从 广东省深圳市宝安区 返回，流出登记结束（2026-01-10 外出）"
@@ -260,7 +260,7 @@ def test_outflow_contact_and_return_in_the_archive(county: Any, time_machine: An
 def test_a_transfer_receipt_ends_the_outflow_in_the_archive(county: Any) -> None:
     zhang = county.zhang
     left_on = today() - dt.timedelta(days=300)
-    services.outflow_create(
+    mobile.outflow_create(
         actor=county.east_secretary,
         member=zhang,
         region_code="330200",
@@ -291,7 +291,7 @@ def test_an_inflow_of_our_own_member_is_in_their_archive(county: Any) -> None:
     """A member of this deployment joining another branch's life: arrival and leaving; a guest
     from elsewhere has no record here and writes nothing."""
     count = ArchiveEntry.objects.count()
-    services.inflow_create(
+    mobile.inflow_create(
         actor=county.west_admin,
         host_organization=county.west_village,
         name="外来",
@@ -302,7 +302,7 @@ def test_an_inflow_of_our_own_member_is_in_their_archive(county: Any) -> None:
     assert ArchiveEntry.objects.count() == count
 
     arrived = today() - dt.timedelta(days=40)
-    inflow = services.inflow_create(
+    inflow = mobile.inflow_create(
         actor=county.west_admin,
         host_organization=county.west_village,
         member=county.li,
@@ -314,7 +314,7 @@ def test_an_inflow_of_our_own_member_is_in_their_archive(county: Any) -> None:
     (entry,) = entries(county.li, ArchiveKind.MOBILE)
     assert entry.summary == "在 西村党支部 登记为流入党员（务工），参加其组织生活"
     assert entry.effective_on == arrived
-    services.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
+    mobile.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
     left = entries(county.li, ArchiveKind.MOBILE)
     assert len(left) == 2
     assert left[-1].summary == f"离开 西村党支部，流入登记结束（{arrived.isoformat()} 流入）"
@@ -327,7 +327,7 @@ def test_an_inflow_of_our_own_member_is_in_their_archive(county: Any) -> None:
 def test_the_member_page_and_the_portal_show_the_new_kinds(county: Any, client: Client) -> None:
     """Both timelines name the kind; the portal also shows when an event took effect."""
     left_on = today() - dt.timedelta(days=200)
-    services.outflow_create(
+    mobile.outflow_create(
         actor=county.east_secretary,
         member=county.zhang,
         region_code="330200",

@@ -14,8 +14,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from dangjian.members import hooks
 from dangjian.members.models import Membership
-from dangjian.members.signals import member_moved
 from dangjian.transfers import services
 from dangjian.transfers.choices import TransferState
 from dangjian.transfers.models import Transfer
@@ -54,7 +54,7 @@ def _race(county: Any, transfer: Transfer, hold_receipt: bool) -> dict[str, str]
             connections.close_all()
 
     if hold_receipt:
-        member_moved.connect(slow)
+        hooks.register_on_moved(slow)
     try:
         threads = [
             threading.Thread(
@@ -79,7 +79,7 @@ def _race(county: Any, transfer: Transfer, hold_receipt: bool) -> dict[str, str]
         for thread in threads:
             thread.join(30)
     finally:
-        member_moved.disconnect(slow)
+        hooks._on_moved.remove(slow)  # registered for this test only
     return outcome
 
 

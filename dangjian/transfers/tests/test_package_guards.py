@@ -15,7 +15,7 @@ from dangjian.core.dates import today
 from dangjian.members.choices import HowAdded
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.site.testing import member_record, new_id_number
-from dangjian.transfers import package, services
+from dangjian.transfers import exchange, package, services
 from dangjian.transfers.choices import TransferKind, TransferState
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def codes(exc: ValidationError) -> str:
 
 def test_a_package_creates_the_member_with_archive_and_a_receipt(county: Any) -> None:
     document = _package()
-    transfer = services.transfer_package_import(
+    transfer = exchange.transfer_package_import(
         actor=county.west_admin, document=document, organization=county.west_village
     )
     assert transfer.kind == TransferKind.INBOUND
@@ -73,7 +73,7 @@ def test_a_package_creates_the_member_with_archive_and_a_receipt(county: Any) ->
 
 def test_only_a_manager_of_the_receiving_organization_imports(county: Any) -> None:
     with pytest.raises(PermissionDenied):
-        services.transfer_package_import(
+        exchange.transfer_package_import(
             actor=county.east_admin, document=_package(), organization=county.west_village
         )
 
@@ -90,7 +90,7 @@ def test_a_package_not_for_us_expired_or_incomplete_is_refused(
     county: Any, change: dict[str, Any], code: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.transfer_package_import(
+        exchange.transfer_package_import(
             actor=county.west_admin, document=_package(**change), organization=county.west_village
         )
     assert codes(caught.value) == code
@@ -99,11 +99,11 @@ def test_a_package_not_for_us_expired_or_incomplete_is_refused(
 
 def test_the_same_package_twice_creates_one_member(county: Any) -> None:
     document = _package()
-    services.transfer_package_import(
+    exchange.transfer_package_import(
         actor=county.west_admin, document=document, organization=county.west_village
     )
     with pytest.raises(ValidationError) as caught:
-        services.transfer_package_import(
+        exchange.transfer_package_import(
             actor=county.west_admin, document=document, organization=county.west_village
         )
     assert codes(caught.value) == "already_imported"
@@ -134,21 +134,21 @@ def _receipt(transfer_id: str, digest: str) -> dict[str, Any]:
 
 def test_receipts_for_unknown_transfers_or_from_the_wrong_issuer_are_refused(county: Any) -> None:
     transfer = _outbound(county)
-    document = services.transfer_package_export(actor=county.east_secretary, transfer=transfer)
+    document = exchange.transfer_package_export(actor=county.east_secretary, transfer=transfer)
     with pytest.raises(ValidationError) as caught:
-        services.transfer_receipt_import(
+        exchange.transfer_receipt_import(
             actor=county.east_secretary, document=_receipt(str(uuid.uuid4()), "x")
         )
     assert codes(caught.value) == "unknown_transfer"
     # Signed here (CN-TEST), but the transfer went to CN-OTHER.
     with pytest.raises(ValidationError) as caught:
-        services.transfer_receipt_import(
+        exchange.transfer_receipt_import(
             actor=county.east_secretary,
             document=_receipt(str(transfer.public_id), package.digest(document)),
         )
     assert codes(caught.value) == "wrong_issuer"
     with pytest.raises(PermissionDenied):
-        services.transfer_receipt_import(
+        exchange.transfer_receipt_import(
             actor=county.west_admin,
             document=_receipt(str(transfer.public_id), package.digest(document)),
         )
@@ -165,11 +165,11 @@ def test_only_outbound_transfers_in_transit_export_a_package(county: Any) -> Non
         to_organization=county.west_village,
     )
     with pytest.raises(ValidationError) as caught:
-        services.transfer_package_export(actor=county.east_secretary, transfer=within)
+        exchange.transfer_package_export(actor=county.east_secretary, transfer=within)
     assert codes(caught.value) == "wrong_kind"
     transfer = _outbound(county)
     with pytest.raises(PermissionDenied):
-        services.transfer_package_export(actor=county.west_admin, transfer=transfer)
+        exchange.transfer_package_export(actor=county.west_admin, transfer=transfer)
 
 
 # --- the pages --------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_receipt_page_closes_the_outbound_transfer(county: Any, client: Any) -> 
         ),
     )
     transfer = _outbound(county)
-    exported = services.transfer_package_export(actor=county.east_secretary, transfer=transfer)
+    exported = exchange.transfer_package_export(actor=county.east_secretary, transfer=transfer)
     payload = {
         "transfer": str(transfer.public_id),
         "package_sha256": package.digest(exported),

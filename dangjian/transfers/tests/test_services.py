@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
+from dangjian.members import hooks
 from dangjian.members.choices import HowAdded, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Membership
-from dangjian.members.signals import member_moved
-from dangjian.transfers import selectors, services
+from dangjian.transfers import mobile, selectors, services
 from dangjian.transfers.choices import OutflowReason, TransferKind, TransferState
 from dangjian.transfers.models import Transfer
 
@@ -154,13 +154,13 @@ def test_in_transit_the_sender_keeps_the_member(county: Any) -> None:
 
 
 def test_receipt_moves_the_membership_on_one_date(county: Any) -> None:
-    """The old row closes and the new opens the same day; the members app signals the move."""
+    """The old row closes and the new opens the same day; the on-moved hooks run."""
     moved: list[dict[str, Any]] = []
 
     def receiver(**kwargs: Any) -> None:
         moved.append(kwargs)
 
-    member_moved.connect(receiver)
+    hooks.register_on_moved(receiver)
     try:
         transfer = issued(
             county.east_secretary, county.east_admin, county.zhang, county.west_village
@@ -169,7 +169,7 @@ def test_receipt_moves_the_membership_on_one_date(county: Any) -> None:
             services.transfer_receive(actor=county.east_secretary, transfer=transfer)
         transfer = services.transfer_receive(actor=county.west_admin, transfer=transfer)
     finally:
-        member_moved.disconnect(receiver)
+        hooks._on_moved.remove(receiver)  # registered for this test only
     assert transfer.state == TransferState.RECEIVED
     rows = list(Membership.objects.filter(member=county.zhang).order_by("started_on", "id"))
     assert rows[-2].organization == county.east_village
@@ -258,7 +258,7 @@ def test_lists_for_each_side(county: Any) -> None:
 def test_outflow_contact_and_return(county: Any, time_machine: Any) -> None:
     """Outflow makes the member 流动 and keeps them on the home roster; return closes it."""
     time_machine.move_to(dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC), tick=False)
-    outflow = services.outflow_create(
+    outflow = mobile.outflow_create(
         actor=county.east_secretary,
         member=county.wang,
         region_code="440300",
@@ -276,7 +276,7 @@ def test_outflow_contact_and_return(county: Any, time_machine: Any) -> None:
     assert list(selectors.mobile_members_not_heard_from(county.east, today())) == [outflow]
     assert list(selectors.mobile_members_not_heard_from(county.west, today())) == []
     with pytest.raises(ValidationError):
-        services.outflow_create(
+        mobile.outflow_create(
             actor=county.east_secretary,
             member=county.wang,
             region_code="350200",
@@ -284,11 +284,11 @@ def test_outflow_contact_and_return(county: Any, time_machine: Any) -> None:
             reason=OutflowReason.WORK,
         )
     with pytest.raises(PermissionDenied):
-        services.outflow_contact(actor=county.west_admin, outflow=outflow, on=dt.date(2026, 8, 1))
-    services.outflow_contact(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 1))
+        mobile.outflow_contact(actor=county.west_admin, outflow=outflow, on=dt.date(2026, 8, 1))
+    mobile.outflow_contact(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 1))
     assert list(selectors.mobile_members_not_heard_from(county.east, today())) == []
     assert selectors.outflow_counts_by_province(user=county.east_admin) == [("440000", "广东省", 1)]
-    services.outflow_return(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 20))
+    mobile.outflow_return(actor=county.east_secretary, outflow=outflow, on=dt.date(2026, 8, 20))
     county.wang.refresh_from_db()
     assert county.wang.status == MemberStatus.NORMAL
     assert list(selectors.outflow_list(user=county.east_admin)) == []
@@ -296,7 +296,7 @@ def test_outflow_contact_and_return(county: Any, time_machine: Any) -> None:
 
 def test_outflow_refuses_an_unknown_region_and_a_future_date(county: Any) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.outflow_create(
+        mobile.outflow_create(
             actor=county.east_secretary,
             member=county.wang,
             region_code="999999",
@@ -308,7 +308,7 @@ def test_outflow_refuses_an_unknown_region_and_a_future_date(county: Any) -> Non
 
 def test_receipt_ends_a_mobile_members_outflow(county: Any) -> None:
     """A mobile member whose relationship moves is no longer mobile."""
-    services.outflow_create(
+    mobile.outflow_create(
         actor=county.east_secretary,
         member=county.zhang,
         region_code="330200",
@@ -324,7 +324,7 @@ def test_receipt_ends_a_mobile_members_outflow(county: Any) -> None:
 
 def test_inflow_is_registered_by_the_host(county: Any) -> None:
     with pytest.raises(PermissionDenied):
-        services.inflow_create(
+        mobile.inflow_create(
             actor=county.east_secretary,
             host_organization=county.west_village,
             name="外来",
@@ -332,7 +332,7 @@ def test_inflow_is_registered_by_the_host(county: Any) -> None:
             arrived_on=today(),
             reason=OutflowReason.WORK,
         )
-    inflow = services.inflow_create(
+    inflow = mobile.inflow_create(
         actor=county.west_admin,
         host_organization=county.west_village,
         name="外来",
@@ -343,9 +343,9 @@ def test_inflow_is_registered_by_the_host(county: Any) -> None:
     )
     assert list(selectors.scoped_inflows(county.west_admin)) == [inflow]
     assert list(selectors.scoped_inflows(county.east_admin)) == []
-    services.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
+    mobile.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
     with pytest.raises(ValidationError):
-        services.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
+        mobile.inflow_leave(actor=county.west_admin, inflow=inflow, on=today())
 
 
 def test_the_letter_and_the_mobile_list_read_dues_and_certificates(county: Any) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
-from dangjian.transfers import services
+from dangjian.transfers import mobile
 from dangjian.transfers.choices import OutflowReason, TransferState
 from dangjian.transfers.models import Outflow, Transfer
 
@@ -253,6 +253,6 @@ def test_api_outflows(county: Any, client: Client) -> None:
         login(client, county.west_admin).get("/api/v1/transfers/mobile/outflows").json()["count"]
         == 0
     )
-    services.outflow_return(
+    mobile.outflow_return(
         actor=county.east_secretary, outflow=Outflow.objects.get(member=county.li), on=today()
     )

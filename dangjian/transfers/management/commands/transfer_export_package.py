@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dangjian.transfers import package, services
+from dangjian.transfers import exchange, package
 from dangjian.transfers.models import Transfer
 
 from ._common import user_named
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         actor = user_named(options["username"])
         try:
             transfer = Transfer.objects.get(pk=options["transfer"])
-            document = services.transfer_package_export(actor=actor, transfer=transfer)
+            document = exchange.transfer_package_export(actor=actor, transfer=transfer)
         except Transfer.DoesNotExist as exc:
             raise CommandError("没有这项转接。") from exc
         except PermissionDenied as exc:

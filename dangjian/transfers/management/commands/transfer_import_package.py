@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.organizations.models import Organization
-from dangjian.transfers import package, services
+from dangjian.transfers import exchange, package
 
 from ._common import read_file, user_named
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         except Organization.DoesNotExist as exc:
             raise CommandError(f"没有代码为 {options['organization']} 的党组织。") from exc
         try:
-            transfer = services.transfer_package_import(
+            transfer = exchange.transfer_package_import(
                 actor=actor, document=read_file(options["file"]), organization=organization
             )
         except PermissionDenied as exc:

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dangjian.transfers import services
+from dangjian.transfers import exchange
 
 from ._common import read_file, user_named
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = user_named(options["username"])
         try:
-            transfer = services.transfer_receipt_import(
+            transfer = exchange.transfer_receipt_import(
                 actor=actor, document=read_file(options["file"])
             )
         except PermissionDenied as exc:

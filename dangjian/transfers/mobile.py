@@ -1,0 +1,274 @@
+"""Mobile members: outflows (流出, registered at home), their contacts and return, and
+inflows (流入, registered at the host). Each is atomic, checks scope and writes its archive
+entry and audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.services import audit_record
+from dangjian.core.dates import today
+from dangjian.core.errors import field_error
+from dangjian.members import services as member_services
+from dangjian.members.choices import (
+    ArchiveKind,
+    MemberStatus,
+)
+from dangjian.members.models import Member
+from dangjian.organizations.models import Organization
+
+from . import services
+from .choices import OutflowReason
+from .models import Inflow, Outflow
+
+
+@transaction.atomic
+def outflow_create(
+    *,
+    actor: Any,
+    member: Member,
+    region_code: str,
+    left_on: dt.date,
+    reason: OutflowReason,
+    city: str = "",
+    work_unit: str = "",
+    contact: str = "",
+    host_organization: Organization | None = None,
+    host_organization_name: str = "",
+) -> Outflow:
+    """Register a member as working or living elsewhere (流出); they stay on the home roster."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    home = services._member_organization(member)
+    if not services._can_manage(actor, home):
+        raise PermissionDenied(_("只有党员所在党组织的管理人员可以登记流出。"))
+    from .regions import region_name
+
+    errors: dict[str, str] = {}
+    if region_name(region_code) == region_code:
+        errors["region_code"] = _("请选择流入地（省或地市）。")
+    if left_on > today():
+        errors["left_on"] = _("外出日期不能晚于今天。")
+    if errors:
+        raise ValidationError(errors)
+    outflow = Outflow(
+        member=member,
+        home_organization=home,
+        region_code=region_code,
+        city=city.strip(),
+        work_unit=work_unit.strip(),
+        left_on=left_on,
+        reason=reason,
+        contact=contact.strip(),
+        host_organization=host_organization,
+        host_organization_name=(
+            host_organization.name if host_organization else host_organization_name.strip()
+        ),
+        last_contact_on=left_on,
+    )
+    try:
+        with transaction.atomic():
+            outflow.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("该党员已登记为流出党员，请先登记返回。"), code="open_outflow"
+        ) from exc
+    if member.status == MemberStatus.NORMAL:
+        member_services.member_change_status(
+            actor=actor,
+            member=member,
+            status=MemberStatus.MOBILE,
+            reason=_("外出到 %(region)s（%(reason)s）")
+            % {"region": region_name(region_code), "reason": OutflowReason(reason).label},
+        )
+    if outflow.host_organization_name:
+        summary = _("登记流出：外出到 %(place)s（%(reason)s），在 %(host)s 参加组织生活") % {
+            "place": services._outflow_place(outflow),
+            "reason": OutflowReason(reason).label,
+            "host": outflow.host_organization_name,
+        }
+    else:
+        summary = _("登记流出：外出到 %(place)s（%(reason)s）") % {
+            "place": services._outflow_place(outflow),
+            "reason": OutflowReason(reason).label,
+        }
+    member_services.archive_add(
+        member=member, actor=actor, kind=ArchiveKind.MOBILE, summary=summary, effective_on=left_on
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=outflow,
+        summary=_("登记流出党员 %(name)s") % {"name": member.name},
+        detail={"region_code": region_code},
+    )
+    return outflow
+
+
+def _locked_outflow(outflow: Outflow) -> Outflow:
+    return (
+        Outflow.objects.select_for_update(of=("self",))
+        .select_related("member", "home_organization")
+        .get(pk=outflow.pk)
+    )
+
+
+@transaction.atomic
+def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = "") -> Outflow:
+    """Record a contact or a report from a mobile member (the follow-up date)."""
+    outflow = _locked_outflow(outflow)
+    if not services._can_manage(actor, outflow.home_organization):
+        raise PermissionDenied
+    if on > today() or on < outflow.left_on:
+        raise field_error("on", _("联系日期须在外出之后，且不晚于今天。"), code="bad_date")
+    if on > outflow.last_contact_on:
+        outflow.last_contact_on = on
+        outflow.save(update_fields=["last_contact_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=outflow,
+        summary=_("记录与流出党员 %(name)s 的联系") % {"name": outflow.member.name},
+        detail={"on": on.isoformat(), "note": note[:200]},
+    )
+    return outflow
+
+
+@transaction.atomic
+def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
+    """The member is back (返回): the outflow closes and the status returns to 正常."""
+    outflow = _locked_outflow(outflow)
+    if not services._can_manage(actor, outflow.home_organization):
+        raise PermissionDenied
+    if outflow.returned_on is not None:
+        raise ValidationError(_("该党员已登记返回。"), code="already_returned")
+    if on > today() or on < outflow.left_on:
+        raise field_error("on", _("返回日期须在外出之后，且不晚于今天。"), code="bad_date")
+    outflow.returned_on = on
+    outflow.last_contact_on = max(outflow.last_contact_on, on)
+    outflow.save(update_fields=["returned_on", "last_contact_on", "updated_at"])
+    member = outflow.member
+    if member.status == MemberStatus.MOBILE:
+        member_services.member_change_status(
+            actor=actor, member=member, status=MemberStatus.NORMAL, reason=_("流动党员返回")
+        )
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.MOBILE,
+        summary=_("从 %(place)s 返回，流出登记结束（%(left)s 外出）")
+        % {"place": services._outflow_place(outflow), "left": outflow.left_on.isoformat()},
+        effective_on=on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=outflow,
+        summary=_("流出党员 %(name)s 返回") % {"name": member.name},
+    )
+    return outflow
+
+
+@transaction.atomic
+def inflow_create(
+    *,
+    actor: Any,
+    host_organization: Organization,
+    name: str,
+    home_organization_name: str,
+    arrived_on: dt.date,
+    reason: OutflowReason,
+    member: Member | None = None,
+    home_region_code: str = "",
+    phone: str = "",
+    work_unit: str = "",
+    has_certificate: bool = False,
+) -> Inflow:
+    """A host organization registers a member from elsewhere (流入) who joins its life."""
+    if not services._can_manage(actor, host_organization):
+        raise PermissionDenied(_("您无权管理该党组织。"))
+    errors: dict[str, str] = {}
+    if member is not None:
+        name = member.name
+        home_organization_name = (
+            home_organization_name or services._member_organization(member).name
+        )
+    if not name.strip():
+        errors["name"] = _("请填写姓名。")
+    if not home_organization_name.strip():
+        errors["home_organization_name"] = _("请填写其组织关系所在的党组织。")
+    if arrived_on > today():
+        errors["arrived_on"] = _("流入日期不能晚于今天。")
+    if errors:
+        raise ValidationError(errors)
+    inflow = Inflow(
+        host_organization=host_organization,
+        member=member,
+        name=name.strip(),
+        home_organization_name=home_organization_name.strip(),
+        home_region_code=home_region_code,
+        phone=phone.strip(),
+        work_unit=work_unit.strip(),
+        arrived_on=arrived_on,
+        reason=reason,
+        has_certificate=has_certificate,
+        last_contact_on=arrived_on,
+    )
+    inflow.full_clean()
+    inflow.save()
+    if member is not None:
+        # A member of this deployment joining another organization's life here; a guest from
+        # elsewhere has no record here (their archive is at home).
+        member_services.archive_add(
+            member=member,
+            actor=actor,
+            kind=ArchiveKind.MOBILE,
+            summary=_("在 %(host)s 登记为流入党员（%(reason)s），参加其组织生活")
+            % {"host": host_organization.name, "reason": OutflowReason(reason).label},
+            effective_on=arrived_on,
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=inflow,
+        summary=_("登记流入党员 %(name)s") % {"name": inflow.name},
+    )
+    return inflow
+
+
+@transaction.atomic
+def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
+    inflow = (
+        Inflow.objects.select_for_update(of=("self",))
+        .select_related("host_organization", "member")
+        .get(pk=inflow.pk)
+    )
+    if not services._can_manage(actor, inflow.host_organization):
+        raise PermissionDenied
+    if inflow.left_on is not None:
+        raise ValidationError(_("已登记离开。"), code="already_left")
+    if on > today() or on < inflow.arrived_on:
+        raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code="bad_date")
+    inflow.left_on = on
+    inflow.save(update_fields=["left_on", "updated_at"])
+    if inflow.member is not None:
+        member_services.archive_add(
+            member=inflow.member,
+            actor=actor,
+            kind=ArchiveKind.MOBILE,
+            summary=_("离开 %(host)s，流入登记结束（%(arrived)s 流入）")
+            % {"host": inflow.host_organization.name, "arrived": inflow.arrived_on.isoformat()},
+            effective_on=on,
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=inflow,
+        summary=_("流入党员 %(name)s 离开") % {"name": inflow.name},
+    )
+    return inflow

@@ -26,7 +26,7 @@ class ActivitiesConfig(AppConfig):
 
         register_nav(
             NavItem(
-                _("组织生活"), "activities:list", 30, visible=lambda scope: bool(scope.read_paths)
+                _("组织生活"), "activities:list", 30, visible=lambda scope: scope.reads_anything
             )
         )
         register_panel(

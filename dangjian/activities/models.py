@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -81,6 +82,10 @@ class Activity(TimeStampedModel):
         related_name="+",
     )
 
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
+
     class Meta:
         verbose_name = _("组织生活")
         verbose_name_plural = _("组织生活")
@@ -131,6 +136,11 @@ class Attendance(models.Model):
         _("记录方式"), max_length=12, choices=AttendanceVia.choices, default=AttendanceVia.MANUAL
     )
     certificate_serial = models.CharField(_("活动证明编号"), max_length=64, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # An attendance row belongs to the activity's organization and, for a guest, to the
+    # organization of their home record.
+    scope_paths = ("activity__organization__path", "home_organization__path")
 
     class Meta:
         verbose_name = _("出席记录")
@@ -230,6 +240,10 @@ class ReviewRound(TimeStampedModel):
         related_name="+",
     )
 
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
+
     class Meta:
         verbose_name = _("民主评议")
         verbose_name_plural = _("民主评议")
@@ -253,6 +267,10 @@ class ReviewEntry(models.Model):
     handling = models.CharField(_("处置"), max_length=12, choices=Handling.choices, blank=True)
     handling_on = models.DateField(_("处置日期"), null=True, blank=True)
     handling_reason = models.CharField(_("处置依据"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("review__organization__path",)
 
     class Meta:
         verbose_name = _("评议结果")
@@ -279,6 +297,10 @@ class TrainingCourse(TimeStampedModel):
     form = models.CharField(_("培训形式"), max_length=20, choices=TrainingForm.choices)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("培训班")
@@ -308,6 +330,10 @@ class TrainingSession(models.Model):
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("12"))],
     )
     participants = models.ManyToManyField(Member, related_name="training_sessions", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("course__organization__path",)
 
     class Meta:
         verbose_name = _("培训课次")

@@ -19,7 +19,7 @@ class AlertsConfig(AppConfig):
         from . import domain_rules, panels, rules  # noqa: F401 - rules register themselves
         from .demo import build_demo_alerts
 
-        register_nav(NavItem(_("预警"), "alerts:list", 20, lambda scope: bool(scope.read_paths)))
+        register_nav(NavItem(_("预警"), "alerts:list", 20, lambda scope: scope.reads_anything))
         register_panel("home", Panel("alerts", 10, "alerts/panel_home.html", panels.home))
         register_panel(
             "organization",

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -47,6 +48,10 @@ class Alert(models.Model):
     # `message` and `fix` are in the default language; the other languages' texts, written by
     # the same rule run under each language: {"en": {"message": …, "fix": …}}.
     texts = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("预警")

@@ -14,5 +14,5 @@ class AssessmentConfig(AppConfig):
 
         register_demo_step(DemoStep("考核", 1100, build_demo_assessment))
         register_nav(
-            NavItem(_("考核"), "assessment:list", 30, lambda scope: bool(scope.manage_paths))
+            NavItem(_("考核"), "assessment:list", 30, lambda scope: scope.manages_anything)
         )

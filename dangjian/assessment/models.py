@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.organizations.models import Organization
 
 
@@ -52,6 +53,10 @@ class AssessmentRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # A round belongs to the committee that holds it.
+    scope_paths = ("committee__path",)
 
     class Meta:
         verbose_name = _("考核")

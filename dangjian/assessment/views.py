@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 import xlsxwriter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,15 +28,10 @@ from .models import AssessmentRound, Indicator, Result, Score
 from .sources import MANUAL
 
 
-def _rounds(request: HttpRequest):  # type: ignore[no-untyped-def]
-    scope = scope_for(request.user)
-    ids = [
-        r.pk
-        for r in AssessmentRound.objects.select_related("committee")
-        if scope.can_read_path(r.committee.path)
-    ]
+def _rounds(request: HttpRequest) -> QuerySet[AssessmentRound]:
+    """The rounds of committees in the reader's scope, newest first."""
     return (
-        AssessmentRound.objects.filter(pk__in=ids)
+        AssessmentRound.objects.restrict(request.user)
         .select_related("committee")
         .order_by("-year", "committee__path")
     )

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -124,6 +125,10 @@ class VolunteerActivity(Recorded):
     hours = models.DecimalField(_("每人时长（小时）"), max_digits=3, decimal_places=1)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
+
     class Meta:
         verbose_name = _("志愿服务活动")
         verbose_name_plural = _("志愿服务活动")
@@ -158,6 +163,10 @@ class VolunteerService(Recorded):
         blank=True,
         related_name="participations",
     )
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("activity_record__organization__path",)
 
     class Meta:
         constraints = [

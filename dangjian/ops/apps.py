@@ -17,7 +17,7 @@ class OpsConfig(AppConfig):
                 order=900,
                 visible=lambda scope: (
                     any(role == Role.ADMINISTRATOR for role, _o in scope.roles)
-                    or "/" in scope.read_paths
+                    or scope.reaches_everything
                 ),
             )
         )

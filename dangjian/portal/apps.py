@@ -24,9 +24,7 @@ class PortalConfig(AppConfig):
             NavItem(_("我的"), "portal:home", 10, lambda scope: scope.self_user_id is not None)
         )
         register_nav(
-            NavItem(
-                _("更正申请"), "portal:corrections", 800, lambda scope: bool(scope.manage_paths)
-            )
+            NavItem(_("更正申请"), "portal:corrections", 800, lambda scope: scope.manages_anything)
         )
         register_panel(
             "organization",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from dangjian.accounts.scope import scope_for
 from dangjian.members.models import Member, Membership
@@ -43,17 +43,14 @@ def decidable_corrections(
 ) -> QuerySet[CorrectionRequest]:
     """Pending requests of members whose organization the user manages (optionally one subtree)."""
     scope = scope_for(user)
-    paths = scope.manage_paths
-    if organization is not None:
-        if not scope.can_manage_path(organization.path):
-            return CorrectionRequest.objects.none()
-        paths = (organization.path,)
-    if not paths:
+    latest = Membership.objects.filter(is_latest=True)
+    if organization is None:
+        latest = latest.restrict(scope, "manage")
+    elif scope.can_manage_path(organization.path):
+        latest = latest.within(organization)
+    else:
         return CorrectionRequest.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(organization__path__startswith=path)
-    members = Membership.objects.filter(condition, is_latest=True).values("member_id")
+    members = latest.values("member_id")
     return (
         CorrectionRequest.objects.filter(status=CorrectionStatus.PENDING, member_id__in=members)
         .select_related("member", "requested_by")

@@ -37,4 +37,4 @@ class RecruitmentConfig(AppConfig):
 
 
 def _reads_organizations(scope: Any) -> bool:
-    return bool(scope.read_paths)
+    return scope.reads_anything

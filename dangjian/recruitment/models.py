@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.choices import Education, Occupation, Sex
@@ -68,6 +69,10 @@ class Applicant(TimeStampedModel):
         blank=True,
         related_name="recruitment",
     )
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("发展对象记录")
@@ -149,6 +154,10 @@ class StepRecord(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("applicant__organization__path",)
 
     class Meta:
         verbose_name = _("发展步骤")

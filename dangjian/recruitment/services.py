@@ -49,7 +49,7 @@ def administrator_paths(actor: Any) -> list[str]:
     """Subtree paths where the actor is an administrator (a branch secretary is not)."""
     scope = scope_for(actor)
     if getattr(actor, "is_superuser", False):
-        return list(scope.read_paths)
+        return list(scope.paths("read"))
     role_orgs = [org_id for role, org_id in scope.roles if role == Role.ADMINISTRATOR]
     if not role_orgs:
         return []

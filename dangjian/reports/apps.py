@@ -14,6 +14,6 @@ class ReportsConfig(AppConfig):
                 label=_("统计"),
                 url_name="reports:index",
                 order=80,
-                visible=lambda scope: bool(scope.read_paths),
+                visible=lambda scope: scope.reads_anything,
             )
         )

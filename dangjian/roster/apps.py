@@ -14,6 +14,6 @@ class RosterConfig(AppConfig):
                 label=_("导入"),
                 url_name="roster:import",
                 order=80,
-                visible=lambda scope: bool(scope.manage_paths),
+                visible=lambda scope: scope.manages_anything,
             )
         )

@@ -45,7 +45,7 @@ def job_create(
 ) -> ImportJob:
     """Store the uploaded file and open a job for it (nothing is checked or written yet)."""
     scope = scope_for(actor)
-    if not scope.manage_paths:
+    if not scope.manages_anything:
         raise PermissionDenied(_("您没有管理任何党组织，不能导入。"))
     if organization is not None and not scope.can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的党员。"))

@@ -34,7 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _require_manager(request: HttpRequest) -> Any:
     scope = scope_for(request.user)
-    if not scope.manage_paths:
+    if not scope.manages_anything:
         raise Http404
     return scope
 
@@ -108,7 +108,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponseBase:
 def member_export(request: HttpRequest) -> HttpResponseBase:
     """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited)."""
     scope = scope_for(request.user)
-    if scope.is_empty or not scope.read_paths:
+    if scope.is_empty or not scope.reads_anything:
         raise Http404
     file_format = request.GET.get("format", "xlsx")
     if file_format not in ("xlsx", "csv"):
@@ -131,7 +131,7 @@ def member_export(request: HttpRequest) -> HttpResponseBase:
         )
     queryset = member_selectors.member_list(user=request.user, filters=filters)
     count = queryset.count()
-    masked = scope.reveal_paths != scope.read_paths or not scope.reveal_paths
+    masked = not scope.reveals_all_it_reads
     services.export_record(
         actor=request.user,
         count=count,

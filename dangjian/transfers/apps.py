@@ -27,7 +27,7 @@ class TransfersConfig(AppConfig):
                 label=_("转接与流动"),
                 url_name="transfers:list",
                 order=30,
-                visible=lambda scope: bool(scope.read_paths),
+                visible=lambda scope: scope.reads_anything,
             )
         )
         register_todo(TodoSource("transfers", 40, todo.todo))

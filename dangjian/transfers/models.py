@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -87,6 +88,11 @@ class Transfer(TimeStampedModel):
     receipt = models.JSONField(_("回执"), default=dict, blank=True)
     # Inbound only: the member's organizations and positions at the sending deployment.
     history = models.JSONField(_("转入前的组织关系和职务"), default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # A transfer belongs to both sides, and the member sees their own.
+    scope_paths = ("from_organization__path", "to_organization__path")
+    scope_self = "member__user_id"
 
     class Meta:
         verbose_name = _("组织关系转接")
@@ -201,6 +207,10 @@ class Outflow(TimeStampedModel):
     last_contact_on = models.DateField(_("最近联系日期"))
     returned_on = models.DateField(_("返回日期"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+    # Both the home organization and the host organization keep the mobile member.
+    scope_paths = ("home_organization__path", "host_organization__path")
+
     class Meta:
         verbose_name = _("流出党员")
         verbose_name_plural = _("流出党员")
@@ -260,6 +270,10 @@ class Inflow(TimeStampedModel):
     has_certificate = models.BooleanField(_("持有流动党员活动证"), default=False)
     last_contact_on = models.DateField(_("最近联系日期"))
     left_on = models.DateField(_("离开日期"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("host_organization__path",)
 
     class Meta:
         verbose_name = _("流入党员")

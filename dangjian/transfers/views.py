@@ -308,7 +308,7 @@ def package_import(request: HttpRequest) -> HttpResponse:
 
 
 def receipt_import(request: HttpRequest) -> HttpResponse:
-    if not scope_for(request.user).manage_paths:
+    if not scope_for(request.user).manages_anything:
         raise PermissionDenied
     form = forms.ReceiptImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -7,12 +7,14 @@ Out of scope is a 404 at the edges (views, API), never a partial answer.
 `scope_for(user)` turns a user into paths; `ScopedQuerySet.restrict(who, action)` turns paths
 into rows (NetBox's `restrict(user)`). Each scoped model says once how it reaches an
 organization path (`scope_paths`, and `scope_self` for the member's own rows); every selector,
-view, export and API list filters through `restrict`, and nothing else writes a path filter
-(tests/test_floor_plan.py keeps it so). An empty scope reaches nothing, everywhere.
+view, export and API list filters through `restrict`, every subtree of one organization is
+`within(organization)`, and nothing else writes a path filter (tests/test_scope_method.py keeps it
+so). An empty scope reaches nothing, everywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, Self, TypeVar
 
@@ -20,10 +22,12 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from dangjian.core.paths import SEPARATOR, subtree
+
 from .choices import MANAGING_ROLES, REVEALING_ROLES, Role
 
 Action = Literal["read", "manage", "reveal"]
-_Row = TypeVar("_Row", bound=models.Model)
+_M = TypeVar("_M", bound=models.Model)
 
 ROOT_PATH = "/"
 
@@ -75,9 +79,10 @@ class Scope:
     def reaches_everything(self) -> bool:
         return ROOT_PATH in self.read_paths
 
-    # "Anything at all?" for navigation and guards; rows always come through `restrict`.
+    # "Anything at all?": what the navigation and the entry pages ask before any query.
     @property
     def reads_anything(self) -> bool:
+        """Some organization to read (the member role alone reads no organization)."""
         return bool(self.read_paths)
 
     @property
@@ -90,13 +95,13 @@ class Scope:
 
     @property
     def reveals_all_it_reads(self) -> bool:
-        """True when nothing this user reads is masked for them (an export goes out in full)."""
+        """Sensitive fields are shown unmasked wherever this scope reads (an export is unmasked)."""
         return bool(self.reveal_paths) and self.reveal_paths == self.read_paths
 
     @property
     def manages_a_top_organization(self) -> bool:
-        """Manages a root of the tree (path `/<pk>/`) or everything."""
-        return any(path.count("/") <= 2 for path in self.manage_paths)
+        """Manages a root of the tree (an organization without a parent), or everything."""
+        return any(path.count(SEPARATOR) <= 2 for path in self.manage_paths)
 
     def require_read(self, organization: HasPath) -> None:
         if not self.can_read_path(organization.path):
@@ -110,57 +115,95 @@ class HasPath(Protocol):
     def path(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class Through:
+    """A way to the tree through the rows of a reverse relation: a row is in when one of its
+    `relation` rows narrowed by `where` is in, by that model's own `scope_paths`.
+
+    A member reaches the tree through their latest membership row:
+    ``Through("memberships", where={"is_latest": True})``. The filter is a subquery on the
+    related rows, so a member with many rows is still one row.
+    """
+
+    relation: str
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+
+Lookup = str | Through
+
+
 def path_condition(lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
     """Rows whose `lookup` path lies in one of the subtrees `paths`; no paths, no rows.
 
-    The one place that turns paths into a filter. `restrict` uses it; so do the statistics that
-    count a subtree given by an organization rather than by a user.
+    The one place that turns paths into a filter (`ScopedQuerySet.restrict` and `within`).
     """
     condition = Q(pk__in=[])
     for lookup in lookups:
         for path in paths:
-            condition |= Q(**{f"{lookup}__startswith": path})
+            condition |= subtree(path, lookup)
     return condition
 
 
-class ScopedQuerySet(models.QuerySet[_Row]):
+class ScopedQuerySet(models.QuerySet[_M]):
     """A queryset that knows how its rows reach the organization tree.
 
     The model declares `scope_paths`: the lookups to the organization paths a row belongs to (a
-    transfer belongs to both sides), and `scope_self`: the lookup to the user whose own row it
-    is (a member's record, their transfers), or None.
+    transfer belongs to both sides), or a `Through` another scoped model; and `scope_self`: the
+    lookup to the user whose own row it is (a member's record, their transfers), or None.
     """
 
-    def restrict(
-        self, who: Any, action: Action = "read", *, via: tuple[str, ...] | None = None
-    ) -> Self:
-        """The rows `who` (a user or a Scope) may `action`: read, manage, or see unmasked."""
-        return self.filter(self.scope_condition(who, action, via=via))
+    def restrict(self, who: Any, action: Action = "read", *, via: str | None = None) -> Self:
+        """The rows `who` (a user or a Scope) may `action`: read, manage, or see unmasked.
 
-    def scope_condition(
-        self, who: Any, action: Action = "read", *, via: tuple[str, ...] | None = None
-    ) -> Q:
-        """The condition `restrict` filters by, to combine with others in one filter.
-
-        `via` narrows a row with two places in the tree to one of them (a transfer's sending
-        side, say; then a member's own rows do not count); it must be among `scope_paths`.
+        `via` narrows a row with two places in the tree to one of its declared lookups (a
+        transfer's sending side); the member's own rows then do not count.
         """
         scope = who if isinstance(who, Scope) else scope_for(who)
         paths = scope.paths(action)
-        declared: tuple[str, ...] = getattr(self.model, "scope_paths", ("organization__path",))
-        if via is not None and not set(via) <= set(declared):
-            raise ValueError(f"{self.model.__name__} is not scoped through {via}")
-        if ROOT_PATH in paths:
-            return Q()
-        condition = path_condition(via or declared, paths)
+        lookups = self._lookups(via)
+        if ROOT_PATH in paths and via is None:
+            return self.all()
+        condition = self._reach(lookups, paths)
         self_lookup: str | None = getattr(self.model, "scope_self", None)
-        if scope.self_user_id is not None and self_lookup and action != "manage" and not via:
+        if scope.self_user_id is not None and self_lookup and action != "manage" and via is None:
             condition |= Q(**{self_lookup: scope.self_user_id})
+        return self.filter(condition)
+
+    def within(self, organization_or_path: HasPath | str, via: str | None = None) -> Self:
+        """The rows in the subtree of one organization (itself and everything below it), through
+        the declared lookups, or through the one declared lookup `via`."""
+        path = (
+            organization_or_path
+            if isinstance(organization_or_path, str)
+            else organization_or_path.path
+        )
+        return self.filter(self._reach(self._lookups(via), (path,)))
+
+    def _lookups(self, via: str | None) -> tuple[Lookup, ...]:
+        model: Any = self.model  # a scoped model declares scope_paths (ScopedModel)
+        declared: tuple[Lookup, ...] = model.scope_paths
+        if via is None:
+            return declared
+        if via not in declared:
+            raise ValueError(f"{self.model.__name__} does not reach the tree through {via!r}")
+        return (via,)
+
+    def _reach(self, lookups: tuple[Lookup, ...], paths: tuple[str, ...]) -> Q:
+        condition = path_condition(tuple(x for x in lookups if isinstance(x, str)), paths)
+        for through in (x for x in lookups if isinstance(x, Through)):
+            if not paths:
+                continue
+            relation = self.model._meta.get_field(through.relation)
+            related: Any = relation.related_model
+            rows = related._default_manager.filter(**through.where).filter(
+                path_condition(related.scope_paths, paths)
+            )
+            condition |= Q(pk__in=rows.values(relation.field.attname))  # type: ignore[union-attr]
         return condition
 
 
 class ScopedModel(Protocol):
-    scope_paths: ClassVar[tuple[str, ...]]
+    scope_paths: ClassVar[tuple[Lookup, ...]]
 
 
 def scope_for(user: Any) -> Scope:

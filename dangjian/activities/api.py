@@ -126,7 +126,7 @@ def activity_list(
     queryset = selectors.scoped_activities(request.user)
     if org is not None:
         organization = organization_selectors.organization_get(user=request.user, pk=org)
-        queryset = queryset.filter(organization__path__startswith=organization.path)
+        queryset = queryset.within(organization)
     if year is not None:
         queryset = queryset.filter(on__year=year)
     return PageOf(queryset.order_by("-on", "-pk"), lambda rows: [_out(a) for a in rows])

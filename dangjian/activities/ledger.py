@@ -31,11 +31,8 @@ class LedgerRow:
 
 def ledger_rows(organization: Organization, year: int) -> list[LedgerRow]:
     activities = (
-        Activity.objects.filter(
-            organization__path__startswith=organization.path,
-            on__year=year,
-            status=ActivityStatus.HELD,
-        )
+        Activity.objects.within(organization)
+        .filter(on__year=year, status=ActivityStatus.HELD)
         .select_related("organization", "host")
         .annotate(
             n_expected=Count("attendance", filter=Q(attendance__is_guest=False)),
@@ -76,12 +73,8 @@ def guests_elsewhere(organization: Organization, year: int) -> list[Attendance]:
     """Members of this subtree who attended another organization's activity as guests: their
     home record shows it (a mobile member's life is kept where they live and work)."""
     return list(
-        Attendance.objects.filter(
-            is_guest=True,
-            home_organization__path__startswith=organization.path,
-            activity__on__year=year,
-            activity__status=ActivityStatus.HELD,
-        )
+        Attendance.objects.within(organization, via="home_organization__path")
+        .filter(is_guest=True, activity__on__year=year, activity__status=ActivityStatus.HELD)
         .select_related("member", "home_organization", "activity__organization")
         .order_by("activity__on", "pk")
     )

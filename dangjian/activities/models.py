@@ -82,8 +82,8 @@ class Activity(TimeStampedModel):
         related_name="+",
     )
 
-    objects = ScopedQuerySet["Activity"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("organization__path",)
 
     class Meta:
@@ -136,6 +136,11 @@ class Attendance(models.Model):
         _("记录方式"), max_length=12, choices=AttendanceVia.choices, default=AttendanceVia.MANUAL
     )
     certificate_serial = models.CharField(_("活动证明编号"), max_length=64, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # An attendance row belongs to the activity's organization and, for a guest, to the
+    # organization of their home record.
+    scope_paths = ("activity__organization__path", "home_organization__path")
 
     class Meta:
         verbose_name = _("出席记录")
@@ -235,6 +240,10 @@ class ReviewRound(TimeStampedModel):
         related_name="+",
     )
 
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
+
     class Meta:
         verbose_name = _("民主评议")
         verbose_name_plural = _("民主评议")
@@ -258,6 +267,10 @@ class ReviewEntry(models.Model):
     handling = models.CharField(_("处置"), max_length=12, choices=Handling.choices, blank=True)
     handling_on = models.DateField(_("处置日期"), null=True, blank=True)
     handling_reason = models.CharField(_("处置依据"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("review__organization__path",)
 
     class Meta:
         verbose_name = _("评议结果")
@@ -285,8 +298,8 @@ class TrainingCourse(TimeStampedModel):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
 
-    objects = ScopedQuerySet["TrainingCourse"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("organization__path",)
 
     class Meta:
@@ -317,6 +330,10 @@ class TrainingSession(models.Model):
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("12"))],
     )
     participants = models.ManyToManyField(Member, related_name="training_sessions", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("course__organization__path",)
 
     class Meta:
         verbose_name = _("培训课次")

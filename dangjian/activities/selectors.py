@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.scope import scope_for
+from dangjian.accounts.scope import ScopedQuerySet, scope_for
 from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members.models import Member, Membership, Position
@@ -43,9 +43,8 @@ COMMITTEE_MIN_SIZE = 3
 # --- scope ------------------------------------------------------------------------------
 
 
-def scoped_activities(user: Any) -> QuerySet[Activity]:
-    scope = scope_for(user)
-    return Activity.objects.restrict(scope).select_related("organization")
+def scoped_activities(user: Any) -> ScopedQuerySet[Activity]:
+    return Activity.objects.restrict(user).select_related("organization")
 
 
 def activity_get(*, user: Any, pk: int) -> Activity:
@@ -287,13 +286,16 @@ def compliance_by_branch_many(
     ):
         positions[org_id].append((start, end))
     held: Counter[tuple[int, str, int]] = Counter()
-    for org_id, kind, day in Activity.objects.filter(
-        status=ActivityStatus.HELD,
-        on__gte=span_start,
-        on__lt=span_end,
-        kind__in=[k for k, _m, _t in all_kinds],
-        organization__path__startswith=organization.path,
-    ).values_list("organization_id", "kind", "on"):
+    for org_id, kind, day in (
+        Activity.objects.within(organization)
+        .filter(
+            status=ActivityStatus.HELD,
+            on__gte=span_start,
+            on__lt=span_end,
+            kind__in=[k for k, _m, _t in all_kinds],
+        )
+        .values_list("organization_id", "kind", "on")
+    ):
         held[(org_id, kind, _month_index(day))] += 1
     return [_count(branches, groups, positions, held, period, on, all_kinds) for period in wanted]
 
@@ -412,7 +414,7 @@ def month_activities(
 ) -> QuerySet[Activity]:
     queryset = scoped_activities(user).filter(on__gte=first, on__lt=month_start(first, 1))
     if organization is not None:
-        queryset = queryset.filter(organization__path__startswith=organization.path)
+        queryset = queryset.within(organization)
     return queryset.exclude(status=ActivityStatus.CANCELLED).order_by("on", "start_time", "pk")
 
 
@@ -450,11 +452,9 @@ def training_figures(organization: Organization, year: int) -> list[TrainingRow]
     through = TrainingSession.participants.through
     base = through.objects.filter(
         trainingsession__on__year=year,
-        trainingsession__course__organization__path__startswith=organization.path,
+        trainingsession__in=TrainingSession.objects.within(organization),
     )
-    courses = TrainingCourse.objects.filter(
-        organization__path__startswith=organization.path, sessions__on__year=year
-    )
+    courses = TrainingCourse.objects.within(organization).filter(sessions__on__year=year)
     rows = []
     for form in [*TrainingForm, None]:
         row_base = base if form is None else base.filter(trainingsession__course__form=form)

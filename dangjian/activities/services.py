@@ -637,9 +637,9 @@ def session_add(
     if not topic.strip():
         raise field_error("topic", _("请填写课次内容。"), code="required")
     allowed = set(
-        Membership.objects.filter(
-            organization__path__startswith=course.organization.path, started_on__lte=on
-        ).values_list("member_id", flat=True)
+        Membership.objects.within(course.organization)
+        .filter(started_on__lte=on)
+        .values_list("member_id", flat=True)
     )
     outside = [m.name for m in participants if m.pk not in allowed]
     if outside:

@@ -84,7 +84,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     organization = _org_param(request)
     queryset = selectors.scoped_activities(request.user)
     if organization is not None:
-        queryset = queryset.filter(organization__path__startswith=organization.path)
+        queryset = queryset.within(organization)
     kind = request.GET.get("kind", "")
     if kind in ActivityKind.values:
         queryset = queryset.filter(kind=kind)

@@ -104,9 +104,11 @@ def transfers_in_transit(root: Organization, on: dt.date) -> Iterator[Case]:
 
     days = threshold("transfer_in_transit_days")
     expiring = threshold("letter_expiring_days")
-    for transfer in Transfer.objects.filter(
-        from_organization__path__startswith=root.path, state=TransferState.IN_TRANSIT
-    ).select_related("member"):
+    for transfer in (
+        Transfer.objects.within(root, via="from_organization__path")
+        .filter(state=TransferState.IN_TRANSIT)
+        .select_related("member")
+    ):
         url = reverse("transfers:detail", args=[transfer.pk])
         if transfer.issued_on and (on - transfer.issued_on).days > days:
             yield Case(
@@ -148,9 +150,9 @@ def mobile_without_certificate(root: Organization, on: dt.date) -> Iterator[Case
     from dangjian.transfers.selectors import valid_certificate_member_ids
 
     open_outflows = list(
-        Outflow.objects.filter(
-            home_organization__path__startswith=root.path, returned_on__isnull=True
-        ).select_related("member")
+        Outflow.objects.within(root, via="home_organization__path")
+        .filter(returned_on__isnull=True)
+        .select_related("member")
     )
     holding = valid_certificate_member_ids({o.member_id for o in open_outflows})
     for outflow in open_outflows:
@@ -174,7 +176,7 @@ def compliance_behind(root: Organization, on: dt.date) -> Iterator[Case]:
     from dangjian.activities.selectors import compliance_by_branch
 
     period = quarter_of(quarter_of(on).start - dt.timedelta(days=1))
-    names = dict(Organization.objects.filter(path__startswith=root.path).values_list("pk", "name"))
+    names = dict(Organization.objects.under(root.path).values_list("pk", "name"))
     for branch_id, counts in compliance_by_branch(root, period, on=on).items():
         behind = [c for c in counts if not c.met]
         if behind:

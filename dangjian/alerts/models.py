@@ -49,8 +49,8 @@ class Alert(models.Model):
     # the same rule run under each language: {"en": {"message": …, "fix": …}}.
     texts = models.JSONField(default=dict, blank=True)
 
-    objects = ScopedQuerySet["Alert"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("organization__path",)
 
     class Meta:

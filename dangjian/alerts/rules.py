@@ -40,7 +40,8 @@ def _member_url(member_id: int) -> str:
 
 def _open_rows(root: Organization) -> Iterator[Membership]:
     return (
-        Membership.objects.filter(organization__path__startswith=root.path, ended_on__isnull=True)
+        Membership.objects.within(root)
+        .filter(ended_on__isnull=True)
         .select_related("member")
         .iterator(chunk_size=2000)
     )
@@ -52,11 +53,9 @@ def _open_rows(root: Organization) -> Iterator[Membership]:
 def lost_contact(root: Organization, on: dt.date) -> Iterator[Case]:
     months = threshold("lost_contact_months")
     rows = list(
-        Membership.objects.filter(
-            organization__path__startswith=root.path,
-            ended_on__isnull=True,
-            member__status=MemberStatus.LOST_CONTACT,
-        ).select_related("member")
+        Membership.objects.within(root)
+        .filter(ended_on__isnull=True, member__status=MemberStatus.LOST_CONTACT)
+        .select_related("member")
     )
     since = dict(
         ArchiveEntry.objects.filter(
@@ -88,13 +87,16 @@ def lost_contact(root: Organization, on: dt.date) -> Iterator[Case]:
 
 def suspended_long(root: Organization, on: dt.date) -> Iterator[Case]:
     years = threshold("suspended_years")
-    rows = Membership.objects.filter(
-        organization__path__startswith=root.path,
-        is_latest=True,
-        how_removed=HowRemoved.SUSPENDED,
-        ended_on__lte=add_years(on, -years),
-        member__status=MemberStatus.SUSPENDED,
-    ).select_related("member")
+    rows = (
+        Membership.objects.within(root)
+        .filter(
+            is_latest=True,
+            how_removed=HowRemoved.SUSPENDED,
+            ended_on__lte=add_years(on, -years),
+            member__status=MemberStatus.SUSPENDED,
+        )
+        .select_related("member")
+    )
     for row in rows:
         yield Case(
             organization_id=row.organization_id,
@@ -152,16 +154,14 @@ def data_quality(root: Organization, on: dt.date) -> Iterator[Case]:
 
 
 def _organizations(root: Organization) -> Iterator[Organization]:
-    return Organization.objects.filter(
-        path__startswith=root.path, dissolved_on__isnull=True
-    ).iterator()
+    return Organization.objects.under(root.path).filter(dissolved_on__isnull=True).iterator()
 
 
 def terms(root: Organization, on: dt.date) -> Iterator[Case]:
     days = threshold("term_due_days")
     soon = on + dt.timedelta(days=days)
-    for organization in Organization.objects.filter(
-        path__startswith=root.path, dissolved_on__isnull=True, term_ends_on__lte=soon
+    for organization in Organization.objects.under(root.path).filter(
+        dissolved_on__isnull=True, term_ends_on__lte=soon
     ):
         ends = organization.term_ends_on
         assert ends is not None
@@ -191,8 +191,8 @@ def branch_size(root: Organization, on: dt.date) -> Iterator[Case]:
     from django.conf import settings
 
     limits = settings.DANGJIAN_RULES
-    branches = Organization.objects.filter(
-        path__startswith=root.path, kind__in=BRANCH_KINDS, dissolved_on__isnull=True
+    branches = Organization.objects.under(root.path).filter(
+        kind__in=BRANCH_KINDS, dissolved_on__isnull=True
     )
     counts = {
         row["organization_id"]: row
@@ -248,11 +248,11 @@ def aging(root: Organization, on: dt.date) -> Iterator[Case]:
     old = threshold("aging_average_age")
     ages: dict[int, list[int]] = defaultdict(list)
     names: dict[int, str] = {}
-    for organization_id, name, birth in Membership.objects.filter(
-        organization__path__startswith=root.path,
-        organization__kind__in=BRANCH_KINDS,
-        ended_on__isnull=True,
-    ).values_list("organization_id", "organization__name", "member__birth_date"):
+    for organization_id, name, birth in (
+        Membership.objects.within(root)
+        .filter(organization__kind__in=BRANCH_KINDS, ended_on__isnull=True)
+        .values_list("organization_id", "organization__name", "member__birth_date")
+    ):
         ages[organization_id].append(age_on(birth, on))
         names[organization_id] = name
     for organization_id, values in ages.items():

@@ -7,12 +7,13 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.organizations.models import Organization
 
 from .models import Alert, AlertStatus
 
 
-def scoped_alerts(user: Any) -> QuerySet[Alert]:
+def scoped_alerts(user: Any) -> ScopedQuerySet[Alert]:
     return Alert.objects.restrict(user).select_related("organization", "member")
 
 
@@ -21,9 +22,11 @@ def alert_get(*, user: Any, pk: int) -> Alert:
 
 
 def open_alerts_under(organization: Organization) -> QuerySet[Alert]:
-    return Alert.objects.filter(
-        organization__path__startswith=organization.path, status=AlertStatus.OPEN
-    ).select_related("organization", "member")
+    return (
+        Alert.objects.within(organization)
+        .filter(status=AlertStatus.OPEN)
+        .select_related("organization", "member")
+    )
 
 
 def counts_by_rule(organization: Organization) -> list[dict[str, Any]]:

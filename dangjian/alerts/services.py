@@ -57,9 +57,9 @@ def alerts_recompute(
             texts = _texts_in_other_languages(rule, top, on) if cases else {}
             active = {
                 alert.subject: alert
-                for alert in Alert.objects.filter(
-                    rule=code, organization__path__startswith=top.path
-                ).exclude(status=AlertStatus.RESOLVED)
+                for alert in Alert.objects.within(top)
+                .filter(rule=code)
+                .exclude(status=AlertStatus.RESOLVED)
             }
             events: list[AlertEvent] = []
             for subject, alert in active.items():

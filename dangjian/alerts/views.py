@@ -54,7 +54,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         organization = organization_selectors.organization_get(
             user=request.user, pk=int_or_404(request.GET["org"])
         )
-        alerts = alerts.filter(organization__path__startswith=organization.path)
+        alerts = alerts.within(organization)
     page = paginate(request, alerts.order_by("organization__path", "rule", "id"), per_page=50)
     scope = scope_for(request.user)
     for alert in page.object_list:

@@ -54,8 +54,8 @@ class AssessmentRound(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet["AssessmentRound"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # A round belongs to the committee that holds it.
     scope_paths = ("committee__path",)
 
     class Meta:

@@ -32,9 +32,8 @@ def grades() -> list[tuple[int, str]]:
 def assessed_organizations(committee: Organization) -> list[Organization]:
     """The grassroots organizations below the committee (not itself, not party groups)."""
     return list(
-        Organization.objects.filter(
-            path__startswith=committee.path, kind__in=GRASSROOTS_KINDS, dissolved_on__isnull=True
-        )
+        Organization.objects.under(committee.path)
+        .filter(kind__in=GRASSROOTS_KINDS, dissolved_on__isnull=True)
         .exclude(pk=committee.pk)
         .exclude(kind=OrgKind.PARTY_GROUP)
         .order_by("path")

@@ -29,7 +29,7 @@ from .sources import MANUAL
 
 
 def _rounds(request: HttpRequest) -> QuerySet[AssessmentRound]:
-    """The rounds of committees the user reads, filtered in the database."""
+    """The rounds of committees in the reader's scope, newest first."""
     return (
         AssessmentRound.objects.restrict(request.user)
         .select_related("committee")

@@ -125,8 +125,8 @@ class VolunteerActivity(Recorded):
     hours = models.DecimalField(_("每人时长（小时）"), max_digits=3, decimal_places=1)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
-    objects = ScopedQuerySet["VolunteerActivity"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("organization__path",)
 
     class Meta:
@@ -163,6 +163,10 @@ class VolunteerService(Recorded):
         blank=True,
         related_name="participations",
     )
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("activity_record__organization__path",)
 
     class Meta:
         constraints = [

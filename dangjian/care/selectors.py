@@ -21,9 +21,7 @@ from .models import Commendation, Discipline, VolunteerActivity, VolunteerServic
 
 def discipline_counts(organization: Organization, year: int) -> dict[str, int]:
     """Members disciplined in the year, where their organization was in the subtree; of them rural."""
-    members = Membership.objects.filter(organization__path__startswith=organization.path).values(
-        "member_id"
-    )
+    members = Membership.objects.within(organization).values("member_id")
     rows = Discipline.objects.filter(on__year=year, member_id__in=members)
     counts = rows.aggregate(
         people=Count("member", distinct=True),
@@ -33,11 +31,9 @@ def discipline_counts(organization: Organization, year: int) -> dict[str, int]:
 
 
 def commendation_counts(organization: Organization, year: int) -> dict[str, int]:
-    members = Membership.objects.filter(organization__path__startswith=organization.path).values(
-        "member_id"
-    )
+    members = Membership.objects.within(organization).values("member_id")
     rows = Commendation.objects.filter(on__year=year).filter(
-        Q(member_id__in=members) | Q(organization__path__startswith=organization.path)
+        Q(member_id__in=members) | Q(organization__in=Organization.objects.under(organization.path))
     )
     return dict(rows.values_list("title").annotate(n=Count("id")).values_list("title", "n"))
 
@@ -58,7 +54,7 @@ def volunteer_activities(
     queryset = VolunteerActivity.objects.restrict(scope)
     if organization is not None:
         scope.require_read(organization)
-        queryset = queryset.filter(organization__path__startswith=organization.path)
+        queryset = queryset.within(organization)
     if year is not None:
         start, end = _year_range(year)
         queryset = queryset.filter(on__gte=start, on__lt=end)
@@ -86,9 +82,9 @@ def volunteer_addable(activity: VolunteerActivity) -> QuerySet[Member]:
     """Who may still be added: on the organization's roster (or below it) and not listed yet."""
     return (
         Member.objects.filter(
-            pk__in=Membership.objects.filter(
-                ended_on__isnull=True, organization__path__startswith=activity.organization.path
-            ).values("member_id")
+            pk__in=Membership.objects.within(activity.organization)
+            .filter(ended_on__isnull=True)
+            .values("member_id")
         )
         .exclude(pk__in=activity.participations.values("member_id"))
         .order_by("name_pinyin", "pk")
@@ -107,15 +103,15 @@ class VolunteerTotals:
 def volunteer_totals(organization: Organization, year: int) -> VolunteerTotals:
     """Activities organized in the subtree in the year, with their participants and hours."""
     start, end = _year_range(year)
-    counts = VolunteerService.objects.filter(
-        activity_record__organization__path__startswith=organization.path,
-        activity_record__on__gte=start,
-        activity_record__on__lt=end,
-    ).aggregate(
-        activities=Count("activity_record", distinct=True),
-        participations=Count("pk"),
-        people=Count("member", distinct=True),
-        hours=Sum("hours"),
+    counts = (
+        VolunteerService.objects.within(organization)
+        .filter(activity_record__on__gte=start, activity_record__on__lt=end)
+        .aggregate(
+            activities=Count("activity_record", distinct=True),
+            participations=Count("pk"),
+            people=Count("member", distinct=True),
+            hours=Sum("hours"),
+        )
     )
     return VolunteerTotals(
         activities=counts["activities"],
@@ -129,9 +125,8 @@ def volunteer_candidates(organization: Organization) -> QuerySet[Membership]:
     """Who may be ticked as a participant: the current roster of the organization and below,
     with each member's own organization (the page shows it for a committee's activity)."""
     return (
-        Membership.objects.filter(
-            ended_on__isnull=True, organization__path__startswith=organization.path
-        )
+        Membership.objects.within(organization)
+        .filter(ended_on__isnull=True)
         .select_related("member", "organization")
         .order_by("member__name_pinyin", "member_id")
     )

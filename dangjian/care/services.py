@@ -194,11 +194,9 @@ def _check_in_organization(
     members = {
         m.pk: m
         for m in Member.objects.filter(
-            pk__in=Membership.objects.filter(
-                member_id__in=member_ids,
-                ended_on__isnull=True,
-                organization__path__startswith=organization.path,
-            ).values("member_id")
+            pk__in=Membership.objects.within(organization)
+            .filter(member_id__in=member_ids, ended_on__isnull=True)
+            .values("member_id")
         )
     }
     outside = member_ids - set(members)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.members.choices import MemberCategory
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -51,6 +52,10 @@ class Certificate(models.Model):
     revocation_reason = models.CharField(
         _("撤销原因"), max_length=20, choices=RevocationReason.choices, blank=True, default=""
     )
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("电子活动证")

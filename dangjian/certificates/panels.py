@@ -41,21 +41,21 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
 def organization_panel(request: HttpRequest, organization: Organization) -> dict[str, Any]:
     """Mobile members of the subtree and how many still need a certificate: one query."""
     renew_after = today() + dt.timedelta(days=services.RENEW_WITHIN_DAYS)
-    counts = Membership.objects.filter(
-        ended_on__isnull=True,
-        organization__path__startswith=organization.path,
-        member__status=MemberStatus.MOBILE,
-    ).aggregate(
-        mobile=Count("pk", distinct=True),
-        covered=Count(
-            "pk",
-            distinct=True,
-            filter=Q(
-                member__certificates__revoked_at__isnull=True,
-                member__certificates__valid_until__gte=renew_after,
-                member__certificates__organization_id=F("organization_id"),
+    counts = (
+        Membership.objects.within(organization)
+        .filter(ended_on__isnull=True, member__status=MemberStatus.MOBILE)
+        .aggregate(
+            mobile=Count("pk", distinct=True),
+            covered=Count(
+                "pk",
+                distinct=True,
+                filter=Q(
+                    member__certificates__revoked_at__isnull=True,
+                    member__certificates__valid_until__gte=renew_after,
+                    member__certificates__organization_id=F("organization_id"),
+                ),
             ),
-        ),
+        )
     )
     return {"mobile": counts["mobile"], "pending": counts["mobile"] - counts["covered"]}
 

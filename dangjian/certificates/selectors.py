@@ -42,8 +42,8 @@ def certificates_under(*, user: Any, organization: Organization) -> QuerySet[Cer
     """Certificates issued to members whose home organization (as signed) is in the subtree."""
     scope_for(user).require_read(organization)
     return (
-        Certificate.objects.select_related("organization", "member")
-        .filter(organization__path__startswith=organization.path)
+        Certificate.objects.within(organization)
+        .select_related("organization", "member")
         # Unrevoked first on every database (SQLite and PostgreSQL sort NULL differently).
         .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at", "-id")
     )

@@ -388,12 +388,9 @@ def mobile_members_without_certificate(
 ) -> list[tuple[Member, Membership]]:
     """流动 members on the roster of the subtree who hold no certificate good for a while yet."""
     memberships = (
-        Membership.objects.select_related("member", "organization")
-        .filter(
-            ended_on__isnull=True,
-            organization__path__startswith=organization.path,
-            member__status=MemberStatus.MOBILE,
-        )
+        Membership.objects.within(organization)
+        .select_related("member", "organization")
+        .filter(ended_on__isnull=True, member__status=MemberStatus.MOBILE)
         .order_by("member__name_pinyin", "member_id")
     )
     current = {

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import Figure
-from .paths import ancestor_paths
+from .paths import ancestor_paths, subtree
 
 DEFAULT_MAX_AGE = 900
 
@@ -74,7 +74,7 @@ def invalidate(paths: Iterable[str]) -> None:
 def invalidate_subtree(path: str) -> None:
     """Changes anywhere below `path`: drop its figures, its ancestors' and its descendants'."""
     invalidate([path])
-    Figure.objects.filter(path__startswith=path).delete()
+    Figure.objects.filter(subtree(path)).delete()
 
 
 def invalidate_all() -> None:

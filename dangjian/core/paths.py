@@ -3,7 +3,18 @@ plain strings, for code below the organizations app (the figure cache) and above
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 SEPARATOR = "/"
+
+
+def subtree(path: str, lookup: str = "path") -> Q:
+    """Rows whose path at `lookup` lies in the subtree at `path` (the path itself and below).
+
+    The one path filter: `accounts.scope.ScopedQuerySet` (`restrict`, `within`) and
+    `Organization.objects.under` build on it, and code below them (the figure cache) uses it.
+    """
+    return Q(**{f"{lookup}__startswith": path})
 
 
 def ancestor_paths(path: str) -> list[str]:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
@@ -181,6 +182,10 @@ class LedgerEntry(models.Model):
         DuesProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
+
     class Meta:
         verbose_name = _("党费台账")
         verbose_name_plural = _("党费台账")
@@ -238,6 +243,10 @@ class Payment(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("党费交纳记录")

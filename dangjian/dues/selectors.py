@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
@@ -24,7 +24,7 @@ from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member, Membership
-from dangjian.members.selectors import roster_on, scoped_memberships
+from dangjian.members.selectors import roster_on
 from dangjian.organizations.models import Organization
 
 from . import rules
@@ -368,11 +368,7 @@ def organization_get(*, user: Any, pk: int) -> Organization:
 
 def member_get(*, user: Any, pk: int) -> Member:
     """A member whose latest organization is in the user's scope (or themselves), or 404."""
-    scope = scope_for(user)
-    condition = Q(pk__in=scoped_memberships(scope, current_only=False).values("member_id"))
-    if scope.self_user_id is not None:
-        condition |= Q(user_id=scope.self_user_id)
-    return get_object_or_404(Member.objects.filter(condition), pk=pk)
+    return get_object_or_404(Member.objects.restrict(user), pk=pk)
 
 
 def member_organization(member: Member) -> Organization | None:
@@ -516,13 +512,9 @@ def organization_report(organization: Organization, year: int, month: int | None
     first = dt.date(year, month or 1, 1)
     last = dt.date(year, month or 12, 1)
     period_end = rules.month_end(last)
-    ledger = LedgerEntry.objects.filter(
-        organization__path__startswith=organization.path, month__gte=first, month__lte=last
-    )
-    payments = Payment.objects.filter(
-        organization__path__startswith=organization.path,
-        paid_on__gte=first,
-        paid_on__lte=period_end,
+    ledger = LedgerEntry.objects.within(organization).filter(month__gte=first, month__lte=last)
+    payments = Payment.objects.within(organization).filter(
+        paid_on__gte=first, paid_on__lte=period_end
     )
     due_by_month = {
         month_start: _sum(total)
@@ -590,14 +582,16 @@ def organization_report(organization: Organization, year: int, month: int | None
 
 def month_summary(organization: Organization, month: dt.date) -> tuple[Decimal, Decimal, int]:
     """(due, collected, members in the ledger) of one month in the subtree: the panel figures."""
-    ledger = LedgerEntry.objects.filter(
-        organization__path__startswith=organization.path, month=month
-    ).aggregate(total=Sum("amount_due"), members=Count("pk"))
-    collected = Payment.objects.filter(
-        organization__path__startswith=organization.path,
-        paid_on__gte=month,
-        paid_on__lte=rules.month_end(month),
-    ).aggregate(total=Sum("amount"))["total"]
+    ledger = (
+        LedgerEntry.objects.within(organization)
+        .filter(month=month)
+        .aggregate(total=Sum("amount_due"), members=Count("pk"))
+    )
+    collected = (
+        Payment.objects.within(organization)
+        .filter(paid_on__gte=month, paid_on__lte=rules.month_end(month))
+        .aggregate(total=Sum("amount"))["total"]
+    )
     return (_sum(ledger["total"]), _sum(collected), ledger["members"] or 0)
 
 
@@ -642,9 +636,7 @@ class MonthDue:
 def month_due(organization: Organization, on: dt.date) -> MonthDue:
     month = rules.month_of(on)
     member_ids = list(roster_on(organization, on).values_list("member_id", flat=True))
-    ready = LedgerEntry.objects.filter(
-        organization__path__startswith=organization.path, month=month
-    ).exists()
+    ready = LedgerEntry.objects.within(organization).filter(month=month).exists()
     due_now = behind = 0
     for coverage in coverage_many(member_ids, project=False).values():
         first_open = next(
@@ -671,9 +663,8 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
     A member is settled when their payments made by the month's end cover their ledger through
     the month (`balances`); a member with nothing due is settled."""
     month = (
-        LedgerEntry.objects.filter(
-            organization__path__startswith=organization.path, month__lte=rules.month_of(on)
-        )
+        LedgerEntry.objects.within(organization)
+        .filter(month__lte=rules.month_of(on))
         .order_by("-month")
         .values_list("month", flat=True)
         .first()

@@ -92,7 +92,8 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     month = _month_param(request)
     entries = (
-        LedgerEntry.objects.filter(organization__path__startswith=org.path, month=month)
+        LedgerEntry.objects.within(org)
+        .filter(month=month)
         .select_related("member", "organization")
         .order_by("organization__path", "member__name_pinyin", "member_id")
     )

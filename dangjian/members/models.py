@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from dangjian.accounts.scope import ScopedQuerySet
+from dangjian.accounts.scope import ScopedQuerySet, Through
 from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
 from dangjian.organizations.models import Organization
@@ -80,6 +80,12 @@ class Member(TimeStampedModel):
         blank=True,
         related_name="member",
     )
+
+    objects = ScopedQuerySet.as_manager()
+    # A member reaches the tree through their latest membership row (a removed member stays
+    # with the organization that last held them), and a member sees their own record.
+    scope_paths = (Through("memberships", where={"is_latest": True}),)
+    scope_self = "user_id"
 
     class Meta:
         verbose_name = _("党员")
@@ -160,8 +166,8 @@ class Membership(models.Model):
     )
     is_latest = models.BooleanField(_("最近一条"), default=True, editable=False)
 
-    objects = ScopedQuerySet["Membership"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("organization__path",)
 
     class Meta:
@@ -213,6 +219,10 @@ class Position(models.Model):
     title = models.CharField(_("职务"), max_length=20, choices=PositionTitle.choices)
     started_on = models.DateField(_("任职日期"))
     ended_on = models.DateField(_("免职日期"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
 
     class Meta:
         verbose_name = _("领导职务")

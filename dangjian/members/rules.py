@@ -35,11 +35,13 @@ class RosterCounts:
 
 def roster_counts(organization: Organization) -> RosterCounts:
     """Members on the roster now in the organization and everything below it."""
-    counts = Membership.objects.filter(
-        organization__path__startswith=organization.path, ended_on__isnull=True
-    ).aggregate(
-        total=Count("id"),
-        full=Count("id", filter=Q(member__category=MemberCategory.FULL)),
+    counts = (
+        Membership.objects.within(organization)
+        .filter(ended_on__isnull=True)
+        .aggregate(
+            total=Count("id"),
+            full=Count("id", filter=Q(member__category=MemberCategory.FULL)),
+        )
     )
     return RosterCounts(counts["total"], counts["full"], counts["total"] - counts["full"])
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
-from dangjian.accounts.scope import Scope, scope_for
+from dangjian.accounts.scope import Scope, ScopedQuerySet, scope_for
 from dangjian.core import crypto
 from dangjian.core.dates import birth_date_range_for_age, today
 from dangjian.organizations.models import Organization
@@ -22,7 +22,7 @@ from .models import Member, Membership
 ID_NUMBER_PATTERN = re.compile(r"^\d{17}[\dX]$")
 
 
-def scoped_memberships(scope: Scope, *, current_only: bool = True) -> QuerySet[Membership]:
+def scoped_memberships(scope: Scope, *, current_only: bool = True) -> ScopedQuerySet[Membership]:
     """Membership rows (latest per member) whose organization is in the scope."""
     queryset = Membership.objects.filter(is_latest=True)
     if current_only:
@@ -30,13 +30,9 @@ def scoped_memberships(scope: Scope, *, current_only: bool = True) -> QuerySet[M
     return queryset.restrict(scope)
 
 
-def scoped_members(user: Any) -> QuerySet[Member]:
+def scoped_members(user: Any) -> ScopedQuerySet[Member]:
     """Every member the user may read: through the latest membership row, or themselves."""
-    scope = scope_for(user)
-    condition = Q(pk__in=scoped_memberships(scope, current_only=False).values("member_id"))
-    if scope.self_user_id is not None:
-        condition |= Q(user_id=scope.self_user_id)
-    return Member.objects.filter(condition)
+    return Member.objects.restrict(user)
 
 
 def with_organization(queryset: QuerySet[Member]) -> QuerySet[Member]:
@@ -85,11 +81,7 @@ def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
     queryset = scoped_members(user)
     if filters.organization is not None:
         scope_for(user).require_read(filters.organization)
-        queryset = queryset.filter(
-            pk__in=Membership.objects.filter(
-                is_latest=True, organization__path__startswith=filters.organization.path
-            ).values("member_id")
-        )
+        queryset = queryset.within(filters.organization)
     if filters.status == "ALL":
         pass
     elif filters.status:
@@ -161,6 +153,8 @@ def open_membership(member: Member) -> Membership | None:
 
 def roster_on(organization: Organization, on: dt.date) -> QuerySet[Membership]:
     """Membership rows in the subtree on a date: started on or before, not ended by then."""
-    return Membership.objects.filter(
-        organization__path__startswith=organization.path, started_on__lte=on
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    return (
+        Membership.objects.within(organization)
+        .filter(started_on__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    )

@@ -161,7 +161,7 @@ def organization_move(
     old_path, old_parent = organization.path, organization.parent
     new_path = f"{new_parent.path}{organization.pk}{PATH_SEPARATOR}"
     depth_shift = new_parent.depth + 1 - organization.depth
-    Organization.objects.filter(path__startswith=old_path).update(
+    Organization.objects.under(old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + depth_shift,
     )

@@ -91,7 +91,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope.can_manage_path(organization.path):
         raise PermissionDenied
     parents = Organization.objects.restrict(scope, "manage").exclude(
-        path__startswith=organization.path
+        pk__in=Organization.objects.under(organization.path)
     )
     form = OrganizationMoveForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():

@@ -43,11 +43,14 @@ def decidable_corrections(
 ) -> QuerySet[CorrectionRequest]:
     """Pending requests of members whose organization the user manages (optionally one subtree)."""
     scope = scope_for(user)
-    members = Membership.objects.filter(is_latest=True).restrict(scope, "manage")
-    if organization is not None:
-        if not scope.can_manage_path(organization.path):
-            return CorrectionRequest.objects.none()
-        members = members.filter(organization__path__startswith=organization.path)
+    latest = Membership.objects.filter(is_latest=True)
+    if organization is None:
+        latest = latest.restrict(scope, "manage")
+    elif scope.can_manage_path(organization.path):
+        latest = latest.within(organization)
+    else:
+        return CorrectionRequest.objects.none()
+    members = latest.values("member_id")
     return (
         CorrectionRequest.objects.filter(
             status=CorrectionStatus.PENDING, member_id__in=members.values("member_id")

@@ -70,8 +70,8 @@ class Applicant(TimeStampedModel):
         related_name="recruitment",
     )
 
-    objects = ScopedQuerySet["Applicant"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("organization__path",)
 
     class Meta:
@@ -154,6 +154,10 @@ class StepRecord(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("applicant__organization__path",)
 
     class Meta:
         verbose_name = _("发展步骤")

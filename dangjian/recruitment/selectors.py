@@ -15,7 +15,7 @@ from django.db.models import Count, Max, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.scope import scope_for
+from dangjian.accounts.scope import ScopedQuerySet, scope_for
 from dangjian.core.dates import today
 from dangjian.organizations.models import Organization
 
@@ -24,7 +24,7 @@ from .choices import STAGE_GROUPS, RuleKind, RuleUnit, Stage, Step, stage_for_st
 from .models import Applicant, StepRecord, TimeRule
 
 
-def scoped_applicants(user: Any) -> QuerySet[Applicant]:
+def scoped_applicants(user: Any) -> ScopedQuerySet[Applicant]:
     return Applicant.objects.restrict(user)
 
 
@@ -32,7 +32,7 @@ def applicant_list(
     *, user: Any, organization: Organization, stage: str = "", q: str = ""
 ) -> QuerySet[Applicant]:
     scope_for(user).require_read(organization)
-    queryset = scoped_applicants(user).filter(organization__path__startswith=organization.path)
+    queryset = scoped_applicants(user).within(organization)
     if stage:
         queryset = queryset.filter(stage=stage)
     if q.strip():
@@ -123,10 +123,8 @@ def deadlines(organization: Organization, on: dt.date) -> list[Deadline]:
     yet passed; and the end of probation (a year from the branch meeting, plus an extension),
     by which the conversion should be voted on.
     """
-    open_records = Applicant.objects.filter(
-        organization__path__startswith=organization.path,
-        ended_on__isnull=True,
-        last_step__lt=Step.CONVERSION_APPROVED,
+    open_records = Applicant.objects.within(organization).filter(
+        ended_on__isnull=True, last_step__lt=Step.CONVERSION_APPROVED
     )
     applicants = list(open_records.select_related("organization", "member"))
     all_rules = list(TimeRule.objects.select_related("organization"))
@@ -212,9 +210,7 @@ class PipelineCounts:
 
 def pipeline_counts(organization: Organization, year: int) -> PipelineCounts:
     end = min(dt.date(year, 12, 31), today())
-    in_subtree = StepRecord.objects.filter(
-        applicant__organization__path__startswith=organization.path
-    )
+    in_subtree = StepRecord.objects.within(organization)
     tops = (
         in_subtree.filter(on__lte=end)
         .exclude(applicant__ended_on__lte=end)

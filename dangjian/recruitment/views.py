@@ -156,7 +156,7 @@ def _full_members(applicant: Applicant) -> Any:
             category=MemberCategory.FULL,
             status__in=ON_ROSTER_STATUSES,
             memberships__ended_on__isnull=True,
-            memberships__organization__path__startswith=applicant.organization.path,
+            memberships__organization__in=Organization.objects.under(applicant.organization.path),
         )
         .distinct()
         .order_by("name_pinyin", "pk")

@@ -71,19 +71,23 @@ class Overview:
 def overview(organization: Organization) -> Overview:
     """Grassroots organizations (the organization itself included when it is one) and the
     members on the roster in the subtree, counted where their organizational relationship is."""
-    orgs = Organization.objects.filter(
-        path__startswith=organization.path, dissolved_on__isnull=True
-    ).aggregate(
-        committees=Count("id", filter=Q(kind__in=COMMITTEE_KINDS)),
-        general=Count("id", filter=Q(kind=OrgKind.GENERAL_BRANCH)),
-        branches=Count("id", filter=Q(kind__in=BRANCH_KINDS)),
+    orgs = (
+        Organization.objects.under(organization.path)
+        .filter(dissolved_on__isnull=True)
+        .aggregate(
+            committees=Count("id", filter=Q(kind__in=COMMITTEE_KINDS)),
+            general=Count("id", filter=Q(kind=OrgKind.GENERAL_BRANCH)),
+            branches=Count("id", filter=Q(kind__in=BRANCH_KINDS)),
+        )
     )
-    members = Membership.objects.filter(
-        organization__path__startswith=organization.path, ended_on__isnull=True
-    ).aggregate(
-        total=Count("id"),
-        men=Count("id", filter=Q(member__sex=Sex.MALE)),
-        full=Count("id", filter=Q(member__category=MemberCategory.FULL)),
+    members = (
+        Membership.objects.within(organization)
+        .filter(ended_on__isnull=True)
+        .aggregate(
+            total=Count("id"),
+            men=Count("id", filter=Q(member__sex=Sex.MALE)),
+            full=Count("id", filter=Q(member__category=MemberCategory.FULL)),
+        )
     )
     return Overview(
         organization=organization,

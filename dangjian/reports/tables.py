@@ -161,14 +161,16 @@ def category_case(as_of: dt.date) -> Case:
 def roster_on(path: str, as_of: dt.date) -> QuerySet[Membership]:
     """Membership rows in the subtree on a date: started on or before it and not ended by then
     (periods are half-open), so a member moved before the date counts at the new organization."""
-    return Membership.objects.filter(
-        organization__path__startswith=path, started_on__lte=as_of
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+    return (
+        Membership.objects.within(path)
+        .filter(started_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+    )
 
 
 def organizations_on(path: str, as_of: dt.date) -> QuerySet[Organization]:
     """Organizations in the subtree that existed on a date."""
-    return Organization.objects.filter(path__startswith=path).filter(
+    return Organization.objects.under(path).filter(
         Q(founded_on__isnull=True) | Q(founded_on__lte=as_of),
         Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=as_of),
     )
@@ -456,14 +458,14 @@ def changes_in_year(data: ReportData) -> tuple[Counter[str], Counter[str]]:
     the system counts as 转入 and a move out as 转出, whatever the rows say.
     """
     path, start, end = data.path, data.year_start, data.as_of
-    inside = Q(organization__path__startswith=path)
+    inside = Membership.objects.within(path)
     started = list(
-        Membership.objects.filter(inside, started_on__gte=start, started_on__lte=end).values_list(
+        inside.filter(started_on__gte=start, started_on__lte=end).values_list(
             "member_id", "started_on", "how_added"
         )
     )
     ended = list(
-        Membership.objects.filter(inside, ended_on__gte=start, ended_on__lte=end).values_list(
+        inside.filter(ended_on__gte=start, ended_on__lte=end).values_list(
             "member_id", "ended_on", "how_removed"
         )
     )
@@ -472,7 +474,7 @@ def changes_in_year(data: ReportData) -> tuple[Counter[str], Counter[str]]:
     in_year = Q(ended_on__gte=start, ended_on__lte=end) | Q(
         started_on__gte=start, started_on__lte=end
     )
-    members = Membership.objects.filter(inside, in_year).values("member_id")
+    members = inside.filter(in_year).values("member_id")
     neighbours = Membership.objects.filter(in_year, member_id__in=members)
     closed: dict[tuple[int, dt.date], bool] = {}
     opened: dict[tuple[int, dt.date | None], bool] = {}
@@ -584,11 +586,8 @@ def branch_figures(data: ReportData) -> dict[str, int]:
     limits = settings.DANGJIAN_RULES
     branches = {pk for pk, kind, _u, _t in data.organizations if kind in BRANCH_KINDS}
     positions = (
-        Position.objects.filter(
-            organization__path__startswith=data.path,
-            organization__kind__in=BRANCH_KINDS,
-            started_on__lte=data.as_of,
-        )
+        Position.objects.within(data)
+        .filter(organization__kind__in=BRANCH_KINDS, started_on__lte=data.as_of)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=data.as_of))
         .values("organization_id")
         .annotate(n=Count("id"))
@@ -676,9 +675,7 @@ def years_table(data: ReportData) -> Table:
     """Members on the roster at the end of each of the last ten years, and on the date."""
     days = [dt.date(year, 12, 31) for year in range(data.as_of.year - YEARS_SHOWN, data.as_of.year)]
     days.append(data.as_of)
-    rows_in_subtree = Membership.objects.filter(
-        organization__path__startswith=data.path, started_on__lte=data.as_of
-    )
+    rows_in_subtree = Membership.objects.within(data).filter(started_on__lte=data.as_of)
     counts = rows_in_subtree.aggregate(
         **{
             f"d{i}": Count(
@@ -748,9 +745,8 @@ def mobile_table(data: ReportData) -> Table:
     from dangjian.transfers.regions import province_of, region_name
 
     codes = (
-        Outflow.objects.filter(
-            home_organization__path__startswith=data.path, left_on__lte=data.as_of
-        )
+        Outflow.objects.within(data, via="home_organization__path")
+        .filter(left_on__lte=data.as_of)
         .filter(Where(returned_on__isnull=True) | Where(returned_on__gt=data.as_of))
         .values_list("region_code", flat=True)
     )
@@ -767,9 +763,8 @@ def review_table(data: ReportData) -> Table:
     from dangjian.activities.models import ReviewEntry
 
     grades = dict(
-        ReviewEntry.objects.filter(
-            review__organization__path__startswith=data.path, review__year=data.as_of.year
-        )
+        ReviewEntry.objects.within(data)
+        .filter(review__year=data.as_of.year)
         .exclude(grade="")
         .values_list("grade")
         .annotate(n=Count("id"))

@@ -89,8 +89,8 @@ class Transfer(TimeStampedModel):
     # Inbound only: the member's organizations and positions at the sending deployment.
     history = models.JSONField(_("转入前的组织关系和职务"), default=dict, blank=True)
 
-    objects = ScopedQuerySet["Transfer"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # A transfer belongs to both sides, and the member sees their own.
     scope_paths = ("from_organization__path", "to_organization__path")
     scope_self = "member__user_id"
 
@@ -207,8 +207,8 @@ class Outflow(TimeStampedModel):
     last_contact_on = models.DateField(_("最近联系日期"))
     returned_on = models.DateField(_("返回日期"), null=True, blank=True)
 
-    objects = ScopedQuerySet["Outflow"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # Both the home organization and the host organization keep the mobile member.
     scope_paths = ("home_organization__path", "host_organization__path")
 
     class Meta:
@@ -271,8 +271,8 @@ class Inflow(TimeStampedModel):
     last_contact_on = models.DateField(_("最近联系日期"))
     left_on = models.DateField(_("离开日期"), null=True, blank=True)
 
-    objects = ScopedQuerySet["Inflow"].as_manager()
-    # How a row reaches the tree: accounts.scope.ScopedQuerySet.restrict filters by these.
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
     scope_paths = ("host_organization__path",)
 
     class Meta:

@@ -53,8 +53,8 @@ def organization_context(request: HttpRequest, organization: Organization) -> di
 
 def organization_panel_context(organization: Organization) -> dict[str, Any]:
     on = today()
-    open_outflows = Outflow.objects.filter(
-        home_organization__path__startswith=organization.path, returned_on__isnull=True
+    open_outflows = Outflow.objects.within(organization, via="home_organization__path").filter(
+        returned_on__isnull=True
     )
     counts = open_outflows.aggregate(
         total=Count("id"),

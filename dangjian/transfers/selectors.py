@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from dangjian.accounts.scope import scope_for
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.dates import today
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -58,7 +58,7 @@ def valid_certificate_member_ids(member_ids: list[int] | set[int]) -> set[int]:
 # --- transfers -------------------------------------------------------------------------------
 
 
-def scoped_transfers(user: Any) -> QuerySet[Transfer]:
+def scoped_transfers(user: Any) -> ScopedQuerySet[Transfer]:
     """Transfers where either side is in the user's scope (a member sees their own)."""
     return Transfer.objects.restrict(user).select_related(
         "member", "from_organization", "to_organization"
@@ -75,14 +75,14 @@ LISTS = ("outgoing", "incoming", "in_transit", "overdue", "closed")
 def transfer_list(*, user: Any, which: str, on: dt.date | None = None) -> QuerySet[Transfer]:
     """One of the lists each side works from: outgoing, incoming, in transit, overdue, closed."""
     on = on or today()
-    scope = scope_for(user)
-    outgoing = Transfer.objects.scope_condition(scope, via=("from_organization__path",))
-    incoming = Transfer.objects.scope_condition(scope, via=("to_organization__path",))
     queryset = scoped_transfers(user)
     if which == "outgoing":
-        return queryset.filter(outgoing, state__in=OPEN_STATES)
+        # The sending side's list: the sender is in scope (not only the member's own).
+        outgoing = queryset.restrict(user, via="from_organization__path")
+        return outgoing.filter(state__in=OPEN_STATES)
     if which == "incoming":
-        return queryset.filter(incoming, state=TransferState.IN_TRANSIT).exclude(valid_until__lt=on)
+        incoming = queryset.restrict(user, via="to_organization__path")
+        return incoming.filter(state=TransferState.IN_TRANSIT).exclude(valid_until__lt=on)
     if which == "in_transit":
         return queryset.filter(state=TransferState.IN_TRANSIT, valid_until__gte=on)
     if which == "overdue":
@@ -110,10 +110,8 @@ def transferring_out_ids(member_ids: list[int]) -> set[int]:
 def transferring_out_of(organization: Organization) -> QuerySet[Transfer]:
     """Members of this organization's subtree whose relationship is in transit (转出中)."""
     return (
-        Transfer.objects.filter(
-            state=TransferState.IN_TRANSIT,
-            from_organization__path__startswith=organization.path,
-        )
+        Transfer.objects.within(organization, via="from_organization__path")
+        .filter(state=TransferState.IN_TRANSIT)
         .select_related("member", "from_organization", "to_organization")
         .order_by("valid_until")
     )
@@ -122,7 +120,7 @@ def transferring_out_of(organization: Organization) -> QuerySet[Transfer]:
 # --- mobile members -------------------------------------------------------------------------
 
 
-def scoped_outflows(user: Any) -> QuerySet[Outflow]:
+def scoped_outflows(user: Any) -> ScopedQuerySet[Outflow]:
     return Outflow.objects.restrict(user).select_related(
         "member", "home_organization", "host_organization"
     )
@@ -156,11 +154,8 @@ def mobile_members_not_heard_from(organization: Organization, on: dt.date) -> Qu
     An input for alerts: other apps call this with an organization already in the reader's scope.
     """
     return (
-        Outflow.objects.filter(
-            home_organization__path__startswith=organization.path,
-            returned_on__isnull=True,
-            last_contact_on__lt=not_heard_from_since(on),
-        )
+        Outflow.objects.within(organization, via="home_organization__path")
+        .filter(returned_on__isnull=True, last_contact_on__lt=not_heard_from_since(on))
         .select_related("member", "home_organization")
         .order_by("last_contact_on", "id")
     )
@@ -177,7 +172,7 @@ def outflow_counts_by_province(*, user: Any) -> list[tuple[str, str, int]]:
     return [(code, region_name(code), n) for code, n in counts.most_common()]
 
 
-def scoped_inflows(user: Any) -> QuerySet[Inflow]:
+def scoped_inflows(user: Any) -> ScopedQuerySet[Inflow]:
     return Inflow.objects.restrict(user).select_related("host_organization", "member")
 
 

@@ -21,22 +21,18 @@ from .models import Transfer
 def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:
     if not scope_for(request.user).can_manage_path(organization.path):
         return []  # an observer has nothing to do
-    under = organization.path
+    subtree = Organization.objects.under(organization.path)
     url = reverse("transfers:list")
     counts = Transfer.objects.aggregate(
         incoming=_count(
-            Q(state=TransferState.IN_TRANSIT, valid_until__gte=on)
-            & Q(to_organization__path__startswith=under)
+            Q(state=TransferState.IN_TRANSIT, valid_until__gte=on) & Q(to_organization__in=subtree)
         ),
         approve=_count(
             # The committee above the sender approves (transfers.services.approving_organization).
             Q(state=TransferState.AWAITING_APPROVAL)
             & (
-                Q(from_organization__parent__path__startswith=under)
-                | Q(
-                    from_organization__parent__isnull=True,
-                    from_organization__path__startswith=under,
-                )
+                Q(from_organization__parent__in=subtree)
+                | Q(from_organization__parent__isnull=True, from_organization__in=subtree)
             )
         ),
     )

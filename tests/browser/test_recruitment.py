@@ -41,9 +41,9 @@ def test_application_to_probationary_member(page: Any, sign_in: Any, county: Any
     assert page.get_by_test_id("stage").inner_text() == "入党申请人"
 
     # Choosing an activist before the talk is refused, naming the step that is due.
+    # The choice reloads the form (htmx): wait for the new form, or the date typed next is lost.
     page.locator("#id_step").select_option("4")
-    page.locator("#id_on").wait_for()
-    page.wait_for_function("document.querySelector('#id_step').value === '4'")
+    page.locator('#step-form[data-selected-step="4"]').wait_for()
     page.locator("#id_on").fill(PATH[4].isoformat())
     page.get_by_role("button", name="记录此步骤").click()
     errors = page.get_by_test_id("step-errors")

@@ -36,6 +36,7 @@ from stdnum.exceptions import InvalidComponent
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core import crypto
 from dangjian.core.dates import add_years
 from dangjian.members import idnumbers
 from dangjian.members.caching import invalidate_organizations
@@ -54,7 +55,6 @@ from dangjian.organizations.models import Organization
 
 from . import columns as cols
 from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, CellError, CodeTable, Column
-from .fernet import BatchFernet
 
 BATCH = 5000
 MAX_KEPT_ERRORS = 1000  # shown on the page; the error report has them all
@@ -769,11 +769,10 @@ def commit_members(
             # The dashboards' cached counts of these organizations are stale once this commits.
             invalidate_organizations(list(organizations))
             writer = TableWriter()
-            encryptor = BatchFernet()
             for chunk in _read_spool(validation.spool):
                 now = timezone.now()
                 ids = writer.allocate_member_ids(len(chunk))
-                tokens = encryptor.encrypt_many([p[5] for _r, p in chunk])
+                tokens = crypto.encrypt_many(p[5] for _r, p in chunk)
                 members = []
                 memberships = []
                 archive = []

@@ -25,7 +25,7 @@ from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import selectors
+from . import ledger, selectors
 from .choices import (
     ActivityKind,
     ActivityStatus,
@@ -658,3 +658,25 @@ def session_add(
         detail={"participants": len(participants)},
     )
     return session
+
+
+LEDGER_FORMATS = ("xlsx", "pdf")
+
+
+def ledger_export(*, actor: Any, organization: Organization, year: int, fmt: str) -> bytes:
+    """The organization's ledger of organizational life for a year, as .xlsx or .pdf; the
+    export is audited."""
+    if fmt not in LEDGER_FORMATS:
+        raise ValueError(fmt)
+    if not scope_for(actor).can_read_path(organization.path):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=organization,
+        summary=_("导出组织生活台账"),
+        detail={"year": year, "format": fmt},
+    )
+    if fmt == "xlsx":
+        return ledger.ledger_xlsx(organization, year)
+    return ledger.ledger_pdf(organization, year)

@@ -6,14 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core.forms import add_service_errors, style_form
+from dangjian.core.forms import run_form, style_form
 
 from . import tokens
 from .models import ApiToken
@@ -53,18 +53,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = TokenForm(request.POST or None, users=users)
     created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            _record, created = tokens.api_token_create(
-                actor=request.user,
-                user=form.cleaned_data["user"],
-                name=form.cleaned_data["name"],
-                days=form.cleaned_data["days"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = TokenForm(users=users)
+    if done := run_form(
+        request,
+        form,
+        lambda data: tokens.api_token_create(
+            actor=request.user, user=data["user"], name=data["name"], days=data["days"]
+        ),
+    ):
+        _record, created = done.result
+        form = TokenForm(users=users)
     listed = (
         ApiToken.objects.filter(user__in=users)
         .select_related("user", "created_by")

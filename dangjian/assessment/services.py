@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from dangjian.core.errors import field_error
 from dangjian.organizations.choices import GRASSROOTS_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
+from . import selectors
 from .models import AssessmentRound, Indicator, Result, RoundStatus, Score
 from .sources import MANUAL, SOURCES
 
@@ -194,3 +196,35 @@ def round_finish(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound:
         actor=actor, action=AuditAction.APPROVE, target=assessment, summary=_("完成党组织考核")
     )
     return assessment
+
+
+def round_export(*, actor: Any, assessment: AssessmentRound) -> bytes:
+    """The round's score table as .xlsx; the export is audited."""
+    if not scope_for(actor).can_read_path(assessment.committee.path):
+        raise PermissionDenied
+    import xlsxwriter
+
+    indicators, rows = selectors.round_table(assessment)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet(str(assessment.year))
+    bold = book.add_format({"bold": True})
+    headers = [_("党组织"), *[f"{i.name}（{i.weight}）" for i in indicators], _("总分"), _("等次")]
+    sheet.write_row(0, 0, headers, bold)
+    for number, row in enumerate(rows, start=1):
+        result = row.result
+        values: list[object] = [row.organization.name]
+        values += [
+            float(s.value) if s is not None and s.value is not None else "" for s in row.scores
+        ]
+        values += [float(result.total) if result.total is not None else "", result.grade]
+        sheet.write_row(number, 0, values)
+    sheet.set_column(0, 0, 28)
+    book.close()
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=assessment,
+        summary=_("导出 %(year)d 年度党组织考核") % {"year": assessment.year},
+    )
+    return buffer.getvalue()

@@ -33,7 +33,7 @@ from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.models import Organization
 
-from . import credential
+from . import credential, render
 from .choices import Outcome, RevocationReason
 from .models import Certificate, ForeignRevocation
 
@@ -687,3 +687,29 @@ def verifier_data(*, at: dt.datetime | None = None) -> dict[str, Any]:
         "keys": keys,
         "revoked": revoked,
     }
+
+
+CARD_FORMATS = ("png", "pdf")
+
+
+def certificate_card_export(*, actor: Any, certificate: Certificate, kind: str) -> bytes:
+    """The card as a .png or .pdf, for its member or a reader of its organization; the
+    download is audited."""
+    member = certificate.member
+    is_self = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
+    if not is_self and not scope_for(actor).can_read_path(certificate.organization.path):
+        raise PermissionDenied
+    if kind == "png":
+        body = render.card_png(certificate)
+    elif kind == "pdf":
+        body = render.card_pdf(certificate)
+    else:
+        raise ValueError(kind)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=member,
+        summary=_("下载电子活动证 %(serial)s（%(kind)s）")
+        % {"serial": certificate.serial, "kind": kind.upper()},
+    )
+    return body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
-from dangjian.core.forms import add_service_errors, run_form
+from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
@@ -128,22 +128,21 @@ def member_create(request: HttpRequest) -> HttpResponse:
             organizations, pk=int_or_404(request.GET["org"])
         )
     form = MemberCreateForm(request.POST or None, organizations=organizations, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.RECORD_FIELDS}
-        try:
-            member = services.member_create(
-                actor=request.user,
-                organization=form.cleaned_data["organization"],
-                data=data,
-                id_number=form.cleaned_data["id_number"],
-                how_added=HowAdded(form.cleaned_data["how_added"]),
-                started_on=form.cleaned_data["started_on"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已为 %(name)s 建档。") % {"name": member.name})
-            return redirect(member)
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.member_create(
+            actor=request.user,
+            organization=data["organization"],
+            data={name: data[name] for name in services.RECORD_FIELDS},
+            id_number=data["id_number"],
+            how_added=HowAdded(data["how_added"]),
+            started_on=data["started_on"],
+        ),
+    ):
+        member = done.result
+        messages.success(request, _("已为 %(name)s 建档。") % {"name": member.name})
+        return redirect(member)
     return render(request, "members/form.html", {"form": form, "member": None})
 
 
@@ -151,23 +150,19 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = MemberEditForm(request.POST or None, instance=member)
-    if request.method == "POST" and form.is_valid():
-        changes = {
-            n: form.cleaned_data[n] for n in services.RECORD_FIELDS if n in form.changed_data
-        }
-        try:
-            services.member_update(
-                actor=request.user,
-                member=member,
-                changes=changes,
-                id_number=form.cleaned_data["id_number"] or None,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存，变更已记入电子档案。"))
-            return redirect(member)
+    if run_form(
+        request,
+        form,
+        lambda data: services.member_update(
+            actor=request.user,
+            member=member,
+            changes={n: data[n] for n in services.RECORD_FIELDS if n in form.changed_data},
+            id_number=data["id_number"] or None,
+            reason=data["reason"],
+        ),
+        _("已保存，变更已记入电子档案。"),
+    ):
+        return redirect(member)
     return render(request, "members/form.html", {"form": form, "member": member})
 
 
@@ -273,10 +268,9 @@ def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def position_end(request: HttpRequest, pk: int, position_pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     position = get_object_or_404(Position, pk=position_pk, member=member)
-    try:
-        services.position_end(actor=request.user, position=position, ended_on=today())
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已免去该职务。"))
+    run_service(
+        request,
+        lambda: services.position_end(actor=request.user, position=position, ended_on=today()),
+        _("已免去该职务。"),
+    )
     return redirect(member)

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
+from dangjian.core.forms import run_service
 from dangjian.members import rules
 from dangjian.members.models import Position
 from dangjian.members.selectors import MemberFilters, member_list
@@ -192,14 +192,14 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.report_organization(user=request.user, pk=pk)
     form = SnapshotForm(request.POST)
     if form.is_valid():
-        try:
-            snapshot = services.snapshot_freeze(
+        if done := run_service(
+            request,
+            lambda: services.snapshot_freeze(
                 actor=request.user, organization=org, year=form.cleaned_data["year"]
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
+            ),
+            joined=False,
+        ):
+            snapshot = done.result
             messages.success(request, _("已封存 %(year)d 年度年报。") % {"year": snapshot.year})
             return redirect(snapshot)
     else:

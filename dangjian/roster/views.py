@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.scope import scope_for
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import call_service, run_form
 from dangjian.members import selectors as member_selectors
 from dangjian.members.forms import MemberFilterForm
 from dangjian.organizations.choices import OrgKind
@@ -45,21 +45,19 @@ def import_page(request: HttpRequest) -> HttpResponse:
         kind=OrgKind.LOCAL_COMMITTEE
     )
     form = ImportForm(request.POST or None, request.FILES or None, organizations=organizations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            job = services.job_create(
-                actor=request.user,
-                kind=ImportKind(data["kind"]),
-                upload=data["file"],
-                organization=data["organization"] if data["kind"] == ImportKind.MEMBERS else None,
-                valid_rows_only=data["valid_rows_only"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            services.job_run(services.job_validate, job)
-            return redirect(job)
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.job_create(
+            actor=request.user,
+            kind=ImportKind(data["kind"]),
+            upload=data["file"],
+            organization=data["organization"] if data["kind"] == ImportKind.MEMBERS else None,
+            valid_rows_only=data["valid_rows_only"],
+        ),
+    ):
+        services.job_run(services.job_validate, done.result)
+        return redirect(done.result)
     context = {"form": form, "jobs": selectors.job_list(user=request.user)[:10]}
     return render(request, "roster/import.html", context)
 
@@ -76,9 +74,7 @@ def job_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def job_commit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = selectors.job_get(user=request.user, public_id=public_id)
-    try:
-        services.job_commit_start(job)
-    except ValidationError:
+    if isinstance(call_service(lambda: services.job_commit_start(job)), ValidationError):
         messages.error(
             request, _("该批次不能导入：请先修改有误的行，或选择“只导入无误的行”重新上传。")
         )

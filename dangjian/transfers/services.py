@@ -29,6 +29,7 @@ from dangjian.members.models import Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
+from . import letter
 from .choices import OPEN_STATES, TransferKind, TransferState
 from .models import Outflow, Transfer, TransferEvent, year_month
 
@@ -586,3 +587,20 @@ def transfers_expire_overdue(*, on: dt.date | None = None) -> int:
             continue  # received, returned or cancelled meanwhile
         expired += 1
     return expired
+
+
+def transfer_letter_print(*, actor: Any, transfer: Transfer, base_url: str) -> bytes:
+    """The introduction letter as a PDF, for either side of the transfer; the printing is
+    audited."""
+    if transfer.letter_number is None:
+        raise ValueError("no letter issued")  # the page offers none; a URL typed by hand 404s
+    if not (can_act_as_sender(actor, transfer) or can_act_as_receiver(actor, transfer)):
+        raise PermissionDenied
+    pdf = letter.letter_pdf(transfer, base_url)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=transfer,
+        summary=_("打印介绍信 %(number)s") % {"number": transfer.letter_number},
+    )
+    return pdf

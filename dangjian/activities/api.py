@@ -13,8 +13,10 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
+from dangjian.activities.error_codes import ErrorCode
 from dangjian.core import crypto
 from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
@@ -187,7 +189,9 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
     if member is None:
         raise field_error(
-            "id_number", _("没有找到这个身份证号码对应的党员，请核对后重新输入。"), code="not_found"
+            "id_number",
+            _("没有找到这个身份证号码对应的党员，请核对后重新输入。"),
+            code=CoreErrorCode.NOT_FOUND,
         )
     row = services.attendance_add_guest(actor=request.user, activity=activity, member=member)
     return Status(
@@ -243,7 +247,7 @@ def compliance(
     """Required vs held by kind, summed over the branches of the subtree."""
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     if quarter is not None and quarter not in (1, 2, 3, 4):
-        raise field_error("quarter", _("季度只能是 1 到 4。"), code="quarter")
+        raise field_error("quarter", _("季度只能是 1 到 4。"), code=ErrorCode.QUARTER)
     period = periods.quarter(year, quarter) if quarter else periods.year(year)
     result = selectors.compliance_rollup(organization, period)
     return {

@@ -14,10 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
+from dangjian.alerts.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import figures
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
@@ -157,15 +159,17 @@ def alert_snooze(*, actor: Any, alert: Alert, until: dt.date, reason: str) -> Al
     alert = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
     _require_manage(actor, alert)
     if alert.status == AlertStatus.RESOLVED:
-        raise field_error("until", _("这条预警已经消除，无需暂缓。"), code="resolved")
+        raise field_error("until", _("这条预警已经消除，无需暂缓。"), code=ErrorCode.RESOLVED)
     if not reason.strip():
         raise field_error(
-            "reason", _("请写明暂缓的原因，例如“已报乡镇党委研究”。"), code="required"
+            "reason", _("请写明暂缓的原因，例如“已报乡镇党委研究”。"), code=CoreErrorCode.REQUIRED
         )
     longest = threshold("snooze_max_days")
     if not today() < until <= today() + dt.timedelta(days=longest):
         raise field_error(
-            "until", _("暂缓日期须在今天之后、%(n)d 天以内。") % {"n": longest}, code="out_of_range"
+            "until",
+            _("暂缓日期须在今天之后、%(n)d 天以内。") % {"n": longest},
+            code=CoreErrorCode.OUT_OF_RANGE,
         )
     alert.status = AlertStatus.SNOOZED
     alert.snoozed_until = until

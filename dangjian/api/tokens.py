@@ -23,6 +23,7 @@ from ninja.security import HttpBearer
 from dangjian.accounts.choices import Role
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 
 from .models import ApiToken
@@ -56,10 +57,14 @@ def api_token_create(*, actor: Any, user: Any, name: str, days: int) -> tuple[Ap
     if not can_manage_tokens_of(actor, user):
         raise PermissionDenied
     if not name.strip():
-        raise field_error("name", _("请填写令牌的用途，例如“人社系统对接”。"), code="required")
+        raise field_error(
+            "name", _("请填写令牌的用途，例如“人社系统对接”。"), code=CoreErrorCode.REQUIRED
+        )
     if not 1 <= days <= MAX_DAYS:
         raise field_error(
-            "days", _("有效期须在 1 至 %(max)d 天之间。") % {"max": MAX_DAYS}, code="out_of_range"
+            "days",
+            _("有效期须在 1 至 %(max)d 天之间。") % {"max": MAX_DAYS},
+            code=CoreErrorCode.OUT_OF_RANGE,
         )
     token = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken.objects.create(

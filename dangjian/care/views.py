@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.selectors import member_get
@@ -217,7 +218,7 @@ def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             hours = _hours(request.POST.get("hours", ""))
         except ValueError:
-            raise ValidationError(_("请填写数字，例如 2.5。"), code="hours") from None
+            raise ValidationError(_("请填写数字，例如 2.5。"), code=CoreErrorCode.HOURS) from None
         services.volunteer_participant_add(
             actor=request.user,
             activity=activity,
@@ -254,7 +255,7 @@ def volunteer_participant(request: HttpRequest, pk: int, service_pk: int) -> Htt
             except ValueError:
                 hours = None
             if hours is None:
-                raise ValidationError(_("请填写数字，例如 2.5。"), code="hours")
+                raise ValidationError(_("请填写数字，例如 2.5。"), code=CoreErrorCode.HOURS)
             services.volunteer_participant_update(
                 actor=request.user, service=service, hours=hours, reason=reason
             )

@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.certificates.error_codes import ErrorCode
 from dangjian.core import signing
 from dangjian.core.dates import add_years, today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.exchange import trust
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
@@ -225,19 +227,19 @@ def _home(member: Member) -> Membership | None:
 def _eligibility_error(member: Member, home: Membership | None) -> ValidationError | None:
     if home is None:
         return ValidationError(
-            _("该党员已不在党员名册中，不能签发电子活动证。"), code="not_on_roster"
+            _("该党员已不在党员名册中，不能签发电子活动证。"), code=CoreErrorCode.NOT_ON_ROSTER
         )
     if member.status not in ISSUABLE_STATUSES:
         return ValidationError(
             _("党籍状态为“%(status)s”的党员不能签发电子活动证；恢复联系后再申领。")
             % {"status": MemberStatus(member.status).label},
-            code="status_not_issuable",
+            code=ErrorCode.STATUS_NOT_ISSUABLE,
         )
     if not home.organization.code:
         return ValidationError(
             _("党组织“%(org)s”没有组织代码，请先在党组织信息中填写后再签发。")
             % {"org": home.organization.name},
-            code="organization_without_code",
+            code=ErrorCode.ORGANIZATION_WITHOUT_CODE,
         )
     return None
 
@@ -485,7 +487,7 @@ def certificate_revoke(
     if not scope_for(actor).can_manage_path(certificate.organization.path):
         raise PermissionDenied(_("您无权撤销该电子活动证。"))
     if certificate.revoked_at is not None:
-        raise ValidationError(_("该电子活动证已经撤销。"), code="already_revoked")
+        raise ValidationError(_("该电子活动证已经撤销。"), code=ErrorCode.ALREADY_REVOKED)
     _revoke(certificate, reason)
     _archive_revocation(
         member=certificate.member,
@@ -610,20 +612,25 @@ def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
         sign1, revocations = revocation_list_decode(data)
     except credential.MalformedCredential as exc:
         raise ValidationError(
-            {"file": _("这不是党建系统导出的撤销列表文件（.cbor）。")}, code="bad_format"
+            {"file": _("这不是党建系统导出的撤销列表文件（.cbor）。")},
+            code=CoreErrorCode.BAD_FORMAT,
         ) from exc
     if revocations.issuer == signing.issuer():
-        raise ValidationError({"file": _("这是本系统自己的撤销列表，无需导入。")}, code="own")
+        raise ValidationError(
+            {"file": _("这是本系统自己的撤销列表，无需导入。")}, code=ErrorCode.OWN
+        )
     outcome = trust.verify_signed(
         revocations.issuer, sign1.kid, sign1.to_be_signed(), sign1.signature
     )
     if outcome == "unknown_issuer":
         raise ValidationError(
-            {"file": _("撤销列表的签发方不在信任列表中，请先导入其公钥。")}, code="unknown_issuer"
+            {"file": _("撤销列表的签发方不在信任列表中，请先导入其公钥。")},
+            code=CoreErrorCode.UNKNOWN_ISSUER,
         )
     if outcome != "valid":
         raise ValidationError(
-            {"file": _("撤销列表的签名无效，文件可能被改动，请重新下载。")}, code="bad_signature"
+            {"file": _("撤销列表的签名无效，文件可能被改动，请重新下载。")},
+            code=CoreErrorCode.BAD_SIGNATURE,
         )
     previous = (
         ForeignRevocation.objects.filter(issuer=revocations.issuer)
@@ -633,7 +640,8 @@ def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
     )
     if previous is not None and previous > revocations.issued_at:
         raise ValidationError(
-            {"file": _("该撤销列表比已导入的更旧，未导入。请下载最新的撤销列表。")}, code="older"
+            {"file": _("该撤销列表比已导入的更旧，未导入。请下载最新的撤销列表。")},
+            code=ErrorCode.OLDER,
         )
     ForeignRevocation.objects.filter(issuer=revocations.issuer).delete()
     ForeignRevocation.objects.bulk_create(

@@ -17,7 +17,9 @@ from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.dues.error_codes import ErrorCode
 from dangjian.members.caching import invalidate_organizations
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import ArchiveEntry, Member, Membership
@@ -44,7 +46,9 @@ def _current_organization(member: Member) -> Organization:
         .first()
     )
     if membership is None:
-        raise ValidationError(_("该党员已不在组织中，不能再登记党费。"), code="not_on_roster")
+        raise ValidationError(
+            _("该党员已不在组织中，不能再登记党费。"), code=CoreErrorCode.NOT_ON_ROSTER
+        )
     return membership.organization
 
 
@@ -121,7 +125,7 @@ def profile_set(
                 "reduced_amount",
                 _("批准后的数额（%(reduced)s 元）高于按标准应交的 %(standard)s 元；多交不需批准。")
                 % {"reduced": reduced_amount, "standard": standard.amount},
-                code="reduction_above_standard",
+                code=ErrorCode.REDUCTION_ABOVE_STANDARD,
             )
     profile, created = DuesProfile.objects.update_or_create(
         member=member,
@@ -222,7 +226,7 @@ def farmer_amount_set(*, actor: Any, organization: Organization, amount: Decimal
             "farmer_amount",
             _("农民党员每月党费须在 %(low)s 至 %(high)s 元之间。")
             % {"low": table.farmer_min, "high": table.farmer_max},
-            code="farmer_out_of_range",
+            code=ErrorCode.FARMER_OUT_OF_RANGE,
         )
     OrganizationDuesSetting.objects.update_or_create(
         organization=organization, defaults={"farmer_amount": amount}
@@ -403,7 +407,7 @@ def payment_record(
             raise field_error(
                 "amount",
                 _("该党员尚未建立党费档案，请先填写党费类别和基数，再登记交纳。"),
-                code="no_profile",
+                code=ErrorCode.NO_PROFILE,
             )
         limit = _prepay_limit(member)
         if amount > limit:
@@ -414,7 +418,7 @@ def payment_record(
                     "多出的部分请填在“自愿多交”中。"
                 )
                 % {"months": MAX_PREPAY_MONTHS, "limit": limit},
-                code="amount_above_owed",
+                code=ErrorCode.AMOUNT_ABOVE_OWED,
             )
     month = rules.month_of(paid_on)
     table = rules.table_for_month(month)
@@ -435,7 +439,7 @@ def payment_record(
             payment.save()
     except IntegrityError as exc:  # a concurrent payment with the same receipt number
         raise field_error(
-            "receipt_number", _("这个收据号已经登记过，请核对收据。"), code="receipt_taken"
+            "receipt_number", _("这个收据号已经登记过，请核对收据。"), code=ErrorCode.RECEIPT_TAKEN
         ) from exc
     paid_through = selectors.dues_paid_until(member)
     summary = _("交纳党费 %(amount)s 元") % {"amount": f"{amount:.2f}"}

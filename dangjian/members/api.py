@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.core.api import ErrorOut, Pages
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
@@ -245,7 +246,7 @@ def member_archive(request: HttpRequest, public_id: str) -> list[dict[str, Any]]
 )
 def member_reveal(request: HttpRequest, public_id: str, payload: RevealIn) -> RevealOut:
     if payload.field not in ("id_number", "phone"):
-        raise field_error("field", "只能查看 id_number 或 phone。", code="bad_field")
+        raise field_error("field", "只能查看 id_number 或 phone。", code=CoreErrorCode.BAD_FIELD)
     member = _member(request, public_id)
     value = services.member_reveal(actor=request.user, member=member, field=payload.field)
     return RevealOut(field=payload.field, value=value)

@@ -16,7 +16,9 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import add_years, age_on, today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.members.error_codes import ErrorCode
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
@@ -223,7 +225,7 @@ def member_create(
         raise field_error(
             "organization",
             _("党员的组织关系应在基层党组织，不能直接在地方党委。"),
-            code="local_committee_member",
+            code=ErrorCode.LOCAL_COMMITTEE_MEMBER,
         )
     unknown = set(data) - set(RECORD_FIELDS)
     if unknown:
@@ -329,7 +331,7 @@ def member_change_status(
         raise field_error(
             "status",
             _("停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"),
-            code="status_needs_removal",
+            code=ErrorCode.STATUS_NEEDS_REMOVAL,
         )
     if member.status == status:
         return member
@@ -368,7 +370,7 @@ def member_remove(
     if how_removed == HowRemoved.MOVED_WITHIN:
         raise ValidationError({"how_removed": _("本系统内调整请使用“调整组织关系”。")})
     if membership.ended_on is not None:
-        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+        raise ValidationError(_("该党员已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写减少党员的原因或依据（如处分决定文号）。")})
     if on < membership.started_on or on > today():
@@ -417,7 +419,7 @@ def member_restore(
     _require_manage(actor, latest.organization)
     _require_manage(actor, organization)
     if latest.ended_on is None:
-        raise ValidationError(_("该党员仍在党员名册中，无需恢复。"), code="on_roster")
+        raise ValidationError(_("该党员仍在党员名册中，无需恢复。"), code=ErrorCode.ON_ROSTER)
     if on < latest.ended_on or on > today():
         raise ValidationError({"on": _("恢复日期须在上次离开组织之后，且不晚于今天。")})
     how_added = HowAdded.RESTORED if member.status == MemberStatus.SUSPENDED else HowAdded.OTHER
@@ -474,7 +476,9 @@ def membership_move(
         _require_manage(actor, current.organization)
     _require_manage(actor, organization)
     if current.ended_on is not None:
-        raise ValidationError(_("该党员已不在党员名册中，不能调整组织关系。"), code="not_on_roster")
+        raise ValidationError(
+            _("该党员已不在党员名册中，不能调整组织关系。"), code=CoreErrorCode.NOT_ON_ROSTER
+        )
     if not released_by_sender:
         # A transfer's own receipt moves a member whose transfer is still open; every other
         # move must pass the guards.
@@ -526,7 +530,9 @@ def member_convert_to_full(*, actor: Any, member: Member, on: dt.date, reason: s
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)
     if member.category != MemberCategory.PROBATIONARY:
-        raise ValidationError(_("该党员不是预备党员，无需转正。"), code="not_probationary")
+        raise ValidationError(
+            _("该党员不是预备党员，无需转正。"), code=CoreErrorCode.NOT_PROBATIONARY
+        )
     member.category = MemberCategory.FULL
     member.full_member_on = on
     errors = _check_dates(member, today())
@@ -608,7 +614,9 @@ def position_assign(
     current = _latest_membership(member)
     if current.ended_on is not None or not current.organization.path.startswith(organization.path):
         raise field_error(
-            "member", _("只能任命本组织（含下级组织）在册的党员。"), code="position_outsider"
+            "member",
+            _("只能任命本组织（含下级组织）在册的党员。"),
+            code=ErrorCode.POSITION_OUTSIDER,
         )
     position = Position(
         organization=organization, member=member, title=title, started_on=started_on
@@ -617,7 +625,7 @@ def position_assign(
         position.full_clean()
     except ValidationError as exc:
         # The unique-constraint messages are already in Chinese and say what to do.
-        raise ValidationError(exc.messages[0], code="position_invalid") from exc
+        raise ValidationError(exc.messages[0], code=ErrorCode.POSITION_INVALID) from exc
     position.save()
     _archive(
         member=member,
@@ -740,7 +748,7 @@ def member_bulk_create(
                 % {"row": seen[existing]}
             )
     if problems:
-        raise ValidationError(problems, code="bulk_invalid")
+        raise ValidationError(problems, code=ErrorCode.BULK_INVALID)
     created = Member.objects.bulk_create(members, batch_size=batch_size)
     # bulk_create sends no signals: the dashboards' cached counts are invalidated here.
     invalidate_organizations(sorted({entry.organization.pk for entry in entries}))
@@ -805,7 +813,7 @@ def position_bulk_assign(
             raise ValidationError(
                 _("%(name)s 不在 %(org)s（含下级组织）的党员名册中，不能任职。")
                 % {"name": member.name, "org": organization.name},
-                code="position_outsider",
+                code=ErrorCode.POSITION_OUTSIDER,
             )
         positions.append(
             Position(organization=organization, member=member, title=title, started_on=started_on)
@@ -816,7 +824,7 @@ def position_bulk_assign(
     except IntegrityError as exc:  # e.g. two secretaries for one organization
         raise ValidationError(
             _("任职名单与现有领导职务冲突（如同一组织两名书记，或同一人重复任职），请核对。"),
-            code="position_conflict",
+            code=ErrorCode.POSITION_CONFLICT,
         ) from exc
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     ArchiveEntry.objects.bulk_create(
@@ -879,7 +887,7 @@ def member_link_user(*, actor: Any, member: Member, user: Any) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)
     if Member.objects.filter(user=user).exclude(pk=member.pk).exists():
-        raise ValidationError({"user": _("该账号已关联其他党员。")}, code="user_taken")
+        raise ValidationError({"user": _("该账号已关联其他党员。")}, code=ErrorCode.USER_TAKEN)
     member.user = user
     member.save(update_fields=["user", "updated_at"])
     audit_record(

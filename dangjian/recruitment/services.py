@@ -19,6 +19,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import age_on, today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import idnumbers
 from dangjian.members import services as member_services
@@ -31,6 +32,7 @@ from dangjian.members.choices import (
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
+from dangjian.recruitment.error_codes import ErrorCode
 
 from . import rules
 from .choices import REPEATABLE_STEPS, VOTE_STEPS, EndReason, Stage, Step, stage_for_step
@@ -81,7 +83,7 @@ def applicant_create(
         raise field_error(
             "organization",
             _("入党申请应向基层党组织（党支部、党总支或党委）提出，不能登记在地方党委或党小组。"),
-            code="wrong_organization",
+            code=ErrorCode.WRONG_ORGANIZATION,
         )
     unknown = set(data) - set(APPLICANT_FIELDS)
     if unknown:
@@ -154,7 +156,7 @@ def applicant_create(
     return applicant
 
 
-def _refuse(messages: list[str], code: str) -> ValidationError:
+def _refuse(messages: list[str], code: ErrorCode) -> ValidationError:
     """One error that keeps its code (the API reports it) and says everything that is wrong."""
     return ValidationError(" ".join(messages), code=code)
 
@@ -315,22 +317,22 @@ def step_record(*, actor: Any, applicant: Applicant, data: StepInput) -> StepRec
     last_on = max((d for ds in dates.values() for d in ds), default=None)
     errors = _order_errors(applicant, data, last_on)
     if errors:
-        raise _refuse(errors, "step_order")
+        raise _refuse(errors, ErrorCode.STEP_ORDER)
     errors = _step_errors(actor, applicant, data)
     if errors:
-        raise _refuse(errors, "step_invalid")
+        raise _refuse(errors, ErrorCode.STEP_INVALID)
     violations = _rule_violations(applicant, data, dates)
     reason = data.exception_reason.strip()
     if violations and not reason:
         raise _refuse(
             [v.text for v in violations] + [_("如确属特殊情况，可由管理员填写例外说明后登记。")],
-            "time_rule",
+            ErrorCode.TIME_RULE,
         )
     if violations and not is_administrator_for(actor, applicant.organization):
         raise _refuse(
             [v.text for v in violations]
             + [_("只有上级党组织的管理员可以登记例外，请联系管理员。")],
-            "exception_not_allowed",
+            ErrorCode.EXCEPTION_NOT_ALLOWED,
         )
     vote = data.vote
     record = StepRecord.objects.create(
@@ -416,7 +418,7 @@ def _convert(
     actor: Any, applicant: Applicant, *, dates: dict[int, list[dt.date]], record: StepRecord
 ) -> None:
     if applicant.member is None:
-        raise ValidationError(_("该记录没有对应的党员档案，不能转正。"), code="no_member")
+        raise ValidationError(_("该记录没有对应的党员档案，不能转正。"), code=ErrorCode.NO_MEMBER)
     full_on = probation_ends_on(applicant, max(dates[Step.ADMISSION_VOTE]))
     member_services.member_convert_to_full(
         actor=actor,
@@ -442,13 +444,15 @@ def probation_extend(
     )
     _require_manage(actor, applicant.organization)
     if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
-        raise ValidationError(_("只有预备党员可以延长预备期。"), code="not_probationary")
+        raise ValidationError(
+            _("只有预备党员可以延长预备期。"), code=CoreErrorCode.NOT_PROBATIONARY
+        )
     if applicant.last_step >= Step.CONVERSION_VOTE:
-        raise ValidationError(_("已表决转正，不能再延长预备期。"), code="already_voted")
+        raise ValidationError(_("已表决转正，不能再延长预备期。"), code=ErrorCode.ALREADY_VOTED)
     if applicant.probation_extension_months is not None:
         raise ValidationError(
             _("预备期只能延长一次（依据：%(s)s）。") % {"s": rules.EXTENSION_SOURCE},
-            code="extended_once",
+            code=ErrorCode.EXTENDED_ONCE,
         )
     errors: dict[str, str] = {}
     if not 6 <= months <= 12:
@@ -493,7 +497,9 @@ def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: s
     )
     _require_manage(actor, applicant.organization)
     if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
-        raise ValidationError(_("只有预备党员可以取消预备党员资格。"), code="not_probationary")
+        raise ValidationError(
+            _("只有预备党员可以取消预备党员资格。"), code=CoreErrorCode.NOT_PROBATIONARY
+        )
     assert applicant.member is not None
     member_services.member_remove(
         actor=actor,
@@ -531,7 +537,8 @@ def applicant_end(
         raise ValidationError({"reason": _("取消预备党员资格请使用“取消预备党员资格”。")})
     if applicant.ended_on is not None or applicant.member_id is not None:
         raise ValidationError(
-            _("该记录已终止，或已接收为预备党员（请使用取消预备党员资格）。"), code="not_open"
+            _("该记录已终止，或已接收为预备党员（请使用取消预备党员资格）。"),
+            code=ErrorCode.NOT_OPEN,
         )
     last_on = applicant.steps.order_by("-on").values_list("on", flat=True).first()
     if on > today() or (last_on and on < last_on):

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from dangjian.core.api import ErrorOut, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
+from dangjian.reports.error_codes import ErrorCode
 
 from . import report as report_module
 from . import selectors, services
@@ -98,7 +99,7 @@ def report(request: HttpRequest, pk: int, as_of: dt.date | None = None) -> dict[
     organization = selectors.report_organization(user=request.user, pk=pk)
     day = as_of or today()
     if day > today():
-        raise field_error("as_of", _("统计截止日不能晚于今天。"), code="as_of_in_future")
+        raise field_error("as_of", _("统计截止日不能晚于今天。"), code=ErrorCode.AS_OF_IN_FUTURE)
     computed = selectors.report_for(user=request.user, organization=organization, as_of=day)
     return _report_out(computed, frozen=False)
 
@@ -147,7 +148,9 @@ def snapshot_detail(request: HttpRequest, pk: int, year: int) -> dict[str, Any]:
 def compare(request: HttpRequest, pk: int, first: int, second: int) -> dict[str, Any]:
     organization = selectors.report_organization(user=request.user, pk=pk)
     if not (1921 <= first <= today().year and 1921 <= second <= today().year):
-        raise field_error("second", _("年度应在1921年至今年之间。"), code="year_out_of_range")
+        raise field_error(
+            "second", _("年度应在1921年至今年之间。"), code=ErrorCode.YEAR_OUT_OF_RANGE
+        )
     a, a_frozen = selectors.year_report(user=request.user, organization=organization, year=first)
     b, b_frozen = selectors.year_report(user=request.user, organization=organization, year=second)
     rows = report_module.compare(a, b)

@@ -15,6 +15,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
+from dangjian.reports.error_codes import ErrorCode
 
 from .models import ReportSnapshot
 from .report import report_compute
@@ -29,13 +30,13 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
         raise field_error(
             "year",
             _("%(year)d年尚未结束，年终之后才能封存该年度的年报。") % {"year": year},
-            code="year_not_over",
+            code=ErrorCode.YEAR_NOT_OVER,
         )
     if ReportSnapshot.objects.filter(organization=organization, year=year).exists():
         raise field_error(
             "year",
             _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year},
-            code="already_frozen",
+            code=ErrorCode.ALREADY_FROZEN,
         )
     report = report_compute(organization, as_of)
     try:
@@ -59,7 +60,7 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
         raise field_error(
             "year",
             _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year},
-            code="already_frozen",
+            code=ErrorCode.ALREADY_FROZEN,
         ) from exc
     return snapshot
 

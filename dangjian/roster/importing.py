@@ -51,6 +51,7 @@ from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.members.pinyin import pinyin_keys
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
+from dangjian.roster.error_codes import ErrorCode
 
 from . import columns as cols
 from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, CellError, CodeTable, Column
@@ -859,6 +860,6 @@ def commit_members(
                 "写入时发现冲突（例如有人同时登记了文件中的身份证号码），本次导入没有写入任何数据。"
                 "请重新上传文件校验后再导入。"
             ),
-            code="import_conflict",
+            code=ErrorCode.IMPORT_CONFLICT,
         ) from exc
     return written

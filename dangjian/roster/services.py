@@ -22,6 +22,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.organizations.models import Organization
+from dangjian.roster.error_codes import ErrorCode
 
 from . import importing, readers
 from .choices import ImportKind, JobStatus
@@ -146,13 +147,13 @@ def _claim(job: ImportJob) -> None:
         raise ValidationError(
             _("该文件有 %(n)d 行有误：请修改后重新上传，或选择“只导入无误的行”。")
             % {"n": job.error_rows},
-            code="has_errors",
+            code=ErrorCode.HAS_ERRORS,
         )
     claimed = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATED).update(
         status=JobStatus.COMMITTING
     )
     if not claimed:
-        raise ValidationError(_("该批次正在导入或已经导入。"), code="not_ready")
+        raise ValidationError(_("该批次正在导入或已经导入。"), code=ErrorCode.NOT_READY)
     job.status = JobStatus.COMMITTING
 
 

@@ -16,6 +16,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
     ArchiveKind,
@@ -24,6 +25,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.models import ArchiveEntry, Member
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from . import package, services
 from .choices import TransferKind, TransferState
@@ -84,7 +86,7 @@ def transfer_package_export(*, actor: Any, transfer: Transfer) -> dict[str, Any]
     if not services.can_act_as_sender(actor, transfer):
         raise PermissionDenied
     if transfer.kind != TransferKind.OUTBOUND:
-        raise ValidationError(_("只有转往其他系统的转接才导出转接包。"), code="wrong_kind")
+        raise ValidationError(_("只有转往其他系统的转接才导出转接包。"), code=ErrorCode.WRONG_KIND)
     services._require_state(transfer, TransferState.IN_TRANSIT)
     assert transfer.from_organization is not None
     assert transfer.issued_on is not None
@@ -146,22 +148,24 @@ def transfer_package_import(
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(
             _("转接包缺少必要内容（转接信息或党员信息），请向转出方索取完整的转接包。"),
-            code="incomplete",
+            code=CoreErrorCode.INCOMPLETE,
         ) from exc
     if str(info.get("to", {}).get("issuer", "")) != signing.issuer():
         raise ValidationError(
             _("该转接包是转往 %(to)s 的，不是转往本系统（%(own)s）的。")
             % {"to": info.get("to", {}).get("issuer", ""), "own": signing.issuer()},
-            code="not_for_us",
+            code=ErrorCode.NOT_FOR_US,
         )
     if Transfer.objects.filter(public_id=public_id).exists():
-        raise ValidationError(_("该转接包已经导入过，无需重复导入。"), code="already_imported")
+        raise ValidationError(
+            _("该转接包已经导入过，无需重复导入。"), code=ErrorCode.ALREADY_IMPORTED
+        )
     on = today()
     if valid_until < on:
         raise ValidationError(
             _("介绍信已于 %(until)s 过期，不能接收；请转出方重新开具。")
             % {"until": valid_until.isoformat()},
-            code="letter_expired",
+            code=ErrorCode.LETTER_EXPIRED,
         )
     id_number = str(member_data.pop("id_number", ""))
     data = {
@@ -286,27 +290,29 @@ def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any
         public_id=str(payload.get("transfer", "")), kind=TransferKind.OUTBOUND
     ).first()
     if transfer_row is None:
-        raise ValidationError(_("本系统没有与该回执对应的转出记录。"), code="unknown_transfer")
+        raise ValidationError(
+            _("本系统没有与该回执对应的转出记录。"), code=ErrorCode.UNKNOWN_TRANSFER
+        )
     transfer = services._locked(transfer_row)
     if not services.can_act_as_sender(actor, transfer):
         raise PermissionDenied
     if transfer.state == TransferState.RECEIVED:
-        raise ValidationError(_("该回执已经导入过，转接已办结。"), code="already_received")
+        raise ValidationError(_("该回执已经导入过，转接已办结。"), code=ErrorCode.ALREADY_RECEIVED)
     services._require_state(transfer, TransferState.IN_TRANSIT)
     if str(document["issuer"]) != transfer.counterpart_issuer:
         raise ValidationError(
             _("回执由 %(issuer)s 签发，但该转接是转往 %(to)s 的。")
             % {"issuer": document["issuer"], "to": transfer.counterpart_issuer},
-            code="wrong_issuer",
+            code=ErrorCode.WRONG_ISSUER,
         )
     if transfer.package_sha256 and payload.get("package_sha256") != transfer.package_sha256:
         raise ValidationError(
-            _("回执对应的转接包与本系统最近导出的不一致，请核对。"), code="package_mismatch"
+            _("回执对应的转接包与本系统最近导出的不一致，请核对。"), code=ErrorCode.PACKAGE_MISMATCH
         )
     try:
         received_on = dt.date.fromisoformat(str(payload["received_on"]))
     except (KeyError, ValueError) as exc:
-        raise ValidationError(_("回执缺少接收日期。"), code="incomplete") from exc
+        raise ValidationError(_("回执缺少接收日期。"), code=CoreErrorCode.INCOMPLETE) from exc
     received_on = min(max(received_on, transfer.issued_on or received_on), today())
     member_services.member_remove(
         actor=actor,

@@ -22,6 +22,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from . import services
 from .choices import OutflowReason
@@ -76,7 +77,7 @@ def outflow_create(
             outflow.save()
     except IntegrityError as exc:
         raise ValidationError(
-            _("该党员已登记为流出党员，请先登记返回。"), code="open_outflow"
+            _("该党员已登记为流出党员，请先登记返回。"), code=ErrorCode.OPEN_OUTFLOW
         ) from exc
     if member.status == MemberStatus.NORMAL:
         member_services.member_change_status(
@@ -125,7 +126,7 @@ def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = ""
     if not services._can_manage(actor, outflow.home_organization):
         raise PermissionDenied
     if on > today() or on < outflow.left_on:
-        raise field_error("on", _("联系日期须在外出之后，且不晚于今天。"), code="bad_date")
+        raise field_error("on", _("联系日期须在外出之后，且不晚于今天。"), code=ErrorCode.BAD_DATE)
     if on > outflow.last_contact_on:
         outflow.last_contact_on = on
         outflow.save(update_fields=["last_contact_on", "updated_at"])
@@ -146,9 +147,9 @@ def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
     if not services._can_manage(actor, outflow.home_organization):
         raise PermissionDenied
     if outflow.returned_on is not None:
-        raise ValidationError(_("该党员已登记返回。"), code="already_returned")
+        raise ValidationError(_("该党员已登记返回。"), code=ErrorCode.ALREADY_RETURNED)
     if on > today() or on < outflow.left_on:
-        raise field_error("on", _("返回日期须在外出之后，且不晚于今天。"), code="bad_date")
+        raise field_error("on", _("返回日期须在外出之后，且不晚于今天。"), code=ErrorCode.BAD_DATE)
     outflow.returned_on = on
     outflow.last_contact_on = max(outflow.last_contact_on, on)
     outflow.save(update_fields=["returned_on", "last_contact_on", "updated_at"])
@@ -251,9 +252,9 @@ def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
     if not services._can_manage(actor, inflow.host_organization):
         raise PermissionDenied
     if inflow.left_on is not None:
-        raise ValidationError(_("已登记离开。"), code="already_left")
+        raise ValidationError(_("已登记离开。"), code=ErrorCode.ALREADY_LEFT)
     if on > today() or on < inflow.arrived_on:
-        raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code="bad_date")
+        raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code=ErrorCode.BAD_DATE)
     inflow.left_on = on
     inflow.save(update_fields=["left_on", "updated_at"])
     if inflow.member is not None:

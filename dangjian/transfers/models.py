@@ -15,11 +15,12 @@ from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from .choices import OPEN_STATES, OutflowReason, TransferKind, TransferState
 
 year_month = RegexValidator(
-    r"^\d{4}-(0[1-9]|1[0-2])$", _("请按“年-月”填写，例如 2026-05。"), code="bad_year_month"
+    r"^\d{4}-(0[1-9]|1[0-2])$", _("请按“年-月”填写，例如 2026-05。"), code=ErrorCode.BAD_YEAR_MONTH
 )
 region_code = RegexValidator(r"^\d{6}$", _("地区代码应为 6 位数字（GB/T 2260）。"))
 

@@ -18,6 +18,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
@@ -28,6 +29,7 @@ from dangjian.members.choices import (
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from .choices import OPEN_STATES, TransferKind, TransferState
 from .models import Outflow, Transfer, TransferEvent, year_month
@@ -129,7 +131,7 @@ def _require_state(transfer: Transfer, *states: TransferState) -> None:
         raise ValidationError(
             _("该转接当前为“%(state)s”，不能办理此操作；请刷新页面查看最新状态。")
             % {"state": TransferState(transfer.state).label},
-            code="wrong_state",
+            code=ErrorCode.WRONG_STATE,
         )
 
 
@@ -183,7 +185,7 @@ def refuse_move_during_transfer(member: Member) -> None:
             "该党员有一项进行中的组织关系转接（转往 %(to)s，%(state)s），"
             "请先办结或撤销该转接，再调整组织关系。"
         ) % {"to": transfer.to_side_name, "state": TransferState(transfer.state).label}
-    raise ValidationError(message, code="open_transfer")
+    raise ValidationError(message, code=ErrorCode.OPEN_TRANSFER)
 
 
 # --- the workflow ------------------------------------------------------------------------------
@@ -208,7 +210,9 @@ def transfer_create(
         .first()
     )
     if current is None or member.status in REMOVING_STATUSES:
-        raise ValidationError(_("该党员已不在党员名册中，不能办理转接。"), code="not_on_roster")
+        raise ValidationError(
+            _("该党员已不在党员名册中，不能办理转接。"), code=CoreErrorCode.NOT_ON_ROSTER
+        )
     sender = current.organization
     if not _can_manage(actor, sender):
         raise PermissionDenied(_("只有党员所在党组织的管理人员可以办理转出。"))
@@ -217,20 +221,24 @@ def transfer_create(
     if kind == TransferKind.WITHIN:
         counterpart_issuer = counterpart_organization = ""
         if to_organization is None:
-            raise field_error("to_organization", _("请选择接收党组织。"), code="required")
+            raise field_error(
+                "to_organization", _("请选择接收党组织。"), code=CoreErrorCode.REQUIRED
+            )
         if to_organization.pk == sender.pk:
             raise field_error(
-                "to_organization", _("接收党组织与党员现在的党组织相同。"), code="same_organization"
+                "to_organization",
+                _("接收党组织与党员现在的党组织相同。"),
+                code=ErrorCode.SAME_ORGANIZATION,
             )
         if to_organization.kind in (OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP):
             raise field_error(
                 "to_organization",
                 _("组织关系应转入基层党组织（党委、党总支或党支部），请重新选择。"),
-                code="not_grassroots",
+                code=ErrorCode.NOT_GRASSROOTS,
             )
         if to_organization.dissolved_on is not None:
             raise field_error(
-                "to_organization", _("该党组织已撤销，不能接收党员。"), code="dissolved"
+                "to_organization", _("该党组织已撤销，不能接收党员。"), code=ErrorCode.DISSOLVED
             )
     else:
         to_organization = None
@@ -244,7 +252,7 @@ def transfer_create(
         if not counterpart_organization:
             errors["counterpart_organization"] = _("请填写接收党组织的全称。")
         if errors:
-            raise ValidationError(errors, code="required")
+            raise ValidationError(errors, code=CoreErrorCode.REQUIRED)
     transfer = Transfer(
         kind=kind,
         member=member,
@@ -260,7 +268,7 @@ def transfer_create(
             transfer.save()
     except IntegrityError as exc:
         raise ValidationError(
-            _("该党员已有一项未办结的组织关系转接，请先办结或撤销。"), code="open_transfer"
+            _("该党员已有一项未办结的组织关系转接，请先办结或撤销。"), code=ErrorCode.OPEN_TRANSFER
         ) from exc
     _record(
         transfer,
@@ -282,7 +290,9 @@ def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
         raise PermissionDenied
     _require_state(transfer, TransferState.DRAFT)
     if not approval_required():
-        raise ValidationError(_("本系统的转接无需审批，可直接开具介绍信。"), code="no_approval")
+        raise ValidationError(
+            _("本系统的转接无需审批，可直接开具介绍信。"), code=ErrorCode.NO_APPROVAL
+        )
     transfer.state = TransferState.AWAITING_APPROVAL
     transfer.save(update_fields=["state", "updated_at"])
     _record(
@@ -329,7 +339,7 @@ def _check_year_month(value: str) -> str:
         raise field_error(
             "dues_paid_until",
             _("请填写党费交至的年月，例如 2026-05。"),
-            code="bad_year_month",
+            code=ErrorCode.BAD_YEAR_MONTH,
         ) from exc
     return value
 
@@ -392,7 +402,7 @@ def _member_organization(member: Member) -> Organization:
         .first()
     )
     if current is None:
-        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+        raise ValidationError(_("该党员已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
     return current.organization
 
 
@@ -427,7 +437,8 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
     transfer = _locked(transfer)
     if transfer.kind != TransferKind.WITHIN:
         raise ValidationError(
-            _("跨系统的转接由对方系统导入转接包并回执，不能在本系统接收。"), code="wrong_kind"
+            _("跨系统的转接由对方系统导入转接包并回执，不能在本系统接收。"),
+            code=ErrorCode.WRONG_KIND,
         )
     if not can_act_as_receiver(actor, transfer):
         raise PermissionDenied(_("只有接收党组织的管理人员可以接收。"))
@@ -438,7 +449,7 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
         raise ValidationError(
             _("介绍信已于 %(until)s 过期，不能接收；请退回或由转出方撤销后重新开具。")
             % {"until": transfer.valid_until.isoformat()},
-            code="letter_expired",
+            code=ErrorCode.LETTER_EXPIRED,
         )
     assert transfer.to_organization is not None
     if _member_organization(transfer.member).pk != transfer.from_organization_id:
@@ -446,7 +457,7 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
         raise ValidationError(
             _("该党员的组织关系已不在 %(org)s，不能按这封介绍信接收；请转出方撤销本次转接。")
             % {"org": transfer.from_side_name},
-            code="moved_meanwhile",
+            code=ErrorCode.MOVED_MEANWHILE,
         )
     member_services.membership_move(
         actor=actor,
@@ -492,7 +503,9 @@ def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
         raise PermissionDenied(_("只有接收党组织的管理人员可以退回。"))
     _require_state(transfer, TransferState.IN_TRANSIT)
     if not reason.strip():
-        raise field_error("reason", _("请填写退回原因，转出方据此处理。"), code="required")
+        raise field_error(
+            "reason", _("请填写退回原因，转出方据此处理。"), code=CoreErrorCode.REQUIRED
+        )
     transfer.state = TransferState.RETURNED
     transfer.closing_reason = reason.strip()[:300]
     transfer.save(update_fields=["state", "closing_reason", "updated_at"])
@@ -520,7 +533,7 @@ def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
         raise PermissionDenied(_("只有转出党组织的管理人员可以撤销。"))
     _require_state(transfer, *sorted(OPEN_STATES))
     if not reason.strip():
-        raise field_error("reason", _("请填写撤销原因。"), code="required")
+        raise field_error("reason", _("请填写撤销原因。"), code=CoreErrorCode.REQUIRED)
     transfer.state = TransferState.CANCELLED
     transfer.closing_reason = reason.strip()[:300]
     transfer.save(update_fields=["state", "closing_reason", "updated_at"])
@@ -553,7 +566,7 @@ def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None
     if transfer.valid_until >= on:
         raise ValidationError(
             _("介绍信有效期至 %(until)s，尚未过期。") % {"until": transfer.valid_until.isoformat()},
-            code="not_expired",
+            code=ErrorCode.NOT_EXPIRED,
         )
     transfer.state = TransferState.EXPIRED
     transfer.save(update_fields=["state", "updated_at"])

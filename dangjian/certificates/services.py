@@ -486,7 +486,7 @@ def certificate_revoke(
     )
     if not scope_for(actor).can_manage_path(certificate.organization.path):
         raise PermissionDenied(_("您无权撤销该电子活动证。"))
-    if certificate.revoked_at is not None:
+    if not certificate.can_revoke():
         raise ValidationError(_("该电子活动证已经撤销。"), code=ErrorCode.ALREADY_REVOKED)
     _revoke(certificate, reason)
     _archive_revocation(

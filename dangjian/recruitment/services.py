@@ -443,7 +443,7 @@ def probation_extend(
         .get(pk=applicant.pk)
     )
     _require_manage(actor, applicant.organization)
-    if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
+    if not applicant.can_extend_probation():
         raise ValidationError(
             _("只有预备党员可以延长预备期。"), code=CoreErrorCode.NOT_PROBATIONARY
         )
@@ -496,7 +496,7 @@ def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: s
         .get(pk=applicant.pk)
     )
     _require_manage(actor, applicant.organization)
-    if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
+    if not applicant.can_cancel_probation():
         raise ValidationError(
             _("只有预备党员可以取消预备党员资格。"), code=CoreErrorCode.NOT_PROBATIONARY
         )
@@ -535,7 +535,7 @@ def applicant_end(
     _require_manage(actor, applicant.organization)
     if reason == EndReason.PROBATION_CANCELLED:
         raise ValidationError({"reason": _("取消预备党员资格请使用“取消预备党员资格”。")})
-    if applicant.ended_on is not None or applicant.member_id is not None:
+    if not applicant.can_end():
         raise ValidationError(
             _("该记录已终止，或已接收为预备党员（请使用取消预备党员资格）。"),
             code=ErrorCode.NOT_OPEN,

@@ -201,8 +201,6 @@ def _detail_context(request: HttpRequest, applicant: Applicant) -> dict[str, Any
             for d in selectors.deadlines(applicant.organization, today())
             if d.applicant.pk == applicant.pk
         ],
-        "is_probationary": applicant.stage == Stage.PROBATIONARY and applicant.ended_on is None,
-        "can_end": applicant.ended_on is None and applicant.member_id is None,
     }
 
 

@@ -87,7 +87,7 @@ def transfer_package_export(*, actor: Any, transfer: Transfer) -> dict[str, Any]
         raise PermissionDenied
     if transfer.kind != TransferKind.OUTBOUND:
         raise ValidationError(_("只有转往其他系统的转接才导出转接包。"), code=ErrorCode.WRONG_KIND)
-    services._require_state(transfer, TransferState.IN_TRANSIT)
+    services._require_state(transfer, transfer.can_export_package())
     assert transfer.from_organization is not None
     assert transfer.issued_on is not None
     assert transfer.valid_until is not None
@@ -298,7 +298,7 @@ def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any
         raise PermissionDenied
     if transfer.state == TransferState.RECEIVED:
         raise ValidationError(_("该回执已经导入过，转接已办结。"), code=ErrorCode.ALREADY_RECEIVED)
-    services._require_state(transfer, TransferState.IN_TRANSIT)
+    services._require_state(transfer, transfer.can_receive())
     if str(document["issuer"]) != transfer.counterpart_issuer:
         raise ValidationError(
             _("回执由 %(issuer)s 签发，但该转接是转往 %(to)s 的。")

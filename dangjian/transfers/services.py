@@ -96,23 +96,27 @@ def allowed_actions(actor: Any, transfer: Transfer, on: dt.date | None = None) -
     """The steps `actor` may take on `transfer` now; pages and the API show exactly these."""
     on = on or today()
     actions: list[str] = []
-    state = transfer.state
     sender = can_act_as_sender(actor, transfer)
-    if state == TransferState.DRAFT and sender:
-        actions.append("submit" if approval_required() else "issue")
-    if state == TransferState.AWAITING_APPROVAL and can_approve(actor, transfer):
+    required = approval_required()
+    if sender and required and transfer.can_submit():
+        actions.append("submit")
+    if transfer.can_approve() and can_approve(actor, transfer):
         actions.append("approve")
-    if state == TransferState.APPROVED and sender:
+    if sender and transfer.can_issue(approval_required=required):
         actions.append("issue")
-    if state == TransferState.IN_TRANSIT:
-        overdue = transfer.valid_until is not None and transfer.valid_until < on
-        if transfer.kind == TransferKind.WITHIN and can_act_as_receiver(actor, transfer):
-            if not overdue:
-                actions.append("receive")
+    # Only a letter in transit concerns the receiving side.
+    receiver = (transfer.can_receive() or transfer.can_return()) and can_act_as_receiver(
+        actor, transfer
+    )
+    overdue = transfer.is_overdue(on)
+    if transfer.kind == TransferKind.WITHIN and receiver:
+        if transfer.can_receive() and not overdue:
+            actions.append("receive")
+        if transfer.can_return():
             actions.append("return")
-        if overdue and (sender or can_act_as_receiver(actor, transfer)):
-            actions.append("expire")
-    if state in OPEN_STATES and sender:
+    if transfer.can_expire() and overdue and (sender or receiver):
+        actions.append("expire")
+    if transfer.can_cancel() and sender:
         actions.append("cancel")
     return actions
 
@@ -126,8 +130,9 @@ def _locked(transfer: Transfer) -> Transfer:
     )
 
 
-def _require_state(transfer: Transfer, *states: TransferState) -> None:
-    if transfer.state not in states:
+def _require_state(transfer: Transfer, allowed: bool) -> None:
+    """Refuse a step the transfer's state does not allow (`allowed`: the model's guard)."""
+    if not allowed:
         raise ValidationError(
             _("该转接当前为“%(state)s”，不能办理此操作；请刷新页面查看最新状态。")
             % {"state": TransferState(transfer.state).label},
@@ -288,7 +293,7 @@ def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
         raise PermissionDenied
-    _require_state(transfer, TransferState.DRAFT)
+    _require_state(transfer, transfer.can_submit())
     if not approval_required():
         raise ValidationError(
             _("本系统的转接无需审批，可直接开具介绍信。"), code=ErrorCode.NO_APPROVAL
@@ -312,7 +317,7 @@ def transfer_approve(*, actor: Any, transfer: Transfer) -> Transfer:
     transfer = _locked(transfer)
     if not can_approve(actor, transfer):
         raise PermissionDenied(_("只有转出党组织的上级党组织可以审批。"))
-    _require_state(transfer, TransferState.AWAITING_APPROVAL)
+    _require_state(transfer, transfer.can_approve())
     transfer.state = TransferState.APPROVED
     transfer.approved_by = actor if getattr(actor, "is_authenticated", False) else None
     transfer.save(update_fields=["state", "approved_by", "updated_at"])
@@ -352,10 +357,7 @@ def transfer_issue(
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
         raise PermissionDenied
-    if approval_required():
-        _require_state(transfer, TransferState.APPROVED)
-    else:
-        _require_state(transfer, TransferState.DRAFT, TransferState.APPROVED)
+    _require_state(transfer, transfer.can_issue(approval_required=approval_required()))
     dues = _check_year_month(dues_paid_until)
     on = on or today()
     transfer.state = TransferState.IN_TRANSIT
@@ -442,7 +444,7 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
         )
     if not can_act_as_receiver(actor, transfer):
         raise PermissionDenied(_("只有接收党组织的管理人员可以接收。"))
-    _require_state(transfer, TransferState.IN_TRANSIT)
+    _require_state(transfer, transfer.can_receive())
     on = on or today()
     assert transfer.valid_until is not None
     if on > transfer.valid_until:
@@ -501,7 +503,7 @@ def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
     transfer = _locked(transfer)
     if not can_act_as_receiver(actor, transfer):
         raise PermissionDenied(_("只有接收党组织的管理人员可以退回。"))
-    _require_state(transfer, TransferState.IN_TRANSIT)
+    _require_state(transfer, transfer.can_return())
     if not reason.strip():
         raise field_error(
             "reason", _("请填写退回原因，转出方据此处理。"), code=CoreErrorCode.REQUIRED
@@ -531,7 +533,7 @@ def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
         raise PermissionDenied(_("只有转出党组织的管理人员可以撤销。"))
-    _require_state(transfer, *sorted(OPEN_STATES))
+    _require_state(transfer, transfer.can_cancel())
     if not reason.strip():
         raise field_error("reason", _("请填写撤销原因。"), code=CoreErrorCode.REQUIRED)
     transfer.state = TransferState.CANCELLED
@@ -560,7 +562,7 @@ def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None
         can_act_as_sender(actor, transfer) or can_act_as_receiver(actor, transfer)
     ):
         raise PermissionDenied
-    _require_state(transfer, TransferState.IN_TRANSIT)
+    _require_state(transfer, transfer.can_expire())
     on = on or today()
     assert transfer.valid_until is not None
     if transfer.valid_until >= on:

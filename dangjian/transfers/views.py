@@ -22,7 +22,7 @@ from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import exchange, forms, letter, mobile, package, panels, selectors, services
-from .choices import OutflowReason, TransferKind, TransferState
+from .choices import OutflowReason, TransferKind
 from .regions import region_name
 
 LIST_TITLES = {
@@ -105,7 +105,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and (sender or services.can_act_as_receiver(request.user, transfer)),
         "can_export": sender
         and transfer.kind == TransferKind.OUTBOUND
-        and transfer.state == TransferState.IN_TRANSIT,
+        and transfer.can_export_package(),
         "can_receipt": transfer.kind == TransferKind.INBOUND
         and bool(transfer.receipt)
         and services.can_act_as_receiver(request.user, transfer),

@@ -166,8 +166,11 @@ def two_factor_verify(*, user: User, code: str, at: float | None = None) -> bool
 
 
 @transaction.atomic
-def two_factor_reset(*, actor: Any, user: User) -> None:
-    """Remove a user's authenticator and recovery codes (phone lost): they enrol again."""
+def two_factor_reset(*, actor: User | None, user: User) -> None:
+    """Remove a user's authenticator and recovery codes (phone lost): they enrol again.
+
+    `actor` None is the `reset_two_factor` command, run by an operator on the server.
+    """
     TwoFactorDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     audit_record(actor=actor, action=AuditAction.DELETE, target=user, summary=_("重置两步验证"))

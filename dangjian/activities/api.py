@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
 from dangjian.core import crypto
@@ -135,7 +136,7 @@ def activity_list(
 
 
 @router.post("/", response={201: ActivityOut, **ERRORS})
-def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
+def activity_create(request: AuthenticatedHttpRequest, payload: ActivityIn) -> Status[Any]:
     organization = organization_selectors.organization_get(
         user=request.user, pk=payload.organization_id
     )
@@ -162,7 +163,9 @@ class RecordIn(Schema):
 
 
 @router.post("/{int:pk}/record", response={200: ActivityDetailOut, **ERRORS})
-def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[str, object]:
+def activity_record(
+    request: AuthenticatedHttpRequest, pk: int, payload: RecordIn
+) -> dict[str, object]:
     """Record the activity as held: everyone expected is present except `exceptions`."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     services.activity_record(
@@ -180,7 +183,7 @@ class GuestIn(Schema):
 
 
 @router.post("/{int:pk}/guests", response={201: AttendanceOut, **ERRORS})
-def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
+def guest_add(request: AuthenticatedHttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     """A guest from another organization, found by citizen ID number (nothing else is shown)."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
@@ -215,7 +218,7 @@ class VoteIn(Schema):
 
 
 @router.post("/{int:pk}/votes", response={201: VoteOut, **ERRORS})
-def vote_add(request: HttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
+def vote_add(request: AuthenticatedHttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
     activity = selectors.activity_get(user=request.user, pk=pk)
     return Status(
         201, services.vote_record(actor=request.user, activity=activity, **payload.dict())

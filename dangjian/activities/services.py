@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
@@ -80,7 +81,7 @@ _MAGIC = {
 _ZIP = b"PK\x03\x04"
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的组织生活。"))
 
@@ -115,7 +116,9 @@ def _check_activity(organization: Organization, data: Mapping[str, Any]) -> None
 
 
 @transaction.atomic
-def activity_create(*, actor: Any, organization: Organization, data: Mapping[str, Any]) -> Activity:
+def activity_create(
+    *, actor: User, organization: Organization, data: Mapping[str, Any]
+) -> Activity:
     """A planned activity (it appears on the calendar); `activity_record` records it as held."""
     _require_manage(actor, organization)
     _check_activity(organization, data)
@@ -132,7 +135,7 @@ def activity_create(*, actor: Any, organization: Organization, data: Mapping[str
 
 
 @transaction.atomic
-def activity_update(*, actor: Any, activity: Activity, data: Mapping[str, Any]) -> Activity:
+def activity_update(*, actor: User, activity: Activity, data: Mapping[str, Any]) -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     _require_manage(actor, activity.organization)
     merged = {name: getattr(activity, name) for name in ACTIVITY_FIELDS} | dict(data)
@@ -154,7 +157,7 @@ def activity_update(*, actor: Any, activity: Activity, data: Mapping[str, Any]) 
 
 
 @transaction.atomic
-def activity_cancel(*, actor: Any, activity: Activity) -> Activity:
+def activity_cancel(*, actor: User, activity: Activity) -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     _require_manage(actor, activity.organization)
     if activity.is_held:
@@ -168,7 +171,7 @@ def activity_cancel(*, actor: Any, activity: Activity) -> Activity:
 @transaction.atomic
 def activity_record(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     exceptions: Mapping[int, tuple[str, str]] | None = None,
     minutes: str | None = None,
@@ -242,7 +245,7 @@ def activity_record(
 @transaction.atomic
 def attendance_add_guest(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     member: Member,
     via: str = "manual",
@@ -300,7 +303,7 @@ def attendance_add_guest(
 
 
 @transaction.atomic
-def attendance_remove_guest(*, actor: Any, attendance: Attendance) -> None:
+def attendance_remove_guest(*, actor: User, attendance: Attendance) -> None:
     _require_manage(actor, attendance.activity.organization)
     if not attendance.is_guest:
         raise ValidationError(_("应到人员请在出席登记中标为请假或缺席。"), code=ErrorCode.NOT_GUEST)
@@ -312,7 +315,7 @@ def attendance_remove_guest(*, actor: Any, attendance: Attendance) -> None:
 
 @transaction.atomic
 def vote_record(
-    *, actor: Any, activity: Activity, subject: str, in_favour: int, against: int, abstained: int
+    *, actor: User, activity: Activity, subject: str, in_favour: int, against: int, abstained: int
 ) -> Vote:
     """A vote at a branch general meeting. The meeting must have its quorum (more than half of
     the full members entitled to vote present); the motion passes when more than half of
@@ -358,7 +361,7 @@ def vote_record(
 
 
 @transaction.atomic
-def attachment_add(*, actor: Any, activity: Activity, upload: UploadedFile) -> Attachment:
+def attachment_add(*, actor: User, activity: Activity, upload: UploadedFile) -> Attachment:
     """Store a photo or document under MEDIA_ROOT (never at a public URL)."""
     _require_manage(actor, activity.organization)
     name = (upload.name or "").rsplit("/", 1)[-1]
@@ -399,7 +402,7 @@ def attachment_add(*, actor: Any, activity: Activity, upload: UploadedFile) -> A
 
 @transaction.atomic
 def frequency_update(
-    *, actor: Any, kind: str, period: str, times: int, active: bool
+    *, actor: User, kind: str, period: str, times: int, active: bool
 ) -> FrequencyRule:
     """Change the frequency table (deployment-wide): only an administrator of a top organization."""
     scope = scope_for(actor)
@@ -430,7 +433,7 @@ def excellent_cap_default() -> int:
 
 @transaction.atomic
 def review_open(
-    *, actor: Any, organization: Organization, year: int, excellent_cap_percent: int | None = None
+    *, actor: User, organization: Organization, year: int, excellent_cap_percent: int | None = None
 ) -> ReviewRound:
     """Open the year's review for a branch: one entry per member on its roster."""
     _require_manage(actor, organization)
@@ -460,7 +463,7 @@ def review_open(
 
 
 @transaction.atomic
-def review_self_assess(*, actor: Any, entry: ReviewEntry, text: str) -> ReviewEntry:
+def review_self_assess(*, actor: User, entry: ReviewEntry, text: str) -> ReviewEntry:
     """The member writes their own self-assessment (or the branch enters it for them)."""
     entry = ReviewEntry.objects.select_related("member", "review__organization").get(pk=entry.pk)
     own = entry.member.user_id is not None and entry.member.user_id == actor.pk
@@ -480,7 +483,7 @@ def excellent_cap(review: ReviewRound, total: int) -> int:
 
 
 @transaction.atomic
-def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) -> ReviewRound:
+def review_grade(*, actor: User, review: ReviewRound, grades: Mapping[int, str]) -> ReviewRound:
     """The branch's grades ({member_id: grade}); the share of 优秀 may not exceed the cap."""
     review = (
         ReviewRound.objects.select_for_update().select_related("organization").get(pk=review.pk)
@@ -534,7 +537,7 @@ def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) 
 @transaction.atomic
 def review_handle(
     *,
-    actor: Any,
+    actor: User,
     entry: ReviewEntry,
     handling: str,
     on: dt.date,
@@ -617,7 +620,7 @@ def review_handle(
 @transaction.atomic
 def course_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     title: str,
     form: str,
@@ -647,7 +650,7 @@ def course_create(
 @transaction.atomic
 def session_add(
     *,
-    actor: Any,
+    actor: User,
     course: TrainingCourse,
     on: dt.date,
     topic: str,

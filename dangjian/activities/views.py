@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -105,7 +106,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def activity_create(request: HttpRequest) -> HttpResponse:
+def activity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _managed(request)
     if not organizations.exists():
         raise PermissionDenied
@@ -134,7 +135,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/form.html", {"form": form})
 
 
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     hosts = Member.objects.filter(
@@ -176,7 +177,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/detail.html", context)
 
 
-def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The one attendance screen: everyone present by default; tick the exceptions."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
@@ -237,7 +238,7 @@ def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     try:
@@ -248,7 +249,7 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
+def guest_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = GuestForm(request.POST)
@@ -276,7 +277,7 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def guest_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+def guest_remove(request: AuthenticatedHttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     row = get_object_or_404(Attendance, pk=attendance_pk, activity=activity)
     _require_manage(request, activity.organization)
@@ -288,7 +289,7 @@ def guest_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpRespo
 
 
 @require_POST
-def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
+def vote_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = VoteForm(request.POST)
@@ -305,7 +306,7 @@ def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = AttachmentForm(request.POST, request.FILES)
@@ -435,7 +436,7 @@ def ledger_export(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpRes
 # --- frequency table ------------------------------------------------------------------------
 
 
-def frequency(request: HttpRequest) -> HttpResponse:
+def frequency(request: AuthenticatedHttpRequest) -> HttpResponse:
     selectors.frequency_rules()
     rules = list(FrequencyRule.objects.order_by("pk"))
     if request.method == "POST":
@@ -464,7 +465,7 @@ def _branches(request: HttpRequest) -> Any:
     return _managed(request).filter(kind__in=[*BRANCH_KINDS, OrgKind.GENERAL_BRANCH])
 
 
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviews = ReviewRound.objects.filter(
         organization__in=Organization.objects.restrict(request.user)
     ).select_related("organization")
@@ -494,7 +495,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         ReviewRound.objects.select_related("organization"),
         pk=pk,
@@ -530,7 +531,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
+def review_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"),
         pk=pk,
@@ -550,7 +551,7 @@ def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(entry.review)
 
 
-def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"), pk=pk
     )
@@ -574,7 +575,7 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 # --- training -----------------------------------------------------------------------------------
 
 
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = _year(request)
     organizations = _managed(request)
     form = CourseForm(
@@ -606,7 +607,7 @@ def training(request: HttpRequest) -> HttpResponse:
     )
 
 
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(selectors.scoped_courses(request.user), pk=pk)
     can_manage = selectors.can_manage(request.user, course.organization)
     members = Member.objects.filter(

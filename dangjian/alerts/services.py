@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.alerts.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
@@ -148,13 +148,13 @@ def _texts_in_other_languages(
     return texts
 
 
-def _require_manage(actor: Any, alert: Alert) -> None:
+def _require_manage(actor: User, alert: Alert) -> None:
     if not scope_for(actor).can_manage_path(alert.organization.path):
         raise PermissionDenied
 
 
 @transaction.atomic
-def alert_snooze(*, actor: Any, alert: Alert, until: dt.date, reason: str) -> Alert:
+def alert_snooze(*, actor: User, alert: Alert, until: dt.date, reason: str) -> Alert:
     """Put an alert aside until a date, with a reason everyone above can read."""
     alert = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
     _require_manage(actor, alert)
@@ -191,7 +191,7 @@ def alert_snooze(*, actor: Any, alert: Alert, until: dt.date, reason: str) -> Al
     return alert
 
 
-def alert_recheck(*, actor: Any, alert: Alert) -> Alert:
+def alert_recheck(*, actor: User, alert: Alert) -> Alert:
     """Run the alert's rule again for its organization now (after fixing the cause)."""
     alert = Alert.objects.select_related("organization").get(pk=alert.pk)
     _require_manage(actor, alert)

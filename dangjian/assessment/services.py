@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.assessment.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
@@ -42,13 +42,13 @@ def assessed_organizations(committee: Organization) -> list[Organization]:
     )
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
 
 
 @transaction.atomic
-def round_create(*, actor: Any, committee: Organization, year: int) -> AssessmentRound:
+def round_create(*, actor: User, committee: Organization, year: int) -> AssessmentRound:
     _require_manage(actor, committee)
     if not assessed_organizations(committee):
         raise field_error(
@@ -70,7 +70,7 @@ def round_create(*, actor: Any, committee: Organization, year: int) -> Assessmen
 
 
 @transaction.atomic
-def round_compute(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound:
+def round_compute(*, actor: User, assessment: AssessmentRound) -> AssessmentRound:
     """(Re)compute every computed indicator; manual scores stay as entered."""
     _require_manage(actor, assessment.committee)
     if assessment.status == RoundStatus.FINISHED:
@@ -103,7 +103,7 @@ def round_compute(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound
 @transaction.atomic
 def score_enter(
     *,
-    actor: Any,
+    actor: User,
     assessment: AssessmentRound,
     organization: Organization,
     indicator: Indicator,
@@ -181,7 +181,7 @@ def _totals(assessment: AssessmentRound) -> None:
 
 
 @transaction.atomic
-def round_finish(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound:
+def round_finish(*, actor: User, assessment: AssessmentRound) -> AssessmentRound:
     _require_manage(actor, assessment.committee)
     missing = Score.objects.filter(
         round=assessment, value__isnull=True, indicator__active=True

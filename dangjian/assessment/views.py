@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -37,7 +38,7 @@ def _rounds(request: HttpRequest) -> QuerySet[AssessmentRound]:
     )
 
 
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     committees = [
         o for o in Organization.objects.restrict(scope, "manage").filter(kind__in=COMMITTEE_KINDS)
@@ -111,7 +112,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def score_enter(request: HttpRequest, pk: int) -> HttpResponse:
+def score_enter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(_rounds(request), pk=pk)
     score = get_object_or_404(
         Score.objects.select_related("organization", "indicator"),
@@ -139,7 +140,7 @@ def score_enter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def round_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def round_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     assessment = get_object_or_404(_rounds(request), pk=pk)
     try:
         if action == "compute":

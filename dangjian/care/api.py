@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.care.error_codes import ErrorCode
 from dangjian.core.api import ErrorOut, PageOf, Pages
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
@@ -112,7 +113,9 @@ def volunteer_activity_list(
 
 
 @router.post("/volunteer-activities/", response={201: VolunteerActivityDetailOut, **ERRORS})
-def volunteer_activity_create(request: HttpRequest, payload: VolunteerActivityIn) -> Status[Any]:
+def volunteer_activity_create(
+    request: AuthenticatedHttpRequest, payload: VolunteerActivityIn
+) -> Status[Any]:
     """Record a volunteer activity with its participants in one call (all or nothing); each
     participant's hours go into their electronic archive. Honours `Idempotency-Key`."""
     organization = _organization(request, payload.organization)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Model, Sum
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -47,7 +48,7 @@ def member_organization(member: Member) -> Organization:
     )
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
 
@@ -86,7 +87,7 @@ def _summary(record: Model) -> tuple[ArchiveKind, str]:
 
 
 @transaction.atomic
-def record_for_member(*, actor: Any, record: Any) -> Any:
+def record_for_member(*, actor: User, record: Any) -> Any:
     """Save a care, service, commendation or discipline record of a member, with its archive entry."""
     member: Member = record.member
     organization = member_organization(member)
@@ -128,7 +129,7 @@ def record_for_member(*, actor: Any, record: Any) -> Any:
 
 
 @transaction.atomic
-def commend_organization(*, actor: Any, record: Commendation) -> Commendation:
+def commend_organization(*, actor: User, record: Commendation) -> Commendation:
     assert record.organization is not None
     _require_manage(actor, record.organization.parent or record.organization)
     record.recorded_by = actor
@@ -140,7 +141,7 @@ def commend_organization(*, actor: Any, record: Commendation) -> Commendation:
 
 @transaction.atomic
 def fund_income(
-    *, actor: Any, organization: Organization, on: Any, amount: Decimal, description: str
+    *, actor: User, organization: Organization, on: Any, amount: Decimal, description: str
 ) -> CareFundEntry:
     _require_manage(actor, organization)
     if amount <= 0:
@@ -190,7 +191,7 @@ def _names(members: list[Member]) -> str:
 
 
 def _check_in_organization(
-    *, actor: Any, organization: Organization, member_ids: set[int]
+    *, actor: User, organization: Organization, member_ids: set[int]
 ) -> dict[int, Member]:
     """The participants, each on the organization's roster (or below it) today; anyone else is
     refused by name when the actor may read them, by count otherwise (no name leaks)."""
@@ -264,7 +265,7 @@ def _service_summary(title: str, hours: Decimal) -> str:
 @transaction.atomic
 def volunteer_activity_record(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     on: dt.date,
     title: str,
@@ -382,7 +383,7 @@ def _when(activity: VolunteerActivity) -> str:
 @transaction.atomic
 def volunteer_participant_add(
     *,
-    actor: Any,
+    actor: User,
     activity: VolunteerActivity,
     member: Member,
     hours: Decimal | None = None,
@@ -442,7 +443,7 @@ def volunteer_participant_add(
 
 @transaction.atomic
 def volunteer_participant_update(
-    *, actor: Any, service: VolunteerService, hours: Decimal, reason: str = ""
+    *, actor: User, service: VolunteerService, hours: Decimal, reason: str = ""
 ) -> VolunteerService:
     """Correct one participant's hours; the archive notes the old and the new value."""
     row, activity = _locked_participation(service)
@@ -487,7 +488,7 @@ def volunteer_participant_update(
 
 @transaction.atomic
 def volunteer_participant_remove(
-    *, actor: Any, service: VolunteerService, reason: str = ""
+    *, actor: User, service: VolunteerService, reason: str = ""
 ) -> None:
     """Take someone off an activity they did not attend; their hours go with the row and the
     archive notes the correction (the first entry stays: the archive is history)."""

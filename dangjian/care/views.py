@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
@@ -27,7 +28,7 @@ from .forms import KINDS, FundIncomeForm, VolunteerActivityForm
 from .models import CareFundEntry, VolunteerService
 
 
-def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_new(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     member = member_get(user=request.user, pk=pk)
     if kind not in KINDS:
         raise Http404
@@ -48,7 +49,7 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return render(request, "care/form.html", {"form": form, "member": member, "title": title})
 
 
-def fund(request: HttpRequest, org: int) -> HttpResponse:
+def fund(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     can_manage = scope_for(request.user).can_manage_path(organization.path)
     form = FundIncomeForm(request.POST or None, initial={"on": today()})
@@ -123,7 +124,7 @@ def volunteer_list(request: HttpRequest, org: int) -> HttpResponse:
     )
 
 
-def volunteer_new(request: HttpRequest) -> HttpResponse:
+def volunteer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a volunteer activity once: its details, then tick who took part (nobody is ticked
     at first: volunteering is opt-in); a different number of hours goes on that person's row."""
     organizations = (
@@ -208,7 +209,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def volunteer_participant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add someone who took part but was not ticked when the activity was recorded."""
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
@@ -236,7 +237,9 @@ def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def volunteer_participant(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+def volunteer_participant(
+    request: AuthenticatedHttpRequest, pk: int, service_pk: int
+) -> HttpResponse:
     """Correct one participant afterwards: their hours, or take them off the activity."""
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
     service = get_object_or_404(VolunteerService, pk=service_pk, activity_record=activity)

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -255,7 +256,7 @@ def _needs_new(current: Certificate | None, member: Member, home: Membership, on
     )
 
 
-def _sign(member: Member, organization: Organization, on: dt.date, actor: Any) -> Certificate:
+def _sign(member: Member, organization: Organization, on: dt.date, actor: User) -> Certificate:
     key = signing.current_key()
     valid_until = add_years(on, validity_years()) - dt.timedelta(days=1)
     claims = credential.Claims(
@@ -314,7 +315,7 @@ def _archive_revocation(
     member: Member,
     certificate: Certificate,
     reason: RevocationReason,
-    actor: Any,
+    actor: User,
     automatic: bool,
 ) -> None:
     values = {
@@ -335,13 +336,13 @@ def _archive_revocation(
     )
 
 
-def can_issue(actor: Any, member: Member, organization: Organization) -> bool:
+def can_issue(actor: User, member: Member, organization: Organization) -> bool:
     is_self = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     return is_self or scope_for(actor).can_manage_path(organization.path)
 
 
 @transaction.atomic
-def certificate_issue(*, actor: Any, member: Member, on: dt.date | None = None) -> Certificate:
+def certificate_issue(*, actor: User, member: Member, on: dt.date | None = None) -> Certificate:
     """Issue (申领) a certificate to a member, by the member or a manager of their organization.
 
     Asking again returns the current certificate unless the member's name, category or home
@@ -408,7 +409,7 @@ def mobile_members_without_certificate(
     ]
 
 
-def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: Any, on: dt.date) -> int:
+def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: User, on: dt.date) -> int:
     pairs = list(pairs)
     if not pairs:
         return 0
@@ -433,7 +434,7 @@ def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: Any, on: d
 
 @transaction.atomic
 def certificate_issue_bulk(
-    *, actor: Any, organization: Organization, on: dt.date | None = None
+    *, actor: User, organization: Organization, on: dt.date | None = None
 ) -> int:
     """Issue certificates to every 流动 member of the organization and below who needs one."""
     if not scope_for(actor).can_manage_path(organization.path):
@@ -453,7 +454,7 @@ def certificate_issue_bulk(
     return count
 
 
-def demo_issue(*, actor: Any, organizations: Iterable[Organization], on: dt.date) -> int:
+def demo_issue(*, actor: User, organizations: Iterable[Organization], on: dt.date) -> int:
     """The demo county's certificates: every mobile member's, in bulk (no audit per member)."""
     total = 0
     for organization in organizations:
@@ -476,7 +477,7 @@ def _revoke(certificate: Certificate, reason: RevocationReason) -> None:
 
 @transaction.atomic
 def certificate_revoke(
-    *, actor: Any, certificate: Certificate, reason: RevocationReason = RevocationReason.OTHER
+    *, actor: User, certificate: Certificate, reason: RevocationReason = RevocationReason.OTHER
 ) -> Certificate:
     """Revoke one certificate by hand (e.g. a lost phone); the member may ask for a new one."""
     certificate = (
@@ -507,7 +508,7 @@ def certificate_revoke(
 
 
 def certificates_revoke_for_member(
-    *, member: Member, reason: RevocationReason, actor: Any
+    *, member: Member, reason: RevocationReason, actor: User
 ) -> list[Certificate]:
     """Revoke whatever the member holds; called from the members hooks, in their transaction."""
     revoked = []
@@ -533,7 +534,7 @@ def certificates_revoke_for_member(
 # Hooks of dangjian.members.hooks (registered in CertificatesConfig.ready).
 
 
-def on_member_status_changed(*, member: Member, after: str, actor: Any, **_kwargs: Any) -> None:
+def on_member_status_changed(*, member: Member, after: str, actor: User, **_kwargs: Any) -> None:
     if after not in ISSUABLE_STATUSES:
         reason = (
             RevocationReason.LOST_CONTACT
@@ -543,12 +544,12 @@ def on_member_status_changed(*, member: Member, after: str, actor: Any, **_kwarg
         certificates_revoke_for_member(member=member, reason=reason, actor=actor)
 
 
-def on_member_left(*, member: Member, how_removed: str, actor: Any, **_kwargs: Any) -> None:
+def on_member_left(*, member: Member, how_removed: str, actor: User, **_kwargs: Any) -> None:
     reason = REASON_FOR_REMOVAL.get(HowRemoved(how_removed), RevocationReason.LEFT)
     certificates_revoke_for_member(member=member, reason=reason, actor=actor)
 
 
-def on_member_moved(*, member: Member, actor: Any, **_kwargs: Any) -> None:
+def on_member_moved(*, member: Member, actor: User, **_kwargs: Any) -> None:
     # The home organization is in the signed credential: the old one is now wrong.
     certificates_revoke_for_member(member=member, reason=RevocationReason.MOVED, actor=actor)
 
@@ -604,7 +605,7 @@ def revocation_list_decode(data: bytes) -> tuple[credential.Sign1, RevocationLis
 
 
 @transaction.atomic
-def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
+def revocation_list_import(*, actor: User, data: bytes) -> RevocationList:
     """Import another deployment's signed revocation list (replaces its previous one)."""
     if not trust.can_manage_trust(actor):
         raise PermissionDenied

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -49,7 +50,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def mine_issue(request: HttpRequest) -> HttpResponse:
+def mine_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = selectors.own_member(request.user)
     if member is None:
         raise Http404
@@ -128,7 +129,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     count = services.certificate_issue_bulk(actor=request.user, organization=org)
     messages.success(request, _("已为 %(n)d 名流动党员签发电子活动证。") % {"n": count})
@@ -136,7 +137,7 @@ def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def member_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def member_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.member_get(user=request.user, pk=pk)
     try:
         services.certificate_issue(actor=request.user, member=member)
@@ -149,7 +150,7 @@ def member_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get(user=request.user, pk=pk)
     form = RevokeForm(request.POST)
     if not form.is_valid():
@@ -168,7 +169,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("certificates:organization", pk=certificate.organization_id)
 
 
-def trust_list(request: HttpRequest) -> HttpResponse:
+def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The trust list: other deployments' keys, imported by a top-level administrator."""
     if not trust.can_manage_trust(request.user):
         raise PermissionDenied
@@ -214,7 +215,7 @@ def trust_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def trust_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def trust_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not trust.can_manage_trust(request.user):
         raise PermissionDenied
     key = get_object_or_404(TrustedKey, pk=pk, removed_at__isnull=True)
@@ -289,7 +290,7 @@ def revocation_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def activity_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open organizational life: the host branch scans a guest's certificate on its activity.
 
     A valid certificate of this deployment records the guest's attendance (via 电子活动证, with

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.api import ErrorOut
 from dangjian.core.dates import today
@@ -142,7 +143,7 @@ class PaymentIn(Schema):
 
 
 @router.post("/payments", response={201: PaymentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def payment_create(request: HttpRequest, payload: PaymentIn) -> Status[PaymentOut]:
+def payment_create(request: AuthenticatedHttpRequest, payload: PaymentIn) -> Status[PaymentOut]:
     """Record a payment: `amount` of dues, or `months` to pay (the amount is then the next
     unpaid months' dues, arrears first); `voluntary_amount` beyond the dues. Send an
     `Idempotency-Key` header so a retry does not record the payment twice."""

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -34,7 +35,7 @@ from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment
 MAX_PREPAY_MONTHS = 24
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的党费。"))
 
@@ -52,7 +53,7 @@ def _current_organization(member: Member) -> Organization:
     return membership.organization
 
 
-def _archive(member: Member, actor: Any, summary: str, after: dict[str, Any], on: dt.date) -> None:
+def _archive(member: Member, actor: User, summary: str, after: dict[str, Any], on: dt.date) -> None:
     ArchiveEntry.objects.create(
         member=member,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -73,7 +74,7 @@ def _money(value: Decimal | None) -> str | None:
 @transaction.atomic
 def profile_set(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     category: str,
     base: Decimal | None,
@@ -171,7 +172,7 @@ def profile_set(
 @transaction.atomic
 def base_confirm(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     year: int,
     rows: Sequence[tuple[Member, str, Decimal | None]],
@@ -217,7 +218,7 @@ def base_confirm(
 
 
 @transaction.atomic
-def farmer_amount_set(*, actor: Any, organization: Organization, amount: Decimal) -> None:
+def farmer_amount_set(*, actor: User, organization: Organization, amount: Decimal) -> None:
     """The branch's monthly amount for farmer members, within the table's range (0.2–1 yuan)."""
     _require_manage(actor, organization)
     table = rules.table_for_month(rules.month_of(today()))
@@ -269,7 +270,7 @@ def _differs(entry: LedgerEntry, values: dict[str, Any]) -> bool:
 
 
 @transaction.atomic
-def ledger_generate(*, actor: Any, organization: Organization, month: dt.date) -> LedgerResult:
+def ledger_generate(*, actor: User, organization: Organization, month: dt.date) -> LedgerResult:
     """The month's ledger for every member on the roster of the subtree at the month's end.
 
     Idempotent: a second run creates and changes nothing. A row whose profile changed since is
@@ -366,7 +367,7 @@ def _ledger_refresh_member(member: Member, from_month: dt.date) -> int:
 @transaction.atomic
 def payment_record(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     amount: Decimal,
     paid_on: dt.date,
@@ -482,7 +483,9 @@ def _prepay_limit(member: Member) -> Decimal:
 # --- export ---------------------------------------------------------------------------------
 
 
-def report_export(*, actor: Any, organization: Organization, year: int, month: int | None) -> bytes:
+def report_export(
+    *, actor: User, organization: Organization, year: int, month: int | None
+) -> bytes:
     """The report as .xlsx (summary, months, arrears by member); the export is audited."""
     if not scope_for(actor).can_read_path(organization.path):
         raise PermissionDenied

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from nacl.signing import VerifyKey
 
 from dangjian.accounts.choices import Role
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
@@ -38,7 +39,7 @@ def can_manage_trust(user: Any) -> bool:
     )
 
 
-def _require_trust_manager(actor: Any) -> None:
+def _require_trust_manager(actor: User) -> None:
     if not can_manage_trust(actor):
         raise PermissionDenied
 
@@ -48,7 +49,7 @@ def trusted_keys() -> list[TrustedKey]:
 
 
 @transaction.atomic
-def trusted_keys_import(*, actor: Any, document: str | bytes, label: str = "") -> list[TrustedKey]:
+def trusted_keys_import(*, actor: User, document: str | bytes, label: str = "") -> list[TrustedKey]:
     """Import a public-keys document (signing.public_keys_document) of another deployment."""
     _require_trust_manager(actor)
     try:
@@ -111,7 +112,7 @@ def trusted_keys_import(*, actor: Any, document: str | bytes, label: str = "") -
 
 
 @transaction.atomic
-def trusted_key_remove(*, actor: Any, key: TrustedKey) -> TrustedKey:
+def trusted_key_remove(*, actor: User, key: TrustedKey) -> TrustedKey:
     _require_trust_manager(actor)
     key.removed_at = timezone.now()
     key.save(update_fields=["removed_at"])

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -61,7 +62,7 @@ RECORD_FIELDS = (
 MIN_AGE_TO_JOIN = 18
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的党员。"))
 
@@ -73,7 +74,7 @@ def _latest_membership(member: Member) -> Membership:
 def _archive(
     *,
     member: Member,
-    actor: Any,
+    actor: User | None,  # None: see archive_add
     kind: ArchiveKind,
     summary: str,
     before: dict[str, Any] | None = None,
@@ -96,7 +97,7 @@ def _archive(
 def archive_add(
     *,
     member: Member,
-    actor: Any,
+    actor: User | None,  # None: a nightly job wrote the entry (e.g. a transfer's letter expired)
     kind: ArchiveKind,
     summary: str,
     before: dict[str, Any] | None = None,
@@ -118,7 +119,7 @@ def archive_add(
     )
 
 
-def archive_add_many(*, actor: Any, entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
+def archive_add_many(*, actor: User, entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
     """Many archive entries in one insert (bulk issues and the like): unsaved `ArchiveEntry`
     objects with member, kind, summary and the rest filled; the actor is set here. The caller
     checks permission and audits."""
@@ -210,7 +211,7 @@ def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: An
 @transaction.atomic
 def member_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     data: dict[str, Any],
     id_number: str,
@@ -262,7 +263,7 @@ def member_create(
 @transaction.atomic
 def member_update(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     changes: dict[str, Any],
     id_number: str | None = None,
@@ -322,7 +323,7 @@ def _field_label(name: str) -> str:
 
 @transaction.atomic
 def member_change_status(
-    *, actor: Any, member: Member, status: MemberStatus, reason: str = ""
+    *, actor: User, member: Member, status: MemberStatus, reason: str = ""
 ) -> Member:
     """Change between on-roster statuses (正常, 流动, 失联, 出国出境). Removal is member_remove."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -361,7 +362,7 @@ def member_change_status(
 
 @transaction.atomic
 def member_remove(
-    *, actor: Any, member: Member, how_removed: HowRemoved, on: dt.date, reason: str
+    *, actor: User, member: Member, how_removed: HowRemoved, on: dt.date, reason: str
 ) -> Member:
     """Take a member off the roster (减少党员): close the open row with the way of removal."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -411,7 +412,7 @@ def member_remove(
 
 @transaction.atomic
 def member_restore(
-    *, actor: Any, member: Member, organization: Organization, on: dt.date, reason: str
+    *, actor: User, member: Member, organization: Organization, on: dt.date, reason: str
 ) -> Member:
     """Put a removed member back on a roster (恢复党籍 / 重新编入): a new open row."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -451,7 +452,7 @@ def _open_membership(
 @transaction.atomic
 def membership_move(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     organization: Organization,
     on: dt.date,
@@ -525,7 +526,7 @@ def membership_move(
 
 
 @transaction.atomic
-def member_convert_to_full(*, actor: Any, member: Member, on: dt.date, reason: str = "") -> Member:
+def member_convert_to_full(*, actor: User, member: Member, on: dt.date, reason: str = "") -> Member:
     """转正: a probationary member becomes a full member; 党龄 counts from `on` (党章 art. 7)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)
@@ -561,7 +562,7 @@ def member_convert_to_full(*, actor: Any, member: Member, on: dt.date, reason: s
 @transaction.atomic
 def member_archive_note(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     summary: str,
     reason: str = "",
@@ -581,7 +582,7 @@ def member_archive_note(
     return entry
 
 
-def member_reveal(*, actor: Any, member: Member, field: str) -> str:
+def member_reveal(*, actor: User, member: Member, field: str) -> str:
     """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
     if field not in ("id_number", "phone"):
         raise ValueError(field)
@@ -603,7 +604,7 @@ def member_reveal(*, actor: Any, member: Member, field: str) -> str:
 @transaction.atomic
 def position_assign(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     member: Member,
     title: PositionTitle,
@@ -641,7 +642,7 @@ def position_assign(
 
 @transaction.atomic
 def position_end(
-    *, actor: Any, position: Position, ended_on: dt.date, reason: str = ""
+    *, actor: User, position: Position, ended_on: dt.date, reason: str = ""
 ) -> Position:
     position = (
         Position.objects.select_for_update()
@@ -691,7 +692,7 @@ BULK_EXCLUDE = [
 
 @transaction.atomic
 def member_bulk_create(
-    *, actor: Any, entries: Sequence[NewMember], reason: str = "", batch_size: int = 2000
+    *, actor: User, entries: Sequence[NewMember], reason: str = "", batch_size: int = 2000
 ) -> list[Member]:
     """Register many members at once, all or nothing, with the same checks as member_create.
 
@@ -795,7 +796,7 @@ def member_bulk_create(
 
 @transaction.atomic
 def position_bulk_assign(
-    *, actor: Any, assignments: Sequence[tuple[Organization, Member, PositionTitle, dt.date]]
+    *, actor: User, assignments: Sequence[tuple[Organization, Member, PositionTitle, dt.date]]
 ) -> int:
     """Appoint many leaders at once (the demo, imports); same rules as position_assign."""
     scope = scope_for(actor)
@@ -882,7 +883,7 @@ def member_rotate_keys(*, batch_size: int = 1000) -> int:
 
 
 @transaction.atomic
-def member_link_user(*, actor: Any, member: Member, user: Any) -> Member:
+def member_link_user(*, actor: User, member: Member, user: Any) -> Member:
     """Let `user` sign in as this member (the member role's "self")."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)

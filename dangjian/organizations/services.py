@@ -10,6 +10,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import add_years
@@ -35,7 +36,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def _require_manage(actor: Any, organization: Organization | None) -> None:
+def _require_manage(actor: User, organization: Organization | None) -> None:
     from dangjian.accounts.scope import ROOT_PATH, scope_for
 
     path = organization.path if organization is not None else ROOT_PATH
@@ -76,7 +77,7 @@ def _default_term_end(organization: Organization) -> None:
 
 @transaction.atomic
 def organization_create(
-    *, actor: Any, parent: Organization | None, fields: dict[str, Any]
+    *, actor: User, parent: Organization | None, fields: dict[str, Any]
 ) -> Organization:
     """Create an organization under `parent` (None only for a top-level local committee)."""
     _require_manage(actor, parent)
@@ -105,7 +106,7 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(
-    *, actor: Any, organization: Organization, changes: dict[str, Any]
+    *, actor: User, organization: Organization, changes: dict[str, Any]
 ) -> Organization:
     """Change an organization's own fields (not its place in the tree: see organization_move)."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -149,7 +150,7 @@ def organization_update(
 
 @transaction.atomic
 def organization_move(
-    *, actor: Any, organization: Organization, new_parent: Organization
+    *, actor: User, organization: Organization, new_parent: Organization
 ) -> Organization:
     """Move an organization and its whole subtree under `new_parent`, in one statement."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -67,7 +68,7 @@ def _organization_of(member: Member) -> Organization:
 
 @transaction.atomic
 def correction_request(
-    *, actor: Any, field: str, proposed_value: str, note: str = ""
+    *, actor: User, field: str, proposed_value: str, note: str = ""
 ) -> CorrectionRequest:
     """The signed-in member asks for a correction of their own record."""
     self_id = scope_for(actor).self_user_id
@@ -119,13 +120,13 @@ def correction_request(
     return request
 
 
-def can_decide(actor: Any, request: CorrectionRequest) -> bool:
+def can_decide(actor: User, request: CorrectionRequest) -> bool:
     return scope_for(actor).can_manage_path(_organization_of(request.member).path)
 
 
 @transaction.atomic
 def correction_decide(
-    *, actor: Any, request: CorrectionRequest, approve: bool, value: Any = None, note: str = ""
+    *, actor: User, request: CorrectionRequest, approve: bool, value: Any = None, note: str = ""
 ) -> CorrectionRequest:
     """The branch approves (the record changes, with the request as the reason) or declines."""
     request = (
@@ -175,7 +176,7 @@ def correction_decide(
 
 
 @transaction.atomic
-def notice_publish(*, actor: Any, organization: Organization, title: str, body: str) -> Notice:
+def notice_publish(*, actor: User, organization: Organization, title: str, body: str) -> Notice:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
     errors = {}

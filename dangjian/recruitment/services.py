@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.choices import Role
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -42,12 +43,12 @@ APPLICANT_FIELDS = ("name", "sex", "birth_date", "education", "occupation", "wor
 NOT_FOR_APPLICANTS = frozenset({OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP})
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的发展党员工作。"))
 
 
-def administrator_paths(actor: Any) -> list[str]:
+def administrator_paths(actor: User) -> list[str]:
     """Subtree paths where the actor is an administrator (a branch secretary is not)."""
     scope = scope_for(actor)
     if getattr(actor, "is_superuser", False):
@@ -58,7 +59,7 @@ def administrator_paths(actor: Any) -> list[str]:
     return list(Organization.objects.filter(pk__in=role_orgs).values_list("path", flat=True))
 
 
-def is_administrator_for(actor: Any, organization: Organization) -> bool:
+def is_administrator_for(actor: User, organization: Organization) -> bool:
     """An administrator at this organization or above it: may record exceptions, set rules."""
     return any(organization.path.startswith(path) for path in administrator_paths(actor))
 
@@ -69,7 +70,7 @@ def is_administrator_for(actor: Any, organization: Organization) -> bool:
 @transaction.atomic
 def applicant_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     data: dict[str, Any],
     id_number: str,
@@ -161,7 +162,7 @@ def _refuse(messages: list[str], code: ErrorCode) -> ValidationError:
     return ValidationError(" ".join(messages), code=code)
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User) -> User | None:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -219,7 +220,7 @@ def _order_errors(applicant: Applicant, data: StepInput, last_on: dt.date | None
 
 
 def _eligible_full_members(
-    actor: Any, members: Sequence[Member], on: dt.date, role: str
+    actor: User, members: Sequence[Member], on: dt.date, role: str
 ) -> list[str]:
     """Errors for people who are not full members on the roster (and in reach) on `on`."""
     errors = []
@@ -249,7 +250,7 @@ def _eligible_full_members(
     return errors
 
 
-def _step_errors(actor: Any, applicant: Applicant, data: StepInput) -> list[str]:
+def _step_errors(actor: User, applicant: Applicant, data: StepInput) -> list[str]:
     errors = []
     distinct = {m.pk for m in data.members}
     if data.step == Step.MENTORS_ASSIGNED:
@@ -303,7 +304,7 @@ def _rule_violations(
 
 
 @transaction.atomic
-def step_record(*, actor: Any, applicant: Applicant, data: StepInput) -> StepRecord:
+def step_record(*, actor: User, applicant: Applicant, data: StepInput) -> StepRecord:
     """Record one step: in order, within the time rules (or as an administrator's exception)."""
     applicant = (
         Applicant.objects.select_for_update(of=("self",))
@@ -380,7 +381,7 @@ def probation_ends_on(applicant: Applicant, meeting_on: dt.date) -> dt.date:
     return rules.rule_bound(rule, meeting_on, applicant.probation_extension_months)
 
 
-def _admit(actor: Any, applicant: Applicant, *, meeting_on: dt.date, record: StepRecord) -> None:
+def _admit(actor: User, applicant: Applicant, *, meeting_on: dt.date, record: StepRecord) -> None:
     """On approval: the member record, 预备党员 from the meeting date, added as 新发展."""
     member = member_services.member_create(
         actor=actor,
@@ -415,7 +416,7 @@ def _admit(actor: Any, applicant: Applicant, *, meeting_on: dt.date, record: Ste
 
 
 def _convert(
-    actor: Any, applicant: Applicant, *, dates: dict[int, list[dt.date]], record: StepRecord
+    actor: User, applicant: Applicant, *, dates: dict[int, list[dt.date]], record: StepRecord
 ) -> None:
     if applicant.member is None:
         raise ValidationError(_("该记录没有对应的党员档案，不能转正。"), code=ErrorCode.NO_MEMBER)
@@ -434,7 +435,7 @@ def _convert(
 
 @transaction.atomic
 def probation_extend(
-    *, actor: Any, applicant: Applicant, months: int, on: dt.date, reason: str
+    *, actor: User, applicant: Applicant, months: int, on: dt.date, reason: str
 ) -> Applicant:
     """延长预备期: at most once, 6 to 12 months (党章 art. 7), decided before conversion."""
     applicant = (
@@ -488,7 +489,7 @@ def probation_extend(
 
 
 @transaction.atomic
-def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: str) -> Applicant:
+def probation_cancel(*, actor: User, applicant: Applicant, on: dt.date, reason: str) -> Applicant:
     """取消预备党员资格: the member leaves the roster with that way of removal."""
     applicant = (
         Applicant.objects.select_for_update(of=("self",))
@@ -524,7 +525,7 @@ def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: s
 
 @transaction.atomic
 def applicant_end(
-    *, actor: Any, applicant: Applicant, on: dt.date, reason: EndReason, note: str
+    *, actor: User, applicant: Applicant, on: dt.date, reason: EndReason, note: str
 ) -> Applicant:
     """Stop a record before admission (withdrawn, not continued, not approved, moved away)."""
     applicant = (
@@ -560,7 +561,7 @@ def applicant_end(
     return applicant
 
 
-def applicant_reveal(*, actor: Any, applicant: Applicant, field: str) -> str:
+def applicant_reveal(*, actor: User, applicant: Applicant, field: str) -> str:
     """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
     if field not in ("id_number", "phone"):
         raise ValueError(field)
@@ -586,7 +587,7 @@ def applicant_reveal(*, actor: Any, applicant: Applicant, field: str) -> str:
 
 @transaction.atomic
 def time_rule_set_local(
-    *, actor: Any, organization: Organization, code: str, amount: int, source: str
+    *, actor: User, organization: Organization, code: str, amount: int, source: str
 ) -> TimeRule:
     """A local value for a rule (e.g. 3 months instead of 6 before activist) in a subtree."""
     if not is_administrator_for(actor, organization):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.api import ErrorOut, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
@@ -120,7 +121,7 @@ def snapshot_list(request: HttpRequest, pk: int) -> list[Any]:
     response={201: SnapshotOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="封存年报",
 )
-def snapshot_create(request: HttpRequest, pk: int, payload: SnapshotIn) -> Status[Any]:
+def snapshot_create(request: AuthenticatedHttpRequest, pk: int, payload: SnapshotIn) -> Status[Any]:
     """Freeze the year's report as of 31 December; later corrections do not change it."""
     organization = selectors.report_organization(user=request.user, pk=pk)
     snapshot = services.snapshot_freeze(

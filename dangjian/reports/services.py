@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -21,7 +21,7 @@ from .models import ReportSnapshot
 from .report import report_compute
 
 
-def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> ReportSnapshot:
+def snapshot_freeze(*, actor: User, organization: Organization, year: int) -> ReportSnapshot:
     """Compute the year's report as of 31 December and store it; once per organization and year."""
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
@@ -66,7 +66,7 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
 
 
 def report_export_record(
-    *, actor: Any, organization: Organization, as_of: dt.date, kind: str
+    *, actor: User, organization: Organization, as_of: dt.date, kind: str
 ) -> None:
     """Exports are audited like every other export, though the report holds no personal data."""
     audit_record(

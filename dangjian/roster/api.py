@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.api import ErrorOut
 from dangjian.organizations.models import Organization
 from dangjian.roster.error_codes import ErrorCode
@@ -69,7 +70,7 @@ def _out(job: ImportJob) -> JobOut:
     summary="上传名册并校验",
 )
 def job_create(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     kind: Form[ImportKind] = ImportKind.MEMBERS,
     organization_code: Form[str] = "",

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -206,7 +207,7 @@ class _Org:
 class MemberRowValidator:
     """Validates member rows with everything it needs loaded once."""
 
-    def __init__(self, *, actor: Any, default_organization: Organization | None, on: dt.date):
+    def __init__(self, *, actor: User, default_organization: Organization | None, on: dt.date):
         self.actor = actor
         self.on = on
         self.scope = scope_for(actor)
@@ -467,7 +468,7 @@ class ErrorReport:
 def validate_members(
     rows: Iterator[list[Any]],
     *,
-    actor: Any,
+    actor: User,
     default_organization: Organization | None,
     directory: Path,
     total: int = 0,
@@ -738,7 +739,7 @@ class ImportLabel:
 def commit_members(
     validation: Validation,
     *,
-    actor: Any,
+    actor: User,
     label: ImportLabel,
     progress: Progress = _no_progress,
 ) -> int:

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connections, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -37,7 +38,7 @@ PROGRESS_EVERY = 2000
 
 def job_create(
     *,
-    actor: Any,
+    actor: User,
     kind: ImportKind,
     upload: UploadedFile | Path,
     file_name: str = "",
@@ -241,7 +242,7 @@ def _in_thread(step: Callable[[int], Any], job_id: int) -> None:
 
 
 def export_record(
-    *, actor: Any, count: int, file_format: str, filters: dict[str, Any], masked: bool
+    *, actor: User, count: int, file_format: str, filters: dict[str, Any], masked: bool
 ) -> None:
     """Audit a roster export (who exported how many members, with which filters)."""
     audit_record(
@@ -253,6 +254,6 @@ def export_record(
     )
 
 
-def masked_for(actor: Any, paths: Iterable[str]) -> bool:
+def masked_for(actor: User, paths: Iterable[str]) -> bool:
     scope = scope_for(actor)
     return any(not scope.can_reveal_path(p) for p in paths)

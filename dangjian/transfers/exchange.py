@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
@@ -80,7 +81,7 @@ def _history_payload(member: Member) -> dict[str, Any]:
 
 
 @transaction.atomic
-def transfer_package_export(*, actor: Any, transfer: Transfer) -> dict[str, Any]:
+def transfer_package_export(*, actor: User, transfer: Transfer) -> dict[str, Any]:
     """The signed package (JSON) that carries the member's whole electronic archive."""
     transfer = services._locked(transfer)
     if not services.can_act_as_sender(actor, transfer):
@@ -131,7 +132,7 @@ def _date(value: Any) -> dt.date | None:
 
 @transaction.atomic
 def transfer_package_import(
-    *, actor: Any, document: str | bytes | dict[str, Any], organization: Organization
+    *, actor: User, document: str | bytes | dict[str, Any], organization: Organization
 ) -> Transfer:
     """Receive a member from another deployment: check the signature against the trust list,
     create the member with their history (no re-typing) and sign a receipt for the sender."""
@@ -281,7 +282,7 @@ def transfer_package_import(
 
 
 @transaction.atomic
-def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any]) -> Transfer:
+def transfer_receipt_import(*, actor: User, document: str | bytes | dict[str, Any]) -> Transfer:
     """The receiving deployment's signed receipt closes the transfer here: the member leaves
     the roster with the way 转出 (members.services.member_remove)."""
     document = package.verify_document(document, package.RECEIPT_FORMAT)

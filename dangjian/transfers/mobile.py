@@ -5,12 +5,12 @@ entry and audit event."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
@@ -32,7 +32,7 @@ from .models import Inflow, Outflow
 @transaction.atomic
 def outflow_create(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     region_code: str,
     left_on: dt.date,
@@ -120,7 +120,7 @@ def _locked_outflow(outflow: Outflow) -> Outflow:
 
 
 @transaction.atomic
-def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = "") -> Outflow:
+def outflow_contact(*, actor: User, outflow: Outflow, on: dt.date, note: str = "") -> Outflow:
     """Record a contact or a report from a mobile member (the follow-up date)."""
     outflow = _locked_outflow(outflow)
     if not services._can_manage(actor, outflow.home_organization):
@@ -141,7 +141,7 @@ def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = ""
 
 
 @transaction.atomic
-def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
+def outflow_return(*, actor: User, outflow: Outflow, on: dt.date) -> Outflow:
     """The member is back (返回): the outflow closes and the status returns to 正常."""
     outflow = _locked_outflow(outflow)
     if not services._can_manage(actor, outflow.home_organization):
@@ -178,7 +178,7 @@ def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
 @transaction.atomic
 def inflow_create(
     *,
-    actor: Any,
+    actor: User,
     host_organization: Organization,
     name: str,
     home_organization_name: str,
@@ -243,7 +243,7 @@ def inflow_create(
 
 
 @transaction.atomic
-def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
+def inflow_leave(*, actor: User, inflow: Inflow, on: dt.date) -> Inflow:
     inflow = (
         Inflow.objects.select_for_update(of=("self",))
         .select_related("host_organization", "member")

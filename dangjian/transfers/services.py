@@ -6,13 +6,13 @@ archive entry, its transfer event and its audit event. Packages between deployme
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -74,25 +74,25 @@ def approving_organization(transfer: Transfer) -> Organization:
 # --- guards ----------------------------------------------------------------------------------
 
 
-def _can_manage(actor: Any, organization: Organization | None) -> bool:
+def _can_manage(actor: User, organization: Organization | None) -> bool:
     return organization is not None and scope_for(actor).can_manage_path(organization.path)
 
 
-def can_act_as_sender(actor: Any, transfer: Transfer) -> bool:
+def can_act_as_sender(actor: User, transfer: Transfer) -> bool:
     return _can_manage(actor, transfer.from_organization)
 
 
-def can_act_as_receiver(actor: Any, transfer: Transfer) -> bool:
+def can_act_as_receiver(actor: User, transfer: Transfer) -> bool:
     return _can_manage(actor, transfer.to_organization)
 
 
-def can_approve(actor: Any, transfer: Transfer) -> bool:
+def can_approve(actor: User, transfer: Transfer) -> bool:
     return transfer.from_organization is not None and _can_manage(
         actor, approving_organization(transfer)
     )
 
 
-def allowed_actions(actor: Any, transfer: Transfer, on: dt.date | None = None) -> list[str]:
+def allowed_actions(actor: User, transfer: Transfer, on: dt.date | None = None) -> list[str]:
     """The steps `actor` may take on `transfer` now; pages and the API show exactly these."""
     on = on or today()
     actions: list[str] = []
@@ -143,7 +143,7 @@ def _require_state(transfer: Transfer, allowed: bool) -> None:
 def _record(
     transfer: Transfer,
     *,
-    actor: Any,
+    actor: User | None,  # None: the nightly job expires letters (transfer_expire)
     state: TransferState,
     summary: str,
     action: AuditAction,
@@ -199,7 +199,7 @@ def refuse_move_during_transfer(member: Member) -> None:
 @transaction.atomic
 def transfer_create(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     kind: TransferKind,
     to_organization: Organization | None = None,
@@ -288,7 +288,7 @@ def transfer_create(
 
 
 @transaction.atomic
-def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
+def transfer_submit(*, actor: User, transfer: Transfer) -> Transfer:
     """Send a draft to the sending side's committee for approval."""
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
@@ -312,7 +312,7 @@ def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
 
 
 @transaction.atomic
-def transfer_approve(*, actor: Any, transfer: Transfer) -> Transfer:
+def transfer_approve(*, actor: User, transfer: Transfer) -> Transfer:
     """The committee above the sending organization approves the transfer."""
     transfer = _locked(transfer)
     if not can_approve(actor, transfer):
@@ -351,7 +351,7 @@ def _check_year_month(value: str) -> str:
 
 @transaction.atomic
 def transfer_issue(
-    *, actor: Any, transfer: Transfer, dues_paid_until: str, on: dt.date | None = None
+    *, actor: User, transfer: Transfer, dues_paid_until: str, on: dt.date | None = None
 ) -> Transfer:
     """Issue the introduction letter (介绍信): numbered, valid for the configured months."""
     transfer = _locked(transfer)
@@ -415,7 +415,7 @@ def _outflow_place(outflow: Outflow) -> str:
     return f"{region_name(outflow.region_code)}{outflow.city}"
 
 
-def _close_outflow(*, actor: Any, member: Member, on: dt.date, note: str) -> None:
+def _close_outflow(*, actor: User, member: Member, on: dt.date, note: str) -> None:
     """A member whose relationship moves is no longer mobile: close an open outflow."""
     outflow = Outflow.objects.select_for_update().filter(member=member, returned_on__isnull=True)
     for row in outflow:
@@ -433,7 +433,7 @@ def _close_outflow(*, actor: Any, member: Member, on: dt.date, note: str) -> Non
 
 
 @transaction.atomic
-def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = None) -> Transfer:
+def transfer_receive(*, actor: User, transfer: Transfer, on: dt.date | None = None) -> Transfer:
     """The receiving organization accepts the member: the membership rows close and open on
     the same date (members.services.membership_move)."""
     transfer = _locked(transfer)
@@ -498,7 +498,7 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
 
 
 @transaction.atomic
-def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def transfer_return(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
     """The receiving organization sends the letter back (退回) with a reason."""
     transfer = _locked(transfer)
     if not can_act_as_receiver(actor, transfer):
@@ -528,7 +528,7 @@ def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
 
 
 @transaction.atomic
-def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def transfer_cancel(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
     """The sending organization withdraws an open transfer (撤销); the member stays."""
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
@@ -552,7 +552,9 @@ def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
 
 
 @transaction.atomic
-def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None) -> Transfer:
+def transfer_expire(
+    *, actor: User | None, transfer: Transfer, on: dt.date | None = None
+) -> Transfer:
     """A letter past its validity expires the transfer; the member stays with the sender.
 
     `actor` None is the nightly job (transfers_expire); a person must be on either side.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import int_or_404, paginate
@@ -58,7 +59,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/list.html", context)
 
 
-def transfer_create(request: HttpRequest) -> HttpResponse:
+def transfer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
@@ -93,7 +94,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     actions = services.allowed_actions(request.user, transfer)
     sender = services.can_act_as_sender(request.user, transfer)
@@ -123,7 +124,10 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, transfer: Any, form: Any, run: Callable[[dict[str, Any]], Any]
+    request: AuthenticatedHttpRequest,
+    transfer: Any,
+    form: Any,
+    run: Callable[[dict[str, Any]], Any],
 ) -> HttpResponse:
     if form is None or form.is_valid():
         try:
@@ -152,7 +156,7 @@ def _step(
 
 
 @require_POST
-def transfer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def transfer_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     user = request.user
     if action == "submit":
@@ -207,7 +211,7 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def transfer_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     if transfer.letter_number is None:
         raise Http404
@@ -256,7 +260,7 @@ def _download(document: dict[str, Any], filename: str) -> HttpResponse:
 
 
 @require_POST
-def transfer_package(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_package(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     try:
         document = exchange.transfer_package_export(actor=request.user, transfer=transfer)
@@ -267,7 +271,7 @@ def transfer_package(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(document, f"transfer-{transfer.public_id}.json")
 
 
-def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     if transfer.kind != TransferKind.INBOUND or not transfer.receipt:
         raise Http404
@@ -276,7 +280,7 @@ def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(transfer.receipt, f"receipt-{transfer.public_id}.json")
 
 
-def package_import(request: HttpRequest) -> HttpResponse:
+def package_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _receiving_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -307,7 +311,7 @@ def package_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def receipt_import(request: HttpRequest) -> HttpResponse:
+def receipt_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not scope_for(request.user).manages_anything:
         raise PermissionDenied
     form = forms.ReceiptImportForm(request.POST or None, request.FILES or None)
@@ -360,7 +364,7 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/mobile.html", context)
 
 
-def outflow_create(request: HttpRequest) -> HttpResponse:
+def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
@@ -397,7 +401,7 @@ def outflow_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def outflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def outflow_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     outflow = selectors.outflow_get(user=request.user, pk=pk)
     if action not in ("contact", "return"):
         raise Http404
@@ -440,7 +444,7 @@ def inflow_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def inflow_create(request: HttpRequest) -> HttpResponse:
+def inflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _receiving_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -473,7 +477,7 @@ def inflow_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def inflow_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def inflow_leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     inflow = selectors.inflow_get(user=request.user, pk=pk)
     try:
         mobile.inflow_leave(actor=request.user, inflow=inflow, on=services.today())

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core import crypto
 from dangjian.core.dates import today
@@ -103,7 +104,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def activity_create(request: HttpRequest) -> HttpResponse:
+def activity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _managed(request)
     if not organizations.exists():
         raise PermissionDenied
@@ -128,7 +129,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/form.html", {"form": form})
 
 
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     hosts = Member.objects.filter(
@@ -169,7 +170,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/detail.html", context)
 
 
-def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The one attendance screen: everyone present by default; tick the exceptions."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
@@ -235,7 +236,7 @@ def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     run_service(request, lambda: services.activity_cancel(actor=request.user, activity=activity))
@@ -243,7 +244,7 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
+def guest_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = GuestForm(request.POST)
@@ -269,7 +270,7 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def guest_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+def guest_remove(request: AuthenticatedHttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     row = get_object_or_404(Attendance, pk=attendance_pk, activity=activity)
     _require_manage(request, activity.organization)
@@ -280,7 +281,7 @@ def guest_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpRespo
 
 
 @require_POST
-def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
+def vote_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = VoteForm(request.POST)
@@ -298,7 +299,7 @@ def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = AttachmentForm(request.POST, request.FILES)
@@ -401,7 +402,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def ledger_export(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=pk)
     if fmt not in services.LEDGER_FORMATS or not 2000 <= year <= 2100:
         raise Http404
@@ -420,7 +421,7 @@ def ledger_export(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpRes
 # --- frequency table ------------------------------------------------------------------------
 
 
-def frequency(request: HttpRequest) -> HttpResponse:
+def frequency(request: AuthenticatedHttpRequest) -> HttpResponse:
     selectors.frequency_rules()
     rules = list(FrequencyRule.objects.order_by("pk"))
     if request.method == "POST":
@@ -448,7 +449,7 @@ def _branches(request: HttpRequest) -> Any:
     return _managed(request).filter(kind__in=[*BRANCH_KINDS, OrgKind.GENERAL_BRANCH])
 
 
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviews = ReviewRound.objects.filter(
         organization__in=Organization.objects.restrict(request.user)
     ).select_related("organization")
@@ -475,7 +476,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         ReviewRound.objects.select_related("organization"),
         pk=pk,
@@ -510,7 +511,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
+def review_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"),
         pk=pk,
@@ -529,7 +530,7 @@ def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(entry.review)
 
 
-def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"), pk=pk
     )
@@ -552,7 +553,7 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 # --- training -----------------------------------------------------------------------------------
 
 
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = _year(request)
     organizations = _managed(request)
     form = CourseForm(
@@ -581,7 +582,7 @@ def training(request: HttpRequest) -> HttpResponse:
     )
 
 
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(selectors.scoped_courses(request.user), pk=pk)
     can_manage = selectors.can_manage(request.user, course.organization)
     members = Member.objects.filter(

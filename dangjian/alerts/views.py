@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import DateInput, run_form, style_form
@@ -76,7 +77,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     alert = selectors.alert_get(user=request.user, pk=pk)
     form = SnoozeForm(request.POST or None, initial={"until": today() + dt.timedelta(days=30)})
     if run_form(
@@ -101,7 +102,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def alert_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_recheck(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     alert = selectors.alert_get(user=request.user, pk=pk)
     alert = services.alert_recheck(actor=request.user, alert=alert)
     if alert.status == AlertStatus.RESOLVED:

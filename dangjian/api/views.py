@@ -8,18 +8,20 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.accounts.models import User
 from dangjian.core.forms import run_form, style_form
 
 from . import tokens
 from .models import ApiToken
 
 
-def _users_for(actor: Any) -> QuerySet[Any]:
+def _users_for(actor: User) -> QuerySet[Any]:
     users = get_user_model().objects.filter(is_active=True, roles__isnull=False).distinct()
     allowed = [
         u.pk
@@ -47,7 +49,7 @@ class TokenForm(forms.Form):
         style_form(self)
 
 
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     users = _users_for(request.user)
     if not users.exists():
         raise PermissionDenied
@@ -71,7 +73,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.filter(user__in=_users_for(request.user)), pk=pk)
     tokens.api_token_revoke(actor=request.user, token=token)
     return redirect("api-tokens:list")

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import run_service
@@ -32,7 +33,7 @@ def _rounds(request: HttpRequest) -> QuerySet[AssessmentRound]:
     )
 
 
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     committees = [
         o for o in Organization.objects.restrict(scope, "manage").filter(kind__in=COMMITTEE_KINDS)
@@ -77,7 +78,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def score_enter(request: HttpRequest, pk: int) -> HttpResponse:
+def score_enter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(_rounds(request), pk=pk)
     score = get_object_or_404(
         Score.objects.select_related("organization", "indicator"),
@@ -105,7 +106,7 @@ def score_enter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def round_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def round_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     assessment = get_object_or_404(_rounds(request), pk=pk)
     if action == "compute":
         run_service(
@@ -126,7 +127,7 @@ def round_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("assessment:detail", assessment.pk)
 
 
-def round_export(request: HttpRequest, pk: int) -> HttpResponse:
+def round_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(_rounds(request), pk=pk)
     body = services.round_export(actor=request.user, assessment=assessment)
     response = HttpResponse(

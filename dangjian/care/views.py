@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.selectors import member_get
@@ -26,7 +28,7 @@ from .forms import KINDS, FundIncomeForm, VolunteerActivityForm
 from .models import CareFundEntry, VolunteerService
 
 
-def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_new(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     member = member_get(user=request.user, pk=pk)
     if kind not in KINDS:
         raise Http404
@@ -45,7 +47,7 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return render(request, "care/form.html", {"form": form, "member": member, "title": title})
 
 
-def fund(request: HttpRequest, org: int) -> HttpResponse:
+def fund(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     can_manage = scope_for(request.user).can_manage_path(organization.path)
     form = FundIncomeForm(request.POST or None, initial={"on": today()})
@@ -119,7 +121,7 @@ def volunteer_list(request: HttpRequest, org: int) -> HttpResponse:
     )
 
 
-def volunteer_new(request: HttpRequest) -> HttpResponse:
+def volunteer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a volunteer activity once: its details, then tick who took part (nobody is ticked
     at first: volunteering is opt-in); a different number of hours goes on that person's row."""
     organizations = (
@@ -202,7 +204,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def volunteer_participant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add someone who took part but was not ticked when the activity was recorded."""
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
@@ -213,7 +215,7 @@ def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             hours = _hours(request.POST.get("hours", ""))
         except ValueError:
-            raise ValidationError(_("请填写数字，例如 2.5。"), code="hours") from None
+            raise ValidationError(_("请填写数字，例如 2.5。"), code=CoreErrorCode.HOURS) from None
         return services.volunteer_participant_add(
             actor=request.user,
             activity=activity,
@@ -229,7 +231,9 @@ def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def volunteer_participant(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+def volunteer_participant(
+    request: AuthenticatedHttpRequest, pk: int, service_pk: int
+) -> HttpResponse:
     """Correct one participant afterwards: their hours, or take them off the activity."""
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
     service = get_object_or_404(VolunteerService, pk=service_pk, activity_record=activity)
@@ -248,7 +252,7 @@ def volunteer_participant(request: HttpRequest, pk: int, service_pk: int) -> Htt
         except ValueError:
             hours = None
         if hours is None:
-            raise ValidationError(_("请填写数字，例如 2.5。"), code="hours")
+            raise ValidationError(_("请填写数字，例如 2.5。"), code=CoreErrorCode.HOURS)
         return services.volunteer_participant_update(
             actor=request.user, service=service, hours=hours, reason=reason
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core import signing
 from dangjian.core.dates import today
@@ -47,7 +48,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def mine_issue(request: HttpRequest) -> HttpResponse:
+def mine_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = selectors.own_member(request.user)
     if member is None:
         raise Http404
@@ -68,14 +69,14 @@ def _own_current(request: HttpRequest) -> Any:
     return certificate
 
 
-def _download(request: HttpRequest, certificate: Any, kind: str) -> HttpResponse:
+def _download(request: AuthenticatedHttpRequest, certificate: Any, kind: str) -> HttpResponse:
     body = services.certificate_card_export(actor=request.user, certificate=certificate, kind=kind)
     response = HttpResponse(body, content_type="image/png" if kind == "png" else "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{certificate.serial}.{kind}"'
     return response
 
 
-def mine_download(request: HttpRequest, kind: str) -> HttpResponse:
+def mine_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     if kind not in services.CARD_FORMATS:
         raise Http404
     return _download(request, _own_current(request), kind)
@@ -115,7 +116,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     count = services.certificate_issue_bulk(actor=request.user, organization=org)
     messages.success(request, _("已为 %(n)d 名流动党员签发电子活动证。") % {"n": count})
@@ -123,7 +124,7 @@ def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def member_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def member_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.member_get(user=request.user, pk=pk)
     run_service(
         request,
@@ -135,7 +136,7 @@ def member_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get(user=request.user, pk=pk)
     form = RevokeForm(request.POST)
     if not form.is_valid():
@@ -151,7 +152,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("certificates:organization", pk=certificate.organization_id)
 
 
-def trust_list(request: HttpRequest) -> HttpResponse:
+def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The trust list: other deployments' keys, imported by a top-level administrator."""
     if not trust.can_manage_trust(request.user):
         raise PermissionDenied
@@ -194,7 +195,7 @@ def trust_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def trust_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def trust_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not trust.can_manage_trust(request.user):
         raise PermissionDenied
     key = get_object_or_404(TrustedKey, pk=pk, removed_at__isnull=True)
@@ -269,7 +270,7 @@ def revocation_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def activity_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open organizational life: the host branch scans a guest's certificate on its activity.
 
     A valid certificate of this deployment records the guest's attendance (via 电子活动证, with

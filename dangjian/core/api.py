@@ -17,6 +17,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.pagination import PageNumberPagination
 
+from dangjian.core.error_codes import ErrorCode
+
 
 class ErrorOut(Schema):
     code: str
@@ -39,11 +41,11 @@ def _validation_error_body(error: ValidationError) -> dict[str, Any]:
                 if item.code:
                     codes.append(item.code)
                 fields.setdefault(field, []).extend(str(m) for m in item.messages)
-        code = codes[0] if codes else "invalid"
+        code = codes[0] if codes else ErrorCode.INVALID
         first = next(iter(fields.values()))[0] if fields else _("提交的数据有误。")
         return error_body(code, first, fields)
     messages = [str(m) for m in error.messages]
-    code = getattr(error, "code", None) or "invalid"
+    code = getattr(error, "code", None) or ErrorCode.INVALID
     return error_body(code, messages[0] if messages else _("提交的数据有误。"))
 
 
@@ -59,7 +61,7 @@ def _schema_error_body(error: SchemaValidationError) -> dict[str, Any]:
         fields.setdefault(name, []).append(
             _("此项缺失或格式不对：%(detail)s") % {"detail": item.get("msg", "")}
         )
-    return error_body("invalid", _("请求的格式不对，请检查各字段。"), fields)
+    return error_body(ErrorCode.INVALID, _("请求的格式不对，请检查各字段。"), fields)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -76,20 +78,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 404, error_body("not_found", _("找不到，或不在您的管理范围内。")))
+        return respond(
+            request, 404, error_body(ErrorCode.NOT_FOUND, _("找不到，或不在您的管理范围内。"))
+        )
 
     @api.exception_handler(ObjectDoesNotExist)
     def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 404, error_body("not_found", _("找不到，或不在您的管理范围内。")))
+        return respond(
+            request, 404, error_body(ErrorCode.NOT_FOUND, _("找不到，或不在您的管理范围内。"))
+        )
 
     @api.exception_handler(PermissionDenied)
     def on_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 403, error_body("forbidden", _("您没有办理此事的权限。")))
+        return respond(request, 403, error_body(ErrorCode.FORBIDDEN, _("您没有办理此事的权限。")))
 
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(
-            request, 401, error_body("unauthenticated", _("请先登录或提供有效的访问令牌。"))
+            request, 401, error_body(ErrorCode.UNAUTHENTICATED, _("请先登录或提供有效的访问令牌。"))
         )
 
     @api.exception_handler(HttpError)
@@ -103,7 +109,7 @@ def api_aware_not_found(request: HttpRequest, exception: Exception) -> HttpRespo
         from django.http import JsonResponse
 
         return JsonResponse(
-            error_body("not_found", _("找不到，或不在您的管理范围内。")), status=404
+            error_body(ErrorCode.NOT_FOUND, _("找不到，或不在您的管理范围内。")), status=404
         )
     from django.views.defaults import page_not_found
 

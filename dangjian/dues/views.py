@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import call_service, run_form, run_service
@@ -148,7 +149,7 @@ def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def ledger_generate(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_generate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     month = _month_param(request)
     if done := run_service(
@@ -172,7 +173,7 @@ def ledger_generate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('dues:organization', args=[org.pk])}?month={month:%Y-%m}")
 
 
-def farmer_amount(request: HttpRequest, pk: int) -> HttpResponse:
+def farmer_amount(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(org.path):
         raise PermissionDenied
@@ -198,7 +199,7 @@ def farmer_amount(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """每年核定: the branch's members with last year's base; confirm or change in one pass."""
     org = selectors.organization_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(org.path):
@@ -278,7 +279,7 @@ def _month_of_year(request: HttpRequest) -> int | None:
     return int(raw)
 
 
-def report_export(request: HttpRequest, pk: int) -> HttpResponse:
+def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     year = _year_param(request)
     month = _month_of_year(request)
@@ -307,7 +308,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dues/member.html", _member_context(request, found))
 
 
-def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.member_get(user=request.user, pk=pk)
     context = _member_context(request, found)
     if not context["can_manage"]:
@@ -338,7 +339,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dues/payment_form.html", context)
 
 
-def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.member_get(user=request.user, pk=pk)
     context = _member_context(request, found)
     if not context["can_manage"]:

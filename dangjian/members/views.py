@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
@@ -109,7 +110,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def member_reveal(request: AuthenticatedHttpRequest, pk: int, field: str) -> HttpResponse:
     """Show one full ID or phone number (an htmx swap); the service audits it."""
     if field not in ("id_number", "phone"):
         raise Http404
@@ -118,7 +119,7 @@ def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     return render(request, "members/detail.html#revealed", {"value": value})
 
 
-def member_create(request: HttpRequest) -> HttpResponse:
+def member_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _member_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -146,7 +147,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
     return render(request, "members/form.html", {"form": form, "member": None})
 
 
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = MemberEditForm(request.POST or None, instance=member)
@@ -172,7 +173,7 @@ def _action(request: HttpRequest, member: Member, form: Any, title: str, run: An
     return render(request, "members/action.html", {"form": form, "member": member, "title": title})
 
 
-def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+def member_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = StatusForm(request.POST or None, initial={"status": member.status})
@@ -187,7 +188,7 @@ def member_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     return _action(
@@ -205,7 +206,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def member_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = RestoreForm(request.POST or None, organizations=_member_organizations(request.user))
@@ -224,7 +225,7 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+def member_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = MoveForm(request.POST or None, organizations=_member_organizations(request.user))
@@ -243,7 +244,7 @@ def member_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def position_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = PositionForm(
@@ -265,7 +266,7 @@ def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def position_end(request: HttpRequest, pk: int, position_pk: int) -> HttpResponse:
+def position_end(request: AuthenticatedHttpRequest, pk: int, position_pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     position = get_object_or_404(Position, pk=position_pk, member=member)
     run_service(

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.forms import run_form
 from dangjian.core.pagination import int_or_404
@@ -42,7 +43,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/tree.html", context)
 
 
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     parent = selectors.organization_get(user=request.user, pk=int_or_404(request.GET.get("parent")))
     if not scope_for(request.user).can_manage_path(parent.path):
         raise PermissionDenied
@@ -60,7 +61,7 @@ def create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(organization.path):
         raise PermissionDenied
@@ -83,7 +84,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_get(user=request.user, pk=pk)
     scope = scope_for(request.user)
     if not scope.can_manage_path(organization.path):

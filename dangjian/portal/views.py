@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.extensions import render_panels
 from dangjian.core.forms import run_form
 from dangjian.members.models import Member
@@ -53,7 +54,7 @@ def info(request: HttpRequest) -> HttpResponse:
     )
 
 
-def correction_new(request: HttpRequest) -> HttpResponse:
+def correction_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = _me(request)
     if member is None:
         raise Http404
@@ -78,7 +79,7 @@ def corrections(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/corrections.html", {"pending": pending})
 
 
-def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     correction = get_object_or_404(selectors.decidable_corrections(request.user), pk=pk)
     form = DecisionForm(request.POST or None, field_name=correction.field)
     if run_form(
@@ -104,7 +105,7 @@ def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def notice_publish(request: HttpRequest, org: int) -> HttpResponse:
+def notice_publish(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     form = NoticeForm(request.POST)
     if run_form(

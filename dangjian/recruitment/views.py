@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import run_form
@@ -106,7 +107,7 @@ def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def applicant_create(request: HttpRequest) -> HttpResponse:
+def applicant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _applicant_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -159,7 +160,9 @@ def _full_members(applicant: Applicant) -> Any:
     )
 
 
-def _step_form(request: HttpRequest, applicant: Applicant, data: Any = None) -> StepForm | None:
+def _step_form(
+    request: AuthenticatedHttpRequest, applicant: Applicant, data: Any = None
+) -> StepForm | None:
     """The form for one step. Later steps are offered too: choosing one out of order is
     refused by the service with the step that is due, which teaches the order."""
     allowed = services.next_steps(applicant)
@@ -183,7 +186,7 @@ def _step_form(request: HttpRequest, applicant: Applicant, data: Any = None) -> 
     )
 
 
-def _detail_context(request: HttpRequest, applicant: Applicant) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedHttpRequest, applicant: Applicant) -> dict[str, Any]:
     scope = scope_for(request.user)
     can_manage = _can_manage(request, applicant)
     return {
@@ -197,17 +200,15 @@ def _detail_context(request: HttpRequest, applicant: Applicant) -> dict[str, Any
             for d in selectors.deadlines(applicant.organization, today())
             if d.applicant.pk == applicant.pk
         ],
-        "is_probationary": applicant.stage == Stage.PROBATIONARY and applicant.ended_on is None,
-        "can_end": applicant.ended_on is None and applicant.member_id is None,
     }
 
 
-def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def applicant_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return render(request, "recruitment/detail.html", _detail_context(request, applicant))
 
 
-def step_record(request: HttpRequest, pk: int) -> HttpResponse:
+def step_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: the form for the chosen step (htmx swap). POST: record it."""
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     _require_manage(request, applicant)
@@ -253,7 +254,7 @@ def step_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def applicant_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def applicant_reveal(request: AuthenticatedHttpRequest, pk: int, field: str) -> HttpResponse:
     if field not in ("id_number", "phone"):
         raise Http404
     applicant = selectors.applicant_get(user=request.user, pk=pk)
@@ -261,7 +262,7 @@ def applicant_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     return render(request, "recruitment/detail.html#revealed", {"value": value})
 
 
-def applicant_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def applicant_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     content = pdf.record_pdf(actor=request.user, applicant=applicant)
     response = HttpResponse(content, content_type="application/pdf")
@@ -280,7 +281,7 @@ def _action(
     )
 
 
-def probation_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def probation_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return _action(
         request,
@@ -297,7 +298,7 @@ def probation_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def probation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def probation_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return _action(
         request,
@@ -310,7 +311,7 @@ def probation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def applicant_end(request: HttpRequest, pk: int) -> HttpResponse:
+def applicant_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return _action(
         request,
@@ -327,7 +328,7 @@ def applicant_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The time rules in force for an organization; an administrator sets local values."""
     organization = _organization(request)
     in_force = sorted(

@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.core import crypto
 from dangjian.members import bulk, idnumbers, record_rules
@@ -155,7 +156,7 @@ class _Org:
 class MemberRowValidator:
     """Validates member rows with everything it needs loaded once."""
 
-    def __init__(self, *, actor: Any, default_organization: Organization | None, on: dt.date):
+    def __init__(self, *, actor: User, default_organization: Organization | None, on: dt.date):
         self.actor = actor
         self.on = on
         self.scope = scope_for(actor)
@@ -377,7 +378,7 @@ class ErrorReport:
 def validate_members(
     rows: Iterator[list[Any]],
     *,
-    actor: Any,
+    actor: User,
     default_organization: Organization | None,
     directory: Path,
     total: int = 0,
@@ -488,7 +489,7 @@ def _read_spool(path: Path) -> Iterator[list[MemberRecord]]:
 def commit_members(
     validation: Validation,
     *,
-    actor: Any,
+    actor: User,
     label: ImportLabel,
     progress: Progress = _no_progress,
 ) -> int:

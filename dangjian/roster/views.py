@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.forms import call_service, run_form
 from dangjian.members import selectors as member_selectors
@@ -39,7 +40,7 @@ def _require_manager(request: HttpRequest) -> Any:
     return scope
 
 
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = _require_manager(request)
     organizations = Organization.objects.restrict(scope, "manage").exclude(
         kind=OrgKind.LOCAL_COMMITTEE
@@ -101,7 +102,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponseBase:
     return FileResponse(buffer, as_attachment=True, filename=name, content_type=XLSX)
 
 
-def member_export(request: HttpRequest) -> HttpResponseBase:
+def member_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited)."""
     scope = scope_for(request.user)
     if scope.is_empty or not scope.reads_anything:

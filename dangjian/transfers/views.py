@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate
@@ -22,7 +23,7 @@ from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import exchange, forms, letter, mobile, package, panels, selectors, services
-from .choices import OutflowReason, TransferKind, TransferState
+from .choices import OutflowReason, TransferKind
 from .regions import region_name
 
 LIST_TITLES = {
@@ -58,7 +59,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/list.html", context)
 
 
-def transfer_create(request: HttpRequest) -> HttpResponse:
+def transfer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
@@ -91,7 +92,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     actions = services.allowed_actions(request.user, transfer)
     sender = services.can_act_as_sender(request.user, transfer)
@@ -103,7 +104,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and (sender or services.can_act_as_receiver(request.user, transfer)),
         "can_export": sender
         and transfer.kind == TransferKind.OUTBOUND
-        and transfer.state == TransferState.IN_TRANSIT,
+        and transfer.can_export_package(),
         "can_receipt": transfer.kind == TransferKind.INBOUND
         and bool(transfer.receipt)
         and services.can_act_as_receiver(request.user, transfer),
@@ -121,7 +122,10 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, transfer: Any, form: Any, run: Callable[[dict[str, Any]], Any]
+    request: AuthenticatedHttpRequest,
+    transfer: Any,
+    form: Any,
+    run: Callable[[dict[str, Any]], Any],
 ) -> HttpResponse:
     success = _("已办理，并记入转接记录和电子档案。")
     if form is None:
@@ -144,7 +148,7 @@ def _step(
 
 
 @require_POST
-def transfer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def transfer_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     user = request.user
     if action == "submit":
@@ -199,7 +203,7 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def transfer_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     if transfer.letter_number is None:
         raise Http404
@@ -236,7 +240,7 @@ def _download(document: dict[str, Any], filename: str) -> HttpResponse:
 
 
 @require_POST
-def transfer_package(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_package(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     done = run_service(
         request,
@@ -248,7 +252,7 @@ def transfer_package(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(done.result, f"transfer-{transfer.public_id}.json")
 
 
-def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     if transfer.kind != TransferKind.INBOUND or not transfer.receipt:
         raise Http404
@@ -262,7 +266,7 @@ def _first_error_on(form: Any, error: ValidationError) -> None:
     form.add_error(None, error.messages[0] if error.messages else str(error))
 
 
-def package_import(request: HttpRequest) -> HttpResponse:
+def package_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _receiving_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -294,7 +298,7 @@ def package_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def receipt_import(request: HttpRequest) -> HttpResponse:
+def receipt_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not scope_for(request.user).manages_anything:
         raise PermissionDenied
     form = forms.ReceiptImportForm(request.POST or None, request.FILES or None)
@@ -348,7 +352,7 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/mobile.html", context)
 
 
-def outflow_create(request: HttpRequest) -> HttpResponse:
+def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
@@ -383,7 +387,7 @@ def outflow_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def outflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def outflow_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     outflow = selectors.outflow_get(user=request.user, pk=pk)
     if action not in ("contact", "return"):
         raise Http404
@@ -419,7 +423,7 @@ def inflow_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def inflow_create(request: HttpRequest) -> HttpResponse:
+def inflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _receiving_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -450,7 +454,7 @@ def inflow_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def inflow_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def inflow_leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     inflow = selectors.inflow_get(user=request.user, pk=pk)
     run_service(
         request,

@@ -216,13 +216,14 @@ def raw_insert(source: Path, organization_id: int) -> tuple[float, float]:
     from django.utils import timezone
 
     from dangjian.core import crypto
+    from dangjian.members import bulk
     from dangjian.members.models import ArchiveEntry, Member, Membership
     from dangjian.roster import importing
 
     token = crypto.encrypt_text("110101198001010010")
     postgres = connection.vendor == "postgresql"
     now: object = timezone.now()
-    convert = (lambda value: value) if postgres else importing._sqlite_value
+    convert = (lambda value: value) if postgres else bulk.sqlite_value
     now = convert(now)
     true: object = True if postgres else 1
 
@@ -248,7 +249,7 @@ def raw_insert(source: Path, organization_id: int) -> tuple[float, float]:
 
     try:
         with transaction.atomic():
-            writer = importing.TableWriter()
+            writer = bulk.TableWriter()
             for offset in range(0, len(prepared), importing.BATCH):
                 chunk = prepared[offset : offset + importing.BATCH]
                 ids = writer.allocate_member_ids(len(chunk))
@@ -291,9 +292,9 @@ def raw_insert(source: Path, organization_id: int) -> tuple[float, float]:
                     archive.append(
                         (member_id, now, joined, None, "CREATED", "导入", "{}", "{}", "")
                     )
-                writer.write(Member, importing.MEMBER_FIELDS, members)
-                writer.write(Membership, importing.MEMBERSHIP_FIELDS, memberships)
-                writer.write(ArchiveEntry, importing.ARCHIVE_FIELDS, archive)
+                writer.write(Member, bulk.MEMBER_FIELDS, members)
+                writer.write(Membership, bulk.MEMBERSHIP_FIELDS, memberships)
+                writer.write(ArchiveEntry, bulk.ARCHIVE_FIELDS, archive)
             elapsed = time.perf_counter() - started
             cpu = cpu_s() - cpu_started
             raise Rollback

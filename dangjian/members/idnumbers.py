@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -68,8 +69,38 @@ def validate_id_number(raw: str) -> str:
     return number
 
 
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def parse_id_number(raw: str) -> tuple[str, dt.date]:
+    """The normalised number and its birth date, or validate_id_number's ValidationError.
+
+    A roster import checks thousands of numbers a second, so the common case (a correct number)
+    is checked here without python-stdnum's per-call overhead; anything wrong goes through
+    `validate_id_number` for its message.
+    """
+    number = raw if len(raw) == 18 and raw.isascii() else normalize_id_number(raw)
+    if number[-1:] == "x":
+        number = number[:17] + "X"
+    try:
+        if len(number) != 18 or not number[:17].isdigit():
+            raise ValueError
+        total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
+        if _CHECK[total % 11] != number[17]:
+            raise ValueError
+        birth = birth_date_of(number)
+        if not _region_exists(number[:6], birth.year):
+            raise ValueError
+    except ValueError:
+        validate_id_number(raw)
+        raise ValidationError(_("身份证号码无效，请核对。"), code="id_invalid") from None
+    return number, birth
+
+
 def birth_date_of(number: str) -> dt.date:
-    return ric.get_birth_date(number)
+    """The birth date in digits 7–14 of a valid number (cheaper than python-stdnum's parse)."""
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
 def sex_of(number: str) -> str:

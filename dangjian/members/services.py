@@ -15,12 +15,12 @@ from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
-from dangjian.core.dates import add_years, age_on, today
+from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import guards, hooks, idnumbers
+from . import guards, hooks, idnumbers, record_rules
 from .caching import invalidate_organizations
 from .choices import (
     REMOVING_STATUSES,
@@ -56,7 +56,6 @@ RECORD_FIELDS = (
     "is_retired",
     "is_migrant_worker",
 )
-MIN_AGE_TO_JOIN = 18
 
 
 def _require_manage(actor: Any, organization: Organization) -> None:
@@ -135,37 +134,23 @@ def _as_json(value: Any) -> Any:
 
 
 def _check_dates(member: Member, on: dt.date) -> dict[str, str]:
-    """Date order: born → 18 years → joined → full membership (≥ 1 year later); none in the future."""
-    errors: dict[str, str] = {}
-    if member.birth_date and member.birth_date > on:
-        errors["birth_date"] = _("出生日期不能晚于今天。")
-    if member.joined_on:
-        if member.joined_on > on:
-            errors["joined_on"] = _("入党日期不能晚于今天。")
-        elif member.birth_date and age_on(member.birth_date, member.joined_on) < MIN_AGE_TO_JOIN:
-            errors["joined_on"] = _("入党时须年满18周岁，请核对入党日期和出生日期。")
-    if member.category == MemberCategory.FULL and not member.full_member_on:
-        errors["full_member_on"] = _("正式党员须填写转正日期。")
-    if member.category == MemberCategory.PROBATIONARY and member.full_member_on:
-        errors["full_member_on"] = _(
-            "预备党员尚未转正，转正日期应留空；如已转正，请把人员类别改为正式党员。"
-        )
-    if member.full_member_on and member.joined_on:
-        if member.full_member_on > on:
-            errors["full_member_on"] = _("转正日期不能晚于今天。")
-        elif member.full_member_on < add_years(member.joined_on, 1):
-            errors["full_member_on"] = _("转正日期须在入党日期满一年之后（预备期为一年），请核对。")
-    return errors
+    return record_rules.date_errors(
+        birth_date=member.birth_date,
+        joined_on=member.joined_on,
+        full_member_on=member.full_member_on,
+        category=member.category,
+        on=on,
+    )
 
 
 def _set_id_number(member: Member, raw: str) -> dict[str, str]:
     """Validate, encrypt and hash the ID number onto `member`; fill birth date and sex if empty."""
     try:
-        number = idnumbers.validate_id_number(raw)
+        number, birth_date = idnumbers.parse_id_number(raw)
     except ValidationError as exc:
         return {"id_number": exc.messages[0]}
     if member.birth_date is None:
-        member.birth_date = idnumbers.birth_date_of(number)
+        member.birth_date = birth_date
     if not member.sex:
         member.sex = idnumbers.sex_of(number)
     member.id_number_encrypted = crypto.encrypt_text(number)
@@ -231,8 +216,9 @@ def member_create(
     member = Member(**data)
     errors = _set_id_number(member, id_number)
     started_on = started_on or today()
-    if member.joined_on and started_on < member.joined_on:
-        errors.setdefault("started_on", _("编入党组织的日期不能早于入党日期。"))
+    rules = record_rules.started_on_errors(started_on=started_on, joined_on=member.joined_on)
+    for field, message in rules.items():
+        errors.setdefault(field, message)
     _validate_and_save(member, errors)
     Membership.objects.create(
         member=member, organization=organization, started_on=started_on, how_added=how_added

@@ -6,59 +6,40 @@ one query per batch of rows. Valid rows go to a spool file (pickled batches), re
 the error report (.xlsx, the original cells plus an error column), so memory stays flat as files
 grow.
 
-The commit reads the spool and writes members, their membership rows and their archive entries
-with COPY (PostgreSQL) or executemany (SQLite) inside one transaction: a failure, a crash or a
-kill leaves nothing. The rules are the ones `members.services` applies to a single member.
+The rules are the members app's (`members.record_rules`, `members.idnumbers`), the ones
+`members.services` applies to a single member; this module maps their field names to column
+headers. The commit hands the spooled records to `members.bulk.member_bulk_write`, which writes
+members, their membership rows and their archive entries in one transaction: a failure, a crash
+or a kill leaves nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hmac
-import json
-import operator
 import pickle
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from stdnum.cn import ric
-from stdnum.exceptions import InvalidComponent
 
 from dangjian.accounts.scope import scope_for
-from dangjian.audit.choices import AuditAction
-from dangjian.audit.services import audit_record
-from dangjian.core.dates import add_years
-from dangjian.members import idnumbers
-from dangjian.members.caching import invalidate_organizations
-from dangjian.members.choices import (
-    ArchiveKind,
-    Ethnicity,
-    HowAdded,
-    MemberCategory,
-    MemberStatus,
-    Sex,
-)
-from dangjian.members.models import ArchiveEntry, Member, Membership
+from dangjian.core import crypto
+from dangjian.members import bulk, idnumbers, record_rules
+from dangjian.members.bulk import ImportLabel, MemberRecord
+from dangjian.members.choices import Ethnicity, HowAdded, MemberStatus
 from dangjian.members.pinyin import pinyin_keys
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import columns as cols
 from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, CellError, CodeTable, Column
-from .fernet import BatchFernet
 
 BATCH = 5000
 MAX_KEPT_ERRORS = 1000  # shown on the page; the error report has them all
-MIN_AGE_TO_JOIN = 18
 Progress = Callable[[int, int], None]
 
 
@@ -101,44 +82,13 @@ class Validation:
 
 # --- ID numbers -------------------------------------------------------------------------------
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-@functools.lru_cache(maxsize=8192)
-def _region_in_use(region: str, year: int) -> bool:
-    try:
-        ric.get_birth_place(f"{region}{year:04d}01010000")
-    except InvalidComponent:
-        return False
-    return True
-
 
 def check_id_number(raw: str) -> tuple[str, dt.date]:
-    """The normalised number and its birth date; a CellError with the members app's message.
-
-    The common case (a correct number) is checked here without python-stdnum's per-call
-    overhead; anything wrong goes through `members.idnumbers.validate_id_number` for its message.
-    """
-    number = raw if len(raw) == 18 and raw.isascii() else idnumbers.normalize_id_number(raw)
-    if number[-1:] == "x":
-        number = number[:17] + "X"
+    """The normalised number and its birth date; a CellError with the members app's message."""
     try:
-        if len(number) != 18 or not number[:17].isdigit():
-            raise ValueError
-        total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
-        if _CHECK[total % 11] != number[17]:
-            raise ValueError
-        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        if not _region_in_use(number[:6], birth.year):
-            raise ValueError
-    except ValueError:
-        try:
-            idnumbers.validate_id_number(raw)
-        except ValidationError as exc:
-            raise CellError(exc.messages[0]) from None
-        raise CellError(_("身份证号码无效，请核对。")) from None
-    return number, birth
+        return idnumbers.parse_id_number(raw)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from None
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -149,8 +99,8 @@ _REQUIRED = [(c.key, c.header) for c in MEMBER_COLUMNS if c.required]
 _HAN = Ethnicity.HAN.value
 _NORMAL = MemberStatus.NORMAL.value
 _OTHER_WAY = HowAdded.OTHER.value
-_MALE, _FEMALE = Sex.MALE.value, Sex.FEMALE.value
-_CREATED = ArchiveKind.CREATED.value
+# The members app's field names → this file's column headers, for the rules' errors.
+_HEADERS = {c.key: c.header for c in MEMBER_COLUMNS}
 
 
 class NamePinyin:
@@ -223,7 +173,6 @@ class MemberRowValidator:
         self._known_codes: dict[str, bool] = {}
         self.tables = {c.key: CodeTable.build(c) for c in MEMBER_COLUMNS if c.kind == CODE}
         self.columns = {c.key: c for c in MEMBER_COLUMNS}
-        self.lookup_key = settings.DANGJIAN_LOOKUP_KEY.encode()
         self.pinyin = NamePinyin()
         self.seen: dict[str, int] = {}  # ID number → first row
         self._plans: dict[int, list[tuple[str, int, str, Callable[[Any], Any]]]] = {}
@@ -255,8 +204,8 @@ class MemberRowValidator:
 
     def validate(
         self, cells: list[Any], positions: dict[str, int]
-    ) -> tuple[tuple[Any, ...] | None, list[tuple[str, str]]]:
-        """One row → (prepared values, []) or (None, [(column header, message), …])."""
+    ) -> tuple[MemberRecord | None, list[tuple[str, str]]]:
+        """One row → (the record to write, []) or (None, [(column header, message), …])."""
         errors: list[tuple[str, str]] = []
         values: dict[str, Any] = {}
         width = len(cells)
@@ -282,30 +231,29 @@ class MemberRowValidator:
         number = values.get("id_number")
         birth_date = values.get("birth_date")
         sex = values.get("sex")
+        joined_on = values.get("joined_on")
+        rules: list[dict[str, str]] = []
         if number:
             number, id_birth = number
-            if birth_date is None:
-                birth_date = id_birth
-            elif birth_date != id_birth:
-                errors.append(
-                    (
-                        "出生日期",
-                        _("出生日期 %(given)s 与身份证号码中的出生日期 %(id)s 不一致，请核对。")
-                        % {"given": birth_date.isoformat(), "id": id_birth.isoformat()},
-                    )
-                )
-            id_sex = _MALE if int(number[16]) % 2 == 1 else _FEMALE
-            if not sex:
-                sex = id_sex
-            elif sex != id_sex:
-                errors.append(
-                    (
-                        "性别",
-                        _("性别“%(given)s”与身份证号码（第17位）不一致，请核对。")
-                        % {"given": Sex(sex).label},
-                    )
-                )
-        errors.extend(self._dates(values, birth_date))
+            rules.append(idnumbers.check_agreement(number, birth_date, sex))
+            birth_date = birth_date or id_birth
+            sex = sex or str(idnumbers.sex_of(number))  # the code, not the enum member
+        rules.append(
+            record_rules.date_errors(
+                birth_date=birth_date,
+                joined_on=joined_on,
+                full_member_on=values.get("full_member_on"),
+                category=values.get("category"),
+                on=self.on,
+            )
+        )
+        rules.append(
+            record_rules.started_on_errors(
+                started_on=values.get("started_on"), joined_on=joined_on, on=self.on
+            )
+        )
+        for found in rules:
+            errors.extend((_HEADERS[name], message) for name, message in found.items())
         org: _Org | None = None
         try:
             org = self.organization(values.get("organization_code") or "")
@@ -322,37 +270,37 @@ class MemberRowValidator:
         assert number
         assert org is not None
         assert birth_date is not None
+        assert sex
+        assert joined_on is not None
         name = values["name"]
         pinyin, initials = self.pinyin(name)
-        lookup = hmac.new(self.lookup_key, number.encode(), "sha256").hexdigest()
-        joined_on = values["joined_on"]
-        return (
-            name,
-            pinyin,
-            initials,
-            sex,
-            values.get("ethnicity") or _HAN,
-            number,
-            lookup,
-            birth_date,
-            values.get("native_place") or "",
-            values["education"],
-            values.get("degree") or "",
-            values["occupation"],
-            values.get("work_unit") or "",
-            values.get("post") or "",
-            values.get("phone") or "",
-            values.get("address") or "",
-            values["category"],
-            joined_on,
-            values.get("full_member_on"),
-            values.get("status") or _NORMAL,
-            bool(values.get("in_hardship")),
-            bool(values.get("is_retired")),
-            bool(values.get("is_migrant_worker")),
-            org.pk,
-            values.get("started_on") or joined_on,
-            values.get("how_added") or _OTHER_WAY,
+        return MemberRecord(
+            name=name,
+            name_pinyin=pinyin,
+            name_initials=initials,
+            sex=sex,
+            ethnicity=values.get("ethnicity") or _HAN,
+            id_number=number,
+            id_number_hash=crypto.lookup_hash(number),
+            birth_date=birth_date,
+            native_place=values.get("native_place") or "",
+            education=values["education"],
+            degree=values.get("degree") or "",
+            occupation=values["occupation"],
+            work_unit=values.get("work_unit") or "",
+            post=values.get("post") or "",
+            phone=values.get("phone") or "",
+            address=values.get("address") or "",
+            category=values["category"],
+            joined_on=joined_on,
+            full_member_on=values.get("full_member_on"),
+            status=values.get("status") or _NORMAL,
+            in_hardship=bool(values.get("in_hardship")),
+            is_retired=bool(values.get("is_retired")),
+            is_migrant_worker=bool(values.get("is_migrant_worker")),
+            organization_id=org.pk,
+            started_on=values.get("started_on") or joined_on,
+            how_added=values.get("how_added") or _OTHER_WAY,
         ), []
 
     def _parser(self, column: Column) -> Callable[[Any], Any]:
@@ -389,43 +337,6 @@ class MemberRowValidator:
             return value
 
         return text
-
-    def _dates(self, values: dict[str, Any], birth_date: dt.date | None) -> list[tuple[str, str]]:
-        """born → 18 years → joined → full membership (≥ 1 year later); none in the future."""
-        errors: list[tuple[str, str]] = []
-        on = self.on
-        joined_on = values.get("joined_on")
-        full_on = values.get("full_member_on")
-        started_on = values.get("started_on")
-        category = values.get("category")
-        if birth_date and birth_date > on:
-            errors.append(("出生日期", _("出生日期不能晚于今天。")))
-        if joined_on:
-            if joined_on > on:
-                errors.append(("入党日期", _("入党日期不能晚于今天。")))
-            elif birth_date and joined_on < add_years(birth_date, MIN_AGE_TO_JOIN):
-                errors.append(("入党日期", _("入党时须年满18周岁，请核对入党日期和出生日期。")))
-        if category == MemberCategory.FULL and not full_on:
-            errors.append(("转正日期", _("正式党员须填写转正日期。")))
-        if category == MemberCategory.PROBATIONARY and full_on:
-            errors.append(
-                (
-                    "转正日期",
-                    _("预备党员尚未转正，转正日期应留空；如已转正，请把人员类别改为正式党员。"),
-                )
-            )
-        if full_on and joined_on:
-            if full_on > on:
-                errors.append(("转正日期", _("转正日期不能晚于今天。")))
-            elif full_on < add_years(joined_on, 1):
-                errors.append(
-                    ("转正日期", _("转正日期须在入党日期满一年之后（预备期为一年），请核对。"))
-                )
-        if started_on and joined_on and started_on < joined_on:
-            errors.append(("编入日期", _("编入党组织的日期不能早于入党日期。")))
-        if started_on and started_on > on:
-            errors.append(("编入日期", _("编入日期不能晚于今天。")))
-        return errors
 
 
 class ErrorReport:
@@ -492,19 +403,19 @@ def validate_members(
     report = ErrorReport(result.report, list(headers))  # type: ignore[arg-type]
     assert result.spool is not None
     with result.spool.open("wb") as spool:
-        batch: list[tuple[int, list[Any], tuple[Any, ...]]] = []
+        batch: list[tuple[int, list[Any], MemberRecord]] = []
         row_number = 1
         for cells in rows:
             row_number += 1
             if not any(c not in (None, "") for c in cells):
                 continue  # blank lines at the end of a sheet
             result.total_rows += 1
-            prepared, problems = validator.validate(cells, positions)
-            if prepared is None:
+            record, problems = validator.validate(cells, positions)
+            if record is None:
                 _reject(result, report, row_number, cells, problems)
             else:
-                validator.seen[prepared[5]] = row_number
-                batch.append((row_number, cells, prepared))
+                validator.seen[record.id_number] = row_number
+                batch.append((row_number, cells, record))
             if len(batch) >= BATCH:
                 _flush(batch, result, report, spool)
                 batch = []
@@ -532,7 +443,7 @@ def _reject(
 
 
 def _flush(
-    batch: list[tuple[int, list[Any], tuple[Any, ...]]],
+    batch: list[tuple[int, list[Any], MemberRecord]],
     result: Validation,
     report: ErrorReport,
     spool: Any,
@@ -540,10 +451,10 @@ def _flush(
     """Drop rows whose ID number is already registered; spool the rest."""
     if not batch:
         return
-    registered = registered_hashes([p[6] for _r, _c, p in batch])
+    registered = bulk.registered_hashes([record.id_number_hash for _r, _c, record in batch])
     kept = []
-    for row, cells, prepared in batch:
-        if prepared[6] in registered:
+    for row, cells, record in batch:
+        if record.id_number_hash in registered:
             _reject(
                 result,
                 report,
@@ -557,38 +468,14 @@ def _flush(
                 ],
             )
         else:
-            kept.append((row, prepared))
-            result.organization_ids.add(prepared[23])
+            kept.append(record)
+            result.organization_ids.add(record.organization_id)
     result.valid_rows += len(kept)
     if kept:
         pickle.dump(kept, spool, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def registered_hashes(hashes: list[str]) -> set[str]:
-    """Which of these lookup hashes belong to members already (plain SQL: the ORM's `__in`
-    spends longer preparing thousands of parameters than the database spends answering)."""
-    table = Member._meta.db_table
-    found: set[str] = set()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f'SELECT id_number_hash FROM "{table}" WHERE id_number_hash = ANY(%s)',  # noqa: S608
-                [hashes],
-            )
-            found.update(r[0] for r in cursor.fetchall())
-            return found
-        for start in range(0, len(hashes), 900):
-            part = hashes[start : start + 900]
-            marks = ", ".join(["%s"] * len(part))
-            cursor.execute(
-                f'SELECT id_number_hash FROM "{table}" WHERE id_number_hash IN ({marks})',  # noqa: S608
-                part,
-            )
-            found.update(r[0] for r in cursor.fetchall())
-    return found
-
-
-def _read_spool(path: Path) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
+def _read_spool(path: Path) -> Iterator[list[MemberRecord]]:
     # The spool is written by validate_members on this server, never uploaded.
     with path.open("rb") as handle:
         while True:
@@ -598,142 +485,6 @@ def _read_spool(path: Path) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
                 return
 
 
-# --- commit -------------------------------------------------------------------------------------
-
-MEMBER_FIELDS = (
-    "id",
-    "public_id",
-    "name",
-    "name_pinyin",
-    "name_initials",
-    "sex",
-    "ethnicity",
-    "id_number_encrypted",
-    "id_number_hash",
-    "birth_date",
-    "native_place",
-    "education",
-    "degree",
-    "occupation",
-    "work_unit",
-    "post",
-    "phone",
-    "address",
-    "category",
-    "joined_on",
-    "full_member_on",
-    "status",
-    "in_hardship",
-    "is_retired",
-    "is_migrant_worker",
-    "created_at",
-    "updated_at",
-)
-MEMBERSHIP_FIELDS = (
-    "member_id",
-    "organization_id",
-    "started_on",
-    "ended_on",
-    "how_added",
-    "how_removed",
-    "is_latest",
-)
-ARCHIVE_FIELDS = (
-    "member_id",
-    "at",
-    "effective_on",
-    "actor_id",
-    "kind",
-    "summary",
-    "before",
-    "after",
-    "reason",
-)
-
-
-class TableWriter:
-    """Bulk rows into a table on the current connection: COPY on PostgreSQL, executemany on SQLite."""
-
-    def __init__(self) -> None:
-        connection.ensure_connection()
-        self.postgres = connection.vendor == "postgresql"
-        self._next_sqlite_id = 0
-
-    def allocate_member_ids(self, n: int) -> list[int]:
-        table = Member._meta.db_table
-        with connection.cursor() as cursor:
-            if self.postgres:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [table, n],
-                )
-                return [r[0] for r in cursor.fetchall()]
-            if not self._next_sqlite_id:
-                # The transaction holds SQLite's write lock (IMMEDIATE), so nobody else allocates.
-                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
-                highest = cursor.fetchone()[0]
-                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-                row = cursor.fetchone()
-                self._next_sqlite_id = max(highest, row[0] if row else 0) + 1
-        first = self._next_sqlite_id
-        self._next_sqlite_id += n
-        return list(range(first, first + n))
-
-    def write(
-        self,
-        model: Any,
-        fields: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
-        *,
-        converted: bool = True,
-    ) -> None:
-        """Rows of database values; with `converted=False` SQLite values are converted here."""
-        if not rows:
-            return
-        if not self.postgres and not converted:
-            rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
-        with connection.wrap_database_errors:  # the driver's errors as Django's IntegrityError…
-            self._write(model, fields, rows)
-
-    def _write(self, model: Any, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        table = model._meta.db_table
-        columns = ", ".join(f'"{name}"' for name in fields)  # attnames are the column names
-        if self.postgres:
-            raw = connection.connection
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join("?" for _f in fields)
-        connection.connection.executemany(
-            f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})',  # noqa: S608
-            rows,
-        )
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-@dataclass(frozen=True)
-class ImportLabel:
-    """How the archive names the import (增加方式 + the import it came from)."""
-
-    job: str
-    file_name: str
-
-
 def commit_members(
     validation: Validation,
     *,
@@ -741,124 +492,13 @@ def commit_members(
     label: ImportLabel,
     progress: Progress = _no_progress,
 ) -> int:
-    """Write every spooled row in one transaction; returns the number of members created."""
+    """Write every spooled record in one transaction; returns the number of members created."""
     assert validation.spool is not None
-    scope = scope_for(actor)
-    organizations = {
-        o.pk: o for o in Organization.objects.filter(pk__in=validation.organization_ids)
-    }
-    for pk in validation.organization_ids:
-        org = organizations.get(pk)
-        if org is None or not scope.can_manage_path(org.path):
-            raise PermissionDenied(_("您无权管理该党组织的党员。"))
-    how_labels = {value: str(label_) for value, label_ in HowAdded.choices}
-    archive_text: dict[tuple[int, str], tuple[str, str]] = {}
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    reason = (_("名册导入：%(file)s") % {"file": label.file_name})[:300]
-    written = 0
-    try:
-        with transaction.atomic():
-            audit_record(
-                actor=actor,
-                action=AuditAction.IMPORT,
-                target_type=Member._meta.label_lower,
-                summary=_("名册导入 %(n)d 名党员（%(file)s）")
-                % {"n": validation.valid_rows, "file": label.file_name},
-                detail={"count": validation.valid_rows, "job": label.job, "file": label.file_name},
-            )
-            # The dashboards' cached counts of these organizations are stale once this commits.
-            invalidate_organizations(list(organizations))
-            writer = TableWriter()
-            encryptor = BatchFernet()
-            for chunk in _read_spool(validation.spool):
-                now = timezone.now()
-                ids = writer.allocate_member_ids(len(chunk))
-                tokens = encryptor.encrypt_many([p[5] for _r, p in chunk])
-                members = []
-                memberships = []
-                archive = []
-                postgres = writer.postgres
-                stamp: Any = now if postgres else _sqlite_value(now)
-                for member_id, token, (_row, p) in zip(ids, tokens, chunk, strict=True):
-                    org_id, started_on, how_added = p[23], p[24], p[25]
-                    if postgres:
-                        members.append(
-                            (member_id, uuid.uuid4(), *p[0:5], token, *p[6:23], now, now)
-                        )
-                    else:  # SQLite takes text dates, hex UUIDs and 0/1 (what Django stores)
-                        members.append(
-                            (
-                                member_id,
-                                uuid.uuid4().hex,
-                                *p[0:5],
-                                token,
-                                p[6],
-                                p[7].isoformat(),
-                                *p[8:17],
-                                p[17].isoformat(),
-                                p[18].isoformat() if p[18] else None,
-                                p[19],
-                                int(p[20]),
-                                int(p[21]),
-                                int(p[22]),
-                                stamp,
-                                stamp,
-                            )
-                        )
-                        started_on = started_on.isoformat()
-                    memberships.append(
-                        (
-                            member_id,
-                            org_id,
-                            started_on,
-                            None,
-                            how_added,
-                            "",
-                            True if postgres else 1,
-                        )
-                    )
-                    key = (org_id, how_added)
-                    if key not in archive_text:
-                        org_name = organizations[org_id].name
-                        archive_text[key] = (
-                            (
-                                _("名册导入建档：在 %(org)s（%(how)s）")
-                                % {"org": org_name, "how": how_labels[how_added]}
-                            )[:300],
-                            json.dumps(
-                                {
-                                    "organization": org_name,
-                                    "how_added": how_added,
-                                    "import": label.job,
-                                },
-                                ensure_ascii=False,
-                            ),
-                        )
-                    summary, after = archive_text[key]
-                    archive.append(
-                        (
-                            member_id,
-                            stamp,
-                            started_on,
-                            actor_id,
-                            _CREATED,
-                            summary,
-                            "{}",
-                            after,
-                            reason,
-                        )
-                    )
-                writer.write(Member, MEMBER_FIELDS, members)
-                writer.write(Membership, MEMBERSHIP_FIELDS, memberships)
-                writer.write(ArchiveEntry, ARCHIVE_FIELDS, archive)
-                written += len(chunk)
-                progress(written, validation.valid_rows)
-    except IntegrityError as exc:
-        raise ValidationError(
-            _(
-                "写入时发现冲突（例如有人同时登记了文件中的身份证号码），本次导入没有写入任何数据。"
-                "请重新上传文件校验后再导入。"
-            ),
-            code="import_conflict",
-        ) from exc
-    return written
+    return bulk.member_bulk_write(
+        actor=actor,
+        chunks=_read_spool(validation.spool),
+        count=validation.valid_rows,
+        organization_ids=validation.organization_ids,
+        label=label,
+        progress=progress,
+    )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.members import bulk as member_bulk
 from dangjian.organizations.models import Organization
 
 from . import importing, readers
@@ -193,7 +194,7 @@ def job_commit(
             created = importing.commit_members(
                 validation,
                 actor=job.created_by,
-                label=importing.ImportLabel(job=str(job.public_id), file_name=job.file_name),
+                label=member_bulk.ImportLabel(job=str(job.public_id), file_name=job.file_name),
                 progress=progress or (lambda done, total: None),
             )
         else:

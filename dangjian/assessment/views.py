@@ -6,7 +6,6 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import xlsxwriter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -20,6 +19,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
 from dangjian.core.pagination import int_or_404
+from dangjian.core.workbooks import new_workbook
 from dangjian.organizations.choices import COMMITTEE_KINDS
 from dangjian.organizations.models import Organization
 
@@ -162,7 +162,7 @@ def round_export(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     indicators, rows = _table(assessment)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    book = new_workbook(buffer, in_memory=True)
     sheet = book.add_worksheet(str(assessment.year))
     bold = book.add_format({"bold": True})
     headers = [_("党组织"), *[f"{i.name}（{i.weight}）" for i in indicators], _("总分"), _("等次")]

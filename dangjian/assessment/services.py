@@ -205,11 +205,11 @@ def round_export(*, actor: User, assessment: AssessmentRound) -> bytes:
     """The round's score table as .xlsx; the export is audited."""
     if not scope_for(actor).can_read_path(assessment.committee.path):
         raise PermissionDenied
-    import xlsxwriter
+    from dangjian.core.workbooks import new_workbook
 
     indicators, rows = selectors.round_table(assessment)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    book = new_workbook(buffer, in_memory=True)
     sheet = book.add_worksheet(str(assessment.year))
     bold = book.add_format({"bold": True})
     headers = [_("党组织"), *[f"{i.name}（{i.weight}）" for i in indicators], _("总分"), _("等次")]

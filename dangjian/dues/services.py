@@ -489,11 +489,11 @@ def report_export(
     """The report as .xlsx (summary, months, arrears by member); the export is audited."""
     if not scope_for(actor).can_read_path(organization.path):
         raise PermissionDenied
-    import xlsxwriter
+    from dangjian.core.workbooks import new_workbook
 
     report = selectors.organization_report(organization, year, month)
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = new_workbook(buffer, in_memory=True)
     money = workbook.add_format({"num_format": "#,##0.00"})
     bold = workbook.add_format({"bold": True})
     period = f"{year}-{month:02d}" if month else str(year)

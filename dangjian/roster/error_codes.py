@@ -11,6 +11,7 @@ import enum
 
 class ErrorCode(enum.StrEnum):
     CANNOT_COMMIT = "cannot_commit"
+    FILE_UNREADABLE = "file_unreadable"
     HAS_ERRORS = "has_errors"
     NOT_READY = "not_ready"
     ORGANIZATION_REQUIRED = "organization_required"

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.core import crypto
+from dangjian.core.workbooks import new_workbook
 from dangjian.members import bulk, idnumbers, record_rules
 from dangjian.members.bulk import ImportLabel, MemberRecord
 from dangjian.members.choices import Ethnicity, HowAdded, MemberStatus
@@ -344,12 +345,8 @@ class ErrorReport:
     """The rejected rows as a spreadsheet: the original cells and an error column."""
 
     def __init__(self, path: Path, headers: list[Any]):
-        import xlsxwriter
-
         self.path = path
-        self.workbook = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_formulas": False}
-        )
+        self.workbook = new_workbook(path, constant_memory=True)
         self.sheet = self.workbook.add_worksheet(_("错误行"))
         bold = self.workbook.add_format({"bold": True, "bg_color": "#F8D7DA"})
         self.width = len(headers)

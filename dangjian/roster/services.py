@@ -57,22 +57,34 @@ def job_create(
         readers.file_kind(Path(name))
     except CellError as exc:
         raise ValidationError({"file": str(exc)}) from None
-    job = ImportJob.objects.create(
-        kind=kind,
-        created_by=actor,
-        organization=organization,
-        file_name=Path(name).name[-200:],
-        valid_rows_only=valid_rows_only,
-    )
-    job.directory.mkdir(parents=True, exist_ok=True)
-    if isinstance(upload, Path):
-        shutil.copyfile(upload, job.source_path)
-    else:
-        with job.source_path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-    job.total_rows = readers.count_rows(job.source_path)
-    job.save(update_fields=["total_rows", "updated_at"])
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            created_by=actor,
+            organization=organization,
+            file_name=Path(name).name[-200:],
+            valid_rows_only=valid_rows_only,
+        )
+        job.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            if isinstance(upload, Path):
+                shutil.copyfile(upload, job.source_path)
+            else:
+                with job.source_path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+            # The file is checked (size, kind, extent) and counted before the job exists for
+            # anyone: a file that cannot be read leaves no job and no file behind.
+            job.total_rows = readers.count_rows(job.source_path)
+        except CellError as exc:
+            shutil.rmtree(job.directory, ignore_errors=True)
+            raise ValidationError(
+                {"file": ValidationError(str(exc), code=ErrorCode.FILE_UNREADABLE)}
+            ) from None
+        except BaseException:
+            shutil.rmtree(job.directory, ignore_errors=True)
+            raise
+        job.save(update_fields=["total_rows", "updated_at"])
     return job
 
 

@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core import crypto
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.errors import field_error
 from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
@@ -29,7 +29,7 @@ router = Router(tags=["组织生活"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ActivityIn(Schema):
+class ActivityIn(In):
     organization_id: int
     kind: ActivityKind
     topic: str
@@ -147,13 +147,13 @@ def activity_detail(request: HttpRequest, pk: int) -> dict[str, object]:
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class ExceptionIn(Schema):
+class ExceptionIn(In):
     member_id: int
     status: AttendanceStatus
     reason: str = ""
 
 
-class RecordIn(Schema):
+class RecordIn(In):
     exceptions: list[ExceptionIn] = []
     minutes: str | None = None
     resolutions: str | None = None
@@ -173,7 +173,7 @@ def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[st
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class GuestIn(Schema):
+class GuestIn(In):
     id_number: str
 
 
@@ -203,7 +203,7 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     )
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     subject: str
     in_favour: int
     against: int = 0

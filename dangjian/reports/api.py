@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.core.api import ErrorOut, In, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 
@@ -49,7 +49,7 @@ class ReportOut(Schema):
     charts: dict[str, Any]
 
 
-class SnapshotIn(Schema):
+class SnapshotIn(In):
     year: int
 
 

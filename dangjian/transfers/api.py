@@ -12,7 +12,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.models import Organization
 
@@ -65,7 +65,7 @@ def _out(request: HttpRequest, transfer: Transfer) -> TransferOut:
     )
 
 
-class TransferIn(Schema):
+class TransferIn(In):
     member_id: int
     kind: TransferKind = TransferKind.WITHIN
     to_organization_id: int | None = None
@@ -74,11 +74,11 @@ class TransferIn(Schema):
     reason: str = ""
 
 
-class IssueIn(Schema):
+class IssueIn(In):
     dues_paid_until: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(In):
     reason: str
 
 
@@ -197,7 +197,7 @@ class OutflowOut(Schema):
     has_valid_certificate: bool | None
 
 
-class OutflowIn(Schema):
+class OutflowIn(In):
     member_id: int
     region_code: str
     left_on: dt.date

@@ -16,7 +16,7 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
 from dangjian.core import crypto
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.idnumbers import normalize_id_number
@@ -32,7 +32,7 @@ router = Router(tags=["组织生活"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ActivityIn(Schema):
+class ActivityIn(In):
     organization_id: int
     kind: ActivityKind
     topic: str
@@ -150,13 +150,13 @@ def activity_detail(request: HttpRequest, pk: int) -> dict[str, object]:
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class ExceptionIn(Schema):
+class ExceptionIn(In):
     member_id: int
     status: AttendanceStatus
     reason: str = ""
 
 
-class RecordIn(Schema):
+class RecordIn(In):
     exceptions: list[ExceptionIn] = []
     minutes: str | None = None
     resolutions: str | None = None
@@ -178,7 +178,7 @@ def activity_record(
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class GuestIn(Schema):
+class GuestIn(In):
     id_number: str
 
 
@@ -210,7 +210,7 @@ def guest_add(request: AuthenticatedHttpRequest, pk: int, payload: GuestIn) -> S
     )
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     subject: str
     in_favour: int
     against: int = 0

@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.care.error_codes import ErrorCode
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.models import Member
@@ -28,12 +28,12 @@ router = Router(tags=["关怀与志愿服务"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ParticipantIn(Schema):
+class ParticipantIn(In):
     member_id: uuid.UUID = Field(..., description="党员的 public_id")
     hours: Decimal | None = Field(None, description="本人时长；不填则按活动的每人时长")
 
 
-class VolunteerActivityIn(Schema):
+class VolunteerActivityIn(In):
     organization: str = Field(..., description="组织活动的党组织代码")
     on: dt.date
     title: str = Field(..., max_length=200)

@@ -18,7 +18,7 @@ from ninja import Router, Schema, Status
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.api import ErrorOut
+from dangjian.core.api import ErrorOut, In
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
@@ -131,7 +131,7 @@ def member_dues(request: HttpRequest, member_id: int) -> MemberDuesOut:
     )
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     member_id: int
     paid_on: dt.date
     method: PaymentMethod

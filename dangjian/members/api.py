@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.core.api import ErrorOut, In, Pages
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
@@ -121,7 +121,7 @@ class ArchiveEntryOut(Schema):
     changes: list[ChangeOut]
 
 
-class MemberFilters(Schema):
+class MemberFilters(In):
     q: str = ""
     org: str = ""  # an organization's code: members in it and below
     status: MemberStatus | None = None
@@ -130,7 +130,7 @@ class MemberFilters(Schema):
     ordering: str = "name"
 
 
-class RevealIn(Schema):
+class RevealIn(In):
     field: str  # "id_number" or "phone"
 
 
@@ -139,7 +139,7 @@ class RevealOut(Schema):
     value: str
 
 
-class MemberIn(Schema):
+class MemberIn(In):
     organization_code: str
     id_number: str
     name: str

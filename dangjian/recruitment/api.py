@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.dates import today
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -69,7 +69,7 @@ class ApplicantDetailOut(ApplicantOut):
     next_steps: list[int]
 
 
-class ApplicantIn(Schema):
+class ApplicantIn(In):
     organization_id: int
     name: str
     id_number: str
@@ -81,7 +81,7 @@ class ApplicantIn(Schema):
     documents: str = ""
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     entitled: int
     present: int
     votes_for: int
@@ -89,7 +89,7 @@ class VoteIn(Schema):
     votes_abstaining: int = 0
 
 
-class StepIn(Schema):
+class StepIn(In):
     step: int
     on: dt.date
     people: str = ""

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.core.api import ErrorOut, In, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 from dangjian.reports.error_codes import ErrorCode
@@ -51,7 +51,7 @@ class ReportOut(Schema):
     charts: dict[str, Any]
 
 
-class SnapshotIn(Schema):
+class SnapshotIn(In):
     year: int
 
 

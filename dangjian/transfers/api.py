@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.models import Organization
 
@@ -66,7 +66,7 @@ def _out(request: AuthenticatedHttpRequest, transfer: Transfer) -> TransferOut:
     )
 
 
-class TransferIn(Schema):
+class TransferIn(In):
     member_id: int
     kind: TransferKind = TransferKind.WITHIN
     to_organization_id: int | None = None
@@ -75,11 +75,11 @@ class TransferIn(Schema):
     reason: str = ""
 
 
-class IssueIn(Schema):
+class IssueIn(In):
     dues_paid_until: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(In):
     reason: str
 
 
@@ -204,7 +204,7 @@ class OutflowOut(Schema):
     has_valid_certificate: bool | None
 
 
-class OutflowIn(Schema):
+class OutflowIn(In):
     member_id: int
     region_code: str
     left_on: dt.date

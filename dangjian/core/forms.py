@@ -174,7 +174,7 @@ def _within_dates(value: dt.date) -> None:
 
 
 def _within_numbers(value: Decimal | float) -> None:
-    if not math.isfinite(value) or abs(value) >= MAX_NUMBER:
+    if not math.isfinite(value) or abs(Decimal(value)) >= MAX_NUMBER:
         raise ValidationError(
             _("数值过大，请核对（应小于 %(max)s）。") % {"max": MAX_NUMBER},
             code=CoreErrorCode.OUT_OF_RANGE,

@@ -304,7 +304,7 @@ def west_token(c: Any) -> Any:
     return _once(
         c,
         "token",
-        lambda: api_token_create(actor=c.county_admin, user=c.west_admin, name="西镇", days=5)[0],
+        lambda: api_token_create(actor=c.west_admin, name="西镇", days=5)[0],
     )
 
 

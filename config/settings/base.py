@@ -184,6 +184,14 @@ DANGJIAN_TWO_FACTOR_FOR_SECRETARIES = False
 # Each wrong code in a row makes the user wait FACTOR × 2^(n-1) seconds before the next is checked.
 DANGJIAN_TWO_FACTOR_THROTTLE_FACTOR = 1
 
+# Member accounts (dangjian.portal.activation): activation codes are valid this many days and
+# good once; a code is void after this many wrong ID digits; an address with this many failed
+# activations within the window is refused until it passes.
+DANGJIAN_ACTIVATION_CODE_DAYS = 30
+DANGJIAN_ACTIVATION_MAX_TRIES_PER_CODE = 5
+DANGJIAN_ACTIVATION_MAX_FAILURES_PER_CLIENT = 10
+DANGJIAN_ACTIVATION_WINDOW_MINUTES = 15
+
 # Uploaded files (dangjian.core.uploads): stored under MEDIA_ROOT, never served by URL.
 DANGJIAN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 

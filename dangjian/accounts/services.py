@@ -13,13 +13,14 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 
 from .choices import Role
+from .error_codes import ErrorCode
 from .models import RoleAssignment, User
 
 
 @transaction.atomic
 def user_create_with_role(
     *,
-    actor: Any,
+    actor: User | None,  # None: the `adduser` command, which creates the first administrator
     username: str,
     password: str,
     organization: Any,  # an organizations.Organization: the floor above accounts
@@ -50,7 +51,7 @@ def password_check(password: str, *, user: User | None, field: str) -> None:
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({field: error.messages}, code="weak_password") from error
+        raise ValidationError({field: error.messages}, code=ErrorCode.WEAK_PASSWORD) from error
 
 
 @transaction.atomic
@@ -60,11 +61,11 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     if not user.has_usable_password() or not user.check_password(old_password):
         raise ValidationError(
             {"old_password": _("原密码不正确。忘记密码请找支部书记或上级管理员重置。")},
-            code="wrong_password",
+            code=ErrorCode.WRONG_PASSWORD,
         )
     if old_password == new_password:
         raise ValidationError(
-            {"new_password1": _("新密码不能与原密码相同。")}, code="same_password"
+            {"new_password1": _("新密码不能与原密码相同。")}, code=ErrorCode.SAME_PASSWORD
         )
     password_check(new_password, user=user, field="new_password1")
     user.set_password(new_password)

@@ -7,20 +7,22 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core.forms import add_service_errors, style_form
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.accounts.models import User
+from dangjian.core.forms import run_form, style_form
 
 from . import tokens
 from .models import ApiToken
 
 
-def _revocable(actor: Any) -> QuerySet[Any]:
+def _revocable(actor: User) -> QuerySet[Any]:
     """The tokens the actor may see and revoke: their own, and those of users in their scope."""
     users = get_user_model().objects.filter(roles__isnull=False).distinct()
     allowed = {actor.pk} | {
@@ -49,28 +51,26 @@ class TokenForm(forms.Form):
         style_form(self)
 
 
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not tokens.can_create_tokens(request.user):
         raise PermissionDenied
     form = TokenForm(request.POST or None)
     created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            _record, created = tokens.api_token_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                days=form.cleaned_data["days"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = TokenForm()
+    if done := run_form(
+        request,
+        form,
+        lambda data: tokens.api_token_create(
+            actor=request.user, name=data["name"], days=data["days"]
+        ),
+    ):
+        _record, created = done.result
+        form = TokenForm()
     listed = _revocable(request.user).select_related("user", "created_by").order_by("-created_at")
     return render(request, "api/tokens.html", {"form": form, "tokens": listed, "created": created})
 
 
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(_revocable(request.user), pk=pk)
     tokens.api_token_revoke(actor=request.user, token=token)
     return redirect("api-tokens:list")

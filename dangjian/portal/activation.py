@@ -47,10 +47,12 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.context import client_address
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.members.choices import LEAVING_WAYS, REMOVING_STATUSES, HowRemoved
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
 
+from .error_codes import ErrorCode
 from .models import (
     ActivationAttempt,
     ActivationCode,
@@ -162,7 +164,7 @@ def invitation_start(*, actor: Any, organization: Organization, base_url: str) -
         raise ValidationError(
             _("%(org)s 的党员都已开通账号或已有账号，没有需要邀请的党员。")
             % {"org": organization.name},
-            code="nobody_to_invite",
+            code=ErrorCode.NOBODY_TO_INVITE,
         )
     batch = InvitationBatch.objects.create(
         organization=organization,
@@ -240,7 +242,7 @@ def account_reset(*, actor: Any, member: Member, base_url: str) -> InvitationBat
     if member.status in REMOVING_STATUSES:
         raise ValidationError(
             _("%(name)s 已不在党员名册中，不能重置账号。") % {"name": member.name},
-            code="not_on_roster",
+            code=CoreErrorCode.NOT_ON_ROSTER,
         )
     organization = _organization_of(member)
     batch = InvitationBatch.objects.create(
@@ -308,7 +310,7 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
             ip=ip,
             message=_("尝试次数过多，请 %(m)d 分钟后再试。")
             % {"m": _setting("DANGJIAN_ACTIVATION_WINDOW_MINUTES", 15)},
-            code="activation_throttled",
+            code=ErrorCode.ACTIVATION_THROTTLED,
             reason="client_throttled",
         )
     normalized = normalize_code(code)
@@ -323,7 +325,7 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
         _refuse(
             ip=ip,
             message=_("激活码不正确。请核对激活函上的 10 位激活码（不含字母 O 和 I）。"),
-            code="activation_code_unknown",
+            code=ErrorCode.ACTIVATION_CODE_UNKNOWN,
             reason="unknown_code",
         )
     max_tries = _setting("DANGJIAN_ACTIVATION_MAX_TRIES_PER_CODE", 5)
@@ -332,7 +334,7 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
         _refuse(
             ip=ip,
             message=_("该激活码已经用过。已开通的账号请直接登录；忘记密码请找支部书记重置。"),
-            code="activation_code_used",
+            code=ErrorCode.ACTIVATION_CODE_USED,
             reason="used",
             record=record,
         )
@@ -340,7 +342,7 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
         _refuse(
             ip=ip,
             message=_("该激活码已作废（已发放新的激活函或输错次数过多）。") + renew,
-            code="activation_code_revoked",
+            code=ErrorCode.ACTIVATION_CODE_REVOKED,
             reason="revoked",
             record=record,
         )
@@ -348,7 +350,7 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
         _refuse(
             ip=ip,
             message=_("该激活码已过期。") + renew,
-            code="activation_code_expired",
+            code=ErrorCode.ACTIVATION_CODE_EXPIRED,
             reason="expired",
             record=record,
         )
@@ -370,7 +372,11 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
             else _("身份证号后 4 位连续输错 %(n)d 次，该激活码已作废。") % {"n": max_tries} + renew
         )
         _refuse(
-            ip=ip, message=message, code="activation_wrong_id", reason="wrong_id", record=record
+            ip=ip,
+            message=message,
+            code=ErrorCode.ACTIVATION_WRONG_ID,
+            reason="wrong_id",
+            record=record,
         )
     return _activate(record=record, password=password, ip=ip)
 
@@ -379,12 +385,12 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
 def _activate(*, record: ActivationCode, password: str, ip: str | None) -> Any:
     record = ActivationCode.objects.select_for_update().select_related("member").get(pk=record.pk)
     if not record.is_open:  # a second tab was quicker
-        raise ValidationError(_("该激活码已经用过。"), code="activation_code_used")
+        raise ValidationError(_("该激活码已经用过。"), code=ErrorCode.ACTIVATION_CODE_USED)
     member = Member.objects.select_for_update().get(pk=record.member_id)
     if member.status in REMOVING_STATUSES:
         raise ValidationError(
             _("您已不在党员名册中，不能开通账号。如有疑问请联系支部书记。"),
-            code="not_on_roster",
+            code=CoreErrorCode.NOT_ON_ROSTER,
         )
     user_model = get_user_model()
     user = member.user
@@ -392,7 +398,7 @@ def _activate(*, record: ActivationCode, password: str, ip: str | None) -> Any:
         if user_model.objects.filter(username=record.username).exists():
             raise ValidationError(
                 _("登录名 %(u)s 已被占用，请联系支部书记。") % {"u": record.username},
-                code="username_taken",
+                code=ErrorCode.USERNAME_TAKEN,
             )
         user = user_model(username=record.username, display_name=member.name)
     password_check(password, user=user, field="password")

@@ -8,15 +8,16 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.extensions import render_panels
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import run_form, run_service
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_timeline
 from dangjian.organizations import selectors as organization_selectors
@@ -61,21 +62,20 @@ def info(request: HttpRequest) -> HttpResponse:
     )
 
 
-def correction_new(request: HttpRequest) -> HttpResponse:
+def correction_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = _me(request)
     if member is None:
         raise Http404
     form = CorrectionRequestForm(
         request.POST or None, initial={"field": request.GET.get("field", "")}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.correction_request(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("更正申请已提交，支部书记处理后您会在这里看到结果。"))
-            return redirect("portal:info")
+    if run_form(
+        request,
+        form,
+        lambda data: services.correction_request(actor=request.user, **data),
+        _("更正申请已提交，支部书记处理后您会在这里看到结果。"),
+    ):
+        return redirect("portal:info")
     return render(request, "portal/correction_form.html", {"form": form, "member": member})
 
 
@@ -87,25 +87,23 @@ def corrections(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/corrections.html", {"pending": pending})
 
 
-def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     correction = get_object_or_404(selectors.decidable_corrections(request.user), pk=pk)
     form = DecisionForm(request.POST or None, field_name=correction.field)
-    if request.method == "POST" and form.is_valid():
-        approve = request.POST.get("decision") == "approve"
-        try:
-            services.correction_decide(
-                actor=request.user,
-                request=correction,
-                approve=approve,
-                value=form.cleaned_data.get("value"),
-                note=form.cleaned_data.get("note", ""),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("已处理更正申请。"))
-            return redirect("portal:corrections")
-    elif request.method != "POST" and "value" in form.fields:
+    if run_form(
+        request,
+        form,
+        lambda data: services.correction_decide(
+            actor=request.user,
+            request=correction,
+            approve=request.POST.get("decision") == "approve",
+            value=data.get("value"),
+            note=data.get("note", ""),
+        ),
+        _("已处理更正申请。"),
+    ):
+        return redirect("portal:corrections")
+    if request.method != "POST" and "value" in form.fields:
         form.initial["value"] = correction.proposed_value
     return render(
         request,
@@ -115,19 +113,16 @@ def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def notice_publish(request: HttpRequest, org: int) -> HttpResponse:
+def notice_publish(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     form = NoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.notice_publish(
-                actor=request.user, organization=organization, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("通知已发布。"))
-            return redirect(organization)
+    if run_form(
+        request,
+        form,
+        lambda data: services.notice_publish(actor=request.user, organization=organization, **data),
+        _("通知已发布。"),
+    ):
+        return redirect(organization)
     for field_errors in form.errors.values():
         for message in field_errors:
             messages.error(request, str(message))
@@ -141,19 +136,19 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def invite(request: HttpRequest, org: int) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     """The accounts of an organization's members, and the one-step invitation of its subtree."""
     organization = selectors.invitation_organization(user=request.user, pk=org)
     if request.method == "POST":
-        try:
-            batch = activation.invitation_start(
+        done = run_service(
+            request,
+            lambda: activation.invitation_start(
                 actor=request.user, organization=organization, base_url=_base_url(request)
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            ),
+        )
+        if done is None:
             return redirect("accounts-invite:organization", org=organization.pk)
-        return redirect(batch)
+        return redirect(done.result)
     return render(
         request,
         "portal/invite.html",
@@ -168,7 +163,7 @@ def invite(request: HttpRequest, org: int) -> HttpResponse:
     )
 
 
-def invitation(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def invitation(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """An invitation: its progress while it runs, then its letters (PDF and texts to send)."""
     batch = selectors.invitation_batch(user=request.user, public_id=public_id)
     context: dict[str, Any] = {"batch": batch}
@@ -181,7 +176,7 @@ def invitation(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "portal/invitation.html", context)
 
 
-def invitation_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def invitation_pdf(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """The activation letters as A4 sheets, four to a page, to print and cut."""
     batch = selectors.invitation_batch(user=request.user, public_id=public_id)
     if batch.status != InvitationStatus.DONE:
@@ -196,20 +191,18 @@ def invitation_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def account_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def account_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.account_member(user=request.user, pk=pk)
-    try:
-        batch = activation.account_reset(
+    done = run_service(
+        request,
+        lambda: activation.account_reset(
             actor=request.user, member=member, base_url=_base_url(request)
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("members:detail", pk=member.pk)
-    messages.success(
-        request, _("已为 %(name)s 生成新的激活函，原密码已失效。") % {"name": member.name}
+        ),
+        _("已为 %(name)s 生成新的激活函，原密码已失效。") % {"name": member.name},
     )
-    return redirect(batch)
+    if done is None:
+        return redirect("members:detail", pk=member.pk)
+    return redirect(done.result)
 
 
 @login_not_required
@@ -217,23 +210,21 @@ def account_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def activate(request: HttpRequest) -> HttpResponse:
     """The member's activation page (phone first): code, ID digits, password; then /me/."""
     form = ActivationForm(request.POST or None, initial={"code": request.GET.get("code", "")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = activation.account_activate(
-                code=form.cleaned_data["code"],
-                id_last4=form.cleaned_data["id_last4"],
-                password=form.cleaned_data["password"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if request.user.is_authenticated:
-                logout(request)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                _("账号已开通。以后请用登录名 %(u)s 和刚设置的密码登录。")
-                % {"u": user.get_username()},
-            )
-            return redirect("portal:home")
-    return render(request, "portal/activate.html", {"form": form})
+    done = run_form(
+        request,
+        form,
+        lambda data: activation.account_activate(
+            code=data["code"], id_last4=data["id_last4"], password=data["password"]
+        ),
+    )
+    if done is None:
+        return render(request, "portal/activate.html", {"form": form})
+    user = done.result
+    if request.user.is_authenticated:
+        logout(request)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request,
+        _("账号已开通。以后请用登录名 %(u)s 和刚设置的密码登录。") % {"u": user.get_username()},
+    )
+    return redirect("portal:home")

@@ -151,6 +151,7 @@ FORM_PAGES: dict[str, Page] = {
     "member restore": lambda c: (_url("members:restore", c.zhang.pk), {}),
     "member move": lambda c: (_url("members:move", c.zhang.pk), {}),
     "position assign": lambda c: (_url("members:position_assign", c.zhang.pk), {}),
+    "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
 }
 # Text each page shows about the east township to a reader in scope.
 EXPECTED = {
@@ -170,6 +171,7 @@ EXPECTED = {
     "member restore": ("张三",),
     "member move": ("张三", "南村党支部"),
     "position assign": ("张三", "东村党支部"),
+    "member accounts": ("东村党支部", "张三", "李四"),
 }
 ALL_PAGES = {**READ_PAGES, **FORM_PAGES}
 
@@ -766,8 +768,9 @@ MEMBER_LIST_QUERIES = 8  # with the organization picker: its count and its optio
 MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
 # The page's own 11, plus what each registered panel reads (portal: corrections, notices;
 # certificates: mobile members; alerts; care fund; activities: rules, branches and groups,
-# positions, activities). None of it grows with the members.
-ORGANIZATION_PAGE_QUERIES = 24
+# positions, activities; portal: member accounts, one aggregate). None of it grows with the
+# members.
+ORGANIZATION_PAGE_QUERIES = 25
 # The member page: session, user, roles; the member, their membership rows (read once and
 # shared with the panels), positions, archive; then the panels: alerts 1, organizational life 2,
 # transfers 2, dues 4 (profiles, organization setting, ledger, payments), recruitment 1,

@@ -93,9 +93,45 @@ def _iter_xlsx(path: Path) -> Iterator[list[Any]]:
             _("无法读取该表格文件，请确认是 Excel/WPS 保存的 .xlsx 文件且没有加密。")
         ) from exc
     try:
-        yield from workbook.get_sheet_by_index(0).iter_rows()
+        sheet = workbook.get_sheet_by_index(0)
+        yield from fill_merged(sheet.iter_rows(), sheet.merged_cell_ranges or [], sheet.start)
     finally:
         workbook.close()
+
+
+Range = tuple[tuple[int, int], tuple[int, int]]
+
+
+def fill_merged(
+    rows: Iterator[list[Any]], ranges: list[Range], start: tuple[int, int] | None
+) -> Iterator[list[Any]]:
+    """Rows where every row of a vertically merged cell holds its value, not only the first.
+
+    A reader gives a merged cell's value in its top-left cell only; a secretary who merged
+    “东村党支部” over ten rows meant it for all ten. Horizontal merges (a title across the
+    columns) are left as they are. Ranges are absolute (row, column); rows come from row 0 and
+    columns from the sheet's first used column.
+    """
+    first_column = start[1] if start else 0
+    below: dict[int, list[tuple[int, int]]] = {}  # row → [(column, top row)]
+    tops: dict[int, list[int]] = {}  # top row → its merged columns
+    for (top, left), (bottom, _right) in ranges:
+        if bottom > top:
+            tops.setdefault(top, []).append(left - first_column)
+        for row in range(top + 1, bottom + 1):
+            below.setdefault(row, []).append((left - first_column, top))
+    if not below:
+        yield from rows
+        return
+    values: dict[tuple[int, int], Any] = {}
+    for number, cells in enumerate(rows):
+        for column in tops.get(number, ()):
+            if 0 <= column < len(cells):
+                values[(number, column)] = cells[column]
+        for column, top in below.get(number, ()):
+            if 0 <= column < len(cells) and cells[column] in (None, ""):
+                cells[column] = values.get((top, column), "")
+        yield cells
 
 
 def rows_from_bytes(data: bytes, suffix: str) -> Iterator[list[Any]]:

@@ -3,8 +3,9 @@
 What a number must be (rules and their sources, docs/roster-format.md):
 
 - 18 characters, the last the ISO 7064 MOD 11-2 check character (GB 11643-1999);
-  a 15-digit number issued before 1999 is converted: the century `19` inserted before the
-  birth year and the check character computed (GB 11643-1999 § 4, the 1989 number's upgrade);
+  a 15-digit number of the 1989 standard (two-digit birth year, no check character, issued
+  before 1999 and still on old records) is converted as the 1999 standard did: the century `19`
+  inserted before the birth year and the check character computed;
 - digits 7–14 a real date, not after today and not before 1900;
 - digits 1–6 a GB/T 2260 region code that has existed **at any time**: the code is the one in
   force where and when the number was issued, not in the birth year (a member born in 1965 whose

@@ -526,8 +526,11 @@ def map_headers(columns: tuple[Column, ...], headers: list[Any], *, row: int = 1
 TOTAL_LABELS = ("合计", "总计", "小计")
 
 
-def is_total_row(cells: list[Any]) -> bool:
-    """A 合计 / 总计 / 小计 row under the data: its first filled cell starts with the word."""
+def is_total_row(cells: list[Any], id_position: int) -> bool:
+    """A 合计 / 总计 / 小计 row under the data: its first filled cell starts with the word and it
+    has no ID number (a member named 合计划 has one)."""
+    if id_position < len(cells) and cells[id_position] not in (None, ""):
+        return False
     for cell in cells:
         text = _normalize(as_text(cell))
         if text:

@@ -503,7 +503,7 @@ def validate_members(
             row_number += 1
             if not any(c not in (None, "") for c in cells):
                 continue  # blank lines at the end of a sheet
-            if cols.is_total_row(cells):
+            if cols.is_total_row(cells, positions["id_number"]):
                 result.add_note(row_number, "", _("合计行，不导入。"))
                 continue
             if fill is not None:

@@ -43,6 +43,13 @@ def file_kind(path: Path) -> str:
     raise CellError(_("只能导入 .xlsx 或 .csv 文件（WPS 也可另存为这两种格式）。"))
 
 
+def knows_merged_cells(path: Path) -> bool:
+    """Whether the reader can tell merged cells in this kind of file (.xlsx and .xls can;
+    CSV keeps a merged cell's value in its first row only, and calamine reads no merges from
+    .ods), so the importer fills merged 党组织代码 downward by rule instead."""
+    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+
+
 def count_rows(path: Path) -> int:
     """Data rows (without the header), cheaply: newlines for CSV, the sheet height for xlsx."""
     if file_kind(path) == "csv":

@@ -107,7 +107,7 @@ def job_validate(job_id: int, *, progress: Callable[[int, int], None] | None = N
                 directory=job.directory,
                 total=job.total_rows,
                 progress=report,
-                fill_down=readers.file_kind(job.source_path) == "csv",
+                fill_down=not readers.knows_merged_cells(job.source_path),
             )
         else:
             result, _created = import_organizations(

@@ -70,7 +70,7 @@ def secretary(path: Path) -> None:
     sheet.merge_range(0, 0, 0, len(HEADERS) - 1, "东镇党委党员名册（2026年）")
     sheet.write_string(1, 0, "填报单位：东镇党委    填报日期：2026年12月")
     sheet.write_row(2, 0, HEADERS)
-    rows = [
+    rows: list[list[str | float]] = [
         ["张建国", _check("11011219650312007"), "男", "", "高中", "农民", "正式党员"],
         ["李秀英", _check("11010119721005008"), "女", 1972.1, "大专", "工人", "正式党员"],
         ["王  德 明", _check("11010119800506011"), "男", 1980.05, "本科", "工人", "正式党员"],

@@ -33,6 +33,7 @@ from stdnum.cn import ric
 from dangjian.core.dates import today
 
 from .choices import Sex
+from .error_codes import ErrorCode
 
 EARLIEST_BIRTH_YEAR = 1900
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
@@ -88,7 +89,7 @@ def stored_as_number_error() -> ValidationError:
             "请把这一列的单元格格式设为“文本”后重新输入完整号码（或在号码前加英文单引号 ' ），"
             "再导入。"
         ),
-        code="id_stored_as_number",
+        code=ErrorCode.ID_STORED_AS_NUMBER,
     )
 
 
@@ -117,11 +118,11 @@ def validate_id_number(raw: str) -> str:
     if len(number) != 18:
         raise ValidationError(
             _("身份证号码应为18位，当前为%(n)d位，请核对。") % {"n": len(number)},
-            code="id_length",
+            code=ErrorCode.ID_LENGTH,
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(
-            _("身份证号码前17位只能是数字，最后一位是数字或X，请核对。"), code="id_format"
+            _("身份证号码前17位只能是数字，最后一位是数字或X，请核对。"), code=ErrorCode.ID_FORMAT
         )
     expected = _check_digit(number)
     if number[-1] != expected:
@@ -129,25 +130,25 @@ def validate_id_number(raw: str) -> str:
             raise stored_as_number_error()
         raise ValidationError(
             _("身份证号码最后一位校验码不正确（应为%(c)s），请核对是否输错。") % {"c": expected},
-            code="id_checksum",
+            code=ErrorCode.ID_CHECKSUM,
         )
     try:
         birth_date = birth_date_of(number)
     except ValueError:
         raise ValidationError(
             _("身份证号码第7至14位的出生日期 %(d)s 不是有效日期，请核对。") % {"d": number[6:14]},
-            code="id_birth_date",
+            code=ErrorCode.ID_BIRTH_DATE,
         ) from None
     if birth_date.year < EARLIEST_BIRTH_YEAR or birth_date > today():
         raise ValidationError(
             _("身份证号码第7至14位的出生日期 %(d)s 不可能（早于1900年或晚于今天），请核对。")
             % {"d": number[6:14]},
-            code="id_birth_date",
+            code=ErrorCode.ID_BIRTH_DATE,
         )
     if not _region_exists(number[:6]):
         raise ValidationError(
             _("身份证号码前6位的地区代码 %(r)s 不存在，请核对。") % {"r": number[:6]},
-            code="id_region",
+            code=ErrorCode.ID_REGION,
         )
     return number
 

@@ -163,7 +163,7 @@ def _set_id_number(member: Member, raw: str) -> dict[str, str]:
 
 def _record_errors(member: Member, errors: dict[str, str]) -> dict[str, str]:
     """Tidy the name, derive its pinyin keys, and add the date-order errors to `errors`."""
-    member.name = member.name.strip()
+    member.name = record_rules.tidy_name(member.name)
     member.name_pinyin, member.name_initials = pinyin_keys(member.name)
     return {**_check_dates(member, today()), **errors}
 

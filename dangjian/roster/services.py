@@ -121,6 +121,7 @@ def job_validate(job_id: int, *, progress: Callable[[int, int], None] | None = N
                 directory=job.directory,
                 total=job.total_rows,
                 progress=report,
+                fill_down=not readers.knows_merged_cells(job.source_path),
             )
         else:
             result, _created = import_organizations(
@@ -138,6 +139,7 @@ def job_validate(job_id: int, *, progress: Callable[[int, int], None] | None = N
     job.valid_rows = result.valid_rows
     job.error_rows = result.error_rows
     job.errors = [[e.row, e.column, e.message] for e in result.errors]
+    job.notes = [[n.row, n.column, n.message] for n in result.notes]
     job.organization_ids = sorted(result.organization_ids)
     job.message = ""
     job.save()

@@ -57,21 +57,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if "org" in form.errors:  # not an organization in scope: as for any other page, 404
         raise Http404
     if form.is_valid():
-        data = form.cleaned_data
-        organization = data["org"]
-        filters = selectors.MemberFilters(
-            q=data["q"],
-            status=data["status"],
-            category=data["category"],
-            sex=data["sex"],
-            organization=organization,
-            age_band=data["age_band"],
-            education_band=data["education_band"],
-            ethnicity=data["ethnicity"],
-            occupation=data["occupation"],
-            joined_from=data["joined_from"],
-            joined_to=data["joined_to"],
-        )
+        filters = form.filters()
+        organization = filters.organization
     page = paginate(request, selectors.member_list(user=request.user, filters=filters))
     context = {
         "form": form,
@@ -155,6 +142,8 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes = {
             n: form.cleaned_data[n] for n in services.RECORD_FIELDS if n in form.changed_data
         }
+        if form.cleaned_data.get("phone_clear"):  # the phone field starts empty: keep or clear
+            changes["phone"] = ""
         try:
             services.member_update(
                 actor=request.user,

@@ -173,6 +173,13 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 DANGJIAN_REQUIRE_TWO_FACTOR = True
 DANGJIAN_TWO_FACTOR_ISSUER = "党建"
 
+# Adding a guest to an activity by bare ID number: lookups per user and hour (each audited).
+DANGJIAN_GUEST_LOOKUPS_PER_HOUR = 20
+
+# Import working files (dangjian.roster): a job left unfinished this many days is abandoned and
+# its directory deleted by `dangjian roster_cleanup` (a finished or failed job's at once).
+DANGJIAN_IMPORT_KEEP_DAYS = 7
+
 # Uploaded files (dangjian.core.uploads): stored under MEDIA_ROOT, never served by URL.
 DANGJIAN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 

@@ -16,11 +16,9 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
-from dangjian.core import crypto
 from dangjian.core.dates import today
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
-from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
 from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
@@ -253,23 +251,18 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request, activity.organization)
     form = GuestForm(request.POST)
     if form.is_valid():
-        number = normalize_id_number(form.cleaned_data["id_number"])
-        member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
-        if member is None:
-            messages.error(request, _("没有找到这个身份证号码对应的党员，请核对后重新输入。"))
+        try:
+            row = services.attendance_add_guest_by_id_number(
+                actor=request.user, activity=activity, id_number=form.cleaned_data["id_number"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
         else:
-            try:
-                row = services.attendance_add_guest(
-                    actor=request.user, activity=activity, member=member
-                )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(
-                    request,
-                    _("已登记来宾 %(name)s（%(org)s）。")
-                    % {"name": member.name, "org": row.home_organization},
-                )
+            messages.success(
+                request,
+                _("已登记来宾 %(name)s（%(org)s）。")
+                % {"name": row.member.name, "org": row.home_organization},
+            )
     else:
         messages.error(request, _("请填写来宾的公民身份号码。"))
     return redirect(activity)

@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.activities.error_codes import ErrorCode
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.selectors import member_get
 from dangjian.organizations import selectors as organization_selectors
@@ -26,7 +29,7 @@ router = Router(tags=["组织生活"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ActivityIn(Schema):
+class ActivityIn(In):
     organization_id: int
     kind: ActivityKind
     topic: str
@@ -130,7 +133,7 @@ def activity_list(
 
 
 @router.post("/", response={201: ActivityOut, **ERRORS})
-def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
+def activity_create(request: AuthenticatedHttpRequest, payload: ActivityIn) -> Status[Any]:
     organization = organization_selectors.organization_get(
         user=request.user, pk=payload.organization_id
     )
@@ -144,20 +147,22 @@ def activity_detail(request: HttpRequest, pk: int) -> dict[str, object]:
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class ExceptionIn(Schema):
+class ExceptionIn(In):
     member_id: int
     status: AttendanceStatus
     reason: str = ""
 
 
-class RecordIn(Schema):
+class RecordIn(In):
     exceptions: list[ExceptionIn] = []
     minutes: str | None = None
     resolutions: str | None = None
 
 
 @router.post("/{int:pk}/record", response={200: ActivityDetailOut, **ERRORS})
-def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[str, object]:
+def activity_record(
+    request: AuthenticatedHttpRequest, pk: int, payload: RecordIn
+) -> dict[str, object]:
     """Record the activity as held: everyone expected is present except `exceptions`."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     services.activity_record(
@@ -170,12 +175,12 @@ def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[st
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class GuestIn(Schema):
+class GuestIn(In):
     id_number: str
 
 
 @router.post("/{int:pk}/guests", response={201: AttendanceOut, **ERRORS})
-def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
+def guest_add(request: AuthenticatedHttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     """A guest found by citizen ID number: only a member the caller may read; any other number
     gets the same refusal (`guest_out_of_scope`), naming nobody. Audited and limited per hour
     (`guest_lookup_limit`); a member of another organization comes by their certificate."""
@@ -199,7 +204,7 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     )
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     subject: str
     in_favour: int
     against: int = 0
@@ -207,7 +212,7 @@ class VoteIn(Schema):
 
 
 @router.post("/{int:pk}/votes", response={201: VoteOut, **ERRORS})
-def vote_add(request: HttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
+def vote_add(request: AuthenticatedHttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
     activity = selectors.activity_get(user=request.user, pk=pk)
     return Status(
         201, services.vote_record(actor=request.user, activity=activity, **payload.dict())
@@ -239,7 +244,7 @@ def compliance(
     """Required vs held by kind, summed over the branches of the subtree."""
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     if quarter is not None and quarter not in (1, 2, 3, 4):
-        raise field_error("quarter", _("季度只能是 1 到 4。"), code="quarter")
+        raise field_error("quarter", _("季度只能是 1 到 4。"), code=ErrorCode.QUARTER)
     period = periods.quarter(year, quarter) if quarter else periods.year(year)
     result = selectors.compliance_rollup(organization, period)
     return {

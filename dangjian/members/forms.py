@@ -100,6 +100,15 @@ class MemberCreateForm(MemberForm):
 class MemberEditForm(MemberForm):
     reason = forms.CharField(label=_("变更原因"), max_length=300, required=False)
 
+    def changes(self) -> dict[str, Any]:
+        """The record fields the person changed; the phone field starts empty (masked above
+        it), so it changes when filled in, or when 删除联系电话 is ticked."""
+        data = self.cleaned_data
+        changes = {n: data[n] for n in RECORD_FIELDS if n in self.changed_data}
+        if data.get("phone_clear"):
+            changes["phone"] = ""
+        return changes
+
 
 class OrganizationTreeChoiceField(forms.ModelChoiceField):
     """Organizations in tree order, indented by depth, so a long list reads like the tree."""

@@ -16,7 +16,6 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
 from dangjian.core.api import ErrorOut, In, PageOf, Pages
-from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.selectors import member_get
 from dangjian.organizations import selectors as organization_selectors

@@ -193,6 +193,13 @@ DANGJIAN_ACTIVATION_MAX_TRIES_PER_CODE = 5
 DANGJIAN_ACTIVATION_MAX_FAILURES_PER_CLIENT = 10
 DANGJIAN_ACTIVATION_WINDOW_MINUTES = 15
 
+# Adding a guest to an activity by bare ID number: lookups per user and hour (each audited).
+DANGJIAN_GUEST_LOOKUPS_PER_HOUR = 20
+
+# Import working files (dangjian.roster): a job left unfinished this many days is abandoned and
+# its directory deleted by `dangjian roster_cleanup` (a finished or failed job's at once).
+DANGJIAN_IMPORT_KEEP_DAYS = 7
+
 # Uploaded files (dangjian.core.uploads): stored under MEDIA_ROOT, never served by URL.
 DANGJIAN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 

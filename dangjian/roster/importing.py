@@ -2,7 +2,8 @@
 
 Validation streams the file once. Look-ups (organizations in the actor's scope, code tables,
 pinyin of names already seen) are loaded once; ID numbers already registered are found with
-one query per batch of rows. Valid rows go to a spool file (pickled batches), rejected rows to
+one query per batch of rows. Valid rows go to a spool file (pickled batches, each encrypted:
+the spool holds clear ID numbers until the commit), rejected rows to
 the error report (.xlsx, the original cells plus an error column), so memory stays flat as files
 grow.
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
@@ -42,6 +44,8 @@ from . import columns as cols
 from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, CellError, CodeTable, Column
 
 BATCH = 5000
+# The refusal for an ID number registered to a member the importer may not read.
+NOT_HERE = gettext_lazy("无法导入：该身份证号码不能在此登记，请联系上级党组织。")
 MAX_KEPT_ERRORS = 1000  # shown on the page; the error report has them all
 MAX_KEPT_NOTES = 200
 Progress = Callable[[int, int], None]
@@ -80,6 +84,7 @@ class Validation:
     spool: Path | None = None
     report: Path | None = None
     organization_ids: set[int] = field(default_factory=set)
+    refused_elsewhere: int = 0  # rows whose number is registered outside the importer's scope
 
     def add_errors(self, errors: Iterable[RowError]) -> None:
         for error in errors:
@@ -518,11 +523,11 @@ def validate_members(
                     result.add_note(row_number, column, message)
                 notes.clear()
             if len(batch) >= BATCH:
-                _flush(batch, result, report, spool)
+                _flush(batch, result, report, spool, validator.scope)
                 batch = []
             if result.total_rows % 1000 == 0:
                 progress(result.total_rows, total)
-        _flush(batch, result, report, spool)
+        _flush(batch, result, report, spool, validator.scope)
         if fill is not None:
             fill.close()
     report.close()
@@ -617,42 +622,42 @@ def _flush(
     result: Validation,
     report: ErrorReport,
     spool: Any,
+    scope: Any,
 ) -> None:
-    """Drop rows whose ID number is already registered; spool the rest."""
+    """Drop rows whose ID number is already registered; spool the rest.
+
+    Only a member the importer may read is called "already registered". For anyone else the
+    row gets a refusal that does not say whether the person is a party member: the preview is
+    never committed, so it must not be a way to test ID numbers against the whole system."""
     if not batch:
         return
     registered = bulk.registered_hashes([record.id_number_hash for _r, _c, record in batch])
+    readable = bulk.registered_readable(registered, scope)
     kept = []
     for row, cells, record in batch:
-        if record.id_number_hash in registered:
-            _reject(
-                result,
-                report,
-                row,
-                cells,
-                [
-                    (
-                        "公民身份号码",
-                        _("该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。"),
-                    )
-                ],
-            )
+        if record.id_number_hash in readable:
+            message = _("该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。")
+        elif record.id_number_hash in registered:
+            message = str(NOT_HERE)
+            result.refused_elsewhere += 1
         else:
             kept.append(record)
             result.organization_ids.add(record.organization_id)
+            continue
+        _reject(result, report, row, cells, [("公民身份号码", message)])
     result.valid_rows += len(kept)
     if kept:
-        pickle.dump(kept, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        token = crypto.encrypt_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+        spool.write(token + b"\n")
 
 
 def _read_spool(path: Path) -> Iterator[list[MemberRecord]]:
-    # The spool is written by validate_members on this server, never uploaded.
+    # Written by validate_members on this server, never uploaded; each line is a Fernet token,
+    # so a changed spool fails to decrypt before anything is unpickled.
     with path.open("rb") as handle:
-        while True:
-            try:
-                yield pickle.load(handle)  # noqa: S301
-            except EOFError:
-                return
+        for line in handle:
+            if line.strip():
+                yield pickle.loads(crypto.decrypt_bytes(line.strip()))  # noqa: S301
 
 
 def commit_members(

@@ -882,3 +882,17 @@ def test_a_secretary_of_one_branch_gets_no_organization_picker(client, county):
     body = text(client.get(_url("members:list")))
     assert "全部党组织" not in body
     assert "张三" in body
+
+
+def test_a_registered_number_out_of_scope_is_refused_without_saying_it_is_a_member(client, county):
+    """Membership is not an oracle: 西镇's administrator typing 李四's number (东村) learns only
+    that it cannot be registered there, as with a number the system has never seen registered
+    elsewhere; 东镇's administrator, who may read 李四, is told it is registered."""
+    data = new_member_data(county.west_village, id_number=county.li.id_number)
+    before = Member.objects.count()
+    response = as_user(client, county.west_admin).post(_url("members:create"), data)
+    assert response.status_code == 200
+    assert "该身份证号码不能在此登记" in text(response)
+    assert "已登记为党员" not in text(response)
+    assert "李四" not in text(response)
+    assert Member.objects.count() == before

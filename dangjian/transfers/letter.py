@@ -71,9 +71,20 @@ def qr_svg(data: str) -> str:
 
 def letter_html(transfer: Transfer, base_url: str) -> str:
     url = verification_url(transfer, base_url)
+    assert transfer.issued_on is not None
+    assert transfer.valid_until is not None
+    member = transfer.member
     return render_to_string(
         "transfers/letter.html",
-        {"transfer": transfer, "qr": qr_svg(url), "verification_url": url, "title": _("介绍信")},
+        {
+            "transfer": transfer,
+            "qr": qr_svg(url),
+            "verification_url": url,
+            "title": _("介绍信"),
+            "age": member.age_on(transfer.issued_on),
+            "ethnicity": member.get_ethnicity_display(),
+            "valid_days": (transfer.valid_until - transfer.issued_on).days,
+        },
     )
 
 

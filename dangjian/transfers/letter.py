@@ -1,5 +1,9 @@
 """The introduction letter (介绍信): a numbered A4 PDF with a QR code that verifies it.
 
+One sheet in the national three-part layout: the counterfoil (存根) the sending side keeps, the
+letter the member carries and the receipt (回执) the receiving side sends back, cut apart along
+dashed lines across which the seal goes (骑缝), each with its seal place and signature lines.
+
 The QR code holds a verification URL whose `t` parameter is a compact signed token: the
 letter's essentials as JSON, signed with this deployment's Ed25519 key, so a receiving
 secretary's phone (or another deployment that trusts our key) can check it offline too.

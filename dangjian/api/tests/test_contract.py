@@ -84,9 +84,7 @@ def assert_error_shape(response: Any, where: str) -> dict[str, Any]:
 
 @pytest.fixture
 def bearer(county: Any) -> dict[str, str]:
-    token = tokens.api_token_create(
-        actor=county.county_admin, user=county.county_admin, name="contract", days=1
-    )[1]
+    token = tokens.api_token_create(actor=county.county_admin, name="contract", days=1)[1]
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dangjian.ops.metrics.MetricsMiddleware",
+    "dangjian.core.api.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dangjian.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

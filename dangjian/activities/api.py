@@ -4,12 +4,13 @@ call, guests, votes, compliance and a member's organizational life. Scoped like 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
@@ -17,8 +18,10 @@ from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
 from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.errors import field_error
+from dangjian.members.refs import member_pk, member_pk_from_path
 from dangjian.members.selectors import member_get
 from dangjian.organizations import selectors as organization_selectors
+from dangjian.organizations.refs import organization_pk, organization_pk_from_text
 
 from . import periods, selectors, services
 from .choices import ActivityKind, AttendanceStatus
@@ -29,7 +32,8 @@ ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class ActivityIn(In):
-    organization_id: int
+    organization_code: str = Field("", description="党组织代码（推荐）")
+    organization_id: int | None = Field(None, description="旧的整数编号，仍可用")
     kind: ActivityKind
     topic: str
     on: dt.date
@@ -39,6 +43,7 @@ class ActivityIn(In):
 
 
 class AttendanceOut(Schema):
+    member_public_id: uuid.UUID
     member_id: int
     name: str
     status: str
@@ -59,6 +64,7 @@ class VoteOut(Schema):
 
 class ActivityOut(Schema):
     id: int
+    organization_code: str
     organization_id: int
     organization_name: str
     kind: str
@@ -81,6 +87,7 @@ class ActivityDetailOut(ActivityOut):
 def _out(a: Activity) -> dict[str, object]:
     return {
         "id": a.pk,
+        "organization_code": a.organization.code,
         "organization_id": a.organization_id,
         "organization_name": a.organization.name,
         "kind": a.kind,
@@ -98,6 +105,7 @@ def _detail(a: Activity) -> dict[str, object]:
     return _out(a) | {
         "attendance": [
             {
+                "member_public_id": r.member.public_id,
                 "member_id": r.member_id,
                 "name": r.member.name,
                 "status": r.status,
@@ -118,13 +126,15 @@ def _detail(a: Activity) -> dict[str, object]:
 @paginate(Pages, page_size=50)
 def activity_list(
     request: HttpRequest,
-    org: int | None = None,
+    org: str = Query("", max_length=32, description="党组织代码（或旧的整数编号）"),
     year: int | None = Query(None, ge=1900, le=2200),
 ) -> PageOf:
-    """Activities in scope, newest first (`org` narrows to a subtree)."""
+    """Activities in scope, newest first (`org`, a code, narrows to a subtree)."""
     queryset = selectors.scoped_activities(request.user)
-    if org is not None:
-        organization = organization_selectors.organization_get(user=request.user, pk=org)
+    if org:
+        organization = organization_selectors.organization_get(
+            user=request.user, pk=organization_pk_from_text(org)
+        )
         queryset = queryset.within(organization)
     if year is not None:
         queryset = queryset.filter(on__year=year)
@@ -134,9 +144,9 @@ def activity_list(
 @router.post("/", response={201: ActivityOut, **ERRORS})
 def activity_create(request: AuthenticatedHttpRequest, payload: ActivityIn) -> Status[Any]:
     organization = organization_selectors.organization_get(
-        user=request.user, pk=payload.organization_id
+        user=request.user, pk=organization_pk(payload.organization_code, payload.organization_id)
     )
-    data = payload.dict(exclude={"organization_id"})
+    data = payload.dict(exclude={"organization_id", "organization_code"})
     activity = services.activity_create(actor=request.user, organization=organization, data=data)
     return Status(201, _out(activity))
 
@@ -147,7 +157,8 @@ def activity_detail(request: HttpRequest, pk: int) -> dict[str, object]:
 
 
 class ExceptionIn(In):
-    member_id: int
+    member_public_id: uuid.UUID | None = Field(None, description="党员的 public_id（推荐）")
+    member_id: int | None = Field(None, description="旧的整数编号，仍可用")
     status: AttendanceStatus
     reason: str = ""
 
@@ -167,7 +178,13 @@ def activity_record(
     services.activity_record(
         actor=request.user,
         activity=activity,
-        exceptions={e.member_id: (e.status, e.reason) for e in payload.exceptions},
+        exceptions={
+            member_pk(e.member_public_id, e.member_id, field=f"exceptions.{i}.member_public_id"): (
+                e.status,
+                e.reason,
+            )
+            for i, e in enumerate(payload.exceptions)
+        },
         minutes=payload.minutes,
         resolutions=payload.resolutions,
     )
@@ -193,6 +210,7 @@ def guest_add(request: AuthenticatedHttpRequest, pk: int, payload: GuestIn) -> S
     return Status(
         201,
         {
+            "member_public_id": member.public_id,
             "member_id": member.pk,
             "name": member.name,
             "status": row.status,
@@ -233,15 +251,17 @@ class ComplianceOut(Schema):
     counts: list[KindCountOut]
 
 
-@router.get("/compliance/{int:org}", response={200: ComplianceOut, **ERRORS})
+@router.get("/compliance/{org}", response={200: ComplianceOut, **ERRORS})
 def compliance(
     request: HttpRequest,
-    org: int,
+    org: str,
     year: int = Query(..., ge=1900, le=2200),
     quarter: int | None = Query(None, ge=1, le=4),
 ) -> dict[str, object]:
-    """Required vs held by kind, summed over the branches of the subtree."""
-    organization = organization_selectors.organization_get(user=request.user, pk=org)
+    """Required vs held by kind, summed over the branches of the subtree (`org`: the code)."""
+    organization = organization_selectors.organization_get(
+        user=request.user, pk=organization_pk_from_text(org)
+    )
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise field_error("quarter", _("季度只能是 1 到 4。"), code=ErrorCode.QUARTER)
     period = periods.quarter(year, quarter) if quarter else periods.year(year)
@@ -272,11 +292,11 @@ class MemberLifeOut(Schema):
     activities: list[LifeOut]
 
 
-@router.get("/members/{int:member_id}/life", response={200: MemberLifeOut, **ERRORS})
-def member_life(request: HttpRequest, member_id: int) -> dict[str, object]:
-    """A member's organizational life, anywhere, newest first."""
-    member = member_get(user=request.user, pk=member_id)
-    rows = list(selectors.member_life(member)[:200])
+@router.get("/members/{member}/life", response={200: MemberLifeOut, **ERRORS})
+def member_life(request: HttpRequest, member: str) -> dict[str, object]:
+    """A member's organizational life, anywhere, newest first (`member`: the public_id)."""
+    person = member_get(user=request.user, pk=member_pk_from_path(member))
+    rows = list(selectors.member_life(person)[:200])
     return {
         "last_on": rows[0].activity.on if rows else None,
         "activities": [

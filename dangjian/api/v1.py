@@ -49,7 +49,8 @@ class DangjianAPI(NinjaAPI):
 
     Any operation may answer the error shape with 400, 401 (when it needs sign-in), 403 and
     404, and creating calls 409/422 for a reused Idempotency-Key; the document says so, so
-    clients and the schemathesis run see the real contract.
+    clients and the schemathesis run see the real contract. Each status appears once per
+    operation (`dangjian/api/tests/test_docs.py`).
     """
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
@@ -64,7 +65,12 @@ class DangjianAPI(NinjaAPI):
                     codes.pop("401")
                 if method in ("post", "put", "patch"):
                     codes.update(IDEMPOTENCY_RESPONSES)
-                responses = operation.setdefault("responses", {})
+                # ninja keys an operation's own responses by int, JSON by str: written as
+                # one mapping keyed by str, or "404" appears twice in the document and
+                # Swagger UI refuses it ("duplicated mapping key").
+                responses = {
+                    str(code): body for code, body in operation.get("responses", {}).items()
+                }
                 for code, description in codes.items():
                     responses.setdefault(
                         code,
@@ -73,6 +79,7 @@ class DangjianAPI(NinjaAPI):
                             "content": {"application/json": {"schema": reference}},
                         },
                     )
+                operation["responses"] = dict(sorted(responses.items()))
         return schema
 
 

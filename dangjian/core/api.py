@@ -16,11 +16,12 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import DataError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.pagination import PageNumberPagination
-from pydantic import ValidationInfo, field_validator
+from pydantic import ModelWrapValidatorHandler, ValidationInfo, field_validator, model_validator
 
 from dangjian.core.error_codes import ErrorCode
 
@@ -83,7 +84,16 @@ def _bounded(value: Any, name: str) -> Any:
 
 
 class In(Schema):
-    """The base of every API input (bodies and query filters): values within `_bounded`."""
+    """The base of every API input (bodies and query filters): values within `_bounded`, and
+    an object where an object is expected (ninja's Schema reads attributes of anything, so a
+    body of `[null, null]` would otherwise pass as an input whose fields all have defaults)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _an_object(cls, value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(value, dict | Schema) and type(value).__name__ != "DjangoGetter":
+            raise ValueError(_("此处应为一个 JSON 对象 {…}。"))
+        return handler(value)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -117,6 +127,11 @@ def _schema_error_body(error: SchemaValidationError) -> dict[str, Any]:
             if part not in ("body", "query", "path", "payload")
         ]
         name = ".".join(location) or "__all__"
+        context = item.get("ctx") or {}
+        if item.get("type") == "value_error" and "error" in context:
+            # Our own validators' messages are written for a person: shown as they are.
+            fields.setdefault(name, []).append(str(context["error"]))
+            continue
         fields.setdefault(name, []).append(
             _("此项缺失或格式不对：%(detail)s") % {"detail": item.get("msg", "")}
         )
@@ -202,6 +217,52 @@ class AtomicApiWritesMiddleware:
             if response.status_code >= 500:
                 transaction.set_rollback(True)
         return response
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, an error that did not come from the API's handlers (405 from ninja's
+    method check, 403 from Django's CSRF check, a 404 or 400 from middleware) is rewritten into
+    the error shape, so a client reads every status the same way. Sits first: it sees what
+    every other middleware answers."""
+
+    MESSAGES = {
+        400: gettext_lazy("请求的格式不对，请检查各字段。"),
+        401: gettext_lazy("请先登录或提供有效的访问令牌。"),
+        403: gettext_lazy("您没有办理此事的权限。"),
+        404: gettext_lazy("找不到，或不在您的管理范围内。"),
+        405: gettext_lazy("此地址不支持这种请求方法。"),
+    }
+    CODES = {
+        400: ErrorCode.INVALID,
+        401: ErrorCode.UNAUTHENTICATED,
+        403: ErrorCode.FORBIDDEN,
+        404: ErrorCode.NOT_FOUND,
+        500: ErrorCode.SERVER_ERROR,
+    }
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        status = response.status_code
+        if status >= 500:
+            body = server_error_body()
+        else:
+            code = self.CODES.get(status, f"http_{status}")
+            message = str(self.MESSAGES.get(status, gettext_lazy("请求未能办理。")))
+            body = error_body(code, message)
+        shaped = JsonResponse(body, status=status)
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if header in response:
+                shaped[header] = response[header]
+        return shaped
 
 
 def api_aware_server_error(request: HttpRequest) -> HttpResponse:

@@ -1,20 +1,21 @@
 """The 党费 part of /api/v1/ (see dangjian.api.v1).
 
 - GET  /calculate?category=&base=   the calculator; public (no sign-in)
-- GET  /members/{id}                a member's 交至, monthly amount, arrears and payments
+- GET  /members/{public_id}         a member's 交至, monthly amount, arrears and payments
 - POST /payments                    record a payment (honours Idempotency-Key)
-- GET  /organizations/{id}/report   due vs collected, arrears, amounts to remit
+- GET  /organizations/{code}/report due vs collected, arrears, amounts to remit
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
@@ -23,6 +24,9 @@ from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.dues.error_codes import ErrorCode
+from dangjian.members.models import Member
+from dangjian.members.refs import member_pk, member_pk_from_path
+from dangjian.organizations.refs import organization_pk_from_text
 
 from . import rules, selectors, services
 from .choices import DuesCategory, PaymentMethod, Rule
@@ -72,6 +76,7 @@ def calculate(request: HttpRequest, category: str, base: str | None = None) -> C
 
 class PaymentOut(Schema):
     id: int
+    member_public_id: uuid.UUID
     member_id: int
     paid_on: dt.date
     amount: Decimal
@@ -85,6 +90,7 @@ class PaymentOut(Schema):
 
 
 class MemberDuesOut(Schema):
+    member_public_id: uuid.UUID
     member_id: int
     name: str
     category: str | None
@@ -97,15 +103,16 @@ class MemberDuesOut(Schema):
     payments: list[PaymentOut]
 
 
-@router.get("/members/{member_id}", response={200: MemberDuesOut, 404: ErrorOut})
-def member_dues(request: HttpRequest, member_id: int) -> MemberDuesOut:
-    """A member's dues: 交至 (first day of the last month fully paid), this month's amount,
-    arrears and payments with the months each covered."""
-    member = selectors.member_get(user=request.user, pk=member_id)
-    dues = selectors.member_dues(member)
+@router.get("/members/{member}", response={200: MemberDuesOut, 404: ErrorOut})
+def member_dues(request: HttpRequest, member: str) -> MemberDuesOut:
+    """A member's dues (`member`: the public_id): 交至 (first day of the last month fully
+    paid), this month's amount, arrears and payments with the months each covered."""
+    person = selectors.member_get(user=request.user, pk=member_pk_from_path(member))
+    dues = selectors.member_dues(person)
     return MemberDuesOut(
-        member_id=member.pk,
-        name=member.name,
+        member_public_id=person.public_id,
+        member_id=person.pk,
+        name=person.name,
         category=dues.profile.category if dues.profile else None,
         base=dues.profile.base if dues.profile else None,
         monthly_amount=dues.calculation.amount if dues.calculation else None,
@@ -116,7 +123,8 @@ def member_dues(request: HttpRequest, member_id: int) -> MemberDuesOut:
         payments=[
             PaymentOut(
                 id=p.pk,
-                member_id=member.pk,
+                member_public_id=person.public_id,
+                member_id=person.pk,
                 paid_on=p.paid_on,
                 amount=p.amount,
                 voluntary_amount=p.voluntary_amount,
@@ -132,7 +140,8 @@ def member_dues(request: HttpRequest, member_id: int) -> MemberDuesOut:
 
 
 class PaymentIn(In):
-    member_id: int
+    member_public_id: uuid.UUID | None = Field(None, description="党员的 public_id（推荐）")
+    member_id: int | None = Field(None, description="旧的整数编号，仍可用")
     paid_on: dt.date
     method: PaymentMethod
     amount: Decimal | None = None
@@ -147,7 +156,9 @@ def payment_create(request: AuthenticatedHttpRequest, payload: PaymentIn) -> Sta
     """Record a payment: `amount` of dues, or `months` to pay (the amount is then the next
     unpaid months' dues, arrears first); `voluntary_amount` beyond the dues. Send an
     `Idempotency-Key` header so a retry does not record the payment twice."""
-    member = selectors.member_get(user=request.user, pk=payload.member_id)
+    member = selectors.member_get(
+        user=request.user, pk=member_pk(payload.member_public_id, payload.member_id)
+    )
     organization = selectors.member_organization(member)
     if organization is None or not scope_for(request.user).can_manage_path(organization.path):
         raise PermissionDenied
@@ -179,6 +190,7 @@ def payment_create(request: AuthenticatedHttpRequest, payload: PaymentIn) -> Sta
         201,
         PaymentOut(
             id=payment.pk,
+            member_public_id=member.public_id,
             member_id=member.pk,
             paid_on=payment.paid_on,
             amount=payment.amount,
@@ -194,6 +206,7 @@ def payment_create(request: AuthenticatedHttpRequest, payload: PaymentIn) -> Sta
 
 
 class ArrearsOut(Schema):
+    member_public_id: uuid.UUID | None
     member_id: int
     name: str
     organization: str
@@ -203,6 +216,7 @@ class ArrearsOut(Schema):
 
 
 class ReportOut(Schema):
+    organization_code: str
     organization_id: int
     first_month: dt.date
     last_month: dt.date
@@ -214,18 +228,25 @@ class ReportOut(Schema):
     arrears: list[ArrearsOut]
 
 
-@router.get("/organizations/{organization_id}/report", response={200: ReportOut, 404: ErrorOut})
+@router.get("/organizations/{organization}/report", response={200: ReportOut, 404: ErrorOut})
 def report(
-    request: HttpRequest, organization_id: int, year: int, month: int | None = None
+    request: HttpRequest, organization: str, year: int, month: int | None = None
 ) -> ReportOut:
-    """Due vs collected for a month or a year in the organization's subtree, arrears by member
-    at the end of the period, and the amounts remitted upward (and to the central level)."""
-    organization = selectors.organization_get(user=request.user, pk=organization_id)
+    """Due vs collected for a month or a year in the organization's subtree (`organization`:
+    the code), arrears by member at the end of the period, and the amounts remitted upward
+    (and to the central level)."""
+    unit = selectors.organization_get(user=request.user, pk=organization_pk_from_text(organization))
     if month is not None and not 1 <= month <= 12:
         raise field_error("month", _("月份应为 1 到 12。"), code=ErrorCode.BAD_MONTH)
-    data = selectors.organization_report(organization, year, month)
+    data = selectors.organization_report(unit, year, month)
+    public_ids = dict(
+        Member.objects.filter(pk__in=[r.member_id for r in data.arrears]).values_list(
+            "pk", "public_id"
+        )
+    )
     return ReportOut(
-        organization_id=organization.pk,
+        organization_code=unit.code,
+        organization_id=unit.pk,
         first_month=data.first_month,
         last_month=data.last_month,
         due=data.due,
@@ -235,6 +256,7 @@ def report(
         remit_upward=data.remit_upward,
         arrears=[
             ArrearsOut(
+                member_public_id=public_ids.get(r.member_id),
                 member_id=r.member_id,
                 name=r.name,
                 organization=r.organization,

@@ -6,19 +6,25 @@ Scoped like the pages: out of scope is a 404. ID and phone numbers are always ma
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
+from dangjian.core.errors import field_error
 from dangjian.members.models import Member
+from dangjian.members.refs import member_pks
 from dangjian.organizations.models import Organization
+from dangjian.organizations.refs import organization_pk, organization_pk_from_text
 
 from . import rules, selectors, services
 from .models import Applicant, StepRecord
@@ -31,6 +37,7 @@ class StepOut(Schema):
     label: str
     on: dt.date
     people: str
+    member_public_ids: list[uuid.UUID]
     member_ids: list[int]
     documents: str
     opinion: str
@@ -52,12 +59,14 @@ class ApplicantOut(Schema):
     birth_date: dt.date
     id_number_masked: str
     phone_masked: str
+    organization_code: str
     organization_id: int
     organization_name: str
     stage: str
     stage_label: str
     last_step: int
     applied_on: dt.date
+    member_public_id: uuid.UUID | None
     member_id: int | None
     probation_extension_months: int | None
     ended_on: dt.date | None
@@ -70,7 +79,8 @@ class ApplicantDetailOut(ApplicantOut):
 
 
 class ApplicantIn(In):
-    organization_id: int
+    organization_code: str = Field("", description="党组织代码（推荐）")
+    organization_id: int | None = Field(None, description="旧的整数编号，仍可用")
     name: str
     id_number: str
     education: str
@@ -93,7 +103,10 @@ class StepIn(In):
     step: int
     on: dt.date
     people: str = ""
-    member_ids: list[int] = []
+    member_public_ids: list[uuid.UUID] = Field(
+        [], description="培养联系人、入党介绍人等党员的 public_id（推荐）"
+    )
+    member_ids: list[int] = Field([], description="旧的整数编号，仍可用")
     documents: str = ""
     opinion: str = ""
     vote: VoteIn | None = None
@@ -102,6 +115,7 @@ class StepIn(In):
 
 
 class PipelineOut(Schema):
+    organization_code: str
     organization_id: int
     year: int
     applicants: int
@@ -116,6 +130,7 @@ class PipelineOut(Schema):
 class DeadlineOut(Schema):
     applicant_id: int
     name: str
+    organization_code: str
     organization_id: int
     step: int
     step_label: str
@@ -134,12 +149,14 @@ def _out(applicant: Applicant) -> dict[str, object]:
         "birth_date": applicant.birth_date,
         "id_number_masked": applicant.id_number_masked,
         "phone_masked": applicant.phone_masked,
+        "organization_code": applicant.organization.code,
         "organization_id": applicant.organization_id,
         "organization_name": applicant.organization.name,
         "stage": applicant.stage,
         "stage_label": str(applicant.get_stage_display()),
         "last_step": applicant.last_step,
         "applied_on": applicant.applied_on,
+        "member_public_id": applicant.member.public_id if applicant.member else None,
         "member_id": applicant.member_id,
         "probation_extension_months": applicant.probation_extension_months,
         "ended_on": applicant.ended_on,
@@ -153,6 +170,7 @@ def _step_out(record: StepRecord) -> dict[str, object]:
         "label": str(record.get_step_display()),
         "on": record.on,
         "people": record.people,
+        "member_public_ids": [m.public_id for m in record.members.all()],
         "member_ids": [m.pk for m in record.members.all()],
         "documents": record.documents,
         "opinion": record.opinion,
@@ -176,17 +194,22 @@ def _detail(applicant: Applicant) -> dict[str, object]:
     }
 
 
-def _organization(request: HttpRequest, organization_id: int) -> Organization:
-    organization = get_object_or_404(Organization, pk=organization_id)
+def _organization(request: HttpRequest, pk: int) -> Organization:
+    organization = get_object_or_404(Organization, pk=pk)
     scope_for(request.user).require_read(organization)
     return organization
 
 
 @router.get("/applicants", response={200: list[ApplicantOut], 404: ErrorOut})
 @paginate(Pages, page_size=50)
-def applicant_list(request: HttpRequest, organization_id: int, stage: str = "") -> PageOf:
+def applicant_list(
+    request: HttpRequest,
+    organization_code: str = Query("", max_length=32, description="党组织代码（推荐）"),
+    organization_id: int | None = Query(None, description="旧的整数编号，仍可用"),
+    stage: str = "",
+) -> PageOf:
     """People in the pipeline of an organization's subtree."""
-    organization = _organization(request, organization_id)
+    organization = _organization(request, organization_pk(organization_code, organization_id))
     queryset = selectors.applicant_list(user=request.user, organization=organization, stage=stage)
     return PageOf(queryset, lambda rows: [_out(a) for a in rows])
 
@@ -205,7 +228,9 @@ def applicant_create(
     request: AuthenticatedHttpRequest, payload: ApplicantIn
 ) -> Status[dict[str, object]]:
     """Register a written application (step 1). Honours `Idempotency-Key`."""
-    organization = _organization(request, payload.organization_id)
+    organization = _organization(
+        request, organization_pk(payload.organization_code, payload.organization_id)
+    )
     applicant = services.applicant_create(
         actor=request.user,
         organization=organization,
@@ -236,7 +261,13 @@ def step_record(
     applicant = selectors.applicant_get(user=request.user, pk=applicant_id)
     if not scope_for(request.user).can_manage_path(applicant.organization.path):
         raise PermissionDenied
-    members = list(Member.objects.filter(pk__in=payload.member_ids))
+    keys = member_pks(payload.member_public_ids, field="member_public_ids")
+    keys += [k for k in payload.member_ids if k not in keys]
+    members = list(Member.objects.filter(pk__in=keys))
+    if len(members) != len(set(keys)):
+        raise field_error(
+            "member_ids", _("有的党员编号找不到，请核对。"), code=CoreErrorCode.NOT_FOUND
+        )
     vote = rules.Vote(**payload.vote.dict()) if payload.vote else None
     services.step_record(
         actor=request.user,
@@ -257,27 +288,30 @@ def step_record(
     return Status(201, _detail(applicant))
 
 
-@router.get("/organizations/{organization_id}/pipeline", response={200: PipelineOut, 404: ErrorOut})
-def pipeline(request: HttpRequest, organization_id: int, year: int | None = None) -> dict[str, int]:
-    """Counts per stage for the subtree: at the end of `year`, and what happened during it."""
-    organization = _organization(request, organization_id)
-    counts = selectors.pipeline_counts(organization, year or today().year)
-    return {"organization_id": organization.pk, **vars(counts)}
+@router.get("/organizations/{organization}/pipeline", response={200: PipelineOut, 404: ErrorOut})
+def pipeline(request: HttpRequest, organization: str, year: int | None = None) -> dict[str, object]:
+    """Counts per stage for the subtree (`organization`: the code): at the end of `year`, and
+    what happened during it."""
+    unit = _organization(request, organization_pk_from_text(organization))
+    counts = selectors.pipeline_counts(unit, year or today().year)
+    return {"organization_code": unit.code, "organization_id": unit.pk, **vars(counts)}
 
 
 @router.get(
-    "/organizations/{organization_id}/deadlines",
+    "/organizations/{organization}/deadlines",
     response={200: list[DeadlineOut], 404: ErrorOut},
 )
 def deadlines(
-    request: HttpRequest, organization_id: int, on: dt.date | None = None
+    request: HttpRequest, organization: str, on: dt.date | None = None
 ) -> list[dict[str, object]]:
-    """What is due in the subtree, soonest first, with the rule and its source."""
-    organization = _organization(request, organization_id)
+    """What is due in the subtree (`organization`: the code), soonest first, with the rule
+    and its source."""
+    unit = _organization(request, organization_pk_from_text(organization))
     return [
         {
             "applicant_id": d.applicant.pk,
             "name": d.applicant.name,
+            "organization_code": d.applicant.organization.code,
             "organization_id": d.applicant.organization_id,
             "step": d.step.value,
             "step_label": str(d.step.label),
@@ -286,5 +320,5 @@ def deadlines(
             "rule": d.rule,
             "source": d.source,
         }
-        for d in selectors.deadlines(organization, on or today())
+        for d in selectors.deadlines(unit, on or today())
     ]

@@ -23,6 +23,7 @@ def record_pdf(*, actor: User, applicant: Applicant) -> bytes:
             "applicant": applicant,
             "sections": selectors.applicant_record(applicant),
             "printed_on": today(),
+            "filled_by": str(actor),
         },
     )
     pdf = html_to_pdf(html)

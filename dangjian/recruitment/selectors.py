@@ -37,7 +37,7 @@ def applicant_list(
         queryset = queryset.filter(stage=stage)
     if q.strip():
         queryset = queryset.filter(name__contains=q.strip())
-    return queryset.select_related("organization").order_by("stage", "-applied_on", "pk")
+    return queryset.select_related("organization", "member").order_by("stage", "-applied_on", "pk")
 
 
 def applicant_get(*, user: Any, pk: int) -> Applicant:

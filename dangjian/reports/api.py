@@ -14,6 +14,7 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.api import ErrorOut, In, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
+from dangjian.organizations.refs import organization_pk_from_text
 from dangjian.reports.error_codes import ErrorCode
 
 from . import report as report_module
@@ -90,70 +91,80 @@ def _report_out(report: report_module.Report, frozen: bool) -> dict[str, Any]:
 
 
 @router.get(
-    "/organizations/{pk}/report",
+    "/organizations/{organization}/report",
     response={200: ReportOut, 400: ErrorOut, 404: ErrorOut},
     summary="统计年报",
 )
-def report(request: HttpRequest, pk: int, as_of: dt.date | None = None) -> dict[str, Any]:
+def report(request: HttpRequest, organization: str, as_of: dt.date | None = None) -> dict[str, Any]:
     """Every table and the summary for the organization and everything below it, as of a date
     (today by default)."""
-    organization = selectors.report_organization(user=request.user, pk=pk)
+    unit = selectors.report_organization(
+        user=request.user, pk=organization_pk_from_text(organization)
+    )
     day = as_of or today()
     if day > today():
         raise field_error("as_of", _("统计截止日不能晚于今天。"), code=ErrorCode.AS_OF_IN_FUTURE)
-    computed = selectors.report_for(user=request.user, organization=organization, as_of=day)
+    computed = selectors.report_for(user=request.user, organization=unit, as_of=day)
     return _report_out(computed, frozen=False)
 
 
 @router.get(
-    "/organizations/{pk}/snapshots",
+    "/organizations/{organization}/snapshots",
     response={200: list[SnapshotOut], 404: ErrorOut},
     summary="已封存的年报",
 )
 @paginate(Pages, page_size=50)
-def snapshot_list(request: HttpRequest, pk: int) -> list[Any]:
-    organization = selectors.report_organization(user=request.user, pk=pk)
-    return list(selectors.snapshot_list(user=request.user, organization=organization))
+def snapshot_list(request: HttpRequest, organization: str) -> list[Any]:
+    unit = selectors.report_organization(
+        user=request.user, pk=organization_pk_from_text(organization)
+    )
+    return list(selectors.snapshot_list(user=request.user, organization=unit))
 
 
 @router.post(
-    "/organizations/{pk}/snapshots",
+    "/organizations/{organization}/snapshots",
     response={201: SnapshotOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="封存年报",
 )
-def snapshot_create(request: AuthenticatedHttpRequest, pk: int, payload: SnapshotIn) -> Status[Any]:
+def snapshot_create(
+    request: AuthenticatedHttpRequest, organization: str, payload: SnapshotIn
+) -> Status[Any]:
     """Freeze the year's report as of 31 December; later corrections do not change it."""
-    organization = selectors.report_organization(user=request.user, pk=pk)
-    snapshot = services.snapshot_freeze(
-        actor=request.user, organization=organization, year=payload.year
+    unit = selectors.report_organization(
+        user=request.user, pk=organization_pk_from_text(organization)
     )
+    snapshot = services.snapshot_freeze(actor=request.user, organization=unit, year=payload.year)
     return Status(201, snapshot)
 
 
 @router.get(
-    "/organizations/{pk}/snapshots/{year}",
+    "/organizations/{organization}/snapshots/{year}",
     response={200: ReportOut, 404: ErrorOut},
     summary="封存的年报",
 )
-def snapshot_detail(request: HttpRequest, pk: int, year: int) -> dict[str, Any]:
-    organization = selectors.report_organization(user=request.user, pk=pk)
-    snapshot = selectors.snapshot_get(user=request.user, organization=organization, year=year)
+def snapshot_detail(request: HttpRequest, organization: str, year: int) -> dict[str, Any]:
+    unit = selectors.report_organization(
+        user=request.user, pk=organization_pk_from_text(organization)
+    )
+    snapshot = selectors.snapshot_get(user=request.user, organization=unit, year=year)
     return _report_out(report_module.Report.from_dict(snapshot.data), frozen=True)
 
 
 @router.get(
-    "/organizations/{pk}/compare",
+    "/organizations/{organization}/compare",
     response={200: CompareOut, 400: ErrorOut, 404: ErrorOut},
     summary="两年党员数比较",
 )
-def compare(request: HttpRequest, pk: int, first: int, second: int) -> dict[str, Any]:
-    organization = selectors.report_organization(user=request.user, pk=pk)
+def compare(request: HttpRequest, organization: str, first: int, second: int) -> dict[str, Any]:
+    unit = selectors.report_organization(
+        user=request.user, pk=organization_pk_from_text(organization)
+    )
     if not (1921 <= first <= today().year and 1921 <= second <= today().year):
         raise field_error(
             "second", _("年度应在1921年至今年之间。"), code=ErrorCode.YEAR_OUT_OF_RANGE
         )
-    a, a_frozen = selectors.year_report(user=request.user, organization=organization, year=first)
-    b, b_frozen = selectors.year_report(user=request.user, organization=organization, year=second)
+    a, a_frozen = selectors.year_report(user=request.user, organization=unit, year=first)
+    b, b_frozen = selectors.year_report(user=request.user, organization=unit, year=second)
     rows = report_module.compare(a, b)
     return {
         "first_as_of": a.as_of,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import pdf
+from dangjian.core.dates import today
 from dangjian.core.workbooks import new_workbook
 
 from . import charts
@@ -77,9 +78,17 @@ def report_xlsx(report: Report, snapshot: Any = None) -> bytes:
 
 
 def report_html(report: Report, **extra: Any) -> str:
+    """The report as an official form: 填报单位 on every page; 单位负责人 (signed by hand),
+    填表人 (`filled_by`, the user who printed it) and 报出日期 (`reported_on`, today) last."""
     return render_to_string(
         "reports/report_pdf.html",
-        {"report": report, "summary": report.summary, "svgs": report_svgs(report), **extra},
+        {
+            "report": report,
+            "summary": report.summary,
+            "svgs": report_svgs(report),
+            "reported_on": today(),
+            **extra,
+        },
     )
 
 

@@ -161,7 +161,8 @@ def _export(
         )
     else:
         response = HttpResponse(
-            exports.report_pdf(computed, **extra), content_type="application/pdf"
+            exports.report_pdf(computed, filled_by=str(request.user), **extra),
+            content_type="application/pdf",
         )
     response["Content-Disposition"] = f'attachment; filename="report-{name}.{kind}"'
     return response

@@ -1,9 +1,16 @@
 """Writing roster files: the import templates and member exports, in one layout.
 
-An export has the template's headers and writes coded values as their Chinese labels, dates as
-`YYYY-MM-DD`, so an export is a valid import file. Text that a spreadsheet could evaluate
-(`=`, `+`, `-`, `@` first) is written as a string cell in .xlsx and behind an apostrophe in CSV;
-the importer removes that apostrophe again.
+An export has the template's headers and writes coded values as their Chinese labels, so an
+export is a valid import file, also after Excel, WPS or LibreOffice opened and saved it
+(decision 0033):
+
+- .xlsx: text is a string cell (never a formula), dates are date cells shown `yyyy-mm-dd`, the
+  header is styled and frozen, columns are as wide as their text (a CJK character counts two);
+- .csv: UTF-8 with a BOM; dates as `YYYY-MM-DD`; a value a spreadsheet would turn into a
+  number and so lose (an ID number, a phone number, digits with a leading zero, `+86 …`) starts
+  with an invisible tab, which keeps it text; text a spreadsheet could run as a formula (`=`,
+  `@`, or `+`/`-` followed by anything but a number) stays behind an apostrophe. The importer
+  strips the tab and removes the apostrophe again.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +44,7 @@ from dangjian.members.choices import (
 from dangjian.members.idnumbers import make_id_number
 from dangjian.members.models import Member, Membership
 
-from .columns import BOOL, CODE, MEMBER_COLUMNS, ORGANIZATION_COLUMNS, Column, safe_cell
+from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, ORGANIZATION_COLUMNS, Column, safe_cell
 
 CHUNK = 2000
 
@@ -302,7 +311,7 @@ def export_cells(rows: Iterable[dict[str, Any]], *, scope: Scope) -> Iterator[li
             elif column.kind == BOOL:
                 cells.append("是" if value else "否")
             elif isinstance(value, dt.date):
-                cells.append(value.isoformat())
+                cells.append(value)  # a date: a date cell in .xlsx, YYYY-MM-DD in CSV
             else:
                 cells.append(value or "")
         yield cells
@@ -313,13 +322,33 @@ class _Echo:
         return value
 
 
+# A value a spreadsheet reads as a number and loses: 11 digits or more (Excel keeps 15
+# significant digits and shows 12 or more as 3.62E+17), or digits after a leading zero.
+_NUMBER_THAT_LOSES = re.compile(r"\d{11,}|0\d+")
+# A plain number or phone number behind + or - (`+86 138 0000 0000`, `-12.5`, `-`): a
+# spreadsheet would compute it or drop the sign, but it cannot call anything.
+_SIGNED_NUMBER = re.compile(r"[+-]\d[\d ()-]*|-\d+(?:\.\d+)?|[+-]+")
+TEXT_GUARD = "\t"
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV cell as Excel, WPS and LibreOffice open it without loss or danger."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not value:
+        return value
+    if _NUMBER_THAT_LOSES.fullmatch(value) or _SIGNED_NUMBER.fullmatch(value):
+        return TEXT_GUARD + value
+    return safe_cell(value)
+
+
 def csv_stream(cells: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV lines, UTF-8 with a BOM so Excel opens it as UTF-8; risky text behind an apostrophe."""
+    """CSV lines, UTF-8 with a BOM so Excel and WPS open it as UTF-8 (see `csv_cell`)."""
     writer = csv.writer(_Echo())
     yield "\ufeff"
     yield writer.writerow(headers(MEMBER_COLUMNS))
     for row in cells:
-        yield writer.writerow([safe_cell(c) if isinstance(c, str) else c for c in row])
+        yield writer.writerow([csv_cell(c) for c in row])
 
 
 def write_csv(path: Path, cells: Iterable[list[Any]]) -> int:
@@ -330,16 +359,56 @@ def write_csv(path: Path, cells: Iterable[list[Any]]) -> int:
     return max(count, 0)
 
 
+def display_width(text: str) -> int:
+    """How many Latin characters wide `text` shows: a CJK (wide or full-width) one counts two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+MAX_WIDTH = 60
+
+
 def write_xlsx(target: Path | str, cells: Iterable[list[Any]]) -> int:
-    """Constant memory: rows go to disk as they are written. Every text cell is a string cell."""
+    """Constant memory: rows go to disk as they are written. Every text cell is a string cell
+    (an ID or phone number stays text), every date a date cell shown `yyyy-mm-dd`; the header
+    row is styled and frozen, with a filter, and each column is as wide as its widest value."""
     workbook = new_workbook(target, constant_memory=True)
     sheet = workbook.add_worksheet(_("党员信息采集表"))
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, headers(MEMBER_COLUMNS), bold)
+    header_format = workbook.add_format(
+        {
+            "bold": True,
+            "bg_color": "#C00000",
+            "font_color": "#FFFFFF",
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+        }
+    )
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    text_format = workbook.add_format({"num_format": "@"})
+    names = headers(MEMBER_COLUMNS)
+    widths = [display_width(name) + 4 for name in names]  # room for the filter button
+    sheet.set_row(0, 20)
+    sheet.write_row(0, 0, names, header_format)
+    sheet.freeze_panes(1, 0)
     count = 0
     for count, row in enumerate(cells, start=1):
         for position, cell in enumerate(row):
-            if cell != "":
-                sheet.write_string(count, position, str(cell))
+            if isinstance(cell, dt.date):
+                sheet.write_datetime(count, position, cell, date_format)
+                widths[position] = max(widths[position], 10)
+            elif cell != "":
+                text = str(cell)
+                sheet.write_string(count, position, text)
+                widths[position] = max(widths[position], display_width(text))
+    for position, column in enumerate(MEMBER_COLUMNS):
+        width = min(widths[position] + 2, MAX_WIDTH)
+        if column.kind == ID or column.key == "phone":
+            # Typed-in numbers stay text too, when someone adds a row to the export.
+            sheet.set_column(position, position, width, text_format)
+        elif column.kind == DATE:
+            sheet.set_column(position, position, width, date_format)
+        else:
+            sheet.set_column(position, position, width)
+    sheet.autofilter(0, 0, count, len(names) - 1)
     workbook.close()
     return count

@@ -4,18 +4,21 @@ the pages; out of scope is a 404, a step the user may not take a 403."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.members import selectors as member_selectors
+from dangjian.members.refs import member_pk
 from dangjian.organizations.models import Organization
+from dangjian.organizations.refs import organization_pk
 
 from . import mobile, selectors, services
 from .choices import OutflowReason, TransferKind
@@ -32,6 +35,7 @@ class TransferOut(Schema):
     kind: str
     state: str
     state_label: str
+    member_public_id: uuid.UUID
     member_id: int
     member_name: str
     from_organization: str
@@ -52,6 +56,7 @@ def _out(request: AuthenticatedHttpRequest, transfer: Transfer) -> TransferOut:
         kind=transfer.kind,
         state=transfer.state,
         state_label=str(transfer.get_state_display()),
+        member_public_id=transfer.member.public_id,
         member_id=transfer.member_id,
         member_name=transfer.member.name,
         from_organization=transfer.from_side_name,
@@ -67,9 +72,11 @@ def _out(request: AuthenticatedHttpRequest, transfer: Transfer) -> TransferOut:
 
 
 class TransferIn(In):
-    member_id: int
+    member_public_id: uuid.UUID | None = Field(None, description="党员的 public_id（推荐）")
+    member_id: int | None = Field(None, description="旧的整数编号，仍可用")
     kind: TransferKind = TransferKind.WITHIN
-    to_organization_id: int | None = None
+    to_organization_code: str = Field("", description="转入党组织的代码（系统内转接）")
+    to_organization_id: int | None = Field(None, description="旧的整数编号，仍可用")
     counterpart_issuer: str = ""
     counterpart_organization: str = ""
     reason: str = ""
@@ -96,10 +103,19 @@ def transfer_list(request: AuthenticatedHttpRequest, which: str = "outgoing") ->
 @router.post("/", response={201: TransferOut, **ERRORS})
 def transfer_create(request: AuthenticatedHttpRequest, payload: TransferIn) -> Status[TransferOut]:
     """Start a transfer (draft) for a member in the caller's scope."""
-    member = member_selectors.member_get(user=request.user, pk=payload.member_id)
+    member = member_selectors.member_get(
+        user=request.user, pk=member_pk(payload.member_public_id, payload.member_id)
+    )
     target = None
-    if payload.to_organization_id is not None:
-        target = get_object_or_404(Organization, pk=payload.to_organization_id)
+    if payload.to_organization_code or payload.to_organization_id is not None:
+        target = get_object_or_404(
+            Organization,
+            pk=organization_pk(
+                payload.to_organization_code,
+                payload.to_organization_id,
+                field="to_organization_code",
+            ),
+        )
     transfer = services.transfer_create(
         actor=request.user,
         member=member,
@@ -191,6 +207,7 @@ def transfer_expire(request: AuthenticatedHttpRequest, transfer_id: int) -> Tran
 
 class OutflowOut(Schema):
     id: int
+    member_public_id: uuid.UUID
     member_id: int
     member_name: str
     home_organization: str
@@ -205,7 +222,8 @@ class OutflowOut(Schema):
 
 
 class OutflowIn(In):
-    member_id: int
+    member_public_id: uuid.UUID | None = Field(None, description="党员的 public_id（推荐）")
+    member_id: int | None = Field(None, description="旧的整数编号，仍可用")
     region_code: str
     left_on: dt.date
     reason: OutflowReason
@@ -218,6 +236,7 @@ class OutflowIn(In):
 def _outflow_out(outflow: Outflow, certified: set[int] | None) -> OutflowOut:
     return OutflowOut(
         id=outflow.pk,
+        member_public_id=outflow.member.public_id,
         member_id=outflow.member_id,
         member_name=outflow.member.name,
         home_organization=outflow.home_organization.name,
@@ -253,7 +272,9 @@ def outflow_list(request: HttpRequest, region: str = "", not_heard_from: bool = 
 
 @router.post("/mobile/outflows", response={201: OutflowOut, **ERRORS})
 def outflow_create(request: AuthenticatedHttpRequest, payload: OutflowIn) -> Status[OutflowOut]:
-    member = member_selectors.member_get(user=request.user, pk=payload.member_id)
+    member = member_selectors.member_get(
+        user=request.user, pk=member_pk(payload.member_public_id, payload.member_id)
+    )
     outflow = mobile.outflow_create(
         actor=request.user,
         member=member,

@@ -1,5 +1,9 @@
 """The introduction letter (介绍信): a numbered A4 PDF with a QR code that verifies it.
 
+One sheet in the national three-part layout: the counterfoil (存根) the sending side keeps, the
+letter the member carries and the receipt (回执) the receiving side sends back, cut apart along
+dashed lines across which the seal goes (骑缝), each with its seal place and signature lines.
+
 The QR code holds a verification URL whose `t` parameter is a compact signed token: the
 letter's essentials as JSON, signed with this deployment's Ed25519 key, so a receiving
 secretary's phone (or another deployment that trusts our key) can check it offline too.
@@ -71,9 +75,20 @@ def qr_svg(data: str) -> str:
 
 def letter_html(transfer: Transfer, base_url: str) -> str:
     url = verification_url(transfer, base_url)
+    assert transfer.issued_on is not None
+    assert transfer.valid_until is not None
+    member = transfer.member
     return render_to_string(
         "transfers/letter.html",
-        {"transfer": transfer, "qr": qr_svg(url), "verification_url": url, "title": _("介绍信")},
+        {
+            "transfer": transfer,
+            "qr": qr_svg(url),
+            "verification_url": url,
+            "title": _("介绍信"),
+            "age": member.age_on(transfer.issued_on),
+            "ethnicity": member.get_ethnicity_display(),
+            "valid_days": (transfer.valid_until - transfer.issued_on).days,
+        },
     )
 
 

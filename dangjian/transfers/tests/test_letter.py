@@ -93,3 +93,45 @@ def test_a_refused_print_writes_no_audit_row(county: Any) -> None:
             actor=county.east_observer, transfer=transfer, base_url="http://testserver/"
         )
     assert not AuditEvent.objects.filter(action="EXPORT").exists()
+
+
+def _top(textpage: Any, text: str, occurrence: int = 1) -> float:
+    """The top of `text`'s first character (PDF points from the bottom), nth occurrence."""
+    searcher = textpage.search(text)
+    found = None
+    for _ in range(occurrence):
+        found = searcher.get_next()
+    assert found is not None, text
+    return float(textpage.get_charbox(found[0])[3])
+
+
+def test_the_letter_has_the_national_layout_counterfoil_letter_and_receipt(
+    county: Any, client: Client
+) -> None:
+    """Issue 21: one A4 sheet, top to bottom the counterfoil (存根) kept by the sender, the
+    letter the member carries, the receipt (回执) sent back, each with its seal and signature
+    places, cut lines between them."""
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
+    document = pypdfium2.PdfDocument(letter.letter_pdf(transfer, "http://testserver"))
+    assert len(document) == 1
+    textpage = document[0].get_textpage()
+    text = textpage.get_text_range()
+    for expected in (
+        "存根",
+        "回执",
+        "盖章",
+        "经办人（签字）",
+        "党员本人（签字）",
+        "此处裁开",
+        "有效期",
+    ):
+        assert expected in text, expected
+    counterfoil = _top(textpage, "存根")
+    letter_title = _top(textpage, "兹介绍")
+    receipt = _top(textpage, "回执）")
+    assert counterfoil > letter_title > receipt
+    # Each part carries the letter's number; the letter and the receipt have a seal place.
+    assert text.count(transfer.letter_number) >= 5  # three parts and two cut lines
+    assert text.count("盖章处") == 2
+    cuts = [_top(textpage, "此处裁开", n) for n in (1, 2)]
+    assert counterfoil > cuts[0] > letter_title > cuts[1] > receipt

@@ -106,12 +106,13 @@ TEMPLATES = [
 def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     """PostgreSQL when DATABASE_URL says so, otherwise a SQLite file in WAL mode."""
     url = os.environ.get("DATABASE_URL", "")
-    if url:
+    if url and not url.startswith("sqlite:"):
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
         return config
+    # A SQLite file named by URL (a worker started by a test) gets the same options.
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": default_sqlite,
+        "NAME": dj_database_url.parse(url)["NAME"] if url else default_sqlite,
         "OPTIONS": {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
             # at BEGIN so concurrent writers queue instead of failing half-way.

@@ -10,6 +10,8 @@ a second one stops at once (the task's transaction rolls back, and the task is m
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import threading
 from typing import Any
 
@@ -21,6 +23,10 @@ from django.utils.crypto import get_random_string
 from dangjian.core import tasks
 
 logger = logging.getLogger("dangjian.worker")
+
+
+def _exit_now(signum: int, frame: Any) -> None:
+    sys.exit(0)
 
 
 class Command(BaseCommand):
@@ -46,24 +52,34 @@ class Command(BaseCommand):
         started_at = timezone.now()
         stop = threading.Event()
         scheduler = None
-        if not options["no_schedule"]:
-            # One round before the queue starts: the worker is known alive before it claims a
-            # task, and in --batch mode the periodic tasks due now are run too.
-            self._tick(worker_id, started_at)
-            if not options["batch"]:
-                scheduler = threading.Thread(
-                    target=self._schedule,
-                    args=(worker_id, started_at, stop, options["tick"]),
-                    name="scheduler",
-                    daemon=True,
-                )
-                scheduler.start()
+        # Stop cleanly on SIGTERM from the very start (the queue's own handlers, which let a
+        # running task finish, take over once it runs); put the caller's handlers back after.
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        for sig in previous:
+            signal.signal(sig, _exit_now)
         try:
+            if not options["no_schedule"]:
+                # One round before the queue starts: the worker is known alive before it claims
+                # a task, and in --batch mode the periodic tasks due now are run too.
+                self._tick(worker_id, started_at)
+                if not options["batch"]:
+                    scheduler = threading.Thread(
+                        target=self._schedule,
+                        args=(worker_id, started_at, stop, options["tick"]),
+                        name="scheduler",
+                        daemon=True,
+                    )
+                    scheduler.start()
             if tasks.uses_database_queue():
                 self._run_database_queue(worker_id, options)
             else:
                 self._run_rq(worker_id, options)
+        except SystemExit as exit_:
+            if exit_.code not in (0, None):
+                raise
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             stop.set()
             if scheduler is not None:
                 scheduler.join(timeout=30)
@@ -107,10 +123,7 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         worker.configure_signals()
-        try:
-            worker.run()
-        finally:
-            worker.reset_signals()
+        worker.run()
 
     def _run_rq(self, worker_id: str, options: dict[str, Any]) -> None:
         import django_rq

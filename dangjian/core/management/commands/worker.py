@@ -78,8 +78,10 @@ class Command(BaseCommand):
             if exit_.code not in (0, None):
                 raise
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            # Leaving takes a moment; a second signal meanwhile (a supervisor's SIGTERM after
+            # the terminal's Ctrl-C) must not cut it short.
+            for sig in previous:
+                signal.signal(sig, signal.SIG_IGN)
             stop.set()
             if scheduler is not None:
                 scheduler.join(timeout=30)
@@ -88,6 +90,8 @@ class Command(BaseCommand):
             except DatabaseError:
                 logger.warning("could not remove the worker's row", exc_info=True)
             self.stdout.write("后台处理程序已停止。")
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def _tick(self, worker_id: str, started_at: Any) -> None:
         try:
@@ -145,3 +149,4 @@ class Command(BaseCommand):
             log.setLevel(level)
             if not log.handlers:
                 log.addHandler(logging.StreamHandler(self.stdout))
+                log.propagate = False  # the root's console handler would print it twice

@@ -163,7 +163,7 @@ def _set_id_number(member: Member, raw: str) -> dict[str, str]:
 
 def _record_errors(member: Member, errors: dict[str, str]) -> dict[str, str]:
     """Tidy the name, derive its pinyin keys, and add the date-order errors to `errors`."""
-    member.name = member.name.strip()
+    member.name = record_rules.tidy_name(member.name)
     member.name_pinyin, member.name_initials = pinyin_keys(member.name)
     return {**_check_dates(member, today()), **errors}
 
@@ -269,12 +269,13 @@ def member_update(
     errors: dict[str, str] = {}
     if id_number is not None:
         old_hash = member.id_number_hash
-        old_masked = member.id_number_masked
+        old_number = member.id_number
         errors = _set_id_number(member, id_number)
         if member.id_number_hash != old_hash and not errors:
             changed.append("id_number")
-            before["id_number"] = old_masked
-            after["id_number"] = member.id_number_masked  # the archive never holds the number
+            # Stored encrypted (ArchiveEntry.before/after seal it) and shown masked.
+            before["id_number"] = old_number
+            after["id_number"] = member.id_number
     else:
         errors = idnumbers.check_agreement(member.id_number, member.birth_date, member.sex)
     if not changed and not errors:

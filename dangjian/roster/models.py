@@ -19,8 +19,8 @@ from .choices import RUNNING_STATUSES, ImportKind, JobStatus
 class ImportJob(TimeStampedModel):
     """An import (导入批次): the file, what validation found, and what was written.
 
-    Large files are validated and committed in a background thread of the web process
-    (decision 0030); the page polls `processed_rows`. The files live in `directory`.
+    Large files are validated and committed as background tasks in `dangjian worker`
+    (decision 0130); the page polls `processed_rows`. The files live in `directory`.
     """
 
     public_id = models.UUIDField(_("批次编号"), default=uuid.uuid4, unique=True, editable=False)
@@ -50,6 +50,7 @@ class ImportJob(TimeStampedModel):
     error_rows = models.PositiveIntegerField(_("有误行数"), default=0)
     imported_rows = models.PositiveIntegerField(_("已导入行数"), default=0)
     errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    notes = models.JSONField(_("读取说明（前若干条）"), default=list, blank=True)
     organization_ids = models.JSONField(_("涉及的党组织"), default=list, blank=True)
     message = models.TextField(_("结果说明"), blank=True)
     background = models.BooleanField(_("后台运行"), default=False)

@@ -139,6 +139,7 @@ def test_a_killed_worker_leaves_the_job_failed_and_nothing_half_written(
     assert "后台处理中断，没有写入任何数据。请重新上传文件。" in page
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
+    assert not job.directory.exists()  # its files hold clear ID numbers
     assert Member.objects.count() == members_before
     assert not Member.objects.filter(name__startswith="杀").exists()
     assert core_tasks.tasks_fail_abandoned() == 1

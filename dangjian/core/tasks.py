@@ -39,6 +39,7 @@ __all__ = [
     "stale_after",
     "task",
     "tasks_fail_abandoned",
+    "this_host",
     "uses_database_queue",
 ]
 
@@ -144,9 +145,20 @@ def schedule_run(now: dt.datetime | None = None) -> list[str]:
 # --- workers' liveness ------------------------------------------------------------------------
 
 
+def this_host() -> str:
+    """This machine as process ids see it: the host name and the process-id namespace (two
+    containers may share a host name but never each other's process ids)."""
+    try:
+        namespace = f"/{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        namespace = ""
+    return socket.gethostname() + namespace
+
+
 def process_alive(host: str, pid: int) -> bool | None:
-    """Whether process `pid` on `host` runs: True or False on this machine, None elsewhere."""
-    if host != socket.gethostname():
+    """Whether process `pid` on `host` (a `this_host()`) runs: True or False here, None when
+    it runs elsewhere (another machine or container cannot be asked)."""
+    if host != this_host():
         return None
     try:
         os.kill(pid, 0)
@@ -162,7 +174,7 @@ def worker_beat(*, worker_id: str, started_at: dt.datetime, now: dt.datetime) ->
         worker_id=worker_id,
         defaults={"beat_at": now},
         create_defaults={
-            "host": socket.gethostname(),
+            "host": this_host(),
             "pid": os.getpid(),
             "started_at": started_at,
             "beat_at": now,

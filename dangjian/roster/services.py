@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import os
 import shutil
-import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -344,7 +343,7 @@ HEARTBEAT_SECONDS = 15.0
 def job_step_run(job_id: int, step: JobStep) -> None:
     """Run one step of a job in a worker: record who runs it, beat while it runs, and leave the
     job failed (never running) if the step ends any other way than by finishing."""
-    runner = f"{socket.gethostname()}:{os.getpid()}"
+    runner = f"{core_tasks.this_host()}:{os.getpid()}"
     ImportJob.objects.filter(pk=job_id).update(runner=runner, heartbeat_at=timezone.now())
 
     def beat() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -105,7 +104,7 @@ def test_running_tasks_of_dead_workers_are_marked_failed_and_others_are_kept() -
     """Here: a process that is gone fails at once, a live one is kept. Elsewhere: a worker
     whose beat is older than DANGJIAN_TASKS_STALE_AFTER fails, a recent one is kept."""
     now = timezone.now()
-    host = socket.gethostname()
+    host = tasks.this_host()
     workers = {
         "dead-here": (host, _dead_pid(), now),
         "alive-here": (host, os.getpid(), now - dt.timedelta(days=1)),

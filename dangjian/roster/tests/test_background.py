@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +179,7 @@ def test_a_queued_job_and_a_live_one_are_not_stale(tree: Any, tmp_path: Path) ->
     live = _job(tree, write_csv(tmp_path / "b.csv", [member_row()]))
     old = timezone.now() - dt.timedelta(days=1)
     ImportJob.objects.filter(pk=live.pk).update(
-        background=True, runner=f"{socket.gethostname()}:{os.getpid()}", heartbeat_at=old
+        background=True, runner=f"{core_tasks.this_host()}:{os.getpid()}", heartbeat_at=old
     )
     assert services.jobs_fail_stale() == 0
     assert set(ImportJob.objects.values_list("status", flat=True)) == {JobStatus.VALIDATING}

@@ -18,7 +18,7 @@ PYTEST_COMMITTING := $(BIN)/pytest -n $(PYTEST_WORKERS) -m transactional
 .PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean
 
 help:
-	@echo "make run   安装依赖、迁移数据库、载入示范县数据并在 http://127.0.0.1:8000 启动"
+	@echo "make run   安装依赖、迁移数据库、载入示范县数据，在 http://127.0.0.1:8000 启动网站和后台处理程序"
 	@echo "make test  安装依赖，然后运行全部检查和测试（SQLite 与 PostgreSQL）"
 
 # --- set-up ---------------------------------------------------------------
@@ -46,7 +46,8 @@ run: setup
 	$(PY) manage.py migrate --no-input -v 0
 	$(BIN)/dangjian demo --if-empty
 	$(BIN)/dangjian demo_logins
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "开发服务器与后台处理程序（dangjian worker）一同运行；按 Ctrl-C 同时停止。"
+	$(BIN)/dangjian serve 127.0.0.1:8000
 
 demo: setup
 	$(PY) manage.py migrate --no-input -v 0

@@ -26,6 +26,12 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "ninja",
+    # Background work: Django's tasks API (the django-tasks backport of Django 6's django.tasks),
+    # the database backend by default, RQ on Redis for several machines (decision 0130).
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     # The floor plan, bottom floor first (docs/architecture.md): an app imports only from the apps
     # listed before it, and apps on one floor only where the import-linter contract
     # (.importlinter) allows. `make test` fails an upward import.
@@ -101,12 +107,13 @@ TEMPLATES = [
 def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     """PostgreSQL when DATABASE_URL says so, otherwise a SQLite file in WAL mode."""
     url = os.environ.get("DATABASE_URL", "")
-    if url:
+    if url and not url.startswith("sqlite:"):
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
         return config
+    # A SQLite file named by URL (a worker started by a test) gets the same options.
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": default_sqlite,
+        "NAME": dj_database_url.parse(url)["NAME"] if url else default_sqlite,
         "OPTIONS": {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
             # at BEGIN so concurrent writers queue instead of failing half-way.
@@ -134,6 +141,32 @@ DATABASES = with_replica({"default": database_from_env(VAR_DIR / "dangjian.sqlit
 DATABASE_ROUTERS = ["dangjian.ops.routers.ReplicaRouter"]
 DANGJIAN_REPLICA_PATHS = ["/reports/", "/api/v1/statistics/"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def tasks_from_env() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(TASKS, RQ_QUEUES): the database queue, or Redis when DANGJIAN_TASKS_BROKER names one.
+
+    The database queue needs nothing but the database: one machine, `dangjian worker` beside
+    the web server. Several machines share a broker: DANGJIAN_TASKS_BROKER=redis://host:6379/0.
+    """
+    broker = os.environ.get("DANGJIAN_TASKS_BROKER", "")
+    queues = {"default": {"URL": broker or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 6 * 3600}}
+    if broker.startswith(("redis://", "rediss://", "unix://")):
+        backend = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    elif broker:
+        raise ValueError("DANGJIAN_TASKS_BROKER must be a redis:// URL (or empty for the database)")
+    else:
+        backend = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    return {"default": backend}, queues
+
+
+TASKS, RQ_QUEUES = tasks_from_env()
+# A background task whose job shows no sign of life for this many seconds is taken for dead
+# (its worker was killed) and marked failed (dangjian.core.tasks, roster jobs).
+DANGJIAN_TASKS_STALE_AFTER = 600
+# The worker's nightly backup into VAR_DIR/backups (dangjian.ops.tasks); off with 0 where another
+# machine's worker, or your own tooling, makes the backups.
+DANGJIAN_BACKUP_NIGHTLY = os.environ.get("DANGJIAN_BACKUP_NIGHTLY", "1") not in ("0", "false")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

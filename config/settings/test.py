@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR, database_from_env, with_replica
 
@@ -25,3 +27,6 @@ STORAGES = {
 # Ed25519 seeds (hex): the first signs, the others only verify. Fixed so test vectors hold.
 DANGJIAN_ISSUER = "CN-TEST"
 DANGJIAN_SIGNING_KEYS = ["9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"]
+# Background tasks: the database queue, run by `dangjian worker --batch` in the tests that
+# enqueue (dangjian/core/tests/test_tasks.py). The Redis tests use a database of their own.
+RQ_QUEUES = {"default": {"URL": os.environ.get("DANGJIAN_TEST_REDIS", "redis://127.0.0.1:6379/15")}}

@@ -7,6 +7,9 @@ class AlertsConfig(AppConfig):
     verbose_name = _("预警")
 
     def ready(self) -> None:
+        from . import tasks
+
+        tasks.register()
         from dangjian.core.extensions import (
             DemoStep,
             NavItem,

@@ -18,3 +18,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_drop_figures, sender=self)
+
+        from . import tasks
+
+        tasks.register()

@@ -7,6 +7,9 @@ class OpsConfig(AppConfig):
     verbose_name = _("运维")
 
     def ready(self) -> None:
+        from . import tasks
+
+        tasks.register()
         from dangjian.accounts.choices import Role
         from dangjian.core.extensions import NavItem, register_nav
 

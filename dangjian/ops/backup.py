@@ -140,6 +140,8 @@ def _dump_json(target: Path) -> None:
             "--natural-foreign",
             "--exclude=contenttypes",
             "--exclude=auth.permission",
+            # django-rq's only model has no table (an admin page): RQ's queues live in Redis.
+            "--exclude=django_rq",
             "--output",
             str(target),
             verbosity=0,

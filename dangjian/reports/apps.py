@@ -7,6 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计")
 
     def ready(self) -> None:
+        from . import tasks
+
+        tasks.register()
         from dangjian.core.extensions import NavItem, register_nav
 
         register_nav(

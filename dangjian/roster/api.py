@@ -99,7 +99,7 @@ def job_create(
         organization=organization,
         valid_rows_only=valid_rows_only,
     )
-    services.job_run(services.job_validate, job)
+    services.job_validate_start(job)
     job.refresh_from_db()
     return Status(201, _out(job))
 

@@ -9,6 +9,10 @@ class RosterConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.core.extensions import NavItem, register_nav
 
+        from . import tasks
+
+        tasks.register()
+
         register_nav(
             NavItem(
                 label=_("导入"),

@@ -16,3 +16,10 @@ class JobStatus(models.TextChoices):
 
 
 RUNNING_STATUSES = frozenset({JobStatus.VALIDATING, JobStatus.COMMITTING})
+
+
+class JobStep(models.TextChoices):
+    """The two steps of an import job, by name: a background task carries the name."""
+
+    VALIDATE = "validate", _("校验")
+    COMMIT = "commit", _("导入")

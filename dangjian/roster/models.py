@@ -19,8 +19,8 @@ from .choices import RUNNING_STATUSES, ImportKind, JobStatus
 class ImportJob(TimeStampedModel):
     """An import (导入批次): the file, what validation found, and what was written.
 
-    Large files are validated and committed in a background thread of the web process
-    (decision 0030); the page polls `processed_rows`. The files live in `directory`.
+    Large files are validated and committed as background tasks in `dangjian worker`
+    (decision 0130); the page polls `processed_rows`. The files live in `directory`.
     """
 
     public_id = models.UUIDField(_("批次编号"), default=uuid.uuid4, unique=True, editable=False)
@@ -54,6 +54,10 @@ class ImportJob(TimeStampedModel):
     organization_ids = models.JSONField(_("涉及的党组织"), default=list, blank=True)
     message = models.TextField(_("结果说明"), blank=True)
     background = models.BooleanField(_("后台运行"), default=False)
+    # The process running a background step ("host:pid") and its last sign of life: a job whose
+    # process is gone is marked failed rather than left running (services.job_fail_if_stale).
+    runner = models.CharField(_("处理进程"), max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入批次")
@@ -81,6 +85,11 @@ class ImportJob(TimeStampedModel):
     @property
     def is_running(self) -> bool:
         return self.status in RUNNING_STATUSES
+
+    @property
+    def is_queued(self) -> bool:
+        """Waiting for a worker to take it (no process has started the step yet)."""
+        return self.is_running and self.background and not self.runner
 
     @property
     def percent(self) -> int:

@@ -1,15 +1,16 @@
 """Writes of the roster app: import jobs (create, validate, commit) and audited exports.
 
 A job's two steps, `job_validate` and `job_commit`, take the job's primary key so that the web
-page, a background thread or a worker command can run them alike (decision 0030).
+page, a background task (`tasks.job_step`) or the import command can run them alike
+(decision 0130).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import logging
+import os
 import shutil
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,23 +18,27 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core import tasks as core_tasks
 from dangjian.members import bulk as member_bulk
 from dangjian.organizations.models import Organization
 from dangjian.roster.error_codes import ErrorCode
 
 from . import importing, readers
-from .choices import ImportKind, JobStatus
+from .choices import RUNNING_STATUSES, ImportKind, JobStatus, JobStep
 from .columns import CellError
 from .models import ImportJob
 from .organization_import import import_organizations
+
+logger = logging.getLogger(__name__)
 
 # Files with more rows than this are validated and committed in the background.
 BACKGROUND_ROWS = 3000
@@ -242,86 +247,158 @@ def _claim(job: ImportJob) -> None:
 def job_commit_start(job: ImportJob) -> bool:
     """Claim the job for committing, then commit it now or in the background (True)."""
     _claim(job)
-    return job_run(functools.partial(job_commit, claimed=True), job)
+    return _job_run(JobStep.COMMIT, job)
 
 
 def job_commit(
     job_id: int, *, claimed: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> ImportJob:
-    """Write the job's valid rows in one transaction (all or nothing)."""
+    """Write the job's valid rows in one transaction (all or nothing).
+
+    The job's "done" is written in the same transaction as the rows: a process that dies (or a
+    step that breaks) before the end leaves neither, so a failed job never hides written rows.
+    """
     job = ImportJob.objects.select_related("created_by", "organization").get(pk=job_id)
     if not claimed:
         _claim(job)
     try:
-        if job.kind == ImportKind.MEMBERS:
-            validation = importing.Validation(
-                total_rows=job.total_rows,
-                valid_rows=job.valid_rows,
-                error_rows=job.error_rows,
-                spool=job.directory / "valid.spool",
-                organization_ids=set(job.organization_ids),
-            )
-            created = importing.commit_members(
-                validation,
-                actor=job.created_by,
-                label=member_bulk.ImportLabel(job=str(job.public_id), file_name=job.file_name),
-                progress=progress or (lambda done, total: None),
-            )
-        else:
-            _result, created = import_organizations(
-                readers.iter_rows(job.source_path),
-                actor=job.created_by,
-                directory=job.directory / "commit",
-                commit=True,
-                valid_rows_only=job.valid_rows_only,
-                total=job.total_rows,
-            )
-            if created:
-                audit_record(
-                    actor=job.created_by,
-                    action=AuditAction.IMPORT,
-                    target_type=Organization._meta.label_lower,
-                    summary=_("名册导入 %(n)d 个党组织（%(file)s）")
-                    % {"n": created, "file": job.file_name},
-                    detail={"count": created, "job": str(job.public_id)},
-                )
+        with transaction.atomic():
+            created = _commit_rows(job, progress)
+            job.status = JobStatus.DONE
+            job.imported_rows = created
+            job.message = _("已导入 %(n)d 条。") % {"n": created}
+            job.save(update_fields=["status", "imported_rows", "message", "updated_at"])
     except (ValidationError, PermissionDenied) as exc:
         return _fail(job, exc)
-    job.status = JobStatus.DONE
-    job.imported_rows = created
-    job.message = _("已导入 %(n)d 条。") % {"n": created}
-    job.save(update_fields=["status", "imported_rows", "message", "updated_at"])
     job_files_delete(job)
     return job
 
 
-def job_run(step: Callable[[int], Any], job: ImportJob) -> bool:
-    """Run `step(job.pk)` now for a small file; in a background thread for a large one.
+def _commit_rows(job: ImportJob, progress: Callable[[int, int], None] | None) -> int:
+    if job.kind == ImportKind.MEMBERS:
+        validation = importing.Validation(
+            total_rows=job.total_rows,
+            valid_rows=job.valid_rows,
+            error_rows=job.error_rows,
+            spool=job.directory / "valid.spool",
+            organization_ids=set(job.organization_ids),
+        )
+        return importing.commit_members(
+            validation,
+            actor=job.created_by,
+            label=member_bulk.ImportLabel(job=str(job.public_id), file_name=job.file_name),
+            progress=progress or (lambda done, total: None),
+        )
+    _result, created = import_organizations(
+        readers.iter_rows(job.source_path),
+        actor=job.created_by,
+        directory=job.directory / "commit",
+        commit=True,
+        valid_rows_only=job.valid_rows_only,
+        total=job.total_rows,
+    )
+    if created:
+        audit_record(
+            actor=job.created_by,
+            action=AuditAction.IMPORT,
+            target_type=Organization._meta.label_lower,
+            summary=_("名册导入 %(n)d 个党组织（%(file)s）")
+            % {"n": created, "file": job.file_name},
+            detail={"count": created, "job": str(job.public_id)},
+        )
+    return created
 
-    Returns True when the step went to the background. The thread closes its database
-    connections when done; if the process dies the job stays VALIDATING/COMMITTING and the
-    single transaction of the commit means nothing was half-written.
+
+def job_validate_start(job: ImportJob) -> bool:
+    """Validate the job now for a small file, or as a background task (True)."""
+    return _job_run(JobStep.VALIDATE, job)
+
+
+def _job_run(step: JobStep, job: ImportJob) -> bool:
+    """Run the step now for a small file; enqueue it as a task for a large one (decision 0130).
+
+    The task is enqueued once the request's transaction (if any) has committed the job, so a
+    worker never looks for a job that does not exist yet.
     """
     if job.total_rows <= BACKGROUND_ROWS:
-        step(job.pk)
+        _STEPS[step](job.pk)
         return False
-    ImportJob.objects.filter(pk=job.pk).update(background=True)
-    # Start the thread only once the request's transaction (if any) has committed the job.
-    transaction.on_commit(
-        lambda: threading.Thread(target=_in_thread, args=(step, job.pk), daemon=True).start()
-    )
+    # A step waits in the queue with no runner: the page shows it as waiting for the worker, and
+    # the previous step's process (perhaps stopped since) is not taken for this step's.
+    ImportJob.objects.filter(pk=job.pk).update(background=True, runner="", heartbeat_at=None)
+    from . import tasks  # tasks.py calls this module back
+
+    transaction.on_commit(lambda: tasks.job_step.enqueue(job.pk, step.value))
     return True
 
 
-def _in_thread(step: Callable[[int], Any], job_id: int) -> None:
-    close_old_connections()
+_STEPS: dict[JobStep, Callable[[int], Any]] = {
+    JobStep.VALIDATE: lambda job_id: job_validate(job_id),
+    JobStep.COMMIT: lambda job_id: job_commit(job_id, claimed=True),
+}
+# How often a running background step shows it is alive.
+HEARTBEAT_SECONDS = 15.0
+
+
+def job_step_run(job_id: int, step: JobStep) -> None:
+    """Run one step of a job in a worker: record who runs it, beat while it runs, and leave the
+    job failed (never running) if the step ends any other way than by finishing."""
+    runner = f"{core_tasks.this_host()}:{os.getpid()}"
+    ImportJob.objects.filter(pk=job_id).update(runner=runner, heartbeat_at=timezone.now())
+
+    def beat() -> None:
+        ImportJob.objects.filter(pk=job_id, runner=runner).update(heartbeat_at=timezone.now())
+
     try:
-        step(job_id)
-    except Exception as exc:
-        ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=str(exc))
-        job_files_delete(ImportJob.objects.get(pk=job_id))
-    finally:
-        connections.close_all()
+        with core_tasks.beating(beat, HEARTBEAT_SECONDS):
+            _STEPS[step](job_id)
+    except BaseException:
+        # An unexpected error, or the worker told to stop at once (a second SIGTERM): the commit's
+        # transaction has rolled back; say so rather than show the job running.
+        logger.exception("roster job %s: step %s did not finish", job_id, step)
+        if ImportJob.objects.filter(pk=job_id, status__in=RUNNING_STATUSES).update(
+            status=JobStatus.FAILED, message=str(INTERRUPTED)
+        ):
+            job_files_delete(ImportJob.objects.get(pk=job_id))
+        raise
+
+
+# The message of a job whose background step stopped before the end.
+INTERRUPTED = gettext_lazy("后台处理中断，没有写入任何数据。请重新上传文件。")
+
+
+def job_fail_if_stale(*, job: ImportJob, now: dt.datetime | None = None) -> bool:
+    """Mark failed a background job whose process is gone (killed, or its machine stopped).
+
+    On this machine the process is asked directly; on another, a job that has not beaten for
+    DANGJIAN_TASKS_STALE_AFTER seconds is taken for dead. A job still waiting in the queue is
+    left alone (a worker may yet start). Returns True when the job was marked failed.
+    """
+    if not (job.is_running and job.background and job.runner):
+        return False
+    host, _sep, pid = job.runner.rpartition(":")
+    alive = core_tasks.process_alive(host, int(pid)) if pid.isdigit() else None
+    if alive:
+        return False
+    last_sign = job.heartbeat_at or job.updated_at
+    if alive is None and last_sign >= (now or timezone.now()) - core_tasks.stale_after():
+        return False
+    marked = ImportJob.objects.filter(pk=job.pk, status=job.status, runner=job.runner).update(
+        status=JobStatus.FAILED, message=str(INTERRUPTED)
+    )
+    if marked:
+        logger.warning("roster job %s: its process %s is gone; marked failed", job.pk, job.runner)
+        job.refresh_from_db()
+        job_files_delete(job)
+    return bool(marked)
+
+
+def jobs_fail_stale(now: dt.datetime | None = None) -> int:
+    """The worker's periodic sweep: every background job whose process is gone fails."""
+    running = ImportJob.objects.filter(status__in=RUNNING_STATUSES, background=True).exclude(
+        runner=""
+    )
+    return sum(job_fail_if_stale(job=job, now=now) for job in running)
 
 
 def export_record(

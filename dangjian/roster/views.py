@@ -57,7 +57,7 @@ def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             valid_rows_only=data["valid_rows_only"],
         ),
     ):
-        services.job_run(services.job_validate, done.result)
+        services.job_validate_start(done.result)
         return redirect(done.result)
     context = {"form": form, "jobs": selectors.job_list(user=request.user)[:10]}
     return render(request, "roster/import.html", context)
@@ -65,6 +65,8 @@ def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def job_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = selectors.job_get(user=request.user, public_id=public_id)
+    # A job whose worker was killed ends here as failed, not "running" for ever.
+    services.job_fail_if_stale(job=job)
     context = {"job": job}
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx:

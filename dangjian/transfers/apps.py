@@ -7,6 +7,9 @@ class TransfersConfig(AppConfig):
     verbose_name = _("组织关系转接")
 
     def ready(self) -> None:
+        from . import tasks
+
+        tasks.register()
         from dangjian.core.extensions import (
             DemoStep,
             NavItem,

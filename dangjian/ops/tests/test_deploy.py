@@ -185,6 +185,6 @@ def test_deploy_files_agree_with_the_settings() -> None:
     source = (ROOT / "config/settings/prod.py").read_text()
     for name in re.findall(r'_required\("([A-Z_]+)"\)', source):
         assert f"{name}=" in example, name
-    for unit in ("dangjian-web.service", "dangjian-worker.service", "dangjian-backup.timer"):
+    for unit in ("dangjian-web.service", "dangjian-worker.service"):
         assert (ROOT / "deploy/systemd" / unit).exists()
     assert "location /media" not in (ROOT / "deploy/nginx/dangjian.conf").read_text()

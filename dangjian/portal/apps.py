@@ -19,7 +19,9 @@ class PortalConfig(AppConfig):
         )
         from dangjian.members import hooks
 
-        from . import activation, panels
+        from . import activation, panels, tasks
+
+        tasks.register()
 
         # The account follows the member (not signals: members.hooks, as certificates do).
         hooks.register_on_left(activation.on_member_left)

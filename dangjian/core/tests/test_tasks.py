@@ -39,6 +39,7 @@ def test_every_nightly_job_is_on_the_schedule() -> None:
         "core.task_results_prune": (dt.time(4, 0), None, False),
         "reports.figures_warm": (None, dt.timedelta(minutes=5), False),
         "roster.jobs_fail_stale": (None, dt.timedelta(minutes=1), True),
+        "portal.invitations_fail_abandoned": (None, dt.timedelta(minutes=5), True),
     }
 
 

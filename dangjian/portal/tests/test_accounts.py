@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -107,8 +108,8 @@ def test_out_of_scope_cannot_invite(county: Any) -> None:
 def test_a_large_invitation_runs_in_the_background_with_progress(
     county: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """Above the limit the request only records the batch and starts a thread on commit; the
-    page shows 0 of N and polls; the thread's work (invitation_run) fills in the codes."""
+    """Above the limit the request only records the batch and, on commit, enqueues a task; the
+    page shows 0 of N and polls; a worker runs the task and fills in the codes."""
     monkeypatch.setattr(activation, "BACKGROUND_MEMBERS", 2)
     monkeypatch.setattr(activation, "CHUNK", 2)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -127,12 +128,33 @@ def test_a_large_invitation_runs_in_the_background_with_progress(
     page = client.get(batch.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "0 / 4" in page
     assert 'hx-trigger="every 1s"' in page
-    activation.invitation_run(batch.pk)
+    callbacks[0]()  # the commit enqueues the task
+    call_command("worker", "--batch", "--no-schedule", verbosity=0)
     batch.refresh_from_db()
     assert (batch.status, batch.done) == (InvitationStatus.DONE, 4)
     page = client.get(batch.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "已生成 4 份激活函" in page
     assert "钱七" in page
+
+
+def test_a_batch_whose_worker_died_ends_failed_not_running_forever(
+    county: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Left running (no worker took it, or it died) past the limit, the batch is failed with a
+    message that says what to do; one that is younger is left alone."""
+    monkeypatch.setattr(activation, "BACKGROUND_MEMBERS", 2)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = activation.invitation_start(
+            actor=county.east_admin, organization=county.east, base_url=BASE
+        )
+    start = batch.created_at
+    with time_machine.travel(start + activation.ABANDONED_AFTER - dt.timedelta(seconds=5)):
+        assert activation.invitations_fail_abandoned() == 0
+    with time_machine.travel(start + activation.ABANDONED_AFTER + dt.timedelta(seconds=5)):
+        assert activation.invitations_fail_abandoned() == 1
+    batch.refresh_from_db()
+    assert batch.status == InvitationStatus.FAILED
+    assert "请再次发放" in batch.message
 
 
 # --- activation ------------------------------------------------------------------------------

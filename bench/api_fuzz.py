@@ -22,11 +22,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=500)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--all-checks",
+        action="store_true",
+        help="every schemathesis check (but ST202, see test_fuzz.py)",
+    )
     args = parser.parse_args()
     env = {
         **os.environ,
         "DANGJIAN_FUZZ_EXAMPLES": str(args.examples),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DANGJIAN_FUZZ_CHECKS": "all" if args.all_checks else "",
     }
     if args.postgres:
         env.setdefault("DATABASE_URL", "postgresql:///dangjian?host=/var/run/postgresql")
@@ -55,6 +61,8 @@ def main() -> int:
     ]
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
     print(f"examples per operation: {args.examples}")
+    checks = "all but positive_data_acceptance" if args.all_checks else "server errors, schema"
+    print(f"checks: {checks}")
     print(f"result: {summary[-1] if summary else result.stdout[-2000:]}")
     print(f"seconds: {seconds:.1f}")
     if result.returncode:

@@ -34,6 +34,15 @@ CHECKS = [
     response_schema_conformance,
 ]
 MAX_EXAMPLES = int(os.environ.get("DANGJIAN_FUZZ_EXAMPLES", "8"))
+# bench/api_fuzz.py --all-checks runs every check schemathesis has (negative data rejected,
+# headers, methods, auth, resources after creation ...) but positive_data_acceptance (ST202): a
+# request the schema allows but a domain rule refuses (an ID number "t[O", joined in the year
+# 85) is rightly a 400 in the error shape, and no schema can hold the rules of RULES.md.
+# The suite keeps the four above.
+if os.environ.get("DANGJIAN_FUZZ_CHECKS") == "all":
+    from schemathesis.checks import CHECKS as REGISTRY
+
+    CHECKS = [c for c in REGISTRY.get_all() if c.__name__ != "positive_data_acceptance"]
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = WSGIHandler()

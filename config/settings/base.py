@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dangjian.ops.metrics.MetricsMiddleware",
     "dangjian.core.api.ApiErrorShapeMiddleware",
+    "dangjian.core.inputs.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dangjian.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

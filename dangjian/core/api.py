@@ -77,6 +77,8 @@ def _bounded(value: Any, name: str) -> Any:
         raise ValueError(_("数值过大（应不超过 %(max)d）。") % {"max": MAX_INTEGER})
     if isinstance(value, str) and len(value) > MAX_TEXT:
         raise ValueError(_("内容过长（最多 %(max)d 个字）。") % {"max": MAX_TEXT})
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot hold it in text
+        raise ValueError(_("内容含有不可见的控制字符（NUL），请删除后重试。"))
     if isinstance(value, list | tuple | set | frozenset):
         for item in value:
             _bounded(item, name)

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from dangjian.api import tokens
 from dangjian.api.v1 import api
 
-CHECKS = [
+CHECKS: list[Any] = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,

@@ -375,3 +375,30 @@ def test_the_export_holds_exactly_the_members_of_the_list(client, county, query)
     export = client.get(reverse("roster:export"), {**query, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(b"".join(export).decode("utf-8-sig"))))
     assert sorted(r["*姓名"] for r in rows) == names
+
+
+def test_number_searches_by_a_reader_who_sees_them_masked_are_audited_and_limited(
+    client: Any, county: Any, settings: Any
+) -> None:
+    """Whole-number search is an oracle over the mask's candidates, one guess at a time: the
+    observer's searches by number are audited (without the number) and limited per hour; a
+    name search is neither, and an administrator who may reveal the numbers is not limited."""
+    from dangjian.audit.models import AuditEvent
+    from dangjian.members.services import NUMBER_SEARCH
+
+    settings.DANGJIAN_NUMBER_SEARCHES_PER_HOUR = 3
+    client.force_login(county.east_observer)
+    number = county.li.id_number
+    for _ in range(3):
+        assert client.get("/members/", {"q": number}).status_code == 200
+    refused = client.get("/members/", {"q": number})
+    assert refused.status_code == 403
+    assert "次数已达上限" in refused.content.decode()
+    assert client.get("/api/v1/members/", {"q": number}).status_code == 403
+    assert client.get("/members/", {"q": "李四"}).status_code == 200
+    events = AuditEvent.objects.filter(target_type=NUMBER_SEARCH, actor=county.east_observer)
+    assert events.count() == 3
+    assert all(number not in (e.summary + str(e.detail)) for e in events)
+    client.force_login(county.east_admin)
+    for _ in range(5):
+        assert client.get("/members/", {"q": number}).status_code == 200

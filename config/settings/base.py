@@ -230,6 +230,8 @@ DANGJIAN_ACTIVATION_WINDOW_MINUTES = 15
 
 # Adding a guest to an activity by bare ID number: lookups per user and hour (each audited).
 DANGJIAN_GUEST_LOOKUPS_PER_HOUR = 20
+# Searches by ID or phone number per hour for a reader who sees them masked (members.services).
+DANGJIAN_NUMBER_SEARCHES_PER_HOUR = 60
 
 # Import working files (dangjian.roster): a job left unfinished this many days is abandoned and
 # its directory deleted by `dangjian roster_cleanup` (a finished or failed job's at once).

@@ -61,6 +61,13 @@ class MemberFilters:
     joined_to: dt.date | None = None
 
 
+def is_number_search(q: str) -> bool:
+    """Whether a search asks for a whole ID number or something as long as a phone number
+    (shorter digits, typed on the way, cannot be a whole number a reader sees masked)."""
+    compact = normalize_id_number(q.strip())
+    return bool(ID_NUMBER_PATTERN.match(compact)) or (compact.isdigit() and len(compact) >= 7)
+
+
 def search_condition(q: str, *, scope: Scope) -> Q:
     """Name, full pinyin (zhangsan), initials (zs), ID number or phone number.
 
@@ -122,6 +129,10 @@ def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
         queryset = queryset.filter(joined_on__gte=filters.joined_from)
     if filters.joined_to:
         queryset = queryset.filter(joined_on__lte=filters.joined_to)
+    if is_number_search(filters.q) and not scope.reveals_all_it_reads:
+        from . import services  # services read through these selectors
+
+        services.member_number_search_record(actor=user)
     queryset = queryset.filter(search_condition(filters.q, scope=scope))
     return with_organization(queryset).order_by("name_pinyin", "pk")
 

@@ -7,14 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
+from dangjian.audit.models import AuditEvent
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import today
@@ -207,6 +210,30 @@ def _validate_and_save(
             member.save(**save_kwargs)
     except IntegrityError as exc:  # a concurrent insert of the same ID number
         raise ValidationError({"id_number": str(NOT_HERE)}) from exc
+
+
+NUMBER_SEARCH = "members.number_search"
+
+
+def member_number_search_record(*, actor: User) -> None:
+    """A search by ID or phone number by a reader who sees those numbers masked.
+
+    A whole-number search answers "is this the number?": with the mask leaving some hundreds of
+    candidates, unlimited searches would find the hidden digits one guess at a time. So each is
+    audited (without the number) and a reader has DANGJIAN_NUMBER_SEARCHES_PER_HOUR of them."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = AuditEvent.objects.filter(actor_id=actor.pk, target_type=NUMBER_SEARCH, at__gte=since)
+    if recent.count() >= settings.DANGJIAN_NUMBER_SEARCHES_PER_HOUR:
+        raise PermissionDenied(
+            _("一小时内按身份证号码或电话号码查找的次数已达上限，请稍后再试，或按姓名查找。")
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.REVEAL,
+            target_type=NUMBER_SEARCH,
+            summary=_("按号码查找党员"),
+        )
 
 
 @transaction.atomic

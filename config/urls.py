@@ -31,3 +31,4 @@ urlpatterns = [
 
 # Under /api/ a path no view matches answers in the API's error shape, not an HTML page.
 handler404 = "dangjian.core.api.api_aware_not_found"
+handler500 = "dangjian.core.api.api_aware_server_error"

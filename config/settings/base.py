@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "dangjian.ops.middleware.ReplicaMiddleware",
     "dangjian.api.idempotency.IdempotencyMiddleware",
+    "dangjian.core.api.AtomicApiWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -19,7 +19,7 @@ from .models import RoleAssignment, User
 @transaction.atomic
 def user_create_with_role(
     *,
-    actor: Any,
+    actor: User | None,  # None: the `adduser` command, which creates the first administrator
     username: str,
     password: str,
     organization: Any,  # an organizations.Organization: the floor above accounts

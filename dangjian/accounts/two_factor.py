@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
@@ -118,7 +119,7 @@ def two_factor_enrol(*, user: User, secret: str, code: str, at: float | None = N
                     "验证码不正确。请核对手机时间是否准确，然后输入验证器当前显示的 6 位数字。"
                 )
             },
-            code="two_factor_wrong_code",
+            code=ErrorCode.TWO_FACTOR_WRONG_CODE,
         )
     TwoFactorDevice.objects.update_or_create(
         user=user,
@@ -165,8 +166,11 @@ def two_factor_verify(*, user: User, code: str, at: float | None = None) -> bool
 
 
 @transaction.atomic
-def two_factor_reset(*, actor: Any, user: User) -> None:
-    """Remove a user's authenticator and recovery codes (phone lost): they enrol again."""
+def two_factor_reset(*, actor: User | None, user: User) -> None:
+    """Remove a user's authenticator and recovery codes (phone lost): they enrol again.
+
+    `actor` None is the `reset_two_factor` command, run by an operator on the server.
+    """
     TwoFactorDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     audit_record(actor=actor, action=AuditAction.DELETE, target=user, summary=_("重置两步验证"))
@@ -213,7 +217,7 @@ class TwoFactorMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(
                 {
-                    "code": "two_factor_required",
+                    "code": ErrorCode.TWO_FACTOR_REQUIRED,
                     "message": _("请先在网页上完成两步验证。"),
                     "fields": {},
                 },

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dangjian.core.forms import add_service_errors, style_form
+from dangjian.core.forms import run_form, style_form
 
 from . import two_factor
 from .models import TwoFactorDevice, User
@@ -61,24 +60,19 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         request.session[two_factor.SESSION_PENDING_SECRET] = secret
     form = CodeForm(request.POST or None)
     style_form(form)
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = two_factor.two_factor_enrol(
-                user=user,
-                secret=secret,
-                code=form.cleaned_data["code"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            del request.session[two_factor.SESSION_PENDING_SECRET]
-            request.session.cycle_key()
-            request.session[two_factor.SESSION_VERIFIED] = user.pk
-            return render(
-                request,
-                "accounts/two_factor_codes.html",
-                {"codes": codes, "next": _next_url(request)},
-            )
+    if enrolled := run_form(
+        request,
+        form,
+        lambda data: two_factor.two_factor_enrol(user=user, secret=secret, code=data["code"]),
+    ):
+        del request.session[two_factor.SESSION_PENDING_SECRET]
+        request.session.cycle_key()
+        request.session[two_factor.SESSION_VERIFIED] = user.pk
+        return render(
+            request,
+            "accounts/two_factor_codes.html",
+            {"codes": enrolled.result, "next": _next_url(request)},
+        )
     uri = two_factor.provisioning_uri(user, secret)
     return render(
         request,

@@ -12,9 +12,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.activities.error_codes import ErrorCode
 from dangjian.core import crypto
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
@@ -29,7 +32,7 @@ router = Router(tags=["组织生活"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ActivityIn(Schema):
+class ActivityIn(In):
     organization_id: int
     kind: ActivityKind
     topic: str
@@ -133,7 +136,7 @@ def activity_list(
 
 
 @router.post("/", response={201: ActivityOut, **ERRORS})
-def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
+def activity_create(request: AuthenticatedHttpRequest, payload: ActivityIn) -> Status[Any]:
     organization = organization_selectors.organization_get(
         user=request.user, pk=payload.organization_id
     )
@@ -147,20 +150,22 @@ def activity_detail(request: HttpRequest, pk: int) -> dict[str, object]:
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class ExceptionIn(Schema):
+class ExceptionIn(In):
     member_id: int
     status: AttendanceStatus
     reason: str = ""
 
 
-class RecordIn(Schema):
+class RecordIn(In):
     exceptions: list[ExceptionIn] = []
     minutes: str | None = None
     resolutions: str | None = None
 
 
 @router.post("/{int:pk}/record", response={200: ActivityDetailOut, **ERRORS})
-def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[str, object]:
+def activity_record(
+    request: AuthenticatedHttpRequest, pk: int, payload: RecordIn
+) -> dict[str, object]:
     """Record the activity as held: everyone expected is present except `exceptions`."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     services.activity_record(
@@ -173,12 +178,12 @@ def activity_record(request: HttpRequest, pk: int, payload: RecordIn) -> dict[st
     return _detail(selectors.activity_get(user=request.user, pk=pk))
 
 
-class GuestIn(Schema):
+class GuestIn(In):
     id_number: str
 
 
 @router.post("/{int:pk}/guests", response={201: AttendanceOut, **ERRORS})
-def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
+def guest_add(request: AuthenticatedHttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     """A guest from another organization, found by citizen ID number (nothing else is shown)."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
@@ -187,7 +192,9 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
     if member is None:
         raise field_error(
-            "id_number", _("没有找到这个身份证号码对应的党员，请核对后重新输入。"), code="not_found"
+            "id_number",
+            _("没有找到这个身份证号码对应的党员，请核对后重新输入。"),
+            code=CoreErrorCode.NOT_FOUND,
         )
     row = services.attendance_add_guest(actor=request.user, activity=activity, member=member)
     return Status(
@@ -203,7 +210,7 @@ def guest_add(request: HttpRequest, pk: int, payload: GuestIn) -> Status[Any]:
     )
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     subject: str
     in_favour: int
     against: int = 0
@@ -211,7 +218,7 @@ class VoteIn(Schema):
 
 
 @router.post("/{int:pk}/votes", response={201: VoteOut, **ERRORS})
-def vote_add(request: HttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
+def vote_add(request: AuthenticatedHttpRequest, pk: int, payload: VoteIn) -> Status[Any]:
     activity = selectors.activity_get(user=request.user, pk=pk)
     return Status(
         201, services.vote_record(actor=request.user, activity=activity, **payload.dict())
@@ -243,7 +250,7 @@ def compliance(
     """Required vs held by kind, summed over the branches of the subtree."""
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     if quarter is not None and quarter not in (1, 2, 3, 4):
-        raise field_error("quarter", _("季度只能是 1 到 4。"), code="quarter")
+        raise field_error("quarter", _("季度只能是 1 到 4。"), code=ErrorCode.QUARTER)
     period = periods.quarter(year, quarter) if quarter else periods.year(year)
     result = selectors.compliance_rollup(organization, period)
     return {

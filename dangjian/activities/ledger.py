@@ -142,10 +142,10 @@ def _summary(organization: Organization, year: int) -> list[selectors.Compliance
 
 
 def ledger_xlsx(organization: Organization, year: int) -> bytes:
-    import xlsxwriter
+    from dangjian.core.workbooks import new_workbook
 
     output = io.BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True})
+    book = new_workbook(output, in_memory=True)
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     title = book.add_format({"bold": True, "font_size": 14})
     sheet = book.add_worksheet(_("组织生活台账"))

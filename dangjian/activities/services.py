@@ -14,10 +14,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.activities.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved
@@ -25,7 +28,7 @@ from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import selectors
+from . import ledger, selectors
 from .choices import (
     ActivityKind,
     ActivityStatus,
@@ -83,7 +86,7 @@ _ZIP = b"PK\x03\x04"
 EXEMPTION_MAX_DAYS = 366
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的组织生活。"))
 
@@ -94,10 +97,12 @@ def _check_activity(organization: Organization, data: Mapping[str, Any]) -> None
         raise field_error(
             "organization",
             _("请选择召开活动的党组织（党委、党总支、党支部或党小组）。"),
-            code="org_kind",
+            code=ErrorCode.ORG_KIND,
         )
     if kind == ActivityKind.GROUP_MEETING and organization.kind != OrgKind.PARTY_GROUP:
-        raise field_error("kind", _("党小组会须由党小组召开：请选择党小组。"), code="group_only")
+        raise field_error(
+            "kind", _("党小组会须由党小组召开：请选择党小组。"), code=ErrorCode.GROUP_ONLY
+        )
     if organization.kind == OrgKind.PARTY_GROUP and kind not in (
         ActivityKind.GROUP_MEETING,
         ActivityKind.OTHER,
@@ -107,19 +112,21 @@ def _check_activity(organization: Organization, data: Mapping[str, Any]) -> None
         raise field_error(
             "kind",
             _("党小组只能召开党小组会、谈心谈话、送学上门或其他活动。"),
-            code="not_for_group",
+            code=ErrorCode.NOT_FOR_GROUP,
         )
     if not str(data.get("topic") or "").strip():
-        raise field_error("topic", _("请填写活动主题。"), code="required")
+        raise field_error("topic", _("请填写活动主题。"), code=CoreErrorCode.REQUIRED)
     host = data.get("host")
     if host is not None and host.pk not in selectors.expected_member_ids(
         organization, ActivityKind.OTHER, data["on"]
     ):
-        raise field_error("host", _("主持人须是活动当天本组织的党员。"), code="host")
+        raise field_error("host", _("主持人须是活动当天本组织的党员。"), code=ErrorCode.HOST)
 
 
 @transaction.atomic
-def activity_create(*, actor: Any, organization: Organization, data: Mapping[str, Any]) -> Activity:
+def activity_create(
+    *, actor: User, organization: Organization, data: Mapping[str, Any]
+) -> Activity:
     """A planned activity (it appears on the calendar); `activity_record` records it as held."""
     _require_manage(actor, organization)
     _check_activity(organization, data)
@@ -136,7 +143,7 @@ def activity_create(*, actor: Any, organization: Organization, data: Mapping[str
 
 
 @transaction.atomic
-def activity_update(*, actor: Any, activity: Activity, data: Mapping[str, Any]) -> Activity:
+def activity_update(*, actor: User, activity: Activity, data: Mapping[str, Any]) -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     _require_manage(actor, activity.organization)
     merged = {name: getattr(activity, name) for name in ACTIVITY_FIELDS} | dict(data)
@@ -147,7 +154,7 @@ def activity_update(*, actor: Any, activity: Activity, data: Mapping[str, Any]) 
             _(
                 "已召开的活动不能改日期或类型（出席名单按当天的组织关系生成）；如确有错误，请取消后重新录入。"
             ),
-            code="held",
+            code=ErrorCode.HELD,
         )
     for name in ACTIVITY_FIELDS:
         setattr(activity, name, merged[name])
@@ -158,11 +165,11 @@ def activity_update(*, actor: Any, activity: Activity, data: Mapping[str, Any]) 
 
 
 @transaction.atomic
-def activity_cancel(*, actor: Any, activity: Activity) -> Activity:
+def activity_cancel(*, actor: User, activity: Activity) -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     _require_manage(actor, activity.organization)
     if activity.is_held:
-        raise ValidationError(_("已召开的活动不能取消。"), code="held")
+        raise ValidationError(_("已召开的活动不能取消。"), code=ErrorCode.HELD)
     activity.status = ActivityStatus.CANCELLED
     activity.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action=AuditAction.UPDATE, target=activity, summary=_("取消组织生活"))
@@ -172,7 +179,7 @@ def activity_cancel(*, actor: Any, activity: Activity) -> Activity:
 @transaction.atomic
 def activity_record(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     exceptions: Mapping[int, tuple[str, str]] | None = None,
     minutes: str | None = None,
@@ -191,29 +198,31 @@ def activity_record(
     )
     _require_manage(actor, activity.organization)
     if activity.status == ActivityStatus.CANCELLED:
-        raise ValidationError(_("该活动已取消，不能记录出席。"), code="cancelled")
+        raise ValidationError(_("该活动已取消，不能记录出席。"), code=ErrorCode.CANCELLED)
     if activity.on > today():
-        raise field_error("on", _("活动日期还没到，召开后再记录出席情况。"), code="future")
+        raise field_error(
+            "on", _("活动日期还没到，召开后再记录出席情况。"), code=CoreErrorCode.FUTURE
+        )
     exceptions = dict(exceptions or {})
     expected = selectors.expected_member_ids(activity.organization, activity.kind, activity.on)
     if activity.kind == ActivityKind.HOME_EDUCATION:
         chosen = set(visited or [])
         if not chosen:
             raise field_error(
-                "visited", _("请勾选送学上门的对象（至少一名党员）。"), code="no_visited"
+                "visited", _("请勾选送学上门的对象（至少一名党员）。"), code=ErrorCode.NO_VISITED
             )
         if chosen - set(expected):
             raise field_error(
                 "visited",
                 _("送学上门的对象须是活动当天本组织的党员。"),
-                code="not_expected",
+                code=ErrorCode.NOT_EXPECTED,
             )
         expected = sorted(chosen)
         exceptions = {}
     unknown = set(exceptions) - set(expected)
     if unknown:
         raise field_error(
-            "exceptions", _("请假或缺席的人员须是本次活动的应到人员。"), code="not_expected"
+            "exceptions", _("请假或缺席的人员须是本次活动的应到人员。"), code=ErrorCode.NOT_EXPECTED
         )
     errors: dict[str, list[str]] = {}
     for member_id, (status, reason) in exceptions.items():
@@ -225,7 +234,7 @@ def activity_record(
                 _("请填写 %(name)s 的请假事由。") % {"name": name}
             )
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise ValidationError(errors, code=CoreErrorCode.INVALID)
     full_on_day = set(
         Member.objects.filter(pk__in=expected, full_member_on__lte=activity.on).values_list(
             "pk", flat=True
@@ -281,7 +290,7 @@ def life_exemption_grant(
         .first()
     )
     if row is None:
-        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+        raise ValidationError(_("该党员已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
     _require_manage(actor, row.organization)
     errors: dict[str, str] = {}
     if reason_kind not in ExemptionReason.values:
@@ -306,7 +315,7 @@ def life_exemption_grant(
             "decided_on",
             _("该党员已有免于参加组织生活的决定，至 %(day)s 复核；到期后再作新的决定。")
             % {"day": running.review_on.isoformat()},
-            code="exemption_running",
+            code=ErrorCode.EXEMPTION_RUNNING,
         )
     exemption = LifeExemption.objects.create(
         member=member,
@@ -344,7 +353,7 @@ def life_exemption_grant(
 @transaction.atomic
 def attendance_add_guest(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     member: Member,
     via: str = "manual",
@@ -357,29 +366,31 @@ def attendance_add_guest(
     )
     _require_manage(actor, activity.organization)
     if via not in AttendanceVia.values:
-        raise field_error("via", _("记录方式不对。"), code="via")
+        raise field_error("via", _("记录方式不对。"), code=ErrorCode.VIA)
     if activity.status == ActivityStatus.CANCELLED:
-        raise ValidationError(_("该活动已取消，不能记录出席。"), code="cancelled")
+        raise ValidationError(_("该活动已取消，不能记录出席。"), code=ErrorCode.CANCELLED)
     if activity.on > today():
-        raise ValidationError(_("活动还没召开，不能登记来宾。"), code="future")
+        raise ValidationError(_("活动还没召开，不能登记来宾。"), code=CoreErrorCode.FUTURE)
     if member.pk in selectors.expected_member_ids(
         activity.organization, activity.kind, activity.on
     ):
         raise field_error(
             "member",
             _("%(name)s 是本次活动的应到人员，不是来宾。") % {"name": member.name},
-            code="expected",
+            code=ErrorCode.EXPECTED,
         )
     home = selectors.organization_on(member, activity.on)
     if home is None:
         raise field_error(
             "member",
             _("活动当天 %(name)s 不在任何党组织的名册中。") % {"name": member.name},
-            code="no_home",
+            code=ErrorCode.NO_HOME,
         )
     if activity.attendance.filter(member=member).exists():
         raise field_error(
-            "member", _("已登记 %(name)s 出席本次活动。") % {"name": member.name}, code="duplicate"
+            "member",
+            _("已登记 %(name)s 出席本次活动。") % {"name": member.name},
+            code=CoreErrorCode.DUPLICATE,
         )
     row = Attendance.objects.create(
         activity=activity,
@@ -400,10 +411,10 @@ def attendance_add_guest(
 
 
 @transaction.atomic
-def attendance_remove_guest(*, actor: Any, attendance: Attendance) -> None:
+def attendance_remove_guest(*, actor: User, attendance: Attendance) -> None:
     _require_manage(actor, attendance.activity.organization)
     if not attendance.is_guest:
-        raise ValidationError(_("应到人员请在出席登记中标为请假或缺席。"), code="not_guest")
+        raise ValidationError(_("应到人员请在出席登记中标为请假或缺席。"), code=ErrorCode.NOT_GUEST)
     audit_record(
         actor=actor, action=AuditAction.DELETE, target=attendance, summary=_("删除来宾出席")
     )
@@ -412,7 +423,7 @@ def attendance_remove_guest(*, actor: Any, attendance: Attendance) -> None:
 
 @transaction.atomic
 def vote_record(
-    *, actor: Any, activity: Activity, subject: str, in_favour: int, against: int, abstained: int
+    *, actor: User, activity: Activity, subject: str, in_favour: int, against: int, abstained: int
 ) -> Vote:
     """A vote at a branch general meeting. The meeting must have its quorum (more than half of
     the full members entitled to vote present); the motion passes when more than half of
@@ -422,26 +433,26 @@ def vote_record(
     )
     _require_manage(actor, activity.organization)
     if activity.kind != ActivityKind.GENERAL_MEETING:
-        raise ValidationError(_("只有支部党员大会进行表决。"), code="not_general_meeting")
+        raise ValidationError(_("只有支部党员大会进行表决。"), code=ErrorCode.NOT_GENERAL_MEETING)
     if not activity.is_held:
-        raise ValidationError(_("请先记录出席情况，再记录表决结果。"), code="not_held")
+        raise ValidationError(_("请先记录出席情况，再记录表决结果。"), code=ErrorCode.NOT_HELD)
     q = selectors.quorum(activity)
     if not q.met:
         raise ValidationError(
             _("到会有表决权的党员 %(present)d 人，未超过应到会 %(entitled)d 人的半数，不能表决。")
             % {"present": q.present, "entitled": q.entitled},
-            code="no_quorum",
+            code=ErrorCode.NO_QUORUM,
         )
     if not subject.strip():
-        raise field_error("subject", _("请填写表决事项。"), code="required")
+        raise field_error("subject", _("请填写表决事项。"), code=CoreErrorCode.REQUIRED)
     if min(in_favour, against, abstained) < 0:
-        raise field_error("in_favour", _("票数不能为负数。"), code="negative")
+        raise field_error("in_favour", _("票数不能为负数。"), code=CoreErrorCode.NEGATIVE)
     if in_favour + against + abstained > q.present:
         raise field_error(
             "in_favour",
             _("赞成、反对、弃权合计 %(sum)d，超过到会有表决权的党员 %(present)d 人。")
             % {"sum": in_favour + against + abstained, "present": q.present},
-            code="too_many",
+            code=ErrorCode.TOO_MANY,
         )
     vote = Vote.objects.create(
         activity=activity,
@@ -458,7 +469,7 @@ def vote_record(
 
 
 @transaction.atomic
-def attachment_add(*, actor: Any, activity: Activity, upload: UploadedFile) -> Attachment:
+def attachment_add(*, actor: User, activity: Activity, upload: UploadedFile) -> Attachment:
     """Store a photo or document under MEDIA_ROOT (never at a public URL)."""
     _require_manage(actor, activity.organization)
     name = (upload.name or "").rsplit("/", 1)[-1]
@@ -466,19 +477,23 @@ def attachment_add(*, actor: Any, activity: Activity, upload: UploadedFile) -> A
     content_type = ATTACHMENT_TYPES.get(suffix)
     if content_type is None:
         raise field_error(
-            "file", _("只能上传 JPG、PNG 照片或 PDF、Word(docx)、Excel(xlsx) 文件。"), code="type"
+            "file",
+            _("只能上传 JPG、PNG 照片或 PDF、Word(docx)、Excel(xlsx) 文件。"),
+            code=ErrorCode.TYPE,
         )
     if (upload.size or 0) > ATTACHMENT_MAX_BYTES:
-        raise field_error("file", _("文件不能超过 10 MB，请压缩后再上传。"), code="size")
+        raise field_error("file", _("文件不能超过 10 MB，请压缩后再上传。"), code=ErrorCode.SIZE)
     if not upload.size:
-        raise field_error("file", _("文件是空的。"), code="empty")
+        raise field_error("file", _("文件是空的。"), code=ErrorCode.EMPTY)
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     magic = _MAGIC.get(content_type, (_ZIP,))
     if not any(head.startswith(m) for m in magic):
         raise field_error(
-            "file", _("文件内容与扩展名 .%(suffix)s 不符。") % {"suffix": suffix}, code="content"
+            "file",
+            _("文件内容与扩展名 .%(suffix)s 不符。") % {"suffix": suffix},
+            code=ErrorCode.CONTENT,
         )
     attachment = Attachment(
         activity=activity,
@@ -495,7 +510,7 @@ def attachment_add(*, actor: Any, activity: Activity, upload: UploadedFile) -> A
 
 @transaction.atomic
 def frequency_update(
-    *, actor: Any, kind: str, period: str, times: int, active: bool
+    *, actor: User, kind: str, period: str, times: int, active: bool
 ) -> FrequencyRule:
     """Change the frequency table (deployment-wide): only an administrator of a top organization."""
     scope = scope_for(actor)
@@ -504,9 +519,9 @@ def frequency_update(
     ):
         raise PermissionDenied(_("只有最上级党组织的管理员可以修改组织生活频次。"))
     if period not in FrequencyPeriod.values:
-        raise field_error("period", _("周期只能是每月、每季度或每年。"), code="period")
+        raise field_error("period", _("周期只能是每月、每季度或每年。"), code=ErrorCode.PERIOD)
     if not 1 <= times <= 31:
-        raise field_error("times", _("次数须在 1 到 31 之间。"), code="times")
+        raise field_error("times", _("次数须在 1 到 31 之间。"), code=ErrorCode.TIMES)
     selectors.frequency_rules()
     rule, _created = FrequencyRule.objects.update_or_create(
         kind=kind, defaults={"period": period, "times": times, "active": active}
@@ -526,22 +541,24 @@ def excellent_cap_default() -> int:
 
 @transaction.atomic
 def review_open(
-    *, actor: Any, organization: Organization, year: int, excellent_cap_percent: int | None = None
+    *, actor: User, organization: Organization, year: int, excellent_cap_percent: int | None = None
 ) -> ReviewRound:
     """Open the year's review for a branch: one entry per member on its roster."""
     _require_manage(actor, organization)
     if organization.kind == OrgKind.PARTY_GROUP or organization.kind == OrgKind.LOCAL_COMMITTEE:
-        raise field_error("organization", _("民主评议由党支部组织。"), code="org_kind")
+        raise field_error("organization", _("民主评议由党支部组织。"), code=ErrorCode.ORG_KIND)
     if year > today().year:
-        raise field_error("year", _("不能为将来的年度开展评议。"), code="future")
+        raise field_error("year", _("不能为将来的年度开展评议。"), code=CoreErrorCode.FUTURE)
     if ReviewRound.objects.filter(organization=organization, year=year).exists():
         raise field_error(
-            "year", _("%(year)d 年度的民主评议已经开始。") % {"year": year}, code="duplicate"
+            "year",
+            _("%(year)d 年度的民主评议已经开始。") % {"year": year},
+            code=CoreErrorCode.DUPLICATE,
         )
     cap = excellent_cap_default() if excellent_cap_percent is None else excellent_cap_percent
     if not 0 <= cap <= 100:
         raise field_error(
-            "excellent_cap_percent", _("优秀比例上限须在 0 到 100 之间。"), code="cap"
+            "excellent_cap_percent", _("优秀比例上限须在 0 到 100 之间。"), code=ErrorCode.CAP
         )
     review = ReviewRound.objects.create(
         organization=organization, year=year, excellent_cap_percent=cap
@@ -554,14 +571,14 @@ def review_open(
 
 
 @transaction.atomic
-def review_self_assess(*, actor: Any, entry: ReviewEntry, text: str) -> ReviewEntry:
+def review_self_assess(*, actor: User, entry: ReviewEntry, text: str) -> ReviewEntry:
     """The member writes their own self-assessment (or the branch enters it for them)."""
     entry = ReviewEntry.objects.select_related("member", "review__organization").get(pk=entry.pk)
     own = entry.member.user_id is not None and entry.member.user_id == actor.pk
     if not own:
         _require_manage(actor, entry.review.organization)
     if not text.strip():
-        raise field_error("self_assessment", _("请填写自我评价。"), code="required")
+        raise field_error("self_assessment", _("请填写自我评价。"), code=CoreErrorCode.REQUIRED)
     entry.self_assessment = text.strip()
     entry.save(update_fields=["self_assessment"])
     audit_record(actor=actor, action=AuditAction.UPDATE, target=entry, summary=_("填写自我评价"))
@@ -574,7 +591,7 @@ def excellent_cap(review: ReviewRound, total: int) -> int:
 
 
 @transaction.atomic
-def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) -> ReviewRound:
+def review_grade(*, actor: User, review: ReviewRound, grades: Mapping[int, str]) -> ReviewRound:
     """The branch's grades ({member_id: grade}); the share of 优秀 may not exceed the cap."""
     review = (
         ReviewRound.objects.select_for_update().select_related("organization").get(pk=review.pk)
@@ -582,16 +599,20 @@ def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) 
     _require_manage(actor, review.organization)
     entries = {e.member_id: e for e in review.entries.all()}
     if set(grades) - set(entries):
-        raise field_error("grades", _("只能为本次评议的党员评定等次。"), code="not_reviewed")
+        raise field_error(
+            "grades", _("只能为本次评议的党员评定等次。"), code=ErrorCode.NOT_REVIEWED
+        )
     for member_id, grade in grades.items():
         if grade and grade not in Grade.values:
-            raise field_error("grades", _("等次只能是优秀、合格、基本合格或不合格。"), code="grade")
+            raise field_error(
+                "grades", _("等次只能是优秀、合格、基本合格或不合格。"), code=ErrorCode.GRADE
+            )
         entry = entries[member_id]
         if entry.handling and grade != Grade.UNQUALIFIED:
             raise field_error(
                 "grades",
                 _("%(name)s 已按不合格作出处置，不能改为其他等次。") % {"name": entry.member.name},
-                code="handled",
+                code=ErrorCode.HANDLED,
             )
         entry.grade = grade
     excellent = sum(1 for e in entries.values() if e.grade == Grade.EXCELLENT)
@@ -608,7 +629,7 @@ def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) 
                 "total": len(entries),
                 "percent": review.excellent_cap_percent,
             },
-            code="cap",
+            code=ErrorCode.CAP,
         )
     ReviewEntry.objects.bulk_update(list(entries.values()), ["grade"])
     audit_record(
@@ -624,7 +645,7 @@ def review_grade(*, actor: Any, review: ReviewRound, grades: Mapping[int, str]) 
 @transaction.atomic
 def review_handle(
     *,
-    actor: Any,
+    actor: User,
     entry: ReviewEntry,
     handling: str,
     on: dt.date,
@@ -641,19 +662,25 @@ def review_handle(
     )
     _require_manage(actor, entry.review.organization)
     if entry.grade != Grade.UNQUALIFIED:
-        raise field_error("handling", _("只有评为不合格的党员才作处置。"), code="not_unqualified")
+        raise field_error(
+            "handling", _("只有评为不合格的党员才作处置。"), code=ErrorCode.NOT_UNQUALIFIED
+        )
     if entry.handling:
         raise field_error(
             "handling",
             _("已作出处置：%(h)s。") % {"h": Handling(entry.handling).label},
-            code="handled",
+            code=ErrorCode.HANDLED,
         )
     if handling not in Handling.values:
-        raise field_error("handling", _("处置只能是限期改正、劝其退党或除名。"), code="handling")
+        raise field_error(
+            "handling", _("处置只能是限期改正、劝其退党或除名。"), code=ErrorCode.HANDLING
+        )
     if not reason.strip():
-        raise field_error("reason", _("请填写处置依据（如支部大会决议）。"), code="required")
+        raise field_error(
+            "reason", _("请填写处置依据（如支部大会决议）。"), code=CoreErrorCode.REQUIRED
+        )
     if on > today():
-        raise field_error("on", _("处置日期不能晚于今天。"), code="future")
+        raise field_error("on", _("处置日期不能晚于今天。"), code=CoreErrorCode.FUTURE)
     entry.handling = handling
     entry.handling_on = on
     entry.handling_reason = reason.strip()[:300]
@@ -701,7 +728,7 @@ def review_handle(
 @transaction.atomic
 def course_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     title: str,
     form: str,
@@ -710,11 +737,13 @@ def course_create(
 ) -> TrainingCourse:
     _require_manage(actor, organization)
     if form not in TrainingForm.values:
-        raise field_error("form", _("培训形式只能是集中培训、党校或网络培训。"), code="form")
+        raise field_error(
+            "form", _("培训形式只能是集中培训、党校或网络培训。"), code=ErrorCode.FORM
+        )
     if not title.strip():
-        raise field_error("title", _("请填写培训名称。"), code="required")
+        raise field_error("title", _("请填写培训名称。"), code=CoreErrorCode.REQUIRED)
     if ends_on < starts_on:
-        raise field_error("ends_on", _("结束日期不能早于开始日期。"), code="order")
+        raise field_error("ends_on", _("结束日期不能早于开始日期。"), code=ErrorCode.ORDER)
     course = TrainingCourse.objects.create(
         organization=organization,
         title=title.strip(),
@@ -729,7 +758,7 @@ def course_create(
 @transaction.atomic
 def session_add(
     *,
-    actor: Any,
+    actor: User,
     course: TrainingCourse,
     on: dt.date,
     topic: str,
@@ -739,11 +768,11 @@ def session_add(
     """A session with its class hours and who took part (members in the course's subtree)."""
     _require_manage(actor, course.organization)
     if not course.starts_on <= on <= course.ends_on:
-        raise field_error("on", _("课次日期须在培训班起止日期之内。"), code="range")
+        raise field_error("on", _("课次日期须在培训班起止日期之内。"), code=ErrorCode.RANGE)
     if not Decimal("0.5") <= hours <= Decimal("12"):
-        raise field_error("hours", _("每次课的学时须在 0.5 到 12 之间。"), code="hours")
+        raise field_error("hours", _("每次课的学时须在 0.5 到 12 之间。"), code=CoreErrorCode.HOURS)
     if not topic.strip():
-        raise field_error("topic", _("请填写课次内容。"), code="required")
+        raise field_error("topic", _("请填写课次内容。"), code=CoreErrorCode.REQUIRED)
     allowed = set(
         Membership.objects.within(course.organization)
         .filter(started_on__lte=on)
@@ -754,7 +783,7 @@ def session_add(
         raise field_error(
             "participants",
             _("%(names)s 不是本组织的党员。") % {"names": "、".join(outside)},
-            code="outside",
+            code=CoreErrorCode.OUTSIDE,
         )
     session = TrainingSession.objects.create(course=course, on=on, topic=topic.strip(), hours=hours)
     session.participants.set(participants)
@@ -766,3 +795,25 @@ def session_add(
         detail={"participants": len(participants)},
     )
     return session
+
+
+LEDGER_FORMATS = ("xlsx", "pdf")
+
+
+def ledger_export(*, actor: User, organization: Organization, year: int, fmt: str) -> bytes:
+    """The organization's ledger of organizational life for a year, as .xlsx or .pdf; the
+    export is audited."""
+    if fmt not in LEDGER_FORMATS:
+        raise ValueError(fmt)
+    if not scope_for(actor).can_read_path(organization.path):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=organization,
+        summary=_("导出组织生活台账"),
+        detail={"year": year, "format": fmt},
+    )
+    if fmt == "xlsx":
+        return ledger.ledger_xlsx(organization, year)
+    return ledger.ledger_pdf(organization, year)

@@ -13,12 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.audit.choices import AuditAction
-from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import today
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
@@ -26,7 +25,7 @@ from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
-from . import ledger, periods, selectors, services
+from . import periods, selectors, services
 from .choices import ActivityKind, ActivityStatus, AttendanceStatus, FrequencyPeriod, Grade
 from .forms import (
     ActivityForm,
@@ -105,7 +104,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def activity_create(request: HttpRequest) -> HttpResponse:
+def activity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _managed(request)
     if not organizations.exists():
         raise PermissionDenied
@@ -119,22 +118,18 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if request.GET.get("kind") in ActivityKind.values:
         initial["kind"] = request.GET["kind"]
     form = ActivityForm(request.POST or None, organizations=organizations, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def create(data: dict[str, Any]) -> Activity:
+        data = dict(data)
         organization = data.pop("organization")
-        try:
-            activity = services.activity_create(
-                actor=request.user, organization=organization, data=data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存活动。召开后请记录出席情况。"))
-            return redirect(activity)
+        return services.activity_create(actor=request.user, organization=organization, data=data)
+
+    if done := run_form(request, form, create, _("已保存活动。召开后请记录出席情况。")):
+        return redirect(done.result)
     return render(request, "activities/form.html", {"form": form})
 
 
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     hosts = Member.objects.filter(
@@ -143,14 +138,13 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActivityForm(
         request.POST or None, instance=activity, organizations=_managed(request), hosts=hosts
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(actor=request.user, activity=activity, data=form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(activity)
+    if run_form(
+        request,
+        form,
+        lambda data: services.activity_update(actor=request.user, activity=activity, data=data),
+        _("已保存。"),
+    ):
+        return redirect(activity)
     return render(request, "activities/form.html", {"form": form, "activity": activity})
 
 
@@ -176,7 +170,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/detail.html", context)
 
 
-def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The one attendance screen: everyone present by default; tick the exceptions."""
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
@@ -194,19 +188,24 @@ def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
                 exceptions[m.pk] = (status, request.POST.get(f"reason_{m.pk}", ""))
         minutes = request.POST.get("minutes", "")
         resolutions = request.POST.get("resolutions", "")
-        try:
-            services.activity_record(
+        outcome = call_service(
+            lambda: services.activity_record(
                 actor=request.user,
                 activity=activity,
                 exceptions=exceptions,
                 minutes=minutes,
                 resolutions=resolutions,
             )
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        else:
+        )
+        if not isinstance(outcome, ValidationError):
             messages.success(request, _("已记录出席情况。"))
             return redirect(activity)
+        # Per-row errors go next to their row, so this screen lays them out itself.
+        errors = (
+            outcome.message_dict
+            if hasattr(outcome, "error_dict")
+            else {"__all__": outcome.messages}
+        )
     rows = []
     for m in members:
         posted = request.POST.get(f"status_{m.pk}") if request.method == "POST" else None
@@ -237,18 +236,15 @@ def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
-    try:
-        services.activity_cancel(actor=request.user, activity=activity)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    run_service(request, lambda: services.activity_cancel(actor=request.user, activity=activity))
     return redirect(activity)
 
 
 @require_POST
-def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
+def guest_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = GuestForm(request.POST)
@@ -257,67 +253,64 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
         member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
         if member is None:
             messages.error(request, _("没有找到这个身份证号码对应的党员，请核对后重新输入。"))
-        else:
-            try:
-                row = services.attendance_add_guest(
-                    actor=request.user, activity=activity, member=member
-                )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(
-                    request,
-                    _("已登记来宾 %(name)s（%(org)s）。")
-                    % {"name": member.name, "org": row.home_organization},
-                )
+        elif done := run_service(
+            request,
+            lambda: services.attendance_add_guest(
+                actor=request.user, activity=activity, member=member
+            ),
+        ):
+            messages.success(
+                request,
+                _("已登记来宾 %(name)s（%(org)s）。")
+                % {"name": member.name, "org": done.result.home_organization},
+            )
     else:
         messages.error(request, _("请填写来宾的公民身份号码。"))
     return redirect(activity)
 
 
 @require_POST
-def guest_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+def guest_remove(request: AuthenticatedHttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     row = get_object_or_404(Attendance, pk=attendance_pk, activity=activity)
     _require_manage(request, activity.organization)
-    try:
-        services.attendance_remove_guest(actor=request.user, attendance=row)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    run_service(
+        request, lambda: services.attendance_remove_guest(actor=request.user, attendance=row)
+    )
     return redirect(activity)
 
 
 @require_POST
-def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
+def vote_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = VoteForm(request.POST)
     if form.is_valid():
-        try:
-            services.vote_record(actor=request.user, activity=activity, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("已记录表决结果。"))
+        run_service(
+            request,
+            lambda: services.vote_record(
+                actor=request.user, activity=activity, **form.cleaned_data
+            ),
+            _("已记录表决结果。"),
+        )
     else:
         messages.error(request, _("请填写表决事项和赞成、反对、弃权票数（不小于 0 的整数）。"))
     return redirect(activity)
 
 
 @require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            services.attachment_add(
+        run_service(
+            request,
+            lambda: services.attachment_add(
                 actor=request.user, activity=activity, upload=form.cleaned_data["file"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("已上传附件。"))
+            ),
+            _("已上传附件。"),
+        )
     else:
         messages.error(request, _("请选择要上传的文件。"))
     return redirect(activity)
@@ -409,23 +402,16 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def ledger_export(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=pk)
-    if fmt not in ("xlsx", "pdf") or not 2000 <= year <= 2100:
+    if fmt not in services.LEDGER_FORMATS or not 2000 <= year <= 2100:
         raise Http404
-    audit_record(
-        actor=request.user,
-        action=AuditAction.EXPORT,
-        target=organization,
-        summary=_("导出组织生活台账"),
-        detail={"year": year, "format": fmt},
+    body = services.ledger_export(actor=request.user, organization=organization, year=year, fmt=fmt)
+    content_type = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "application/pdf"
     )
-    if fmt == "xlsx":
-        body = ledger.ledger_xlsx(organization, year)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body = ledger.ledger_pdf(organization, year)
-        content_type = "application/pdf"
     response = HttpResponse(body, content_type=content_type)
     filename = f"ledger-{organization.code}-{year}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -435,18 +421,17 @@ def ledger_export(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpRes
 # --- frequency table ------------------------------------------------------------------------
 
 
-def frequency(request: HttpRequest) -> HttpResponse:
+def frequency(request: AuthenticatedHttpRequest) -> HttpResponse:
     selectors.frequency_rules()
     rules = list(FrequencyRule.objects.order_by("pk"))
     if request.method == "POST":
         form = FrequencyForm(request.POST)
         if form.is_valid():
-            try:
-                services.frequency_update(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, _("已保存组织生活频次。"))
+            if run_service(
+                request,
+                lambda: services.frequency_update(actor=request.user, **form.cleaned_data),
+                _("已保存组织生活频次。"),
+            ):
                 return redirect("activities:frequency")
         else:
             messages.error(request, _("次数须在 1 到 31 之间。"))
@@ -464,7 +449,7 @@ def _branches(request: HttpRequest) -> Any:
     return _managed(request).filter(kind__in=[*BRANCH_KINDS, OrgKind.GENERAL_BRANCH])
 
 
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviews = ReviewRound.objects.filter(
         organization__in=Organization.objects.restrict(request.user)
     ).select_related("organization")
@@ -477,13 +462,10 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not organizations.exists():
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                review = services.review_open(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect(review)
+        if done := run_form(
+            request, form, lambda data: services.review_open(actor=request.user, **data)
+        ):
+            return redirect(done.result)
     mine = ReviewEntry.objects.filter(member__user_id=request.user.pk or 0).select_related(
         "review__organization"
     )
@@ -494,7 +476,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         ReviewRound.objects.select_related("organization"),
         pk=pk,
@@ -506,15 +488,14 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not can_manage:
             raise PermissionDenied
         grades = {e.member_id: request.POST.get(f"grade_{e.member_id}", "") for e in entries}
-        try:
-            services.review_grade(actor=request.user, review=review, grades=grades)
-        except ValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
-            for e in entries:
-                e.grade = grades[e.member_id]
-        else:
-            messages.success(request, _("已保存评定等次。"))
+        if run_service(
+            request,
+            lambda: services.review_grade(actor=request.user, review=review, grades=grades),
+            _("已保存评定等次。"),
+        ):
             return redirect(review)
+        for e in entries:  # shown again as chosen
+            e.grade = grades[e.member_id]
     return render(
         request,
         "activities/review.html",
@@ -530,7 +511,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
+def review_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"),
         pk=pk,
@@ -539,18 +520,17 @@ def review_handle(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request, entry.review.organization)
     form = HandlingForm(request.POST)
     if form.is_valid():
-        try:
-            services.review_handle(actor=request.user, entry=entry, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
-        else:
-            messages.success(request, _("已记录处置，并写入党员档案。"))
+        run_service(
+            request,
+            lambda: services.review_handle(actor=request.user, entry=entry, **form.cleaned_data),
+            _("已记录处置，并写入党员档案。"),
+        )
     else:
         messages.error(request, _("请选择处置、填写日期和处置依据。"))
     return redirect(entry.review)
 
 
-def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         ReviewEntry.objects.select_related("review__organization", "member"), pk=pk
     )
@@ -558,23 +538,22 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     if not own and not selectors.can_manage(request.user, entry.review.organization):
         raise Http404
     form = SelfAssessmentForm(request.POST or None, initial={"text": entry.self_assessment})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.review_self_assess(
-                actor=request.user, entry=entry, text=form.cleaned_data["text"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存自我评价。"))
-            return redirect("activities:reviews")
+    if run_form(
+        request,
+        form,
+        lambda data: services.review_self_assess(
+            actor=request.user, entry=entry, text=data["text"]
+        ),
+        _("已保存自我评价。"),
+    ):
+        return redirect("activities:reviews")
     return render(request, "activities/self_assessment.html", {"entry": entry, "form": form})
 
 
 # --- training -----------------------------------------------------------------------------------
 
 
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = _year(request)
     organizations = _managed(request)
     form = CourseForm(
@@ -585,13 +564,10 @@ def training(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not organizations.exists():
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                course = services.course_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect(course)
+        if done := run_form(
+            request, form, lambda data: services.course_create(actor=request.user, **data)
+        ):
+            return redirect(done.result)
     tops = list(Organization.objects.tops(request.user)[:1])
     return render(
         request,
@@ -606,7 +582,7 @@ def training(request: HttpRequest) -> HttpResponse:
     )
 
 
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(selectors.scoped_courses(request.user), pk=pk)
     can_manage = selectors.can_manage(request.user, course.organization)
     members = Member.objects.filter(
@@ -620,22 +596,20 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.session_add(
-                    actor=request.user,
-                    course=course,
-                    on=data["on"],
-                    topic=data["topic"],
-                    hours=data["hours"],
-                    participants=list(data["participants"]),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("已记录课次。"))
-                return redirect(course)
+        if run_form(
+            request,
+            form,
+            lambda data: services.session_add(
+                actor=request.user,
+                course=course,
+                on=data["on"],
+                topic=data["topic"],
+                hours=data["hours"],
+                participants=list(data["participants"]),
+            ),
+            _("已记录课次。"),
+        ):
+            return redirect(course)
     sessions = course.sessions.prefetch_related("participants")
     return render(
         request,

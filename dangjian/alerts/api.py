@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.core.api import ErrorOut, In, Pages
 
 from . import selectors
 from .engine import rule_title
@@ -49,7 +49,7 @@ class AlertOut(Schema):
         return obj.organization.name
 
 
-class AlertFilters(Schema):
+class AlertFilters(In):
     status: AlertStatus = AlertStatus.OPEN
     rule: str = ""
     org: str = ""

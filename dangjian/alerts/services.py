@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,11 +12,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.alerts.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import figures
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
@@ -146,26 +148,28 @@ def _texts_in_other_languages(
     return texts
 
 
-def _require_manage(actor: Any, alert: Alert) -> None:
+def _require_manage(actor: User, alert: Alert) -> None:
     if not scope_for(actor).can_manage_path(alert.organization.path):
         raise PermissionDenied
 
 
 @transaction.atomic
-def alert_snooze(*, actor: Any, alert: Alert, until: dt.date, reason: str) -> Alert:
+def alert_snooze(*, actor: User, alert: Alert, until: dt.date, reason: str) -> Alert:
     """Put an alert aside until a date, with a reason everyone above can read."""
     alert = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
     _require_manage(actor, alert)
     if alert.status == AlertStatus.RESOLVED:
-        raise field_error("until", _("这条预警已经消除，无需暂缓。"), code="resolved")
+        raise field_error("until", _("这条预警已经消除，无需暂缓。"), code=ErrorCode.RESOLVED)
     if not reason.strip():
         raise field_error(
-            "reason", _("请写明暂缓的原因，例如“已报乡镇党委研究”。"), code="required"
+            "reason", _("请写明暂缓的原因，例如“已报乡镇党委研究”。"), code=CoreErrorCode.REQUIRED
         )
     longest = threshold("snooze_max_days")
     if not today() < until <= today() + dt.timedelta(days=longest):
         raise field_error(
-            "until", _("暂缓日期须在今天之后、%(n)d 天以内。") % {"n": longest}, code="out_of_range"
+            "until",
+            _("暂缓日期须在今天之后、%(n)d 天以内。") % {"n": longest},
+            code=CoreErrorCode.OUT_OF_RANGE,
         )
     alert.status = AlertStatus.SNOOZED
     alert.snoozed_until = until
@@ -187,7 +191,7 @@ def alert_snooze(*, actor: Any, alert: Alert, until: dt.date, reason: str) -> Al
     return alert
 
 
-def alert_recheck(*, actor: Any, alert: Alert) -> Alert:
+def alert_recheck(*, actor: User, alert: Alert) -> Alert:
     """Run the alert's rule again for its organization now (after fixing the cause)."""
     alert = Alert.objects.select_related("organization").get(pk=alert.pk)
     _require_manage(actor, alert)

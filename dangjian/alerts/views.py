@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.forms import DateInput, add_service_errors, style_form
+from dangjian.core.forms import DateInput, run_form, style_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations import selectors as organization_selectors
 
@@ -76,17 +77,16 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     alert = selectors.alert_get(user=request.user, pk=pk)
     form = SnoozeForm(request.POST or None, initial={"until": today() + dt.timedelta(days=30)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.alert_snooze(actor=request.user, alert=alert, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("已暂缓，到期后会重新提醒。"))
-            return redirect(_back(request, request.path))
+    if run_form(
+        request,
+        form,
+        lambda data: services.alert_snooze(actor=request.user, alert=alert, **data),
+        _("已暂缓，到期后会重新提醒。"),
+    ):
+        return redirect(_back(request, request.path))
     return render(
         request,
         "alerts/detail.html",
@@ -102,7 +102,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def alert_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_recheck(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     alert = selectors.alert_get(user=request.user, pk=pk)
     alert = services.alert_recheck(actor=request.user, alert=alert)
     if alert.status == AlertStatus.RESOLVED:

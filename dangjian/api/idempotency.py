@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from dangjian.api.error_codes import ErrorCode
 from dangjian.core.api import error_body
 
 from .models import IdempotencyRecord
@@ -45,7 +46,9 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > 200:
             return JsonResponse(
-                error_body("idempotency_key_invalid", _("Idempotency-Key 不能超过 200 个字符。")),
+                error_body(
+                    ErrorCode.IDEMPOTENCY_KEY_INVALID, _("Idempotency-Key 不能超过 200 个字符。")
+                ),
                 status=400,
             )
         principal = principal_of(request)
@@ -65,7 +68,7 @@ class IdempotencyMiddleware:
         except IntegrityError:
             return JsonResponse(
                 error_body(
-                    "idempotency_in_progress",
+                    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
                     _("相同 Idempotency-Key 的请求正在处理，请稍后重试。"),
                 ),
                 status=409,
@@ -89,7 +92,7 @@ class IdempotencyMiddleware:
         ):
             return JsonResponse(
                 error_body(
-                    "idempotency_key_reused",
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
                     _("这个 Idempotency-Key 已用于另一个请求；新的请求请使用新的键。"),
                 ),
                 status=422,
@@ -97,7 +100,7 @@ class IdempotencyMiddleware:
         if record.status == 0:
             return JsonResponse(
                 error_body(
-                    "idempotency_in_progress",
+                    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
                     _("相同 Idempotency-Key 的请求正在处理，请稍后重试。"),
                 ),
                 status=409,

@@ -21,8 +21,10 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from dangjian.accounts.choices import Role
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 
 from .models import ApiToken
@@ -35,7 +37,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def can_manage_tokens_of(actor: Any, user: Any) -> bool:
+def can_manage_tokens_of(actor: User, user: Any) -> bool:
     """An administrator may issue tokens for a user whose every role lies in their scope."""
     if not getattr(actor, "is_authenticated", False):
         return False
@@ -51,15 +53,19 @@ def can_manage_tokens_of(actor: Any, user: Any) -> bool:
 
 
 @transaction.atomic
-def api_token_create(*, actor: Any, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
     """Create a token; returns the record and the token text, which is never shown again."""
     if not can_manage_tokens_of(actor, user):
         raise PermissionDenied
     if not name.strip():
-        raise field_error("name", _("请填写令牌的用途，例如“人社系统对接”。"), code="required")
+        raise field_error(
+            "name", _("请填写令牌的用途，例如“人社系统对接”。"), code=CoreErrorCode.REQUIRED
+        )
     if not 1 <= days <= MAX_DAYS:
         raise field_error(
-            "days", _("有效期须在 1 至 %(max)d 天之间。") % {"max": MAX_DAYS}, code="out_of_range"
+            "days",
+            _("有效期须在 1 至 %(max)d 天之间。") % {"max": MAX_DAYS},
+            code=CoreErrorCode.OUT_OF_RANGE,
         )
     token = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken.objects.create(
@@ -81,7 +87,7 @@ def api_token_create(*, actor: Any, user: Any, name: str, days: int) -> tuple[Ap
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if not can_manage_tokens_of(actor, token.user):
         raise PermissionDenied
     if token.revoked_at is None:

@@ -6,20 +6,22 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core.forms import add_service_errors, style_form
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.accounts.models import User
+from dangjian.core.forms import run_form, style_form
 
 from . import tokens
 from .models import ApiToken
 
 
-def _users_for(actor: Any) -> QuerySet[Any]:
+def _users_for(actor: User) -> QuerySet[Any]:
     users = get_user_model().objects.filter(is_active=True, roles__isnull=False).distinct()
     allowed = [
         u.pk
@@ -47,24 +49,21 @@ class TokenForm(forms.Form):
         style_form(self)
 
 
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     users = _users_for(request.user)
     if not users.exists():
         raise PermissionDenied
     form = TokenForm(request.POST or None, users=users)
     created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            _record, created = tokens.api_token_create(
-                actor=request.user,
-                user=form.cleaned_data["user"],
-                name=form.cleaned_data["name"],
-                days=form.cleaned_data["days"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = TokenForm(users=users)
+    if done := run_form(
+        request,
+        form,
+        lambda data: tokens.api_token_create(
+            actor=request.user, user=data["user"], name=data["name"], days=data["days"]
+        ),
+    ):
+        _record, created = done.result
+        form = TokenForm(users=users)
     listed = (
         ApiToken.objects.filter(user__in=users)
         .select_related("user", "created_by")
@@ -74,7 +73,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.filter(user__in=_users_for(request.user)), pk=pk)
     tokens.api_token_revoke(actor=request.user, token=token)
     return redirect("api-tokens:list")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,13 +11,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.assessment.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.organizations.choices import GRASSROOTS_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
+from . import selectors
 from .models import AssessmentRound, Indicator, Result, RoundStatus, Score
 from .sources import MANUAL, SOURCES
 
@@ -40,21 +44,21 @@ def assessed_organizations(committee: Organization) -> list[Organization]:
     )
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
 
 
 @transaction.atomic
-def round_create(*, actor: Any, committee: Organization, year: int) -> AssessmentRound:
+def round_create(*, actor: User, committee: Organization, year: int) -> AssessmentRound:
     _require_manage(actor, committee)
     if not assessed_organizations(committee):
         raise field_error(
-            "committee", _("该党组织下没有可考核的基层党组织。"), code="nothing_to_assess"
+            "committee", _("该党组织下没有可考核的基层党组织。"), code=ErrorCode.NOTHING_TO_ASSESS
         )
     if AssessmentRound.objects.filter(committee=committee, year=year).exists():
         raise field_error(
-            "year", _("%(year)d 年度的考核已经建立。") % {"year": year}, code="exists"
+            "year", _("%(year)d 年度的考核已经建立。") % {"year": year}, code=ErrorCode.EXISTS
         )
     assessment = AssessmentRound.objects.create(committee=committee, year=year, created_by=actor)
     round_compute(actor=actor, assessment=assessment)
@@ -68,11 +72,11 @@ def round_create(*, actor: Any, committee: Organization, year: int) -> Assessmen
 
 
 @transaction.atomic
-def round_compute(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound:
+def round_compute(*, actor: User, assessment: AssessmentRound) -> AssessmentRound:
     """(Re)compute every computed indicator; manual scores stay as entered."""
     _require_manage(actor, assessment.committee)
     if assessment.status == RoundStatus.FINISHED:
-        raise ValidationError(_("考核已完成，不能再计算。"), code="finished")
+        raise ValidationError(_("考核已完成，不能再计算。"), code=ErrorCode.FINISHED)
     organizations = assessed_organizations(assessment.committee)
     existing = {
         (s.organization_id, s.indicator_id): s for s in Score.objects.filter(round=assessment)
@@ -101,7 +105,7 @@ def round_compute(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound
 @transaction.atomic
 def score_enter(
     *,
-    actor: Any,
+    actor: User,
     assessment: AssessmentRound,
     organization: Organization,
     indicator: Indicator,
@@ -111,15 +115,15 @@ def score_enter(
     """A hand-entered score: who entered it and why stay with it (and in the audit trail)."""
     _require_manage(actor, assessment.committee)
     if assessment.status == RoundStatus.FINISHED:
-        raise ValidationError(_("考核已完成，不能再修改得分。"), code="finished")
+        raise ValidationError(_("考核已完成，不能再修改得分。"), code=ErrorCode.FINISHED)
     if indicator.source != MANUAL:
         raise field_error(
-            "indicator", _("这项指标由系统根据数据计算，不能手工填写。"), code="computed"
+            "indicator", _("这项指标由系统根据数据计算，不能手工填写。"), code=ErrorCode.COMPUTED
         )
     if not Decimal(0) <= value <= Decimal(100):
-        raise field_error("value", _("得分须在 0 至 100 之间。"), code="out_of_range")
+        raise field_error("value", _("得分须在 0 至 100 之间。"), code=CoreErrorCode.OUT_OF_RANGE)
     if not basis.strip():
-        raise field_error("basis", _("请写明评分依据。"), code="required")
+        raise field_error("basis", _("请写明评分依据。"), code=CoreErrorCode.REQUIRED)
     score = Score.objects.select_for_update().get(
         round=assessment, organization=organization, indicator=indicator
     )
@@ -179,14 +183,15 @@ def _totals(assessment: AssessmentRound) -> None:
 
 
 @transaction.atomic
-def round_finish(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound:
+def round_finish(*, actor: User, assessment: AssessmentRound) -> AssessmentRound:
     _require_manage(actor, assessment.committee)
     missing = Score.objects.filter(
         round=assessment, value__isnull=True, indicator__active=True
     ).count()
     if missing:
         raise ValidationError(
-            _("还有 %(n)d 项得分未填写，填完后才能完成考核。") % {"n": missing}, code="incomplete"
+            _("还有 %(n)d 项得分未填写，填完后才能完成考核。") % {"n": missing},
+            code=CoreErrorCode.INCOMPLETE,
         )
     assessment.status = RoundStatus.FINISHED
     assessment.save(update_fields=["status"])
@@ -194,3 +199,35 @@ def round_finish(*, actor: Any, assessment: AssessmentRound) -> AssessmentRound:
         actor=actor, action=AuditAction.APPROVE, target=assessment, summary=_("完成党组织考核")
     )
     return assessment
+
+
+def round_export(*, actor: User, assessment: AssessmentRound) -> bytes:
+    """The round's score table as .xlsx; the export is audited."""
+    if not scope_for(actor).can_read_path(assessment.committee.path):
+        raise PermissionDenied
+    from dangjian.core.workbooks import new_workbook
+
+    indicators, rows = selectors.round_table(assessment)
+    buffer = io.BytesIO()
+    book = new_workbook(buffer, in_memory=True)
+    sheet = book.add_worksheet(str(assessment.year))
+    bold = book.add_format({"bold": True})
+    headers = [_("党组织"), *[f"{i.name}（{i.weight}）" for i in indicators], _("总分"), _("等次")]
+    sheet.write_row(0, 0, headers, bold)
+    for number, row in enumerate(rows, start=1):
+        result = row.result
+        values: list[object] = [row.organization.name]
+        values += [
+            float(s.value) if s is not None and s.value is not None else "" for s in row.scores
+        ]
+        values += [float(result.total) if result.total is not None else "", result.grade]
+        sheet.write_row(number, 0, values)
+    sheet.set_column(0, 0, 28)
+    book.close()
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=assessment,
+        summary=_("导出 %(year)d 年度党组织考核") % {"year": assessment.year},
+    )
+    return buffer.getvalue()

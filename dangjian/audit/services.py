@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from .choices import AuditAction
@@ -13,7 +15,9 @@ from .models import AuditEvent
 
 def audit_record(
     *,
-    actor: Any,
+    # None or anonymous: a command, a nightly job or a file from another deployment acted. The
+    # audit floor sits below accounts, so it knows the user only as Django's base class.
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: AuditAction,
     target: models.Model | None = None,
     target_type: str = "",
@@ -25,7 +29,7 @@ def audit_record(
     if target is not None:
         target_type = target._meta.label_lower
     event = AuditEvent(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target_type,
         target_id=str(target.pk) if target is not None else "",

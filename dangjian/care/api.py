@@ -13,7 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.care.error_codes import ErrorCode
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -25,12 +28,12 @@ router = Router(tags=["关怀与志愿服务"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ParticipantIn(Schema):
+class ParticipantIn(In):
     member_id: uuid.UUID = Field(..., description="党员的 public_id")
     hours: Decimal | None = Field(None, description="本人时长；不填则按活动的每人时长")
 
 
-class VolunteerActivityIn(Schema):
+class VolunteerActivityIn(In):
     organization: str = Field(..., description="组织活动的党组织代码")
     on: dt.date
     title: str = Field(..., max_length=200)
@@ -110,20 +113,24 @@ def volunteer_activity_list(
 
 
 @router.post("/volunteer-activities/", response={201: VolunteerActivityDetailOut, **ERRORS})
-def volunteer_activity_create(request: HttpRequest, payload: VolunteerActivityIn) -> Status[Any]:
+def volunteer_activity_create(
+    request: AuthenticatedHttpRequest, payload: VolunteerActivityIn
+) -> Status[Any]:
     """Record a volunteer activity with its participants in one call (all or nothing); each
     participant's hours go into their electronic archive. Honours `Idempotency-Key`."""
     organization = _organization(request, payload.organization)
     public_ids = [p.member_id for p in payload.participants]
     if len(set(public_ids)) != len(public_ids):
-        raise field_error("participants", _("同一名党员在参加人员中出现了两次。"), code="duplicate")
+        raise field_error(
+            "participants", _("同一名党员在参加人员中出现了两次。"), code=CoreErrorCode.DUPLICATE
+        )
     keys = dict(Member.objects.filter(public_id__in=public_ids).values_list("public_id", "pk"))
     unknown = [str(p) for p in public_ids if p not in keys]
     if unknown:
         raise field_error(
             "participants",
             _("找不到这些党员（public_id）：%(ids)s。") % {"ids": _("、").join(unknown)},
-            code="unknown_member",
+            code=ErrorCode.UNKNOWN_MEMBER,
         )
     activity = services.volunteer_activity_record(
         actor=request.user,

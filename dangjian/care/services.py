@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -12,10 +13,13 @@ from django.db import transaction
 from django.db.models import Model, Sum
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.care.error_codes import ErrorCode
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved
 from dangjian.members.models import Member, Membership
@@ -44,7 +48,7 @@ def member_organization(member: Member) -> Organization:
     )
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
 
@@ -83,7 +87,7 @@ def _summary(record: Model) -> tuple[ArchiveKind, str]:
 
 
 @transaction.atomic
-def record_for_member(*, actor: Any, record: Any) -> Any:
+def record_for_member(*, actor: User, record: Any) -> Any:
     """Save a care, service, commendation or discipline record of a member, with its archive entry."""
     member: Member = record.member
     organization = member_organization(member)
@@ -125,7 +129,7 @@ def record_for_member(*, actor: Any, record: Any) -> Any:
 
 
 @transaction.atomic
-def commend_organization(*, actor: Any, record: Commendation) -> Commendation:
+def commend_organization(*, actor: User, record: Commendation) -> Commendation:
     assert record.organization is not None
     _require_manage(actor, record.organization.parent or record.organization)
     record.recorded_by = actor
@@ -137,7 +141,7 @@ def commend_organization(*, actor: Any, record: Commendation) -> Commendation:
 
 @transaction.atomic
 def fund_income(
-    *, actor: Any, organization: Organization, on: Any, amount: Decimal, description: str
+    *, actor: User, organization: Organization, on: Any, amount: Decimal, description: str
 ) -> CareFundEntry:
     _require_manage(actor, organization)
     if amount <= 0:
@@ -187,7 +191,7 @@ def _names(members: list[Member]) -> str:
 
 
 def _check_in_organization(
-    *, actor: Any, organization: Organization, member_ids: set[int]
+    *, actor: User, organization: Organization, member_ids: set[int]
 ) -> dict[int, Member]:
     """The participants, each on the organization's roster (or below it) today; anyone else is
     refused by name when the actor may read them, by count otherwise (no name leaks)."""
@@ -215,7 +219,9 @@ def _check_in_organization(
                 _("另有 %(n)s 人不在您的管理范围内，不能登记为参加人员。")
                 % {"n": len(outside) - len(readable)}
             )
-        raise ValidationError({"participants": ValidationError("".join(messages), code="outside")})
+        raise ValidationError(
+            {"participants": ValidationError("".join(messages), code=CoreErrorCode.OUTSIDE)}
+        )
     return members
 
 
@@ -244,7 +250,7 @@ def _check_day_total(
             {
                 "participants": ValidationError(
                     _("%(people)s。请核对时长。") % {"people": _("；").join(over)},
-                    code="over_a_day",
+                    code=ErrorCode.OVER_A_DAY,
                 )
             }
         )
@@ -259,7 +265,7 @@ def _service_summary(title: str, hours: Decimal) -> str:
 @transaction.atomic
 def volunteer_activity_record(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     on: dt.date,
     title: str,
@@ -277,19 +283,19 @@ def volunteer_activity_record(
     _require_manage(actor, organization)
     errors: dict[str, list[ValidationError]] = {}
 
-    def add(field: str, message: str, code: str) -> None:
+    def add(field: str, message: str, code: enum.StrEnum) -> None:
         errors.setdefault(field, []).append(ValidationError(message, code=code))
 
     title = title.strip()
     if not title:
-        add("title", _("请写明服务内容，例如“防汛值守”。"), "required")
+        add("title", _("请写明服务内容，例如“防汛值守”。"), CoreErrorCode.REQUIRED)
     if on > today():
-        add("on", _("日期不能晚于今天。"), "future")
+        add("on", _("日期不能晚于今天。"), CoreErrorCode.FUTURE)
     problem = _hours_problem(hours)
     if problem:
-        add("hours", problem, "hours")
+        add("hours", problem, CoreErrorCode.HOURS)
     if not participants:
-        add("participants", _("请至少勾选一名参加人员。"), "no_participants")
+        add("participants", _("请至少勾选一名参加人员。"), ErrorCode.NO_PARTICIPANTS)
     if errors:
         raise ValidationError(errors)
 
@@ -307,7 +313,7 @@ def volunteer_activity_record(
                 "participants": ValidationError(
                     _("%(names)s 的时长有误：每人时长须大于 0、不超过 24 小时，最多一位小数。")
                     % {"names": _names(wrong)},
-                    code="hours",
+                    code=CoreErrorCode.HOURS,
                 )
             }
         )
@@ -358,7 +364,9 @@ def volunteer_activity_record(
 def _locked_participation(service: VolunteerService) -> tuple[VolunteerService, VolunteerActivity]:
     """The row and its activity, locked; a row recorded alone is corrected on its own form."""
     if service.activity_record_id is None:
-        raise ValidationError(_("这条志愿服务不属于任何志愿服务活动。"), code="not_in_activity")
+        raise ValidationError(
+            _("这条志愿服务不属于任何志愿服务活动。"), code=ErrorCode.NOT_IN_ACTIVITY
+        )
     activity = (
         VolunteerActivity.objects.select_for_update()
         .select_related("organization")
@@ -375,7 +383,7 @@ def _when(activity: VolunteerActivity) -> str:
 @transaction.atomic
 def volunteer_participant_add(
     *,
-    actor: Any,
+    actor: User,
     activity: VolunteerActivity,
     member: Member,
     hours: Decimal | None = None,
@@ -392,10 +400,14 @@ def volunteer_participant_add(
     hours = activity.hours if hours is None else hours
     problem = _hours_problem(hours)
     if problem:
-        raise ValidationError({"hours": ValidationError(problem, code="hours")})
+        raise ValidationError({"hours": ValidationError(problem, code=CoreErrorCode.HOURS)})
     if activity.participations.filter(member=member).exists():
         raise ValidationError(
-            {"member": ValidationError(_("该党员已是这次志愿服务活动的参加人员。"), code="again")}
+            {
+                "member": ValidationError(
+                    _("该党员已是这次志愿服务活动的参加人员。"), code=ErrorCode.AGAIN
+                )
+            }
         )
     members = _check_in_organization(
         actor=actor, organization=activity.organization, member_ids={member.pk}
@@ -431,14 +443,14 @@ def volunteer_participant_add(
 
 @transaction.atomic
 def volunteer_participant_update(
-    *, actor: Any, service: VolunteerService, hours: Decimal, reason: str = ""
+    *, actor: User, service: VolunteerService, hours: Decimal, reason: str = ""
 ) -> VolunteerService:
     """Correct one participant's hours; the archive notes the old and the new value."""
     row, activity = _locked_participation(service)
     _require_manage(actor, activity.organization)
     problem = _hours_problem(hours)
     if problem:
-        raise ValidationError({"hours": ValidationError(problem, code="hours")})
+        raise ValidationError({"hours": ValidationError(problem, code=CoreErrorCode.HOURS)})
     if hours == row.hours:
         return row
     _check_day_total(
@@ -476,7 +488,7 @@ def volunteer_participant_update(
 
 @transaction.atomic
 def volunteer_participant_remove(
-    *, actor: Any, service: VolunteerService, reason: str = ""
+    *, actor: User, service: VolunteerService, reason: str = ""
 ) -> None:
     """Take someone off an activity they did not attend; their hours go with the row and the
     archive notes the correction (the first entry stays: the archive is history)."""
@@ -486,7 +498,7 @@ def volunteer_participant_remove(
         raise ValidationError(
             _("%(name)s 是这次活动唯一的参加人员，不能移出；如登记有误，请更正时长。")
             % {"name": row.member.name},
-            code="last_participant",
+            code=ErrorCode.LAST_PARTICIPANT,
         )
     summary = _("更正志愿服务：未参加%(what)s（%(day)s），撤销 %(hours)s 小时") % {
         "what": activity.title,

@@ -4,17 +4,19 @@ volunteer activities (recorded once for everyone who took part)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.forms import add_service_errors
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
+from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.selectors import member_get
 from dangjian.organizations import selectors as organization_selectors
@@ -26,7 +28,7 @@ from .forms import KINDS, FundIncomeForm, VolunteerActivityForm
 from .models import CareFundEntry, VolunteerService
 
 
-def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_new(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     member = member_get(user=request.user, pk=pk)
     if kind not in KINDS:
         raise Http404
@@ -34,36 +36,33 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise PermissionDenied
     form_class, title = KINDS[kind]
     form = form_class(request.POST or None, initial={"on": today(), "since": today()})
-    if request.method == "POST" and form.is_valid():
+
+    def register(_data: dict[str, Any]) -> Any:
         record = form.save(commit=False)
         record.member = member
-        try:
-            services.record_for_member(actor=request.user, record=record)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("已登记，并记入党员电子档案。"))
-            return redirect(member)
+        return services.record_for_member(actor=request.user, record=record)
+
+    if run_form(request, form, register, _("已登记，并记入党员电子档案。")):
+        return redirect(member)
     return render(request, "care/form.html", {"form": form, "member": member, "title": title})
 
 
-def fund(request: HttpRequest, org: int) -> HttpResponse:
+def fund(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     can_manage = scope_for(request.user).can_manage_path(organization.path)
     form = FundIncomeForm(request.POST or None, initial={"on": today()})
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.fund_income(
-                    actor=request.user, organization=organization, **form.cleaned_data
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("已记入关爱基金。"))
-                return redirect("care:fund", organization.pk)
+        if run_form(
+            request,
+            form,
+            lambda data: services.fund_income(
+                actor=request.user, organization=organization, **data
+            ),
+            _("已记入关爱基金。"),
+        ):
+            return redirect("care:fund", organization.pk)
     return render(
         request,
         "care/fund.html",
@@ -122,7 +121,7 @@ def volunteer_list(request: HttpRequest, org: int) -> HttpResponse:
     )
 
 
-def volunteer_new(request: HttpRequest) -> HttpResponse:
+def volunteer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a volunteer activity once: its details, then tick who took part (nobody is ticked
     at first: volunteering is opt-in); a different number of hours goes on that person's row."""
     organizations = (
@@ -150,24 +149,22 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
                 own_hours[pk] = _hours(request.POST.get(f"hours_{pk}", ""))
             except ValueError:
                 row_errors[pk] = _("请填写数字，例如 2.5；不填则按每人时长。")
-        if form.is_valid() and not row_errors:
-            assert organization is not None
-            try:
-                activity = services.volunteer_activity_record(
+        assert organization is not None
+        if not row_errors and (
+            done := run_form(
+                request,
+                form,
+                lambda data: services.volunteer_activity_record(
                     actor=request.user,
                     organization=organization,
                     participants={pk: own_hours.get(pk) for pk in ticked},
-                    **form.cleaned_data,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("已登记志愿服务活动，%(n)s 名参加人员的时长已记入党员电子档案。")
-                    % {"n": len(ticked)},
-                )
-                return redirect(activity)
+                    **data,
+                ),
+                _("已登记志愿服务活动，%(n)s 名参加人员的时长已记入党员电子档案。")
+                % {"n": len(ticked)},
+            )
+        ):
+            return redirect(done.result)
     rows = [
         {
             "member": m.member,
@@ -207,60 +204,64 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def volunteer_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def volunteer_participant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add someone who took part but was not ticked when the activity was recorded."""
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
         raise PermissionDenied
     member = member_get(user=request.user, pk=int_or_404(request.POST.get("member")))
-    try:
+
+    def add() -> Any:
         try:
             hours = _hours(request.POST.get("hours", ""))
         except ValueError:
-            raise ValidationError(_("请填写数字，例如 2.5。"), code="hours") from None
-        services.volunteer_participant_add(
+            raise ValidationError(_("请填写数字，例如 2.5。"), code=CoreErrorCode.HOURS) from None
+        return services.volunteer_participant_add(
             actor=request.user,
             activity=activity,
             member=member,
             hours=hours,
             reason=request.POST.get("reason", ""),
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("已补登 %(name)s，时长已记入其党员电子档案。") % {"name": member.name}
-        )
+
+    run_service(
+        request, add, _("已补登 %(name)s，时长已记入其党员电子档案。") % {"name": member.name}
+    )
     return redirect(activity)
 
 
 @require_POST
-def volunteer_participant(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+def volunteer_participant(
+    request: AuthenticatedHttpRequest, pk: int, service_pk: int
+) -> HttpResponse:
     """Correct one participant afterwards: their hours, or take them off the activity."""
     activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
     service = get_object_or_404(VolunteerService, pk=service_pk, activity_record=activity)
     if not scope_for(request.user).can_manage_path(activity.organization.path):
         raise PermissionDenied
     reason = request.POST.get("reason", "")
-    try:
-        if request.POST.get("action") == "remove":
-            services.volunteer_participant_remove(
+    remove = request.POST.get("action") == "remove"
+
+    def correct() -> Any:
+        if remove:
+            return services.volunteer_participant_remove(
                 actor=request.user, service=service, reason=reason
             )
-            done = _("已移出，并在党员电子档案中注明更正。")
-        else:
-            try:
-                hours = _hours(request.POST.get("hours", ""))
-            except ValueError:
-                hours = None
-            if hours is None:
-                raise ValidationError(_("请填写数字，例如 2.5。"), code="hours")
-            services.volunteer_participant_update(
-                actor=request.user, service=service, hours=hours, reason=reason
-            )
-            done = _("已更正时长，并在党员电子档案中注明。")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
+        try:
+            hours = _hours(request.POST.get("hours", ""))
+        except ValueError:
+            hours = None
+        if hours is None:
+            raise ValidationError(_("请填写数字，例如 2.5。"), code=CoreErrorCode.HOURS)
+        return services.volunteer_participant_update(
+            actor=request.user, service=service, hours=hours, reason=reason
+        )
+
+    run_service(
+        request,
+        correct,
+        _("已移出，并在党员电子档案中注明更正。")
+        if remove
+        else _("已更正时长，并在党员电子档案中注明。"),
+    )
     return redirect(activity)

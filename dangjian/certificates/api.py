@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from dangjian.core import signing
+from dangjian.core.api import In
 
 from . import services
 from .credential import MAX_TEXT_LENGTH
@@ -20,7 +21,7 @@ from .credential import MAX_TEXT_LENGTH
 router = Router(tags=["电子活动证"])
 
 
-class VerifyIn(Schema):
+class VerifyIn(In):
     payload: str = Field(..., max_length=MAX_TEXT_LENGTH * 2, description="二维码中的文字（DJ1:…）")
 
 

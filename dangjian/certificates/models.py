@@ -85,6 +85,9 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.serial}"
 
+    def can_revoke(self) -> bool:
+        return self.revoked_at is None
+
 
 class ForeignRevocation(models.Model):
     """A serial on another deployment's signed revocation list, as last imported."""

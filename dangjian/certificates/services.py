@@ -22,18 +22,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.certificates.error_codes import ErrorCode
 from dangjian.core import signing
 from dangjian.core.dates import add_years, today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.exchange import trust
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.models import Organization
 
-from . import credential
+from . import credential, render
 from .choices import Outcome, RevocationReason
 from .models import Certificate, ForeignRevocation
 
@@ -225,19 +228,19 @@ def _home(member: Member) -> Membership | None:
 def _eligibility_error(member: Member, home: Membership | None) -> ValidationError | None:
     if home is None:
         return ValidationError(
-            _("该党员已不在党员名册中，不能签发电子活动证。"), code="not_on_roster"
+            _("该党员已不在党员名册中，不能签发电子活动证。"), code=CoreErrorCode.NOT_ON_ROSTER
         )
     if member.status not in ISSUABLE_STATUSES:
         return ValidationError(
             _("党籍状态为“%(status)s”的党员不能签发电子活动证；恢复联系后再申领。")
             % {"status": MemberStatus(member.status).label},
-            code="status_not_issuable",
+            code=ErrorCode.STATUS_NOT_ISSUABLE,
         )
     if not home.organization.code:
         return ValidationError(
             _("党组织“%(org)s”没有组织代码，请先在党组织信息中填写后再签发。")
             % {"org": home.organization.name},
-            code="organization_without_code",
+            code=ErrorCode.ORGANIZATION_WITHOUT_CODE,
         )
     return None
 
@@ -253,7 +256,7 @@ def _needs_new(current: Certificate | None, member: Member, home: Membership, on
     )
 
 
-def _sign(member: Member, organization: Organization, on: dt.date, actor: Any) -> Certificate:
+def _sign(member: Member, organization: Organization, on: dt.date, actor: User) -> Certificate:
     key = signing.current_key()
     valid_until = add_years(on, validity_years()) - dt.timedelta(days=1)
     claims = credential.Claims(
@@ -312,7 +315,7 @@ def _archive_revocation(
     member: Member,
     certificate: Certificate,
     reason: RevocationReason,
-    actor: Any,
+    actor: User,
     automatic: bool,
 ) -> None:
     values = {
@@ -333,13 +336,13 @@ def _archive_revocation(
     )
 
 
-def can_issue(actor: Any, member: Member, organization: Organization) -> bool:
+def can_issue(actor: User, member: Member, organization: Organization) -> bool:
     is_self = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     return is_self or scope_for(actor).can_manage_path(organization.path)
 
 
 @transaction.atomic
-def certificate_issue(*, actor: Any, member: Member, on: dt.date | None = None) -> Certificate:
+def certificate_issue(*, actor: User, member: Member, on: dt.date | None = None) -> Certificate:
     """Issue (申领) a certificate to a member, by the member or a manager of their organization.
 
     Asking again returns the current certificate unless the member's name, category or home
@@ -406,7 +409,7 @@ def mobile_members_without_certificate(
     ]
 
 
-def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: Any, on: dt.date) -> int:
+def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: User, on: dt.date) -> int:
     pairs = list(pairs)
     if not pairs:
         return 0
@@ -431,7 +434,7 @@ def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: Any, on: d
 
 @transaction.atomic
 def certificate_issue_bulk(
-    *, actor: Any, organization: Organization, on: dt.date | None = None
+    *, actor: User, organization: Organization, on: dt.date | None = None
 ) -> int:
     """Issue certificates to every 流动 member of the organization and below who needs one."""
     if not scope_for(actor).can_manage_path(organization.path):
@@ -451,7 +454,7 @@ def certificate_issue_bulk(
     return count
 
 
-def demo_issue(*, actor: Any, organizations: Iterable[Organization], on: dt.date) -> int:
+def demo_issue(*, actor: User, organizations: Iterable[Organization], on: dt.date) -> int:
     """The demo county's certificates: every mobile member's, in bulk (no audit per member)."""
     total = 0
     for organization in organizations:
@@ -474,7 +477,7 @@ def _revoke(certificate: Certificate, reason: RevocationReason) -> None:
 
 @transaction.atomic
 def certificate_revoke(
-    *, actor: Any, certificate: Certificate, reason: RevocationReason = RevocationReason.OTHER
+    *, actor: User, certificate: Certificate, reason: RevocationReason = RevocationReason.OTHER
 ) -> Certificate:
     """Revoke one certificate by hand (e.g. a lost phone); the member may ask for a new one."""
     certificate = (
@@ -484,8 +487,8 @@ def certificate_revoke(
     )
     if not scope_for(actor).can_manage_path(certificate.organization.path):
         raise PermissionDenied(_("您无权撤销该电子活动证。"))
-    if certificate.revoked_at is not None:
-        raise ValidationError(_("该电子活动证已经撤销。"), code="already_revoked")
+    if not certificate.can_revoke():
+        raise ValidationError(_("该电子活动证已经撤销。"), code=ErrorCode.ALREADY_REVOKED)
     _revoke(certificate, reason)
     _archive_revocation(
         member=certificate.member,
@@ -505,7 +508,7 @@ def certificate_revoke(
 
 
 def certificates_revoke_for_member(
-    *, member: Member, reason: RevocationReason, actor: Any
+    *, member: Member, reason: RevocationReason, actor: User
 ) -> list[Certificate]:
     """Revoke whatever the member holds; called from the members hooks, in their transaction."""
     revoked = []
@@ -531,7 +534,7 @@ def certificates_revoke_for_member(
 # Hooks of dangjian.members.hooks (registered in CertificatesConfig.ready).
 
 
-def on_member_status_changed(*, member: Member, after: str, actor: Any, **_kwargs: Any) -> None:
+def on_member_status_changed(*, member: Member, after: str, actor: User, **_kwargs: Any) -> None:
     if after not in ISSUABLE_STATUSES:
         reason = (
             RevocationReason.LOST_CONTACT
@@ -541,12 +544,12 @@ def on_member_status_changed(*, member: Member, after: str, actor: Any, **_kwarg
         certificates_revoke_for_member(member=member, reason=reason, actor=actor)
 
 
-def on_member_left(*, member: Member, how_removed: str, actor: Any, **_kwargs: Any) -> None:
+def on_member_left(*, member: Member, how_removed: str, actor: User, **_kwargs: Any) -> None:
     reason = REASON_FOR_REMOVAL.get(HowRemoved(how_removed), RevocationReason.LEFT)
     certificates_revoke_for_member(member=member, reason=reason, actor=actor)
 
 
-def on_member_moved(*, member: Member, actor: Any, **_kwargs: Any) -> None:
+def on_member_moved(*, member: Member, actor: User, **_kwargs: Any) -> None:
     # The home organization is in the signed credential: the old one is now wrong.
     certificates_revoke_for_member(member=member, reason=RevocationReason.MOVED, actor=actor)
 
@@ -602,7 +605,7 @@ def revocation_list_decode(data: bytes) -> tuple[credential.Sign1, RevocationLis
 
 
 @transaction.atomic
-def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
+def revocation_list_import(*, actor: User, data: bytes) -> RevocationList:
     """Import another deployment's signed revocation list (replaces its previous one)."""
     if not trust.can_manage_trust(actor):
         raise PermissionDenied
@@ -610,20 +613,25 @@ def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
         sign1, revocations = revocation_list_decode(data)
     except credential.MalformedCredential as exc:
         raise ValidationError(
-            {"file": _("这不是党建系统导出的撤销列表文件（.cbor）。")}, code="bad_format"
+            {"file": _("这不是党建系统导出的撤销列表文件（.cbor）。")},
+            code=CoreErrorCode.BAD_FORMAT,
         ) from exc
     if revocations.issuer == signing.issuer():
-        raise ValidationError({"file": _("这是本系统自己的撤销列表，无需导入。")}, code="own")
+        raise ValidationError(
+            {"file": _("这是本系统自己的撤销列表，无需导入。")}, code=ErrorCode.OWN
+        )
     outcome = trust.verify_signed(
         revocations.issuer, sign1.kid, sign1.to_be_signed(), sign1.signature
     )
     if outcome == "unknown_issuer":
         raise ValidationError(
-            {"file": _("撤销列表的签发方不在信任列表中，请先导入其公钥。")}, code="unknown_issuer"
+            {"file": _("撤销列表的签发方不在信任列表中，请先导入其公钥。")},
+            code=CoreErrorCode.UNKNOWN_ISSUER,
         )
     if outcome != "valid":
         raise ValidationError(
-            {"file": _("撤销列表的签名无效，文件可能被改动，请重新下载。")}, code="bad_signature"
+            {"file": _("撤销列表的签名无效，文件可能被改动，请重新下载。")},
+            code=CoreErrorCode.BAD_SIGNATURE,
         )
     previous = (
         ForeignRevocation.objects.filter(issuer=revocations.issuer)
@@ -633,7 +641,8 @@ def revocation_list_import(*, actor: Any, data: bytes) -> RevocationList:
     )
     if previous is not None and previous > revocations.issued_at:
         raise ValidationError(
-            {"file": _("该撤销列表比已导入的更旧，未导入。请下载最新的撤销列表。")}, code="older"
+            {"file": _("该撤销列表比已导入的更旧，未导入。请下载最新的撤销列表。")},
+            code=ErrorCode.OLDER,
         )
     ForeignRevocation.objects.filter(issuer=revocations.issuer).delete()
     ForeignRevocation.objects.bulk_create(
@@ -687,3 +696,29 @@ def verifier_data(*, at: dt.datetime | None = None) -> dict[str, Any]:
         "keys": keys,
         "revoked": revoked,
     }
+
+
+CARD_FORMATS = ("png", "pdf")
+
+
+def certificate_card_export(*, actor: User, certificate: Certificate, kind: str) -> bytes:
+    """The card as a .png or .pdf, for its member or a reader of its organization; the
+    download is audited."""
+    member = certificate.member
+    is_self = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
+    if not is_self and not scope_for(actor).can_read_path(certificate.organization.path):
+        raise PermissionDenied
+    if kind == "png":
+        body = render.card_png(certificate)
+    elif kind == "pdf":
+        body = render.card_pdf(certificate)
+    else:
+        raise ValueError(kind)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=member,
+        summary=_("下载电子活动证 %(serial)s（%(kind)s）")
+        % {"serial": certificate.serial, "kind": kind.upper()},
+    )
+    return body

@@ -9,19 +9,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.audit.choices import AuditAction
-from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import today
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import paginate
 from dangjian.exchange import trust
 from dangjian.exchange.models import TrustedKey
@@ -49,17 +48,16 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def mine_issue(request: HttpRequest) -> HttpResponse:
+def mine_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = selectors.own_member(request.user)
     if member is None:
         raise Http404
-    try:
-        services.certificate_issue(actor=request.user, member=member)
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-    else:
-        messages.success(request, _("电子活动证已签发。"))
+    run_service(
+        request,
+        lambda: services.certificate_issue(actor=request.user, member=member),
+        _("电子活动证已签发。"),
+        joined=False,
+    )
     return redirect("certificates:mine")
 
 
@@ -71,25 +69,15 @@ def _own_current(request: HttpRequest) -> Any:
     return certificate
 
 
-def _download(request: HttpRequest, certificate: Any, kind: str) -> HttpResponse:
-    if kind == "png":
-        body, content_type = card_render.card_png(certificate), "image/png"
-    else:
-        body, content_type = card_render.card_pdf(certificate), "application/pdf"
-    audit_record(
-        actor=request.user,
-        action=AuditAction.EXPORT,
-        target=certificate.member,
-        summary=_("下载电子活动证 %(serial)s（%(kind)s）")
-        % {"serial": certificate.serial, "kind": kind.upper()},
-    )
-    response = HttpResponse(body, content_type=content_type)
+def _download(request: AuthenticatedHttpRequest, certificate: Any, kind: str) -> HttpResponse:
+    body = services.certificate_card_export(actor=request.user, certificate=certificate, kind=kind)
+    response = HttpResponse(body, content_type="image/png" if kind == "png" else "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{certificate.serial}.{kind}"'
     return response
 
 
-def mine_download(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in ("png", "pdf"):
+def mine_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    if kind not in services.CARD_FORMATS:
         raise Http404
     return _download(request, _own_current(request), kind)
 
@@ -128,7 +116,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     count = services.certificate_issue_bulk(actor=request.user, organization=org)
     messages.success(request, _("已为 %(n)d 名流动党员签发电子活动证。") % {"n": count})
@@ -136,39 +124,35 @@ def organization_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def member_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def member_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.member_get(user=request.user, pk=pk)
-    try:
-        services.certificate_issue(actor=request.user, member=member)
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-    else:
-        messages.success(request, _("电子活动证已签发。"))
+    run_service(
+        request,
+        lambda: services.certificate_issue(actor=request.user, member=member),
+        _("电子活动证已签发。"),
+        joined=False,
+    )
     return redirect(member.get_absolute_url())
 
 
 @require_POST
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get(user=request.user, pk=pk)
     form = RevokeForm(request.POST)
     if not form.is_valid():
         raise Http404
-    try:
-        services.certificate_revoke(
+    run_service(
+        request,
+        lambda: services.certificate_revoke(
             actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-    else:
-        messages.success(
-            request, _("电子活动证 %(serial)s 已撤销。") % {"serial": certificate.serial}
-        )
+        ),
+        _("电子活动证 %(serial)s 已撤销。") % {"serial": certificate.serial},
+        joined=False,
+    )
     return redirect("certificates:organization", pk=certificate.organization_id)
 
 
-def trust_list(request: HttpRequest) -> HttpResponse:
+def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The trust list: other deployments' keys, imported by a top-level administrator."""
     if not trust.can_manage_trust(request.user):
         raise PermissionDenied
@@ -176,34 +160,31 @@ def trust_list(request: HttpRequest) -> HttpResponse:
     revocation_form = RevocationImportForm(prefix="revocations")
     if request.method == "POST" and "keys-label" in request.POST:
         key_form = TrustImportForm(request.POST, request.FILES, prefix="keys")
-        if key_form.is_valid():
-            try:
-                imported = trust.trusted_keys_import(
-                    actor=request.user,
-                    document=key_form.cleaned_data["document"],
-                    label=key_form.cleaned_data["label"],
-                )
-            except ValidationError as error:
-                add_service_errors(key_form, error)
-            else:
-                messages.success(request, _("已导入 %(n)d 个公钥。") % {"n": len(imported)})
-                return redirect("certificates:trust")
+        if keys := run_form(
+            request,
+            key_form,
+            lambda data: trust.trusted_keys_import(
+                actor=request.user, document=data["document"], label=data["label"]
+            ),
+        ):
+            messages.success(request, _("已导入 %(n)d 个公钥。") % {"n": len(keys.result)})
+            return redirect("certificates:trust")
     elif request.method == "POST":
         revocation_form = RevocationImportForm(request.POST, request.FILES, prefix="revocations")
-        if revocation_form.is_valid():
-            try:
-                imported_list = services.revocation_list_import(
-                    actor=request.user, data=revocation_form.cleaned_data["file"].read(5_000_000)
-                )
-            except ValidationError as error:
-                add_service_errors(revocation_form, error)
-            else:
-                messages.success(
-                    request,
-                    _("已导入 %(issuer)s 的撤销列表（%(n)d 条）。")
-                    % {"issuer": imported_list.issuer, "n": len(imported_list.serials)},
-                )
-                return redirect("certificates:trust")
+        if revocations := run_form(
+            request,
+            revocation_form,
+            lambda data: services.revocation_list_import(
+                actor=request.user, data=data["file"].read(5_000_000)
+            ),
+        ):
+            imported = revocations.result
+            messages.success(
+                request,
+                _("已导入 %(issuer)s 的撤销列表（%(n)d 条）。")
+                % {"issuer": imported.issuer, "n": len(imported.serials)},
+            )
+            return redirect("certificates:trust")
     context = {
         "keys": trust.trusted_keys(),
         "own": signing.public_keys_document(),
@@ -214,7 +195,7 @@ def trust_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def trust_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def trust_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not trust.can_manage_trust(request.user):
         raise PermissionDenied
     key = get_object_or_404(TrustedKey, pk=pk, removed_at__isnull=True)
@@ -289,7 +270,7 @@ def revocation_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def activity_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open organizational life: the host branch scans a guest's certificate on its activity.
 
     A valid certificate of this deployment records the guest's attendance (via 电子活动证, with
@@ -307,23 +288,20 @@ def activity_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = services.certificate_verify(form.cleaned_data["payload"])
         if result.is_valid and result.member is not None and result.claims is not None:
-            try:
-                activity_services.attendance_add_guest(
+            member, serial = result.member, result.claims.serial_hex
+            if run_service(
+                request,
+                lambda: activity_services.attendance_add_guest(
                     actor=request.user,
                     activity=activity,
-                    member=result.member,
+                    member=member,
                     via="certificate",
-                    certificate_serial=result.claims.serial_hex,
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    messages.error(request, message)
-            else:
-                messages.success(
-                    request,
-                    _("已登记 %(name)s（%(org)s）列席本次活动。")
-                    % {"name": result.name, "org": result.organization_name},
-                )
+                    certificate_serial=serial,
+                ),
+                _("已登记 %(name)s（%(org)s）列席本次活动。")
+                % {"name": result.name, "org": result.organization_name},
+                joined=False,
+            ):
                 return redirect(activity)
         elif result.is_valid:
             messages.error(

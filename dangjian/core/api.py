@@ -6,16 +6,25 @@ are wired together in the `api` app at the top; what they share lives here, belo
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DataError, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.pagination import PageNumberPagination
+from pydantic import ValidationInfo, field_validator
+
+from dangjian.core.error_codes import ErrorCode
+
+logger = logging.getLogger("dangjian.api")
 
 
 class ErrorOut(Schema):
@@ -30,6 +39,58 @@ def error_body(
     return {"code": code, "message": message, "fields": fields or {}}
 
 
+# --- inputs: every value bounded where it is parsed ------------------------------------------
+# One set of bounds for every API input, so no value reaches a service or the database that it
+# cannot hold: dates a person's record can carry, amounts of money a branch handles, counts and
+# identifiers inside the database's integer, text no longer than any field.
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+MAX_MONEY = decimal.Decimal("100000000")  # 1亿元: more than any payment or fund row
+MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
+MAX_TEXT = 20_000
+
+
+def _bounded(value: Any, name: str) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, dt.datetime):
+        value_date = value.date()
+    elif isinstance(value, dt.date):
+        value_date = value
+    else:
+        value_date = None
+    if value_date is not None and not EARLIEST_DATE <= value_date <= LATEST_DATE:
+        raise ValueError(
+            _("日期应在 %(from)s 至 %(to)s 之间。")
+            % {"from": EARLIEST_DATE.isoformat(), "to": LATEST_DATE.isoformat()}
+        )
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise ValueError(_("请填写一个数字。"))
+        if abs(value) >= MAX_MONEY:
+            raise ValueError(_("数值过大（应小于 %(max)s）。") % {"max": MAX_MONEY})
+    if isinstance(value, float) and (value != value or abs(value) >= float(MAX_MONEY)):
+        raise ValueError(_("数值过大或不是数字。"))
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise ValueError(_("数值过大（应不超过 %(max)d）。") % {"max": MAX_INTEGER})
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ValueError(_("内容过长（最多 %(max)d 个字）。") % {"max": MAX_TEXT})
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _bounded(item, name)
+    return value
+
+
+class In(Schema):
+    """The base of every API input (bodies and query filters): values within `_bounded`."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        return _bounded(value, info.field_name or "")
+
+
 def _validation_error_body(error: ValidationError) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     codes: list[str] = []
@@ -39,11 +100,11 @@ def _validation_error_body(error: ValidationError) -> dict[str, Any]:
                 if item.code:
                     codes.append(item.code)
                 fields.setdefault(field, []).extend(str(m) for m in item.messages)
-        code = codes[0] if codes else "invalid"
+        code = codes[0] if codes else ErrorCode.INVALID
         first = next(iter(fields.values()))[0] if fields else _("提交的数据有误。")
         return error_body(code, first, fields)
     messages = [str(m) for m in error.messages]
-    code = getattr(error, "code", None) or "invalid"
+    code = getattr(error, "code", None) or ErrorCode.INVALID
     return error_body(code, messages[0] if messages else _("提交的数据有误。"))
 
 
@@ -59,7 +120,7 @@ def _schema_error_body(error: SchemaValidationError) -> dict[str, Any]:
         fields.setdefault(name, []).append(
             _("此项缺失或格式不对：%(detail)s") % {"detail": item.get("msg", "")}
         )
-    return error_body("invalid", _("请求的格式不对，请检查各字段。"), fields)
+    return error_body(ErrorCode.INVALID, _("请求的格式不对，请检查各字段。"), fields)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -76,34 +137,87 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 404, error_body("not_found", _("找不到，或不在您的管理范围内。")))
+        return respond(
+            request, 404, error_body(ErrorCode.NOT_FOUND, _("找不到，或不在您的管理范围内。"))
+        )
 
     @api.exception_handler(ObjectDoesNotExist)
     def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 404, error_body("not_found", _("找不到，或不在您的管理范围内。")))
+        return respond(
+            request, 404, error_body(ErrorCode.NOT_FOUND, _("找不到，或不在您的管理范围内。"))
+        )
 
     @api.exception_handler(PermissionDenied)
     def on_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 403, error_body("forbidden", _("您没有办理此事的权限。")))
+        return respond(request, 403, error_body(ErrorCode.FORBIDDEN, _("您没有办理此事的权限。")))
 
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(
-            request, 401, error_body("unauthenticated", _("请先登录或提供有效的访问令牌。"))
+            request, 401, error_body(ErrorCode.UNAUTHENTICATED, _("请先登录或提供有效的访问令牌。"))
         )
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return respond(request, exc.status_code, error_body(f"http_{exc.status_code}", str(exc)))
 
+    @api.exception_handler(DataError)
+    def on_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A value the database cannot hold (an identifier beyond its integer, say): the
+        # request's transaction is rolled back by AtomicApiWritesMiddleware.
+        transaction.set_rollback(True)
+        return respond(
+            request, 400, error_body(ErrorCode.OUT_OF_RANGE, _("提交的数值超出了允许的范围。"))
+        )
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Logged with its traceback (no request body: it may hold personal data); the answer is
+        # the error shape, in production too, and whatever the call wrote is rolled back.
+        logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
+        return respond(request, 500, server_error_body())
+
+
+def server_error_body() -> dict[str, Any]:
+    return error_body(
+        ErrorCode.SERVER_ERROR, _("服务器出错，本次操作没有保存任何内容。请稍后重试。")
+    )
+
+
+class AtomicApiWritesMiddleware:
+    """Every API write (POST, PUT, PATCH, DELETE) runs in one transaction, rolled back when
+    the answer is a server error: no 500 that wrote. Sits last, inside the idempotency
+    middleware, which forgets a key whose call failed so that a retry acts once."""
+
+    METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.METHODS or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
+
+def api_aware_server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 for what escaped every handler: the error shape under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(server_error_body(), status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
 
 def api_aware_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 404 for paths no view matched: in the error shape under /api/, a page elsewhere."""
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
         return JsonResponse(
-            error_body("not_found", _("找不到，或不在您的管理范围内。")), status=404
+            error_body(ErrorCode.NOT_FOUND, _("找不到，或不在您的管理范围内。")), status=404
         )
     from django.views.defaults import page_not_found
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -24,21 +27,66 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def run_form(
-    request: HttpRequest, form: forms.BaseForm, run: Callable[[dict[str, Any]], Any], success: str
-) -> bool:
-    """On a POST whose form is valid, call the service with the cleaned data: its
-    ValidationError goes onto the form; success adds `success` as a message. True when done
-    (the view then redirects), False when the form is to be shown (again)."""
-    if request.method != "POST" or not form.is_valid():
-        return False
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A service call that went through; `result` is what the service returned."""
+
+    result: T
+
+
+def call_service(run: Callable[[], T]) -> Done[T] | ValidationError:
+    """Call a service and hand back its ValidationError rather than raise it.
+
+    The one place where views catch a service's errors: `run_form` and `run_service` are built
+    on it, and a view that lays the errors out itself (a table of rows) calls it directly.
+    """
     try:
-        run(form.cleaned_data)
+        return Done(run())
     except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    messages.success(request, success)
-    return True
+        return exc
+
+
+def run_form(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    run: Callable[[dict[str, Any]], T],
+    success: str | None = None,
+) -> Done[T] | None:
+    """When the form is bound and valid, call the service with the cleaned data: its
+    ValidationError goes onto the form; success adds `success` (if any) as a message.
+    The result when done (the view then redirects), None when the form is to be shown (again)."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    outcome = call_service(lambda: run(form.cleaned_data))
+    if isinstance(outcome, ValidationError):
+        add_service_errors(form, outcome)
+        return None
+    if success is not None:
+        messages.success(request, success)
+    return outcome
+
+
+def run_service(
+    request: HttpRequest,
+    run: Callable[[], T],
+    success: str | None = None,
+    *,
+    joined: bool = True,
+) -> Done[T] | None:
+    """Call a service outside a form (a button): its ValidationError becomes an error message,
+    in one message (`joined`) or one message each; success adds `success` (if any). The result
+    when done, None when the service refused."""
+    outcome = call_service(run)
+    if isinstance(outcome, ValidationError):
+        if joined:
+            messages.error(request, " ".join(outcome.messages))
+        else:
+            for text in outcome.messages:
+                messages.error(request, text)
+        return None
+    if success is not None:
+        messages.success(request, success)
+    return outcome
 
 
 class DateInput(forms.DateInput):
@@ -111,4 +159,14 @@ def style_form(form: forms.BaseForm) -> None:
             widget.attrs.setdefault("class", "form-control")
 
 
-__all__ = ["NON_FIELD_ERRORS", "DateInput", "PlainSelect", "add_service_errors", "style_form"]
+__all__ = [
+    "NON_FIELD_ERRORS",
+    "DateInput",
+    "Done",
+    "PlainSelect",
+    "add_service_errors",
+    "call_service",
+    "run_form",
+    "run_service",
+    "style_form",
+]

@@ -31,6 +31,8 @@ from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.core.error_codes import ErrorCode
+
 SNIFF_BYTES = 4096
 
 
@@ -119,12 +121,12 @@ def upload_validate(file: Any, *, kinds: Iterable[str], max_bytes: int | None = 
     limit = max_bytes or int(getattr(settings, "DANGJIAN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
     size = _size(file)
     if size == 0:
-        raise ValidationError(_("文件是空的，请重新选择文件。"), code="upload_empty")
+        raise ValidationError(_("文件是空的，请重新选择文件。"), code=ErrorCode.UPLOAD_EMPTY)
     if size > limit:
         raise ValidationError(
             _("文件太大（%(size).1f MB），最大 %(limit).1f MB。请压缩或拆分后再上传。")
             % {"size": size / 1048576, "limit": limit / 1048576},
-            code="upload_too_large",
+            code=ErrorCode.UPLOAD_TOO_LARGE,
         )
     extension = Path(str(getattr(file, "name", "") or "")).suffix.lower()
     file.seek(0)
@@ -135,7 +137,7 @@ def upload_validate(file: Any, *, kinds: Iterable[str], max_bytes: int | None = 
     if kind is None or kind not in allowed:
         raise ValidationError(
             _("文件内容不是允许的类型。请上传 %(kinds)s 文件。") % {"kinds": labels},
-            code="upload_bad_type",
+            code=ErrorCode.UPLOAD_BAD_TYPE,
         )
     if extension not in kind.extensions:
         raise ValidationError(
@@ -145,7 +147,7 @@ def upload_validate(file: Any, *, kinds: Iterable[str], max_bytes: int | None = 
                 "kind": kind.label,
                 "exts": "、".join(kind.extensions),
             },
-            code="upload_bad_extension",
+            code=ErrorCode.UPLOAD_BAD_EXTENSION,
         )
     return kind
 

@@ -16,10 +16,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.api import ErrorOut
+from dangjian.core.api import ErrorOut, In
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.dues.error_codes import ErrorCode
 
 from . import rules, selectors, services
 from .choices import DuesCategory, PaymentMethod, Rule
@@ -128,7 +131,7 @@ def member_dues(request: HttpRequest, member_id: int) -> MemberDuesOut:
     )
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     member_id: int
     paid_on: dt.date
     method: PaymentMethod
@@ -140,7 +143,7 @@ class PaymentIn(Schema):
 
 
 @router.post("/payments", response={201: PaymentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def payment_create(request: HttpRequest, payload: PaymentIn) -> Status[PaymentOut]:
+def payment_create(request: AuthenticatedHttpRequest, payload: PaymentIn) -> Status[PaymentOut]:
     """Record a payment: `amount` of dues, or `months` to pay (the amount is then the next
     unpaid months' dues, arrears first); `voluntary_amount` beyond the dues. Send an
     `Idempotency-Key` header so a retry does not record the payment twice."""
@@ -152,12 +155,14 @@ def payment_create(request: HttpRequest, payload: PaymentIn) -> Status[PaymentOu
     if amount is None:
         if not payload.months or payload.months < 1:
             raise field_error(
-                "amount", _("请填写党费金额 amount，或交几个月 months。"), code="required"
+                "amount",
+                _("请填写党费金额 amount，或交几个月 months。"),
+                code=CoreErrorCode.REQUIRED,
             )
         amount = selectors.amount_for_months(member, payload.months)
     for name, value in (("amount", amount), ("voluntary_amount", payload.voluntary_amount)):
         if value != value.quantize(rules.FEN):
-            raise field_error(name, _("金额最多精确到分（两位小数）。"), code="too_precise")
+            raise field_error(name, _("金额最多精确到分（两位小数）。"), code=ErrorCode.TOO_PRECISE)
     payment = services.payment_record(
         actor=request.user,
         member=member,
@@ -217,7 +222,7 @@ def report(
     at the end of the period, and the amounts remitted upward (and to the central level)."""
     organization = selectors.organization_get(user=request.user, pk=organization_id)
     if month is not None and not 1 <= month <= 12:
-        raise field_error("month", _("月份应为 1 到 12。"), code="bad_month")
+        raise field_error("month", _("月份应为 1 到 12。"), code=ErrorCode.BAD_MONTH)
     data = selectors.organization_report(organization, year, month)
     return ReportOut(
         organization_id=organization.pk,

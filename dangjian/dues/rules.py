@@ -14,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.dues.error_codes import ErrorCode
 
 from .choices import BASE_SCHEDULE, FIXED_CATEGORIES, DuesCategory, Rule
 from .models import RateTable, RateTier
@@ -193,15 +195,15 @@ def parse_money(value: object, field: str) -> Decimal:
         amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
     except (InvalidOperation, ValueError) as exc:
         raise field_error(
-            field, _("请填写数字金额，例如 3200 或 3200.50。"), code="not_a_number"
+            field, _("请填写数字金额，例如 3200 或 3200.50。"), code=ErrorCode.NOT_A_NUMBER
         ) from exc
     if not amount.is_finite() or amount < 0:
-        raise field_error(field, _("金额不能为负数。"), code="negative")
+        raise field_error(field, _("金额不能为负数。"), code=CoreErrorCode.NEGATIVE)
     # Too large first: quantizing a number of more digits than the context holds raises.
     if amount >= Decimal("1e10"):
-        raise field_error(field, _("金额过大，请核对。"), code="too_large")
+        raise field_error(field, _("金额过大，请核对。"), code=ErrorCode.TOO_LARGE)
     if amount != amount.quantize(FEN):
-        raise field_error(field, _("金额最多精确到分（两位小数）。"), code="too_precise")
+        raise field_error(field, _("金额最多精确到分（两位小数）。"), code=ErrorCode.TOO_PRECISE)
     return amount
 
 
@@ -213,7 +215,9 @@ def tier_rate(table: Table, schedule: str, base: Decimal) -> Decimal:
     for up_to, rate in table.tiers.get(schedule, ()):
         if up_to is None or base <= up_to:
             return rate
-    raise ValidationError(_("党费标准缺少适用于该基数的档次，请管理员补全。"), code="no_tier")
+    raise ValidationError(
+        _("党费标准缺少适用于该基数的档次，请管理员补全。"), code=ErrorCode.NO_TIER
+    )
 
 
 def calculate(
@@ -228,13 +232,15 @@ def calculate(
     Raises a field error when the category needs a base and none is given.
     """
     if category not in DuesCategory.values:
-        raise field_error("category", _("党费类别不对，请从列表中选择。"), code="bad_category")
+        raise field_error(
+            "category", _("党费类别不对，请从列表中选择。"), code=ErrorCode.BAD_CATEGORY
+        )
     if category in BASE_SCHEDULE:
         if base is None:
             raise field_error(
                 "base",
                 _("该类别按月收入计算党费，请填写月基数（税后工资或退休费）。"),
-                code="base_required",
+                code=ErrorCode.BASE_REQUIRED,
             )
         schedule = BASE_SCHEDULE[category]
         rate = tier_rate(table, schedule, base)

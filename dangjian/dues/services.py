@@ -13,11 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.dues.error_codes import ErrorCode
 from dangjian.members.caching import invalidate_organizations
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import ArchiveEntry, Member, Membership
@@ -32,7 +35,7 @@ from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, 
 MAX_PREPAY_MONTHS = 24
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的党费。"))
 
@@ -44,11 +47,13 @@ def _current_organization(member: Member) -> Organization:
         .first()
     )
     if membership is None:
-        raise ValidationError(_("该党员已不在组织中，不能再登记党费。"), code="not_on_roster")
+        raise ValidationError(
+            _("该党员已不在组织中，不能再登记党费。"), code=CoreErrorCode.NOT_ON_ROSTER
+        )
     return membership.organization
 
 
-def _archive(member: Member, actor: Any, summary: str, after: dict[str, Any], on: dt.date) -> None:
+def _archive(member: Member, actor: User, summary: str, after: dict[str, Any], on: dt.date) -> None:
     ArchiveEntry.objects.create(
         member=member,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -69,7 +74,7 @@ def _money(value: Decimal | None) -> str | None:
 @transaction.atomic
 def profile_set(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     category: str,
     base: Decimal | None,
@@ -121,7 +126,7 @@ def profile_set(
                 "reduced_amount",
                 _("批准后的数额（%(reduced)s 元）高于按标准应交的 %(standard)s 元；多交不需批准。")
                 % {"reduced": reduced_amount, "standard": standard.amount},
-                code="reduction_above_standard",
+                code=ErrorCode.REDUCTION_ABOVE_STANDARD,
             )
     profile, created = DuesProfile.objects.update_or_create(
         member=member,
@@ -167,7 +172,7 @@ def profile_set(
 @transaction.atomic
 def base_confirm(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     year: int,
     rows: Sequence[tuple[Member, str, Decimal | None]],
@@ -213,7 +218,7 @@ def base_confirm(
 
 
 @transaction.atomic
-def farmer_amount_set(*, actor: Any, organization: Organization, amount: Decimal) -> None:
+def farmer_amount_set(*, actor: User, organization: Organization, amount: Decimal) -> None:
     """The branch's monthly amount for farmer members, within the table's range (0.2–1 yuan)."""
     _require_manage(actor, organization)
     table = rules.table_for_month(rules.month_of(today()))
@@ -222,7 +227,7 @@ def farmer_amount_set(*, actor: Any, organization: Organization, amount: Decimal
             "farmer_amount",
             _("农民党员每月党费须在 %(low)s 至 %(high)s 元之间。")
             % {"low": table.farmer_min, "high": table.farmer_max},
-            code="farmer_out_of_range",
+            code=ErrorCode.FARMER_OUT_OF_RANGE,
         )
     OrganizationDuesSetting.objects.update_or_create(
         organization=organization, defaults={"farmer_amount": amount}
@@ -265,7 +270,7 @@ def _differs(entry: LedgerEntry, values: dict[str, Any]) -> bool:
 
 
 @transaction.atomic
-def ledger_generate(*, actor: Any, organization: Organization, month: dt.date) -> LedgerResult:
+def ledger_generate(*, actor: User, organization: Organization, month: dt.date) -> LedgerResult:
     """The month's ledger for every member on the roster of the subtree at the month's end.
 
     Idempotent: a second run creates and changes nothing. A row whose profile changed since is
@@ -362,7 +367,7 @@ def _ledger_refresh_member(member: Member, from_month: dt.date) -> int:
 @transaction.atomic
 def payment_record(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     amount: Decimal,
     paid_on: dt.date,
@@ -405,7 +410,7 @@ def payment_record(
             raise field_error(
                 "amount",
                 _("该党员尚未建立党费档案，请先填写党费类别和基数，再登记交纳。"),
-                code="no_profile",
+                code=ErrorCode.NO_PROFILE,
             )
         # The months this payment pays are fixed now, oldest open month first, and never
         # move afterwards (decision 0071).
@@ -419,7 +424,7 @@ def payment_record(
                     "多出的部分请填在“自愿多交”中。"
                 )
                 % {"months": MAX_PREPAY_MONTHS, "limit": limit},
-                code="amount_above_owed",
+                code=ErrorCode.AMOUNT_ABOVE_OWED,
             )
         parts = selectors.allocate(open_lines, amount)
     month = rules.month_of(paid_on)
@@ -441,7 +446,7 @@ def payment_record(
             payment.save()
     except IntegrityError as exc:  # a concurrent payment with the same receipt number
         raise field_error(
-            "receipt_number", _("这个收据号已经登记过，请核对收据。"), code="receipt_taken"
+            "receipt_number", _("这个收据号已经登记过，请核对收据。"), code=ErrorCode.RECEIPT_TAKEN
         ) from exc
     PaymentMonth.objects.bulk_create(
         PaymentMonth(payment=payment, member=member, month=month, amount=part)
@@ -484,15 +489,17 @@ def payment_record(
 # --- export ---------------------------------------------------------------------------------
 
 
-def report_export(*, actor: Any, organization: Organization, year: int, month: int | None) -> bytes:
+def report_export(
+    *, actor: User, organization: Organization, year: int, month: int | None
+) -> bytes:
     """The report as .xlsx (summary, months, arrears by member); the export is audited."""
     if not scope_for(actor).can_read_path(organization.path):
         raise PermissionDenied
-    import xlsxwriter
+    from dangjian.core.workbooks import new_workbook
 
     report = selectors.organization_report(organization, year, month)
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = new_workbook(buffer, in_memory=True)
     money = workbook.add_format({"num_format": "#,##0.00"})
     bold = workbook.add_format({"bold": True})
     period = f"{year}-{month:02d}" if month else str(year)

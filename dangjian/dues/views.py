@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -16,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import paginate, querystring_without_page
 from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind
@@ -59,16 +61,16 @@ def _year_param(request: HttpRequest) -> int:
 def calculator(request: HttpRequest) -> HttpResponse:
     """党费计算器: anyone may check their monthly dues; answers in place with htmx."""
     form = CalculatorForm(request.GET or None)
-    result = None
-    if form.is_valid():
-        try:
-            result = rules.calculate(
-                table=rules.table_for_month(rules.month_of(today())),
-                category=form.cleaned_data["category"],
-                base=form.cleaned_data["base"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+    done = run_form(
+        request,
+        form,
+        lambda data: rules.calculate(
+            table=rules.table_for_month(rules.month_of(today())),
+            category=data["category"],
+            base=data["base"],
+        ),
+    )
+    result = done.result if done else None
     context = {"form": form, "result": result}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "dues/calculator.html#result", context)
@@ -148,14 +150,14 @@ def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def ledger_generate(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_generate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     month = _month_param(request)
-    try:
-        result = services.ledger_generate(actor=request.user, organization=org, month=month)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+    if done := run_service(
+        request,
+        lambda: services.ledger_generate(actor=request.user, organization=org, month=month),
+    ):
+        result = done.result
         text = _(
             "已生成 %(month)s 台账：新增 %(created)s 条，更新 %(updated)s 条，未变 %(unchanged)s 条。"
         ) % {
@@ -172,22 +174,21 @@ def ledger_generate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('dues:organization', args=[org.pk])}?month={month:%Y-%m}")
 
 
-def farmer_amount(request: HttpRequest, pk: int) -> HttpResponse:
+def farmer_amount(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(org.path):
         raise PermissionDenied
     initial = {"farmer_amount": selectors.farmer_amount_of(org) or Decimal("0.20")}
     form = FarmerAmountForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.farmer_amount_set(
-                actor=request.user, organization=org, amount=form.cleaned_data["farmer_amount"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存农民党员每月党费。"))
-            return redirect("dues:organization", pk=org.pk)
+    if run_form(
+        request,
+        form,
+        lambda data: services.farmer_amount_set(
+            actor=request.user, organization=org, amount=data["farmer_amount"]
+        ),
+        _("已保存农民党员每月党费。"),
+    ):
+        return redirect("dues:organization", pk=org.pk)
     return render(
         request,
         "dues/form.html",
@@ -199,7 +200,7 @@ def farmer_amount(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """每年核定: the branch's members with last year's base; confirm or change in one pass."""
     org = selectors.organization_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(org.path):
@@ -218,20 +219,23 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 continue  # left blank: not confirmed in this pass
             base = None
             if raw_base:
-                try:
-                    base = rules.parse_money(raw_base, f"base_{member.pk}")
-                except ValidationError as exc:
-                    errors[f"base_{member.pk}"] = f"{member.name}：{exc.messages[0]}"
+                parsed = call_service(partial(rules.parse_money, raw_base, f"base_{member.pk}"))
+                if isinstance(parsed, ValidationError):
+                    errors[f"base_{member.pk}"] = f"{member.name}：{parsed.messages[0]}"
                     continue
+                base = parsed.result
             submitted.append((member, category, base))
         if not errors:
-            try:
-                count = services.base_confirm(
+            # Errors go next to their member's row, so this table lays them out itself.
+            confirmed = call_service(
+                lambda: services.base_confirm(
                     actor=request.user, organization=org, year=year, rows=submitted
                 )
-            except ValidationError as exc:
-                errors = {k: v[0] for k, v in exc.message_dict.items()}
+            )
+            if isinstance(confirmed, ValidationError):
+                errors = {k: v[0] for k, v in confirmed.message_dict.items()}
             else:
+                count = confirmed.result
                 messages.success(
                     request,
                     _("已核定 %(n)s 名党员 %(year)s 年的党费基数。") % {"n": count, "year": year},
@@ -278,7 +282,7 @@ def _month_of_year(request: HttpRequest) -> int | None:
     return int(raw)
 
 
-def report_export(request: HttpRequest, pk: int) -> HttpResponse:
+def report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     year = _year_param(request)
     month = _month_of_year(request)
@@ -307,41 +311,38 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dues/member.html", _member_context(request, found))
 
 
-def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.member_get(user=request.user, pk=pk)
     context = _member_context(request, found)
     if not context["can_manage"]:
         raise PermissionDenied
     form = PaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def record(data: dict[str, Any]) -> Any:
         amount = data["amount"]
         if amount is None:
             amount = (
                 selectors.amount_for_months(found, data["months"]) if data["months"] else Decimal(0)
             )
-        try:
-            services.payment_record(
-                actor=request.user,
-                member=found,
-                amount=amount,
-                voluntary_amount=data["voluntary_amount"] or Decimal("0"),
-                paid_on=data["paid_on"],
-                method=data["method"],
-                receipt_number=data["receipt_number"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已登记党费，并记入电子档案。"))
-            return redirect("dues:member", pk=found.pk)
+        return services.payment_record(
+            actor=request.user,
+            member=found,
+            amount=amount,
+            voluntary_amount=data["voluntary_amount"] or Decimal("0"),
+            paid_on=data["paid_on"],
+            method=data["method"],
+            receipt_number=data["receipt_number"],
+            note=data["note"],
+        )
+
+    if run_form(request, form, record, _("已登记党费，并记入电子档案。")):
+        return redirect("dues:member", pk=found.pk)
     context["form"] = form
     context["suggestions"] = [(n, selectors.amount_for_months(found, n)) for n in (1, 3, 6, 12)]
     return render(request, "dues/payment_form.html", context)
 
 
-def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = selectors.member_get(user=request.user, pk=pk)
     context = _member_context(request, found)
     if not context["can_manage"]:
@@ -357,24 +358,22 @@ def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
             reduction_approved_by=current.reduction_approved_by,
         )
     form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.profile_set(
-                actor=request.user,
-                member=found,
-                category=data["category"],
-                base=data["base"],
-                effective_from=data["effective_from"],
-                reduced_amount=data["reduced_amount"],
-                reduction_decision=data["reduction_decision"],
-                reduction_approved_by=data["reduction_approved_by"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存党费档案，并记入电子档案。"))
-            return redirect("dues:member", pk=found.pk)
+    if run_form(
+        request,
+        form,
+        lambda data: services.profile_set(
+            actor=request.user,
+            member=found,
+            category=data["category"],
+            base=data["base"],
+            effective_from=data["effective_from"],
+            reduced_amount=data["reduced_amount"],
+            reduction_decision=data["reduction_decision"],
+            reduction_approved_by=data["reduction_approved_by"],
+        ),
+        _("已保存党费档案，并记入电子档案。"),
+    ):
+        return redirect("dues:member", pk=found.pk)
     return render(
         request,
         "dues/form.html",

@@ -16,10 +16,13 @@ from django.utils.translation import gettext as _
 from nacl.signing import VerifyKey
 
 from dangjian.accounts.choices import Role
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.exchange.error_codes import ErrorCode
 
 from .models import TrustedKey
 
@@ -36,7 +39,7 @@ def can_manage_trust(user: Any) -> bool:
     )
 
 
-def _require_trust_manager(actor: Any) -> None:
+def _require_trust_manager(actor: User) -> None:
     if not can_manage_trust(actor):
         raise PermissionDenied
 
@@ -46,27 +49,31 @@ def trusted_keys() -> list[TrustedKey]:
 
 
 @transaction.atomic
-def trusted_keys_import(*, actor: Any, document: str | bytes, label: str = "") -> list[TrustedKey]:
+def trusted_keys_import(*, actor: User, document: str | bytes, label: str = "") -> list[TrustedKey]:
     """Import a public-keys document (signing.public_keys_document) of another deployment."""
     _require_trust_manager(actor)
     try:
         data = json.loads(document)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise field_error("document", _("公钥文件不是有效的 JSON。"), code="not_json") from exc
+        raise field_error(
+            "document", _("公钥文件不是有效的 JSON。"), code=CoreErrorCode.NOT_JSON
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != "dangjian-public-keys/1":
         raise field_error(
             "document",
             _("这不是党建系统导出的公钥文件（format 应为 dangjian-public-keys/1）。"),
-            code="bad_format",
+            code=CoreErrorCode.BAD_FORMAT,
         )
     issuer = str(data.get("issuer", "")).strip()
     if not issuer or len(issuer) > 64:
-        raise field_error("document", _("公钥文件缺少签发方（issuer）。"), code="no_issuer")
+        raise field_error("document", _("公钥文件缺少签发方（issuer）。"), code=ErrorCode.NO_ISSUER)
     if issuer == signing.issuer():
-        raise field_error("document", _("这是本系统自己的公钥，无需导入。"), code="own_issuer")
+        raise field_error(
+            "document", _("这是本系统自己的公钥，无需导入。"), code=ErrorCode.OWN_ISSUER
+        )
     keys = data.get("keys")
     if not isinstance(keys, list) or not keys:
-        raise field_error("document", _("公钥文件中没有公钥。"), code="no_keys")
+        raise field_error("document", _("公钥文件中没有公钥。"), code=ErrorCode.NO_KEYS)
     imported: list[TrustedKey] = []
     for number, entry in enumerate(keys, start=1):
         try:
@@ -74,14 +81,14 @@ def trusted_keys_import(*, actor: Any, document: str | bytes, label: str = "") -
             VerifyKey(raw)
         except (KeyError, TypeError, ValueError) as exc:
             raise field_error(
-                "document", _("第 %(n)d 个公钥无效。") % {"n": number}, code="bad_key"
+                "document", _("第 %(n)d 个公钥无效。") % {"n": number}, code=ErrorCode.BAD_KEY
             ) from exc
         kid = signing.key_id(raw).hex()
         if str(entry.get("kid", kid)) != kid:
             raise field_error(
                 "document",
                 _("第 %(n)d 个公钥的标识（kid）与公钥不符，文件可能被改动。") % {"n": number},
-                code="kid_mismatch",
+                code=ErrorCode.KID_MISMATCH,
             )
         key, _created = TrustedKey.objects.update_or_create(
             issuer=issuer,
@@ -105,7 +112,7 @@ def trusted_keys_import(*, actor: Any, document: str | bytes, label: str = "") -
 
 
 @transaction.atomic
-def trusted_key_remove(*, actor: Any, key: TrustedKey) -> TrustedKey:
+def trusted_key_remove(*, actor: User, key: TrustedKey) -> TrustedKey:
     _require_trust_manager(actor)
     key.removed_at = timezone.now()
     key.save(update_fields=["removed_at"])

@@ -15,7 +15,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.core.api import ErrorOut, In, Pages
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
@@ -119,7 +121,7 @@ class ArchiveEntryOut(Schema):
     changes: list[ChangeOut]
 
 
-class MemberFilters(Schema):
+class MemberFilters(In):
     q: str = ""
     org: str = ""  # an organization's code: members in it and below
     status: MemberStatus | None = None
@@ -128,7 +130,7 @@ class MemberFilters(Schema):
     ordering: str = "name"
 
 
-class RevealIn(Schema):
+class RevealIn(In):
     field: str  # "id_number" or "phone"
 
 
@@ -137,7 +139,7 @@ class RevealOut(Schema):
     value: str
 
 
-class MemberIn(Schema):
+class MemberIn(In):
     organization_code: str
     id_number: str
     name: str
@@ -243,9 +245,11 @@ def member_archive(request: HttpRequest, public_id: str) -> list[dict[str, Any]]
     response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="查看完整身份证号或电话（留痕）",
 )
-def member_reveal(request: HttpRequest, public_id: str, payload: RevealIn) -> RevealOut:
+def member_reveal(
+    request: AuthenticatedHttpRequest, public_id: str, payload: RevealIn
+) -> RevealOut:
     if payload.field not in ("id_number", "phone"):
-        raise field_error("field", "只能查看 id_number 或 phone。", code="bad_field")
+        raise field_error("field", "只能查看 id_number 或 phone。", code=CoreErrorCode.BAD_FIELD)
     member = _member(request, public_id)
     value = services.member_reveal(actor=request.user, member=member, field=payload.field)
     return RevealOut(field=payload.field, value=value)
@@ -254,7 +258,7 @@ def member_reveal(request: HttpRequest, public_id: str, payload: RevealIn) -> Re
 @router.post(
     "/", response={201: MemberOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="新增党员"
 )
-def member_create(request: HttpRequest, payload: MemberIn) -> Status[Member]:
+def member_create(request: AuthenticatedHttpRequest, payload: MemberIn) -> Status[Member]:
     """Register a member (建档). Send an `Idempotency-Key` header so a retry does not create two."""
     organization = _organization_in_scope(request, payload.organization_code)
     data = payload.dict(exclude={"organization_code", "id_number", "started_on"})

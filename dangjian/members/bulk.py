@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
@@ -29,6 +30,7 @@ from dangjian.organizations.models import Organization
 
 from .caching import invalidate_organizations
 from .choices import ArchiveKind, HowAdded
+from .error_codes import ErrorCode
 from .models import ArchiveEntry, Member, Membership
 
 Progress = Callable[[int, int], None]
@@ -234,7 +236,7 @@ def _no_progress(done: int, total: int) -> None:
 
 def member_bulk_write(
     *,
-    actor: Any,
+    actor: User,
     chunks: Iterable[Sequence[MemberRecord]],
     count: int,
     organization_ids: Collection[int],
@@ -285,7 +287,7 @@ def member_bulk_write(
                 "写入时发现冲突（例如有人同时登记了文件中的身份证号码），本次导入没有写入任何数据。"
                 "请重新上传文件校验后再导入。"
             ),
-            code="import_conflict",
+            code=ErrorCode.IMPORT_CONFLICT,
         ) from exc
     return written
 
@@ -294,7 +296,7 @@ class _Rows:
     """The database rows of a chunk of records: members, membership rows, archive entries."""
 
     def __init__(
-        self, *, actor: Any, organizations: dict[int, Organization], label: ImportLabel
+        self, *, actor: User, organizations: dict[int, Organization], label: ImportLabel
     ) -> None:
         self.organizations = organizations
         self.label = label

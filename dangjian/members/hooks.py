@@ -23,16 +23,17 @@ shows where it runs and in what order.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from dangjian.accounts.models import User
     from dangjian.organizations.models import Organization
 
     from .models import Member
 
 
 class OnStatusChanged(Protocol):
-    def __call__(self, *, member: Member, before: str, after: str, actor: Any) -> None: ...
+    def __call__(self, *, member: Member, before: str, after: str, actor: User) -> None: ...
 
 
 class OnLeft(Protocol):
@@ -43,7 +44,7 @@ class OnLeft(Protocol):
         organization: Organization,
         how_removed: str,
         on: dt.date,
-        actor: Any,
+        actor: User,
     ) -> None: ...
 
 
@@ -55,7 +56,7 @@ class OnMoved(Protocol):
         from_organization: Organization,
         to_organization: Organization,
         on: dt.date,
-        actor: Any,
+        actor: User,
     ) -> None: ...
 
 
@@ -82,13 +83,13 @@ def register_on_moved(fn: OnMoved) -> None:
         _on_moved.append(fn)
 
 
-def run_on_status_changed(*, member: Member, before: str, after: str, actor: Any) -> None:
+def run_on_status_changed(*, member: Member, before: str, after: str, actor: User) -> None:
     for fn in _on_status_changed:
         fn(member=member, before=before, after=after, actor=actor)
 
 
 def run_on_left(
-    *, member: Member, organization: Organization, how_removed: str, on: dt.date, actor: Any
+    *, member: Member, organization: Organization, how_removed: str, on: dt.date, actor: User
 ) -> None:
     for fn in _on_left:
         fn(member=member, organization=organization, how_removed=how_removed, on=on, actor=actor)
@@ -100,7 +101,7 @@ def run_on_moved(
     from_organization: Organization,
     to_organization: Organization,
     on: dt.date,
-    actor: Any,
+    actor: User,
 ) -> None:
     for fn in _on_moved:
         fn(

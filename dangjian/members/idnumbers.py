@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
+from dangjian.members.error_codes import ErrorCode
+
 from .choices import Sex
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
@@ -41,30 +43,30 @@ def validate_id_number(raw: str) -> str:
     if len(number) != 18:
         raise ValidationError(
             _("身份证号码应为18位，当前为%(n)d位，请核对。") % {"n": len(number)},
-            code="id_length",
+            code=ErrorCode.ID_LENGTH,
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(
-            _("身份证号码前17位只能是数字，最后一位是数字或X，请核对。"), code="id_format"
+            _("身份证号码前17位只能是数字，最后一位是数字或X，请核对。"), code=ErrorCode.ID_FORMAT
         )
     if number[-1] != ric.calc_check_digit(number):
         raise ValidationError(
             _("身份证号码最后一位校验码不正确（应为%(c)s），请核对是否输错。")
             % {"c": ric.calc_check_digit(number)},
-            code="id_checksum",
+            code=ErrorCode.ID_CHECKSUM,
         )
     try:
         birth_date = ric.get_birth_date(number)
     except InvalidComponent as exc:
         raise ValidationError(
             _("身份证号码第7至14位的出生日期 %(d)s 不是有效日期，请核对。") % {"d": number[6:14]},
-            code="id_birth_date",
+            code=ErrorCode.ID_BIRTH_DATE,
         ) from exc
     if not _region_exists(number[:6], birth_date.year):
         raise ValidationError(
             _("身份证号码前6位的地区代码 %(r)s 不存在（或在出生年份未启用），请核对。")
             % {"r": number[:6]},
-            code="id_region",
+            code=ErrorCode.ID_REGION,
         )
     return number
 
@@ -94,7 +96,7 @@ def parse_id_number(raw: str) -> tuple[str, dt.date]:
             raise ValueError
     except ValueError:
         validate_id_number(raw)
-        raise ValidationError(_("身份证号码无效，请核对。"), code="id_invalid") from None
+        raise ValidationError(_("身份证号码无效，请核对。"), code=ErrorCode.ID_INVALID) from None
     return number, birth
 
 

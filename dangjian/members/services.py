@@ -11,12 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.members.error_codes import ErrorCode
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
@@ -58,7 +61,7 @@ RECORD_FIELDS = (
 )
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的党员。"))
 
@@ -70,7 +73,7 @@ def _latest_membership(member: Member) -> Membership:
 def _archive(
     *,
     member: Member,
-    actor: Any,
+    actor: User | None,  # None: see archive_add
     kind: ArchiveKind,
     summary: str,
     before: dict[str, Any] | None = None,
@@ -93,7 +96,7 @@ def _archive(
 def archive_add(
     *,
     member: Member,
-    actor: Any,
+    actor: User | None,  # None: a nightly job wrote the entry (e.g. a transfer's letter expired)
     kind: ArchiveKind,
     summary: str,
     before: dict[str, Any] | None = None,
@@ -115,7 +118,7 @@ def archive_add(
     )
 
 
-def archive_add_many(*, actor: Any, entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
+def archive_add_many(*, actor: User, entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
     """Many archive entries in one insert (bulk issues and the like): unsaved `ArchiveEntry`
     objects with member, kind, summary and the rest filled; the actor is set here. The caller
     checks permission and audits."""
@@ -232,7 +235,7 @@ def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: An
 @transaction.atomic
 def member_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     data: dict[str, Any],
     id_number: str,
@@ -247,7 +250,7 @@ def member_create(
         raise field_error(
             "organization",
             _("党员的组织关系应在基层党组织，不能直接在地方党委。"),
-            code="local_committee_member",
+            code=ErrorCode.LOCAL_COMMITTEE_MEMBER,
         )
     unknown = set(data) - set(RECORD_FIELDS)
     if unknown:
@@ -285,7 +288,7 @@ def member_create(
 @transaction.atomic
 def member_update(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     changes: dict[str, Any],
     id_number: str | None = None,
@@ -345,7 +348,7 @@ def _field_label(name: str) -> str:
 
 @transaction.atomic
 def member_change_status(
-    *, actor: Any, member: Member, status: MemberStatus, reason: str = ""
+    *, actor: User, member: Member, status: MemberStatus, reason: str = ""
 ) -> Member:
     """Change between on-roster statuses (正常, 流动, 失联, 出国出境). Removal is member_remove."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -354,7 +357,7 @@ def member_change_status(
         raise field_error(
             "status",
             _("停止党籍、死亡、出党和转出须通过“减少党员”办理，恢复须通过“恢复党籍”办理。"),
-            code="status_needs_removal",
+            code=ErrorCode.STATUS_NEEDS_REMOVAL,
         )
     if member.status == status:
         return member
@@ -384,7 +387,7 @@ def member_change_status(
 
 @transaction.atomic
 def member_remove(
-    *, actor: Any, member: Member, how_removed: HowRemoved, on: dt.date, reason: str
+    *, actor: User, member: Member, how_removed: HowRemoved, on: dt.date, reason: str
 ) -> Member:
     """Take a member off the roster (减少党员): close the open row with the way of removal."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -393,7 +396,7 @@ def member_remove(
     if how_removed == HowRemoved.MOVED_WITHIN:
         raise ValidationError({"how_removed": _("本系统内调整请使用“调整组织关系”。")})
     if membership.ended_on is not None:
-        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+        raise ValidationError(_("该党员已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写减少党员的原因或依据（如处分决定文号）。")})
     if on < membership.started_on or on > today():
@@ -435,7 +438,7 @@ def member_remove(
 
 @transaction.atomic
 def member_restore(
-    *, actor: Any, member: Member, organization: Organization, on: dt.date, reason: str
+    *, actor: User, member: Member, organization: Organization, on: dt.date, reason: str
 ) -> Member:
     """Put a removed member back on a roster (恢复党籍 / 重新编入): a new open row."""
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -443,7 +446,7 @@ def member_restore(
     _require_manage(actor, latest.organization)
     _require_manage(actor, organization)
     if latest.ended_on is None:
-        raise ValidationError(_("该党员仍在党员名册中，无需恢复。"), code="on_roster")
+        raise ValidationError(_("该党员仍在党员名册中，无需恢复。"), code=ErrorCode.ON_ROSTER)
     if on < latest.ended_on or on > today():
         raise ValidationError({"on": _("恢复日期须在上次离开组织之后，且不晚于今天。")})
     how_added = HowAdded.RESTORED if member.status == MemberStatus.SUSPENDED else HowAdded.OTHER
@@ -475,7 +478,7 @@ def _open_membership(
 @transaction.atomic
 def membership_move(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     organization: Organization,
     on: dt.date,
@@ -500,7 +503,9 @@ def membership_move(
         _require_manage(actor, current.organization)
     _require_manage(actor, organization)
     if current.ended_on is not None:
-        raise ValidationError(_("该党员已不在党员名册中，不能调整组织关系。"), code="not_on_roster")
+        raise ValidationError(
+            _("该党员已不在党员名册中，不能调整组织关系。"), code=CoreErrorCode.NOT_ON_ROSTER
+        )
     if not released_by_sender:
         # A transfer's own receipt moves a member whose transfer is still open; every other
         # move must pass the guards.
@@ -554,12 +559,14 @@ def membership_move(
 
 
 @transaction.atomic
-def member_convert_to_full(*, actor: Any, member: Member, on: dt.date, reason: str = "") -> Member:
+def member_convert_to_full(*, actor: User, member: Member, on: dt.date, reason: str = "") -> Member:
     """转正: a probationary member becomes a full member; 党龄 counts from `on` (党章 art. 7)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)
     if member.category != MemberCategory.PROBATIONARY:
-        raise ValidationError(_("该党员不是预备党员，无需转正。"), code="not_probationary")
+        raise ValidationError(
+            _("该党员不是预备党员，无需转正。"), code=CoreErrorCode.NOT_PROBATIONARY
+        )
     member.category = MemberCategory.FULL
     member.full_member_on = on
     errors = _check_dates(member, today())
@@ -588,7 +595,7 @@ def member_convert_to_full(*, actor: Any, member: Member, on: dt.date, reason: s
 @transaction.atomic
 def member_archive_note(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     summary: str,
     reason: str = "",
@@ -608,7 +615,7 @@ def member_archive_note(
     return entry
 
 
-def member_reveal(*, actor: Any, member: Member, field: str) -> str:
+def member_reveal(*, actor: User, member: Member, field: str) -> str:
     """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
     if field not in ("id_number", "phone"):
         raise ValueError(field)
@@ -630,7 +637,7 @@ def member_reveal(*, actor: Any, member: Member, field: str) -> str:
 @transaction.atomic
 def position_assign(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     member: Member,
     title: PositionTitle,
@@ -641,7 +648,9 @@ def position_assign(
     current = _latest_membership(member)
     if current.ended_on is not None or not current.organization.path.startswith(organization.path):
         raise field_error(
-            "member", _("只能任命本组织（含下级组织）在册的党员。"), code="position_outsider"
+            "member",
+            _("只能任命本组织（含下级组织）在册的党员。"),
+            code=ErrorCode.POSITION_OUTSIDER,
         )
     position = Position(
         organization=organization, member=member, title=title, started_on=started_on
@@ -650,7 +659,7 @@ def position_assign(
         position.full_clean()
     except ValidationError as exc:
         # The unique-constraint messages are already in Chinese and say what to do.
-        raise ValidationError(exc.messages[0], code="position_invalid") from exc
+        raise ValidationError(exc.messages[0], code=ErrorCode.POSITION_INVALID) from exc
     position.save()
     _archive(
         member=member,
@@ -666,7 +675,7 @@ def position_assign(
 
 @transaction.atomic
 def position_end(
-    *, actor: Any, position: Position, ended_on: dt.date, reason: str = ""
+    *, actor: User, position: Position, ended_on: dt.date, reason: str = ""
 ) -> Position:
     position = (
         Position.objects.select_for_update()
@@ -716,7 +725,7 @@ BULK_EXCLUDE = [
 
 @transaction.atomic
 def member_bulk_create(
-    *, actor: Any, entries: Sequence[NewMember], reason: str = "", batch_size: int = 2000
+    *, actor: User, entries: Sequence[NewMember], reason: str = "", batch_size: int = 2000
 ) -> list[Member]:
     """Register many members at once, all or nothing, with the same checks as member_create.
 
@@ -773,7 +782,7 @@ def member_bulk_create(
                 % {"row": seen[existing]}
             )
     if problems:
-        raise ValidationError(problems, code="bulk_invalid")
+        raise ValidationError(problems, code=ErrorCode.BULK_INVALID)
     created = Member.objects.bulk_create(members, batch_size=batch_size)
     # bulk_create sends no signals: the dashboards' cached counts are invalidated here.
     invalidate_organizations(sorted({entry.organization.pk for entry in entries}))
@@ -820,7 +829,7 @@ def member_bulk_create(
 
 @transaction.atomic
 def position_bulk_assign(
-    *, actor: Any, assignments: Sequence[tuple[Organization, Member, PositionTitle, dt.date]]
+    *, actor: User, assignments: Sequence[tuple[Organization, Member, PositionTitle, dt.date]]
 ) -> int:
     """Appoint many leaders at once (the demo, imports); same rules as position_assign."""
     scope = scope_for(actor)
@@ -838,7 +847,7 @@ def position_bulk_assign(
             raise ValidationError(
                 _("%(name)s 不在 %(org)s（含下级组织）的党员名册中，不能任职。")
                 % {"name": member.name, "org": organization.name},
-                code="position_outsider",
+                code=ErrorCode.POSITION_OUTSIDER,
             )
         positions.append(
             Position(organization=organization, member=member, title=title, started_on=started_on)
@@ -849,7 +858,7 @@ def position_bulk_assign(
     except IntegrityError as exc:  # e.g. two secretaries for one organization
         raise ValidationError(
             _("任职名单与现有领导职务冲突（如同一组织两名书记，或同一人重复任职），请核对。"),
-            code="position_conflict",
+            code=ErrorCode.POSITION_CONFLICT,
         ) from exc
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     ArchiveEntry.objects.bulk_create(
@@ -907,12 +916,12 @@ def member_rotate_keys(*, batch_size: int = 1000) -> int:
 
 
 @transaction.atomic
-def member_link_user(*, actor: Any, member: Member, user: Any) -> Member:
+def member_link_user(*, actor: User, member: Member, user: Any) -> Member:
     """Let `user` sign in as this member (the member role's "self")."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     _require_manage(actor, _latest_membership(member).organization)
     if Member.objects.filter(user=user).exclude(pk=member.pk).exists():
-        raise ValidationError({"user": _("该账号已关联其他党员。")}, code="user_taken")
+        raise ValidationError({"user": _("该账号已关联其他党员。")}, code=ErrorCode.USER_TAKEN)
     member.user = user
     member.save(update_fields=["user", "updated_at"])
     audit_record(

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
-from dangjian.core.forms import add_service_errors, run_form
+from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
@@ -109,7 +110,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def member_reveal(request: AuthenticatedHttpRequest, pk: int, field: str) -> HttpResponse:
     """Show one full ID or phone number (an htmx swap); the service audits it."""
     if field not in ("id_number", "phone"):
         raise Http404
@@ -118,7 +119,7 @@ def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     return render(request, "members/detail.html#revealed", {"value": value})
 
 
-def member_create(request: HttpRequest) -> HttpResponse:
+def member_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _member_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -128,46 +129,41 @@ def member_create(request: HttpRequest) -> HttpResponse:
             organizations, pk=int_or_404(request.GET["org"])
         )
     form = MemberCreateForm(request.POST or None, organizations=organizations, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.RECORD_FIELDS}
-        try:
-            member = services.member_create(
-                actor=request.user,
-                organization=form.cleaned_data["organization"],
-                data=data,
-                id_number=form.cleaned_data["id_number"],
-                how_added=HowAdded(form.cleaned_data["how_added"]),
-                started_on=form.cleaned_data["started_on"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已为 %(name)s 建档。") % {"name": member.name})
-            return redirect(member)
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.member_create(
+            actor=request.user,
+            organization=data["organization"],
+            data={name: data[name] for name in services.RECORD_FIELDS},
+            id_number=data["id_number"],
+            how_added=HowAdded(data["how_added"]),
+            started_on=data["started_on"],
+        ),
+    ):
+        member = done.result
+        messages.success(request, _("已为 %(name)s 建档。") % {"name": member.name})
+        return redirect(member)
     return render(request, "members/form.html", {"form": form, "member": None})
 
 
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = MemberEditForm(request.POST or None, instance=member)
-    if request.method == "POST" and form.is_valid():
-        changes = {
-            n: form.cleaned_data[n] for n in services.RECORD_FIELDS if n in form.changed_data
-        }
-        try:
-            services.member_update(
-                actor=request.user,
-                member=member,
-                changes=changes,
-                id_number=form.cleaned_data["id_number"] or None,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存，变更已记入电子档案。"))
-            return redirect(member)
+    if run_form(
+        request,
+        form,
+        lambda data: services.member_update(
+            actor=request.user,
+            member=member,
+            changes={n: data[n] for n in services.RECORD_FIELDS if n in form.changed_data},
+            id_number=data["id_number"] or None,
+            reason=data["reason"],
+        ),
+        _("已保存，变更已记入电子档案。"),
+    ):
+        return redirect(member)
     return render(request, "members/form.html", {"form": form, "member": member})
 
 
@@ -177,7 +173,7 @@ def _action(request: HttpRequest, member: Member, form: Any, title: str, run: An
     return render(request, "members/action.html", {"form": form, "member": member, "title": title})
 
 
-def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+def member_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = StatusForm(request.POST or None, initial={"status": member.status})
@@ -192,7 +188,7 @@ def member_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     return _action(
@@ -210,7 +206,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def member_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = RestoreForm(request.POST or None, organizations=_member_organizations(request.user))
@@ -229,7 +225,7 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+def member_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = MoveForm(request.POST or None, organizations=_member_organizations(request.user))
@@ -248,7 +244,7 @@ def member_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def position_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     _require_manage(request, member)
     form = PositionForm(
@@ -270,13 +266,12 @@ def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def position_end(request: HttpRequest, pk: int, position_pk: int) -> HttpResponse:
+def position_end(request: AuthenticatedHttpRequest, pk: int, position_pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     position = get_object_or_404(Position, pk=position_pk, member=member)
-    try:
-        services.position_end(actor=request.user, position=position, ended_on=today())
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已免去该职务。"))
+    run_service(
+        request,
+        lambda: services.position_end(actor=request.user, position=position, ended_on=today()),
+        _("已免去该职务。"),
+    )
     return redirect(member)

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.core.api import ErrorOut, In, Pages
 
 from .choices import OrgKind
 from .models import Organization
@@ -43,7 +43,7 @@ class OrganizationOut(Schema):
         return obj.parent.code if obj.parent_id and obj.parent else None
 
 
-class OrganizationFilters(Schema):
+class OrganizationFilters(In):
     q: str = ""
     parent: str = ""  # a parent's code: its direct children
     kind: OrgKind | None = None

@@ -10,10 +10,12 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import add_years
 from dangjian.core.errors import field_error
+from dangjian.organizations.error_codes import ErrorCode
 
 from .choices import BRANCH_KINDS, OrgKind, term_years
 from .models import PATH_SEPARATOR, Organization
@@ -34,7 +36,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def _require_manage(actor: Any, organization: Organization | None) -> None:
+def _require_manage(actor: User, organization: Organization | None) -> None:
     from dangjian.accounts.scope import ROOT_PATH, scope_for
 
     path = organization.path if organization is not None else ROOT_PATH
@@ -49,19 +51,21 @@ def _check_placement(kind: str, parent: Organization | None) -> None:
             raise field_error(
                 "parent",
                 _("只有地方党委可以作为最上级组织，请选择上级党组织。"),
-                code="parent_required",
+                code=ErrorCode.PARENT_REQUIRED,
             )
         return
     if parent.kind == OrgKind.PARTY_GROUP:
-        raise field_error("parent", _("党小组下不能再设党组织。"), code="parent_is_group")
+        raise field_error("parent", _("党小组下不能再设党组织。"), code=ErrorCode.PARENT_IS_GROUP)
     if kind == OrgKind.PARTY_GROUP and parent.kind not in BRANCH_KINDS:
-        raise field_error("kind", _("党小组只能设在党支部之下。"), code="group_outside_branch")
+        raise field_error(
+            "kind", _("党小组只能设在党支部之下。"), code=ErrorCode.GROUP_OUTSIDE_BRANCH
+        )
     if kind == OrgKind.LOCAL_COMMITTEE and parent.kind != OrgKind.LOCAL_COMMITTEE:
         raise field_error(
-            "kind", _("地方党委只能设在地方党委之下。"), code="local_committee_placement"
+            "kind", _("地方党委只能设在地方党委之下。"), code=ErrorCode.LOCAL_COMMITTEE_PLACEMENT
         )
     if parent.kind in BRANCH_KINDS and kind != OrgKind.PARTY_GROUP:
-        raise field_error("parent", _("党支部下只能设党小组。"), code="under_branch")
+        raise field_error("parent", _("党支部下只能设党小组。"), code=ErrorCode.UNDER_BRANCH)
 
 
 def _default_term_end(organization: Organization) -> None:
@@ -73,7 +77,7 @@ def _default_term_end(organization: Organization) -> None:
 
 @transaction.atomic
 def organization_create(
-    *, actor: Any, parent: Organization | None, fields: dict[str, Any]
+    *, actor: User, parent: Organization | None, fields: dict[str, Any]
 ) -> Organization:
     """Create an organization under `parent` (None only for a top-level local committee)."""
     _require_manage(actor, parent)
@@ -102,7 +106,7 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(
-    *, actor: Any, organization: Organization, changes: dict[str, Any]
+    *, actor: User, organization: Organization, changes: dict[str, Any]
 ) -> Organization:
     """Change an organization's own fields (not its place in the tree: see organization_move)."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -122,7 +126,9 @@ def organization_update(
         and organization.children.exclude(kind=OrgKind.PARTY_GROUP).exists()
     ):
         raise field_error(
-            "kind", _("该组织下设有其他党组织，不能改为党支部。"), code="branch_with_children"
+            "kind",
+            _("该组织下设有其他党组织，不能改为党支部。"),
+            code=ErrorCode.BRANCH_WITH_CHILDREN,
         )
     organization.full_clean()
     changed = [name for name in EDITABLE_FIELDS if before[name] != getattr(organization, name)]
@@ -144,7 +150,7 @@ def organization_update(
 
 @transaction.atomic
 def organization_move(
-    *, actor: Any, organization: Organization, new_parent: Organization
+    *, actor: User, organization: Organization, new_parent: Organization
 ) -> Organization:
     """Move an organization and its whole subtree under `new_parent`, in one statement."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -153,7 +159,7 @@ def organization_move(
     _require_manage(actor, new_parent)
     if new_parent.path.startswith(organization.path):
         raise field_error(
-            "parent", _("不能把党组织移到它自己或它的下级组织之下。"), code="move_into_self"
+            "parent", _("不能把党组织移到它自己或它的下级组织之下。"), code=ErrorCode.MOVE_INTO_SELF
         )
     if organization.parent_id == new_parent.pk:
         return organization

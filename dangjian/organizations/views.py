@@ -7,14 +7,15 @@ every domain.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import run_form
 from dangjian.core.pagination import int_or_404
 
 from . import selectors, services
@@ -42,42 +43,40 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/tree.html", context)
 
 
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     parent = selectors.organization_get(user=request.user, pk=int_or_404(request.GET.get("parent")))
     if not scope_for(request.user).can_manage_path(parent.path):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organization = services.organization_create(
-                actor=request.user, parent=parent, fields=form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已新建党组织“%(name)s”。") % {"name": organization.name})
-            return redirect(organization)
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.organization_create(actor=request.user, parent=parent, fields=data),
+    ):
+        organization = done.result
+        messages.success(request, _("已新建党组织“%(name)s”。") % {"name": organization.name})
+        return redirect(organization)
     return render(
         request, "organizations/form.html", {"form": form, "parent": parent, "organization": None}
     )
 
 
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_get(user=request.user, pk=pk)
     if not scope_for(request.user).can_manage_path(organization.path):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            services.organization_update(
-                actor=request.user, organization=organization, changes=changes
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(organization)
+    if run_form(
+        request,
+        form,
+        lambda data: services.organization_update(
+            actor=request.user,
+            organization=organization,
+            changes={name: data[name] for name in form.changed_data},
+        ),
+        _("已保存。"),
+    ):
+        return redirect(organization)
     return render(
         request,
         "organizations/form.html",
@@ -85,7 +84,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_get(user=request.user, pk=pk)
     scope = scope_for(request.user)
     if not scope.can_manage_path(organization.path):
@@ -94,16 +93,13 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         pk__in=Organization.objects.under(organization.path)
     )
     form = OrganizationMoveForm(request.POST or None, parents=parents)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_move(
-                actor=request.user,
-                organization=organization,
-                new_parent=form.cleaned_data["new_parent"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已调整隶属关系。"))
-            return redirect(organization)
+    if run_form(
+        request,
+        form,
+        lambda data: services.organization_move(
+            actor=request.user, organization=organization, new_parent=data["new_parent"]
+        ),
+        _("已调整隶属关系。"),
+    ):
+        return redirect(organization)
     return render(request, "organizations/move.html", {"form": form, "organization": organization})

@@ -9,15 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.crypto import mask_phone
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
+from dangjian.portal.error_codes import ErrorCode
 
 from .models import CorrectionRequest, CorrectionStatus, Notice
 
@@ -65,7 +68,7 @@ def _organization_of(member: Member) -> Organization:
 
 @transaction.atomic
 def correction_request(
-    *, actor: Any, field: str, proposed_value: str, note: str = ""
+    *, actor: User, field: str, proposed_value: str, note: str = ""
 ) -> CorrectionRequest:
     """The signed-in member asks for a correction of their own record."""
     self_id = scope_for(actor).self_user_id
@@ -73,17 +76,23 @@ def correction_request(
     if member is None:
         raise PermissionDenied
     if field not in (*CORRECTABLE, OTHER):
-        raise field_error("field", _("请选择要更正的项目。"), code="bad_field")
+        raise field_error("field", _("请选择要更正的项目。"), code=CoreErrorCode.BAD_FIELD)
     proposed_value = proposed_value.strip()
     if not proposed_value:
-        raise field_error("proposed_value", _("请填写应更正为的内容。"), code="required")
+        raise field_error(
+            "proposed_value", _("请填写应更正为的内容。"), code=CoreErrorCode.REQUIRED
+        )
     if field == OTHER and not note.strip():
-        raise field_error("note", _("选择“其他”时请在说明中写明要更正什么。"), code="required")
+        raise field_error(
+            "note", _("选择“其他”时请在说明中写明要更正什么。"), code=CoreErrorCode.REQUIRED
+        )
     if CorrectionRequest.objects.filter(
         member=member, field=field, status=CorrectionStatus.PENDING
     ).exists():
         raise field_error(
-            "field", _("这一项已有待处理的更正申请，请等待支部处理。"), code="already_pending"
+            "field",
+            _("这一项已有待处理的更正申请，请等待支部处理。"),
+            code=ErrorCode.ALREADY_PENDING,
         )
     request = CorrectionRequest.objects.create(
         member=member,
@@ -111,13 +120,13 @@ def correction_request(
     return request
 
 
-def can_decide(actor: Any, request: CorrectionRequest) -> bool:
+def can_decide(actor: User, request: CorrectionRequest) -> bool:
     return scope_for(actor).can_manage_path(_organization_of(request.member).path)
 
 
 @transaction.atomic
 def correction_decide(
-    *, actor: Any, request: CorrectionRequest, approve: bool, value: Any = None, note: str = ""
+    *, actor: User, request: CorrectionRequest, approve: bool, value: Any = None, note: str = ""
 ) -> CorrectionRequest:
     """The branch approves (the record changes, with the request as the reason) or declines."""
     request = (
@@ -126,13 +135,13 @@ def correction_decide(
     if not can_decide(actor, request):
         raise PermissionDenied
     if request.status != CorrectionStatus.PENDING:
-        raise ValidationError(_("这份更正申请已经处理过了。"), code="decided")
+        raise ValidationError(_("这份更正申请已经处理过了。"), code=ErrorCode.DECIDED)
     member = request.member
     reason = _("党员本人申请更正（第 %(n)d 号）") % {"n": request.pk}
     if approve:
         if request.field != OTHER:
             if value is None or value == "":
-                raise field_error("value", _("请填写更正后的内容。"), code="required")
+                raise field_error("value", _("请填写更正后的内容。"), code=CoreErrorCode.REQUIRED)
             member_services.member_update(
                 actor=actor, member=member, changes={request.field: value}, reason=reason
             )
@@ -140,7 +149,9 @@ def correction_decide(
         summary = _("更正申请已采纳（%(field)s）") % {"field": field_label(request.field)}
     else:
         if not note.strip():
-            raise field_error("note", _("未采纳时请写明原因，申请人会看到。"), code="required")
+            raise field_error(
+                "note", _("未采纳时请写明原因，申请人会看到。"), code=CoreErrorCode.REQUIRED
+            )
         request.status = CorrectionStatus.REJECTED
         summary = _("更正申请未采纳（%(field)s）") % {"field": field_label(request.field)}
     request.decided_by = actor
@@ -165,7 +176,7 @@ def correction_decide(
 
 
 @transaction.atomic
-def notice_publish(*, actor: Any, organization: Organization, title: str, body: str) -> Notice:
+def notice_publish(*, actor: User, organization: Organization, title: str, body: str) -> Notice:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
     errors = {}

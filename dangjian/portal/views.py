@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.extensions import render_panels
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import run_form
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_timeline
 from dangjian.organizations import selectors as organization_selectors
@@ -53,21 +54,20 @@ def info(request: HttpRequest) -> HttpResponse:
     )
 
 
-def correction_new(request: HttpRequest) -> HttpResponse:
+def correction_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = _me(request)
     if member is None:
         raise Http404
     form = CorrectionRequestForm(
         request.POST or None, initial={"field": request.GET.get("field", "")}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.correction_request(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("更正申请已提交，支部书记处理后您会在这里看到结果。"))
-            return redirect("portal:info")
+    if run_form(
+        request,
+        form,
+        lambda data: services.correction_request(actor=request.user, **data),
+        _("更正申请已提交，支部书记处理后您会在这里看到结果。"),
+    ):
+        return redirect("portal:info")
     return render(request, "portal/correction_form.html", {"form": form, "member": member})
 
 
@@ -79,25 +79,23 @@ def corrections(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/corrections.html", {"pending": pending})
 
 
-def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     correction = get_object_or_404(selectors.decidable_corrections(request.user), pk=pk)
     form = DecisionForm(request.POST or None, field_name=correction.field)
-    if request.method == "POST" and form.is_valid():
-        approve = request.POST.get("decision") == "approve"
-        try:
-            services.correction_decide(
-                actor=request.user,
-                request=correction,
-                approve=approve,
-                value=form.cleaned_data.get("value"),
-                note=form.cleaned_data.get("note", ""),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("已处理更正申请。"))
-            return redirect("portal:corrections")
-    elif request.method != "POST" and "value" in form.fields:
+    if run_form(
+        request,
+        form,
+        lambda data: services.correction_decide(
+            actor=request.user,
+            request=correction,
+            approve=request.POST.get("decision") == "approve",
+            value=data.get("value"),
+            note=data.get("note", ""),
+        ),
+        _("已处理更正申请。"),
+    ):
+        return redirect("portal:corrections")
+    if request.method != "POST" and "value" in form.fields:
         form.initial["value"] = correction.proposed_value
     return render(
         request,
@@ -107,19 +105,16 @@ def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def notice_publish(request: HttpRequest, org: int) -> HttpResponse:
+def notice_publish(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=org)
     form = NoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.notice_publish(
-                actor=request.user, organization=organization, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("通知已发布。"))
-            return redirect(organization)
+    if run_form(
+        request,
+        form,
+        lambda data: services.notice_publish(actor=request.user, organization=organization, **data),
+        _("通知已发布。"),
+    ):
+        return redirect(organization)
     for field_errors in form.errors.values():
         for message in field_errors:
             messages.error(request, str(message))

@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.dates import today
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
@@ -68,7 +69,7 @@ class ApplicantDetailOut(ApplicantOut):
     next_steps: list[int]
 
 
-class ApplicantIn(Schema):
+class ApplicantIn(In):
     organization_id: int
     name: str
     id_number: str
@@ -80,7 +81,7 @@ class ApplicantIn(Schema):
     documents: str = ""
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     entitled: int
     present: int
     votes_for: int
@@ -88,7 +89,7 @@ class VoteIn(Schema):
     votes_abstaining: int = 0
 
 
-class StepIn(Schema):
+class StepIn(In):
     step: int
     on: dt.date
     people: str = ""
@@ -200,7 +201,9 @@ def applicant_detail(request: HttpRequest, applicant_id: int) -> dict[str, objec
     "/applicants",
     response={201: ApplicantDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def applicant_create(request: HttpRequest, payload: ApplicantIn) -> Status[dict[str, object]]:
+def applicant_create(
+    request: AuthenticatedHttpRequest, payload: ApplicantIn
+) -> Status[dict[str, object]]:
     """Register a written application (step 1). Honours `Idempotency-Key`."""
     organization = _organization(request, payload.organization_id)
     applicant = services.applicant_create(
@@ -227,7 +230,7 @@ def applicant_create(request: HttpRequest, payload: ApplicantIn) -> Status[dict[
     response={201: ApplicantDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
 def step_record(
-    request: HttpRequest, applicant_id: int, payload: StepIn
+    request: AuthenticatedHttpRequest, applicant_id: int, payload: StepIn
 ) -> Status[dict[str, object]]:
     """Record the next step; refused (400, code `step_order` or `time_rule`) with the rule."""
     applicant = selectors.applicant_get(user=request.user, pk=applicant_id)

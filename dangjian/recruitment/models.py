@@ -117,6 +117,19 @@ class Applicant(TimeStampedModel):
     def is_open(self) -> bool:
         return self.ended_on is None and self.stage != Stage.CONVERTED
 
+    # Guards: whether the record's stage allows a step. The finer rules (extended once, not
+    # after the conversion vote) give their own messages in the services.
+
+    def can_extend_probation(self) -> bool:
+        return self.stage == Stage.PROBATIONARY and self.ended_on is None
+
+    def can_cancel_probation(self) -> bool:
+        return self.stage == Stage.PROBATIONARY and self.ended_on is None
+
+    def can_end(self) -> bool:
+        """Stopped before admission; once a member, only the probation can be cancelled."""
+        return self.ended_on is None and self.member_id is None
+
 
 class StepRecord(models.Model):
     """One step of a person's record (全程纪实): its date, people, documents, votes, opinions."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
@@ -16,7 +15,7 @@ from . import selectors
 from .models import Applicant
 
 
-def record_pdf(*, actor: Any, applicant: Applicant) -> bytes:
+def record_pdf(*, actor: User, applicant: Applicant) -> bytes:
     """The record with the ID number masked; the export is audited."""
     html = render_to_string(
         "recruitment/record_pdf.html",

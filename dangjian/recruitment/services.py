@@ -14,11 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.choices import Role
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import age_on, today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import idnumbers
 from dangjian.members import services as member_services
@@ -31,6 +33,7 @@ from dangjian.members.choices import (
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
+from dangjian.recruitment.error_codes import ErrorCode
 
 from . import rules
 from .choices import REPEATABLE_STEPS, VOTE_STEPS, EndReason, Stage, Step, stage_for_step
@@ -40,12 +43,12 @@ APPLICANT_FIELDS = ("name", "sex", "birth_date", "education", "occupation", "wor
 NOT_FOR_APPLICANTS = frozenset({OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP})
 
 
-def _require_manage(actor: Any, organization: Organization) -> None:
+def _require_manage(actor: User, organization: Organization) -> None:
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权管理该党组织的发展党员工作。"))
 
 
-def administrator_paths(actor: Any) -> list[str]:
+def administrator_paths(actor: User) -> list[str]:
     """Subtree paths where the actor is an administrator (a branch secretary is not)."""
     scope = scope_for(actor)
     if getattr(actor, "is_superuser", False):
@@ -56,7 +59,7 @@ def administrator_paths(actor: Any) -> list[str]:
     return list(Organization.objects.filter(pk__in=role_orgs).values_list("path", flat=True))
 
 
-def is_administrator_for(actor: Any, organization: Organization) -> bool:
+def is_administrator_for(actor: User, organization: Organization) -> bool:
     """An administrator at this organization or above it: may record exceptions, set rules."""
     return any(organization.path.startswith(path) for path in administrator_paths(actor))
 
@@ -67,7 +70,7 @@ def is_administrator_for(actor: Any, organization: Organization) -> bool:
 @transaction.atomic
 def applicant_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     data: dict[str, Any],
     id_number: str,
@@ -81,7 +84,7 @@ def applicant_create(
         raise field_error(
             "organization",
             _("入党申请应向基层党组织（党支部、党总支或党委）提出，不能登记在地方党委或党小组。"),
-            code="wrong_organization",
+            code=ErrorCode.WRONG_ORGANIZATION,
         )
     unknown = set(data) - set(APPLICANT_FIELDS)
     if unknown:
@@ -154,12 +157,12 @@ def applicant_create(
     return applicant
 
 
-def _refuse(messages: list[str], code: str) -> ValidationError:
+def _refuse(messages: list[str], code: ErrorCode) -> ValidationError:
     """One error that keeps its code (the API reports it) and says everything that is wrong."""
     return ValidationError(" ".join(messages), code=code)
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User) -> User | None:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -217,7 +220,7 @@ def _order_errors(applicant: Applicant, data: StepInput, last_on: dt.date | None
 
 
 def _eligible_full_members(
-    actor: Any, members: Sequence[Member], on: dt.date, role: str
+    actor: User, members: Sequence[Member], on: dt.date, role: str
 ) -> list[str]:
     """Errors for people who are not full members on the roster (and in reach) on `on`."""
     errors = []
@@ -247,7 +250,7 @@ def _eligible_full_members(
     return errors
 
 
-def _step_errors(actor: Any, applicant: Applicant, data: StepInput) -> list[str]:
+def _step_errors(actor: User, applicant: Applicant, data: StepInput) -> list[str]:
     errors = []
     distinct = {m.pk for m in data.members}
     if data.step == Step.MENTORS_ASSIGNED:
@@ -301,7 +304,7 @@ def _rule_violations(
 
 
 @transaction.atomic
-def step_record(*, actor: Any, applicant: Applicant, data: StepInput) -> StepRecord:
+def step_record(*, actor: User, applicant: Applicant, data: StepInput) -> StepRecord:
     """Record one step: in order, within the time rules (or as an administrator's exception)."""
     applicant = (
         Applicant.objects.select_for_update(of=("self",))
@@ -315,22 +318,22 @@ def step_record(*, actor: Any, applicant: Applicant, data: StepInput) -> StepRec
     last_on = max((d for ds in dates.values() for d in ds), default=None)
     errors = _order_errors(applicant, data, last_on)
     if errors:
-        raise _refuse(errors, "step_order")
+        raise _refuse(errors, ErrorCode.STEP_ORDER)
     errors = _step_errors(actor, applicant, data)
     if errors:
-        raise _refuse(errors, "step_invalid")
+        raise _refuse(errors, ErrorCode.STEP_INVALID)
     violations = _rule_violations(applicant, data, dates)
     reason = data.exception_reason.strip()
     if violations and not reason:
         raise _refuse(
             [v.text for v in violations] + [_("如确属特殊情况，可由管理员填写例外说明后登记。")],
-            "time_rule",
+            ErrorCode.TIME_RULE,
         )
     if violations and not is_administrator_for(actor, applicant.organization):
         raise _refuse(
             [v.text for v in violations]
             + [_("只有上级党组织的管理员可以登记例外，请联系管理员。")],
-            "exception_not_allowed",
+            ErrorCode.EXCEPTION_NOT_ALLOWED,
         )
     vote = data.vote
     record = StepRecord.objects.create(
@@ -378,7 +381,7 @@ def probation_ends_on(applicant: Applicant, meeting_on: dt.date) -> dt.date:
     return rules.rule_bound(rule, meeting_on, applicant.probation_extension_months)
 
 
-def _admit(actor: Any, applicant: Applicant, *, meeting_on: dt.date, record: StepRecord) -> None:
+def _admit(actor: User, applicant: Applicant, *, meeting_on: dt.date, record: StepRecord) -> None:
     """On approval: the member record, 预备党员 from the meeting date, added as 新发展."""
     member = member_services.member_create(
         actor=actor,
@@ -413,10 +416,10 @@ def _admit(actor: Any, applicant: Applicant, *, meeting_on: dt.date, record: Ste
 
 
 def _convert(
-    actor: Any, applicant: Applicant, *, dates: dict[int, list[dt.date]], record: StepRecord
+    actor: User, applicant: Applicant, *, dates: dict[int, list[dt.date]], record: StepRecord
 ) -> None:
     if applicant.member is None:
-        raise ValidationError(_("该记录没有对应的党员档案，不能转正。"), code="no_member")
+        raise ValidationError(_("该记录没有对应的党员档案，不能转正。"), code=ErrorCode.NO_MEMBER)
     full_on = probation_ends_on(applicant, max(dates[Step.ADMISSION_VOTE]))
     member_services.member_convert_to_full(
         actor=actor,
@@ -432,7 +435,7 @@ def _convert(
 
 @transaction.atomic
 def probation_extend(
-    *, actor: Any, applicant: Applicant, months: int, on: dt.date, reason: str
+    *, actor: User, applicant: Applicant, months: int, on: dt.date, reason: str
 ) -> Applicant:
     """延长预备期: at most once, 6 to 12 months (党章 art. 7), decided before conversion."""
     applicant = (
@@ -441,14 +444,16 @@ def probation_extend(
         .get(pk=applicant.pk)
     )
     _require_manage(actor, applicant.organization)
-    if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
-        raise ValidationError(_("只有预备党员可以延长预备期。"), code="not_probationary")
+    if not applicant.can_extend_probation():
+        raise ValidationError(
+            _("只有预备党员可以延长预备期。"), code=CoreErrorCode.NOT_PROBATIONARY
+        )
     if applicant.last_step >= Step.CONVERSION_VOTE:
-        raise ValidationError(_("已表决转正，不能再延长预备期。"), code="already_voted")
+        raise ValidationError(_("已表决转正，不能再延长预备期。"), code=ErrorCode.ALREADY_VOTED)
     if applicant.probation_extension_months is not None:
         raise ValidationError(
             _("预备期只能延长一次（依据：%(s)s）。") % {"s": rules.EXTENSION_SOURCE},
-            code="extended_once",
+            code=ErrorCode.EXTENDED_ONCE,
         )
     errors: dict[str, str] = {}
     if not 6 <= months <= 12:
@@ -484,7 +489,7 @@ def probation_extend(
 
 
 @transaction.atomic
-def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: str) -> Applicant:
+def probation_cancel(*, actor: User, applicant: Applicant, on: dt.date, reason: str) -> Applicant:
     """取消预备党员资格: the member leaves the roster with that way of removal."""
     applicant = (
         Applicant.objects.select_for_update(of=("self",))
@@ -492,8 +497,10 @@ def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: s
         .get(pk=applicant.pk)
     )
     _require_manage(actor, applicant.organization)
-    if applicant.stage != Stage.PROBATIONARY or applicant.ended_on is not None:
-        raise ValidationError(_("只有预备党员可以取消预备党员资格。"), code="not_probationary")
+    if not applicant.can_cancel_probation():
+        raise ValidationError(
+            _("只有预备党员可以取消预备党员资格。"), code=CoreErrorCode.NOT_PROBATIONARY
+        )
     assert applicant.member is not None
     member_services.member_remove(
         actor=actor,
@@ -518,7 +525,7 @@ def probation_cancel(*, actor: Any, applicant: Applicant, on: dt.date, reason: s
 
 @transaction.atomic
 def applicant_end(
-    *, actor: Any, applicant: Applicant, on: dt.date, reason: EndReason, note: str
+    *, actor: User, applicant: Applicant, on: dt.date, reason: EndReason, note: str
 ) -> Applicant:
     """Stop a record before admission (withdrawn, not continued, not approved, moved away)."""
     applicant = (
@@ -529,9 +536,10 @@ def applicant_end(
     _require_manage(actor, applicant.organization)
     if reason == EndReason.PROBATION_CANCELLED:
         raise ValidationError({"reason": _("取消预备党员资格请使用“取消预备党员资格”。")})
-    if applicant.ended_on is not None or applicant.member_id is not None:
+    if not applicant.can_end():
         raise ValidationError(
-            _("该记录已终止，或已接收为预备党员（请使用取消预备党员资格）。"), code="not_open"
+            _("该记录已终止，或已接收为预备党员（请使用取消预备党员资格）。"),
+            code=ErrorCode.NOT_OPEN,
         )
     last_on = applicant.steps.order_by("-on").values_list("on", flat=True).first()
     if on > today() or (last_on and on < last_on):
@@ -553,7 +561,7 @@ def applicant_end(
     return applicant
 
 
-def applicant_reveal(*, actor: Any, applicant: Applicant, field: str) -> str:
+def applicant_reveal(*, actor: User, applicant: Applicant, field: str) -> str:
     """The full ID or phone number, for a role allowed to see it; every reveal is audited."""
     if field not in ("id_number", "phone"):
         raise ValueError(field)
@@ -579,7 +587,7 @@ def applicant_reveal(*, actor: Any, applicant: Applicant, field: str) -> str:
 
 @transaction.atomic
 def time_rule_set_local(
-    *, actor: Any, organization: Organization, code: str, amount: int, source: str
+    *, actor: User, organization: Organization, code: str, amount: int, source: str
 ) -> TimeRule:
     """A local value for a rule (e.g. 3 months instead of 6 before activist) in a subtree."""
     if not is_administrator_for(actor, organization):

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.forms import add_service_errors, run_form
+from dangjian.core.forms import run_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members.choices import ON_ROSTER_STATUSES, MemberCategory
 from dangjian.members.models import Member
@@ -106,7 +107,7 @@ def organization_panel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def applicant_create(request: HttpRequest) -> HttpResponse:
+def applicant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _applicant_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -116,27 +117,23 @@ def applicant_create(request: HttpRequest) -> HttpResponse:
             organizations, pk=int_or_404(request.GET["org"])
         )
     form = ApplicantForm(request.POST or None, organizations=organizations, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {
-            name: form.cleaned_data[name]
-            for name in services.APPLICANT_FIELDS
-            if name in form.cleaned_data
-        }
+
+    def create(cleaned: dict[str, Any]) -> Applicant:
+        data = {name: cleaned[name] for name in services.APPLICANT_FIELDS if name in cleaned}
         data.update({"sex": "", "birth_date": None})
-        try:
-            applicant = services.applicant_create(
-                actor=request.user,
-                organization=form.cleaned_data["organization"],
-                data=data,
-                id_number=form.cleaned_data["id_number"],
-                applied_on=form.cleaned_data["applied_on"],
-                documents=form.cleaned_data["documents"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已登记 %(name)s 的入党申请。") % {"name": applicant.name})
-            return redirect(applicant)
+        return services.applicant_create(
+            actor=request.user,
+            organization=cleaned["organization"],
+            data=data,
+            id_number=cleaned["id_number"],
+            applied_on=cleaned["applied_on"],
+            documents=cleaned["documents"],
+        )
+
+    if done := run_form(request, form, create):
+        applicant = done.result
+        messages.success(request, _("已登记 %(name)s 的入党申请。") % {"name": applicant.name})
+        return redirect(applicant)
     return render(request, "recruitment/form.html", {"form": form, "title": _("登记入党申请")})
 
 
@@ -163,7 +160,9 @@ def _full_members(applicant: Applicant) -> Any:
     )
 
 
-def _step_form(request: HttpRequest, applicant: Applicant, data: Any = None) -> StepForm | None:
+def _step_form(
+    request: AuthenticatedHttpRequest, applicant: Applicant, data: Any = None
+) -> StepForm | None:
     """The form for one step. Later steps are offered too: choosing one out of order is
     refused by the service with the step that is due, which teaches the order."""
     allowed = services.next_steps(applicant)
@@ -187,7 +186,7 @@ def _step_form(request: HttpRequest, applicant: Applicant, data: Any = None) -> 
     )
 
 
-def _detail_context(request: HttpRequest, applicant: Applicant) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedHttpRequest, applicant: Applicant) -> dict[str, Any]:
     scope = scope_for(request.user)
     can_manage = _can_manage(request, applicant)
     return {
@@ -201,54 +200,51 @@ def _detail_context(request: HttpRequest, applicant: Applicant) -> dict[str, Any
             for d in selectors.deadlines(applicant.organization, today())
             if d.applicant.pk == applicant.pk
         ],
-        "is_probationary": applicant.stage == Stage.PROBATIONARY and applicant.ended_on is None,
-        "can_end": applicant.ended_on is None and applicant.member_id is None,
     }
 
 
-def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def applicant_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return render(request, "recruitment/detail.html", _detail_context(request, applicant))
 
 
-def step_record(request: HttpRequest, pk: int) -> HttpResponse:
+def step_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: the form for the chosen step (htmx swap). POST: record it."""
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     _require_manage(request, applicant)
     form = _step_form(request, applicant, request.POST if request.method == "POST" else None)
     if form is None:
         raise Http404
-    if request.method == "POST" and form.is_valid():
+    if run_form(
+        request,
+        form,
+        lambda data: services.step_record(
+            actor=request.user,
+            applicant=applicant,
+            data=services.StepInput(
+                step=data["step"],
+                on=data["on"],
+                people=data.get("people", ""),
+                members=list(data.get("members") or []),
+                documents=data.get("documents", ""),
+                opinion=data.get("opinion", ""),
+                vote=form.vote(),
+                training_hours=data.get("training_hours"),
+                exception_reason=data.get("exception_reason", ""),
+            ),
+        ),
+    ):
         data = form.cleaned_data
-        try:
-            services.step_record(
-                actor=request.user,
-                applicant=applicant,
-                data=services.StepInput(
-                    step=data["step"],
-                    on=data["on"],
-                    people=data.get("people", ""),
-                    members=list(data.get("members") or []),
-                    documents=data.get("documents", ""),
-                    opinion=data.get("opinion", ""),
-                    vote=form.vote(),
-                    training_hours=data.get("training_hours"),
-                    exception_reason=data.get("exception_reason", ""),
-                ),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("已记录：（%(n)d）%(label)s")
-                % {"n": data["step"], "label": Step(data["step"]).label},
-            )
-            response = HttpResponse(status=204)
-            if request.htmx:  # type: ignore[attr-defined]
-                response["HX-Redirect"] = applicant.get_absolute_url()
-                return response
-            return redirect(applicant)
+        messages.success(
+            request,
+            _("已记录：（%(n)d）%(label)s")
+            % {"n": data["step"], "label": Step(data["step"]).label},
+        )
+        response = HttpResponse(status=204)
+        if request.htmx:  # type: ignore[attr-defined]
+            response["HX-Redirect"] = applicant.get_absolute_url()
+            return response
+        return redirect(applicant)
     context = {"applicant": applicant, "step_form": form}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "recruitment/detail.html#step_form", context)
@@ -258,7 +254,7 @@ def step_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def applicant_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def applicant_reveal(request: AuthenticatedHttpRequest, pk: int, field: str) -> HttpResponse:
     if field not in ("id_number", "phone"):
         raise Http404
     applicant = selectors.applicant_get(user=request.user, pk=pk)
@@ -266,7 +262,7 @@ def applicant_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     return render(request, "recruitment/detail.html#revealed", {"value": value})
 
 
-def applicant_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def applicant_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     content = pdf.record_pdf(actor=request.user, applicant=applicant)
     response = HttpResponse(content, content_type="application/pdf")
@@ -285,7 +281,7 @@ def _action(
     )
 
 
-def probation_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def probation_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return _action(
         request,
@@ -302,7 +298,7 @@ def probation_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def probation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def probation_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return _action(
         request,
@@ -315,7 +311,7 @@ def probation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def applicant_end(request: HttpRequest, pk: int) -> HttpResponse:
+def applicant_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     applicant = selectors.applicant_get(user=request.user, pk=pk)
     return _action(
         request,
@@ -332,7 +328,7 @@ def applicant_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The time rules in force for an organization; an administrator sets local values."""
     organization = _organization(request)
     in_force = sorted(
@@ -355,20 +351,19 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 else None
             },
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.time_rule_set_local(
-                    actor=request.user,
-                    organization=form.cleaned_data["organization"],
-                    code=form.cleaned_data["code"],
-                    amount=form.cleaned_data["amount"],
-                    source=form.cleaned_data["source"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("已保存本地时间规定。"))
-                return redirect(f"{request.path}?org={form.cleaned_data['organization'].pk}")
+        if run_form(
+            request,
+            form,
+            lambda data: services.time_rule_set_local(
+                actor=request.user,
+                organization=data["organization"],
+                code=data["code"],
+                amount=data["amount"],
+                source=data["source"],
+            ),
+            _("已保存本地时间规定。"),
+        ):
+            return redirect(f"{request.path}?org={form.cleaned_data['organization'].pk}")
     elif request.method == "POST":
         raise PermissionDenied
     return render(

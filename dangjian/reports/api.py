@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.api import ErrorOut, Pages
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.core.api import ErrorOut, In, Pages
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
+from dangjian.reports.error_codes import ErrorCode
 
 from . import report as report_module
 from . import selectors, services
@@ -49,7 +51,7 @@ class ReportOut(Schema):
     charts: dict[str, Any]
 
 
-class SnapshotIn(Schema):
+class SnapshotIn(In):
     year: int
 
 
@@ -98,7 +100,7 @@ def report(request: HttpRequest, pk: int, as_of: dt.date | None = None) -> dict[
     organization = selectors.report_organization(user=request.user, pk=pk)
     day = as_of or today()
     if day > today():
-        raise field_error("as_of", _("统计截止日不能晚于今天。"), code="as_of_in_future")
+        raise field_error("as_of", _("统计截止日不能晚于今天。"), code=ErrorCode.AS_OF_IN_FUTURE)
     computed = selectors.report_for(user=request.user, organization=organization, as_of=day)
     return _report_out(computed, frozen=False)
 
@@ -119,7 +121,7 @@ def snapshot_list(request: HttpRequest, pk: int) -> list[Any]:
     response={201: SnapshotOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="封存年报",
 )
-def snapshot_create(request: HttpRequest, pk: int, payload: SnapshotIn) -> Status[Any]:
+def snapshot_create(request: AuthenticatedHttpRequest, pk: int, payload: SnapshotIn) -> Status[Any]:
     """Freeze the year's report as of 31 December; later corrections do not change it."""
     organization = selectors.report_organization(user=request.user, pk=pk)
     snapshot = services.snapshot_freeze(
@@ -147,7 +149,9 @@ def snapshot_detail(request: HttpRequest, pk: int, year: int) -> dict[str, Any]:
 def compare(request: HttpRequest, pk: int, first: int, second: int) -> dict[str, Any]:
     organization = selectors.report_organization(user=request.user, pk=pk)
     if not (1921 <= first <= today().year and 1921 <= second <= today().year):
-        raise field_error("second", _("年度应在1921年至今年之间。"), code="year_out_of_range")
+        raise field_error(
+            "second", _("年度应在1921年至今年之间。"), code=ErrorCode.YEAR_OUT_OF_RANGE
+        )
     a, a_frozen = selectors.year_report(user=request.user, organization=organization, year=first)
     b, b_frozen = selectors.year_report(user=request.user, organization=organization, year=second)
     rows = report_module.compare(a, b)

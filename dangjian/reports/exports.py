@@ -6,12 +6,12 @@ import io
 import re
 from typing import Any
 
-import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import pdf
+from dangjian.core.workbooks import new_workbook
 
 from . import charts
 from .report import Report
@@ -37,7 +37,7 @@ def report_svgs(report: Report) -> dict[str, str]:
 def report_xlsx(report: Report, snapshot: Any = None) -> bytes:
     """One sheet for the summary, then one sheet per table."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = new_workbook(buffer, in_memory=True)
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     summary = book.add_worksheet(_("综述"))

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
+from dangjian.reports.error_codes import ErrorCode
 
 from .models import ReportSnapshot
 from .report import report_compute
 
 
-def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> ReportSnapshot:
+def snapshot_freeze(*, actor: User, organization: Organization, year: int) -> ReportSnapshot:
     """Compute the year's report as of 31 December and store it; once per organization and year."""
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied
@@ -29,13 +30,13 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
         raise field_error(
             "year",
             _("%(year)d年尚未结束，年终之后才能封存该年度的年报。") % {"year": year},
-            code="year_not_over",
+            code=ErrorCode.YEAR_NOT_OVER,
         )
     if ReportSnapshot.objects.filter(organization=organization, year=year).exists():
         raise field_error(
             "year",
             _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year},
-            code="already_frozen",
+            code=ErrorCode.ALREADY_FROZEN,
         )
     report = report_compute(organization, as_of)
     try:
@@ -59,13 +60,13 @@ def snapshot_freeze(*, actor: Any, organization: Organization, year: int) -> Rep
         raise field_error(
             "year",
             _("%(year)d年度的年报已封存，不能重复封存。") % {"year": year},
-            code="already_frozen",
+            code=ErrorCode.ALREADY_FROZEN,
         ) from exc
     return snapshot
 
 
 def report_export_record(
-    *, actor: Any, organization: Organization, as_of: dt.date, kind: str
+    *, actor: User, organization: Organization, as_of: dt.date, kind: str
 ) -> None:
     """Exports are audited like every other export, though the report holds no personal data."""
     audit_record(

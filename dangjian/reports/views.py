@@ -6,15 +6,16 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
+from dangjian.core.forms import run_service
 from dangjian.members import rules
 from dangjian.members.models import Position
 from dangjian.members.selectors import MemberFilters, member_list
@@ -147,7 +148,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 
 def _export(
-    request: HttpRequest, org: Organization, computed: Report, kind: str, **extra: Any
+    request: AuthenticatedHttpRequest, org: Organization, computed: Report, kind: str, **extra: Any
 ) -> HttpResponse:
     services.report_export_record(
         actor=request.user, organization=org, as_of=computed.as_of, kind=kind
@@ -166,7 +167,7 @@ def _export(
     return response
 
 
-def report_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def report_export(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in ("xlsx", "pdf"):
         raise Http404
     org = selectors.report_organization(user=request.user, pk=pk)
@@ -175,7 +176,7 @@ def report_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _export(request, org, computed, kind)
 
 
-def snapshot_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def snapshot_detail(request: AuthenticatedHttpRequest, pk: int, year: int) -> HttpResponse:
     org = selectors.report_organization(user=request.user, pk=pk)
     snapshot = selectors.snapshot_get(user=request.user, organization=org, year=year)
     frozen = Report.from_dict(snapshot.data)
@@ -188,18 +189,18 @@ def snapshot_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 
 @require_POST
-def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
+def snapshot_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = selectors.report_organization(user=request.user, pk=pk)
     form = SnapshotForm(request.POST)
     if form.is_valid():
-        try:
-            snapshot = services.snapshot_freeze(
+        if done := run_service(
+            request,
+            lambda: services.snapshot_freeze(
                 actor=request.user, organization=org, year=form.cleaned_data["year"]
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
+            ),
+            joined=False,
+        ):
+            snapshot = done.result
             messages.success(request, _("已封存 %(year)d 年度年报。") % {"year": snapshot.year})
             return redirect(snapshot)
     else:

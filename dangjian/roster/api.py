@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.api import ErrorOut
 from dangjian.organizations.models import Organization
+from dangjian.roster.error_codes import ErrorCode
 
 from . import selectors, services
 from .choices import ImportKind
@@ -68,7 +70,7 @@ def _out(job: ImportJob) -> JobOut:
     summary="上传名册并校验",
 )
 def job_create(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     kind: Form[ImportKind] = ImportKind.MEMBERS,
     organization_code: Form[str] = "",
@@ -81,11 +83,12 @@ def job_create(
         organization = Organization.objects.filter(code=organization_code).first()
         if organization is None:
             raise ValidationError(
-                {"organization_code": "党组织代码不存在。"}, code="unknown_organization"
+                {"organization_code": "党组织代码不存在。"}, code=ErrorCode.UNKNOWN_ORGANIZATION
             )
     elif kind == ImportKind.MEMBERS:
         raise ValidationError(
-            {"organization_code": "导入党员时请填写党组织代码。"}, code="organization_required"
+            {"organization_code": "导入党员时请填写党组织代码。"},
+            code=ErrorCode.ORGANIZATION_REQUIRED,
         )
     job = services.job_create(
         actor=request.user,
@@ -115,7 +118,7 @@ def job_commit(request: HttpRequest, job_id: uuid.UUID) -> JobOut:
     if not job.can_commit:
         raise ValidationError(
             "该批次不能导入：已导入、仍在处理，或有错误且未选择只导入无误的行。",
-            code="cannot_commit",
+            code=ErrorCode.CANNOT_COMMIT,
         )
     services.job_commit_start(job)
     job.refresh_from_db()

@@ -21,6 +21,7 @@ from django.utils.translation import override
 
 from dangjian.accounts.scope import Scope
 from dangjian.core import crypto
+from dangjian.core.workbooks import new_workbook
 from dangjian.members.choices import (
     Degree,
     Education,
@@ -106,12 +107,10 @@ def _letter(index: int) -> str:
 
 def write_template(target: Path | io.BytesIO, kind: str) -> None:
     """The import template (党员信息采集表 / 党组织信息表) with instructions and drop-downs."""
-    import xlsxwriter
-
     columns = MEMBER_COLUMNS if kind == "members" else ORGANIZATION_COLUMNS
     title = _("党员信息采集表") if kind == "members" else _("党组织信息表")
     with override("zh-hans"):
-        workbook = xlsxwriter.Workbook(target, {"strings_to_formulas": False})
+        workbook = new_workbook(target)
         sheet = workbook.add_worksheet(title)
         header_format = workbook.add_format(
             {"bold": True, "bg_color": "#C00000", "font_color": "#FFFFFF", "border": 1}
@@ -333,12 +332,7 @@ def write_csv(path: Path, cells: Iterable[list[Any]]) -> int:
 
 def write_xlsx(target: Path | str, cells: Iterable[list[Any]]) -> int:
     """Constant memory: rows go to disk as they are written. Every text cell is a string cell."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        str(target),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False},
-    )
+    workbook = new_workbook(target, constant_memory=True)
     sheet = workbook.add_worksheet(_("党员信息采集表"))
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, headers(MEMBER_COLUMNS), bold)

@@ -9,8 +9,7 @@ from dangjian.core.forms import style_form
 from dangjian.organizations.models import Organization
 
 from .choices import ImportKind
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+from .readers import MAX_UPLOAD_BYTES
 
 
 class ImportForm(forms.Form):

@@ -26,8 +26,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.core import crypto
+from dangjian.core.workbooks import new_workbook
 from dangjian.members import bulk, idnumbers, record_rules
 from dangjian.members.bulk import ImportLabel, MemberRecord
 from dangjian.members.choices import Ethnicity, HowAdded, MemberStatus
@@ -155,7 +157,7 @@ class _Org:
 class MemberRowValidator:
     """Validates member rows with everything it needs loaded once."""
 
-    def __init__(self, *, actor: Any, default_organization: Organization | None, on: dt.date):
+    def __init__(self, *, actor: User, default_organization: Organization | None, on: dt.date):
         self.actor = actor
         self.on = on
         self.scope = scope_for(actor)
@@ -343,12 +345,8 @@ class ErrorReport:
     """The rejected rows as a spreadsheet: the original cells and an error column."""
 
     def __init__(self, path: Path, headers: list[Any]):
-        import xlsxwriter
-
         self.path = path
-        self.workbook = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_formulas": False}
-        )
+        self.workbook = new_workbook(path, constant_memory=True)
         self.sheet = self.workbook.add_worksheet(_("错误行"))
         bold = self.workbook.add_format({"bold": True, "bg_color": "#F8D7DA"})
         self.width = len(headers)
@@ -377,7 +375,7 @@ class ErrorReport:
 def validate_members(
     rows: Iterator[list[Any]],
     *,
-    actor: Any,
+    actor: User,
     default_organization: Organization | None,
     directory: Path,
     total: int = 0,
@@ -488,7 +486,7 @@ def _read_spool(path: Path) -> Iterator[list[MemberRecord]]:
 def commit_members(
     validation: Validation,
     *,
-    actor: Any,
+    actor: User,
     label: ImportLabel,
     progress: Progress = _no_progress,
 ) -> int:

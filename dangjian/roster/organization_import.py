@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.organizations import services as organization_services
 from dangjian.organizations.models import Organization
 
@@ -28,7 +29,7 @@ _FIELD_HEADERS = {c.key: c.header for c in ORGANIZATION_COLUMNS}
 def import_organizations(
     rows: Iterator[list[Any]],
     *,
-    actor: Any,
+    actor: User,
     directory: Path,
     commit: bool,
     valid_rows_only: bool = False,
@@ -82,7 +83,7 @@ def _create_row(
     positions: dict[str, int],
     tables: dict[str, CodeTable],
     by_code: dict[str, Organization],
-    actor: Any,
+    actor: User,
 ) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     values: dict[str, Any] = {}

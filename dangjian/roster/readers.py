@@ -1,118 +1,50 @@
-"""Reading roster files row by row: .xlsx through python-calamine, .csv in UTF-8 or GBK/GB18030.
+"""Reading roster files row by row, through `dangjian.core.spreadsheets` and its limits.
 
-Rows are yielded as lists, one at a time, so memory does not grow with the file (calamine holds
-the sheet's cells; CSV is streamed from disk).
+.xlsx (and .xlsm, .xls, .ods) are read by python-calamine in a child process with a memory and
+time limit; .csv in UTF-8 or GBK/GB18030 is streamed. Whatever cannot be read is a `CellError`
+with a message that says what to do, so an import job fails with that message instead of dying.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
+from dangjian.core import spreadsheets
+from dangjian.core.spreadsheets import SheetError
 
 from .columns import CellError
 
-XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = spreadsheets.SHEET_SUFFIXES
+CSV_SUFFIXES = spreadsheets.CSV_SUFFIXES
+# A county's whole roster in one file: larger than other uploads.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without the BOM Excel writes) or GB18030 (what Chinese Excel writes as CSV)."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 20)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"  # a superset of GBK and GB2312
-    return "utf-8"
+def _limits() -> spreadsheets.SheetLimits:
+    return spreadsheets.SheetLimits.from_settings(max_bytes=MAX_UPLOAD_BYTES)
 
 
 def file_kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in XLSX_SUFFIXES:
-        return "xlsx"
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    raise CellError(_("只能导入 .xlsx 或 .csv 文件（WPS 也可另存为这两种格式）。"))
+    """'xlsx' (any spreadsheet) or 'csv', by the file name."""
+    try:
+        return "csv" if spreadsheets.sheet_kind(path) == "csv" else "xlsx"
+    except SheetError as exc:
+        raise CellError(str(exc)) from None
 
 
 def count_rows(path: Path) -> int:
     """Data rows (without the header), cheaply: newlines for CSV, the sheet height for xlsx."""
-    if file_kind(path) == "csv":
-        lines = 0
-        last = b"\n"
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-        if last != b"\n":
-            lines += 1
-        return max(lines - 1, 0)
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_path(str(path))
     try:
-        return max(workbook.get_sheet_by_index(0).height - 1, 0)
-    finally:
-        workbook.close()
+        return max(spreadsheets.sheet_height(path, limits=_limits()) - 1, 0)
+    except SheetError as exc:
+        raise CellError(str(exc)) from None
 
 
 def iter_rows(path: Path) -> Iterator[list[Any]]:
     """Every row of the first sheet (CSV: the file), the header row first."""
-    if file_kind(path) == "csv":
-        yield from _iter_csv(path)
-    else:
-        yield from _iter_xlsx(path)
-
-
-def _iter_csv(path: Path) -> Iterator[list[Any]]:
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        try:
-            yield from csv.reader(handle)
-        except UnicodeDecodeError as exc:
-            raise CellError(
-                _("文件编码无法识别，请在 Excel/WPS 中另存为“CSV UTF-8”或 .xlsx 后再导入。")
-            ) from exc
-
-
-def _iter_xlsx(path: Path) -> Iterator[list[Any]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise CellError(
-            _("无法读取该表格文件，请确认是 Excel/WPS 保存的 .xlsx 文件且没有加密。")
-        ) from exc
-    try:
-        yield from workbook.get_sheet_by_index(0).iter_rows()
-    finally:
-        workbook.close()
-
-
-def rows_from_bytes(data: bytes, suffix: str) -> Iterator[list[Any]]:
-    """For tests and small uploads already in memory."""
-    if suffix == ".csv":
-        text = data.decode("utf-8-sig") if _is_utf8(data) else data.decode("gb18030")
-        yield from csv.reader(io.StringIO(text))
-        return
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    yield from workbook.get_sheet_by_index(0).iter_rows()
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        yield from spreadsheets.sheet_rows(path, limits=_limits())
+    except SheetError as exc:
+        raise CellError(str(exc)) from None

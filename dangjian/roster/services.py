@@ -18,11 +18,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connections, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.members import bulk as member_bulk
 from dangjian.organizations.models import Organization
+from dangjian.roster.error_codes import ErrorCode
 
 from . import importing, readers
 from .choices import ImportKind, JobStatus
@@ -37,7 +39,7 @@ PROGRESS_EVERY = 2000
 
 def job_create(
     *,
-    actor: Any,
+    actor: User,
     kind: ImportKind,
     upload: UploadedFile | Path,
     file_name: str = "",
@@ -55,22 +57,34 @@ def job_create(
         readers.file_kind(Path(name))
     except CellError as exc:
         raise ValidationError({"file": str(exc)}) from None
-    job = ImportJob.objects.create(
-        kind=kind,
-        created_by=actor,
-        organization=organization,
-        file_name=Path(name).name[-200:],
-        valid_rows_only=valid_rows_only,
-    )
-    job.directory.mkdir(parents=True, exist_ok=True)
-    if isinstance(upload, Path):
-        shutil.copyfile(upload, job.source_path)
-    else:
-        with job.source_path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-    job.total_rows = readers.count_rows(job.source_path)
-    job.save(update_fields=["total_rows", "updated_at"])
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            created_by=actor,
+            organization=organization,
+            file_name=Path(name).name[-200:],
+            valid_rows_only=valid_rows_only,
+        )
+        job.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            if isinstance(upload, Path):
+                shutil.copyfile(upload, job.source_path)
+            else:
+                with job.source_path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+            # The file is checked (size, kind, extent) and counted before the job exists for
+            # anyone: a file that cannot be read leaves no job and no file behind.
+            job.total_rows = readers.count_rows(job.source_path)
+        except CellError as exc:
+            shutil.rmtree(job.directory, ignore_errors=True)
+            raise ValidationError(
+                {"file": ValidationError(str(exc), code=ErrorCode.FILE_UNREADABLE)}
+            ) from None
+        except BaseException:
+            shutil.rmtree(job.directory, ignore_errors=True)
+            raise
+        job.save(update_fields=["total_rows", "updated_at"])
     return job
 
 
@@ -147,13 +161,13 @@ def _claim(job: ImportJob) -> None:
         raise ValidationError(
             _("该文件有 %(n)d 行有误：请修改后重新上传，或选择“只导入无误的行”。")
             % {"n": job.error_rows},
-            code="has_errors",
+            code=ErrorCode.HAS_ERRORS,
         )
     claimed = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATED).update(
         status=JobStatus.COMMITTING
     )
     if not claimed:
-        raise ValidationError(_("该批次正在导入或已经导入。"), code="not_ready")
+        raise ValidationError(_("该批次正在导入或已经导入。"), code=ErrorCode.NOT_READY)
     job.status = JobStatus.COMMITTING
 
 
@@ -241,7 +255,7 @@ def _in_thread(step: Callable[[int], Any], job_id: int) -> None:
 
 
 def export_record(
-    *, actor: Any, count: int, file_format: str, filters: dict[str, Any], masked: bool
+    *, actor: User, count: int, file_format: str, filters: dict[str, Any], masked: bool
 ) -> None:
     """Audit a roster export (who exported how many members, with which filters)."""
     audit_record(
@@ -253,6 +267,6 @@ def export_record(
     )
 
 
-def masked_for(actor: Any, paths: Iterable[str]) -> bool:
+def masked_for(actor: User, paths: Iterable[str]) -> bool:
     scope = scope_for(actor)
     return any(not scope.can_reveal_path(p) for p in paths)

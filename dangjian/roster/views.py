@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import call_service, run_form
 from dangjian.members import selectors as member_selectors
 from dangjian.members.forms import MemberFilterForm
 from dangjian.organizations.choices import OrgKind
@@ -39,27 +40,25 @@ def _require_manager(request: HttpRequest) -> Any:
     return scope
 
 
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = _require_manager(request)
     organizations = Organization.objects.restrict(scope, "manage").exclude(
         kind=OrgKind.LOCAL_COMMITTEE
     )
     form = ImportForm(request.POST or None, request.FILES or None, organizations=organizations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            job = services.job_create(
-                actor=request.user,
-                kind=ImportKind(data["kind"]),
-                upload=data["file"],
-                organization=data["organization"] if data["kind"] == ImportKind.MEMBERS else None,
-                valid_rows_only=data["valid_rows_only"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            services.job_run(services.job_validate, job)
-            return redirect(job)
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.job_create(
+            actor=request.user,
+            kind=ImportKind(data["kind"]),
+            upload=data["file"],
+            organization=data["organization"] if data["kind"] == ImportKind.MEMBERS else None,
+            valid_rows_only=data["valid_rows_only"],
+        ),
+    ):
+        services.job_run(services.job_validate, done.result)
+        return redirect(done.result)
     context = {"form": form, "jobs": selectors.job_list(user=request.user)[:10]}
     return render(request, "roster/import.html", context)
 
@@ -76,9 +75,7 @@ def job_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def job_commit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = selectors.job_get(user=request.user, public_id=public_id)
-    try:
-        services.job_commit_start(job)
-    except ValidationError:
+    if isinstance(call_service(lambda: services.job_commit_start(job)), ValidationError):
         messages.error(
             request, _("该批次不能导入：请先修改有误的行，或选择“只导入无误的行”重新上传。")
         )
@@ -105,7 +102,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponseBase:
     return FileResponse(buffer, as_attachment=True, filename=name, content_type=XLSX)
 
 
-def member_export(request: HttpRequest) -> HttpResponseBase:
+def member_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited)."""
     scope = scope_for(request.user)
     if scope.is_empty or not scope.reads_anything:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from dangjian.accounts.choices import Role
-from dangjian.accounts.models import RoleAssignment
+from dangjian.accounts.models import RoleAssignment, User
 from dangjian.members import services as member_services
 from dangjian.members.choices import Education, HowAdded, MemberCategory, Occupation, Sex
 from dangjian.members.idnumbers import make_id_number
@@ -86,7 +86,7 @@ def build_member(
     full_member_on: dt.date | None = None,
     id_number: str | None = None,
     started_on: dt.date | None = None,
-    actor: Any = None,
+    actor: User | None = None,  # None: the system builder acts
     **fields: Any,
 ) -> Member:
     if category == MemberCategory.FULL and full_member_on is None:

@@ -12,7 +12,8 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from dangjian.core.api import ErrorOut, PageOf, Pages
+from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.models import Organization
 
@@ -44,7 +45,7 @@ class TransferOut(Schema):
     actions: list[str]
 
 
-def _out(request: HttpRequest, transfer: Transfer) -> TransferOut:
+def _out(request: AuthenticatedHttpRequest, transfer: Transfer) -> TransferOut:
     return TransferOut(
         id=transfer.pk,
         public_id=str(transfer.public_id),
@@ -65,7 +66,7 @@ def _out(request: HttpRequest, transfer: Transfer) -> TransferOut:
     )
 
 
-class TransferIn(Schema):
+class TransferIn(In):
     member_id: int
     kind: TransferKind = TransferKind.WITHIN
     to_organization_id: int | None = None
@@ -74,17 +75,17 @@ class TransferIn(Schema):
     reason: str = ""
 
 
-class IssueIn(Schema):
+class IssueIn(In):
     dues_paid_until: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(In):
     reason: str
 
 
 @router.get("/", response={200: list[TransferOut], 404: ErrorOut})
 @paginate(Pages, page_size=50)
-def transfer_list(request: HttpRequest, which: str = "outgoing") -> PageOf:
+def transfer_list(request: AuthenticatedHttpRequest, which: str = "outgoing") -> PageOf:
     """One side's list (`which`): outgoing, incoming, in_transit, overdue or closed."""
     if which not in selectors.LISTS:
         raise Http404
@@ -93,7 +94,7 @@ def transfer_list(request: HttpRequest, which: str = "outgoing") -> PageOf:
 
 
 @router.post("/", response={201: TransferOut, **ERRORS})
-def transfer_create(request: HttpRequest, payload: TransferIn) -> Status[TransferOut]:
+def transfer_create(request: AuthenticatedHttpRequest, payload: TransferIn) -> Status[TransferOut]:
     """Start a transfer (draft) for a member in the caller's scope."""
     member = member_selectors.member_get(user=request.user, pk=payload.member_id)
     target = None
@@ -112,32 +113,34 @@ def transfer_create(request: HttpRequest, payload: TransferIn) -> Status[Transfe
 
 
 @router.get("/{transfer_id}", response={200: TransferOut, 404: ErrorOut})
-def transfer_get(request: HttpRequest, transfer_id: int) -> TransferOut:
+def transfer_get(request: AuthenticatedHttpRequest, transfer_id: int) -> TransferOut:
     return _out(request, selectors.transfer_get(user=request.user, pk=transfer_id))
 
 
-def _step(request: HttpRequest, transfer_id: int, run: Any) -> TransferOut:
+def _step(request: AuthenticatedHttpRequest, transfer_id: int, run: Any) -> TransferOut:
     transfer = selectors.transfer_get(user=request.user, pk=transfer_id)
     result = run(transfer)
     return _out(request, selectors.transfer_get(user=request.user, pk=result.pk))
 
 
 @router.post("/{transfer_id}/submit", response={200: TransferOut, **ERRORS})
-def transfer_submit(request: HttpRequest, transfer_id: int) -> TransferOut:
+def transfer_submit(request: AuthenticatedHttpRequest, transfer_id: int) -> TransferOut:
     return _step(
         request, transfer_id, lambda t: services.transfer_submit(actor=request.user, transfer=t)
     )
 
 
 @router.post("/{transfer_id}/approve", response={200: TransferOut, **ERRORS})
-def transfer_approve(request: HttpRequest, transfer_id: int) -> TransferOut:
+def transfer_approve(request: AuthenticatedHttpRequest, transfer_id: int) -> TransferOut:
     return _step(
         request, transfer_id, lambda t: services.transfer_approve(actor=request.user, transfer=t)
     )
 
 
 @router.post("/{transfer_id}/issue", response={200: TransferOut, **ERRORS})
-def transfer_issue(request: HttpRequest, transfer_id: int, payload: IssueIn) -> TransferOut:
+def transfer_issue(
+    request: AuthenticatedHttpRequest, transfer_id: int, payload: IssueIn
+) -> TransferOut:
     return _step(
         request,
         transfer_id,
@@ -148,14 +151,16 @@ def transfer_issue(request: HttpRequest, transfer_id: int, payload: IssueIn) -> 
 
 
 @router.post("/{transfer_id}/receive", response={200: TransferOut, **ERRORS})
-def transfer_receive(request: HttpRequest, transfer_id: int) -> TransferOut:
+def transfer_receive(request: AuthenticatedHttpRequest, transfer_id: int) -> TransferOut:
     return _step(
         request, transfer_id, lambda t: services.transfer_receive(actor=request.user, transfer=t)
     )
 
 
 @router.post("/{transfer_id}/return", response={200: TransferOut, **ERRORS})
-def transfer_return(request: HttpRequest, transfer_id: int, payload: ReasonIn) -> TransferOut:
+def transfer_return(
+    request: AuthenticatedHttpRequest, transfer_id: int, payload: ReasonIn
+) -> TransferOut:
     return _step(
         request,
         transfer_id,
@@ -164,7 +169,9 @@ def transfer_return(request: HttpRequest, transfer_id: int, payload: ReasonIn) -
 
 
 @router.post("/{transfer_id}/cancel", response={200: TransferOut, **ERRORS})
-def transfer_cancel(request: HttpRequest, transfer_id: int, payload: ReasonIn) -> TransferOut:
+def transfer_cancel(
+    request: AuthenticatedHttpRequest, transfer_id: int, payload: ReasonIn
+) -> TransferOut:
     return _step(
         request,
         transfer_id,
@@ -173,7 +180,7 @@ def transfer_cancel(request: HttpRequest, transfer_id: int, payload: ReasonIn) -
 
 
 @router.post("/{transfer_id}/expire", response={200: TransferOut, **ERRORS})
-def transfer_expire(request: HttpRequest, transfer_id: int) -> TransferOut:
+def transfer_expire(request: AuthenticatedHttpRequest, transfer_id: int) -> TransferOut:
     return _step(
         request, transfer_id, lambda t: services.transfer_expire(actor=request.user, transfer=t)
     )
@@ -197,7 +204,7 @@ class OutflowOut(Schema):
     has_valid_certificate: bool | None
 
 
-class OutflowIn(Schema):
+class OutflowIn(In):
     member_id: int
     region_code: str
     left_on: dt.date
@@ -245,7 +252,7 @@ def outflow_list(request: HttpRequest, region: str = "", not_heard_from: bool = 
 
 
 @router.post("/mobile/outflows", response={201: OutflowOut, **ERRORS})
-def outflow_create(request: HttpRequest, payload: OutflowIn) -> Status[OutflowOut]:
+def outflow_create(request: AuthenticatedHttpRequest, payload: OutflowIn) -> Status[OutflowOut]:
     member = member_selectors.member_get(user=request.user, pk=payload.member_id)
     outflow = mobile.outflow_create(
         actor=request.user,

@@ -12,10 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
     ArchiveKind,
@@ -24,6 +26,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.models import ArchiveEntry, Member
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from . import package, services
 from .choices import TransferKind, TransferState
@@ -78,14 +81,14 @@ def _history_payload(member: Member) -> dict[str, Any]:
 
 
 @transaction.atomic
-def transfer_package_export(*, actor: Any, transfer: Transfer) -> dict[str, Any]:
+def transfer_package_export(*, actor: User, transfer: Transfer) -> dict[str, Any]:
     """The signed package (JSON) that carries the member's whole electronic archive."""
     transfer = services._locked(transfer)
     if not services.can_act_as_sender(actor, transfer):
         raise PermissionDenied
     if transfer.kind != TransferKind.OUTBOUND:
-        raise ValidationError(_("只有转往其他系统的转接才导出转接包。"), code="wrong_kind")
-    services._require_state(transfer, TransferState.IN_TRANSIT)
+        raise ValidationError(_("只有转往其他系统的转接才导出转接包。"), code=ErrorCode.WRONG_KIND)
+    services._require_state(transfer, transfer.can_export_package())
     assert transfer.from_organization is not None
     assert transfer.issued_on is not None
     assert transfer.valid_until is not None
@@ -129,7 +132,7 @@ def _date(value: Any) -> dt.date | None:
 
 @transaction.atomic
 def transfer_package_import(
-    *, actor: Any, document: str | bytes | dict[str, Any], organization: Organization
+    *, actor: User, document: str | bytes | dict[str, Any], organization: Organization
 ) -> Transfer:
     """Receive a member from another deployment: check the signature against the trust list,
     create the member with their history (no re-typing) and sign a receipt for the sender."""
@@ -146,22 +149,24 @@ def transfer_package_import(
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(
             _("转接包缺少必要内容（转接信息或党员信息），请向转出方索取完整的转接包。"),
-            code="incomplete",
+            code=CoreErrorCode.INCOMPLETE,
         ) from exc
     if str(info.get("to", {}).get("issuer", "")) != signing.issuer():
         raise ValidationError(
             _("该转接包是转往 %(to)s 的，不是转往本系统（%(own)s）的。")
             % {"to": info.get("to", {}).get("issuer", ""), "own": signing.issuer()},
-            code="not_for_us",
+            code=ErrorCode.NOT_FOR_US,
         )
     if Transfer.objects.filter(public_id=public_id).exists():
-        raise ValidationError(_("该转接包已经导入过，无需重复导入。"), code="already_imported")
+        raise ValidationError(
+            _("该转接包已经导入过，无需重复导入。"), code=ErrorCode.ALREADY_IMPORTED
+        )
     on = today()
     if valid_until < on:
         raise ValidationError(
             _("介绍信已于 %(until)s 过期，不能接收；请转出方重新开具。")
             % {"until": valid_until.isoformat()},
-            code="letter_expired",
+            code=ErrorCode.LETTER_EXPIRED,
         )
     id_number = str(member_data.pop("id_number", ""))
     data = {
@@ -277,7 +282,7 @@ def transfer_package_import(
 
 
 @transaction.atomic
-def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any]) -> Transfer:
+def transfer_receipt_import(*, actor: User, document: str | bytes | dict[str, Any]) -> Transfer:
     """The receiving deployment's signed receipt closes the transfer here: the member leaves
     the roster with the way 转出 (members.services.member_remove)."""
     document = package.verify_document(document, package.RECEIPT_FORMAT)
@@ -286,27 +291,29 @@ def transfer_receipt_import(*, actor: Any, document: str | bytes | dict[str, Any
         public_id=str(payload.get("transfer", "")), kind=TransferKind.OUTBOUND
     ).first()
     if transfer_row is None:
-        raise ValidationError(_("本系统没有与该回执对应的转出记录。"), code="unknown_transfer")
+        raise ValidationError(
+            _("本系统没有与该回执对应的转出记录。"), code=ErrorCode.UNKNOWN_TRANSFER
+        )
     transfer = services._locked(transfer_row)
     if not services.can_act_as_sender(actor, transfer):
         raise PermissionDenied
     if transfer.state == TransferState.RECEIVED:
-        raise ValidationError(_("该回执已经导入过，转接已办结。"), code="already_received")
-    services._require_state(transfer, TransferState.IN_TRANSIT)
+        raise ValidationError(_("该回执已经导入过，转接已办结。"), code=ErrorCode.ALREADY_RECEIVED)
+    services._require_state(transfer, transfer.can_receive())
     if str(document["issuer"]) != transfer.counterpart_issuer:
         raise ValidationError(
             _("回执由 %(issuer)s 签发，但该转接是转往 %(to)s 的。")
             % {"issuer": document["issuer"], "to": transfer.counterpart_issuer},
-            code="wrong_issuer",
+            code=ErrorCode.WRONG_ISSUER,
         )
     if transfer.package_sha256 and payload.get("package_sha256") != transfer.package_sha256:
         raise ValidationError(
-            _("回执对应的转接包与本系统最近导出的不一致，请核对。"), code="package_mismatch"
+            _("回执对应的转接包与本系统最近导出的不一致，请核对。"), code=ErrorCode.PACKAGE_MISMATCH
         )
     try:
         received_on = dt.date.fromisoformat(str(payload["received_on"]))
     except (KeyError, ValueError) as exc:
-        raise ValidationError(_("回执缺少接收日期。"), code="incomplete") from exc
+        raise ValidationError(_("回执缺少接收日期。"), code=CoreErrorCode.INCOMPLETE) from exc
     received_on = min(max(received_on, transfer.issued_on or received_on), today())
     member_services.member_remove(
         actor=actor,

@@ -5,12 +5,12 @@ entry and audit event."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
@@ -22,6 +22,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from . import services
 from .choices import OutflowReason
@@ -31,7 +32,7 @@ from .models import Inflow, Outflow
 @transaction.atomic
 def outflow_create(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     region_code: str,
     left_on: dt.date,
@@ -76,7 +77,7 @@ def outflow_create(
             outflow.save()
     except IntegrityError as exc:
         raise ValidationError(
-            _("该党员已登记为流出党员，请先登记返回。"), code="open_outflow"
+            _("该党员已登记为流出党员，请先登记返回。"), code=ErrorCode.OPEN_OUTFLOW
         ) from exc
     if member.status == MemberStatus.NORMAL:
         member_services.member_change_status(
@@ -119,13 +120,13 @@ def _locked_outflow(outflow: Outflow) -> Outflow:
 
 
 @transaction.atomic
-def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = "") -> Outflow:
+def outflow_contact(*, actor: User, outflow: Outflow, on: dt.date, note: str = "") -> Outflow:
     """Record a contact or a report from a mobile member (the follow-up date)."""
     outflow = _locked_outflow(outflow)
     if not services._can_manage(actor, outflow.home_organization):
         raise PermissionDenied
     if on > today() or on < outflow.left_on:
-        raise field_error("on", _("联系日期须在外出之后，且不晚于今天。"), code="bad_date")
+        raise field_error("on", _("联系日期须在外出之后，且不晚于今天。"), code=ErrorCode.BAD_DATE)
     if on > outflow.last_contact_on:
         outflow.last_contact_on = on
         outflow.save(update_fields=["last_contact_on", "updated_at"])
@@ -140,15 +141,15 @@ def outflow_contact(*, actor: Any, outflow: Outflow, on: dt.date, note: str = ""
 
 
 @transaction.atomic
-def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
+def outflow_return(*, actor: User, outflow: Outflow, on: dt.date) -> Outflow:
     """The member is back (返回): the outflow closes and the status returns to 正常."""
     outflow = _locked_outflow(outflow)
     if not services._can_manage(actor, outflow.home_organization):
         raise PermissionDenied
     if outflow.returned_on is not None:
-        raise ValidationError(_("该党员已登记返回。"), code="already_returned")
+        raise ValidationError(_("该党员已登记返回。"), code=ErrorCode.ALREADY_RETURNED)
     if on > today() or on < outflow.left_on:
-        raise field_error("on", _("返回日期须在外出之后，且不晚于今天。"), code="bad_date")
+        raise field_error("on", _("返回日期须在外出之后，且不晚于今天。"), code=ErrorCode.BAD_DATE)
     outflow.returned_on = on
     outflow.last_contact_on = max(outflow.last_contact_on, on)
     outflow.save(update_fields=["returned_on", "last_contact_on", "updated_at"])
@@ -177,7 +178,7 @@ def outflow_return(*, actor: Any, outflow: Outflow, on: dt.date) -> Outflow:
 @transaction.atomic
 def inflow_create(
     *,
-    actor: Any,
+    actor: User,
     host_organization: Organization,
     name: str,
     home_organization_name: str,
@@ -242,7 +243,7 @@ def inflow_create(
 
 
 @transaction.atomic
-def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
+def inflow_leave(*, actor: User, inflow: Inflow, on: dt.date) -> Inflow:
     inflow = (
         Inflow.objects.select_for_update(of=("self",))
         .select_related("host_organization", "member")
@@ -251,9 +252,9 @@ def inflow_leave(*, actor: Any, inflow: Inflow, on: dt.date) -> Inflow:
     if not services._can_manage(actor, inflow.host_organization):
         raise PermissionDenied
     if inflow.left_on is not None:
-        raise ValidationError(_("已登记离开。"), code="already_left")
+        raise ValidationError(_("已登记离开。"), code=ErrorCode.ALREADY_LEFT)
     if on > today() or on < inflow.arrived_on:
-        raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code="bad_date")
+        raise field_error("on", _("离开日期须在流入之后，且不晚于今天。"), code=ErrorCode.BAD_DATE)
     inflow.left_on = on
     inflow.save(update_fields=["left_on", "updated_at"])
     if inflow.member is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -15,11 +16,12 @@ from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
 from .choices import OPEN_STATES, OutflowReason, TransferKind, TransferState
 
 year_month = RegexValidator(
-    r"^\d{4}-(0[1-9]|1[0-2])$", _("请按“年-月”填写，例如 2026-05。"), code="bad_year_month"
+    r"^\d{4}-(0[1-9]|1[0-2])$", _("请按“年-月”填写，例如 2026-05。"), code=ErrorCode.BAD_YEAR_MONTH
 )
 region_code = RegexValidator(r"^\d{6}$", _("地区代码应为 6 位数字（GB/T 2260）。"))
 
@@ -148,6 +150,43 @@ class Transfer(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    # Guards: whether the state allows a step (Saleor's `can_cancel()`). Who may take it, and the
+    # rules on dates and kinds, are the services' (`transfers.services.allowed_actions`).
+
+    def can_submit(self) -> bool:
+        """A draft goes to the committee for approval (where the deployment requires it)."""
+        return self.state == TransferState.DRAFT
+
+    def can_approve(self) -> bool:
+        return self.state == TransferState.AWAITING_APPROVAL
+
+    def can_issue(self, *, approval_required: bool) -> bool:
+        """The letter is issued once approved, or straight from the draft without approval."""
+        if approval_required:
+            return self.state == TransferState.APPROVED
+        return self.state in (TransferState.DRAFT, TransferState.APPROVED)
+
+    def can_receive(self) -> bool:
+        """The receiver accepts the letter (here, or by the other deployment's receipt)."""
+        return self.state == TransferState.IN_TRANSIT
+
+    def can_return(self) -> bool:
+        return self.state == TransferState.IN_TRANSIT
+
+    def can_cancel(self) -> bool:
+        return self.is_open
+
+    def can_expire(self) -> bool:
+        """A letter in transit may expire; whether it is past its date is checked on a day."""
+        return self.state == TransferState.IN_TRANSIT
+
+    def can_export_package(self) -> bool:
+        return self.state == TransferState.IN_TRANSIT
+
+    def is_overdue(self, on: dt.date) -> bool:
+        """The letter was valid until before `on`."""
+        return self.valid_until is not None and self.valid_until < on
 
 
 class TransferEvent(models.Model):

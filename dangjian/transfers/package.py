@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from dangjian.core import signing
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.exchange import trust
+from dangjian.transfers.error_codes import ErrorCode
 
 PACKAGE_FORMAT = "dangjian-transfer-package/1"
 RECEIPT_FORMAT = "dangjian-transfer-receipt/1"
@@ -61,13 +63,13 @@ def verify_document(raw: str | bytes | dict[str, Any], document_format: str) -> 
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationError(
                 _("%(what)s文件不是有效的 JSON，请检查是否选错了文件。") % {"what": what},
-                code="not_json",
+                code=CoreErrorCode.NOT_JSON,
             ) from exc
     if not isinstance(document, dict) or document.get("format") != document_format:
         raise ValidationError(
             _("这不是党建系统的%(what)s（format 应为 %(format)s），请检查是否选错了文件。")
             % {"what": what, "format": document_format},
-            code="bad_format",
+            code=CoreErrorCode.BAD_FORMAT,
         )
     payload = document.get("payload")
     try:
@@ -77,11 +79,11 @@ def verify_document(raw: str | bytes | dict[str, Any], document_format: str) -> 
     except (KeyError, ValueError) as exc:
         raise ValidationError(
             _("%(what)s缺少签名信息（issuer、kid 或 signature），已拒绝。") % {"what": what},
-            code="no_signature",
+            code=ErrorCode.NO_SIGNATURE,
         ) from exc
     if not isinstance(payload, dict):
         raise ValidationError(
-            _("%(what)s没有内容（payload）。") % {"what": what}, code="no_payload"
+            _("%(what)s没有内容（payload）。") % {"what": what}, code=ErrorCode.NO_PAYLOAD
         )
     outcome = trust.verify_signed(issuer, kid, canonical(payload), signature)
     if outcome == "unknown_issuer":
@@ -91,7 +93,7 @@ def verify_document(raw: str | bytes | dict[str, Any], document_format: str) -> 
                 "对方系统的公钥，再导入此文件。"
             )
             % {"what": what, "issuer": issuer},
-            code="unknown_issuer",
+            code=CoreErrorCode.UNKNOWN_ISSUER,
         )
     if outcome != "valid":
         raise ValidationError(
@@ -100,6 +102,6 @@ def verify_document(raw: str | bytes | dict[str, Any], document_format: str) -> 
                 "未做任何改动；请向对方索取原始文件。"
             )
             % {"what": what, "issuer": issuer},
-            code="bad_signature",
+            code=CoreErrorCode.BAD_SIGNATURE,
         )
     return document

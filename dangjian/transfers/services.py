@@ -6,18 +6,19 @@ archive entry, its transfer event and its audit event. Packages between deployme
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
 from dangjian.core.dates import today
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
@@ -28,7 +29,9 @@ from dangjian.members.choices import (
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
+from dangjian.transfers.error_codes import ErrorCode
 
+from . import letter
 from .choices import OPEN_STATES, TransferKind, TransferState
 from .models import Outflow, Transfer, TransferEvent, year_month
 
@@ -72,45 +75,49 @@ def approving_organization(transfer: Transfer) -> Organization:
 # --- guards ----------------------------------------------------------------------------------
 
 
-def _can_manage(actor: Any, organization: Organization | None) -> bool:
+def _can_manage(actor: User, organization: Organization | None) -> bool:
     return organization is not None and scope_for(actor).can_manage_path(organization.path)
 
 
-def can_act_as_sender(actor: Any, transfer: Transfer) -> bool:
+def can_act_as_sender(actor: User, transfer: Transfer) -> bool:
     return _can_manage(actor, transfer.from_organization)
 
 
-def can_act_as_receiver(actor: Any, transfer: Transfer) -> bool:
+def can_act_as_receiver(actor: User, transfer: Transfer) -> bool:
     return _can_manage(actor, transfer.to_organization)
 
 
-def can_approve(actor: Any, transfer: Transfer) -> bool:
+def can_approve(actor: User, transfer: Transfer) -> bool:
     return transfer.from_organization is not None and _can_manage(
         actor, approving_organization(transfer)
     )
 
 
-def allowed_actions(actor: Any, transfer: Transfer, on: dt.date | None = None) -> list[str]:
+def allowed_actions(actor: User, transfer: Transfer, on: dt.date | None = None) -> list[str]:
     """The steps `actor` may take on `transfer` now; pages and the API show exactly these."""
     on = on or today()
     actions: list[str] = []
-    state = transfer.state
     sender = can_act_as_sender(actor, transfer)
-    if state == TransferState.DRAFT and sender:
-        actions.append("submit" if approval_required() else "issue")
-    if state == TransferState.AWAITING_APPROVAL and can_approve(actor, transfer):
+    required = approval_required()
+    if sender and required and transfer.can_submit():
+        actions.append("submit")
+    if transfer.can_approve() and can_approve(actor, transfer):
         actions.append("approve")
-    if state == TransferState.APPROVED and sender:
+    if sender and transfer.can_issue(approval_required=required):
         actions.append("issue")
-    if state == TransferState.IN_TRANSIT:
-        overdue = transfer.valid_until is not None and transfer.valid_until < on
-        if transfer.kind == TransferKind.WITHIN and can_act_as_receiver(actor, transfer):
-            if not overdue:
-                actions.append("receive")
+    # Only a letter in transit concerns the receiving side.
+    receiver = (transfer.can_receive() or transfer.can_return()) and can_act_as_receiver(
+        actor, transfer
+    )
+    overdue = transfer.is_overdue(on)
+    if transfer.kind == TransferKind.WITHIN and receiver:
+        if transfer.can_receive() and not overdue:
+            actions.append("receive")
+        if transfer.can_return():
             actions.append("return")
-        if overdue and (sender or can_act_as_receiver(actor, transfer)):
-            actions.append("expire")
-    if state in OPEN_STATES and sender:
+    if transfer.can_expire() and overdue and (sender or receiver):
+        actions.append("expire")
+    if transfer.can_cancel() and sender:
         actions.append("cancel")
     return actions
 
@@ -124,19 +131,20 @@ def _locked(transfer: Transfer) -> Transfer:
     )
 
 
-def _require_state(transfer: Transfer, *states: TransferState) -> None:
-    if transfer.state not in states:
+def _require_state(transfer: Transfer, allowed: bool) -> None:
+    """Refuse a step the transfer's state does not allow (`allowed`: the model's guard)."""
+    if not allowed:
         raise ValidationError(
             _("该转接当前为“%(state)s”，不能办理此操作；请刷新页面查看最新状态。")
             % {"state": TransferState(transfer.state).label},
-            code="wrong_state",
+            code=ErrorCode.WRONG_STATE,
         )
 
 
 def _record(
     transfer: Transfer,
     *,
-    actor: Any,
+    actor: User | None,  # None: the nightly job expires letters (transfer_expire)
     state: TransferState,
     summary: str,
     action: AuditAction,
@@ -183,7 +191,7 @@ def refuse_move_during_transfer(member: Member) -> None:
             "该党员有一项进行中的组织关系转接（转往 %(to)s，%(state)s），"
             "请先办结或撤销该转接，再调整组织关系。"
         ) % {"to": transfer.to_side_name, "state": TransferState(transfer.state).label}
-    raise ValidationError(message, code="open_transfer")
+    raise ValidationError(message, code=ErrorCode.OPEN_TRANSFER)
 
 
 # --- the workflow ------------------------------------------------------------------------------
@@ -192,7 +200,7 @@ def refuse_move_during_transfer(member: Member) -> None:
 @transaction.atomic
 def transfer_create(
     *,
-    actor: Any,
+    actor: User,
     member: Member,
     kind: TransferKind,
     to_organization: Organization | None = None,
@@ -208,7 +216,9 @@ def transfer_create(
         .first()
     )
     if current is None or member.status in REMOVING_STATUSES:
-        raise ValidationError(_("该党员已不在党员名册中，不能办理转接。"), code="not_on_roster")
+        raise ValidationError(
+            _("该党员已不在党员名册中，不能办理转接。"), code=CoreErrorCode.NOT_ON_ROSTER
+        )
     sender = current.organization
     if not _can_manage(actor, sender):
         raise PermissionDenied(_("只有党员所在党组织的管理人员可以办理转出。"))
@@ -217,20 +227,24 @@ def transfer_create(
     if kind == TransferKind.WITHIN:
         counterpart_issuer = counterpart_organization = ""
         if to_organization is None:
-            raise field_error("to_organization", _("请选择接收党组织。"), code="required")
+            raise field_error(
+                "to_organization", _("请选择接收党组织。"), code=CoreErrorCode.REQUIRED
+            )
         if to_organization.pk == sender.pk:
             raise field_error(
-                "to_organization", _("接收党组织与党员现在的党组织相同。"), code="same_organization"
+                "to_organization",
+                _("接收党组织与党员现在的党组织相同。"),
+                code=ErrorCode.SAME_ORGANIZATION,
             )
         if to_organization.kind in (OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP):
             raise field_error(
                 "to_organization",
                 _("组织关系应转入基层党组织（党委、党总支或党支部），请重新选择。"),
-                code="not_grassroots",
+                code=ErrorCode.NOT_GRASSROOTS,
             )
         if to_organization.dissolved_on is not None:
             raise field_error(
-                "to_organization", _("该党组织已撤销，不能接收党员。"), code="dissolved"
+                "to_organization", _("该党组织已撤销，不能接收党员。"), code=ErrorCode.DISSOLVED
             )
     else:
         to_organization = None
@@ -244,7 +258,7 @@ def transfer_create(
         if not counterpart_organization:
             errors["counterpart_organization"] = _("请填写接收党组织的全称。")
         if errors:
-            raise ValidationError(errors, code="required")
+            raise ValidationError(errors, code=CoreErrorCode.REQUIRED)
     transfer = Transfer(
         kind=kind,
         member=member,
@@ -260,7 +274,7 @@ def transfer_create(
             transfer.save()
     except IntegrityError as exc:
         raise ValidationError(
-            _("该党员已有一项未办结的组织关系转接，请先办结或撤销。"), code="open_transfer"
+            _("该党员已有一项未办结的组织关系转接，请先办结或撤销。"), code=ErrorCode.OPEN_TRANSFER
         ) from exc
     _record(
         transfer,
@@ -275,14 +289,16 @@ def transfer_create(
 
 
 @transaction.atomic
-def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
+def transfer_submit(*, actor: User, transfer: Transfer) -> Transfer:
     """Send a draft to the sending side's committee for approval."""
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
         raise PermissionDenied
-    _require_state(transfer, TransferState.DRAFT)
+    _require_state(transfer, transfer.can_submit())
     if not approval_required():
-        raise ValidationError(_("本系统的转接无需审批，可直接开具介绍信。"), code="no_approval")
+        raise ValidationError(
+            _("本系统的转接无需审批，可直接开具介绍信。"), code=ErrorCode.NO_APPROVAL
+        )
     transfer.state = TransferState.AWAITING_APPROVAL
     transfer.save(update_fields=["state", "updated_at"])
     _record(
@@ -297,12 +313,12 @@ def transfer_submit(*, actor: Any, transfer: Transfer) -> Transfer:
 
 
 @transaction.atomic
-def transfer_approve(*, actor: Any, transfer: Transfer) -> Transfer:
+def transfer_approve(*, actor: User, transfer: Transfer) -> Transfer:
     """The committee above the sending organization approves the transfer."""
     transfer = _locked(transfer)
     if not can_approve(actor, transfer):
         raise PermissionDenied(_("只有转出党组织的上级党组织可以审批。"))
-    _require_state(transfer, TransferState.AWAITING_APPROVAL)
+    _require_state(transfer, transfer.can_approve())
     transfer.state = TransferState.APPROVED
     transfer.approved_by = actor if getattr(actor, "is_authenticated", False) else None
     transfer.save(update_fields=["state", "approved_by", "updated_at"])
@@ -329,23 +345,20 @@ def _check_year_month(value: str) -> str:
         raise field_error(
             "dues_paid_until",
             _("请填写党费交至的年月，例如 2026-05。"),
-            code="bad_year_month",
+            code=ErrorCode.BAD_YEAR_MONTH,
         ) from exc
     return value
 
 
 @transaction.atomic
 def transfer_issue(
-    *, actor: Any, transfer: Transfer, dues_paid_until: str, on: dt.date | None = None
+    *, actor: User, transfer: Transfer, dues_paid_until: str, on: dt.date | None = None
 ) -> Transfer:
     """Issue the introduction letter (介绍信): numbered, valid for the configured months."""
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
         raise PermissionDenied
-    if approval_required():
-        _require_state(transfer, TransferState.APPROVED)
-    else:
-        _require_state(transfer, TransferState.DRAFT, TransferState.APPROVED)
+    _require_state(transfer, transfer.can_issue(approval_required=approval_required()))
     dues = _check_year_month(dues_paid_until)
     on = on or today()
     transfer.state = TransferState.IN_TRANSIT
@@ -392,7 +405,7 @@ def _member_organization(member: Member) -> Organization:
         .first()
     )
     if current is None:
-        raise ValidationError(_("该党员已不在党员名册中。"), code="not_on_roster")
+        raise ValidationError(_("该党员已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
     return current.organization
 
 
@@ -403,7 +416,7 @@ def _outflow_place(outflow: Outflow) -> str:
     return f"{region_name(outflow.region_code)}{outflow.city}"
 
 
-def _close_outflow(*, actor: Any, member: Member, on: dt.date, note: str) -> None:
+def _close_outflow(*, actor: User, member: Member, on: dt.date, note: str) -> None:
     """A member whose relationship moves is no longer mobile: close an open outflow."""
     outflow = Outflow.objects.select_for_update().filter(member=member, returned_on__isnull=True)
     for row in outflow:
@@ -421,24 +434,25 @@ def _close_outflow(*, actor: Any, member: Member, on: dt.date, note: str) -> Non
 
 
 @transaction.atomic
-def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = None) -> Transfer:
+def transfer_receive(*, actor: User, transfer: Transfer, on: dt.date | None = None) -> Transfer:
     """The receiving organization accepts the member: the membership rows close and open on
     the same date (members.services.membership_move)."""
     transfer = _locked(transfer)
     if transfer.kind != TransferKind.WITHIN:
         raise ValidationError(
-            _("跨系统的转接由对方系统导入转接包并回执，不能在本系统接收。"), code="wrong_kind"
+            _("跨系统的转接由对方系统导入转接包并回执，不能在本系统接收。"),
+            code=ErrorCode.WRONG_KIND,
         )
     if not can_act_as_receiver(actor, transfer):
         raise PermissionDenied(_("只有接收党组织的管理人员可以接收。"))
-    _require_state(transfer, TransferState.IN_TRANSIT)
+    _require_state(transfer, transfer.can_receive())
     on = on or today()
     assert transfer.valid_until is not None
     if on > transfer.valid_until:
         raise ValidationError(
             _("介绍信已于 %(until)s 过期，不能接收；请退回或由转出方撤销后重新开具。")
             % {"until": transfer.valid_until.isoformat()},
-            code="letter_expired",
+            code=ErrorCode.LETTER_EXPIRED,
         )
     assert transfer.to_organization is not None
     if _member_organization(transfer.member).pk != transfer.from_organization_id:
@@ -446,7 +460,7 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
         raise ValidationError(
             _("该党员的组织关系已不在 %(org)s，不能按这封介绍信接收；请转出方撤销本次转接。")
             % {"org": transfer.from_side_name},
-            code="moved_meanwhile",
+            code=ErrorCode.MOVED_MEANWHILE,
         )
     member_services.membership_move(
         actor=actor,
@@ -485,14 +499,16 @@ def transfer_receive(*, actor: Any, transfer: Transfer, on: dt.date | None = Non
 
 
 @transaction.atomic
-def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def transfer_return(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
     """The receiving organization sends the letter back (退回) with a reason."""
     transfer = _locked(transfer)
     if not can_act_as_receiver(actor, transfer):
         raise PermissionDenied(_("只有接收党组织的管理人员可以退回。"))
-    _require_state(transfer, TransferState.IN_TRANSIT)
+    _require_state(transfer, transfer.can_return())
     if not reason.strip():
-        raise field_error("reason", _("请填写退回原因，转出方据此处理。"), code="required")
+        raise field_error(
+            "reason", _("请填写退回原因，转出方据此处理。"), code=CoreErrorCode.REQUIRED
+        )
     transfer.state = TransferState.RETURNED
     transfer.closing_reason = reason.strip()[:300]
     transfer.save(update_fields=["state", "closing_reason", "updated_at"])
@@ -513,14 +529,14 @@ def transfer_return(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
 
 
 @transaction.atomic
-def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def transfer_cancel(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
     """The sending organization withdraws an open transfer (撤销); the member stays."""
     transfer = _locked(transfer)
     if not can_act_as_sender(actor, transfer):
         raise PermissionDenied(_("只有转出党组织的管理人员可以撤销。"))
-    _require_state(transfer, *sorted(OPEN_STATES))
+    _require_state(transfer, transfer.can_cancel())
     if not reason.strip():
-        raise field_error("reason", _("请填写撤销原因。"), code="required")
+        raise field_error("reason", _("请填写撤销原因。"), code=CoreErrorCode.REQUIRED)
     transfer.state = TransferState.CANCELLED
     transfer.closing_reason = reason.strip()[:300]
     transfer.save(update_fields=["state", "closing_reason", "updated_at"])
@@ -537,7 +553,9 @@ def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
 
 
 @transaction.atomic
-def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None) -> Transfer:
+def transfer_expire(
+    *, actor: User | None, transfer: Transfer, on: dt.date | None = None
+) -> Transfer:
     """A letter past its validity expires the transfer; the member stays with the sender.
 
     `actor` None is the nightly job (transfers_expire); a person must be on either side.
@@ -547,13 +565,13 @@ def transfer_expire(*, actor: Any, transfer: Transfer, on: dt.date | None = None
         can_act_as_sender(actor, transfer) or can_act_as_receiver(actor, transfer)
     ):
         raise PermissionDenied
-    _require_state(transfer, TransferState.IN_TRANSIT)
+    _require_state(transfer, transfer.can_expire())
     on = on or today()
     assert transfer.valid_until is not None
     if transfer.valid_until >= on:
         raise ValidationError(
             _("介绍信有效期至 %(until)s，尚未过期。") % {"until": transfer.valid_until.isoformat()},
-            code="not_expired",
+            code=ErrorCode.NOT_EXPIRED,
         )
     transfer.state = TransferState.EXPIRED
     transfer.save(update_fields=["state", "updated_at"])
@@ -586,3 +604,20 @@ def transfers_expire_overdue(*, on: dt.date | None = None) -> int:
             continue  # received, returned or cancelled meanwhile
         expired += 1
     return expired
+
+
+def transfer_letter_print(*, actor: User, transfer: Transfer, base_url: str) -> bytes:
+    """The introduction letter as a PDF, for either side of the transfer; the printing is
+    audited."""
+    if transfer.letter_number is None:
+        raise ValueError("no letter issued")  # the page offers none; a URL typed by hand 404s
+    if not (can_act_as_sender(actor, transfer) or can_act_as_receiver(actor, transfer)):
+        raise PermissionDenied
+    pdf = letter.letter_pdf(transfer, base_url)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=transfer,
+        summary=_("打印介绍信 %(number)s") % {"number": transfer.letter_number},
+    )
+    return pdf

@@ -14,15 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import exchange, forms, letter, mobile, package, panels, selectors, services
-from .choices import OutflowReason, TransferKind, TransferState
+from .choices import OutflowReason, TransferKind
 from .regions import region_name
 
 LIST_TITLES = {
@@ -58,30 +59,28 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/list.html", context)
 
 
-def transfer_create(request: HttpRequest) -> HttpResponse:
+def transfer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
     if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
         raise PermissionDenied
     form = forms.TransferCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            transfer = services.transfer_create(
-                actor=request.user,
-                member=member,
-                kind=TransferKind(data["kind"]),
-                to_organization=data["to_organization"],
-                counterpart_issuer=data["counterpart_issuer"],
-                counterpart_organization=data["counterpart_organization"],
-                reason=data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已建立转接草稿。"))
-            return redirect(transfer)
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.transfer_create(
+            actor=request.user,
+            member=member,
+            kind=TransferKind(data["kind"]),
+            to_organization=data["to_organization"],
+            counterpart_issuer=data["counterpart_issuer"],
+            counterpart_organization=data["counterpart_organization"],
+            reason=data["reason"],
+        ),
+        _("已建立转接草稿。"),
+    ):
+        return redirect(done.result)
     return render(
         request,
         "transfers/form.html",
@@ -93,7 +92,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     actions = services.allowed_actions(request.user, transfer)
     sender = services.can_act_as_sender(request.user, transfer)
@@ -105,7 +104,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and (sender or services.can_act_as_receiver(request.user, transfer)),
         "can_export": sender
         and transfer.kind == TransferKind.OUTBOUND
-        and transfer.state == TransferState.IN_TRANSIT,
+        and transfer.can_export_package(),
         "can_receipt": transfer.kind == TransferKind.INBOUND
         and bool(transfer.receipt)
         and services.can_act_as_receiver(request.user, transfer),
@@ -123,20 +122,17 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, transfer: Any, form: Any, run: Callable[[dict[str, Any]], Any]
+    request: AuthenticatedHttpRequest,
+    transfer: Any,
+    form: Any,
+    run: Callable[[dict[str, Any]], Any],
 ) -> HttpResponse:
-    if form is None or form.is_valid():
-        try:
-            run(form.cleaned_data if form is not None else {})
-        except ValidationError as exc:
-            if form is None:
-                for message in exc.messages:
-                    messages.error(request, message)
-                return redirect(transfer)
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已办理，并记入转接记录和电子档案。"))
-            return redirect(transfer)
+    success = _("已办理，并记入转接记录和电子档案。")
+    if form is None:
+        run_service(request, lambda: run({}), success, joined=False)
+        return redirect(transfer)
+    if run_form(request, form, run, success):
+        return redirect(transfer)
     return render(
         request,
         "transfers/detail.html",
@@ -152,7 +148,7 @@ def _step(
 
 
 @require_POST
-def transfer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def transfer_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     user = request.user
     if action == "submit":
@@ -207,24 +203,12 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def transfer_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     if transfer.letter_number is None:
         raise Http404
-    if not (
-        services.can_act_as_sender(request.user, transfer)
-        or services.can_act_as_receiver(request.user, transfer)
-    ):
-        raise PermissionDenied
-    pdf = letter.letter_pdf(transfer, _base_url(request))
-    from dangjian.audit.choices import AuditAction
-    from dangjian.audit.services import audit_record
-
-    audit_record(
-        actor=request.user,
-        action=AuditAction.EXPORT,
-        target=transfer,
-        summary=_("打印介绍信 %(number)s") % {"number": transfer.letter_number},
+    pdf = services.transfer_letter_print(
+        actor=request.user, transfer=transfer, base_url=_base_url(request)
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="letter-{transfer.letter_number}.pdf"'
@@ -256,18 +240,19 @@ def _download(document: dict[str, Any], filename: str) -> HttpResponse:
 
 
 @require_POST
-def transfer_package(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_package(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
-    try:
-        document = exchange.transfer_package_export(actor=request.user, transfer=transfer)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    done = run_service(
+        request,
+        lambda: exchange.transfer_package_export(actor=request.user, transfer=transfer),
+        joined=False,
+    )
+    if not done:
         return redirect(transfer)
-    return _download(document, f"transfer-{transfer.public_id}.json")
+    return _download(done.result, f"transfer-{transfer.public_id}.json")
 
 
-def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, pk=pk)
     if transfer.kind != TransferKind.INBOUND or not transfer.receipt:
         raise Http404
@@ -276,7 +261,12 @@ def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(transfer.receipt, f"receipt-{transfer.public_id}.json")
 
 
-def package_import(request: HttpRequest) -> HttpResponse:
+def _first_error_on(form: Any, error: ValidationError) -> None:
+    """An imported document's first problem, above the form (not on the file field)."""
+    form.add_error(None, error.messages[0] if error.messages else str(error))
+
+
+def package_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _receiving_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
@@ -284,17 +274,18 @@ def package_import(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, organizations=organizations
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            transfer = exchange.transfer_package_import(
+        outcome = call_service(
+            lambda: exchange.transfer_package_import(
                 actor=request.user,
                 document=form.cleaned_data["file"].read(),
                 organization=form.cleaned_data["organization"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0] if exc.messages else str(exc))
+        )
+        if isinstance(outcome, ValidationError):
+            _first_error_on(form, outcome)
         else:
             messages.success(request, _("已导入并建档。请下载回执，发回转出方系统，以办结转接。"))
-            return redirect(transfer)
+            return redirect(outcome.result)
     return render(
         request,
         "transfers/form.html",
@@ -307,20 +298,21 @@ def package_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def receipt_import(request: HttpRequest) -> HttpResponse:
+def receipt_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not scope_for(request.user).manages_anything:
         raise PermissionDenied
     form = forms.ReceiptImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            transfer = exchange.transfer_receipt_import(
+        outcome = call_service(
+            lambda: exchange.transfer_receipt_import(
                 actor=request.user, document=form.cleaned_data["file"].read()
             )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0] if exc.messages else str(exc))
+        )
+        if isinstance(outcome, ValidationError):
+            _first_error_on(form, outcome)
         else:
             messages.success(request, _("回执有效，转接已办结，党员已按“转出”减少。"))
-            return redirect(transfer)
+            return redirect(outcome.result)
     return render(
         request,
         "transfers/form.html",
@@ -360,32 +352,30 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/mobile.html", context)
 
 
-def outflow_create(request: HttpRequest) -> HttpResponse:
+def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
     if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
         raise PermissionDenied
     form = forms.OutflowForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            mobile.outflow_create(
-                actor=request.user,
-                member=member,
-                region_code=data["region_code"],
-                left_on=data["left_on"],
-                reason=OutflowReason(data["reason"]),
-                city=data["city"],
-                work_unit=data["work_unit"],
-                contact=data["contact"],
-                host_organization_name=data["host_organization_name"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已登记流出，并记入电子档案。"))
-            return redirect(member)
+    if run_form(
+        request,
+        form,
+        lambda data: mobile.outflow_create(
+            actor=request.user,
+            member=member,
+            region_code=data["region_code"],
+            left_on=data["left_on"],
+            reason=OutflowReason(data["reason"]),
+            city=data["city"],
+            work_unit=data["work_unit"],
+            contact=data["contact"],
+            host_organization_name=data["host_organization_name"],
+        ),
+        _("已登记流出，并记入电子档案。"),
+    ):
+        return redirect(member)
     return render(
         request,
         "transfers/form.html",
@@ -397,28 +387,21 @@ def outflow_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def outflow_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def outflow_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     outflow = selectors.outflow_get(user=request.user, pk=pk)
     if action not in ("contact", "return"):
         raise Http404
     if not scope_for(request.user).can_manage_path(outflow.home_organization.path):
         raise PermissionDenied
     form = forms.DateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if action == "contact":
-                mobile.outflow_contact(
-                    actor=request.user, outflow=outflow, on=form.cleaned_data["on"]
-                )
-            else:
-                mobile.outflow_return(
-                    actor=request.user, outflow=outflow, on=form.cleaned_data["on"]
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已记录。"))
-            return redirect("transfers:mobile")
+    service = mobile.outflow_contact if action == "contact" else mobile.outflow_return
+    if run_form(
+        request,
+        form,
+        lambda data: service(actor=request.user, outflow=outflow, on=data["on"]),
+        _("已记录。"),
+    ):
+        return redirect("transfers:mobile")
     title = _("记录联系：%(name)s") if action == "contact" else _("登记返回：%(name)s")
     return render(
         request,
@@ -440,31 +423,29 @@ def inflow_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def inflow_create(request: HttpRequest) -> HttpResponse:
+def inflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organizations = _receiving_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
     form = forms.InflowForm(request.POST or None, organizations=organizations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            mobile.inflow_create(
-                actor=request.user,
-                host_organization=data["host_organization"],
-                name=data["name"],
-                home_organization_name=data["home_organization_name"],
-                home_region_code=data["home_region_code"],
-                phone=data["phone"],
-                work_unit=data["work_unit"],
-                arrived_on=data["arrived_on"],
-                reason=OutflowReason(data["reason"]),
-                has_certificate=data["has_certificate"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已登记流入党员。"))
-            return redirect("transfers:inflows")
+    if run_form(
+        request,
+        form,
+        lambda data: mobile.inflow_create(
+            actor=request.user,
+            host_organization=data["host_organization"],
+            name=data["name"],
+            home_organization_name=data["home_organization_name"],
+            home_region_code=data["home_region_code"],
+            phone=data["phone"],
+            work_unit=data["work_unit"],
+            arrived_on=data["arrived_on"],
+            reason=OutflowReason(data["reason"]),
+            has_certificate=data["has_certificate"],
+        ),
+        _("已登记流入党员。"),
+    ):
+        return redirect("transfers:inflows")
     return render(
         request,
         "transfers/form.html",
@@ -473,13 +454,13 @@ def inflow_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def inflow_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def inflow_leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     inflow = selectors.inflow_get(user=request.user, pk=pk)
-    try:
-        mobile.inflow_leave(actor=request.user, inflow=inflow, on=services.today())
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    run_service(
+        request,
+        lambda: mobile.inflow_leave(actor=request.user, inflow=inflow, on=services.today()),
+        joined=False,
+    )
     return redirect("transfers:inflows")
 
 

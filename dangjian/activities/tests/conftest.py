@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from dangjian.accounts.models import User
 from dangjian.activities import services
 from dangjian.activities.choices import ActivityKind
 from dangjian.activities.models import Activity
@@ -23,7 +24,7 @@ def make_activity(county: Any) -> Any:
         kind: str = ActivityKind.GENERAL_MEETING,
         on: dt.date | None = None,
         topic: str = "学习党章",
-        actor: Any = None,
+        actor: User | None = None,
     ) -> Activity:
         return services.activity_create(
             actor=actor or county.county_admin,

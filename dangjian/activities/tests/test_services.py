@@ -291,3 +291,22 @@ def test_host_must_belong(county, make_activity):
             organization=county.east_village,
             data={"kind": ActivityKind.THEME_DAY, "topic": "x", "on": today(), "host": county.sun},
         )
+
+
+def test_ledger_export_is_audited_and_refused_out_of_scope(county):
+    """The ledger records who exported it; a reader outside the branch gets none and no row."""
+    with pytest.raises(PermissionDenied):
+        services.ledger_export(
+            actor=county.west_admin, organization=county.east_village, year=2026, fmt="xlsx"
+        )
+    assert not AuditEvent.objects.filter(action="EXPORT").exists()
+    body = services.ledger_export(
+        actor=county.east_secretary, organization=county.east_village, year=2026, fmt="xlsx"
+    )
+    assert body[:2] == b"PK"
+    event = AuditEvent.objects.get(action="EXPORT")
+    assert (event.actor, event.target_id, event.detail) == (
+        county.east_secretary,
+        str(county.east_village.pk),
+        {"year": 2026, "format": "xlsx"},
+    )

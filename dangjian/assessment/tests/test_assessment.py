@@ -176,6 +176,18 @@ def test_scope(client: Client, county: Any) -> None:
     assert AuditEvent.objects.filter(action="EXPORT").exists()
 
 
+def test_the_export_is_audited_and_refused_out_of_scope(county: Any) -> None:
+    """The .xlsx records who exported which round; a reader outside the committee gets none."""
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    with pytest.raises(PermissionDenied):
+        services.round_export(actor=county.west_admin, assessment=assessment)
+    assert not AuditEvent.objects.filter(action="EXPORT").exists()
+    body = services.round_export(actor=county.east_admin, assessment=assessment)
+    assert body[:2] == b"PK"
+    event = AuditEvent.objects.get(action="EXPORT")
+    assert (event.actor, event.target_id) == (county.east_admin, str(assessment.pk))
+
+
 def test_members_are_never_ranked() -> None:
     """Scores and results belong to organizations: no assessment record points at a member."""
     from dangjian.assessment import models

@@ -387,3 +387,24 @@ def test_a_member_off_the_roster_is_told_why_not(county: Any) -> None:
     assert error.value.code == "not_on_roster"
     with pytest.raises(PermissionDenied):
         services.certificate_issue(actor=county.east_secretary, member=county.zhang)
+
+
+def test_the_card_download_is_audited_and_only_for_its_member_or_a_reader(county: Any) -> None:
+    """The member (and a reader of their organization) gets the card, with an audit row each;
+    someone outside gets neither."""
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    exports = AuditEvent.objects.filter(action=AuditAction.EXPORT)
+    with pytest.raises(PermissionDenied):
+        services.certificate_card_export(
+            actor=county.west_admin, certificate=certificate, kind="png"
+        )
+    assert not exports.exists()
+    own = services.certificate_card_export(
+        actor=county.member_user, certificate=certificate, kind="png"
+    )
+    assert own[:4] == b"\x89PNG"
+    services.certificate_card_export(actor=county.east_admin, certificate=certificate, kind="pdf")
+    assert [(e.actor, e.target_id) for e in exports.order_by("pk")] == [
+        (county.member_user, str(county.zhang.pk)),
+        (county.east_admin, str(county.zhang.pk)),
+    ]

@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto
@@ -40,7 +41,9 @@ OTHER_NUMBER = make_id_number("110102", BIRTH, 322, Sex.MALE)
 record = member_record  # agrees with NUMBER
 
 
-def create(county: Any, *, actor: Any = None, number: str = NUMBER, **overrides: Any) -> Member:
+def create(
+    county: Any, *, actor: User | None = None, number: str = NUMBER, **overrides: Any
+) -> Member:
     """Register a member in 东村党支部, placed there on the joining date."""
     data = record(**overrides)
     return services.member_create(

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def create(
-    actor: Any, parent: Organization | None, kind: OrgKind, code: str, **fields: Any
+    actor: User, parent: Organization | None, kind: OrgKind, code: str, **fields: Any
 ) -> Organization:
     return services.organization_create(
         actor=actor,

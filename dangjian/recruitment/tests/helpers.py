@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dangjian.accounts.models import User
 from dangjian.members.choices import Education, Occupation, Sex
 from dangjian.recruitment import services
 from dangjian.recruitment.models import Applicant
@@ -80,7 +81,7 @@ def step_input(county: Any, step: int, on: dt.date | None = None, **fields: Any)
     return services.StepInput(step=step, on=on or PATH[step], **{**defaults, **fields})
 
 
-def walk(county: Any, applicant: Applicant, upto: int, actor: Any = None) -> Applicant:
+def walk(county: Any, applicant: Applicant, upto: int, actor: User | None = None) -> Applicant:
     """Record the standard path from the step after the last one up to `upto`."""
     applicant.refresh_from_db()
     for step in range(applicant.last_step + 1, upto + 1):

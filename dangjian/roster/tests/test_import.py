@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core import crypto, figures
@@ -25,7 +26,7 @@ from .helpers import member_row, write_csv, write_xlsx
 
 def _import(
     tmp_path: Path,
-    actor: Any,
+    actor: User,
     organization: Any,
     rows: list[dict[str, Any]],
     *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dangjian.accounts.models import User
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 from dangjian.transfers import services
@@ -11,7 +12,7 @@ from dangjian.transfers.choices import TransferKind
 from dangjian.transfers.models import Transfer
 
 
-def draft(actor: Any, member: Member, to: Organization, **kwargs: Any) -> Transfer:
+def draft(actor: User, member: Member, to: Organization, **kwargs: Any) -> Transfer:
     return services.transfer_create(
         actor=actor, member=member, kind=TransferKind.WITHIN, to_organization=to, **kwargs
     )

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, urlparse
 import pypdfium2
 import pytest
 import zxingcpp
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from dangjian.audit.models import AuditEvent
-from dangjian.transfers import letter
+from dangjian.transfers import letter, services
 
 from .helpers import issued
 
@@ -82,3 +83,13 @@ def test_only_the_two_sides_print_the_letter(county: Any, client: Client) -> Non
     assert client.get(f"/transfers/{transfer.pk}/letter.pdf").status_code == 404
     client.force_login(county.east_observer)  # reads the transfer but acts on neither side
     assert client.get(f"/transfers/{transfer.pk}/letter.pdf").status_code == 403
+
+
+def test_a_refused_print_writes_no_audit_row(county: Any) -> None:
+    """Only the two sides print the letter; an observer's attempt is refused and not logged."""
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.south_village)
+    with pytest.raises(PermissionDenied):
+        services.transfer_letter_print(
+            actor=county.east_observer, transfer=transfer, base_url="http://testserver/"
+        )
+    assert not AuditEvent.objects.filter(action="EXPORT").exists()

@@ -1,0 +1,38 @@
+"""Reads of assessment rounds: the score table the page and the .xlsx both show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dangjian.organizations.models import Organization
+
+from .models import AssessmentRound, Indicator, Result, Score
+
+
+@dataclass
+class Row:
+    organization: Organization
+    result: Result
+    scores: list[Score | None]
+
+
+def round_table(assessment: AssessmentRound) -> tuple[list[Indicator], list[Row]]:
+    """The active indicators, and a row per assessed organization with its score on each."""
+    indicators = list(Indicator.objects.filter(active=True))
+    scores: dict[tuple[int, int], Score] = {
+        (s.organization_id, s.indicator_id): s for s in Score.objects.filter(round=assessment)
+    }
+    rows = []
+    for result in (
+        Result.objects.filter(round=assessment)
+        .select_related("organization")
+        .order_by("organization__path")
+    ):
+        rows.append(
+            Row(
+                result.organization,
+                result,
+                [scores.get((result.organization_id, i.pk)) for i in indicators],
+            )
+        )
+    return indicators, rows

@@ -1,0 +1,17 @@
+"""Stable error codes of the certificates app (`ValidationError(..., code=...)`).
+
+The API returns these values and tests assert them: never change a value. Each is listed with
+its meaning in docs/api.md, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    ALREADY_REVOKED = "already_revoked"
+    OLDER = "older"
+    ORGANIZATION_WITHOUT_CODE = "organization_without_code"
+    OWN = "own"
+    STATUS_NOT_ISSUABLE = "status_not_issuable"

@@ -1,0 +1,17 @@
+"""Stable error codes of the exchange app (`ValidationError(..., code=...)`).
+
+The API returns these values and tests assert them: never change a value. Each is listed with
+its meaning in docs/api.md, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    BAD_KEY = "bad_key"
+    KID_MISMATCH = "kid_mismatch"
+    NO_ISSUER = "no_issuer"
+    NO_KEYS = "no_keys"
+    OWN_ISSUER = "own_issuer"

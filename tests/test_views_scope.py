@@ -151,6 +151,7 @@ FORM_PAGES: dict[str, Page] = {
     "member restore": lambda c: (_url("members:restore", c.zhang.pk), {}),
     "member move": lambda c: (_url("members:move", c.zhang.pk), {}),
     "position assign": lambda c: (_url("members:position_assign", c.zhang.pk), {}),
+    "life exemption": lambda c: (_url("activities:exemption", c.zhang.pk), {}),
 }
 # Text each page shows about the east township to a reader in scope.
 EXPECTED = {
@@ -170,6 +171,7 @@ EXPECTED = {
     "member restore": ("张三",),
     "member move": ("张三", "南村党支部"),
     "position assign": ("张三", "东村党支部"),
+    "life exemption": ("张三",),
 }
 ALL_PAGES = {**READ_PAGES, **FORM_PAGES}
 

@@ -182,6 +182,11 @@ def exempt_member_ids(member_ids: Iterable[int] | QuerySet[Any], on: dt.date) ->
     )
 
 
+def member_get(*, user: Any, pk: int) -> Member:
+    """A member the user may read (their latest organization in scope), or 404."""
+    return get_object_or_404(Member.objects.restrict(user), pk=pk)
+
+
 def life_exemptions(member: Member) -> QuerySet[LifeExemption]:
     """The member's exemptions, newest first (the member page has checked the reader)."""
     return member.life_exemptions.select_related("organization").order_by("-decided_on", "-pk")

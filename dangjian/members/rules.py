@@ -92,9 +92,12 @@ def organization_findings(
                     _("《中国共产党支部工作条例（试行）》"),
                 )
             )
-        if not Position.objects.filter(
-            organization=organization, title=PositionTitle.SECRETARY, ended_on__isnull=True
-        ).exists():
+        if (
+            counts.total
+            and not Position.objects.filter(
+                organization=organization, title=PositionTitle.SECRETARY, ended_on__isnull=True
+            ).exists()
+        ):
             findings.append(
                 Finding(
                     "branch_without_secretary",

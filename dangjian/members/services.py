@@ -407,7 +407,7 @@ def member_remove(
     before = member.status
     member.status = STATUS_FOR_REMOVAL[how_removed]
     member.save(update_fields=["status", "updated_at"])
-    _end_positions_on_leaving(member=member, actor=actor, on=on, why=how_removed.label)
+    _end_positions_on_leaving(member=member, actor=actor, on=on, why=str(how_removed.label))
     _archive(
         member=member,
         actor=actor,

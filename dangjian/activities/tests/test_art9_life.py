@@ -50,7 +50,7 @@ def test_a_member_registered_today_is_not_flagged(county, frozen):
 
 
 def _exempt(county: Any, member: Any, review_on: dt.date, **kwargs: Any) -> LifeExemption:
-    values = {
+    values: dict[str, Any] = {
         "reason_kind": ExemptionReason.OLD,
         "reason": "96岁，长期卧床",
         "decision": "2026-06-01 支部委员会决定",

@@ -22,7 +22,7 @@ def _cases(root: Organization) -> set[str]:
     return {case.subject for case in RULES["secretary_vacant"].find(root, ON)}
 
 
-def _appoint(county: Any, member: Any, organization: Any, title: str) -> Position:
+def _appoint(county: Any, member: Any, organization: Any, title: PositionTitle) -> Position:
     return member_services.position_assign(
         actor=system_user(), organization=organization, member=member, title=title, started_on=START
     )

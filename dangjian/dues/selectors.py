@@ -27,6 +27,7 @@ from dangjian.members.selectors import roster_on
 from dangjian.organizations.models import Organization
 
 from . import rules
+from .choices import DuesCategory
 from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, PaymentMonth
 
 ZERO = Decimal("0.00")
@@ -133,6 +134,7 @@ class Account:
     lines: list[MonthLine] = field(default_factory=list)
     payment_months: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     paid_total: Decimal = ZERO
+    profiles: list[DuesProfile] = field(default_factory=list)
 
     @property
     def paid_through(self) -> dt.date | None:
@@ -201,16 +203,22 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
     tables = rules.Tables()
     result: dict[int, Account] = {}
     for chunk in _chunks(ids):
-        joined = dict(Member.objects.filter(pk__in=chunk).values_list("pk", "joined_on"))
+        joined: dict[int, dt.date] = {}
         rows: dict[int, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
-        for member_id, organization_id, started_on, ended_on in (
+        for member_id, organization_id, started_on, ended_on, joined_on in (
             Membership.objects.filter(member_id__in=chunk)
             .order_by("member_id", "started_on", "pk")
-            .values_list("member_id", "organization_id", "started_on", "ended_on")
+            .values_list(
+                "member_id", "organization_id", "started_on", "ended_on", "member__joined_on"
+            )
         ):
             rows[member_id].append((organization_id, started_on, ended_on))
+            joined[member_id] = joined_on
         profiles = profiles_by_member(chunk)
-        farmer = farmer_amounts({o for mine in rows.values() for o, _s, _e in mine})
+        # The farmers' amount is the branch's; read only when someone pays as a farmer.
+        farmer: dict[int, Decimal] = {}
+        if any(p.category == DuesCategory.FARMER for mine in profiles.values() for p in mine):
+            farmer = farmer_amounts({o for mine in rows.values() for o, _s, _e in mine})
         ledger: dict[int, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
         for member_id, month, due, organization_id in LedgerEntry.objects.filter(
             member_id__in=chunk
@@ -229,6 +237,7 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
         for member_id in chunk:
             account = Account(member_id, on, through)
             mine = profiles.get(member_id, [])
+            account.profiles = mine
             months: dict[dt.date, MonthLine] = {}
             joined_on = joined.get(member_id)
             if mine and joined_on is not None:
@@ -361,12 +370,14 @@ def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
     on = on or today()
     month = rules.month_of(on)
     account = dues_accounts([member.pk], on=on)[member.pk]
-    profiles = list(member.dues_profiles.order_by("effective_from"))
+    profiles = account.profiles
     profile = profile_in_force(profiles, month)
     calculation = None
     if profile is not None:
-        organization = member_organization(member)
-        farmer = farmer_amount_of(organization) if organization else None
+        farmer = None
+        if profile.category == DuesCategory.FARMER:
+            organization = member_organization(member)
+            farmer = farmer_amount_of(organization) if organization else None
         calculation = profile_calculation(profile, month, rules.Tables(), farmer)
     payments = list(
         member.dues_payments.filter(paid_on__lte=on)
@@ -617,6 +628,8 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
     roster = roster_on(organization, on)
     member_paths = list(roster.values_list("member_id", "organization__path"))
     accounts = dues_accounts([m for m, _p in member_paths], on=on)
+    if not any(account.lines for account in accounts.values()):
+        return {"month": None}  # nobody has a dues profile yet: nothing to show
     owing = {member_id for member_id, account in accounts.items() if account.arrears}
     children: dict[int, dict[str, Any]] = {
         pk: {"id": pk, "name": name, "members": 0, "owing": 0}

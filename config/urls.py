@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 
 from dangjian.api.urls import urls as api_v1_urls
 from dangjian.ops import views as ops_views
+from dangjian.portal import views as portal_views
 
 urlpatterns = [
     path("", include("dangjian.site.urls")),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("ops/", include("dangjian.ops.urls")),
     path("me/", include("dangjian.portal.urls")),
+    path("invitations/", include("dangjian.portal.invitation_urls")),
+    # The address on the activation letters' QR codes: short, to type by hand if need be.
+    path("activate/", portal_views.activate, name="activate"),
     path("alerts/", include("dangjian.alerts.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("care/", include("dangjian.care.urls")),

@@ -81,6 +81,9 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     # A participant's row: a plain key (the row's text field `activity` would mislead _owner).
     "care:service_pk": lambda c: west_volunteer_activity(c).participations.get().pk,
     "api-tokens:pk": lambda c: west_token(c),
+    "accounts-invite:org": lambda c: c.west_village,
+    "accounts-invite:public_id": lambda c: west_invitation(c).public_id,
+    "accounts-invite:pk": lambda c: c.sun,
     "transfers:pk": lambda c: west_transfer(c),
     "transfers:organization_panel:pk": lambda c: c.west_village,
     "transfers:action": lambda c: "cancel",
@@ -299,13 +302,25 @@ def west_assessment(c: Any) -> Any:
     )
 
 
+def west_invitation(c: Any) -> Any:
+    from dangjian.portal.activation import invitation_start
+
+    return _once(
+        c,
+        "invitation",
+        lambda: invitation_start(
+            actor=c.west_admin, organization=c.west_village, base_url="https://x.example/"
+        ),
+    )
+
+
 def west_token(c: Any) -> Any:
     from dangjian.api.tokens import api_token_create
 
     return _once(
         c,
         "token",
-        lambda: api_token_create(actor=c.county_admin, user=c.west_admin, name="西镇", days=5)[0],
+        lambda: api_token_create(actor=c.west_admin, name="西镇", days=5)[0],
     )
 
 

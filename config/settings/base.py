@@ -161,6 +161,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client is whoever the trusted reverse proxy says it served (X-Forwarded-For), never the
+# proxy itself; a request from any other address is taken at its word (dangjian.core.clientip).
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
+# Reverse proxies whose X-Forwarded-For is believed: addresses or networks. The documented
+# nginx runs on the same machine (deploy/nginx/dangjian.conf); list a load balancer's address
+# too when there is one. Production reads DANGJIAN_TRUSTED_PROXIES from the environment.
+DANGJIAN_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
 
 # A session ends 8 hours after sign-in or when the browser closes, whichever comes first.
 SESSION_COOKIE_AGE = 8 * 3600
@@ -173,6 +180,25 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 # development settings turn it off so that the demo logins work; the accounts tests turn it on.
 DANGJIAN_REQUIRE_TWO_FACTOR = True
 DANGJIAN_TWO_FACTOR_ISSUER = "党建"
+# Also require the second factor of branch secretaries and organizers (they reveal ID numbers).
+DANGJIAN_TWO_FACTOR_FOR_SECRETARIES = False
+# Each wrong code in a row makes the user wait FACTOR × 2^(n-1) seconds before the next is checked.
+DANGJIAN_TWO_FACTOR_THROTTLE_FACTOR = 1
+
+# Member accounts (dangjian.portal.activation): activation codes are valid this many days and
+# good once; a code is void after this many wrong ID digits; an address with this many failed
+# activations within the window is refused until it passes.
+DANGJIAN_ACTIVATION_CODE_DAYS = 30
+DANGJIAN_ACTIVATION_MAX_TRIES_PER_CODE = 5
+DANGJIAN_ACTIVATION_MAX_FAILURES_PER_CLIENT = 10
+DANGJIAN_ACTIVATION_WINDOW_MINUTES = 15
+
+# Adding a guest to an activity by bare ID number: lookups per user and hour (each audited).
+DANGJIAN_GUEST_LOOKUPS_PER_HOUR = 20
+
+# Import working files (dangjian.roster): a job left unfinished this many days is abandoned and
+# its directory deleted by `dangjian roster_cleanup` (a finished or failed job's at once).
+DANGJIAN_IMPORT_KEEP_DAYS = 7
 
 # Uploaded files (dangjian.core.uploads): stored under MEDIA_ROOT, never served by URL.
 DANGJIAN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024

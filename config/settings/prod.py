@@ -25,6 +25,12 @@ DANGJIAN_FIELD_ENCRYPTION_KEYS = [
     k.strip() for k in _required("DANGJIAN_FIELD_ENCRYPTION_KEYS").split(",") if k.strip()
 ]
 DANGJIAN_LOOKUP_KEY = _required("DANGJIAN_LOOKUP_KEY")
+# The reverse proxies whose X-Forwarded-For names the client (dangjian.core.clientip).
+DANGJIAN_TRUSTED_PROXIES = [
+    p.strip()
+    for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+    if p.strip()
+]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True

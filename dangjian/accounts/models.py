@@ -67,6 +67,10 @@ class TwoFactorDevice(TimeStampedModel):
     secret_encrypted = models.TextField(_("密钥（加密）"))
     # The last 30-second step accepted: a code is good once, so an overheard code cannot be replayed.
     last_used_step = models.BigIntegerField(_("最近使用的时间步"), default=0)
+    # Wrong codes in a row, for this user, whatever the session or sign-in: each one doubles the
+    # wait before the next code is even looked at (django-otp's throttle, decision 0122).
+    failure_count = models.PositiveIntegerField(_("连续错误次数"), default=0)
+    throttled_until = models.DateTimeField(_("暂停验证至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("两步验证设备")

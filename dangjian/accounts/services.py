@@ -13,6 +13,7 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 
 from .choices import Role
+from .error_codes import ErrorCode
 from .models import RoleAssignment, User
 
 
@@ -42,4 +43,32 @@ def user_create_with_role(
         summary=_("新建账号 %(u)s：%(role)s @ %(org)s")
         % {"u": username, "role": role.label, "org": organization.name},
     )
+    return user
+
+
+def password_check(password: str, *, user: User | None, field: str) -> None:
+    """Django's password rules, their messages on the form's field."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}, code=ErrorCode.WEAK_PASSWORD) from error
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The signed-in user changes their own password: the old one first, then the rules."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.has_usable_password() or not user.check_password(old_password):
+        raise ValidationError(
+            {"old_password": _("原密码不正确。忘记密码请找支部书记或上级管理员重置。")},
+            code=ErrorCode.WRONG_PASSWORD,
+        )
+    if old_password == new_password:
+        raise ValidationError(
+            {"new_password1": _("新密码不能与原密码相同。")}, code=ErrorCode.SAME_PASSWORD
+        )
+    password_check(new_password, user=user, field="new_password1")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(actor=user, action=AuditAction.UPDATE, target=user, summary=_("修改密码"))
     return user

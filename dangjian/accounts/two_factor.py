@@ -1,14 +1,20 @@
-"""Two-factor sign-in (TOTP) for administrators.
+"""Two-factor sign-in (TOTP) for administrators (and, with a setting, secretaries).
 
-After the password, a user who holds the administrator role anywhere (or is a superuser) must
-enter a six-digit code from an authenticator app, or one of ten one-time recovery codes. Until
+After the password, a user who holds the administrator role anywhere (or is a superuser; with
+`DANGJIAN_TWO_FACTOR_FOR_SECRETARIES`, also a branch secretary or organizer) must enter a six-digit code from an authenticator app, or one of ten one-time recovery codes. Until
 then `TwoFactorMiddleware` lets the session reach only the enrolment and verification pages
 (and sign-out): every other page redirects there and the API answers 403. A user without a
 device is sent to enrolment, which shows a QR code (segno) of the otpauth:// URI.
+
+Guessing is throttled per user, not per session: each wrong code (TOTP or recovery) doubles the
+time before the next one is checked (1 s, 2 s, 4 s, … `DANGJIAN_TWO_FACTOR_THROTTLE_FACTOR`
+seconds times 2^(n-1)), and signing in again does not reset it; only a right code does. A session
+is also signed out after five wrong codes in a row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import time
@@ -48,14 +54,37 @@ OPEN_PREFIXES = ("/static/", "/i18n/", "/ops/health/", "/ops/metrics", "/healthz
 
 
 def required_for(user: Any) -> bool:
-    """Whether this user must pass a second factor: superusers and administrators."""
+    """Whether this user must pass a second factor: superusers and administrators, and
+    secretaries too when `DANGJIAN_TWO_FACTOR_FOR_SECRETARIES` is on."""
     if not getattr(settings, "DANGJIAN_REQUIRE_TWO_FACTOR", True):
         return False
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:
         return True
-    return any(role == Role.ADMINISTRATOR for role, _org in scope_for(user).roles)
+    roles = {Role.ADMINISTRATOR}
+    if getattr(settings, "DANGJIAN_TWO_FACTOR_FOR_SECRETARIES", False):
+        roles.add(Role.SECRETARY)
+    return any(role in roles for role, _org in scope_for(user).roles)
+
+
+def throttle_delay(failures: int) -> dt.timedelta:
+    """How long after the `failures`-th wrong code in a row the next code is refused unchecked."""
+    factor = float(getattr(settings, "DANGJIAN_TWO_FACTOR_THROTTLE_FACTOR", 1))
+    if failures <= 0 or factor <= 0:
+        return dt.timedelta(0)
+    # Capped at a day: 2^17 s already is 36 hours, and a larger exponent overflows timedelta.
+    return dt.timedelta(seconds=min(factor * 2 ** min(failures - 1, 30), 86400))
+
+
+def throttled_seconds(user: User) -> int:
+    """Seconds until this user's next code will be checked (0: now)."""
+    until = (
+        TwoFactorDevice.objects.filter(user=user).values_list("throttled_until", flat=True).first()
+    )
+    if until is None:
+        return 0
+    return max(0, int((until - timezone.now()).total_seconds() + 0.999))
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -137,13 +166,24 @@ def two_factor_verify(*, user: User, code: str, at: float | None = None) -> bool
     device = TwoFactorDevice.objects.select_for_update().filter(user=user).first()
     if device is None:
         return False
+    moment = time.time() if at is None else at
+    now = dt.datetime.fromtimestamp(moment, tz=dt.UTC)
+    if device.throttled_until is not None and device.throttled_until > now:
+        # Too soon after a wrong code: refused without looking at it, so guessing gains nothing.
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGIN_FAILED,
+            target=user,
+            summary=_("两步验证尝试过于频繁，已拒绝"),
+            detail={"failures": device.failure_count},
+        )
+        return False
     ok = False
     if len(code) == 6 and code.isdigit():
         secret = crypto.decrypt_text(device.secret_encrypted)
-        step = _matching_step(secret, code, time.time() if at is None else at)
+        step = _matching_step(secret, code, moment)
         if step is not None and step > device.last_used_step:
             device.last_used_step = step
-            device.save(update_fields=["last_used_step", "updated_at"])
             ok = True
     # A recovery code is six hex digits, which are sometimes all decimal digits: try it too.
     if not ok:
@@ -156,6 +196,13 @@ def two_factor_verify(*, user: User, code: str, at: float | None = None) -> bool
             recovery.used_at = timezone.now()
             recovery.save(update_fields=["used_at"])
             ok = True
+    if ok:
+        device.failure_count = 0
+        device.throttled_until = None
+    else:
+        device.failure_count += 1
+        device.throttled_until = now + throttle_delay(device.failure_count)
+    device.save(update_fields=["last_used_step", "failure_count", "throttled_until", "updated_at"])
     audit_record(
         actor=user,
         action=AuditAction.LOGIN if ok else AuditAction.LOGIN_FAILED,

@@ -4,7 +4,7 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.forms import run_form, style_form
 
-from . import two_factor
+from . import services, two_factor
+from .http import AuthenticatedHttpRequest
 from .models import TwoFactorDevice, User
 
 
@@ -94,6 +95,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     style_form(form)
     if request.method == "POST" and form.is_valid():
+        wait = two_factor.throttled_seconds(user)
         if two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"]):
             request.session.cycle_key()
             request.session[two_factor.SESSION_VERIFIED] = user.pk
@@ -116,12 +118,61 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 request, _("验证码连续输错 %(n)d 次，已退出登录。请重新登录。") % {"n": failures}
             )
             return redirect("accounts:login")
-        form.add_error(
-            "code",
-            _("验证码不正确或已用过。请输入验证器当前显示的 6 位数字，或一个未用过的恢复码。"),
-        )
+        if wait:
+            form.add_error(
+                "code",
+                _("验证码输错次数较多，请等 %(s)d 秒后再输入（这期间输入的验证码不会被核对）。")
+                % {"s": wait},
+            )
+        else:
+            form.add_error(
+                "code",
+                _("验证码不正确或已用过。请输入验证器当前显示的 6 位数字，或一个未用过的恢复码。"),
+            )
     return render(
         request,
         "accounts/two_factor_verify.html",
         {"form": form, "next": request.GET.get("next", "")},
     )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=gettext_lazy("原密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=gettext_lazy("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=gettext_lazy("至少 8 位，不能全是数字，不能太常见，不能与用户名相近。"),
+    )
+    new_password2 = forms.CharField(
+        label=gettext_lazy("再输一次新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的新密码不一致。"))
+        return data
+
+
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every signed-in user changes their own password (a reset goes through an administrator)."""
+    user = request.user
+    form = PasswordChangeForm(request.POST or None)
+    style_form(form)
+
+    def run(data: dict[str, str]) -> None:
+        changed = services.user_password_change(
+            user=user, old_password=data["old_password"], new_password=data["new_password1"]
+        )
+        update_session_auth_hash(request, changed)  # stay signed in on this device
+
+    if run_form(request, form, run, _("密码已修改。")):
+        return redirect(_next_url(request))
+    return render(request, "accounts/password_change.html", {"form": form})

@@ -19,6 +19,8 @@ class ErrorCode(enum.StrEnum):
     FORM = "form"
     GRADE = "grade"
     GROUP_ONLY = "group_only"
+    GUEST_LOOKUP_LIMIT = "guest_lookup_limit"
+    GUEST_OUT_OF_SCOPE = "guest_out_of_scope"
     HANDLED = "handled"
     HANDLING = "handling"
     HELD = "held"

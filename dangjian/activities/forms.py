@@ -57,7 +57,9 @@ class GuestForm(forms.Form):
     id_number = forms.CharField(
         label=_("来宾的公民身份号码"),
         max_length=18,
-        help_text=_("来宾是其他党组织的党员（如流动党员），按身份证号码查找，不显示其他信息。"),
+        help_text=_(
+            "按身份证号码只能登记您管理范围内的党员；其他党组织的党员（如流动党员）请扫描其电子活动证。"
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

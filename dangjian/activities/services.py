@@ -12,18 +12,22 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
 from dangjian.audit.choices import AuditAction
+from dangjian.audit.models import AuditEvent
 from dangjian.audit.services import audit_record
+from dangjian.core import crypto
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved
+from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
@@ -269,6 +273,54 @@ def activity_record(
     return activity
 
 
+# The target type of the audit event of each lookup of a guest by ID number (also the count
+# the hourly limit reads).
+GUEST_LOOKUP = "activities.guest_lookup"
+
+
+def _not_yours() -> ValidationError:
+    # One answer for "no such member", "a member elsewhere" and "not on a roster that day":
+    # a bare ID number must not tell who is a party member, or where.
+    return field_error(
+        "id_number",
+        _("该身份证号码不在您的管理范围内。其他党组织的党员请出示电子活动证，扫码登记。"),
+        code=ErrorCode.GUEST_OUT_OF_SCOPE,
+    )
+
+
+def attendance_add_guest_by_id_number(
+    *, actor: Any, activity: Activity, id_number: str
+) -> Attendance:
+    """A guest found by bare ID number: only a member the actor may read (another branch of
+    the same township, for instance). Every lookup is audited, kept even when refused, and
+    limited per hour; a member of another organization comes by their certificate."""
+    _require_manage(actor, activity.organization)
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = AuditEvent.objects.filter(actor=actor, target_type=GUEST_LOOKUP, at__gte=since)
+    if recent.count() >= settings.DANGJIAN_GUEST_LOOKUPS_PER_HOUR:
+        raise field_error(
+            "id_number",
+            _("一小时内按身份证号码查找来宾的次数已达上限，请稍后再试，或扫描来宾的电子活动证。"),
+            code=ErrorCode.GUEST_LOOKUP_LIMIT,
+        )
+    number = normalize_id_number(id_number)
+    member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
+    home = selectors.organization_on(member, activity.on) if member is not None else None
+    found = home is not None and scope_for(actor).can_read_path(home.path)
+    # Written in its own transaction, before the answer: a refusal is audited too.
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.REVEAL,
+            target_type=GUEST_LOOKUP,
+            summary=_("按身份证号码查找来宾"),
+            detail={"activity": activity.pk, "found": found},
+        )
+    if not found or member is None:
+        raise _not_yours()
+    return attendance_add_guest(actor=actor, activity=activity, member=member)
+
+
 @transaction.atomic
 def life_exemption_grant(
     *,
@@ -360,13 +412,21 @@ def attendance_add_guest(
     certificate_serial: str = "",
 ) -> Attendance:
     """A member of another organization attended (列席; a mobile member, for instance). The row
-    shows in the member's own organizational life; guests never count toward the quorum."""
+    shows in the member's own organizational life; guests never count toward the quorum.
+
+    Without a verified certificate (`via` certificate, with its serial) the member must be one
+    the actor may read: nothing is written into another organization's member on a bare
+    number, and the refusal names nobody."""
     activity = (
         Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
     )
     _require_manage(actor, activity.organization)
     if via not in AttendanceVia.values:
         raise field_error("via", _("记录方式不对。"), code=ErrorCode.VIA)
+    home = selectors.organization_on(member, activity.on)
+    verified = via == AttendanceVia.CERTIFICATE and bool(certificate_serial)
+    if not verified and (home is None or not scope_for(actor).can_read_path(home.path)):
+        raise _not_yours()
     if activity.status == ActivityStatus.CANCELLED:
         raise ValidationError(_("该活动已取消，不能记录出席。"), code=ErrorCode.CANCELLED)
     if activity.on > today():
@@ -379,7 +439,6 @@ def attendance_add_guest(
             _("%(name)s 是本次活动的应到人员，不是来宾。") % {"name": member.name},
             code=ErrorCode.EXPECTED,
         )
-    home = selectors.organization_on(member, activity.on)
     if home is None:
         raise field_error(
             "member",

@@ -15,12 +15,10 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core import crypto
 from dangjian.core.dates import today
 from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members import selectors as member_selectors
-from dangjian.members.idnumbers import normalize_id_number
 from dangjian.members.models import Member
 from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
@@ -258,20 +256,16 @@ def guest_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_manage(request, activity.organization)
     form = GuestForm(request.POST)
     if form.is_valid():
-        number = normalize_id_number(form.cleaned_data["id_number"])
-        member = Member.objects.filter(id_number_hash=crypto.lookup_hash(number)).first()
-        if member is None:
-            messages.error(request, _("没有找到这个身份证号码对应的党员，请核对后重新输入。"))
-        elif done := run_service(
+        if done := run_service(
             request,
-            lambda: services.attendance_add_guest(
-                actor=request.user, activity=activity, member=member
+            lambda: services.attendance_add_guest_by_id_number(
+                actor=request.user, activity=activity, id_number=form.cleaned_data["id_number"]
             ),
         ):
             messages.success(
                 request,
                 _("已登记来宾 %(name)s（%(org)s）。")
-                % {"name": member.name, "org": done.result.home_organization},
+                % {"name": done.result.member.name, "org": done.result.home_organization},
             )
     else:
         messages.error(request, _("请填写来宾的公民身份号码。"))

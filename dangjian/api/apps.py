@@ -10,7 +10,8 @@ class ApiConfig(AppConfig):
         from dangjian.accounts.choices import Role
         from dangjian.core.extensions import NavItem, register_nav
 
-        def is_administrator(scope: object) -> bool:
-            return any(role == Role.ADMINISTRATOR for role, _org in getattr(scope, "roles", ()))
+        def holds_a_role(scope: object) -> bool:
+            """Anyone but a member alone may create tokens for their own account."""
+            return any(role != Role.MEMBER for role, _org in getattr(scope, "roles", ()))
 
-        register_nav(NavItem(_("接口令牌"), "api-tokens:list", 900, is_administrator))
+        register_nav(NavItem(_("接口令牌"), "api-tokens:list", 900, holds_a_role))

@@ -1,8 +1,11 @@
-"""API tokens for integrations: created and revoked by an administrator, stored hashed.
+"""API tokens for integrations: each user mints their own, stored hashed.
 
-A token acts as its user: the same roles, the same scope, the same audit trail. Create a
-user for each integration (`dangjian adduser`) with the role it needs, then a token for it.
-Tokens expire (at most a year) and can be revoked at once.
+A token acts as its user: the same roles, the same scope, the same audit trail. So nobody mints
+a token for someone else (issue 18: an administrator could otherwise act as anyone below them,
+and the audit trail would name the other user). Create a user for each integration
+(`dangjian adduser`) with the role it needs, sign in as it, and create its token on
+/api-tokens/. Tokens expire (at most a year); the token's user, or an administrator over every
+role of that user, can revoke one at once.
 """
 
 from __future__ import annotations
@@ -37,11 +40,21 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def can_manage_tokens_of(actor: User, user: Any) -> bool:
-    """An administrator may issue tokens for a user whose every role lies in their scope."""
-    if not getattr(actor, "is_authenticated", False):
+def can_create_tokens(actor: Any) -> bool:
+    """A signed-in user with a role other than the member's own (or a superuser): an
+    integration account. A token is always for the actor itself."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
     if actor.is_superuser:
+        return True
+    return actor.roles.exclude(role=Role.MEMBER).exists()
+
+
+def can_revoke_tokens_of(actor: Any, user: Any) -> bool:
+    """The token's own user, or an administrator whose scope covers every role of the user."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.pk == user.pk or actor.is_superuser:
         return True
     if user.is_superuser:
         return False
@@ -53,9 +66,10 @@ def can_manage_tokens_of(actor: User, user: Any) -> bool:
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
-    """Create a token; returns the record and the token text, which is never shown again."""
-    if not can_manage_tokens_of(actor, user):
+def api_token_create(*, actor: User, name: str, days: int) -> tuple[ApiToken, str]:
+    """Create a token for the actor itself; returns the record and the token text, which is
+    never shown again. There is no way to name another user."""
+    if not can_create_tokens(actor):
         raise PermissionDenied
     if not name.strip():
         raise field_error(
@@ -69,7 +83,7 @@ def api_token_create(*, actor: User, user: Any, name: str, days: int) -> tuple[A
         )
     token = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken.objects.create(
-        user=user,
+        user=actor,
         name=name.strip(),
         prefix=token[:10],
         token_sha256=_hash(token),
@@ -80,15 +94,15 @@ def api_token_create(*, actor: User, user: Any, name: str, days: int) -> tuple[A
         actor=actor,
         action=AuditAction.CREATE,
         target=record,
-        summary=_("为 %(user)s 创建接口令牌“%(name)s”") % {"user": user, "name": record.name},
-        detail={"user_id": user.pk, "expires_at": record.expires_at.isoformat()},
+        summary=_("创建接口令牌“%(name)s”") % {"name": record.name},
+        detail={"user_id": actor.pk, "expires_at": record.expires_at.isoformat()},
     )
     return record, token
 
 
 @transaction.atomic
 def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    if not can_manage_tokens_of(actor, token.user):
+    if not can_revoke_tokens_of(actor, token.user):
         raise PermissionDenied
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -8,6 +8,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
+from dangjian.core.crypto import mask_numbers_in, mask_numbers_in_text
+
 from .choices import AuditAction
 from .context import client_address
 from .models import AuditEvent
@@ -25,7 +27,10 @@ def audit_record(
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Record that `actor` did `action` to `target`, in the caller's transaction."""
+    """Record that `actor` did `action` to `target`, in the caller's transaction.
+
+    ID and mobile numbers in the summary or the detail are masked here, whoever the caller:
+    the audit log is read by auditors who may not see them, and it is never rewritten."""
     if target is not None:
         target_type = target._meta.label_lower
     event = AuditEvent(
@@ -33,8 +38,8 @@ def audit_record(
         action=action,
         target_type=target_type,
         target_id=str(target.pk) if target is not None else "",
-        summary=summary[:300],
-        detail=detail or {},
+        summary=mask_numbers_in_text(summary)[:300],
+        detail=mask_numbers_in(detail or {}),
         ip_address=ip_address or client_address.get(),
     )
     event.save()

@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -64,18 +66,69 @@ def lookup_hash(value: str) -> str:
     return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+# What a role that may not reveal a number is shown of it. The rule (docs/privacy.md): no
+# combination of what such a role sees may narrow the number to fewer than 100 candidates.
+# Beside a masked ID number every page shows the birth date (digits 7-14) and the sex (the
+# parity of digit 17), and the region (digits 1-6) follows from the organization and native
+# place; the check digit (18) follows from the other 17. So the mask shows the region only:
+# digits 15-16 and 17 (of the right parity) stay open, 10 * 10 * 5 = 500 candidates.
+# Showing even the check digit would leave about 500 / 11 = 45, and the old mask (region and
+# the last four) left exactly one once the birth date was read beside it.
+ID_NUMBER_SHOWN = 6
+
+
 def mask_id_number(value: str) -> str:
-    """110101199003077677 → 110101********7677: region kept, birth date and serial hidden."""
+    """110101199003077677 → 110101************: the region only; never the birth digits, the
+    serial or the check digit."""
     if len(value) < 10:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:ID_NUMBER_SHOWN] + "*" * (len(value) - ID_NUMBER_SHOWN)
 
 
 def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678; a short (landline) number keeps only its last four digits."""
+    """13812345678 → 138******78: a mobile number keeps its first three and last two digits
+    (10^6 candidates); a shorter (landline) number only its last two; under eight characters
+    nothing."""
     digits = value.strip()
     if len(digits) >= 11:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    if len(digits) >= 8:  # at least four digits hidden, whatever the length
-        return "*" * (len(digits) - 4) + digits[-4:]
+        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+    if len(digits) >= 8:  # at least six digits hidden, whatever the length
+        return "*" * (len(digits) - 2) + digits[-2:]
     return "*" * len(digits)
+
+
+def encrypt_bytes(value: bytes) -> bytes:
+    """A Fernet token for bytes (working files such as an import's spool)."""
+    return _current().encrypt(value)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _current().decrypt(token)
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "A stored value cannot be decrypted with the configured keys (see docs/keys.md)."
+        ) from exc
+
+
+# Clear numbers in free text (audit summaries and details, filters): an 18-character ID
+# number and an 11-digit mobile number, not inside a longer run of digits.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Mask every ID and mobile number in `text`; other text stays as it is."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def mask_numbers_in(value: Any) -> Any:
+    """`mask_numbers_in_text` over every string of a JSON value (dicts, lists, strings)."""
+    if isinstance(value, str):
+        return mask_numbers_in_text(value)
+    if isinstance(value, dict):
+        return {key: mask_numbers_in(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_numbers_in(item) for item in value]
+    return value

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 
 T = TypeVar("T")
 
@@ -147,9 +154,52 @@ class PlainSelect(forms.Select):
         return mark_safe("\n".join(parts))  # noqa: S308 - every value and label is escaped
 
 
+# Bounds every form field gets unless it sets tighter ones (`style_form` applies them): values a
+# record can hold and the database can store, so that no typed number or date reaches a service
+# as something that overflows (a year of 10^23 was a 500 on the snapshot form).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+MAX_INTEGER = 2**31 - 1
+MAX_NUMBER = Decimal("10000000000")
+
+
+def _within_dates(value: dt.date) -> None:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            _("日期应在 %(from)s 至 %(to)s 之间，请核对。")
+            % {"from": EARLIEST_DATE.isoformat(), "to": LATEST_DATE.isoformat()},
+            code=CoreErrorCode.OUT_OF_RANGE,
+        )
+
+
+def _within_numbers(value: Decimal | float) -> None:
+    if not math.isfinite(value) or abs(Decimal(value)) >= MAX_NUMBER:
+        raise ValidationError(
+            _("数值过大，请核对（应小于 %(max)s）。") % {"max": MAX_NUMBER},
+            code=CoreErrorCode.OUT_OF_RANGE,
+        )
+
+
+def bound_field(field: forms.Field) -> None:
+    """Add the default bounds to one field (dates, integers, decimals, floats)."""
+    if isinstance(field, forms.DateField | forms.DateTimeField):
+        field.validators.append(_within_dates)
+    elif isinstance(
+        field, forms.DecimalField | forms.FloatField
+    ):  # before IntegerField: subclasses
+        field.validators.append(_within_numbers)
+    elif isinstance(field, forms.IntegerField):
+        if field.max_value is None:
+            field.validators.append(validators.MaxValueValidator(MAX_INTEGER))
+        if field.min_value is None:
+            field.validators.append(validators.MinValueValidator(-MAX_INTEGER))
+
+
 def style_form(form: forms.BaseForm) -> None:
-    """Bootstrap classes on every widget, so templates stay plain."""
+    """Bootstrap classes on every widget, so templates stay plain; default bounds on values."""
     for field in form.fields.values():
+        bound_field(field)
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")

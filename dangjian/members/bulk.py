@@ -230,6 +230,20 @@ def registered_hashes(hashes: list[str]) -> set[str]:
     return found
 
 
+def registered_readable(hashes: Iterable[str], scope: Any) -> set[str]:
+    """Which of these (registered) lookup hashes belong to members `scope` may read: only those
+    may be told "already registered"; for the others the answer must not say whether the
+    person is a party member at all."""
+    hashes = list(hashes)
+    if not hashes:
+        return set()
+    return set(
+        Member.objects.restrict(scope)
+        .filter(id_number_hash__in=hashes)
+        .values_list("id_number_hash", flat=True)
+    )
+
+
 def _no_progress(done: int, total: int) -> None:
     pass
 

@@ -17,6 +17,7 @@ class ErrorCode(enum.StrEnum):
     ID_INVALID = "id_invalid"
     ID_LENGTH = "id_length"
     ID_REGION = "id_region"
+    ID_STORED_AS_NUMBER = "id_stored_as_number"
     IMPORT_CONFLICT = "import_conflict"
     LOCAL_COMMITTEE_MEMBER = "local_committee_member"
     ON_ROSTER = "on_roster"

@@ -22,6 +22,7 @@ from .choices import (
     Sex,
 )
 from .models import Member
+from .selectors import MemberFilters
 from .services import RECORD_FIELDS
 
 ON_ROSTER_CHOICES = [
@@ -63,6 +64,15 @@ class MemberForm(forms.ModelForm):
             self.fields["id_number"].help_text = _("当前：%(masked)s。留空表示不修改。") % {
                 "masked": self.instance.id_number_masked
             }
+            # The phone number likewise: the page would otherwise show the full number to
+            # whoever opens the form, without the audited reveal of the member page.
+            self.initial["phone"] = ""
+            self.fields["phone"].help_text = (
+                _("当前：%(masked)s。留空表示不修改。") % {"masked": self.instance.phone_masked}
+                if self.instance.phone
+                else _("当前未填写。")
+            )
+            self.fields["phone_clear"] = forms.BooleanField(label=_("删除联系电话"), required=False)
         style_form(self)
 
     def _post_clean(self) -> None:
@@ -89,6 +99,15 @@ class MemberCreateForm(MemberForm):
 
 class MemberEditForm(MemberForm):
     reason = forms.CharField(label=_("变更原因"), max_length=300, required=False)
+
+    def changes(self) -> dict[str, Any]:
+        """The record fields the person changed; the phone field starts empty (masked above
+        it), so it changes when filled in, or when 删除联系电话 is ticked."""
+        data = self.cleaned_data
+        changes = {n: data[n] for n in RECORD_FIELDS if n in self.changed_data}
+        if data.get("phone_clear"):
+            changes["phone"] = ""
+        return changes
 
 
 class OrganizationTreeChoiceField(forms.ModelChoiceField):
@@ -166,6 +185,24 @@ class MemberFilterForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organizations
         style_form(self)
+
+    def filters(self) -> MemberFilters:
+        """The selector's filters from a valid form: the one translation, so the list page and
+        its export (roster) filter alike."""
+        data = self.cleaned_data
+        return MemberFilters(
+            q=data["q"],
+            status=data["status"],
+            category=data["category"],
+            sex=data["sex"],
+            organization=data["org"],
+            age_band=data["age_band"],
+            education_band=data["education_band"],
+            ethnicity=data["ethnicity"],
+            occupation=data["occupation"],
+            joined_from=data["joined_from"],
+            joined_to=data["joined_to"],
+        )
 
 
 class StatusForm(forms.Form):

@@ -15,6 +15,7 @@ from django_stubs_ext import StrOrPromise
 
 from dangjian.accounts.scope import ScopedQuerySet, Through
 from dangjian.core import crypto
+from dangjian.core.fields import SealedJSONField, unseal
 from dangjian.core.models import TimeStampedModel
 from dangjian.organizations.models import Organization
 
@@ -252,8 +253,19 @@ class Position(models.Model):
         return f"{self.organization} {self.get_title_display()} {self.member}"
 
 
+# Archive keys whose values are as sensitive as the live field: stored encrypted
+# (core.fields.SealedJSONField), shown as the live value is shown to a reader who may not
+# reveal it (ID and phone masked; the address as on the member page).
+SEALED_ARCHIVE_KEYS = ("id_number", "phone", "address")
+MASKED_ARCHIVE_KEYS = {"id_number": crypto.mask_id_number, "phone": crypto.mask_phone}
+
+
 class ArchiveEntry(models.Model):
-    """One entry of the electronic archive (党员电子档案): who changed what, when, and why."""
+    """One entry of the electronic archive (党员电子档案): who changed what, when, and why.
+
+    ID numbers, phone numbers and addresses in `before` and `after` are stored encrypted and
+    shown masked (`changes`); `plain_before` / `plain_after` open them for a transfer package.
+    """
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="archive")
     at = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -268,8 +280,8 @@ class ArchiveEntry(models.Model):
     )
     kind = models.CharField(_("类别"), max_length=30, choices=ArchiveKind.choices)
     summary = models.CharField(_("摘要"), max_length=300)
-    before = models.JSONField(_("变更前"), default=dict, blank=True)
-    after = models.JSONField(_("变更后"), default=dict, blank=True)
+    before = SealedJSONField(_("变更前"), default=dict, blank=True, sealed_keys=SEALED_ARCHIVE_KEYS)
+    after = SealedJSONField(_("变更后"), default=dict, blank=True, sealed_keys=SEALED_ARCHIVE_KEYS)
     reason = models.CharField(_("原因"), max_length=300, blank=True)
 
     class Meta:
@@ -294,6 +306,12 @@ class ArchiveEntry(models.Model):
             for key in keys
         ]
 
+    def plain_before(self) -> dict[str, object]:
+        return {key: unseal(value) for key, value in self.before.items()}
+
+    def plain_after(self) -> dict[str, object]:
+        return {key: unseal(value) for key, value in self.after.items()}
+
 
 # Keys in archive before/after that are not fields of Member.
 _ARCHIVE_KEYS: dict[str, tuple[StrOrPromise, type[models.TextChoices] | None]] = {
@@ -315,8 +333,11 @@ def _archive_label(key: str) -> str:
 
 
 def _archive_value(key: str, value: object) -> str | None:
+    value = unseal(value)
     if value is None or value == "":
         return None
+    if key in MASKED_ARCHIVE_KEYS:  # older entries kept the old, weaker mask: mask it again
+        return MASKED_ARCHIVE_KEYS[key](str(value))
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     choices = _ARCHIVE_KEYS[key][1] if key in _ARCHIVE_KEYS else None

@@ -9,6 +9,7 @@ column headers). The ID number's own rules and its agreement with birth date and
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,24 @@ from dangjian.core.dates import add_years, age_on
 from .choices import MemberCategory
 
 MIN_AGE_TO_JOIN = 18
+
+# Han characters (the basic block, extension A, the compatibility block, extensions B on) and the
+# middle dot of transcribed minority names (买买提·艾力).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u00b7\u30fb"
+_SPACE_IN_HAN = re.compile(f"(?<=[{_HAN}])\\s+(?=[{_HAN}])")
+_SPACES = re.compile(r"\s+")
+
+
+def tidy_name(name: str) -> str:
+    """A name as it is searched: trimmed, no spaces between Chinese characters, others single.
+
+    Secretaries pad two-character names to line up with three (`王  明`, `王 德 明`); the person
+    is 王明 or 王德明, and a search for that must find them. A name in Latin letters keeps one
+    space between its words.
+    """
+    name = _SPACE_IN_HAN.sub("", name.strip())
+    return _SPACES.sub(" ", name)
+
 
 # Plain strings: comparing with an enum member costs more than the rest of a rule.
 _FULL = MemberCategory.FULL.value

@@ -61,8 +61,12 @@ class MemberFilters:
     joined_to: dt.date | None = None
 
 
-def search_condition(q: str) -> Q:
-    """Name, full pinyin (zhangsan), initials (zs), ID number or phone number."""
+def search_condition(q: str, *, scope: Scope) -> Q:
+    """Name, full pinyin (zhangsan), initials (zs), ID number or phone number.
+
+    Numbers match whole values only, except a phone number among members whose numbers the
+    scope may reveal: part of a number would otherwise tell a reader who sees it masked the
+    hidden digits, a few searches at a time."""
     q = q.strip()
     if not q:
         return Q()
@@ -70,7 +74,13 @@ def search_condition(q: str) -> Q:
     if ID_NUMBER_PATTERN.match(compact):
         return Q(id_number_hash=crypto.lookup_hash(compact))
     if compact.isdigit():
-        return Q(phone__contains=compact)
+        whole = Q(phone=compact)
+        if scope.reveals_all_it_reads:
+            return Q(phone__contains=compact)
+        if scope.reveals_anything:
+            revealed = Member.objects.restrict(scope, "reveal").values("pk")
+            return whole | Q(phone__contains=compact, pk__in=revealed)
+        return whole
     letters = "".join(q.lower().split())
     if letters.isascii() and letters.isalpha():
         return Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters)
@@ -78,9 +88,10 @@ def search_condition(q: str) -> Q:
 
 
 def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
+    scope = scope_for(user)
     queryset = scoped_members(user)
     if filters.organization is not None:
-        scope_for(user).require_read(filters.organization)
+        scope.require_read(filters.organization)
         queryset = queryset.within(filters.organization)
     if filters.status == "ALL":
         pass
@@ -111,7 +122,7 @@ def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
         queryset = queryset.filter(joined_on__gte=filters.joined_from)
     if filters.joined_to:
         queryset = queryset.filter(joined_on__lte=filters.joined_to)
-    queryset = queryset.filter(search_condition(filters.q))
+    queryset = queryset.filter(search_condition(filters.q, scope=scope))
     return with_organization(queryset).order_by("name_pinyin", "pk")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
@@ -202,20 +203,35 @@ def _set_id_number(member: Member, raw: str) -> dict[str, str]:
 
 def _record_errors(member: Member, errors: dict[str, str]) -> dict[str, str]:
     """Tidy the name, derive its pinyin keys, and add the date-order errors to `errors`."""
-    member.name = member.name.strip()
+    member.name = record_rules.tidy_name(member.name)
     member.name_pinyin, member.name_initials = pinyin_keys(member.name)
     return {**_check_dates(member, today()), **errors}
 
 
-def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: Any) -> None:
+# Whether a number is registered is itself party membership: only a member the actor may read
+# is named as "already registered"; anyone else gets one neutral refusal that does not say
+# whether the person is a party member (the roster import answers the same way).
+NOT_HERE = gettext_lazy("无法登记：该身份证号码不能在此登记，请联系上级党组织。")
+
+
+def _duplicate_message(actor: User | None, member: Member) -> str | None:
+    """The refusal for a number registered to another member, or None when it is free."""
+    others = Member.objects.filter(id_number_hash=member.id_number_hash).exclude(pk=member.pk)
+    if not others.exists():
+        return None
+    if actor is not None and others.restrict(scope_for(actor)).exists():
+        return _("该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。")
+    return str(NOT_HERE)
+
+
+def _validate_and_save(
+    member: Member, errors: dict[str, str], *, actor: User | None, **save_kwargs: Any
+) -> None:
     errors = _record_errors(member, errors)
-    duplicate = (
-        Member.objects.filter(id_number_hash=member.id_number_hash).exclude(pk=member.pk).exists()
-    )
-    if duplicate and "id_number" not in errors:
-        errors["id_number"] = _(
-            "该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。"
-        )
+    if "id_number" not in errors:
+        duplicate = _duplicate_message(actor, member)
+        if duplicate:
+            errors["id_number"] = duplicate
     try:
         member.full_clean(
             exclude=["id_number_encrypted", "id_number_hash", "name_pinyin", "name_initials"]
@@ -229,7 +245,7 @@ def _validate_and_save(member: Member, errors: dict[str, str], **save_kwargs: An
         with transaction.atomic():
             member.save(**save_kwargs)
     except IntegrityError as exc:  # a concurrent insert of the same ID number
-        raise ValidationError({"id_number": _("该身份证号码已登记为党员，不能重复建档。")}) from exc
+        raise ValidationError({"id_number": str(NOT_HERE)}) from exc
 
 
 @transaction.atomic
@@ -261,7 +277,7 @@ def member_create(
     rules = record_rules.started_on_errors(started_on=started_on, joined_on=member.joined_on)
     for field, message in rules.items():
         errors.setdefault(field, message)
-    _validate_and_save(member, errors)
+    _validate_and_save(member, errors, actor=actor)
     Membership.objects.create(
         member=member, organization=organization, started_on=started_on, how_added=how_added
     )
@@ -308,17 +324,18 @@ def member_update(
     errors: dict[str, str] = {}
     if id_number is not None:
         old_hash = member.id_number_hash
-        old_masked = member.id_number_masked
+        old_number = member.id_number
         errors = _set_id_number(member, id_number)
         if member.id_number_hash != old_hash and not errors:
             changed.append("id_number")
-            before["id_number"] = old_masked
-            after["id_number"] = member.id_number_masked  # the archive never holds the number
+            # Stored encrypted (ArchiveEntry.before/after seal it) and shown masked.
+            before["id_number"] = old_number
+            after["id_number"] = member.id_number
     else:
         errors = idnumbers.check_agreement(member.id_number, member.birth_date, member.sex)
     if not changed and not errors:
         return member
-    _validate_and_save(member, errors)
+    _validate_and_save(member, errors, actor=actor)
     _archive(
         member=member,
         actor=actor,
@@ -774,12 +791,21 @@ def member_bulk_create(
         members.append(member)
     hashes = list(seen)
     for start in range(0, len(hashes), 500):
-        for existing in Member.objects.filter(
-            id_number_hash__in=hashes[start : start + 500]
-        ).values_list("id_number_hash", flat=True):
+        part = hashes[start : start + 500]
+        registered = set(
+            Member.objects.filter(id_number_hash__in=part).values_list("id_number_hash", flat=True)
+        )
+        readable = set(
+            Member.objects.restrict(scope)
+            .filter(id_number_hash__in=registered)
+            .values_list("id_number_hash", flat=True)
+        )
+        for existing in sorted(registered, key=seen.__getitem__):
             problems.append(
                 _("第 %(row)d 行：该身份证号码已登记为党员，不能重复建档。")
                 % {"row": seen[existing]}
+                if existing in readable
+                else _("第 %(row)d 行：%(message)s") % {"row": seen[existing], "message": NOT_HERE}
             )
     if problems:
         raise ValidationError(problems, code=ErrorCode.BULK_INVALID)

@@ -58,21 +58,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if "org" in form.errors:  # not an organization in scope: as for any other page, 404
         raise Http404
     if form.is_valid():
-        data = form.cleaned_data
-        organization = data["org"]
-        filters = selectors.MemberFilters(
-            q=data["q"],
-            status=data["status"],
-            category=data["category"],
-            sex=data["sex"],
-            organization=organization,
-            age_band=data["age_band"],
-            education_band=data["education_band"],
-            ethnicity=data["ethnicity"],
-            occupation=data["occupation"],
-            joined_from=data["joined_from"],
-            joined_to=data["joined_to"],
-        )
+        filters = form.filters()
+        organization = filters.organization
     page = paginate(request, selectors.member_list(user=request.user, filters=filters))
     context = {
         "form": form,
@@ -157,7 +144,7 @@ def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lambda data: services.member_update(
             actor=request.user,
             member=member,
-            changes={n: data[n] for n in services.RECORD_FIELDS if n in form.changed_data},
+            changes=form.changes(),
             id_number=data["id_number"] or None,
             reason=data["reason"],
         ),

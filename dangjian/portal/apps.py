@@ -17,8 +17,13 @@ class PortalConfig(AppConfig):
             register_nav,
             register_panel,
         )
+        from dangjian.members import hooks
 
-        from . import panels
+        from . import activation, panels
+
+        # The account follows the member (not signals: members.hooks, as certificates do).
+        hooks.register_on_left(activation.on_member_left)
+        hooks.register_on_moved(activation.on_member_moved)
 
         register_nav(
             NavItem(_("我的"), "portal:home", 10, lambda scope: scope.self_user_id is not None)
@@ -34,6 +39,10 @@ class PortalConfig(AppConfig):
                 "portal/panel_corrections.html",
                 panels.organization_corrections,
             ),
+        )
+        register_panel(
+            "organization",
+            Panel("portal-accounts", 6, "portal/panel_accounts.html", panels.organization_accounts),
         )
         register_panel(
             "portal",

@@ -56,3 +56,43 @@ class NoticeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_form(self)
+
+
+class ActivationForm(forms.Form):
+    """The member's one form on the phone: the code, the ID digits, a new password twice."""
+
+    code = forms.CharField(
+        label=_("激活码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    id_last4 = forms.CharField(
+        label=_("身份证号后 4 位"),
+        min_length=4,
+        max_length=4,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+        help_text=_("最后一位是 X 的，请输入 X。"),
+    )
+    password = forms.CharField(
+        label=_("设置密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少 8 位，不能全是数字，不能太常见。"),
+    )
+    password2 = forms.CharField(
+        label=_("再输一次密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data

@@ -35,3 +35,12 @@ def my_certificate(request: HttpRequest, member: Any) -> dict[str, Any] | None:
 
     certificate = current_certificate(member)
     return {"certificate": certificate, "valid": is_current(certificate)}
+
+
+def organization_accounts(
+    request: HttpRequest, organization: Organization
+) -> dict[str, Any] | None:
+    """党员账号 on the organization page, for whoever manages it: counts and the invitation."""
+    if not scope_for(request.user).can_manage_path(organization.path):
+        return None
+    return {"counts": selectors.account_counts(organization)}

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.extensions import render_panels
-from dangjian.core.forms import run_form
+from dangjian.core.forms import run_form, run_service
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_timeline
 from dangjian.organizations import selectors as organization_selectors
 
-from . import selectors, services
-from .forms import CorrectionRequestForm, DecisionForm, NoticeForm
+from . import activation, selectors, services
+from . import letters as letter_render
+from .forms import ActivationForm, CorrectionRequestForm, DecisionForm, NoticeForm
+from .models import InvitationBatch, InvitationStatus
 
 
 def _me(request: HttpRequest) -> Member | None:
@@ -119,3 +127,104 @@ def notice_publish(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
         for message in field_errors:
             messages.error(request, str(message))
     return redirect(organization)
+
+
+# --- member accounts ------------------------------------------------------------------------
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def invite(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
+    """The accounts of an organization's members, and the one-step invitation of its subtree."""
+    organization = selectors.invitation_organization(user=request.user, pk=org)
+    if request.method == "POST":
+        done = run_service(
+            request,
+            lambda: activation.invitation_start(
+                actor=request.user, organization=organization, base_url=_base_url(request)
+            ),
+        )
+        if done is None:
+            return redirect("accounts-invite:organization", org=organization.pk)
+        return redirect(done.result)
+    return render(
+        request,
+        "portal/invite.html",
+        {
+            "organization": organization,
+            "counts": selectors.account_counts(organization),
+            "rows": selectors.account_rows(organization),
+            "batches": InvitationBatch.objects.filter(organization=organization).order_by(
+                "-created_at"
+            )[:10],
+        },
+    )
+
+
+def invitation(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """An invitation: its progress while it runs, then its letters (PDF and texts to send)."""
+    batch = selectors.invitation_batch(user=request.user, public_id=public_id)
+    context: dict[str, Any] = {"batch": batch}
+    if batch.status == InvitationStatus.DONE:
+        context["letters"] = [
+            letter_render.letter(record, code, batch) for record, code in activation.letters(batch)
+        ]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "portal/invitation.html#progress", context)
+    return render(request, "portal/invitation.html", context)
+
+
+def invitation_pdf(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """The activation letters as A4 sheets, four to a page, to print and cut."""
+    batch = selectors.invitation_batch(user=request.user, public_id=public_id)
+    if batch.status != InvitationStatus.DONE:
+        raise Http404
+    pdf = letter_render.letters_pdf(
+        batch, [letter_render.letter(r, c, batch) for r, c in activation.letters(batch)]
+    )
+    activation.letters_exported(actor=request.user, batch=batch)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="activation-{batch.public_id}.pdf"'
+    return response
+
+
+@require_POST
+def account_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = selectors.account_member(user=request.user, pk=pk)
+    done = run_service(
+        request,
+        lambda: activation.account_reset(
+            actor=request.user, member=member, base_url=_base_url(request)
+        ),
+        _("已为 %(name)s 生成新的激活函，原密码已失效。") % {"name": member.name},
+    )
+    if done is None:
+        return redirect("members:detail", pk=member.pk)
+    return redirect(done.result)
+
+
+@login_not_required
+@never_cache
+def activate(request: HttpRequest) -> HttpResponse:
+    """The member's activation page (phone first): code, ID digits, password; then /me/."""
+    form = ActivationForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    done = run_form(
+        request,
+        form,
+        lambda data: activation.account_activate(
+            code=data["code"], id_last4=data["id_last4"], password=data["password"]
+        ),
+    )
+    if done is None:
+        return render(request, "portal/activate.html", {"form": form})
+    user = done.result
+    if request.user.is_authenticated:
+        logout(request)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request,
+        _("账号已开通。以后请用登录名 %(u)s 和刚设置的密码登录。") % {"u": user.get_username()},
+    )
+    return redirect("portal:home")

@@ -43,6 +43,7 @@ class JobOut(Schema):
     can_commit: bool
     message: str
     errors: list[RowErrorOut]
+    notes: list[RowErrorOut]  # what was read other than as written (title rows, merged cells …)
 
 
 def _out(job: ImportJob) -> JobOut:
@@ -61,6 +62,7 @@ def _out(job: ImportJob) -> JobOut:
         can_commit=job.can_commit,
         message=job.message,
         errors=[RowErrorOut(row=r, column=c, message=m) for r, c, m in job.errors[:200]],
+        notes=[RowErrorOut(row=r, column=c, message=m) for r, c, m in job.notes[:200]],
     )
 
 

@@ -214,48 +214,95 @@ def _date_error(raw: Any) -> CellError:
     )
 
 
+class AmbiguousDate(CellError):
+    """`2008.1`: January, or October stored by a spreadsheet as the number 2008.1."""
+
+    def __init__(self, year: int, raw: Any) -> None:
+        self.year = year
+        self.months = (1, 10)
+        super().__init__(
+            _(
+                "日期“%(v)s”不明确：可能是%(y)d年1月，也可能是%(y)d年10月（表格会把 %(y)d.10 "
+                "存成数字 %(y)d.1）。请改写成 %(y)d-01 或 %(y)d-10，或把这一列设为“文本”后重新输入。"
+            )
+            % {"v": str(raw).strip(), "y": year}
+        )
+
+
 def parse_date(raw: Any) -> dt.date | None:
     """A date cell: a spreadsheet date, an Excel serial number, or one of the text spellings.
 
     `2008.10` (year and month only, as rosters often record 入党日期) means the first of the month.
     """
+    return parse_date_parts(raw)[0]
+
+
+def parse_date_parts(raw: Any) -> tuple[dt.date | None, bool]:
+    """The date and whether the cell gave only a year and a month (`1985.3`, `1985年3月`).
+
+    A number cell between 1900 and 2100 is a year and month typed as `1985.3`, never an Excel
+    serial (which would be a day in 1905); `2008.1` is ambiguous (see `AmbiguousDate`).
+    """
     if raw is None or raw == "":
-        return None
+        return None, False
     if isinstance(raw, dt.datetime):
-        return raw.date()
+        return raw.date(), False
     if isinstance(raw, dt.date):
-        return raw
+        return raw, False
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return _from_serial(raw)
+        if _YEARS_AS_NUMBERS[0] <= raw < _YEARS_AS_NUMBERS[1]:
+            year, _dot, month = repr(float(raw)).partition(".")
+            return _year_month(int(year), month.rstrip("0") if month != "0" else "", raw)
+        return _from_serial(raw), False
     text = str(raw).strip()
     if not text:
-        return None
+        return None, False
     if len(text) == 10 and text[4] == "-":
         try:
-            return dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(text), False
         except ValueError:
             raise _date_error(raw) from None
     text = _normalize(text)
     match = _DATE_PATTERN.match(text)
     if match:
         year, month, day = match.group(1), match.group(2), match.group(3)
+        if day is None and text[4] == "." and month == "1":
+            raise AmbiguousDate(int(year), raw)
         try:
-            return dt.date(int(year), int(month), int(day) if day else 1)
+            return dt.date(int(year), int(month), int(day) if day else 1), day is None
         except ValueError:
             raise _date_error(raw) from None
-    if text.isdigit() and len(text) == 8:  # 20081001
+    if text.isdigit() and len(text) in (6, 8):  # 20081001, 200810
         try:
-            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            day = int(text[6:]) if len(text) == 8 else 1
+            return dt.date(int(text[:4]), int(text[4:6]), day), len(text) == 6
         except ValueError:
             raise _date_error(raw) from None
     if text.isdigit() and len(text) == 5:  # an Excel serial that arrived as text
-        return _from_serial(int(text))
+        return _from_serial(int(text)), False
     if len(text) >= 10 and text[4] == "-":  # 2008-10-01 00:00:00 from some exports
         try:
-            return dt.datetime.fromisoformat(text.replace("T", " ")).date()
+            return dt.datetime.fromisoformat(text.replace("T", " ")).date(), False
         except ValueError:
             pass
     raise _date_error(raw)
+
+
+_YEARS_AS_NUMBERS = (1900, 2101)
+
+
+def _year_month(year: int, month: str, raw: Any) -> tuple[dt.date, bool]:
+    """A number cell `year.month`; `2008` alone has no month, and `2008.1` is ambiguous."""
+    if not month:
+        raise CellError(
+            _("日期“%(v)s”只有年份，请写出月份，如 %(y)d-10 或 %(y)d-10-01。")
+            % {"v": as_text(raw), "y": year}
+        )
+    if month == "1":
+        raise AmbiguousDate(year, raw)
+    if len(month) > 2 or not 1 <= int(month) <= 12:
+        raise _date_error(raw)
+    return dt.date(year, int(month), 1), True
 
 
 def _from_serial(value: float) -> dt.date:
@@ -431,7 +478,35 @@ def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
     return index
 
 
-def map_headers(columns: tuple[Column, ...], headers: list[Any]) -> dict[str, int]:
+HEADER_SCAN_ROWS = 10
+
+
+def header_score(index: dict[str, Column], cells: list[Any]) -> int:
+    """How many distinct known columns a row names."""
+    found = set()
+    for cell in cells:
+        column = index.get(_normalize(as_text(cell)).replace("*", ""))
+        if column is not None:
+            found.add(column.key)
+    return len(found)
+
+
+def find_header_row(columns: tuple[Column, ...], first_rows: list[list[Any]]) -> int:
+    """The index of the header among a file's first rows: the row naming most known columns.
+
+    Secretaries put a title (“东村党支部党员名册”), a date or a blank line above the header;
+    those rows name no column. Ties go to the upper row.
+    """
+    index = header_index(columns)
+    best, best_score = 0, 0
+    for position, cells in enumerate(first_rows[:HEADER_SCAN_ROWS]):
+        score = header_score(index, cells)
+        if score > best_score:
+            best, best_score = position, score
+    return best
+
+
+def map_headers(columns: tuple[Column, ...], headers: list[Any], *, row: int = 1) -> dict[str, int]:
     """Column key → position in the file. Raises CellError naming missing required headers."""
     index = header_index(columns)
     positions: dict[str, int] = {}
@@ -442,10 +517,25 @@ def map_headers(columns: tuple[Column, ...], headers: list[Any]) -> dict[str, in
     missing = [c.header for c in columns if c.required and c.key not in positions]
     if missing:
         raise CellError(
-            _("第一行缺少必填列：%(cols)s。请使用导入模板，不要改动表头。")
-            % {"cols": "、".join(missing)}
+            _("表头（第 %(row)d 行）缺少必填列：%(cols)s。请使用导入模板，不要改动表头。")
+            % {"row": row, "cols": "、".join(missing)}
         )
     return positions
+
+
+TOTAL_LABELS = ("合计", "总计", "小计")
+
+
+def is_total_row(cells: list[Any], id_position: int) -> bool:
+    """A 合计 / 总计 / 小计 row under the data: its first filled cell starts with the word and it
+    has no ID number (a member named 合计划 has one)."""
+    if id_position < len(cells) and cells[id_position] not in (None, ""):
+        return False
+    for cell in cells:
+        text = _normalize(as_text(cell))
+        if text:
+            return text.startswith(TOTAL_LABELS)
+    return False
 
 
 def column_by_key(columns: tuple[Column, ...]) -> dict[str, Column]:

@@ -2,7 +2,8 @@
 
 Validation streams the file once. Look-ups (organizations in the actor's scope, code tables,
 pinyin of names already seen) are loaded once; ID numbers already registered are found with
-one query per batch of rows. Valid rows go to a spool file (pickled batches), rejected rows to
+one query per batch of rows. Valid rows go to a spool file (pickled batches, each encrypted:
+the spool holds clear ID numbers until the commit), rejected rows to
 the error report (.xlsx, the original cells plus an error column), so memory stays flat as files
 grow.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
@@ -41,7 +44,10 @@ from . import columns as cols
 from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, CellError, CodeTable, Column
 
 BATCH = 5000
+# The refusal for an ID number registered to a member the importer may not read.
+NOT_HERE = gettext_lazy("无法导入：该身份证号码不能在此登记，请联系上级党组织。")
 MAX_KEPT_ERRORS = 1000  # shown on the page; the error report has them all
+MAX_KEPT_NOTES = 200
 Progress = Callable[[int, int], None]
 
 
@@ -72,21 +78,44 @@ class Validation:
     valid_rows: int = 0
     error_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # What was read other than as written (title rows, filled merged cells, a tidied name, a
+    # converted 15-digit number, a total row): shown in the preview so nothing is silent.
+    notes: list[RowError] = field(default_factory=list)
     spool: Path | None = None
     report: Path | None = None
     organization_ids: set[int] = field(default_factory=set)
+    refused_elsewhere: int = 0  # rows whose number is registered outside the importer's scope
 
     def add_errors(self, errors: Iterable[RowError]) -> None:
         for error in errors:
             if len(self.errors) < MAX_KEPT_ERRORS:
                 self.errors.append(error)
 
+    def add_note(self, row: int, column: str, message: str) -> None:
+        if len(self.notes) < MAX_KEPT_NOTES:
+            self.notes.append(RowError(row, column, message))
+
 
 # --- ID numbers -------------------------------------------------------------------------------
 
 
-def check_id_number(raw: str) -> tuple[str, dt.date]:
-    """The normalised number and its birth date; a CellError with the members app's message."""
+def as_text_id(raw: Any) -> str:
+    """An ID cell as text (a float cell as the digits it holds)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return cols.as_text(raw)
+
+
+def check_id_number(raw: Any) -> tuple[str, dt.date]:
+    """The normalised number and its birth date; a CellError with the members app's message.
+
+    A number cell (a float from .xlsx) has lost the digits after the 15th: refused as such,
+    unless it is a whole 15-digit legacy number, which a float holds exactly.
+    """
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if not (float(raw).is_integer() and 10**14 <= raw < 10**15):
+            raise CellError(idnumbers.stored_as_number_error().messages[0])
+        raw = str(int(raw))
     try:
         return idnumbers.parse_id_number(raw)
     except ValidationError as exc:
@@ -205,9 +234,15 @@ class MemberRowValidator:
         return org
 
     def validate(
-        self, cells: list[Any], positions: dict[str, int]
+        self,
+        cells: list[Any],
+        positions: dict[str, int],
+        notes: list[tuple[str, str]] | None = None,
     ) -> tuple[MemberRecord | None, list[tuple[str, str]]]:
-        """One row → (the record to write, []) or (None, [(column header, message), …])."""
+        """One row → (the record to write, []) or (None, [(column header, message), …]).
+
+        What was read other than as written is appended to `notes` as (column header, message).
+        """
         errors: list[tuple[str, str]] = []
         values: dict[str, Any] = {}
         width = len(cells)
@@ -231,15 +266,29 @@ class MemberRowValidator:
             ):
                 errors.append((column.header, _("必填，请填写。")))
         number = values.get("id_number")
-        birth_date = values.get("birth_date")
+        birth_date, birth_month_only, ambiguous = values.get("birth_date") or (None, False, None)
         sex = values.get("sex")
         joined_on = values.get("joined_on")
         rules: list[dict[str, str]] = []
         if number:
             number, id_birth = number
-            rules.append(idnumbers.check_agreement(number, birth_date, sex))
-            birth_date = birth_date or id_birth
+            # 2008.1 for 出生年月: the number says whether January or October was meant.
+            if (
+                ambiguous is not None
+                and id_birth.year == ambiguous.year
+                and id_birth.month in ambiguous.months
+            ):
+                birth_date, birth_month_only, ambiguous = id_birth, False, None
+            rules.append(
+                idnumbers.check_agreement(
+                    number, birth_date, sex, birth_month_only=birth_month_only
+                )
+            )
+            if birth_month_only or not birth_date:
+                birth_date = id_birth  # 出生年月 agrees: the day comes from the number
             sex = sex or str(idnumbers.sex_of(number))  # the code, not the enum member
+        if ambiguous is not None:
+            errors.append((_HEADERS["birth_date"], str(ambiguous)))
         rules.append(
             record_rules.date_errors(
                 birth_date=birth_date,
@@ -274,7 +323,24 @@ class MemberRowValidator:
         assert birth_date is not None
         assert sex
         assert joined_on is not None
-        name = values["name"]
+        written = values["name"]
+        name = record_rules.tidy_name(written)
+        if notes is not None:
+            if name != written:
+                notes.append(
+                    (
+                        _HEADERS["name"],
+                        _("姓名“%(written)s”中的空格已去掉，按“%(name)s”导入。")
+                        % {"written": written, "name": name},
+                    )
+                )
+            if idnumbers.is_legacy(as_text_id(cells[positions["id_number"]])):
+                notes.append(
+                    (
+                        _HEADERS["id_number"],
+                        _("15位的旧身份证号码已转换为18位（出生年份前补“19”，末位补校验码）。"),
+                    )
+                )
         pinyin, initials = self.pinyin(name)
         return MemberRecord(
             name=name,
@@ -309,6 +375,15 @@ class MemberRowValidator:
         """The function that reads one cell of `column` (chosen once per file, not per cell)."""
         kind = column.kind
         as_text = cols.as_text
+        if column.key == "birth_date":
+
+            def birth_date(raw: Any) -> tuple[dt.date | None, bool, cols.AmbiguousDate | None]:
+                try:
+                    return (*cols.parse_date_parts(raw), None)
+                except cols.AmbiguousDate as ambiguous:  # the ID number may settle it
+                    return None, True, ambiguous
+
+            return birth_date
         if kind == DATE:
             return cols.parse_date
         if kind == BOOL:
@@ -324,6 +399,8 @@ class MemberRowValidator:
         if kind == ID:
 
             def id_number(raw: Any) -> tuple[str, dt.date] | None:
+                if isinstance(raw, int | float) and not isinstance(raw, bool):
+                    return check_id_number(raw)
                 text = as_text(raw)
                 return check_id_number(text) if text else None
 
@@ -344,12 +421,17 @@ class MemberRowValidator:
 class ErrorReport:
     """The rejected rows as a spreadsheet: the original cells and an error column."""
 
-    def __init__(self, path: Path, headers: list[Any]):
+    def __init__(self, path: Path, headers: list[Any], *, text_columns: Iterable[int] = ()):
         self.path = path
         self.workbook = new_workbook(path, constant_memory=True)
         self.sheet = self.workbook.add_worksheet(_("错误行"))
         bold = self.workbook.add_format({"bold": True, "bg_color": "#F8D7DA"})
         self.width = len(headers)
+        # The ID column is text, so a number re-typed there keeps its 18 digits.
+        self.text_columns = frozenset(text_columns)
+        text = self.workbook.add_format({"num_format": "@"})
+        for position in self.text_columns:
+            self.sheet.set_column(position, position, 22, text)
         self.sheet.write_row(0, 0, [cols.as_text(h) for h in headers], bold)
         self.sheet.write(0, self.width, _("错误说明"), bold)
         self.sheet.write(0, self.width + 1, _("原行号"), bold)
@@ -357,7 +439,9 @@ class ErrorReport:
 
     def add(self, row: int, cells: list[Any], errors: list[RowError]) -> None:
         for position, cell in enumerate(cells[: self.width]):
-            if isinstance(cell, dt.date | dt.datetime):
+            if position in self.text_columns and cell not in (None, ""):
+                self.sheet.write_string(self.next_row, position, _as_shown(cell))
+            elif isinstance(cell, dt.date | dt.datetime):
                 self.sheet.write_string(self.next_row, position, cell.isoformat()[:10])
             elif isinstance(cell, int | float) and not isinstance(cell, bool):
                 self.sheet.write_number(self.next_row, position, cell)
@@ -372,6 +456,13 @@ class ErrorReport:
         self.workbook.close()
 
 
+def _as_shown(cell: Any) -> str:
+    """A cell as text; a float as the 15 significant digits a spreadsheet keeps of it."""
+    if isinstance(cell, float):
+        return f"{int(float(f'{cell:.15g}')):d}" if abs(cell) >= 1e15 else f"{cell:.15g}"
+    return cols.as_text(cell)
+
+
 def validate_members(
     rows: Iterator[list[Any]],
     *,
@@ -381,50 +472,136 @@ def validate_members(
     total: int = 0,
     progress: Progress = _no_progress,
     on: dt.date | None = None,
+    fill_down: bool = False,
 ) -> Validation:
-    """Read and check every row; spool the valid ones and report the rejected ones."""
+    """Read and check every row; spool the valid ones and report the rejected ones.
+
+    The header may sit below title rows; with `fill_down` (a file that cannot mark merged cells)
+    an empty 党组织代码 under a filled one takes the value above (`_OrganizationFill`).
+    """
     from dangjian.core.dates import today
 
     directory.mkdir(parents=True, exist_ok=True)
     result = Validation(spool=directory / "valid.spool", report=directory / "errors.xlsx")
+    header_row, headers, rows = _find_header(rows, result)
     try:
-        headers = next(rows)
-    except StopIteration:
-        raise ValidationError(_("文件是空的：第一行应是表头，第二行起是党员。")) from None
-    try:
-        positions = cols.map_headers(MEMBER_COLUMNS, list(headers))
+        positions = cols.map_headers(MEMBER_COLUMNS, list(headers), row=header_row)
     except CellError as exc:
         raise ValidationError(str(exc)) from None
     validator = MemberRowValidator(
         actor=actor, default_organization=default_organization, on=on or today()
     )
-    report = ErrorReport(result.report, list(headers))  # type: ignore[arg-type]
+    report = ErrorReport(
+        result.report,  # type: ignore[arg-type]
+        list(headers),
+        text_columns=[positions["id_number"]],
+    )
+    fill = _OrganizationFill(positions.get("organization_code"), result) if fill_down else None
     assert result.spool is not None
     with result.spool.open("wb") as spool:
         batch: list[tuple[int, list[Any], MemberRecord]] = []
-        row_number = 1
+        row_number = header_row
+        notes: list[tuple[str, str]] = []
         for cells in rows:
             row_number += 1
             if not any(c not in (None, "") for c in cells):
                 continue  # blank lines at the end of a sheet
+            if cols.is_total_row(cells, positions["id_number"]):
+                result.add_note(row_number, "", _("合计行，不导入。"))
+                continue
+            if fill is not None:
+                cells = fill(row_number, cells)
             result.total_rows += 1
-            record, problems = validator.validate(cells, positions)
+            record, problems = validator.validate(cells, positions, notes)
             if record is None:
                 _reject(result, report, row_number, cells, problems)
             else:
                 validator.seen[record.id_number] = row_number
                 batch.append((row_number, cells, record))
+            if notes:
+                for column, message in notes:
+                    result.add_note(row_number, column, message)
+                notes.clear()
             if len(batch) >= BATCH:
-                _flush(batch, result, report, spool)
+                _flush(batch, result, report, spool, validator.scope)
                 batch = []
             if result.total_rows % 1000 == 0:
                 progress(result.total_rows, total)
-        _flush(batch, result, report, spool)
+        _flush(batch, result, report, spool, validator.scope)
+        if fill is not None:
+            fill.close()
     report.close()
     progress(result.total_rows, total)
     if result.total_rows == 0:
-        raise ValidationError(_("文件中没有党员：第一行是表头，请从第二行起填写。"))
+        raise ValidationError(_("文件中没有党员：表头下面应是党员，每行一人。"))
     return result
+
+
+def _find_header(
+    rows: Iterator[list[Any]], result: Validation
+) -> tuple[int, list[Any], Iterator[list[Any]]]:
+    """(the header's row number, its cells, the rows under it): title rows above are skipped."""
+    first: list[list[Any]] = []
+    for cells in rows:
+        first.append(cells)
+        if len(first) == cols.HEADER_SCAN_ROWS:
+            break
+    if not any(any(c not in (None, "") for c in cells) for cells in first):
+        raise ValidationError(_("文件是空的：第一行应是表头，第二行起是党员。"))
+    position = cols.find_header_row(MEMBER_COLUMNS, first)
+    if position:
+        result.add_note(
+            position + 1,
+            "",
+            _("表头在第 %(row)d 行，上面的 %(n)d 行（标题等）不导入。")
+            % {"row": position + 1, "n": position},
+        )
+    return position + 1, first[position], itertools.chain(first[position + 1 :], rows)
+
+
+class _OrganizationFill:
+    """党组织代码 left empty under a filled cell takes the value above (a merged cell).
+
+    For files that cannot say which cells were merged (CSV: a merged cell is saved as its value
+    in the first row and empty cells under it). .xlsx files say it, and the reader fills the
+    merged cells themselves. A code above empty cells is taken on until the next filled cell;
+    each such run is named in the preview, so a secretary who meant 所选党组织 writes its code.
+    """
+
+    def __init__(self, position: int | None, result: Validation) -> None:
+        self.position = position
+        self.result = result
+        self.value = ""
+        self.run: list[int] = []
+
+    def __call__(self, row: int, cells: list[Any]) -> list[Any]:
+        position = self.position
+        if position is None:
+            return cells
+        cell = cols.as_text(cells[position]) if position < len(cells) else ""
+        if cell:
+            self.close()
+            self.value = cell
+            return cells
+        if not self.value:
+            return cells
+        self.run.append(row)
+        cells = list(cells) + [""] * max(0, position + 1 - len(cells))
+        cells[position] = self.value
+        return cells
+
+    def close(self) -> None:
+        if self.run:
+            self.result.add_note(
+                self.run[0],
+                "党组织代码",
+                _(
+                    "第 %(first)d–%(last)d 行的党组织代码为空，按合并单元格沿用上方的 %(code)s；"
+                    "如应导入到所选党组织，请填写其代码。"
+                )
+                % {"first": self.run[0], "last": self.run[-1], "code": self.value},
+            )
+            self.run = []
 
 
 def _reject(
@@ -445,42 +622,42 @@ def _flush(
     result: Validation,
     report: ErrorReport,
     spool: Any,
+    scope: Any,
 ) -> None:
-    """Drop rows whose ID number is already registered; spool the rest."""
+    """Drop rows whose ID number is already registered; spool the rest.
+
+    Only a member the importer may read is called "already registered". For anyone else the
+    row gets a refusal that does not say whether the person is a party member: the preview is
+    never committed, so it must not be a way to test ID numbers against the whole system."""
     if not batch:
         return
     registered = bulk.registered_hashes([record.id_number_hash for _r, _c, record in batch])
+    readable = bulk.registered_readable(registered, scope)
     kept = []
     for row, cells, record in batch:
-        if record.id_number_hash in registered:
-            _reject(
-                result,
-                report,
-                row,
-                cells,
-                [
-                    (
-                        "公民身份号码",
-                        _("该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。"),
-                    )
-                ],
-            )
+        if record.id_number_hash in readable:
+            message = _("该身份证号码已登记为党员，不能重复建档；如是转入，请办理组织关系转接。")
+        elif record.id_number_hash in registered:
+            message = str(NOT_HERE)
+            result.refused_elsewhere += 1
         else:
             kept.append(record)
             result.organization_ids.add(record.organization_id)
+            continue
+        _reject(result, report, row, cells, [("公民身份号码", message)])
     result.valid_rows += len(kept)
     if kept:
-        pickle.dump(kept, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        token = crypto.encrypt_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+        spool.write(token + b"\n")
 
 
 def _read_spool(path: Path) -> Iterator[list[MemberRecord]]:
-    # The spool is written by validate_members on this server, never uploaded.
+    # Written by validate_members on this server, never uploaded; each line is a Fernet token,
+    # so a changed spool fails to decrypt before anything is unpickled.
     with path.open("rb") as handle:
-        while True:
-            try:
-                yield pickle.load(handle)  # noqa: S301
-            except EOFError:
-                return
+        for line in handle:
+            if line.strip():
+                yield pickle.loads(crypto.decrypt_bytes(line.strip()))  # noqa: S301
 
 
 def commit_members(

@@ -50,6 +50,7 @@ class ImportJob(TimeStampedModel):
     error_rows = models.PositiveIntegerField(_("有误行数"), default=0)
     imported_rows = models.PositiveIntegerField(_("已导入行数"), default=0)
     errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    notes = models.JSONField(_("读取说明（前若干条）"), default=list, blank=True)
     organization_ids = models.JSONField(_("涉及的党组织"), default=list, blank=True)
     message = models.TextField(_("结果说明"), blank=True)
     background = models.BooleanField(_("后台运行"), default=False)

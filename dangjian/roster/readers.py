@@ -34,6 +34,14 @@ def file_kind(path: Path) -> str:
         raise CellError(str(exc)) from None
 
 
+def knows_merged_cells(path: Path) -> bool:
+    """Whether the reader can tell merged cells in this kind of file: .xlsx and .xls can (the
+    reader fills them, `core.sheet_child.fill_merged`); CSV keeps a merged cell's value in its
+    first row only, and calamine reads no merges from .ods, so for those the importer fills
+    党组织代码 downward by rule instead."""
+    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+
+
 def count_rows(path: Path) -> int:
     """Data rows (without the header), cheaply: newlines for CSV, the sheet height for xlsx."""
     try:

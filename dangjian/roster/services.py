@@ -6,6 +6,7 @@ page, a background thread or a worker command can run them alike (decision 0030)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import shutil
 import threading
@@ -13,9 +14,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
@@ -121,6 +124,7 @@ def job_validate(job_id: int, *, progress: Callable[[int, int], None] | None = N
                 directory=job.directory,
                 total=job.total_rows,
                 progress=report,
+                fill_down=not readers.knows_merged_cells(job.source_path),
             )
         else:
             result, _created = import_organizations(
@@ -133,11 +137,28 @@ def job_validate(job_id: int, *, progress: Callable[[int, int], None] | None = N
             )
     except (ValidationError, CellError, PermissionDenied) as exc:
         return _fail(job, exc)
+    if job.kind == ImportKind.MEMBERS:
+        # The preview answers questions about ID numbers: who checked which file is audited.
+        audit_record(
+            actor=job.created_by,
+            action=AuditAction.IMPORT,
+            target_type="members.member",
+            summary=_("名册导入校验 %(n)d 行（%(file)s）")
+            % {"n": result.total_rows, "file": job.file_name},
+            detail={
+                "job": str(job.public_id),
+                "rows": result.total_rows,
+                "valid": result.valid_rows,
+                "errors": result.error_rows,
+                "refused_elsewhere": getattr(result, "refused_elsewhere", 0),
+            },
+        )
     job.status = JobStatus.VALIDATED
     job.total_rows = job.processed_rows = result.total_rows
     job.valid_rows = result.valid_rows
     job.error_rows = result.error_rows
     job.errors = [[e.row, e.column, e.message] for e in result.errors]
+    job.notes = [[n.row, n.column, n.message] for n in result.notes]
     job.organization_ids = sorted(result.organization_ids)
     job.message = ""
     job.save()
@@ -152,7 +173,54 @@ def _fail(job: ImportJob, exc: Exception) -> ImportJob:
     job.status = JobStatus.FAILED
     job.message = message
     job.save(update_fields=["status", "message", "updated_at"])
+    job_files_delete(job)
     return job
+
+
+def job_files_delete(job: ImportJob) -> None:
+    """Delete the job's working files: the uploaded file, the spool and the error report all
+    hold clear ID numbers. Called when a job ends (done or failed) or is abandoned."""
+    shutil.rmtree(job.directory, ignore_errors=True)
+
+
+def job_discard(job: ImportJob, *, message: str) -> ImportJob:
+    """End a validated job without importing (a dry run): its files are deleted now."""
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=message)
+    job.refresh_from_db()
+    job_files_delete(job)
+    return job
+
+
+def jobs_cleanup(*, keep_days: int) -> dict[str, int]:
+    """End jobs left unfinished for more than `keep_days` days (never committed, or stopped by
+    a dead process) and delete every working directory no running job needs: those of ended
+    jobs and those no job names. Returns the counts."""
+    cutoff = timezone.now() - dt.timedelta(days=keep_days)
+    abandoned = 0
+    for job in ImportJob.objects.filter(
+        status__in=[JobStatus.VALIDATING, JobStatus.VALIDATED, JobStatus.COMMITTING],
+        updated_at__lt=cutoff,
+    ):
+        job.status = JobStatus.FAILED
+        job.message = _(
+            "超过 %(n)d 天未完成导入，已作废，上传的文件已删除；如需导入请重新上传。"
+        ) % {"n": keep_days}
+        job.save(update_fields=["status", "message", "updated_at"])
+        abandoned += 1
+    root = Path(settings.VAR_DIR) / "roster"
+    live = {
+        str(public_id)
+        for public_id in ImportJob.objects.filter(
+            status__in=[JobStatus.VALIDATING, JobStatus.VALIDATED, JobStatus.COMMITTING]
+        ).values_list("public_id", flat=True)
+    }
+    deleted = 0
+    if root.is_dir():
+        for directory in root.iterdir():
+            if directory.is_dir() and directory.name not in live:
+                shutil.rmtree(directory, ignore_errors=True)
+                deleted += 1
+    return {"abandoned": abandoned, "deleted": deleted}
 
 
 def _claim(job: ImportJob) -> None:
@@ -223,6 +291,7 @@ def job_commit(
     job.imported_rows = created
     job.message = _("已导入 %(n)d 条。") % {"n": created}
     job.save(update_fields=["status", "imported_rows", "message", "updated_at"])
+    job_files_delete(job)
     return job
 
 
@@ -250,6 +319,7 @@ def _in_thread(step: Callable[[int], Any], job_id: int) -> None:
         step(job_id)
     except Exception as exc:
         ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=str(exc))
+        job_files_delete(ImportJob.objects.get(pk=job_id))
     finally:
         connections.close_all()
 

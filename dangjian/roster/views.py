@@ -116,16 +116,7 @@ def member_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if "org" in form.errors:
         raise Http404
     if form.is_valid():
-        data = form.cleaned_data
-        filters = member_selectors.MemberFilters(
-            q=data["q"],
-            status=data["status"],
-            category=data["category"],
-            sex=data["sex"],
-            organization=data["org"],
-            age_band=data["age_band"],
-            education_band=data["education_band"],
-        )
+        filters = form.filters()  # exactly the list page's filters
     queryset = member_selectors.member_list(user=request.user, filters=filters)
     count = queryset.count()
     masked = not scope.reveals_all_it_reads

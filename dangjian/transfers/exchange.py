@@ -71,8 +71,8 @@ def _history_payload(member: Member) -> dict[str, Any]:
             "effective_on": e.effective_on.isoformat() if e.effective_on else None,
             "kind": e.kind,
             "summary": e.summary,
-            "before": e.before,
-            "after": e.after,
+            "before": e.plain_before(),  # the receiving deployment seals them under its own key
+            "after": e.plain_after(),
             "reason": e.reason,
         }
         for e in member.archive.order_by("at", "id")

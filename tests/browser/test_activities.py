@@ -49,11 +49,14 @@ def test_secretary_records_a_general_meeting(page, county, sign_in):
     # Six full members entitled to vote (赵六 is probationary), four present: a quorum.
     expect(page.get_by_test_id("quorum")).to_contain_text("符合法定人数")
 
+    # A bare ID number of a member outside the secretary's scope (孙八, 西村) is refused without
+    # saying whether or where the person is a member (issue 18): a guest from elsewhere shows
+    # their electronic activity certificate instead.
     page.get_by_label("来宾的公民身份号码").fill(county.sun.id_number)
     page.get_by_role("button", name="登记来宾").click()
-    expect(page.get_by_test_id("guests")).to_contain_text("孙八")
-    expect(page.get_by_test_id("guests")).to_contain_text("西村党支部")
-    expect(page.get_by_test_id("attendance-summary")).to_contain_text("列席 1 人")
+    expect(page.get_by_text("该身份证号码不在您的管理范围内").first).to_be_visible()
+    expect(page.get_by_test_id("guests")).not_to_contain_text("孙八")
+    expect(page.get_by_test_id("attendance-summary")).to_contain_text("列席 0 人")
 
     page.get_by_label("表决事项").fill("接收赵六为预备党员")
     page.get_by_label("赞成").fill("4")
@@ -65,7 +68,7 @@ def test_secretary_records_a_general_meeting(page, county, sign_in):
     meeting = Activity.objects.get(topic="讨论接收预备党员")
     absent = set(meeting.attendance.filter(status="ABSENT").values_list("member__name", flat=True))
     assert absent == {"李四", "王五"}
-    assert Attendance.objects.get(activity=meeting, is_guest=True).member == county.sun
+    assert not Attendance.objects.filter(activity=meeting, is_guest=True).exists()
     vote = Vote.objects.get(activity=meeting)
     assert (vote.entitled, vote.present, vote.in_favour, vote.passed) == (6, 4, 4, True)
 

@@ -37,7 +37,7 @@ def test_member_requests_a_correction_and_the_secretary_approves(
     )
     shot(page, "home")
     page.get_by_role("link", name="我的信息与更正申请").click()
-    expect(page.get_by_test_id("my-info")).to_contain_text("138****5678")
+    expect(page.get_by_test_id("my-info")).to_contain_text("138******78")
     shot(page, "info")
     page.get_by_role("link", name="申请更正").click()
     page.get_by_label("要更正的项目").select_option(label="工作单位")

@@ -188,3 +188,77 @@ def test_rotate_keys_reencrypts_two_factor_secrets(tree: Any, settings: Any) -> 
     assert two_factor.two_factor_verify(
         user=tree.east_admin, code=pyotp.TOTP(secret).at(later), at=later
     )
+
+
+# --- guessing is throttled per user (issue 18) ---------------------------------------------
+
+
+def test_wrong_codes_are_throttled_per_user_across_sessions(tree: Any, client: Any) -> None:
+    """Each wrong code doubles the wait before the next code is looked at, for the user, not the
+    session: a right code sent too soon is refused unchecked, signing in again resets nothing,
+    and once the wait is over the right code opens the session and clears the count."""
+    secret, _codes = enrol(tree.east_admin)
+    start = time.time() + 60
+    at = start
+    for n in range(1, 5):
+        assert not two_factor.two_factor_verify(user=tree.east_admin, code="000000", at=at)
+        device = TwoFactorDevice.objects.get(user=tree.east_admin)
+        assert device.failure_count == n
+        assert device.throttled_until is not None
+        assert device.throttled_until.timestamp() == pytest.approx(at + 2 ** (n - 1))
+        at += 2 ** (n - 1)
+    # After 4 failures the wait is 8 seconds: the right code 1 second early is not even checked…
+    early = at - 1
+    assert not two_factor.two_factor_verify(
+        user=tree.east_admin, code=pyotp.TOTP(secret).at(early), at=early
+    )
+    assert AuditEvent.objects.filter(
+        actor=tree.east_admin, summary="两步验证尝试过于频繁，已拒绝"
+    ).exists()
+    # …a new sign-in (a new session) changes nothing…
+    sign_in(client, tree.east_admin)
+    device = TwoFactorDevice.objects.get(user=tree.east_admin)
+    assert device.failure_count == 4
+    assert device.throttled_until is not None
+    assert device.throttled_until.timestamp() == pytest.approx(at)
+    # …and on time the right code is accepted and the count cleared.
+    assert two_factor.two_factor_verify(
+        user=tree.east_admin, code=pyotp.TOTP(secret).at(at + 30), at=at + 30
+    )
+    device = TwoFactorDevice.objects.get(user=tree.east_admin)
+    assert (device.failure_count, device.throttled_until) == (0, None)
+
+
+def test_the_verify_page_says_to_wait(tree: Any, client: Any) -> None:
+    """While throttled the page says how long to wait, and a right code is refused."""
+    import time_machine
+
+    secret, _codes = enrol(tree.east_admin)
+    with time_machine.travel(time.time() + 60, tick=False) as traveller:
+        sign_in(client, tree.east_admin)
+        for wait in (1, 2, 1):
+            client.post(reverse("accounts:two_factor_verify"), {"code": "000000"})
+            traveller.shift(wait)
+        # Three failures: 4 seconds from the last. One second later, three remain.
+        page = client.post(
+            reverse("accounts:two_factor_verify"), {"code": pyotp.TOTP(secret).now()}
+        )
+        assert "请等 3 秒后再输入" in page.content.decode()
+        assert not two_factor.is_verified(page.wsgi_request)
+    assert TwoFactorDevice.objects.get(user=tree.east_admin).failure_count == 3
+
+
+def test_secretaries_need_the_second_factor_when_the_setting_says_so(
+    tree: Any, client: Any, settings: Any
+) -> None:
+    """DANGJIAN_TWO_FACTOR_FOR_SECRETARIES sends a branch secretary to enrolment too; observers
+    and members still sign in with the password."""
+    settings.DANGJIAN_TWO_FACTOR_FOR_SECRETARIES = True
+    sign_in(client, tree.east_secretary)
+    assert client.get(reverse("site:home")).url.startswith(reverse("accounts:two_factor_setup"))
+    other = client.__class__()
+    sign_in(other, tree.east_observer)
+    assert other.get(reverse("site:home")).status_code == 200
+    assert two_factor.required_for(type(tree.east_secretary).objects.get(username="secretary"))
+    settings.DANGJIAN_TWO_FACTOR_FOR_SECRETARIES = False
+    assert not two_factor.required_for(type(tree.east_secretary).objects.get(username="secretary"))

@@ -156,10 +156,20 @@ def test_guest_rules(county, make_activity):
         services.attendance_add_guest(
             actor=county.east_secretary, activity=meeting, member=county.zhang
         )
-    services.attendance_add_guest(actor=county.east_secretary, activity=meeting, member=county.sun)
+    services.attendance_add_guest(
+        actor=county.east_secretary,
+        activity=meeting,
+        member=county.sun,
+        via="certificate",
+        certificate_serial="C-1",
+    )
     with pytest.raises(ValidationError, match="已登记"):
         services.attendance_add_guest(
-            actor=county.east_secretary, activity=meeting, member=county.sun
+            actor=county.east_secretary,
+            activity=meeting,
+            member=county.sun,
+            via="certificate",
+            certificate_serial="C-1",
         )
     with pytest.raises(PermissionDenied):
         services.attendance_add_guest(actor=county.west_admin, activity=meeting, member=county.qian)

@@ -28,7 +28,13 @@ def held(county, make_activity):
         activity=meeting,
         exceptions={county.li.pk: (AttendanceStatus.LEAVE, "外出")},
     )
-    services.attendance_add_guest(actor=county.east_secretary, activity=meeting, member=county.sun)
+    services.attendance_add_guest(
+        actor=county.east_secretary,
+        activity=meeting,
+        member=county.sun,
+        via="certificate",
+        certificate_serial="C-1",
+    )
     services.attachment_add(
         actor=county.east_secretary, activity=meeting, upload=SimpleUploadedFile("会场.png", PNG)
     )
@@ -163,16 +169,19 @@ def test_guest_by_id_number_and_vote_through_the_page(client, county, make_activ
     meeting = make_activity()
     services.activity_record(actor=county.east_secretary, activity=meeting)
     client.force_login(county.east_secretary)
-    client.post(
-        reverse("activities:guest_add", args=[meeting.pk]), {"id_number": county.sun.id_number}
-    )
-    assert meeting.attendance.filter(is_guest=True, member=county.sun).exists()
-    response = client.post(
-        reverse("activities:guest_add", args=[meeting.pk]),
-        {"id_number": "110101199001011234"},
-        follow=True,
-    )
-    assert "没有找到" in response.content.decode()
+    # A member of another township and a number nobody holds get the same answer, naming nobody.
+    answers = []
+    for number in (county.sun.id_number, "110101199001011234"):
+        response = client.post(
+            reverse("activities:guest_add", args=[meeting.pk]), {"id_number": number}, follow=True
+        )
+        body = response.content.decode()
+        assert "不在您的管理范围内" in body
+        assert "孙八" not in body
+        assert "西村" not in body
+        answers.append(body.count("不在您的管理范围内"))
+    assert answers[0] == answers[1]
+    assert not meeting.attendance.filter(is_guest=True).exists()
     client.post(
         reverse("activities:vote_add", args=[meeting.pk]),
         {"subject": "接收预备党员", "in_favour": 3, "against": 0, "abstained": 0},
@@ -368,9 +377,17 @@ def test_api_create_record_guest_vote_and_read(client, county):
     )
     assert recorded.status_code == 200
     assert (recorded.json()["quorum_entitled"], recorded.json()["quorum_present"]) == (3, 1)
+    # 钱七 (南村) is outside the secretary's branch: refused, and the answer names nobody.
+    outside = api(client, "post", f"/{pk}/guests", {"id_number": county.qian.id_number})
+    assert outside.status_code == 400
+    assert outside.json()["code"] == "guest_out_of_scope"
+    assert "钱七" not in outside.text
+    assert "南村" not in outside.text
+    client.force_login(county.east_admin)  # the township reads 南村: the guest is recorded
     guest = api(client, "post", f"/{pk}/guests", {"id_number": county.qian.id_number})
     assert guest.status_code == 201
     assert guest.json()["home_organization"] == "南村党支部"
+    client.force_login(county.east_secretary)
     refused = api(client, "post", f"/{pk}/votes", {"subject": "x", "in_favour": 1})
     assert refused.status_code == 400
     assert refused.json()["code"] == "no_quorum"

@@ -23,25 +23,19 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def east_token(county: Any) -> str:
-    return tokens.api_token_create(
-        actor=county.county_admin, user=county.east_admin, name="东镇对接", days=30
-    )[1]
+    return tokens.api_token_create(actor=county.east_admin, name="东镇对接", days=30)[1]
 
 
 @pytest.fixture
 def west_token(county: Any) -> str:
-    return tokens.api_token_create(
-        actor=county.county_admin, user=county.west_admin, name="西镇对接", days=30
-    )[1]
+    return tokens.api_token_create(actor=county.west_admin, name="西镇对接", days=30)[1]
 
 
 # --- tokens ------------------------------------------------------------------------------
 
 
 def test_token_is_stored_hashed_and_shown_once(county: Any) -> None:
-    record, token = tokens.api_token_create(
-        actor=county.county_admin, user=county.east_admin, name="对接", days=10
-    )
+    record, token = tokens.api_token_create(actor=county.east_admin, name="对接", days=10)
     assert token.startswith("dj_")
     assert token not in {record.prefix, record.token_sha256}
     assert not ApiToken.objects.filter(token_sha256__contains=token[3:20]).exists()
@@ -49,9 +43,7 @@ def test_token_is_stored_hashed_and_shown_once(county: Any) -> None:
 
 
 def test_expired_and_revoked_tokens_are_refused(client: Client, county: Any) -> None:
-    record, token = tokens.api_token_create(
-        actor=county.county_admin, user=county.east_admin, name="对接", days=10
-    )
+    record, token = tokens.api_token_create(actor=county.east_admin, name="对接", days=10)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     ApiToken.objects.filter(pk=record.pk).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
@@ -65,25 +57,25 @@ def test_expired_and_revoked_tokens_are_refused(client: Client, county: Any) -> 
     assert client.get("/api/v1/me", headers=bearer("dj_not-a-token")).status_code == 401
 
 
-def test_only_an_administrator_over_every_role_of_the_user_creates_tokens(county: Any) -> None:
+def test_a_token_is_only_ever_for_oneself(county: Any) -> None:
+    """Nobody mints a token acting as another user (issue 18): the service has no way to name
+    one, and a token acts with its creator's own scope and audit trail. A member alone creates
+    none; days are bounded."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    with pytest.raises(PermissionDenied):
-        tokens.api_token_create(
-            actor=county.west_admin, user=county.east_admin, name="越权", days=10
+    with pytest.raises(TypeError):
+        tokens.api_token_create(  # type: ignore[call-arg]
+            actor=county.county_admin, user=county.east_admin, name="代他人", days=10
         )
     with pytest.raises(PermissionDenied):
-        tokens.api_token_create(
-            actor=county.east_secretary, user=county.east_secretary, name="自己", days=10
-        )
+        tokens.api_token_create(actor=county.member_user, name="党员", days=10)
     with pytest.raises(ValidationError):
-        tokens.api_token_create(
-            actor=county.east_admin, user=county.east_secretary, name="对接", days=400
-        )
-    record, _token = tokens.api_token_create(
-        actor=county.east_admin, user=county.east_secretary, name="对接", days=10
-    )
-    assert record.user == county.east_secretary
+        tokens.api_token_create(actor=county.east_secretary, name="对接", days=400)
+    record, _token = tokens.api_token_create(actor=county.east_secretary, name="对接", days=10)
+    assert (record.user, record.created_by) == (county.east_secretary, county.east_secretary)
+    event = AuditEvent.objects.get(action="CREATE", target_type="api.apitoken")
+    assert event.actor == county.east_secretary
+    assert event.detail["user_id"] == county.east_secretary.pk
 
 
 # --- organizations -----------------------------------------------------------------------
@@ -122,7 +114,7 @@ def test_member_list_is_scoped_and_masked(
     east = client.get("/api/v1/members/", headers=bearer(east_token)).json()
     assert {m["name"] for m in east["items"]} == {"张三", "李四", "王五", "赵六", "钱七"}
     zhang = next(m for m in east["items"] if m["name"] == "张三")
-    assert zhang["phone_masked"] == "138****5678"
+    assert zhang["phone_masked"] == "138******78"
     assert "*" in zhang["id_number_masked"]
     assert zhang["organization_code"] == "C0003"
     west = client.get("/api/v1/members/", headers=bearer(west_token)).json()
@@ -181,9 +173,7 @@ def test_reveal_is_audited_and_out_of_scope_is_404(
 
 
 def test_observer_may_not_reveal(client: Client, county: Any) -> None:
-    token = tokens.api_token_create(
-        actor=county.county_admin, user=county.east_observer, name="只读", days=5
-    )[1]
+    token = tokens.api_token_create(actor=county.east_observer, name="只读", days=5)[1]
     url = f"/api/v1/members/{county.zhang.public_id}/reveal"
     response = client.post(
         url, {"field": "id_number"}, content_type="application/json", headers=bearer(token)
@@ -253,12 +243,12 @@ def test_session_writes_need_csrf(county: Any) -> None:
 
 
 def test_token_page_creates_shows_once_and_revokes(client: Client, county: Any) -> None:
+    """The page creates a token for the signed-in user; a `user` field posted along (another
+    account) is ignored: the token acts as the creator."""
     client.force_login(county.east_admin)
     page = client.get("/api-tokens/")
     assert page.status_code == 200
-    users = {str(u) for u in page.context["form"].fields["user"].queryset}
-    assert "west" not in users
-    assert "secretary" in {u.username for u in page.context["form"].fields["user"].queryset}
+    assert "user" not in page.context["form"].fields
     response = client.post(
         "/api-tokens/", {"user": county.east_secretary.pk, "name": "对接", "days": 30}
     )
@@ -267,19 +257,28 @@ def test_token_page_creates_shows_once_and_revokes(client: Client, county: Any) 
     assert token in response.content.decode()
     assert token not in client.get("/api-tokens/").content.decode()
     record = ApiToken.objects.get()
-    assert client.get("/api/v1/me", headers=bearer(token)).json()["username"] == "secretary"
+    assert record.user == county.east_admin
+    assert client.get("/api/v1/me", headers=bearer(token)).json()["username"] == "east"
     client.post(f"/api-tokens/{record.pk}/revoke")
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
-def test_token_page_is_for_administrators_only(client: Client, county: Any) -> None:
-    record, _token = tokens.api_token_create(
-        actor=county.county_admin, user=county.east_admin, name="x", days=3
-    )
-    for user in (county.east_secretary, county.member_user, county.east_observer):
-        client.force_login(user)
-        assert client.get("/api-tokens/").status_code == 403
+def test_an_administrator_revokes_but_never_mints_for_users_in_scope(
+    client: Client, county: Any
+) -> None:
+    """A secretary's own token may be revoked by the township administrator above (a leaked
+    integration token), not by the other township's; a member alone has no token page."""
+    record, token = tokens.api_token_create(actor=county.east_secretary, name="x", days=3)
+    client.force_login(county.member_user)
+    assert client.get("/api-tokens/").status_code == 403
     client.force_login(county.west_admin)
+    assert token[:10] not in client.get("/api-tokens/").content.decode()
     assert client.post(f"/api-tokens/{record.pk}/revoke").status_code == 404
     record.refresh_from_db()
     assert record.revoked_at is None
+    client.force_login(county.east_admin)
+    assert record.prefix in client.get("/api-tokens/").content.decode()
+    client.post(f"/api-tokens/{record.pk}/revoke")
+    record.refresh_from_db()
+    assert record.revoked_at is not None
+    assert ApiToken.objects.filter(user=county.east_admin).count() == 0

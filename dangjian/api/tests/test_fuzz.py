@@ -52,9 +52,7 @@ def keep_the_test_connection() -> Any:
 
 @pytest.fixture
 def admin_headers(county: Any) -> dict[str, str]:
-    token = tokens.api_token_create(
-        actor=county.county_admin, user=county.east_admin, name="fuzz", days=1
-    )[1]
+    token = tokens.api_token_create(actor=county.east_admin, name="fuzz", days=1)[1]
     return {"Authorization": f"Bearer {token}"}
 
 

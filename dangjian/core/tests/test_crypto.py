@@ -111,33 +111,33 @@ def test_empty_lookup_key_is_a_configuration_error(settings):
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("110101199003077678", "110101********7678"),
-        ("11010119850412001X", "110101********001X"),
+        ("110101199003077678", "110101************"),
+        ("11010119850412001X", "110101************"),
         ("123456789", "*********"),
         ("", ""),
     ],
 )
 def test_mask_id_number(value, masked):
-    """An ID number shows its region and last four characters; birth date and serial are hidden."""
+    """An ID number shows its region only: birth date, serial and check character are hidden."""
     assert crypto.mask_id_number(value) == masked
 
 
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("13812345678", "138****5678"),
-        (" 13812345678 ", "138****5678"),
-        ("01012345678", "010****5678"),
-        ("0571-88886666", "057******6666"),
-        ("88886666", "****6666"),
+        ("13812345678", "138******78"),
+        (" 13812345678 ", "138******78"),
+        ("01012345678", "010******78"),
+        ("0571-88886666", "057********66"),
+        ("88886666", "******66"),
         ("8888666", "*******"),
         ("123456", "******"),
         ("", ""),
     ],
 )
 def test_mask_phone(value, masked):
-    """A mobile number shows its first three and last four digits; a short landline number
-    at most its last four, and never fewer than four digits are hidden."""
+    """A mobile number shows its first three and last two digits; a short landline number
+    at most its last two, and never fewer than six digits are hidden."""
     assert crypto.mask_phone(value) == masked
 
 
@@ -145,8 +145,8 @@ def test_mask_phone(value, masked):
 def test_member_shows_masked_values(county):
     """A member's masked ID and phone hide the middle; no phone shows nothing."""
     zhang = county.zhang
-    assert zhang.id_number_masked == zhang.id_number[:6] + "********" + zhang.id_number[-4:]
-    assert zhang.phone_masked == "138****5678"
+    assert zhang.id_number_masked == zhang.id_number[:6] + "*" * 12
+    assert zhang.phone_masked == "138******78"
     assert county.li.phone_masked == ""
 
 

@@ -312,8 +312,8 @@ def test_member_update_archives_before_after_and_reason(county):
     )
     assert zhang.phone == "13900002222"
     (entry,) = archive(zhang, ArchiveKind.UPDATED)
-    assert entry.before == {"phone": "13812345678", "work_unit": ""}
-    assert entry.after == {"phone": "13900002222", "work_unit": "东村村委会"}
+    assert entry.plain_before() == {"phone": "13812345678", "work_unit": ""}
+    assert entry.plain_after() == {"phone": "13900002222", "work_unit": "东村村委会"}
     assert entry.reason == "本人申请"
     assert entry.actor == county.east_secretary
     (event,) = audit_events(zhang, AuditAction.UPDATE)
@@ -342,8 +342,9 @@ def test_member_update_without_a_change_writes_nothing(county):
     assert written() == before
 
 
-def test_member_update_of_the_id_number_archives_only_masked_values(county):
-    """A corrected ID number is archived masked; the plain numbers appear nowhere in the entry."""
+def test_member_update_of_the_id_number_archives_only_sealed_values(county):
+    """A corrected ID number is archived encrypted and shown masked; the plain numbers appear
+    nowhere in the stored entry."""
     zhang = county.zhang
     old = zhang.id_number
     new = make_id_number("110102", zhang.birth_date, 77, Sex.MALE)
@@ -351,8 +352,11 @@ def test_member_update_of_the_id_number_archives_only_masked_values(county):
         actor=county.east_admin, member=zhang, changes={}, id_number=new, reason="号码录错"
     )
     (entry,) = archive(zhang, ArchiveKind.UPDATED)
-    assert entry.before == {"id_number": crypto.mask_id_number(old)}
-    assert entry.after == {"id_number": crypto.mask_id_number(new)}
+    assert entry.plain_before() == {"id_number": old}
+    assert entry.plain_after() == {"id_number": new}
+    assert [(old_shown, new_shown) for _label, old_shown, new_shown in entry.changes()] == [
+        (crypto.mask_id_number(old), crypto.mask_id_number(new))
+    ]
     text = f"{entry.before} {entry.after} {entry.summary} {entry.reason}"
     assert old not in text
     assert new not in text

@@ -44,7 +44,7 @@ def test_application_creates_step_one_with_encrypted_id(county: Any) -> None:
     assert applicant.steps.get().on == PATH[1]
     assert len(applicant.id_number) == 18
     assert applicant.id_number not in applicant.id_number_encrypted
-    assert applicant.id_number_masked.count("*") == 8
+    assert applicant.id_number_masked.count("*") == 12
     assert AuditEvent.objects.filter(target_type="recruitment.applicant").exists()
 
 

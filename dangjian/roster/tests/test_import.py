@@ -102,9 +102,11 @@ def test_import_creates_members_memberships_archive_and_audit(tree: Any, tmp_pat
     assert entry.reason == "名册导入：名册.csv"
     assert entry.after["import"] == str(job.public_id)
     assert entry.actor == tree.east_secretary
-    event = AuditEvent.objects.get(action=AuditAction.IMPORT)
+    preview, event = AuditEvent.objects.filter(action=AuditAction.IMPORT).order_by("id")
+    assert preview.detail["rows"] == 2  # the check is audited too
     assert event.detail["count"] == 2
-    assert event.actor == tree.east_secretary
+    assert event.actor == preview.actor == tree.east_secretary
+    assert not job.directory.exists()  # the working files went with the finished job
 
 
 def test_xlsx_with_date_cells_serial_numbers_and_labels(tree: Any, tmp_path: Path) -> None:

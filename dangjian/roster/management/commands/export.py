@@ -72,6 +72,6 @@ class Command(BaseCommand):
             count=count,
             file_format=path.suffix.lower().lstrip("."),
             filters={"org": options["org"] or "", "command": "export"},
-            masked=not scope.reveals_anything,
+            masked=not scope.reveals_all_it_reads,
         )
         self.stdout.write(self.style.SUCCESS(f"已导出 {count} 名党员到 {path}。"))

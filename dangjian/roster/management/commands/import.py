@@ -66,6 +66,7 @@ class Command(BaseCommand):
             raise CommandError(job.message)
         self._report(job, path, options["errors"])
         if options["dry_run"]:
+            services.job_discard(job, message="只检查（--dry-run），没有写入。")
             self.stdout.write("只检查（--dry-run），没有写入。")
             return
         if not job.can_commit:

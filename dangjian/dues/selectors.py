@@ -239,11 +239,11 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
             mine = profiles.get(member_id, [])
             account.profiles = mine
             months: dict[dt.date, MonthLine] = {}
-            joined_on = joined.get(member_id)
-            if mine and joined_on is not None:
+            member_joined = joined.get(member_id)
+            if mine and member_joined is not None:
                 for month in rules.months_between(mine[0].effective_from, horizon):
                     end = rules.month_end(month)
-                    if joined_on > end:
+                    if member_joined > end:
                         continue
                     home = _organization_on(rows[member_id], end)
                     if home is None:

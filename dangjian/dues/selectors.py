@@ -177,13 +177,6 @@ class Account:
         return [line for line in self.lines if not line.settled]
 
 
-def _organization_on(rows: list[tuple[int, dt.date, dt.date | None]], day: dt.date) -> int | None:
-    for organization_id, started_on, ended_on in rows:
-        if started_on <= day and (ended_on is None or day < ended_on):
-            return organization_id
-    return None
-
-
 def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> dict[int, Account]:
     """Each member's account on `on`: the one function behind every figure of owed months
     (the member page, the branch ledger, the report, the art. 9 alert, the dashboard).
@@ -239,21 +232,25 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
             mine = profiles.get(member_id, [])
             account.profiles = mine
             months: dict[dt.date, MonthLine] = {}
+            generated = ledger[member_id]
             member_joined = joined.get(member_id)
             if mine and member_joined is not None:
-                for month in rules.months_between(mine[0].effective_from, horizon):
-                    end = rules.month_end(month)
-                    if member_joined > end:
-                        continue
-                    home = _organization_on(rows[member_id], end)
-                    if home is None:
-                        continue
-                    profile = profile_in_force(mine, month)
-                    assert profile is not None
-                    due = profile_calculation(profile, month, tables, farmer.get(home)).amount
-                    months[month] = MonthLine(month, due, organization_id=home)
-            for month, (due, organization_id) in ledger[member_id].items():
-                if month <= horizon:  # the generated row is the record of that month
+                first = max(mine[0].effective_from, rules.month_of(member_joined))
+                for home, started_on, ended_on in rows[member_id]:
+                    # The months whose last day lies in [started_on, ended_on).
+                    last = horizon
+                    if ended_on is not None:
+                        last = min(last, rules.add_months(rules.month_of(ended_on), -1))
+                    start = max(first, rules.month_of(started_on))
+                    for month in rules.months_between(start, last) if start <= last else ():
+                        if month in generated:
+                            continue  # the generated row below is the record of that month
+                        profile = profile_in_force(mine, month)
+                        assert profile is not None
+                        due = profile_calculation(profile, month, tables, farmer.get(home)).amount
+                        months[month] = MonthLine(month, due, organization_id=home)
+            for month, (due, organization_id) in generated.items():
+                if month <= horizon:
                     months[month] = MonthLine(month, due, organization_id=organization_id)
             for month, amount in paid[member_id].items():
                 if month not in months:  # paid ahead, or before leaving: still the member's
@@ -315,7 +312,19 @@ def members_with_unpaid_months(
     Each member carries `unpaid_months` (the run) and `unpaid_since`. An input for the 党章
     art. 9 alert: it never changes membership status.
     """
-    roster = list(roster_on(organization, on).values_list("member_id", flat=True))
+    # Anyone with a payment on one of the last `months` months has no such run: only the others
+    # need their account taken (the same accounts, fewer of them).
+    through = months_ended_by(on)
+    paid_lately = PaymentMonth.objects.filter(
+        month__gte=rules.add_months(through, -(months - 1)),
+        month__lte=through,
+        payment__paid_on__lte=on,
+    ).values("member_id")
+    roster = list(
+        roster_on(organization, on)
+        .exclude(member_id__in=paid_lately)
+        .values_list("member_id", flat=True)
+    )
     runs = {}
     for member_id, account in dues_accounts(roster, on=on).items():
         run, since = account.unpaid_run

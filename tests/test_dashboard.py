@@ -244,10 +244,12 @@ def test_branch_todo_for_dues(county: Any, frozen: None) -> None:
             member=member,
             category=DuesCategory.EMPLOYED,
             base=Decimal("3200"),
-            effective_from=dt.date(2026, 1, 1),
+            effective_from=dt.date(2026, 10, 1),
         )
     client = signed_in(county.east_secretary)
     assert "本月党费账目尚未生成" in home_text(client)
+    # October has ended: it is owed whether or not its ledger was generated.
+    assert "2 名党员欠交以前月份的党费。" in home_text(client)
 
     for month in (10, 11):
         dues_services.ledger_generate(
@@ -358,8 +360,8 @@ def test_committee_dues_figure_and_weakest_children(
             actor=actor, member=county.sun, amount=Decimal("32.00"), paid_on=TODAY, method="CASH"
         )
     assert not Figure.objects.filter(path=county.county.path).exists()
-    # Paid in November: October is counted as paid by its end, so 孙八 still owed it then.
-    assert "欠交 1 名" in home_text(signed_in(county.county_admin))
+    # Paid on the day: the months ended by today (October) are paid by today.
+    assert "欠交 0 名" in home_text(signed_in(county.county_admin))
 
 
 def test_no_dues_figure_before_any_ledger(county: Any, frozen: None) -> None:

@@ -51,6 +51,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "activities:attendance_pk": lambda c: west_activity(c).attendance.first() or 0,
     "activities:attachment:pk": lambda c: west_attachment(c),
     "activities:compliance:pk": lambda c: c.west_village,
+    "activities:exemption:pk": lambda c: c.sun,
     "activities:ledger:pk": lambda c: c.west_village,
     "activities:year": lambda c: 2026,
     "activities:fmt": lambda c: "xlsx",

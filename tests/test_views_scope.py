@@ -151,6 +151,7 @@ FORM_PAGES: dict[str, Page] = {
     "member restore": lambda c: (_url("members:restore", c.zhang.pk), {}),
     "member move": lambda c: (_url("members:move", c.zhang.pk), {}),
     "position assign": lambda c: (_url("members:position_assign", c.zhang.pk), {}),
+    "life exemption": lambda c: (_url("activities:exemption", c.zhang.pk), {}),
     "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
 }
 # Text each page shows about the east township to a reader in scope.
@@ -171,6 +172,7 @@ EXPECTED = {
     "member restore": ("张三",),
     "member move": ("张三", "南村党支部"),
     "position assign": ("张三", "东村党支部"),
+    "life exemption": ("张三",),
     "member accounts": ("东村党支部", "张三", "李四"),
 }
 ALL_PAGES = {**READ_PAGES, **FORM_PAGES}
@@ -772,11 +774,12 @@ MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
 # members.
 ORGANIZATION_PAGE_QUERIES = 25
 # The member page: session, user, roles; the member, their membership rows (read once and
-# shared with the panels), positions, archive; then the panels: alerts 1, organizational life 2,
-# transfers 2, dues 4 (profiles, organization setting, ledger, payments), recruitment 1,
-# certificate 1, care 6 (its lists; the hours are summed from them). Measured after a first
-# visit: the dues rate tables are read once per process.
-MEMBER_PAGE_QUERIES = 24
+# shared with the panels), positions, archive; then the panels: alerts 1, organizational life 3
+# (attendance, training hours, an exemption from attending), transfers 2, dues 5 (membership
+# rows, profiles, ledger, the months payments paid, payments; the farmers' setting only for a
+# farmer), recruitment 1, certificate 1, care 6 (its lists; the hours are summed from them).
+# Measured after a first visit: the dues rate tables are read once per process.
+MEMBER_PAGE_QUERIES = 26
 
 
 def _add_members(county: Any, extra: int) -> None:

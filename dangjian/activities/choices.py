@@ -13,6 +13,9 @@ class ActivityKind(models.TextChoices):
     LIFE_MEETING = "LIFE_MEETING", _("组织生活会")
     REVIEW_MEETING = "REVIEW_MEETING", _("民主评议党员会议")
     TALK = "TALK", _("谈心谈话")
+    # Education taken to members who cannot come (old, ill): counts as organizational life
+    # for the members it lists, and for no one else (docs/organizational-life.md).
+    HOME_EDUCATION = "HOME_EDUCATION", _("送学上门")
     OTHER = "OTHER", _("其他")
 
 
@@ -26,6 +29,7 @@ SHORT_LABELS = {
     ActivityKind.LIFE_MEETING: _("组织生活会"),
     ActivityKind.REVIEW_MEETING: _("民主评议"),
     ActivityKind.TALK: _("谈心谈话"),
+    ActivityKind.HOME_EDUCATION: _("送学上门"),
 }
 
 
@@ -85,3 +89,11 @@ DEFAULT_FREQUENCIES: list[tuple[str, str, int]] = [
     (ActivityKind.REVIEW_MEETING, FrequencyPeriod.YEAR, 1),
     (ActivityKind.TALK, FrequencyPeriod.YEAR, 1),
 ]
+
+
+class ExemptionReason(models.TextChoices):
+    """Why a member is excused from attending organizational life (decided by the branch)."""
+
+    OLD = "OLD", _("年老体弱")
+    ILL = "ILL", _("患病")
+    OTHER = "OTHER", _("其他行动不便")

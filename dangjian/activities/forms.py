@@ -9,7 +9,7 @@ from dangjian.core.forms import DateInput, style_form
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
-from .choices import ActivityKind, FrequencyPeriod, Handling, TrainingForm
+from .choices import ActivityKind, ExemptionReason, FrequencyPeriod, Handling, TrainingForm
 from .models import Activity
 
 
@@ -164,3 +164,21 @@ class FrequencyForm(forms.Form):
     period = forms.ChoiceField(label=_("周期"), choices=FrequencyPeriod.choices)
     times = forms.IntegerField(label=_("次数"), min_value=1, max_value=31)
     active = forms.BooleanField(label=_("纳入检查"), required=False)
+
+
+class LifeExemptionForm(forms.Form):
+    """The branch's decision that an old or ill member need not attend organizational life."""
+
+    reason_kind = forms.ChoiceField(label=_("原因"), choices=ExemptionReason.choices)
+    reason = forms.CharField(label=_("具体情况"), max_length=300)
+    decision = forms.CharField(
+        label=_("支部决定"), max_length=200, help_text=_("如：2026-11-20 支部委员会会议决定")
+    )
+    decided_on = forms.DateField(label=_("决定日期"), widget=DateInput())
+    review_on = forms.DateField(
+        label=_("复核日期"), widget=DateInput(), help_text=_("最迟为决定后一年。")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)

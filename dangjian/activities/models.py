@@ -22,6 +22,7 @@ from .choices import (
     ActivityStatus,
     AttendanceStatus,
     AttendanceVia,
+    ExemptionReason,
     FrequencyPeriod,
     Grade,
     Handling,
@@ -157,6 +158,58 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}"
+
+
+class LifeExemption(TimeStampedModel):
+    """A branch's decision that a member who is old or ill need not attend organizational life
+    until a review date (the branch takes education to them instead: 送学上门).
+
+    While it runs (`decided_on` ≤ day < `review_on`) the member is out of the 党章 art. 9
+    alert for six months without organizational life; at the review date the branch decides
+    again. Recorded in the member's archive."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="life_exemptions"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("决定的党组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason_kind = models.CharField(_("原因"), max_length=10, choices=ExemptionReason.choices)
+    reason = models.CharField(_("具体情况"), max_length=300)
+    decision = models.CharField(_("支部决定"), max_length=200)
+    decided_on = models.DateField(_("决定日期"))
+    review_on = models.DateField(_("复核日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
+    scope_paths = ("organization__path",)
+
+    class Meta:
+        verbose_name = _("免于参加组织生活")
+        verbose_name_plural = _("免于参加组织生活")
+        ordering = ["member", "-decided_on"]
+        indexes = [models.Index(fields=["member", "review_on"], name="life_exemption_member_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_on__gt=F("decided_on")),
+                name="life_exemption_review_after_decision",
+                violation_error_message=_("复核日期须晚于决定日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_reason_kind_display()} → {self.review_on}"
+
+    def runs_on(self, day: object) -> bool:
+        return bool(self.decided_on <= day < self.review_on)  # type: ignore[operator]
 
 
 class Vote(models.Model):

@@ -13,6 +13,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.extensions import TodoItem
+from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
@@ -31,7 +32,13 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     year = today().year
     for row in rows:
         row.link = scope.can_read_path(row.activity.organization.path)  # type: ignore[attr-defined]
+    on = today()
+    exemption = next((e for e in selectors.life_exemptions(member) if e.runs_on(on)), None)
+    membership = member_selectors.open_membership(member)
     return {
+        "exemption": exemption,
+        "can_manage": membership is not None
+        and scope.can_manage_path(membership.organization.path),
         "rows": rows[:MEMBER_PANEL_LIMIT],
         "more": len(rows) > MEMBER_PANEL_LIMIT,
         "limit": MEMBER_PANEL_LIMIT,

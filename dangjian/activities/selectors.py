@@ -32,7 +32,14 @@ from .choices import (
     FrequencyPeriod,
     TrainingForm,
 )
-from .models import Activity, Attendance, FrequencyRule, TrainingCourse, TrainingSession
+from .models import (
+    Activity,
+    Attendance,
+    FrequencyRule,
+    LifeExemption,
+    TrainingCourse,
+    TrainingSession,
+)
 from .periods import Period, month_start
 
 # A branch committee (支部委员会) has at least three members; fewer leaders means a secretary
@@ -166,20 +173,49 @@ def last_life_on(member_ids: Iterable[int]) -> dict[int, dt.date | None]:
     return result
 
 
+def exempt_member_ids(member_ids: Iterable[int] | QuerySet[Any], on: dt.date) -> set[int]:
+    """Members with a branch's exemption from organizational life running on `on`."""
+    return set(
+        LifeExemption.objects.filter(
+            member_id__in=member_ids, decided_on__lte=on, review_on__gt=on
+        ).values_list("member_id", flat=True)
+    )
+
+
+def member_get(*, user: Any, pk: int) -> Member:
+    """A member the user may read (their latest organization in scope), or 404."""
+    return get_object_or_404(Member.objects.restrict(user), pk=pk)
+
+
+def life_exemptions(member: Member) -> QuerySet[LifeExemption]:
+    """The member's exemptions, newest first (the member page has checked the reader)."""
+    return member.life_exemptions.select_related("organization").order_by("-decided_on", "-pk")
+
+
 def members_without_life(
     organization: Organization, on: dt.date, months: int = 6
 ) -> QuerySet[Member]:
     """Members on the subtree's roster on `on` who attended no organizational life in the
     `months` before it (党章 art. 9 asks the branch to look into six months without it).
-    Members who joined the party inside the window are left out: they had no six months."""
+
+    The six months count from the later of the window's start and the day the member joined
+    the branch (their membership row's start) or the party: a member registered, moved in or
+    admitted inside the window has not had six months and is left out. So is a member with an
+    exemption running on `on` (年老体弱, 患病: decided by the branch, until its review date);
+    送学上门 counts as life for the members it lists (it is attendance like any other)."""
     since = month_start(on, -months).replace(day=min(on.day, 28))
     attended = _life_rows().filter(
         member=OuterRef("pk"), activity__on__gt=since, activity__on__lte=on
     )
+    exempt = LifeExemption.objects.filter(
+        member=OuterRef("pk"), decided_on__lte=on, review_on__gt=on
+    )
+    rows = roster_on(organization, on).filter(started_on__lte=since)
     return (
-        Member.objects.filter(pk__in=roster_on(organization, on).values("member_id"))
+        Member.objects.filter(pk__in=rows.values("member_id"))
         .filter(joined_on__lte=since)
         .exclude(Exists(attended))
+        .exclude(Exists(exempt))
         .order_by("name_pinyin", "pk")
     )
 

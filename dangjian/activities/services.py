@@ -38,6 +38,7 @@ from .choices import (
     ActivityStatus,
     AttendanceStatus,
     AttendanceVia,
+    ExemptionReason,
     FrequencyPeriod,
     Grade,
     Handling,
@@ -48,6 +49,7 @@ from .models import (
     Attachment,
     Attendance,
     FrequencyRule,
+    LifeExemption,
     ReviewEntry,
     ReviewRound,
     TrainingCourse,
@@ -83,6 +85,9 @@ _MAGIC = {
     "application/pdf": (b"%PDF-",),
 }
 _ZIP = b"PK\x03\x04"
+# An exemption from organizational life is reviewed at least once a year (local practice,
+# with the annual democratic review; docs/organizational-life.md).
+EXEMPTION_MAX_DAYS = 366
 
 
 def _require_manage(actor: User, organization: Organization) -> None:
@@ -106,9 +111,12 @@ def _check_activity(organization: Organization, data: Mapping[str, Any]) -> None
         ActivityKind.GROUP_MEETING,
         ActivityKind.OTHER,
         ActivityKind.TALK,
+        ActivityKind.HOME_EDUCATION,
     ):
         raise field_error(
-            "kind", _("党小组只能召开党小组会、谈心谈话或其他活动。"), code=ErrorCode.NOT_FOR_GROUP
+            "kind",
+            _("党小组只能召开党小组会、谈心谈话、送学上门或其他活动。"),
+            code=ErrorCode.NOT_FOR_GROUP,
         )
     if not str(data.get("topic") or "").strip():
         raise field_error("topic", _("请填写活动主题。"), code=CoreErrorCode.REQUIRED)
@@ -180,10 +188,15 @@ def activity_record(
     exceptions: Mapping[int, tuple[str, str]] | None = None,
     minutes: str | None = None,
     resolutions: str | None = None,
+    visited: Sequence[int] | None = None,
 ) -> Activity:
     """Record the activity as held with its attendance, in one step: every expected attendee
     is present except those in `exceptions` ({member_id: (LEAVE|ABSENT, reason)}). Recording
-    again replaces the expected attendees' rows; guests stay."""
+    again replaces the expected attendees' rows; guests stay.
+
+    送学上门 (`HOME_EDUCATION`) lists instead the members it was taken to (`visited`, from
+    the organization's roster that day): only they are recorded, as present, and it counts
+    as organizational life for them alone."""
     activity = (
         Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
     )
@@ -196,6 +209,20 @@ def activity_record(
         )
     exceptions = dict(exceptions or {})
     expected = selectors.expected_member_ids(activity.organization, activity.kind, activity.on)
+    if activity.kind == ActivityKind.HOME_EDUCATION:
+        chosen = set(visited or [])
+        if not chosen:
+            raise field_error(
+                "visited", _("请勾选送学上门的对象（至少一名党员）。"), code=ErrorCode.NO_VISITED
+            )
+        if chosen - set(expected):
+            raise field_error(
+                "visited",
+                _("送学上门的对象须是活动当天本组织的党员。"),
+                code=ErrorCode.NOT_EXPECTED,
+            )
+        expected = sorted(chosen)
+        exceptions = {}
     unknown = set(exceptions) - set(expected)
     if unknown:
         raise field_error(
@@ -292,6 +319,87 @@ def attendance_add_guest_by_id_number(
     if not found or member is None:
         raise _not_yours()
     return attendance_add_guest(actor=actor, activity=activity, member=member)
+
+
+@transaction.atomic
+def life_exemption_grant(
+    *,
+    actor: Any,
+    member: Member,
+    reason_kind: str,
+    reason: str,
+    decision: str,
+    decided_on: dt.date,
+    review_on: dt.date,
+) -> LifeExemption:
+    """Record the branch's decision that a member who is old or ill need not attend
+    organizational life until `review_on` (at most a year later). The member leaves the 党章
+    art. 9 alert for life not attended until then; the archive keeps the decision."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    row = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if row is None:
+        raise ValidationError(_("该党员已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
+    _require_manage(actor, row.organization)
+    errors: dict[str, str] = {}
+    if reason_kind not in ExemptionReason.values:
+        errors["reason_kind"] = _("请选择原因：年老体弱、患病或其他行动不便。")
+    if not reason.strip():
+        errors["reason"] = _("请写明具体情况（如长期卧床、行动不便）。")
+    if not decision.strip():
+        errors["decision"] = _("请填写支部决定（会议和日期）。")
+    if decided_on > today():
+        errors["decided_on"] = _("决定日期不能晚于今天。")
+    if review_on <= decided_on:
+        errors["review_on"] = _("复核日期须晚于决定日期。")
+    elif (review_on - decided_on).days > EXEMPTION_MAX_DAYS:
+        errors["review_on"] = _("复核日期最迟为决定后一年，到期由支部重新决定。")
+    if errors:
+        raise ValidationError(errors)
+    running = LifeExemption.objects.filter(
+        member=member, decided_on__lte=decided_on, review_on__gt=decided_on
+    ).first()
+    if running is not None:
+        raise field_error(
+            "decided_on",
+            _("该党员已有免于参加组织生活的决定，至 %(day)s 复核；到期后再作新的决定。")
+            % {"day": running.review_on.isoformat()},
+            code=ErrorCode.EXEMPTION_RUNNING,
+        )
+    exemption = LifeExemption.objects.create(
+        member=member,
+        organization=row.organization,
+        reason_kind=reason_kind,
+        reason=reason.strip()[:300],
+        decision=decision.strip()[:200],
+        decided_on=decided_on,
+        review_on=review_on,
+        recorded_by=actor if actor.is_authenticated else None,
+    )
+    member_services.archive_add(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.UPDATED,
+        summary=_("经支部决定免于参加组织生活（%(why)s），%(day)s 复核")
+        % {"why": ExemptionReason(reason_kind).label, "day": review_on.isoformat()},
+        after={
+            "life_exemption": ExemptionReason(reason_kind).value,
+            "review_on": review_on.isoformat(),
+            "decision": exemption.decision,
+        },
+        reason=exemption.reason,
+        effective_on=decided_on,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=exemption,
+        summary=f"life exemption {member.pk} until {review_on}",
+    )
+    return exemption
 
 
 @transaction.atomic

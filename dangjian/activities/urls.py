@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/entries/<int:pk>/handle/", views.review_handle, name="review_handle"),
     path("reviews/entries/<int:pk>/self/", views.self_assessment, name="self_assessment"),
+    path("members/<int:pk>/exemption/", views.life_exemption_create, name="exemption"),
     path("training/", views.training, name="training"),
     path("training/<int:pk>/", views.course_detail, name="course"),
 ]

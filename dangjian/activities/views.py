@@ -18,6 +18,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
+from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
@@ -32,6 +33,7 @@ from .forms import (
     FrequencyForm,
     GuestForm,
     HandlingForm,
+    LifeExemptionForm,
     ReviewOpenForm,
     SelfAssessmentForm,
     SessionForm,
@@ -178,21 +180,26 @@ def activity_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     minutes: str = activity.minutes
     resolutions: str = activity.resolutions
+    home_education = activity.kind == ActivityKind.HOME_EDUCATION
+    visited = {r for r, row in current.items() if row.status == AttendanceStatus.PRESENT}
     if request.method == "POST":
         exceptions: dict[int, tuple[str, str]] = {}
         for m in members:
             status = request.POST.get(f"status_{m.pk}", AttendanceStatus.PRESENT)
             if status in (AttendanceStatus.LEAVE, AttendanceStatus.ABSENT):
                 exceptions[m.pk] = (status, request.POST.get(f"reason_{m.pk}", ""))
+        # 送学上门 lists the members it was taken to: a tick each, nobody by default.
+        visited = {int(v) for v in request.POST.getlist("visited") if v.isdigit()}
         minutes = request.POST.get("minutes", "")
         resolutions = request.POST.get("resolutions", "")
         outcome = call_service(
             lambda: services.activity_record(
                 actor=request.user,
                 activity=activity,
-                exceptions=exceptions,
+                exceptions={} if home_education else exceptions,
                 minutes=minutes,
                 resolutions=resolutions,
+                visited=sorted(visited) if home_education else None,
             )
         )
         if not isinstance(outcome, ValidationError):
@@ -216,6 +223,7 @@ def activity_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 if request.method == "POST"
                 else (previous.reason if previous else ""),
                 "error": " ".join(errors.get(f"reason_{m.pk}", [])),
+                "visited": m.pk in visited,
             }
         )
     general = [e for key, msgs in errors.items() if not key.startswith("reason_") for e in msgs]
@@ -229,6 +237,7 @@ def activity_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "minutes": minutes,
             "resolutions": resolutions,
             "statuses": AttendanceStatus.choices,
+            "home_education": home_education,
         },
     )
 
@@ -609,4 +618,26 @@ def course_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         "activities/course.html",
         {"course": course, "sessions": sessions, "form": form if can_manage else None},
+    )
+
+
+def life_exemption_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """免于参加组织生活: the branch's decision for an old or ill member, from the member page."""
+    member = selectors.member_get(user=request.user, pk=pk)
+    membership = member_selectors.latest_membership(member)
+    if membership is None:
+        raise PermissionDenied
+    _require_manage(request, membership.organization)
+    form = LifeExemptionForm(request.POST or None)
+    if run_form(
+        request,
+        form,
+        lambda data: services.life_exemption_grant(actor=request.user, member=member, **data),
+        _("已登记免于参加组织生活的决定，并记入党员档案。"),
+    ):
+        return redirect(member)
+    return render(
+        request,
+        "activities/exemption_form.html",
+        {"form": form, "member": member, "exemptions": selectors.life_exemptions(member)},
     )

@@ -72,7 +72,7 @@ def no_organizational_life(root: Organization, on: dt.date) -> Iterator[Case]:
             message=_("%(name)s 连续 %(months)d 个月没有参加组织生活。")
             % {"name": member.name, "months": months},
             fix=_(
-                "支部应了解原因、谈心谈话，督促其参加组织生活；无正当理由连续6个月不参加的，按党章第九条处理。"
+                "支部应了解原因、谈心谈话，督促其参加组织生活；年老体弱、患病确实不能参加的，经支部决定可免于参加（在党员页面登记，到期复核）并送学上门；无正当理由连续6个月不参加的，按党章第九条处理。"
             ),
             url=reverse("members:detail", args=[member.pk]),
         )

@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from dangjian.core.dates import add_years, age_on
 from dangjian.members import idnumbers
-from dangjian.members.choices import ArchiveKind, HowRemoved, MemberCategory, MemberStatus
+from dangjian.members.choices import (
+    ArchiveKind,
+    HowRemoved,
+    MemberCategory,
+    MemberStatus,
+    PositionTitle,
+)
 from dangjian.members.models import ArchiveEntry, Membership, Position
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
@@ -243,6 +249,37 @@ def branch_size(root: Organization, on: dt.date) -> Iterator[Case]:
             )
 
 
+def secretary_vacant(root: Organization, on: dt.date) -> Iterator[Case]:
+    """Branches with members on the roster and no secretary in office: a secretary who left
+    (transferred out, removed, died) leaves the post empty (RULES.md "Organizations": a branch
+    without a committee has one secretary; 支部工作条例)."""
+    branches = Organization.objects.under(root.path).filter(
+        kind__in=BRANCH_KINDS, dissolved_on__isnull=True
+    )
+    staffed = set(
+        Membership.objects.filter(organization__in=branches, ended_on__isnull=True)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    with_secretary = set(
+        Position.objects.filter(
+            organization__in=branches, title=PositionTitle.SECRETARY, ended_on__isnull=True
+        ).values_list("organization_id", flat=True)
+    )
+    for branch in branches:
+        if branch.pk not in staffed or branch.pk in with_secretary:
+            continue
+        yield Case(
+            branch.pk,
+            f"org:{branch.pk}:no_secretary",
+            _("%(org)s 书记空缺。") % {"org": branch.name},
+            _(
+                "及时召开党员大会选举书记（或经上级党组织批准指定负责人），任职后在领导班子中登记（《中国共产党支部工作条例（试行）》）。"
+            ),
+            reverse("reports:organization", args=[branch.pk]),
+        )
+
+
 def aging(root: Organization, on: dt.date) -> Iterator[Case]:
     young = threshold("aging_no_member_under")
     old = threshold("aging_average_age")
@@ -285,6 +322,7 @@ for _rule in (
     Rule("suspended_long", gettext_lazy("停止党籍满2年"), EDUCATION_RULES, suspended_long),
     Rule("term", gettext_lazy("换届"), ELECTION_RULES, terms),
     Rule("branch_size", gettext_lazy("支部设置"), BRANCH_RULES, branch_size),
+    Rule("secretary_vacant", gettext_lazy("书记空缺"), BRANCH_RULES, secretary_vacant),
     Rule("aging", gettext_lazy("年龄结构"), gettext_lazy("党员队伍建设"), aging),
     Rule("data_quality", gettext_lazy("数据质量"), DATA_QUALITY, data_quality),
 ):

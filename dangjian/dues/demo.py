@@ -79,6 +79,7 @@ def build(context: DemoContext) -> None:
     profiles: list[tuple[Any, ...]] = []
     plan: list[tuple[int, int, Decimal | None, Decimal, str]] = []
     payments: list[PaymentRow] = []
+    allocations: list[tuple[int, dt.date, Decimal, dt.date, Decimal]] = []
     calculations: dict[tuple[str, Decimal | None, Decimal | None], rules.Calculation] = {}
     month_keys = [ops.adapt_datefield_value(m) for m in months]
     methods = [str(m) for m in PaymentMethod]
@@ -117,9 +118,13 @@ def build(context: DemoContext) -> None:
             )
             owed = len(months) - months.index(start)
             if calculation.amount:
-                payments.extend(
-                    _payments(rng, member.pk, branch_id, start, owed, calculation.amount)
-                )
+                mine = _payments(rng, member.pk, branch_id, start, owed, calculation.amount)
+                payments.extend(mine)
+                month = start
+                for _m, _o, paid_on, paid, _v, _c, _method, _note in mine:
+                    for _step in range(int(paid / calculation.amount)):
+                        allocations.append((member.pk, paid_on, paid, month, calculation.amount))
+                        month = rules.add_months(month, 1)
     for member_id, branch_id, _rate, amount, _rule in plan:
         if amount and rng.random() < 0.004:
             extra = Decimal("1000.00") if rng.random() < 0.1 else Decimal(rng.randrange(50, 500))
@@ -183,6 +188,33 @@ def build(context: DemoContext) -> None:
                 for m, o, paid_on, amount, extra, central, method, note in payments
             ],
         )
+        # The months each payment paid (decision 0071): a quarter's payment pays its three
+        # months, oldest first; joined to the payments by member, day and amount (unique per
+        # member in the plan: two quarters never share both).
+        cursor.execute(
+            "CREATE TEMPORARY TABLE demo_dues_paid (member_id integer, paid_on date,"
+            " amount numeric, month date, part numeric)"
+        )
+        cursor.executemany(
+            "INSERT INTO demo_dues_paid VALUES (%s, %s, %s, %s, %s)",
+            [
+                (
+                    m,
+                    ops.adapt_datefield_value(min(paid_on, reference - dt.timedelta(days=1))),
+                    amount,
+                    ops.adapt_datefield_value(month),
+                    part,
+                )
+                for m, paid_on, amount, month, part in allocations
+            ],
+        )
+        cursor.execute(
+            "INSERT INTO dues_paymentmonth (payment_id, member_id, month, amount)"
+            " SELECT p.id, d.member_id, d.month, d.part FROM demo_dues_paid d"
+            " JOIN dues_payment p ON p.member_id = d.member_id AND p.paid_on = d.paid_on"
+            " AND p.amount = d.amount"
+        )
+        cursor.execute("DROP TABLE demo_dues_paid")
     context.progress(f"党费台账 {ledger_rows} 条，交纳 {len(payments)} 笔")
 
 

@@ -281,3 +281,41 @@ class Payment(models.Model):
     @property
     def total(self) -> Decimal:
         return self.amount + self.voluntary_amount
+
+
+class PaymentMonth(models.Model):
+    """A month a payment paid, and how much of it: written when the payment is recorded and
+    never moved afterwards (decision 0071). A later ledger, a base changed after the fact or a
+    payment entered out of order leaves it where it is: the receipt, the archive and every page
+    name the same months."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="months")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("月份"))
+    amount = models.DecimalField(_("金额"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("党费所交月份")
+        verbose_name_plural = _("党费所交月份")
+        ordering = ["member", "month", "payment"]
+        indexes = [models.Index(fields=["member", "month"], name="dues_paymonth_member_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "month"],
+                name="dues_paymonth_once",
+                violation_error_message=_("一笔交纳不能两次记入同一个月。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="dues_paymonth_month_first",
+                violation_error_message=_("月份须是某月1日。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="dues_paymonth_amount_positive",
+                violation_error_message=_("记入某月的金额须大于0。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.month:%Y-%m} {self.amount}"

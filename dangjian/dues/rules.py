@@ -50,6 +50,14 @@ def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
 
+def art9_months() -> int:
+    """Months of dues unpaid after which 党章 art. 9 asks the branch to act (6; the alerts'
+    `DANGJIAN_RULES["art9_months"]`, read here too so the report lists the same members)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "DANGJIAN_RULES", {}).get("art9_months", 6))
+
+
 # --- tables -------------------------------------------------------------------
 
 

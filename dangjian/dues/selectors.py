@@ -1,10 +1,9 @@
-"""Reads of dues. Amounts paid are derived, never stored per month.
+"""Reads of dues. One function, `dues_accounts`, gives every figure of a member's months.
 
-How payments meet months (deterministic, docs/dues.md): a member's months are taken in order
-(the ledger rows, then months projected from the dues profile for prepayments); the dues part
-of all the member's payments is one running total, and a month is paid when the total covers
-it and every month before it. So the oldest unpaid month is always filled first (补缴 before
-预交), and the result does not depend on the order in which payments were entered.
+What a member owes follows the months they were on a roster with a dues profile, whether or
+not anyone generated the ledger for a month (docs/dues.md). What a payment paid is stored
+when it is recorded (`PaymentMonth`, decision 0071): the oldest open months first (补缴 before
+预交), and it never moves afterwards.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
@@ -28,11 +27,10 @@ from dangjian.members.selectors import roster_on
 from dangjian.organizations.models import Organization
 
 from . import rules
-from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment
+from .choices import DuesCategory
+from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, PaymentMonth
 
 ZERO = Decimal("0.00")
-# How far ahead a prepayment may reach (months after the last ledger month).
-PROJECTION_MONTHS = 120
 
 
 def _sum(value: Decimal | None) -> Decimal:
@@ -96,43 +94,51 @@ def profile_calculation(
     return cached
 
 
-def current_organization_ids(member_ids: Iterable[int]) -> dict[int, int]:
-    result: dict[int, int] = {}
-    for chunk in _chunks(sorted(set(member_ids))):
-        result.update(
-            Membership.objects.filter(member_id__in=chunk, ended_on__isnull=True).values_list(
-                "member_id", "organization_id"
-            )
-        )
-    return result
+# --- a member's months: the one account every page reads ----------------------------
 
 
-# --- months and payments --------------------------------------------------------
+def months_ended_by(on: dt.date) -> dt.date:
+    """The last month that has ended by the end of `on` (`on`'s month on its last day)."""
+    return rules.add_months(rules.month_of(on + dt.timedelta(days=1)), -1)
 
 
 @dataclass(slots=True)
 class MonthLine:
+    """One month a member owes (or paid ahead): what is due and what their payments put on it."""
+
     month: dt.date
     due: Decimal
-    paid: Decimal = ZERO  # how much of this month the running total covers
-    projected: bool = False
+    paid: Decimal = ZERO
+    organization_id: int | None = None
+    projected: bool = False  # after the month of the day the account is taken on
 
     @property
     def settled(self) -> bool:
         return self.paid >= self.due
 
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.due - self.paid, ZERO)
+
 
 @dataclass
-class Coverage:
-    """What one member's payments cover, month by month."""
+class Account:
+    """A member's dues on a day: the months owed and paid, as every page shows them.
 
+    `through` is the last month that has ended by `on`: a month is in arrears (欠交) once it
+    has ended and is not wholly paid; `on`'s own month is still open (本月应交)."""
+
+    member_id: int
+    on: dt.date
+    through: dt.date
     lines: list[MonthLine] = field(default_factory=list)
+    payment_months: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     paid_total: Decimal = ZERO
-    payment_months: dict[int, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+    profiles: list[DuesProfile] = field(default_factory=list)
 
     @property
     def paid_through(self) -> dt.date | None:
-        """The last month of the unbroken run of settled months from the first one."""
+        """党费交至: the last month of the unbroken run of settled months from the first one."""
         last = None
         for line in self.lines:
             if not line.settled:
@@ -140,155 +146,158 @@ class Coverage:
             last = line.month
         return last
 
+    @property
+    def arrears(self) -> list[MonthLine]:
+        return [line for line in self.lines if line.month <= self.through and not line.settled]
 
-class _Context:
-    """Loaded once for many members: tables, profiles, farmer settings, organizations."""
+    @property
+    def unpaid_months(self) -> int:
+        return len(self.arrears)
 
-    def __init__(self, member_ids: list[int]) -> None:
-        self.tables = rules.Tables()
-        self.profiles = profiles_by_member(member_ids)
-        self.organizations = current_organization_ids(member_ids)
-        self.farmer = farmer_amounts(set(self.organizations.values()))
+    @property
+    def outstanding(self) -> Decimal:
+        return sum((line.remaining for line in self.arrears), ZERO)
 
-    @classmethod
-    def of_one(
-        cls,
-        member: Member,
-        *,
-        tables: rules.Tables,
-        profiles: list[DuesProfile],
-        organization_id: int | None,
-        farmer: Decimal | None,
-    ) -> _Context:
-        """The context of one member from what the caller has already loaded."""
-        context = cls.__new__(cls)
-        context.tables = tables
-        context.profiles = {member.pk: profiles}
-        context.organizations = {member.pk: organization_id} if organization_id else {}
-        context.farmer = {organization_id: farmer} if organization_id and farmer is not None else {}
-        return context
+    @property
+    def unpaid_run(self) -> tuple[int, dt.date | None]:
+        """Consecutive months ending with `through` that were due and of which nothing was
+        paid (党章 art. 9 counts these); a month with nothing due, or not owed, breaks it."""
+        run, since, expected = 0, None, self.through
+        for line in reversed([x for x in self.lines if x.month <= self.through]):
+            if line.month != expected or line.due <= 0 or line.paid > 0:
+                break
+            run, since, expected = run + 1, line.month, rules.add_months(line.month, -1)
+        return run, since
 
-    def projected_due(self, member_id: int, month: dt.date) -> Decimal | None:
-        profile = profile_in_force(self.profiles.get(member_id, []), month)
-        if profile is None:
-            return None
-        farmer = self.farmer.get(self.organizations.get(member_id, 0))
-        return profile_calculation(profile, month, self.tables, farmer).amount
+    def line(self, month: dt.date) -> MonthLine | None:
+        return next((x for x in self.lines if x.month == month), None)
+
+    def open_lines(self) -> list[MonthLine]:
+        """Months not yet wholly paid, oldest first: where the next payment goes."""
+        return [line for line in self.lines if not line.settled]
 
 
-def _cover(
-    member_id: int,
-    ledger: list[tuple[dt.date, Decimal]],
-    payments: list[tuple[int, Decimal]],
-    context: _Context | None,
-    first_month: dt.date | None,
-) -> Coverage:
-    """Fill the member's months in order with the running total of their payments."""
-    coverage = Coverage(lines=[MonthLine(month, due) for month, due in ledger])
-    total = sum((amount for _pk, amount in payments), ZERO)
-    coverage.paid_total = total
-    # Prepayment beyond the ledger: project further months from the dues profile.
-    if context is not None:
-        owed = sum((line.due for line in coverage.lines), ZERO)
-        if total > owed:
-            start = rules.add_months(coverage.lines[-1].month, 1) if coverage.lines else first_month
-            month = start
-            for _step in range(PROJECTION_MONTHS if month else 0):
-                assert month is not None
-                due = context.projected_due(member_id, month)
-                if not due:  # no profile, or nothing owed: prepaying it means nothing
-                    break
-                coverage.lines.append(MonthLine(month, due, projected=True))
-                owed += due
-                if owed >= total:
-                    break
-                month = rules.add_months(month, 1)
-    remaining = total
-    for line in coverage.lines:
-        line.paid = min(line.due, remaining)
-        remaining -= line.paid
-    # Which months each payment completed, replaying them in order.
-    running = ZERO
-    for pk, amount in payments:
-        before, running = running, running + amount
-        first = last = None
-        cumulative = ZERO
-        for line in coverage.lines:
-            cumulative += line.due
-            if line.due and before < cumulative <= running:
-                first = first or line.month
-                last = line.month
-        coverage.payment_months[pk] = (first, last)
-    return coverage
+def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> dict[int, Account]:
+    """Each member's account on `on`: the one function behind every figure of owed months
+    (the member page, the branch ledger, the report, the art. 9 alert, the dashboard).
 
-
-def balances(
-    members: QuerySet[Any], *, through: dt.date, paid_by: dt.date
-) -> dict[int, tuple[Decimal, Decimal]]:
-    """(due through a month, dues paid by a day) per member of a subquery, in two queries."""
-    due = dict(
-        LedgerEntry.objects.filter(member_id__in=members, month__lte=through)
-        .values("member_id")
-        .annotate(due_sum=Sum("amount_due"))
-        .values_list("member_id", "due_sum")
-    )
-    paid = dict(
-        Payment.objects.filter(member_id__in=members, paid_on__lte=paid_by)
-        .values("member_id")
-        .annotate(paid_sum=Sum("amount"))
-        .values_list("member_id", "paid_sum")
-    )
-    return {
-        member_id: (_sum(due.get(member_id)), _sum(paid.get(member_id)))
-        for member_id in set(due) | set(paid)
-    }
-
-
-def coverage_many(
-    member_ids: Iterable[int], *, paid_by: dt.date | None = None, project: bool = True
-) -> dict[int, Coverage]:
-    """Each member's coverage from their ledger and payments (paid on or before `paid_by`)."""
+    A member owes a month when, at the month's end, they are on a roster of this deployment,
+    have joined (a probationary member from the branch meeting, RULES.md "Dues") and have a
+    dues profile in force. The month's amount is its ledger row where one was generated,
+    otherwise the profile under the rate table in force that month: a month nobody generated
+    is owed all the same. What is paid on a month is what the payments made by `on` put on it
+    when they were recorded (`PaymentMonth`); it never moves. `ahead` adds the months after
+    `on`'s month up to that many, for a payment to be placed on.
+    """
     ids = sorted(set(member_ids))
-    ledger: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    payments: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    current = rules.month_of(on)
+    through = months_ended_by(on)
+    horizon = rules.add_months(current, ahead)
+    tables = rules.Tables()
+    result: dict[int, Account] = {}
     for chunk in _chunks(ids):
-        for member_id, month, due in (
-            LedgerEntry.objects.filter(member_id__in=chunk)
+        joined: dict[int, dt.date] = {}
+        rows: dict[int, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
+        for member_id, organization_id, started_on, ended_on, joined_on in (
+            Membership.objects.filter(member_id__in=chunk)
+            .order_by("member_id", "started_on", "pk")
+            .values_list(
+                "member_id", "organization_id", "started_on", "ended_on", "member__joined_on"
+            )
+        ):
+            rows[member_id].append((organization_id, started_on, ended_on))
+            joined[member_id] = joined_on
+        profiles = profiles_by_member(chunk)
+        # The farmers' amount is the branch's; read only when someone pays as a farmer.
+        farmer: dict[int, Decimal] = {}
+        if any(p.category == DuesCategory.FARMER for mine in profiles.values() for p in mine):
+            farmer = farmer_amounts({o for mine in rows.values() for o, _s, _e in mine})
+        ledger: dict[int, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
+        for member_id, month, due, organization_id in LedgerEntry.objects.filter(
+            member_id__in=chunk
+        ).values_list("member_id", "month", "amount_due", "organization_id"):
+            ledger[member_id][month] = (due, organization_id)
+        paid: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        spans: dict[int, dict[int, tuple[dt.date, dt.date]]] = defaultdict(dict)
+        for member_id, payment_id, month, amount in (
+            PaymentMonth.objects.filter(member_id__in=chunk, payment__paid_on__lte=on)
             .order_by("member_id", "month")
-            .values_list("member_id", "month", "amount_due")
+            .values_list("member_id", "payment_id", "month", "amount")
         ):
-            ledger[member_id].append((month, due))
-        paid = Payment.objects.filter(member_id__in=chunk, amount__gt=0)
-        if paid_by is not None:
-            paid = paid.filter(paid_on__lte=paid_by)
-        for member_id, pk, amount in paid.order_by("member_id", "paid_on", "pk").values_list(
-            "member_id", "pk", "amount"
-        ):
-            payments[member_id].append((pk, amount))
-    needs_projection = [
-        m for m in ids if sum(a for _p, a in payments[m]) > sum(d for _m, d in ledger[m])
-    ]
-    context = _Context(needs_projection) if project and needs_projection else None
-    result: dict[int, Coverage] = {}
-    for member_id in ids:
-        first_month = None
-        if context is not None and not ledger[member_id]:
-            profiles = context.profiles.get(member_id, [])
-            first_month = profiles[0].effective_from if profiles else None
-        result[member_id] = _cover(
-            member_id, ledger[member_id], payments[member_id], context, first_month
-        )
+            paid[member_id][month] += amount
+            first, _last = spans[member_id].get(payment_id, (month, month))
+            spans[member_id][payment_id] = (first, month)
+        for member_id in chunk:
+            account = Account(member_id, on, through)
+            mine = profiles.get(member_id, [])
+            account.profiles = mine
+            months: dict[dt.date, MonthLine] = {}
+            generated = ledger[member_id]
+            member_joined = joined.get(member_id)
+            if mine and member_joined is not None:
+                first = max(mine[0].effective_from, rules.month_of(member_joined))
+                for home, started_on, ended_on in rows[member_id]:
+                    # The months whose last day lies in [started_on, ended_on).
+                    last = horizon
+                    if ended_on is not None:
+                        last = min(last, rules.add_months(rules.month_of(ended_on), -1))
+                    start = max(first, rules.month_of(started_on))
+                    for month in rules.months_between(start, last) if start <= last else ():
+                        if month in generated:
+                            continue  # the generated row below is the record of that month
+                        profile = profile_in_force(mine, month)
+                        assert profile is not None
+                        due = profile_calculation(profile, month, tables, farmer.get(home)).amount
+                        months[month] = MonthLine(month, due, organization_id=home)
+            for month, (due, organization_id) in generated.items():
+                if month <= horizon:
+                    months[month] = MonthLine(month, due, organization_id=organization_id)
+            for month, amount in paid[member_id].items():
+                if month not in months:  # paid ahead, or before leaving: still the member's
+                    line = MonthLine(month, ledger[member_id].get(month, (amount, 0))[0])
+                    profile = profile_in_force(mine, month)
+                    if month not in ledger[member_id] and profile is not None:
+                        latest = rows[member_id][-1][0] if rows[member_id] else 0
+                        line.due = profile_calculation(
+                            profile, month, tables, farmer.get(latest)
+                        ).amount
+                    months[month] = line
+                months[month].paid = amount
+            account.lines = [months[m] for m in sorted(months)]
+            for line in account.lines:
+                line.projected = line.month > current
+            account.paid_total = sum(paid[member_id].values(), ZERO)
+            account.payment_months = spans[member_id]
+            result[member_id] = account
     return result
 
 
-def dues_paid_until_many(member_ids: Iterable[int]) -> dict[int, dt.date | None]:
+def dues_paid_until_many(
+    member_ids: Iterable[int], on: dt.date | None = None
+) -> dict[int, dt.date | None]:
     """党费交至年月 for many members: the first day of the last month fully paid, or None."""
-    return {pk: c.paid_through for pk, c in coverage_many(member_ids).items()}
+    return {pk: a.paid_through for pk, a in dues_accounts(member_ids, on=on or today()).items()}
 
 
 def dues_paid_until(member: Member) -> dt.date | None:
     """党费交至年月 (for transfer letters): the first day of the last month fully paid."""
     return dues_paid_until_many([member.pk])[member.pk]
+
+
+def allocate(lines: list[MonthLine], amount: Decimal) -> list[tuple[dt.date, Decimal]]:
+    """Where a payment of `amount` goes: the open months oldest first (补缴 before 预交), each
+    filled to its due before the next; a month the amount covers only in part takes what is
+    left. Returns (month, amount) pairs summing to at most `amount`."""
+    parts: list[tuple[dt.date, Decimal]] = []
+    left = amount
+    for line in lines:
+        if left <= 0:
+            break
+        part = min(line.remaining, left)
+        if part > 0:
+            parts.append((line.month, part))
+            left -= part
+    return parts
 
 
 # --- arrears ----------------------------------------------------------------------
@@ -298,53 +307,27 @@ def members_with_unpaid_months(
     organization: Organization, on: dt.date, months: int = 6
 ) -> list[Member]:
     """Members on the roster of the subtree on `on` with at least `months` consecutive months
-    unpaid, counted back from the month before `on` (the current month is still open).
+    unpaid, ending with the last month ended by `on` (`Account.unpaid_run`).
 
-    A month counts as unpaid when its due is above zero and nothing of it is covered; a month
-    with nothing due (exempt) breaks the run. Each member carries `unpaid_months` and
-    `unpaid_since`. An input for the 党章 art. 9 alert: it never changes membership status.
+    Each member carries `unpaid_months` (the run) and `unpaid_since`. An input for the 党章
+    art. 9 alert: it never changes membership status.
     """
-    last_closed = rules.add_months(rules.month_of(on), -1)
-    roster = roster_on(organization, on).values("member_id")
-    # Only members who owe anything at all need their months looked at.
-    owing = [
-        member_id
-        for member_id, (due, paid) in balances(roster, through=last_closed, paid_by=on).items()
-        if due > paid
-    ]
-    ledger: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    paid: dict[int, Decimal] = {}
-    for chunk in _chunks(sorted(owing)):
-        for member_id, month, due in (
-            LedgerEntry.objects.filter(member_id__in=chunk, month__lte=last_closed)
-            .order_by("member_id", "month")
-            .values_list("member_id", "month", "amount_due")
-        ):
-            ledger[member_id].append((month, due))
-        paid.update(
-            Payment.objects.filter(member_id__in=chunk, paid_on__lte=on)
-            .values("member_id")
-            .annotate(paid_sum=Sum("amount"))
-            .values_list("member_id", "paid_sum")
-        )
-    runs: dict[int, tuple[int, dt.date]] = {}
-    for member_id, lines in ledger.items():
-        total = paid.get(member_id) or ZERO
-        cumulative = ZERO
-        uncovered: list[tuple[dt.date, Decimal]] = []
-        for month, due in lines:
-            if total <= cumulative:
-                uncovered.append((month, due))
-            cumulative += due
-        run = 0
-        since = None
-        expected = last_closed
-        for month, due in reversed(uncovered):
-            if month != expected or due <= 0:
-                break
-            run += 1
-            since = month
-            expected = rules.add_months(month, -1)
+    # Anyone with a payment on one of the last `months` months has no such run: only the others
+    # need their account taken (the same accounts, fewer of them).
+    through = months_ended_by(on)
+    paid_lately = PaymentMonth.objects.filter(
+        month__gte=rules.add_months(through, -(months - 1)),
+        month__lte=through,
+        payment__paid_on__lte=on,
+    ).values("member_id")
+    roster = list(
+        roster_on(organization, on)
+        .exclude(member_id__in=paid_lately)
+        .values_list("member_id", flat=True)
+    )
+    runs = {}
+    for member_id, account in dues_accounts(roster, on=on).items():
+        run, since = account.unpaid_run
         if run >= months and since is not None:
             runs[member_id] = (run, since)
     members = list(Member.objects.filter(pk__in=runs).order_by("name_pinyin", "pk"))
@@ -387,91 +370,61 @@ class MemberDues:
     unpaid_months: int
     payments: list[tuple[Payment, dt.date | None, dt.date | None]]
     profiles: list[DuesProfile]
+    account: Account
 
 
 def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
-    """The member page's dues: profile, this month's amount, 交至, arrears, payment history.
-
-    The same figures as `coverage_many` for one member, from what the page loads anyway: the
-    payments once (the history is the coverage's input), and the profiles, organization and
-    rate tables once for both this month's amount and any prepaid months."""
+    """The member page's dues: profile, this month's amount, 交至, arrears (`dues_accounts`),
+    and the payments with the months each paid."""
     on = on or today()
     month = rules.month_of(on)
-    profiles = list(member.dues_profiles.order_by("effective_from"))
+    account = dues_accounts([member.pk], on=on)[member.pk]
+    profiles = account.profiles
     profile = profile_in_force(profiles, month)
-    organization = member_organization(member)
-    farmer = farmer_amount_of(organization) if organization else None
-    tables = rules.Tables()
-    payments = list(
-        member.dues_payments.select_related("recorded_by", "organization").order_by(
-            "-paid_on", "-pk"
-        )
-    )
-    ledger = list(member.dues_ledger.order_by("month").values_list("month", "amount_due"))
-    paid = [
-        (p.pk, p.amount) for p in sorted(payments, key=lambda p: (p.paid_on, p.pk)) if p.amount > 0
-    ]
-    # Prepaid months are priced as coverage_many prices them: at the open row's organization
-    # (the latest row's, when there is an open row).
-    open_row = member_selectors.open_membership(member)
-    context = _Context.of_one(
-        member,
-        tables=tables,
-        profiles=profiles,
-        organization_id=open_row.organization_id if open_row else None,
-        farmer=farmer,
-    )
-    first_month = profiles[0].effective_from if profiles and not ledger else None
-    coverage = _cover(member.pk, ledger, paid, context, first_month)
     calculation = None
     if profile is not None:
-        calculation = profile_calculation(profile, month, tables, farmer)
-    due_so_far = sum(
-        (line.due for line in coverage.lines if line.month <= month and not line.projected), ZERO
+        farmer = None
+        if profile.category == DuesCategory.FARMER:
+            organization = member_organization(member)
+            farmer = farmer_amount_of(organization) if organization else None
+        calculation = profile_calculation(profile, month, rules.Tables(), farmer)
+    payments = list(
+        member.dues_payments.filter(paid_on__lte=on)
+        .select_related("recorded_by", "organization")
+        .order_by("-paid_on", "-pk")
     )
-    unpaid = [
-        line
-        for line in coverage.lines
-        if line.month <= month and not line.projected and not line.settled
-    ]
     return MemberDues(
         member=member,
         profile=profile,
         calculation=calculation,
-        paid_through=coverage.paid_through,
-        outstanding=max(due_so_far - coverage.paid_total, ZERO),
-        unpaid_months=len(unpaid),
-        payments=[(p, *coverage.payment_months.get(p.pk, (None, None))) for p in payments],
+        paid_through=account.paid_through,
+        outstanding=account.outstanding,
+        unpaid_months=account.unpaid_months,
+        payments=[(p, *account.payment_months.get(p.pk, (None, None))) for p in payments],
         profiles=profiles,
+        account=account,
     )
 
 
-def amount_for_months_after(member: Member, after: dt.date | None, count: int) -> Decimal:
-    """What `count` months after the month `after` come to, projected from the dues profile
-    (from the profile's first month when `after` is None)."""
-    context = _Context([member.pk])
-    if after is None:
-        profiles = context.profiles.get(member.pk, [])
-        month = profiles[0].effective_from if profiles else rules.month_of(today())
-    else:
-        month = rules.add_months(after, 1)
-    amount = ZERO
-    for _step in range(count):
-        amount += context.projected_due(member.pk, month) or ZERO
-        month = rules.add_months(month, 1)
-    return amount
+def payment_months(payment: Payment) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last month a payment paid (None, None for a voluntary payment only)."""
+    months = PaymentMonth.objects.filter(payment=payment).aggregate(
+        first=Min("month"), last=Max("month")
+    )
+    return months["first"], months["last"]
+
+
+def open_months(member: Member, on: dt.date, ahead: int) -> list[MonthLine]:
+    """The member's months not yet wholly paid, oldest first, up to `ahead` months after
+    `on`'s month: where a payment recorded on `on` goes."""
+    return dues_accounts([member.pk], on=on, ahead=ahead)[member.pk].open_lines()
 
 
 def amount_for_months(member: Member, months: int) -> Decimal:
-    """What the member's next `months` unpaid months come to (the payment form's suggestion)."""
-    coverage = coverage_many([member.pk])[member.pk]
-    open_lines = [line for line in coverage.lines if not line.settled]
-    amount = sum((line.due - line.paid for line in open_lines[:months]), ZERO)
-    missing = months - len(open_lines)
-    if missing > 0:
-        last = coverage.lines[-1].month if coverage.lines else None
-        amount += amount_for_months_after(member, last, missing)
-    return amount
+    """What the member's next `months` unpaid months come to (the payment form's suggestion):
+    arrears first, then this month and the months ahead, from the dues profile."""
+    lines = open_months(member, today(), ahead=max(months, 1) + 12)
+    return sum((line.remaining for line in lines[:months]), ZERO)
 
 
 # --- reports ---------------------------------------------------------------------------
@@ -487,6 +440,8 @@ class ArrearsRow:
     outstanding: Decimal
     paid_through: dt.date | None
     unpaid_months: int
+    unpaid_run: int
+    unpaid_since: dt.date | None
 
 
 @dataclass
@@ -494,6 +449,8 @@ class Report:
     organization: Organization
     first_month: dt.date
     last_month: dt.date
+    as_of: dt.date
+    through: dt.date
     due: Decimal
     collected: Decimal
     voluntary: Decimal
@@ -504,24 +461,30 @@ class Report:
     arrears: list[ArrearsRow]
     by_month: list[tuple[dt.date, Decimal, Decimal]]
 
+    def long_unpaid(self, months: int = 6) -> list[ArrearsRow]:
+        """The members of `arrears` with `months` or more consecutive months wholly unpaid,
+        from the same accounts: the list can never contradict the arrears table."""
+        rows = [r for r in self.arrears if r.unpaid_run >= months]
+        return sorted(rows, key=lambda r: (-r.unpaid_run, r.name))
 
-def organization_report(organization: Organization, year: int, month: int | None = None) -> Report:
-    """Due vs collected in the subtree for a month or a year, arrears by member at the end of
-    the period, and what is remitted upward: the dues collected (grassroots organizations pass
-    dues up, RULES.md) with voluntary payments at or above the threshold going to the centre."""
+
+def organization_report(
+    organization: Organization, year: int, month: int | None = None, *, on: dt.date | None = None
+) -> Report:
+    """Due vs collected in the subtree for a month or a year, arrears by member, and what is
+    remitted upward: the dues collected (grassroots organizations pass dues up, RULES.md) with
+    voluntary payments at or above the threshold going to the centre.
+
+    Arrears are the members' accounts (`dues_accounts`) at the end of the period, or on `on`
+    (today) while the period runs: members who owed a month of the period to an organization
+    of the subtree, each with every month they owe by then."""
     first = dt.date(year, month or 1, 1)
     last = dt.date(year, month or 12, 1)
     period_end = rules.month_end(last)
-    ledger = LedgerEntry.objects.within(organization).filter(month__gte=first, month__lte=last)
+    as_of = min(period_end, on or today())
     payments = Payment.objects.within(organization).filter(
         paid_on__gte=first, paid_on__lte=period_end
     )
-    due_by_month = {
-        month_start: _sum(total)
-        for month_start, total in ledger.values("month")
-        .annotate(total=Sum("amount_due"))
-        .values_list("month", "total")
-    }
     collected_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     for paid_on, amount in payments.values_list("paid_on", "amount"):
         collected_by_month[rules.month_of(paid_on)] += amount
@@ -531,35 +494,48 @@ def organization_report(organization: Organization, year: int, month: int | None
     )
     collected = _sum(totals["collected"])
     voluntary = _sum(totals["voluntary"])
-    # Arrears at the end of the period, for the members whose ledger lies in the subtree:
-    # totals in SQL first, month detail only for those who owe.
-    in_period = ledger.values("member_id")
-    totals_by_member = balances(in_period, through=last, paid_by=period_end)
-    owing = [m for m, (due, paid) in totals_by_member.items() if due > paid]
-    coverage = coverage_many(owing, paid_by=period_end, project=False)
+    in_subtree = dict(Organization.objects.under(organization.path).values_list("pk", "name"))
+    candidates = (
+        Membership.objects.within(organization)
+        .filter(started_on__lte=period_end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    accounts = dues_accounts(candidates, on=as_of)
+    last_open = min(last, rules.month_of(as_of))
+    due_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    owing: dict[int, tuple[Account, int | None]] = {}
+    members_due: set[int] = set()
+    for member_id, account in accounts.items():
+        home = None
+        for line in account.lines:
+            if first <= line.month <= last_open and line.organization_id in in_subtree:
+                due_by_month[line.month] += line.due
+                members_due.add(member_id)
+                home = line.organization_id
+        if home is not None and account.arrears:
+            owing[member_id] = (account, home)
     names: dict[int, str] = {}
-    org_names: dict[int, str] = {}  # the organization of the member's latest month
-    for chunk in _chunks(owing):
+    for chunk in _chunks(sorted(owing)):
         names.update(Member.objects.filter(pk__in=chunk).values_list("pk", "name"))
-        org_names.update(
-            ledger.filter(member_id__in=chunk)
-            .order_by("member_id", "month")
-            .values_list("member_id", "organization__name")
-        )
     arrears: list[ArrearsRow] = []
-    for member_id, cov in coverage.items():
-        lines = [line for line in cov.lines if line.month <= last]
-        due, paid = totals_by_member[member_id]
+    for member_id, (account, home) in owing.items():
+        owed = [line for line in account.lines if line.month <= account.through]
+        run, since = account.unpaid_run
+        due = sum((line.due for line in owed), ZERO)
         arrears.append(
             ArrearsRow(
                 member_id=member_id,
                 name=names.get(member_id, ""),
-                organization=org_names.get(member_id, ""),
+                organization=in_subtree.get(home or 0, ""),
                 due=due,
-                paid=paid,
-                outstanding=due - paid,
-                paid_through=cov.paid_through,
-                unpaid_months=sum(1 for line in lines if not line.settled),
+                paid=due - account.outstanding,
+                outstanding=account.outstanding,
+                paid_through=account.paid_through,
+                unpaid_months=account.unpaid_months,
+                unpaid_run=run,
+                unpaid_since=since,
             )
         )
     arrears.sort(key=lambda r: (-r.unpaid_months, -r.outstanding, r.name))
@@ -568,15 +544,17 @@ def organization_report(organization: Organization, year: int, month: int | None
         organization=organization,
         first_month=first,
         last_month=last,
+        as_of=as_of,
+        through=months_ended_by(as_of),
         due=_sum(sum(due_by_month.values(), ZERO)),
         collected=collected,
         voluntary=voluntary,
         to_central=to_central,
         remit_upward=collected + voluntary - to_central,
         payments=payments.count(),
-        members_due=ledger.values("member_id").distinct().count(),
+        members_due=len(members_due),
         arrears=arrears,
-        by_month=[(m, due_by_month.get(m, ZERO), collected_by_month.get(m, ZERO)) for m in months],
+        by_month=[(m, _sum(due_by_month.get(m)), collected_by_month.get(m, ZERO)) for m in months],
     )
 
 
@@ -638,16 +616,12 @@ def month_due(organization: Organization, on: dt.date) -> MonthDue:
     member_ids = list(roster_on(organization, on).values_list("member_id", flat=True))
     ready = LedgerEntry.objects.within(organization).filter(month=month).exists()
     due_now = behind = 0
-    for coverage in coverage_many(member_ids, project=False).values():
-        first_open = next(
-            (line.month for line in coverage.lines if line.month <= month and not line.settled),
-            None,
-        )
-        if first_open is None:
-            continue
-        if first_open < month:
+    for account in dues_accounts(member_ids, on=on).values():
+        if account.arrears:
             behind += 1
-        else:
+            continue
+        line = account.line(month)
+        if line is not None and not line.settled:
             due_now += 1
     return MonthDue(ready, len(member_ids), due_now, behind)
 
@@ -656,30 +630,16 @@ def month_due(organization: Organization, on: dt.date) -> MonthDue:
 
 
 def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6) -> dict[str, Any]:
-    """Dues on a committee's home card, as JSON for the figure cache: for the latest month with
-    a ledger (not after `on`'s month), how many members on the roster have paid everything due
-    through it, and the child organizations with the lowest share, weakest first.
-
-    A member is settled when their payments made by the month's end cover their ledger through
-    the month (`balances`); a member with nothing due is settled."""
-    month = (
-        LedgerEntry.objects.within(organization)
-        .filter(month__lte=rules.month_of(on))
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
-    )
-    if month is None:
-        return {"month": None}
-    end = rules.month_end(month)
-    roster = roster_on(organization, end)
-    owing = {
-        member_id
-        for member_id, (due, paid) in balances(
-            roster.values("member_id"), through=month, paid_by=end
-        ).items()
-        if paid < due
-    }
+    """Dues on a committee's home card, as JSON for the figure cache: how many members on the
+    roster on `on` have paid every month ended by then (`dues_accounts`: no arrears), and the
+    child organizations with the lowest share, weakest first. `month` is the last month
+    counted."""
+    roster = roster_on(organization, on)
+    member_paths = list(roster.values_list("member_id", "organization__path"))
+    accounts = dues_accounts([m for m, _p in member_paths], on=on)
+    if not any(account.lines for account in accounts.values()):
+        return {"month": None}  # nobody has a dues profile yet: nothing to show
+    owing = {member_id for member_id, account in accounts.items() if account.arrears}
     children: dict[int, dict[str, Any]] = {
         pk: {"id": pk, "name": name, "members": 0, "owing": 0}
         for pk, name in Organization.objects.filter(
@@ -687,7 +647,7 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
         ).values_list("id", "name")
     }
     members = 0
-    for member_id, path in roster.values_list("member_id", "organization__path"):
+    for member_id, path in member_paths:
         members += 1
         child_pk = child_on_path(organization.path, path)
         child = children.get(child_pk) if child_pk is not None else None
@@ -699,7 +659,7 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
         c["percent"] = round(100 * (c["members"] - c["owing"]) / c["members"])
     ranked.sort(key=lambda c: (c["percent"], c["name"]))
     return {
-        "month": month.isoformat(),
+        "month": months_ended_by(on).isoformat(),
         "members": members,
         "owing": len(owing),
         "percent": round(100 * (members - len(owing)) / members) if members else 100,

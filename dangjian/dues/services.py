@@ -29,7 +29,7 @@ from dangjian.organizations.models import Organization
 
 from . import rules, selectors
 from .choices import BASE_SCHEDULE, DuesCategory, PaymentMethod
-from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment
+from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, PaymentMonth
 
 # How far ahead a payment may reach beyond the months owed so far.
 MAX_PREPAY_MONTHS = 24
@@ -377,7 +377,8 @@ def payment_record(
     note: str = "",
 ) -> Payment:
     """Record a payment: `amount` of dues (one or more months, arrears first, then ahead) and
-    any `voluntary_amount` paid beyond them. A voluntary amount at or above the table's
+    any `voluntary_amount` paid beyond them. The months it pays are stored with it
+    (`PaymentMonth`) and named in the archive entry; nothing later moves them. A voluntary amount at or above the table's
     threshold (1000 yuan) is flagged to go entirely to the central level."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     organization = _current_organization(member)
@@ -403,6 +404,7 @@ def payment_record(
         errors["receipt_number"] = _("这个收据号已经登记过，请核对收据。")
     if errors:
         raise ValidationError(errors)
+    parts: list[tuple[dt.date, Decimal]] = []
     if amount > 0:
         if not DuesProfile.objects.filter(member=member).exists():
             raise field_error(
@@ -410,7 +412,10 @@ def payment_record(
                 _("该党员尚未建立党费档案，请先填写党费类别和基数，再登记交纳。"),
                 code=ErrorCode.NO_PROFILE,
             )
-        limit = _prepay_limit(member)
+        # The months this payment pays are fixed now, oldest open month first, and never
+        # move afterwards (decision 0071).
+        open_lines = selectors.open_months(member, today(), ahead=MAX_PREPAY_MONTHS)
+        limit = sum((line.remaining for line in open_lines), Decimal("0"))
         if amount > limit:
             raise field_error(
                 "amount",
@@ -421,6 +426,7 @@ def payment_record(
                 % {"months": MAX_PREPAY_MONTHS, "limit": limit},
                 code=ErrorCode.AMOUNT_ABOVE_OWED,
             )
+        parts = selectors.allocate(open_lines, amount)
     month = rules.month_of(paid_on)
     table = rules.table_for_month(month)
     payment = Payment(
@@ -442,8 +448,17 @@ def payment_record(
         raise field_error(
             "receipt_number", _("这个收据号已经登记过，请核对收据。"), code=ErrorCode.RECEIPT_TAKEN
         ) from exc
+    PaymentMonth.objects.bulk_create(
+        PaymentMonth(payment=payment, member=member, month=month, amount=part)
+        for month, part in parts
+    )
     paid_through = selectors.dues_paid_until(member)
     summary = _("交纳党费 %(amount)s 元") % {"amount": f"{amount:.2f}"}
+    if parts:
+        summary += _("（%(first)s 至 %(last)s）") % {
+            "first": parts[0][0].strftime("%Y-%m"),
+            "last": parts[-1][0].strftime("%Y-%m"),
+        }
     if voluntary_amount:
         summary += _("，自愿多交 %(extra)s 元") % {"extra": f"{voluntary_amount:.2f}"}
     if paid_through:
@@ -456,6 +471,9 @@ def payment_record(
             "dues_paid": _money(amount),
             "dues_voluntary": _money(voluntary_amount),
             "dues_paid_through": paid_through.strftime("%Y-%m") if paid_through else None,
+            "dues_months": [
+                {"month": month.strftime("%Y-%m"), "amount": _money(part)} for month, part in parts
+            ],
         },
         paid_on,
     )
@@ -466,18 +484,6 @@ def payment_record(
         summary=f"dues payment {member.pk} {amount} + {voluntary_amount}",
     )
     return payment
-
-
-def _prepay_limit(member: Member) -> Decimal:
-    """What is still open: arrears plus every month up to MAX_PREPAY_MONTHS after this one."""
-    coverage = selectors.coverage_many([member.pk], project=False)[member.pk]
-    horizon = rules.add_months(rules.month_of(today()), MAX_PREPAY_MONTHS)
-    last = coverage.lines[-1].month if coverage.lines else None
-    start = rules.add_months(last, 1) if last else None
-    ahead = len(rules.months_between(start, horizon)) if start else MAX_PREPAY_MONTHS + 1
-    owed = sum((line.due for line in coverage.lines), Decimal("0"))
-    owed += selectors.amount_for_months_after(member, last, ahead)
-    return max(owed - coverage.paid_total, Decimal("0"))
 
 
 # --- export ---------------------------------------------------------------------------------

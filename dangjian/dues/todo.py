@@ -22,9 +22,10 @@ def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[
     if not due.members:
         return []
     url = reverse("dues:organization", args=[organization.pk])
-    if not due.ledger_ready:
-        return [TodoItem(_("本月党费账目尚未生成：请核定基数并生成账目。"), url)]
     items = []
+    if not due.ledger_ready:
+        # The months are owed all the same (docs/dues.md): the arrears below still count.
+        items.append(TodoItem(_("本月党费账目尚未生成：请核定基数并生成账目。"), url))
     if due.behind:
         items.append(
             TodoItem(_("%(n)d 名党员欠交以前月份的党费。") % {"n": due.behind}, url, overdue=True)

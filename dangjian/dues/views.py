@@ -100,16 +100,17 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("organization__path", "member__name_pinyin", "member_id")
     )
     page = paginate(request, entries)
-    coverage = selectors.coverage_many([e.member_id for e in page.object_list])
+    accounts = selectors.dues_accounts([e.member_id for e in page.object_list], on=today())
     rows = []
     for entry in page.object_list:
-        cov = coverage[entry.member_id]
-        line = next((x for x in cov.lines if x.month == month), None)
+        account = accounts[entry.member_id]
+        line = account.line(month)
         rows.append(
             {
                 "entry": entry,
                 "paid": line.settled if line else False,
-                "paid_through": cov.paid_through,
+                "paid_through": account.paid_through,
+                "unpaid_months": account.unpaid_months,
             }
         )
     due, collected, count = selectors.month_summary(org, month)
@@ -259,12 +260,14 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     year = _year_param(request)
     month = _month_of_year(request)
+    report = selectors.organization_report(org, year, month)
     context = {
         "organization": org,
         "year": year,
         "month": month,
-        "report": selectors.organization_report(org, year, month),
-        "unpaid": selectors.members_with_unpaid_months(org, today()),
+        "report": report,
+        "unpaid": report.long_unpaid(rules.art9_months()),
+        "art9_months": rules.art9_months(),
         "months": range(1, 13),
     }
     return render(request, "dues/report.html", context)

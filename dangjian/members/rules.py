@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
-from .choices import MemberCategory
+from .choices import MemberCategory, PositionTitle
 from .models import Membership, Position
 
 
@@ -89,6 +89,21 @@ def organization_findings(
                         "min": limits["committee_from_full_members"],
                         "c": committee_size,
                     },
+                    _("《中国共产党支部工作条例（试行）》"),
+                )
+            )
+        if (
+            counts.total
+            and not Position.objects.filter(
+                organization=organization, title=PositionTitle.SECRETARY, ended_on__isnull=True
+            ).exists()
+        ):
+            findings.append(
+                Finding(
+                    "branch_without_secretary",
+                    _(
+                        "书记空缺：党支部应设书记（不设支部委员会的设书记1名），请选举产生后在领导班子中登记。"
+                    ),
                     _("《中国共产党支部工作条例（试行）》"),
                 )
             )

@@ -134,6 +134,45 @@ def archive_add_many(*, actor: User, entries: Sequence[ArchiveEntry]) -> list[Ar
     return ArchiveEntry.objects.bulk_create(entries, batch_size=1000)
 
 
+def _end_positions_on_leaving(
+    *, member: Member, actor: Any, on: dt.date, why: str, staying_in: Organization | None = None
+) -> list[Position]:
+    """End the member's open positions in organizations they no longer belong to: all of them
+    when they leave the roster (removal, death, transfer out), those outside the new
+    organization's line when they move (a township committee member moving between its
+    branches stays on the committee). Each ends with its archive entry. A position is held by
+    a member of the organization (党章 art. 31; 支部工作条例: the branch elects its secretary
+    from its members); one who has left cannot go on holding it."""
+    positions = list(
+        Position.objects.select_for_update()
+        .select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+    )
+    ended = []
+    for position in positions:
+        if staying_in is not None and staying_in.path.startswith(position.organization.path):
+            continue
+        position.ended_on = max(on, position.started_on)
+        position.save(update_fields=["ended_on"])
+        _archive(
+            member=member,
+            actor=actor,
+            kind=ArchiveKind.POSITION_ENDED,
+            summary=_("免去 %(org)s %(title)s（%(why)s）")
+            % {
+                "org": position.organization.name,
+                "title": position.get_title_display(),
+                "why": why,
+            },
+            before={"organization": position.organization.name, "title": position.title},
+            reason=_("离开该党组织，职务随之终止。"),
+            effective_on=position.ended_on,
+        )
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=position, summary=str(position))
+        ended.append(position)
+    return ended
+
+
 def _as_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -412,6 +451,7 @@ def member_remove(
     before = member.status
     member.status = STATUS_FOR_REMOVAL[how_removed]
     member.save(update_fields=["status", "updated_at"])
+    _end_positions_on_leaving(member=member, actor=actor, on=on, why=str(how_removed.label))
     _archive(
         member=member,
         actor=actor,
@@ -526,6 +566,13 @@ def membership_move(
     current.save(update_fields=["ended_on", "how_removed", "is_latest"])
     new = _open_membership(
         member=member, organization=organization, on=on, how_added=HowAdded.TRANSFERRED_IN
+    )
+    _end_positions_on_leaving(
+        member=member,
+        actor=actor,
+        on=on,
+        why=_("组织关系调整到 %(org)s") % {"org": organization.name},
+        staying_in=organization,
     )
     _archive(
         member=member,

@@ -182,6 +182,74 @@ def test_an_empty_scope_reaches_nothing_in_every_scoped_model(built):
         for action in ("read", "manage", "reveal"):
             assert rows.restrict(nobody, action).count() == 0, (model.__name__, action)
             assert rows.restrict(root, action).count() == total, (model.__name__, action)
-    # The demo county holds no democratic reviews and no training courses yet, so these four go
-    # unchecked here; remove a name when the demo adds rows.
-    assert sorted(empty) == ["ReviewEntry", "ReviewRound", "TrainingCourse", "TrainingSession"]
+    # The demo county holds no democratic reviews, no training courses and no exemptions from
+    # organizational life yet, so these go unchecked here; remove a name when the demo adds rows.
+    assert sorted(empty) == [
+        "LifeExemption",
+        "ReviewEntry",
+        "ReviewRound",
+        "TrainingCourse",
+        "TrainingSession",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
+    """On 15 December 2026, ten weeks after the demo's last ledger month: the member page, the
+    branch ledger, the county report, the art. 9 alert and the dashboard give every member the
+    same months owed (dues.selectors.dues_accounts), months nobody generated included."""
+    import re
+
+    import time_machine
+    from django.contrib.auth import get_user_model
+
+    from dangjian.alerts.engine import RULES
+    from dangjian.dues import selectors as dues
+    from dangjian.members.selectors import roster_on
+
+    day = dt.date(2026, 12, 15)
+    county = Organization.objects.get(kind=OrgKind.LOCAL_COMMITTEE)
+    report = dues.organization_report(county, 2026, on=day)
+    owed = {row.member_id: row.unpaid_months for row in report.arrears}
+    # The demo's payments stop on 30 September: October and November are owed by everyone
+    # who owes anything, whether or not a ledger row was generated for them.
+    assert report.through == dt.date(2026, 11, 1)
+    assert len(owed) > 20_000
+    through_september = [r for r in report.arrears if r.paid_through == dt.date(2026, 9, 1)]
+    assert len(through_september) > 10_000
+    assert {r.unpaid_months for r in through_september} == {2}
+
+    # The art. 9 alert and the report's 6-month list name the same members, the ones whose
+    # run is at least six months; the report never says "nobody" above a list of them.
+    alert = {case.member_id for case in RULES["no_dues"].find(county, day)}
+    long_unpaid = {row.member_id for row in report.long_unpaid(6)}
+    assert alert == long_unpaid
+    assert alert
+    listed = {m.pk for m in dues.members_with_unpaid_months(county, day)}
+    assert listed == alert
+
+    # The dashboard counts the members on the roster who owe.
+    roster = set(roster_on(county, day).values_list("member_id", flat=True))
+    dashboard = dues.settled_dashboard(county, day)
+    assert dashboard["owing"] == len(roster & set(owed))
+    assert dashboard["month"] == "2026-11-01"
+
+    # The member page, for a sample of members, owing or not.
+    rng = random.Random(22)
+    for member in Member.objects.filter(pk__in=rng.sample(sorted(roster), 150)):
+        page = dues.member_dues(member, day)
+        assert page.unpaid_months == owed.get(member.pk, 0), member.pk
+
+    # The branch ledger page of the demo secretary's branch.
+    secretary = get_user_model().objects.get(username="branch")
+    branch = Organization.objects.restrict(scope_for(secretary)).get()
+    with time_machine.travel(dt.datetime(2026, 12, 15, 10, tzinfo=dt.UTC), tick=False):
+        client.force_login(secretary)
+        body = client.get(f"/dues/org/{branch.pk}/", {"month": "2026-09"}).content.decode()
+    rows = re.findall(
+        r'href="/dues/member/(\d+)/".*?data-testid="unpaid-months">(.*?)</td>', body, re.S
+    )
+    assert rows
+    for member_id, cell in rows:
+        assert int(re.sub(r"<[^>]+>", "", cell)) == owed.get(int(member_id), 0), member_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -63,7 +63,7 @@ def test_round_computes_data_indicators_and_weights_the_total(county: Any) -> No
     )
     assert life.value == Decimal(0)
     expected = (Decimal(30) * alerts_score.value) / Decimal(80)
-    assert result.total == expected.quantize(Decimal("0.1"))
+    assert result.total == expected.quantize(Decimal("0.1"), ROUND_HALF_UP)  # as the service
     services.score_enter(
         actor=county.east_admin,
         assessment=assessment,
@@ -74,7 +74,7 @@ def test_round_computes_data_indicators_and_weights_the_total(county: Any) -> No
     )
     result.refresh_from_db()
     expected = (Decimal(30) * alerts_score.value + Decimal(20) * 90) / Decimal(100)
-    assert result.total == expected.quantize(Decimal("0.1"))
+    assert result.total == expected.quantize(Decimal("0.1"), ROUND_HALF_UP)
     assert result.grade
 
 

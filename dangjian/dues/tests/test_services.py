@@ -191,8 +191,9 @@ def test_paid_through_does_not_depend_on_the_order_payments_were_entered(dues):
     pay(dues.zhang, "64.00", dt.date(2026, 2, 5))  # entered second, dated earlier
     assert selectors.dues_paid_until(dues.zhang) == MAY
     detail = selectors.member_dues(dues.zhang)
-    # Listed newest first; the earlier-dated payment covers the oldest months.
-    assert [p[1:] for p in detail.payments] == [(MAR, MAY), (JAN, FEB)]
+    # Listed newest first; each paid the oldest months open when it was recorded, and keeps
+    # them (decision 0071): the one entered first paid January to March.
+    assert [p[1:] for p in detail.payments] == [(JAN, MAR), (APR, MAY)]
 
 
 def test_a_payment_beyond_two_years_ahead_is_refused_and_nothing_is_written(dues):
@@ -305,10 +306,17 @@ def test_a_member_who_left_cannot_pay_but_keeps_their_paid_through(dues):
 def test_report_due_collected_and_arrears(dues):
     generate(dues, *rules.months_between(JAN, DEC))
     pay(dues.zhang, str(Decimal("32.00") * 12))
+    # On 15 November the year runs: due through November, arrears through October.
     report = selectors.organization_report(dues.east, 2026)
-    assert report.due == Decimal("32.00") * 12 + Decimal("50.00") * 12
+    assert report.due == Decimal("32.00") * 11 + Decimal("50.00") * 11
     assert report.collected == Decimal("384.00")
     assert [(r.name, r.outstanding, r.unpaid_months) for r in report.arrears] == [
+        ("李四", Decimal("500.00"), 10)
+    ]
+    # Once the year is over, the report is taken at its end: all twelve months.
+    ended = selectors.organization_report(dues.east, 2026, on=dt.date(2027, 3, 1))
+    assert ended.due == Decimal("32.00") * 12 + Decimal("50.00") * 12
+    assert [(r.name, r.outstanding, r.unpaid_months) for r in ended.arrears] == [
         ("李四", Decimal("600.00"), 12)
     ]
     assert selectors.organization_report(dues.west, 2026).due == 0

@@ -239,7 +239,8 @@ def test_report_api(client, dues):
     generate(dues, JAN)
     client.force_login(dues.county_admin)
     body = client.get(f"/api/v1/dues/organizations/{dues.east.pk}/report", {"year": 2026}).json()
-    assert body["due"] == "82.00"
+    # January to November (15 November): months without a generated ledger are owed too.
+    assert body["due"] == "902.00"
     assert {a["name"] for a in body["arrears"]} == {"张三", "李四"}
     client.force_login(dues.west_admin)
     assert (
@@ -260,7 +261,12 @@ def test_profile_form_sets_a_new_base_from_a_month(client, dues):
     dues_now = selectors.member_dues(dues.zhang, dt.date(2026, 3, 15))
     assert dues_now.calculation is not None
     assert dues_now.calculation.amount == Decimal("81.00")
-    assert selectors.coverage_many([dues.zhang.pk])[dues.zhang.pk].lines[0].due == Decimal("32.00")
+    account = selectors.dues_accounts([dues.zhang.pk], on=dt.date(2026, 3, 15))[dues.zhang.pk]
+    assert [line.due for line in account.lines] == [
+        Decimal("32.00"),
+        Decimal("81.00"),
+        Decimal("81.00"),
+    ]
     missing = client.post(url, {"category": "retired", "effective_from": "2026-02"})
     assert "请填写月基数" in missing.content.decode()
     client.force_login(dues.east_observer)

@@ -20,8 +20,19 @@ pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 1)
 
 
-def codes(organization: Organization, on: dt.date = ON) -> list[str]:
-    return [f.code for f in rules.organization_findings(organization, on)]
+def findings_of(organization: Organization, on: dt.date = ON) -> list[Any]:
+    """The findings but the vacant secretary (its own tests are at the end)."""
+    return [
+        f
+        for f in rules.organization_findings(organization, on)
+        if f.code != "branch_without_secretary"
+    ]
+
+
+def codes(organization: Organization, on: dt.date = ON, *, secretary: bool = False) -> list[str]:
+    if secretary:
+        return [f.code for f in rules.organization_findings(organization, on)]
+    return [f.code for f in findings_of(organization, on)]
 
 
 def fill(branch: Organization, count: int, **fields: Any) -> list[Member]:
@@ -62,7 +73,7 @@ def appoint(county: Any, branch: Organization, members: list[Member], first: int
 
 def test_a_branch_with_fewer_than_three_full_members_is_flagged(county):
     """南村 has one full member: it should form a joint branch or recruit, and says so."""
-    (finding,) = rules.organization_findings(county.south_village, ON)
+    (finding,) = findings_of(county.south_village)
     assert finding.code == "branch_too_few_full_members"
     assert "正式党员仅 1 名，不足 3 名" in finding.message
     assert "联合党支部" in finding.message
@@ -131,7 +142,7 @@ def test_a_branch_over_fifty_members_is_flagged(county):
         joined_on=dt.date(2020, 7, 1),
         id_number=new_id_number(dt.date(1999, 9, 9), "1", region="110108"),
     )
-    findings = rules.organization_findings(branch, ON)
+    findings = findings_of(branch)
     assert [f.code for f in findings] == ["branch_too_large"]
     assert "党员 51 名，超过 50 名" in findings[0].message
 
@@ -143,7 +154,7 @@ def test_seven_full_members_without_a_committee_is_flagged(county):
     """A branch of seven full members needs a branch committee (three or more in office)."""
     branch = build_org(name="七人支部", parent=county.west)
     members = fill(branch, 7)
-    findings = rules.organization_findings(branch, ON)
+    findings = findings_of(branch)
     assert [f.code for f in findings] == ["branch_without_committee"]
     assert "正式党员 7 名" in findings[0].message
     assert "在任委员" in findings[0].message
@@ -184,7 +195,7 @@ def test_an_overdue_term_is_flagged(county):
     )
     county.east_village.refresh_from_db()
     assert county.east_village.term_ends_on == dt.date(2026, 1, 1)
-    findings = rules.organization_findings(county.east_village, ON)
+    findings = findings_of(county.east_village)
     assert [f.code for f in findings] == ["term_overdue"]
     assert "2026-01-01" in findings[0].message
     assert "选举工作条例" in findings[0].source
@@ -214,3 +225,29 @@ def test_committees_are_checked_for_overdue_terms(county):
     )
     assert committee.term_ends_on == dt.date(2025, 1, 1)
     assert codes(committee) == ["term_overdue"]
+
+
+# --- the secretary -------------------------------------------------------------------------
+
+
+def test_a_branch_with_members_and_no_secretary_is_flagged(county):
+    assert "branch_without_secretary" in codes(county.east_village, secretary=True)
+    appoint(county, county.east_village, [county.zhang])
+    assert "branch_without_secretary" not in codes(county.east_village, secretary=True)
+
+
+def test_a_secretary_who_dies_leaves_the_post_vacant(county):
+    appoint(county, county.east_village, [county.zhang])
+    services.member_remove(
+        actor=county.county_admin,
+        member=county.zhang,
+        how_removed=HowRemoved.DIED,
+        on=dt.date(2026, 10, 1),
+        reason="病故",
+    )
+    assert "branch_without_secretary" in codes(county.east_village, secretary=True)
+
+
+def test_an_empty_branch_is_not_asked_for_a_secretary(county):
+    branch = build_org(name="新支部", kind=OrgKind.BRANCH, parent=county.east, code="B9001")
+    assert "branch_without_secretary" not in codes(branch, secretary=True)

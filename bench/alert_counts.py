@@ -1,0 +1,72 @@
+"""Open alerts by rule on the demo county, and the dues figures a county reads, on two days.
+
+    .venv/bin/python bench/alert_counts.py                      # SQLite in a temporary directory
+    DATABASE_URL=postgresql:///dj_alerts?host=/var/run/postgresql .venv/bin/python bench/alert_counts.py
+
+Builds the demo county into a fresh database (its alerts step runs the engine on the reference
+day), counts the open alerts by rule, then runs the engine again on a later day (default
+2026-12-15: two and a half months after the demo's last ledger month) and counts again. The
+dues lines count members with 6 or more consecutive months unpaid as the alert, the county
+report and the dashboard see them on that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import fresh_database
+
+
+def open_by_rule() -> Counter[str]:
+    from dangjian.alerts.models import Alert, AlertStatus
+
+    return Counter(
+        Alert.objects.filter(status=AlertStatus.OPEN).values_list("rule", flat=True).iterator()
+    )
+
+
+def main() -> None:
+    later = dt.date.fromisoformat(sys.argv[1]) if len(sys.argv) > 1 else dt.date(2026, 12, 15)
+    backend = fresh_database()
+    import time_machine
+    from django.core.management import call_command
+
+    from dangjian.alerts.services import alerts_recompute
+    from dangjian.dues import selectors as dues
+    from dangjian.organizations.models import Organization
+    from dangjian.site import demo
+
+    call_command("migrate", verbosity=0)
+    demo.build_demo_county()
+    county = Organization.objects.get(parent__isnull=True)
+    at_reference = open_by_rule()
+    with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
+        alerts_recompute(root=county, on=later)
+        at_later = open_by_rule()
+        art9 = dues.members_with_unpaid_months(county, later)
+        report = dues.organization_report(county, later.year)
+        dashboard = dues.settled_dashboard(county, later)
+    print(f"database  {backend}")
+    print(f"| rule | open on {demo.REFERENCE_DAY} | open on {later} |")
+    print("|---|---:|---:|")
+    for rule in sorted(set(at_reference) | set(at_later)):
+        print(f"| {rule} | {at_reference[rule]} | {at_later[rule]} |")
+    print(f"| total | {sum(at_reference.values())} | {sum(at_later.values())} |")
+    print()
+    print(f"dues on {later}:")
+    print(f"  6+ consecutive months unpaid (alert input)   {len(art9)}")
+    print(
+        "  county report, members owing 6+ months      "
+        f"{sum(1 for r in report.arrears if r.unpaid_months >= 6)}"
+    )
+    print(f"  county report, members owing anything       {len(report.arrears)}")
+    print(f"  dashboard month {dashboard.get('month')}, members owing  {dashboard.get('owing')}")
+
+
+if __name__ == "__main__":
+    main()

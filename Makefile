@@ -62,6 +62,9 @@ browser:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
 	  echo "安装中文字体供 PDF 与浏览器测试使用 (apt-get install fonts-noto-cjk)…"; \
 	  apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+	@command -v soffice >/dev/null || { \
+	  echo "安装 LibreOffice Calc 供表格往返测试使用 (apt-get install libreoffice-calc-nogui)…"; \
+	  apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
 
 lint: setup
 	$(BIN)/ruff check .

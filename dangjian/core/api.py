@@ -21,8 +21,9 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.pagination import PageNumberPagination
-from pydantic import ModelWrapValidatorHandler, ValidationInfo, field_validator, model_validator
+from pydantic import ModelWrapValidatorHandler, field_validator, model_validator
 
+from dangjian.core.bounds import EARLIEST_DATE, LATEST_DATE, MAX_INTEGER, date_in_bounds
 from dangjian.core.error_codes import ErrorCode
 
 logger = logging.getLogger("dangjian.api")
@@ -45,23 +46,14 @@ def error_body(
 # cannot hold: dates a person's record can carry, amounts of money a branch handles, counts and
 # identifiers inside the database's integer, text no longer than any field.
 
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2200, 12, 31)
 MAX_MONEY = decimal.Decimal("100000000")  # 1亿元: more than any payment or fund row
-MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
 MAX_TEXT = 20_000
 
 
-def _bounded(value: Any, name: str) -> Any:
+def _bounded(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, dt.datetime):
-        value_date = value.date()
-    elif isinstance(value, dt.date):
-        value_date = value
-    else:
-        value_date = None
-    if value_date is not None and not EARLIEST_DATE <= value_date <= LATEST_DATE:
+    if isinstance(value, dt.date) and not date_in_bounds(value):
         raise ValueError(
             _("日期应在 %(from)s 至 %(to)s 之间。")
             % {"from": EARLIEST_DATE.isoformat(), "to": LATEST_DATE.isoformat()}
@@ -81,7 +73,7 @@ def _bounded(value: Any, name: str) -> Any:
         raise ValueError(_("内容含有不可见的控制字符（NUL），请删除后重试。"))
     if isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            _bounded(item, name)
+            _bounded(item)
     return value
 
 
@@ -99,8 +91,8 @@ class In(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _within_bounds(cls, value: Any, info: ValidationInfo) -> Any:
-        return _bounded(value, info.field_name or "")
+    def _within_bounds(cls, value: Any) -> Any:
+        return _bounded(value)
 
 
 def _validation_error_body(error: ValidationError) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from dangjian.core.bounds import EARLIEST_DATE, LATEST_DATE, MAX_INTEGER, date_in_bounds
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 
 T = TypeVar("T")
@@ -157,15 +158,11 @@ class PlainSelect(forms.Select):
 # Bounds every form field gets unless it sets tighter ones (`style_form` applies them): values a
 # record can hold and the database can store, so that no typed number or date reaches a service
 # as something that overflows (a year of 10^23 was a 500 on the snapshot form).
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2200, 12, 31)
-MAX_INTEGER = 2**31 - 1
 MAX_NUMBER = Decimal("10000000000")
 
 
 def _within_dates(value: dt.date) -> None:
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
+    if not date_in_bounds(value):
         raise ValidationError(
             _("日期应在 %(from)s 至 %(to)s 之间，请核对。")
             % {"from": EARLIEST_DATE.isoformat(), "to": LATEST_DATE.isoformat()},

@@ -12,14 +12,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.activities.error_codes import ErrorCode
+from dangjian.audit import selectors as audit_selectors
 from dangjian.audit.choices import AuditAction
-from dangjian.audit.models import AuditEvent
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import today
@@ -295,9 +294,10 @@ def attendance_add_guest_by_id_number(
     the same township, for instance). Every lookup is audited, kept even when refused, and
     limited per hour; a member of another organization comes by their certificate."""
     _require_manage(actor, activity.organization)
-    since = timezone.now() - dt.timedelta(hours=1)
-    recent = AuditEvent.objects.filter(actor=actor, target_type=GUEST_LOOKUP, at__gte=since)
-    if recent.count() >= settings.DANGJIAN_GUEST_LOOKUPS_PER_HOUR:
+    recent = audit_selectors.audit_count_recent(
+        actor=actor, target_type=GUEST_LOOKUP, within=dt.timedelta(hours=1)
+    )
+    if recent >= settings.DANGJIAN_GUEST_LOOKUPS_PER_HOUR:
         raise field_error(
             "id_number",
             _("一小时内按身份证号码查找来宾的次数已达上限，请稍后再试，或扫描来宾的电子活动证。"),

@@ -10,14 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.audit import selectors as audit_selectors
 from dangjian.audit.choices import AuditAction
-from dangjian.audit.models import AuditEvent
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.dates import today
@@ -260,9 +259,10 @@ def member_number_search_record(*, actor: User) -> None:
     A whole-number search answers "is this the number?": with the mask leaving some hundreds of
     candidates, unlimited searches would find the hidden digits one guess at a time. So each is
     audited (without the number) and a reader has DANGJIAN_NUMBER_SEARCHES_PER_HOUR of them."""
-    since = timezone.now() - dt.timedelta(hours=1)
-    recent = AuditEvent.objects.filter(actor_id=actor.pk, target_type=NUMBER_SEARCH, at__gte=since)
-    if recent.count() >= settings.DANGJIAN_NUMBER_SEARCHES_PER_HOUR:
+    recent = audit_selectors.audit_count_recent(
+        actor=actor, target_type=NUMBER_SEARCH, within=dt.timedelta(hours=1)
+    )
+    if recent >= settings.DANGJIAN_NUMBER_SEARCHES_PER_HOUR:
         raise PermissionDenied(
             _("一小时内按身份证号码或电话号码查找的次数已达上限，请稍后再试，或按姓名查找。")
         )

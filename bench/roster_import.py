@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -101,7 +102,7 @@ def generate(path: Path, size: int, seed: int = 3) -> None:
             joined_text = (
                 joined.isoformat()
                 if spelling == 0
-                else f"{joined.year}.{joined.month}"
+                else f"{joined.year}.{joined.month:02d}"  # 1985.03: 1985.1 is ambiguous
                 if spelling == 1
                 else f"{joined.year}/{joined.month}/{joined.day}"
             )
@@ -124,14 +125,11 @@ def generate(path: Path, size: int, seed: int = 3) -> None:
             )
 
 
-def worker(args: argparse.Namespace) -> dict[str, object]:
-    from _setup import fresh_database
-
-    backend = fresh_database()
+def build_county() -> tuple[Any, Any]:
+    """A superuser and a county committee with BRANCHES branches (codes B0000…), for the
+    generated rosters' organization codes; run after migrate in a fresh database."""
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     from dangjian.organizations import services as organization_services
     from dangjian.organizations.choices import OrgKind
 
@@ -147,6 +145,18 @@ def worker(args: argparse.Namespace) -> dict[str, object]:
             parent=county,
             fields={"name": f"第{b}支部", "code": f"B{b:04d}", "kind": OrgKind.BRANCH},
         )
+    return actor, county
+
+
+def worker(args: argparse.Namespace) -> dict[str, object]:
+    from _setup import fresh_database
+
+    backend = fresh_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    actor, county = build_county()
     directory = Path(tempfile.mkdtemp(prefix="roster-bench-"))
     source = directory / f"roster-{args.size}.csv"
     started = time.perf_counter()

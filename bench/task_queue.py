@@ -4,7 +4,7 @@ calling process (what decision 0030 did before the queue): wall time and load av
     .venv/bin/python bench/task_queue.py --size 30000                     # SQLite
     DATABASE_URL=postgresql:///dj_queue_bench?host=/var/run/postgresql .venv/bin/python bench/task_queue.py
 
-One fresh database (bench/_setup.py), a county with 200 branches, two generated rosters of
+One fresh database (bench/_setup.py), a county with 200 branches (roster_import.build_county), two generated rosters of
 --size rows (different ID numbers). Each is validated and committed in full: one in a thread
 (the old path: the same job functions, as 0030's `_in_thread` ran them), one as two tasks run by a
 `dangjian worker` process started beforehand (its start-up is not counted; the time from
@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from roster_import import BRANCHES, generate
+from roster_import import build_county, generate
 
 
 def _wait(job: Any, until: set[str]) -> None:
@@ -61,27 +61,13 @@ def main() -> None:
     from _setup import fresh_database
 
     backend = fresh_database()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from dangjian.organizations import services as organization_services
-    from dangjian.organizations.choices import OrgKind
     from dangjian.roster import services
     from dangjian.roster.choices import ImportKind, JobStatus
 
-    actor = get_user_model().objects.create_superuser("bench", password="x")  # noqa: S106
-    county = organization_services.organization_create(
-        actor=actor,
-        parent=None,
-        fields={"name": "基准县委", "code": "C0001", "kind": OrgKind.LOCAL_COMMITTEE},
-    )
-    for b in range(BRANCHES):
-        organization_services.organization_create(
-            actor=actor,
-            parent=county,
-            fields={"name": f"第{b}支部", "code": f"B{b:04d}", "kind": OrgKind.BRANCH},
-        )
+    actor, county = build_county()
     directory = Path(tempfile.mkdtemp(prefix="queue-bench-"))
     # One roster of twice the size, split in two: no ID number is in both halves.
     both = directory / "roster.csv"

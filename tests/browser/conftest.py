@@ -8,6 +8,10 @@ Fixtures:
 - `page`: a new browser context per test (locale zh-CN) on the live server; desktop-sized by
   default, phone-sized with ``@pytest.mark.parametrize("page", ["phone"], indirect=True)``.
   When the test fails, a screenshot goes to test-artifacts/.
+  After the test the page waits until the live server has answered every request it had
+  started: a test may pass while a fragment is still loading, and the database flush that
+  follows would otherwise meet that request's open cursor ("database table is locked" on
+  SQLite, leaving rows behind for the worker's next test).
 - `sign_in`: signs a user in through the real login form.
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +49,89 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
 }
 PASSWORD = "pass-word-123"  # what dangjian.site.testing.build_user sets
 TIMEOUT_MS = 10_000
+QUIET_SECONDS = 0.2  # no request started for this long after the last one ended
+IDLE_TIMEOUT_SECONDS = 30.0
+
+
+class InFlight:
+    """A WSGI wrapper around the live server's application that counts unfinished requests.
+
+    A request ends when the server closes its response (after the last byte was written or the
+    client went away), which is when Django has finished with the database for it.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.running = 0
+        self.last_change = time.monotonic()
+        self.changed = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        with self.changed:
+            self.running += 1
+            self.last_change = time.monotonic()
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._finished()
+            raise
+        return _ClosingResponse(result, self._finished)
+
+    def _finished(self) -> None:
+        with self.changed:
+            self.running -= 1
+            self.last_change = time.monotonic()
+            self.changed.notify_all()
+
+    def wait_until_idle(self) -> None:
+        """Wait until no request runs and none has started for QUIET_SECONDS."""
+        deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+        with self.changed:
+            while True:
+                now = time.monotonic()
+                quiet_for = now - self.last_change
+                if self.running == 0 and quiet_for >= QUIET_SECONDS:
+                    return
+                if now >= deadline:
+                    raise AssertionError(
+                        f"the live server still had {self.running} request(s) running "
+                        f"{IDLE_TIMEOUT_SECONDS:.0f} s after the test ended"
+                    )
+                wait = QUIET_SECONDS - quiet_for if self.running == 0 else deadline - now
+                self.changed.wait(timeout=max(wait, 0.01))
+
+
+class _ClosingResponse:
+    """The application's response, reporting to InFlight when the server closes it."""
+
+    def __init__(self, result: Iterable[bytes], finished: Callable[[], None]) -> None:
+        self.result = result
+        self.finished = finished
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.result)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.finished()
+
+
+def in_flight(live_server: Any) -> InFlight:
+    """The live server's InFlight counter, installed around its application on first use."""
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, InFlight):
+        app = InFlight(app)
+        httpd.set_app(app)
+    return app
 
 
 def _require_chromium() -> None:
@@ -82,6 +171,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A page in a fresh context; ``request.param`` picks a viewport from VIEWPORTS."""
     viewport = getattr(request, "param", "desktop")
+    requests = in_flight(live_server)
     context = browser.new_context(locale="zh-CN", base_url=live_server.url, **VIEWPORTS[viewport])
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -95,6 +185,7 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
         except Exception as exc:  # the page may be gone; the test's own error matters more
             print(f"no screenshot: {exc}")
     context.close()
+    requests.wait_until_idle()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ urlpatterns = [
     path("activate/", portal_views.activate, name="activate"),
     path("alerts/", include("dangjian.alerts.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
+    path("rectification/", include("dangjian.rectification.urls")),
     path("care/", include("dangjian.care.urls")),
     path("api/v1/", api_v1_urls),
     path("api-tokens/", include("dangjian.api.page_urls")),

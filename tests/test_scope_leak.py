@@ -72,6 +72,11 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "alerts:org": lambda c: c.west,
     "assessment:pk": lambda c: west_assessment(c),
     "assessment:action": lambda c: "compute",
+    "rectification:pk": lambda c: west_weakness_review(c),
+    "rectification:action": lambda c: "recompute",
+    "rectification:candidate": lambda c: west_weakness_review(c).candidates.get(),
+    "rectification:case:pk": lambda c: west_rectification_case(c),
+    "rectification:close:pk": lambda c: west_rectification_case(c),
     "care:pk": lambda c: c.sun,
     "care:kind": lambda c: "hardship",
     "care:org": lambda c: c.west_village,
@@ -300,6 +305,38 @@ def west_assessment(c: Any) -> Any:
         "assessment",
         lambda: assessment_services.round_create(actor=c.west_admin, committee=c.west, year=2026),
     )
+
+
+def west_weakness_review(c: Any) -> Any:
+    from dangjian.rectification import services as rectification_services
+
+    def make() -> Any:
+        c.west_village.term_ends_on = dt.date(2025, 6, 30)  # a candidate: the term ran out
+        c.west_village.save(update_fields=["term_ends_on"])
+        return rectification_services.review_create(
+            actor=c.west_admin, committee=c.west, year=2026, on=dt.date(2026, 11, 30)
+        )
+
+    return _once(c, "weakness_review", make)
+
+
+def west_rectification_case(c: Any) -> Any:
+    from dangjian.core.dates import today
+    from dangjian.rectification import services as rectification_services
+
+    def make() -> Any:
+        candidate = rectification_services.candidate_decide(
+            actor=c.west_admin,
+            candidate=west_weakness_review(c).candidates.get(),
+            listed=True,
+            reason="西村党支部换届逾期",
+            cadre="西镇组织委员",
+            measures="按期换届",
+            deadline=today() + dt.timedelta(days=30),
+        )
+        return candidate.case
+
+    return _once(c, "rectification_case", make)
 
 
 def west_invitation(c: Any) -> Any:

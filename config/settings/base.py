@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # Rules over every domain, then the readers and the shell.
     "dangjian.alerts",
     "dangjian.assessment",
+    "dangjian.rectification",
     "dangjian.portal",
     "dangjian.reports",
     "dangjian.ops",

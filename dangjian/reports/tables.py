@@ -775,3 +775,22 @@ def review_table(data: ReportData) -> Table:
     ]
     rows.insert(0, Row("reviewed", _("参加评议"), [sum(grades.values())]))
     return Table("review", _("民主评议党员"), [Column(_("人数"), None)], rows)
+
+
+@register_table("rectification", order=150)
+def rectification_table(data: ReportData) -> Table:
+    """整顿软弱涣散基层党组织: the year's review in the subtree and what became of its cases."""
+    from dangjian.rectification.selectors import year_figures
+
+    figures = year_figures(data.organization, data.as_of.year)
+    rows = [
+        Row("candidates", _("排查候选党组织"), [figures.candidates]),
+        Row("listed", _("确定为整顿对象"), [figures.listed]),
+        Row("not-listed", _("研判不列入"), [figures.not_listed]),
+        Row("pending", _("尚未研判"), [figures.pending]),
+        Row("closed", _("已销号"), [figures.closed]),
+        Row("closed-recovered", _("其中指标恢复后销号"), [figures.closed_recovered]),
+        Row("closed-overridden", _("其中经研究未达标销号"), [figures.closed_overridden]),
+        Row("open", _("整顿中"), [figures.open]),
+    ]
+    return Table("rectification", _("整顿软弱涣散基层党组织"), [Column(_("个数"), None)], rows)

@@ -115,6 +115,9 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:statistics:first": lambda c: 2024,
     "api:statistics:second": lambda c: 2025,
     "api:care:pk": lambda c: west_volunteer_activity(c),
+    "api:rectification:review_id": lambda c: west_weakness_review(c),
+    "api:rectification:candidate_id": lambda c: west_weakness_review(c).candidates.get(),
+    "api:rectification:case_id": lambda c: west_rectification_case(c),
 }
 
 # Pages whose parameters name no record (a template kind, the signed-in member's own card):

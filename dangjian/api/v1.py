@@ -26,6 +26,7 @@ from dangjian.members.api import router as members_router
 from dangjian.ops.api import router as ops_router
 from dangjian.organizations.api import router as organizations_router
 from dangjian.recruitment.api import router as recruitment_router
+from dangjian.rectification.api import router as rectification_router
 from dangjian.reports.api import router as reports_router
 from dangjian.roster.api import router as roster_router
 from dangjian.transfers.api import router as transfers_router
@@ -135,3 +136,4 @@ api.add_router("/statistics/", reports_router)
 api.add_router("/ops/", ops_router)
 api.add_router("/alerts/", alerts_router)
 api.add_router("/care/", care_router)
+api.add_router("/rectification/", rectification_router)

@@ -253,3 +253,32 @@ def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
     assert rows
     for member_id, cell in rows:
         assert int(re.sub(r"<[^>]+>", "", cell)) == owed.get(int(member_id), 0), member_id
+
+
+def test_the_demo_has_a_weak_organization_review_with_cases(county_committee):
+    """软弱涣散: last year's review ranks candidates with evidence; two are listed with a case
+    (one with a progress note), one is not; the annual report counts the same."""
+    from dangjian.rectification.models import Candidate, Case, Decision, ProgressNote, Review
+    from dangjian.reports.report import report_compute
+
+    review = Review.objects.get(committee=county_committee)
+    candidates = list(Candidate.objects.filter(review=review).order_by("rank"))
+    assert len(candidates) >= 3
+    assert all(c.criteria_met == sum(1 for e in c.evidence if e["met"]) for c in candidates)
+    assert [c.criteria_met for c in candidates] == sorted(
+        (c.criteria_met for c in candidates), reverse=True
+    )
+    assert [c.decision for c in candidates[:3]] == [
+        Decision.LISTED,
+        Decision.LISTED,
+        Decision.NOT_LISTED,
+    ]
+    assert Case.objects.filter(candidate__review=review).count() == 2
+    assert ProgressNote.objects.filter(case__candidate__review=review).count() == 1
+    as_of = dt.date(review.year, 12, 31)
+    table = report_compute(county_committee, as_of).table("rectification")
+    assert table is not None
+    assert table.row("candidates").values == [len(candidates)]
+    assert table.row("listed").values == [2]
+    assert table.row("not-listed").values == [1]
+    assert table.row("open").values == [2]

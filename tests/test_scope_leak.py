@@ -66,6 +66,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "recruitment:pk": lambda c: west_applicant(c),
     "recruitment:panel:pk": lambda c: c.west_village,
     "recruitment:field": lambda c: "id_number",
+    "recruitment:plan:pk": lambda c: west_recruitment_plan(c),
     "portal:pk": lambda c: west_correction(c),
     "portal:org": lambda c: c.west_village,
     "alerts:pk": lambda c: west_alert(c),
@@ -109,6 +110,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:dues:year": lambda c: 2026,
     "api:recruitment:organization": lambda c: c.west_village.code,
     "api:recruitment:applicant_id": lambda c: west_applicant(c),
+    "api:recruitment:plan_id": lambda c: west_recruitment_plan(c),
     "api:transfers:transfer_id": lambda c: west_transfer(c),
     "api:statistics:organization": lambda c: c.west.code,
     "api:statistics:year": lambda c: 2025,
@@ -307,6 +309,18 @@ def west_assessment(c: Any) -> Any:
         c,
         "assessment",
         lambda: assessment_services.round_create(actor=c.west_admin, committee=c.west, year=2026),
+    )
+
+
+def west_recruitment_plan(c: Any) -> Any:
+    from dangjian.recruitment import services as recruitment_services
+
+    return _once(
+        c,
+        "recruitment_plan",
+        lambda: recruitment_services.plan_save(
+            actor=c.west_admin, committee=c.west, year=2026, targets={"admitted": 3}
+        ),
     )
 
 

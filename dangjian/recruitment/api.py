@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -86,6 +87,7 @@ class ApplicantIn(In):
     education: str
     occupation: str
     work_unit: str = ""
+    migrant_worker: bool = Field(False, description="外出务工经商人员")
     phone: str = ""
     applied_on: dt.date
     documents: str = ""
@@ -241,6 +243,7 @@ def applicant_create(
             "education": payload.education,
             "occupation": payload.occupation,
             "work_unit": payload.work_unit,
+            "migrant_worker": payload.migrant_worker,
             "phone": payload.phone,
         },
         id_number=payload.id_number,
@@ -322,3 +325,97 @@ def deadlines(
         }
         for d in selectors.deadlines(unit, on or today())
     ]
+
+
+# --- the yearly plan -------------------------------------------------------------------------
+
+
+class PlanTargets(Schema):
+    admitted: int = Field(..., ge=0, le=100000, description="计划发展党员（名）")
+    under_45_percent: int = Field(0, ge=0, le=100, description="45周岁以下占比不低于（%）")
+    educated_percent: int = Field(0, ge=0, le=100, description="高中以上文化程度占比不低于（%）")
+    migrant_workers: int = Field(0, ge=0, le=100000, description="外出务工经商人员不少于（名）")
+    two_new: int = Field(0, ge=0, le=100000, description="两新组织不少于（名）")
+
+
+class PlanIn(In, PlanTargets):
+    committee: str = Field(..., description="党委的组织代码")
+    year: int = Field(..., ge=2000, le=2100)
+    note: str = Field("", max_length=300)
+
+
+class ProgressOut(Schema):
+    on: dt.date
+    admitted: int
+    under_45: int
+    educated: int
+    migrant_workers: int
+    two_new: int
+    candidates: int
+    activists: int
+
+
+class PlanOut(PlanTargets):
+    id: int
+    committee_code: str
+    committee_name: str
+    year: int
+    note: str
+    progress: ProgressOut
+    warnings: list[str]
+
+
+def _plan(plan: Any) -> dict[str, object]:
+    progress = selectors.plan_progress(plan.committee, plan.year)
+    return {
+        "id": plan.pk,
+        "committee_code": plan.committee.code,
+        "committee_name": plan.committee.name,
+        "year": plan.year,
+        "note": plan.note,
+        **{name: getattr(plan, name) for name in services.PLAN_FIELDS},
+        "progress": {
+            name: getattr(progress, name)
+            for name in (
+                "on",
+                "admitted",
+                "under_45",
+                "educated",
+                "migrant_workers",
+                "two_new",
+                "candidates",
+                "activists",
+            )
+        },
+        "warnings": [w.text for w in selectors.plan_warnings(plan, progress)],
+    }
+
+
+@router.get("/plans", response={200: list[PlanOut], 400: ErrorOut})
+@paginate(Pages, page_size=50)
+def plan_list(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2100)) -> PageOf:
+    """Yearly plans of committees in scope (`year`: that year only), each with the actual so
+    far and the warnings."""
+    plans = selectors.scoped_plans(request.user).select_related("committee")
+    if year is not None:
+        plans = plans.filter(year=year)
+    return PageOf(plans.order_by("-year", "committee__path"), lambda rows: [_plan(p) for p in rows])
+
+
+@router.get("/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut})
+def plan_detail(request: HttpRequest, plan_id: int) -> dict[str, object]:
+    return _plan(selectors.plan_get(user=request.user, pk=plan_id))
+
+
+@router.post("/plans", response={200: PlanOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def plan_save(request: AuthenticatedHttpRequest, payload: PlanIn) -> dict[str, object]:
+    """Set or change a committee's plan for the year (an administrator of the committee)."""
+    committee = _organization(request, organization_pk_from_text(payload.committee))
+    plan = services.plan_save(
+        actor=request.user,
+        committee=committee,
+        year=payload.year,
+        targets={name: getattr(payload, name) for name in services.PLAN_FIELDS},
+        note=payload.note,
+    )
+    return _plan(selectors.plan_get(user=request.user, pk=plan.pk))

@@ -34,6 +34,7 @@ class RecruitmentConfig(AppConfig):
         )
         register_todo(TodoSource("recruitment", 30, panels.todo))
         register_demo_step(DemoStep("recruitment", 40, demo.run))
+        register_demo_step(DemoStep("recruitment plans", 45, demo.build_plans))
 
 
 def _reads_organizations(scope: Any) -> bool:

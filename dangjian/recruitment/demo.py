@@ -316,3 +316,39 @@ _DOCUMENTS = {
     25: "入党志愿书、申请书、政审材料、转正申请、考察材料",
 }
 _PEOPLE = {2: "支部组织委员", 16: "镇党委组织委员", 20: "支部书记（领誓）"}
+
+
+def build_plans(context: DemoContext) -> None:
+    """外出务工 among the demo's applicants (a quarter of the farmers and workers), and the
+    county's and the first township's plans for the reference year, set a little above what
+    the records give so that the plan page has something to warn about."""
+    from dangjian.organizations.choices import OrgKind
+
+    from . import selectors
+    from .models import RecruitmentPlan
+
+    rng = context.rng("recruitment-plan")
+    workers = list(
+        Applicant.objects.filter(occupation__in=[Occupation.FARMER, Occupation.WORKER]).values_list(
+            "pk", flat=True
+        )
+    )
+    chosen = [pk for pk in workers if rng.random() < 0.25]
+    Applicant.objects.filter(pk__in=chosen).update(migrant_worker=True)
+    year = context.reference_day.year
+    townships = list(
+        context.county.children.filter(kind=OrgKind.PARTY_COMMITTEE).order_by("path")[:1]
+    )
+    for committee in [context.county, *townships]:
+        done = selectors.plan_progress(committee, year, context.reference_day)
+        RecruitmentPlan.objects.create(
+            committee=committee,
+            year=year,
+            admitted=max(3, done.admitted + done.admitted // 3 + 2),
+            under_45_percent=80,
+            educated_percent=70,
+            migrant_workers=done.migrant_workers + 2,
+            two_new=done.two_new + 1,
+            note="县委组织部下达",
+            updated_by=context.builder,
+        )

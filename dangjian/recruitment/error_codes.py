@@ -15,6 +15,7 @@ class ErrorCode(enum.StrEnum):
     EXTENDED_ONCE = "extended_once"
     NO_MEMBER = "no_member"
     NOT_OPEN = "not_open"
+    PLAN_NOT_COMMITTEE = "plan_not_committee"
     STEP_INVALID = "step_invalid"
     STEP_ORDER = "step_order"
     TIME_RULE = "time_rule"

@@ -33,7 +33,15 @@ class ApplicantForm(forms.ModelForm):
 
     class Meta:
         model = Applicant
-        fields = ["organization", "name", "education", "occupation", "work_unit", "phone"]
+        fields = [
+            "organization",
+            "name",
+            "education",
+            "occupation",
+            "work_unit",
+            "migrant_worker",
+            "phone",
+        ]
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,4 +197,32 @@ class LocalRuleForm(forms.Form):
         org_field = self.fields["organization"]
         assert isinstance(org_field, forms.ModelChoiceField)
         org_field.queryset = organizations
+        style_form(self)
+
+
+class PlanForm(forms.Form):
+    """A committee's yearly plan: the number to admit and the mix it wants."""
+
+    committee = forms.TypedChoiceField(label=_("党委"), coerce=int)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    admitted = forms.IntegerField(label=_("计划发展党员"), min_value=0, max_value=100000)
+    under_45_percent = forms.IntegerField(
+        label=_("45周岁以下占比不低于（%）"), min_value=0, max_value=100, initial=0
+    )
+    educated_percent = forms.IntegerField(
+        label=_("高中以上文化程度占比不低于（%）"), min_value=0, max_value=100, initial=0
+    )
+    migrant_workers = forms.IntegerField(
+        label=_("外出务工经商人员不少于（名）"), min_value=0, max_value=100000, initial=0
+    )
+    two_new = forms.IntegerField(
+        label=_("两新组织不少于（名）"), min_value=0, max_value=100000, initial=0
+    )
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, committees: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["committee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(c.pk, c.name) for c in committees]
         style_form(self)

@@ -46,6 +46,8 @@ class Applicant(TimeStampedModel):
     education = models.CharField(_("学历"), max_length=2, choices=Education.choices)
     occupation = models.CharField(_("工作岗位(职业)"), max_length=20, choices=Occupation.choices)
     work_unit = models.CharField(_("工作单位"), max_length=200, blank=True)
+    # 外出务工经商人员: the seed asks to recruit more among them (the plan's mix counts them).
+    migrant_worker = models.BooleanField(_("外出务工经商人员"), default=False)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     stage = models.CharField(
         _("所处阶段"), max_length=20, choices=Stage.choices, default=Stage.APPLICANT
@@ -260,3 +262,51 @@ class TimeRule(models.Model):
         from .rules import add_interval
 
         return add_interval(start, self.amount, RuleUnit(self.unit))
+
+
+class RecruitmentPlan(models.Model):
+    """A committee's plan for the year (发展党员计划): how many to admit and the mix it wants
+    among them (the seed: 45周岁以下, 高中以上文化程度, 外出务工人员, 两新组织)."""
+
+    committee = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="recruitment_plans"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    admitted = models.PositiveIntegerField(_("计划发展党员"))
+    under_45_percent = models.PositiveSmallIntegerField(_("45周岁以下占比不低于（%）"), default=0)
+    educated_percent = models.PositiveSmallIntegerField(
+        _("高中以上文化程度占比不低于（%）"), default=0
+    )
+    migrant_workers = models.PositiveIntegerField(_("外出务工经商人员不少于（名）"), default=0)
+    two_new = models.PositiveIntegerField(_("两新组织不少于（名）"), default=0)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("committee__path",)
+
+    class Meta:
+        verbose_name = _("发展党员计划")
+        verbose_name_plural = _("发展党员计划")
+        ordering = ["-year", "committee__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "year"],
+                name="recruitment_plan_once",
+                violation_error_message=_("该党委本年度已有发展党员计划。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(under_45_percent__lte=100) & Q(educated_percent__lte=100),
+                name="recruitment_plan_percent",
+                violation_error_message=_("占比不能超过100%。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("recruitment:plan", args=[self.pk])

@@ -16,12 +16,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import ScopedQuerySet, scope_for
-from dangjian.core.dates import today
+from dangjian.core.dates import age_on, today
+from dangjian.members.choices import Education
+from dangjian.organizations.choices import UnitKind
 from dangjian.organizations.models import Organization
 
 from . import rules
 from .choices import STAGE_GROUPS, RuleKind, RuleUnit, Stage, Step, stage_for_step
-from .models import Applicant, StepRecord, TimeRule
+from .models import Applicant, RecruitmentPlan, StepRecord, TimeRule
 
 
 def scoped_applicants(user: Any) -> ScopedQuerySet[Applicant]:
@@ -240,3 +242,160 @@ def pipeline_counts(organization: Organization, year: int) -> PipelineCounts:
         applied=flows.get(Step.APPLICATION, 0),
         admitted=flows.get(Step.ADMISSION_APPROVED, 0),
     )
+
+
+# --- the yearly plan against the actual ------------------------------------------------------
+
+# 高中以上文化程度: 普通高中, 中等专科 and above (GB/T 4658).
+EDUCATED = frozenset(
+    {
+        Education.DOCTORATE,
+        Education.MASTER,
+        Education.BACHELOR,
+        Education.JUNIOR_COLLEGE,
+        Education.SECONDARY_SPECIALIZED,
+        Education.HIGH_SCHOOL,
+    }
+)
+# 两新组织: 新经济组织 (non-public enterprises) and 新社会组织 (social organizations).
+TWO_NEW_UNITS = frozenset({UnitKind.PRIVATE_ENTERPRISE, UnitKind.SOCIAL_ORGANIZATION})
+YOUNG_AGE = 45  # 45周岁以下: 以下 includes the number itself
+
+
+def plan_warn_day(year: int) -> dt.date:
+    """From this day of the year the plan page and the alert warn about an unmet plan
+    (DANGJIAN_RULES["recruitment_plan_warn_month"], default 9: from 1 September)."""
+    from django.conf import settings
+
+    month = getattr(settings, "DANGJIAN_RULES", {}).get("recruitment_plan_warn_month", 9)
+    return dt.date(year, month, 1)
+
+
+def scoped_plans(user: Any) -> ScopedQuerySet[RecruitmentPlan]:
+    return RecruitmentPlan.objects.restrict(user)
+
+
+def plan_get(*, user: Any, pk: int) -> RecruitmentPlan:
+    return get_object_or_404(scoped_plans(user).select_related("committee"), pk=pk)
+
+
+@dataclass
+class Progress:
+    """The year's admissions (上级党委审批, step 17) in a subtree with the seed's mix, and the
+    pipeline that can still be admitted this year."""
+
+    organization: Organization
+    year: int
+    on: dt.date
+    admitted: int = 0
+    under_45: int = 0
+    educated: int = 0
+    migrant_workers: int = 0
+    two_new: int = 0
+    candidates: int = 0
+    activists: int = 0
+
+    def share(self, count: int) -> int | None:
+        """A whole percentage of the admitted, rounded half up; None with nobody admitted."""
+        if not self.admitted:
+            return None
+        return (count * 200 + self.admitted) // (2 * self.admitted)
+
+
+def plan_progress(organization: Organization, year: int, on: dt.date | None = None) -> Progress:
+    """Admissions of the year up to `on` (default today) in the organization's subtree, with
+    their mix, and the candidates (发展对象) and activists open now. Two queries."""
+    day = min(on or today(), dt.date(year, 12, 31))
+    progress = Progress(organization, year, day)
+    admitted = (
+        StepRecord.objects.within(organization)
+        .filter(step=Step.ADMISSION_APPROVED, on__year=year, on__lte=day)
+        .values_list(
+            "applicant_id",
+            "on",
+            "applicant__birth_date",
+            "applicant__education",
+            "applicant__migrant_worker",
+            "applicant__organization__unit_kind",
+        )
+    )
+    seen: set[int] = set()
+    for applicant_id, approved_on, birth, education, migrant, unit_kind in admitted:
+        if applicant_id in seen:
+            continue
+        seen.add(applicant_id)
+        progress.admitted += 1
+        progress.under_45 += age_on(birth, approved_on) <= YOUNG_AGE
+        progress.educated += education in EDUCATED
+        progress.migrant_workers += bool(migrant)
+        progress.two_new += unit_kind in TWO_NEW_UNITS
+    stages = dict(
+        Applicant.objects.within(organization)
+        .filter(ended_on__isnull=True, stage__in=[Stage.CANDIDATE, Stage.ACTIVIST])
+        .values("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )
+    progress.candidates = stages.get(Stage.CANDIDATE, 0)
+    progress.activists = stages.get(Stage.ACTIVIST, 0)
+    return progress
+
+
+def plan_needed(plan: RecruitmentPlan, percent: int) -> int:
+    """How many of the planned admissions a percentage asks for, rounded up."""
+    return -(-plan.admitted * percent // 100)
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    code: str
+    text: str
+
+
+def plan_warnings(plan: RecruitmentPlan, progress: Progress) -> list[PlanWarning]:
+    """What is behind, from the warning day on (the year can still be steered until its end)."""
+    if progress.on < plan_warn_day(plan.year):
+        return []
+    warnings: list[PlanWarning] = []
+    missing = plan.admitted - progress.admitted
+    if missing > 0:
+        text = _("已发展 %(done)d 名，计划 %(plan)d 名，尚差 %(missing)d 名") % {
+            "done": progress.admitted,
+            "plan": plan.admitted,
+            "missing": missing,
+        }
+        if progress.candidates < missing:
+            text += _("；现有发展对象 %(n)d 名，全部发展也不能完成计划") % {
+                "n": progress.candidates
+            }
+        warnings.append(PlanWarning("admitted", text))
+    for code, label, count, percent in (
+        ("under_45", _("45周岁以下"), progress.under_45, plan.under_45_percent),
+        ("educated", _("高中以上文化程度"), progress.educated, plan.educated_percent),
+    ):
+        if percent and count < plan_needed(plan, percent):
+            warnings.append(
+                PlanWarning(
+                    code,
+                    _("%(label)s %(n)d 名，计划占比不低于 %(percent)d%%（%(needed)d 名）")
+                    % {
+                        "label": label,
+                        "n": count,
+                        "percent": percent,
+                        "needed": plan_needed(plan, percent),
+                    },
+                )
+            )
+    for code, label, count, wanted in (
+        ("migrant_workers", _("外出务工经商人员"), progress.migrant_workers, plan.migrant_workers),
+        ("two_new", _("两新组织"), progress.two_new, plan.two_new),
+    ):
+        if count < wanted:
+            warnings.append(
+                PlanWarning(
+                    code,
+                    _("%(label)s %(n)d 名，计划不少于 %(wanted)d 名")
+                    % {"label": label, "n": count, "wanted": wanted},
+                )
+            )
+    return warnings

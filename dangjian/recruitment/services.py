@@ -37,9 +37,18 @@ from dangjian.recruitment.error_codes import ErrorCode
 
 from . import rules
 from .choices import REPEATABLE_STEPS, VOTE_STEPS, EndReason, Stage, Step, stage_for_step
-from .models import Applicant, StepRecord, TimeRule
+from .models import Applicant, RecruitmentPlan, StepRecord, TimeRule
 
-APPLICANT_FIELDS = ("name", "sex", "birth_date", "education", "occupation", "work_unit", "phone")
+APPLICANT_FIELDS = (
+    "name",
+    "sex",
+    "birth_date",
+    "education",
+    "occupation",
+    "work_unit",
+    "migrant_worker",
+    "phone",
+)
 NOT_FOR_APPLICANTS = frozenset({OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_GROUP})
 
 
@@ -622,3 +631,62 @@ def time_rule_set_local(
         detail={"organization_id": organization.pk},
     )
     return rule
+
+
+# --- the yearly plan -------------------------------------------------------------------------
+
+PLAN_FIELDS = ("admitted", "under_45_percent", "educated_percent", "migrant_workers", "two_new")
+PLAN_KINDS = frozenset(
+    {OrgKind.LOCAL_COMMITTEE, OrgKind.PARTY_COMMITTEE, OrgKind.WORKING_COMMITTEE}
+)
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor: User,
+    committee: Organization,
+    year: int,
+    targets: dict[str, int],
+    note: str = "",
+) -> RecruitmentPlan:
+    """Set a committee's plan for the year (发展党员计划), or change it; an administrator at the
+    committee or above does it, and the audit keeps the figures before and after."""
+    _require_manage(actor, committee)
+    if not is_administrator_for(actor, committee):
+        raise PermissionDenied(_("发展党员计划由党委管理员制定。"))
+    if committee.kind not in PLAN_KINDS:
+        raise field_error(
+            "committee",
+            _("发展党员计划由县（市、区）委和基层党委制定。"),
+            code=ErrorCode.PLAN_NOT_COMMITTEE,
+        )
+    unknown = set(targets) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a target: {sorted(unknown)}")
+    for name, value in targets.items():
+        if value < 0 or (name.endswith("_percent") and value > 100):
+            raise field_error(
+                name, _("请填写0至100之间的占比或不小于0的人数。"), code=CoreErrorCode.OUT_OF_RANGE
+            )
+    plan = (
+        RecruitmentPlan.objects.select_for_update().filter(committee=committee, year=year).first()
+    )
+    before = {name: getattr(plan, name) for name in PLAN_FIELDS} if plan else None
+    if plan is None:
+        plan = RecruitmentPlan(committee=committee, year=year, admitted=0)
+    for name, value in targets.items():
+        setattr(plan, name, value)
+    plan.note = note.strip()[:300]
+    plan.updated_by = actor
+    plan.full_clean()
+    plan.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        target=plan,
+        summary=_("%(org)s %(year)d 年度发展党员计划：%(n)d 名")
+        % {"org": committee.name, "year": year, "n": plan.admitted},
+        detail={"before": before, "after": {name: getattr(plan, name) for name in PLAN_FIELDS}},
+    )
+    return plan

@@ -24,7 +24,15 @@ from dangjian.organizations.models import Organization
 
 from . import panels, pdf, rules, selectors, services
 from .choices import EndReason, Stage, Step
-from .forms import ApplicantForm, CancelForm, EndForm, ExtendForm, LocalRuleForm, StepForm
+from .forms import (
+    ApplicantForm,
+    CancelForm,
+    EndForm,
+    ExtendForm,
+    LocalRuleForm,
+    PlanForm,
+    StepForm,
+)
 from .models import Applicant, TimeRule
 
 
@@ -370,4 +378,103 @@ def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "recruitment/rules.html",
         {"organization": organization, "rules": in_force, "form": form},
+    )
+
+
+# --- the yearly plan -------------------------------------------------------------------------
+
+
+def _plan_committees(user: Any) -> list[Organization]:
+    """Committees whose plan the user sets: an administrator's, at or below their role."""
+    return [
+        o
+        for o in Organization.objects.restrict(user, "manage")
+        .filter(kind__in=services.PLAN_KINDS, dissolved_on__isnull=True)
+        .order_by("path")
+        if services.is_administrator_for(user, o)
+    ]
+
+
+def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The plans in scope for a year, the reader's own progress, and the form to set a plan."""
+    organization = _organization(request)
+    year = _year(request)
+    committees = _plan_committees(request.user)
+    form = PlanForm(
+        request.POST if request.method == "POST" else None,
+        committees=committees,
+        initial={"year": year},
+    )
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.plan_save(
+            actor=request.user,
+            committee=next(c for c in committees if c.pk == data["committee"]),
+            year=data["year"],
+            targets={name: data[name] for name in services.PLAN_FIELDS},
+            note=data["note"],
+        )
+
+    if done := run_form(request, form, save, _("已保存发展党员计划。")):
+        return redirect(done.result)
+    plans = (
+        selectors.scoped_plans(request.user)
+        .filter(year=year)
+        .select_related("committee")
+        .order_by("committee__path")
+    )
+    return render(
+        request,
+        "recruitment/plans.html",
+        {
+            "organization": organization,
+            "year": year,
+            "years": list(range(today().year, today().year - 5, -1)),
+            "plans": plans,
+            "progress": selectors.plan_progress(organization, year),
+            "form": form if committees else None,
+        },
+    )
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A plan against the actual: the admissions with their mix, the pipeline, the warnings,
+    and each organization directly below the committee."""
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    progress = selectors.plan_progress(plan.committee, plan.year)
+    children = [
+        selectors.plan_progress(child, plan.year)
+        for child in plan.committee.children.restrict(request.user)
+        .exclude(kind=OrgKind.PARTY_GROUP)
+        .filter(dissolved_on__isnull=True)
+        .order_by("path")
+    ]
+    rows = [
+        (_("发展党员"), plan.admitted, progress.admitted, None),
+        (
+            _("45周岁以下"),
+            selectors.plan_needed(plan, plan.under_45_percent),
+            progress.under_45,
+            progress.share(progress.under_45),
+        ),
+        (
+            _("高中以上文化程度"),
+            selectors.plan_needed(plan, plan.educated_percent),
+            progress.educated,
+            progress.share(progress.educated),
+        ),
+        (_("外出务工经商人员"), plan.migrant_workers, progress.migrant_workers, None),
+        (_("两新组织"), plan.two_new, progress.two_new, None),
+    ]
+    return render(
+        request,
+        "recruitment/plan.html",
+        {
+            "plan": plan,
+            "progress": progress,
+            "rows": rows,
+            "warnings": selectors.plan_warnings(plan, progress),
+            "warn_day": selectors.plan_warn_day(plan.year),
+            "children": children,
+        },
     )

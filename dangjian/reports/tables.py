@@ -794,3 +794,41 @@ def rectification_table(data: ReportData) -> Table:
         Row("open", _("整顿中"), [figures.open]),
     ]
     return Table("rectification", _("整顿软弱涣散基层党组织"), [Column(_("个数"), None)], rows)
+
+
+@register_table("recruitment_plan", order=101)
+def recruitment_plan_table(data: ReportData) -> Table:
+    """发展党员计划 against the year's admissions in the subtree, with the seed's mix. The plan
+    column is the organization's own plan for the year (0 where it made none)."""
+    from dangjian.recruitment.models import RecruitmentPlan
+    from dangjian.recruitment.selectors import plan_needed, plan_progress
+
+    progress = plan_progress(data.organization, data.as_of.year, data.as_of)
+    plan = RecruitmentPlan.objects.filter(committee=data.organization, year=data.as_of.year).first()
+
+    rows = [
+        Row("admitted", _("发展党员"), [plan.admitted if plan else 0, progress.admitted]),
+        Row(
+            "under-45",
+            _("其中45周岁以下"),
+            [plan_needed(plan, plan.under_45_percent) if plan else 0, progress.under_45],
+        ),
+        Row(
+            "educated",
+            _("其中高中以上文化程度"),
+            [plan_needed(plan, plan.educated_percent) if plan else 0, progress.educated],
+        ),
+        Row(
+            "migrant-workers",
+            _("其中外出务工经商人员"),
+            [plan.migrant_workers if plan else 0, progress.migrant_workers],
+        ),
+        Row("two-new", _("其中两新组织"), [plan.two_new if plan else 0, progress.two_new]),
+    ]
+    return Table(
+        "recruitment_plan",
+        _("发展党员计划完成情况"),
+        [Column(_("计划"), None), Column(_("实际"), None)],
+        rows,
+        note="" if plan is not None else _("本级未制定本年度发展党员计划。"),
+    )

@@ -20,9 +20,7 @@ from .conftest import follow_nav
 pytestmark = pytest.mark.browser
 
 
-def test_county_lists_candidates_with_evidence_and_opens_and_closes_a_case(
-    page, county, sign_in
-):
+def test_county_lists_candidates_with_evidence_and_opens_and_closes_a_case(page, county, sign_in):
     seed_criteria(Criterion)  # a transactional test before this one flushed the seeded rows
     Criterion.objects.exclude(indicator__in=["term_overdue", "leadership"]).update(active=False)
     Organization.objects.filter(pk=county.south_village.pk).update(

@@ -255,6 +255,8 @@ def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
         assert int(re.sub(r"<[^>]+>", "", cell)) == owed.get(int(member_id), 0), member_id
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
 def test_the_demo_has_a_weak_organization_review_with_cases(county_committee):
     """软弱涣散: last year's review ranks candidates with evidence; two are listed with a case
     (one with a progress note), one is not; the annual report counts the same."""
@@ -282,3 +284,21 @@ def test_the_demo_has_a_weak_organization_review_with_cases(county_committee):
     assert table.row("listed").values == [2]
     assert table.row("not-listed").values == [1]
     assert table.row("open").values == [2]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_has_recruitment_plans_with_their_actual(county_committee):
+    """The county's plan for the reference year, against the admissions the record gives."""
+    from dangjian.recruitment.models import Applicant, RecruitmentPlan
+    from dangjian.recruitment.selectors import plan_progress, plan_warnings
+
+    plan = RecruitmentPlan.objects.get(committee=county_committee, year=demo.REFERENCE_DAY.year)
+    progress = plan_progress(county_committee, plan.year, demo.REFERENCE_DAY)
+    assert progress.admitted > 0
+    assert plan.admitted > progress.admitted  # set above the record: the page warns
+    assert plan_warnings(plan, progress)
+    assert Applicant.objects.filter(migrant_worker=True).exists()
+    table = report_compute(county_committee, demo.REFERENCE_DAY).table("recruitment_plan")
+    assert table is not None
+    assert table.row("admitted").values == [plan.admitted, progress.admitted]

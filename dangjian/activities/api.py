@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -309,5 +310,50 @@ def member_life(request: HttpRequest, member: str) -> dict[str, object]:
                 "is_guest": r.is_guest,
             }
             for r in rows
+        ],
+    }
+
+
+class TrainingGroupOut(Schema):
+    group: str
+    label: str
+    required_hours: Decimal
+    people: int
+    trained: int
+    untrained: int
+    met: int
+
+
+class TrainingCoverageOut(Schema):
+    year: int
+    on: dt.date
+    groups: list[TrainingGroupOut]
+
+
+@router.get("/training/coverage/{org}", response={200: TrainingCoverageOut, **ERRORS})
+def training_coverage(
+    request: HttpRequest, org: str, year: int = Query(..., ge=1900, le=2200)
+) -> dict[str, object]:
+    """Training coverage of the subtree (`org`: the code): by group (secretaries, party-affairs
+    staff, members), the people, those trained in the year, the untrained and those with the
+    class hours required."""
+    organization = organization_selectors.organization_get(
+        user=request.user, pk=organization_pk_from_text(org)
+    )
+    coverage = selectors.training_coverage(organization, year)
+    return {
+        "year": coverage.year,
+        "on": coverage.on,
+        "groups": [
+            {
+                "group": g.group,
+                "label": g.label,
+                "required_hours": g.required,
+                "people": g.people,
+                "trained": g.trained,
+                "untrained": g.untrained_count,
+                "met": g.met,
+            }
+            for g in coverage.groups
         ],
     }

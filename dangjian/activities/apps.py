@@ -48,3 +48,4 @@ class ActivitiesConfig(AppConfig):
         )
         register_todo(TodoSource("activities", 10, panels.todo))
         register_demo_step(DemoStep("组织生活", 30, demo.run))
+        register_demo_step(DemoStep("培训", 31, demo.build_training))

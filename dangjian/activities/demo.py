@@ -257,3 +257,73 @@ def _mark_exceptions(rng: random.Random, since: dt.date, context: DemoContext) -
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def build_training(context: DemoContext) -> None:
+    """The reference year's training: the county party school's course for secretaries (most of
+    them, 32 class hours) and the online winter-spring course for members of most branches
+    (four sessions of 8 hours; people attend some or all), so coverage has gaps to show."""
+    from decimal import Decimal
+
+    from dangjian.members.choices import PositionTitle
+
+    from .choices import TrainingForm
+    from .models import TrainingCourse, TrainingSession
+
+    rng = context.rng("training")
+    year = context.reference_day.year
+    school = TrainingCourse.objects.create(
+        organization=context.county,
+        title="县委党校基层党组织书记轮训班",
+        form=TrainingForm.PARTY_SCHOOL,
+        starts_on=dt.date(year, 4, 7),
+        ends_on=dt.date(year, 4, 10),
+    )
+    online = TrainingCourse.objects.create(
+        organization=context.county,
+        title="党员冬春训（网络培训）",
+        form=TrainingForm.ONLINE,
+        starts_on=dt.date(year, 1, 10),
+        ends_on=dt.date(year, 3, 31),
+    )
+    topics = ["学习党章党规", "学习党的创新理论", "基层党建业务", "党风廉政教育"]
+    sessions = TrainingSession.objects.bulk_create(
+        [
+            TrainingSession(
+                course=school, on=dt.date(year, 4, 7 + i), topic=topic, hours=Decimal(8)
+            )
+            for i, topic in enumerate(topics)
+        ]
+        + [
+            TrainingSession(
+                course=online, on=dt.date(year, 1 + i, 15), topic=topic, hours=Decimal(8)
+            )
+            for i, topic in enumerate(topics[:3])
+        ]
+        + [
+            TrainingSession(
+                course=online, on=dt.date(year, 3, 28), topic="专题辅导", hours=Decimal(8)
+            )
+        ]
+    )
+    through = TrainingSession.participants.through
+    rows: list[Any] = []
+    secretaries = Position.objects.filter(
+        organization_id__in=[b.pk for b in context.branches],
+        title=PositionTitle.SECRETARY,
+        ended_on__isnull=True,
+    ).values_list("member_id", flat=True)
+    for member_id in sorted(set(secretaries)):
+        if rng.random() < 0.85:
+            rows += [through(trainingsession_id=s.pk, member_id=member_id) for s in sessions[:4]]
+    for branch in context.branches:
+        if rng.random() < 0.4:
+            continue  # this branch's members took no part
+        for member in context.members_by_branch.get(branch.pk, []):
+            if rng.random() < 0.7:
+                rows += [
+                    through(trainingsession_id=s.pk, member_id=member.pk)
+                    for s in sessions[4:]
+                    if rng.random() < 0.8
+                ]
+    through.objects.bulk_create(rows, batch_size=5000)

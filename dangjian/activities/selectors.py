@@ -457,12 +457,17 @@ def month_activities(
 # --- training -----------------------------------------------------------------------------
 
 
-def training_hours(member_ids: Iterable[int], year: int) -> dict[int, Decimal]:
-    """Each member's class hours in a calendar year (0 when none)."""
+def training_hours(
+    member_ids: Iterable[int], year: int, *, until: dt.date | None = None
+) -> dict[int, Decimal]:
+    """Each member's class hours in a calendar year (0 when none), up to `until` if given."""
     ids = list(member_ids)
     result = dict.fromkeys(ids, Decimal("0"))
+    sessions = TrainingSession.objects.filter(on__year=year)
+    if until is not None:
+        sessions = sessions.filter(on__lte=until)
     rows = (
-        TrainingSession.objects.filter(participants__in=ids, on__year=year)
+        sessions.filter(participants__in=ids)
         .values("participants")
         .annotate(total=Sum("hours"))
         .values_list("participants", "total")
@@ -596,3 +601,147 @@ def compliance_dashboard(
         "children": ranked if len(ranked) > 1 else [],
         "weakest": shortfalls[:limit],
     }
+
+
+# --- training coverage ------------------------------------------------------------------------
+
+# Class hours a year, by group (DANGJIAN_RULES["training_hours_required"] overrides each):
+# 党员教育管理工作条例 (2019): 党员每年集中学习培训时间一般不少于32学时. The same floor for
+# secretaries and party-affairs staff by default; local plans often ask more (configurable).
+TRAINING_GROUPS = ("SECRETARY", "STAFF", "MEMBER")
+DEFAULT_TRAINING_HOURS = {"SECRETARY": Decimal(32), "STAFF": Decimal(32), "MEMBER": Decimal(32)}
+
+
+def training_group_label(group: str) -> str:
+    return {
+        "SECRETARY": _("党组织书记"),
+        "STAFF": _("党务干部"),
+        "MEMBER": _("党员"),
+    }[group]
+
+
+def training_required() -> dict[str, Decimal]:
+    from django.conf import settings
+
+    configured = getattr(settings, "DANGJIAN_RULES", {}).get("training_hours_required", {})
+    return {g: Decimal(str(configured.get(g, DEFAULT_TRAINING_HOURS[g]))) for g in TRAINING_GROUPS}
+
+
+@dataclass
+class TrainingPerson:
+    member_id: int
+    name: str
+    organization: str
+    hours: Decimal
+
+
+@dataclass
+class TrainingGroup:
+    group: str
+    label: str
+    required: Decimal
+    people: int = 0
+    trained: int = 0
+    met: int = 0
+    untrained: list[TrainingPerson] = field(default_factory=list)
+
+    @property
+    def untrained_count(self) -> int:
+        return self.people - self.trained
+
+
+@dataclass
+class TrainingOrganizationRow:
+    organization_id: int
+    name: str
+    members: int = 0
+    untrained_members: int = 0
+    below_required: int = 0
+    secretary_trained: bool | None = None  # None: no secretary in office
+
+
+@dataclass
+class TrainingCoverage:
+    year: int
+    on: dt.date
+    groups: list[TrainingGroup]
+    organizations: list[TrainingOrganizationRow]
+
+    def group(self, key: str) -> TrainingGroup:
+        return next(g for g in self.groups if g.group == key)
+
+
+def training_coverage(
+    organization: Organization, year: int, on: dt.date | None = None
+) -> TrainingCoverage:
+    """Who has had training this year and who has not, by group and by organization: members on
+    the roster of the subtree on `on`; secretaries (an open 书记 position in the subtree); party-
+    affairs staff (an open 副书记 or 委员 position, or an account with an administrator's or
+    secretary's role). Hours are the member's class hours of the year (`training_hours`)."""
+    from dangjian.accounts.choices import Role
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.members.choices import PositionTitle
+
+    day = min(on or today(), dt.date(year, 12, 31))
+    roster = list(
+        roster_on(organization, day).values_list(
+            "member_id", "member__name", "organization_id", "organization__name"
+        )
+    )
+    names = {m: n for m, n, _o, _on in roster}
+    home = {m: (o, on_name) for m, _n, o, on_name in roster}
+    positions = list(
+        Position.objects.within(organization)
+        .filter(started_on__lte=day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+        .values_list("member_id", "title", "organization_id")
+    )
+    secretaries = {m for m, title, _o in positions if title == PositionTitle.SECRETARY}
+    secretary_of = {o: m for m, title, o in positions if title == PositionTitle.SECRETARY}
+    staff_users = RoleAssignment.objects.filter(
+        role__in=[Role.ADMINISTRATOR, Role.SECRETARY]
+    ).values("user_id")
+    staff = {m for m, title, _o in positions if title != PositionTitle.SECRETARY}
+    staff |= home.keys() & set(
+        Member.objects.filter(user_id__in=staff_users).values_list("pk", flat=True)
+    )
+    staff -= secretaries
+    members = set(home)
+    leaders = (secretaries | staff) - members  # a leader off this roster (e.g. moved away)
+    if leaders:
+        for pk, name in Member.objects.filter(pk__in=leaders).values_list("pk", "name"):
+            names[pk] = name
+    everyone = sorted(members | secretaries | staff)
+    hours: dict[int, Decimal] = {}
+    for start in range(0, len(everyone), 5000):  # a county's roster: keep under SQLite's limit
+        hours.update(training_hours(everyone[start : start + 5000], year, until=day))
+    required = training_required()
+    groups = []
+    for key, people in (("SECRETARY", secretaries), ("STAFF", staff), ("MEMBER", members)):
+        group = TrainingGroup(key, training_group_label(key), required[key], people=len(people))
+        for member_id in sorted(people, key=lambda m: (home.get(m, (0, ""))[1], names[m])):
+            got = hours.get(member_id, Decimal(0))
+            group.trained += got > 0
+            group.met += got >= group.required
+            if got == 0:
+                group.untrained.append(
+                    TrainingPerson(
+                        member_id, names[member_id], home.get(member_id, (0, ""))[1], got
+                    )
+                )
+        groups.append(group)
+    rows: dict[int, TrainingOrganizationRow] = {}
+    for member_id, (organization_id, organization_name) in home.items():
+        row = rows.setdefault(
+            organization_id, TrainingOrganizationRow(organization_id, organization_name)
+        )
+        got = hours.get(member_id, Decimal(0))
+        row.members += 1
+        row.untrained_members += got == 0
+        row.below_required += got < required["MEMBER"]
+    for organization_id, row in rows.items():
+        secretary = secretary_of.get(organization_id)
+        if secretary is not None:
+            row.secretary_trained = hours.get(secretary, Decimal(0)) > 0
+    ordered = sorted(rows.values(), key=lambda r: (-r.untrained_members, r.name))
+    return TrainingCoverage(year, day, groups, ordered)

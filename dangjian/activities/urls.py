@@ -25,5 +25,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reviews/entries/<int:pk>/self/", views.self_assessment, name="self_assessment"),
     path("members/<int:pk>/exemption/", views.life_exemption_create, name="exemption"),
     path("training/", views.training, name="training"),
+    path("training/coverage/", views.training_coverage, name="training_coverage"),
     path("training/<int:pk>/", views.course_detail, name="course"),
 ]

@@ -641,3 +641,25 @@ def life_exemption_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         "activities/exemption_form.html",
         {"form": form, "member": member, "exemptions": selectors.life_exemptions(member)},
     )
+
+
+def training_coverage(request: HttpRequest) -> HttpResponse:
+    """Who has had no training this year, by group and by organization, against the yearly
+    class hours required."""
+    organization = _org_param(request) or Organization.objects.tops(request.user).first()
+    if organization is None:
+        raise Http404
+    year = _year(request)
+    return render(
+        request,
+        "activities/training_coverage.html",
+        {
+            "organization": organization,
+            "year": year,
+            "coverage": selectors.training_coverage(organization, year),
+            "children": Organization.objects.restrict(request.user)
+            .filter(parent=organization)
+            .exclude(kind=OrgKind.PARTY_GROUP)
+            .order_by("path"),
+        },
+    )

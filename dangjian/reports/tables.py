@@ -832,3 +832,33 @@ def recruitment_plan_table(data: ReportData) -> Table:
         rows,
         note="" if plan is not None else _("本级未制定本年度发展党员计划。"),
     )
+
+
+@register_table("training_coverage", order=106)
+def training_coverage_table(data: ReportData) -> Table:
+    """党员教育培训 coverage: by group, the people, those trained in the year, the untrained and
+    those with the class hours required (activities.selectors.training_coverage)."""
+    from dangjian.activities.selectors import training_coverage
+
+    coverage = training_coverage(data.organization, data.as_of.year, data.as_of)
+    rows = [
+        Row(
+            f"group-{group.group.lower()}",
+            group.label,
+            [group.people, group.trained, group.untrained_count, group.met],
+        )
+        for group in coverage.groups
+    ]
+    required = _("、").join(f"{g.label} {g.required}" for g in coverage.groups)
+    return Table(
+        "training_coverage",
+        _("党员教育培训覆盖"),
+        [
+            Column(_("人数"), None),
+            Column(_("年内参训"), None),
+            Column(_("未参训"), None),
+            Column(_("达到学时要求"), None),
+        ],
+        rows,
+        note=_("学时要求：%(required)s") % {"required": required},
+    )

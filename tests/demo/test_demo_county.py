@@ -302,3 +302,26 @@ def test_the_demo_has_recruitment_plans_with_their_actual(county_committee):
     table = report_compute(county_committee, demo.REFERENCE_DAY).table("recruitment_plan")
     assert table is not None
     assert table.row("admitted").values == [plan.admitted, progress.admitted]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_training_leaves_gaps_that_coverage_shows(county_committee):
+    """Most secretaries and many members were trained in the reference year; not all."""
+    from dangjian.activities.selectors import training_coverage
+
+    coverage = training_coverage(county_committee, demo.REFERENCE_DAY.year, demo.REFERENCE_DAY)
+    secretaries = coverage.group("SECRETARY")
+    members = coverage.group("MEMBER")
+    assert 0 < secretaries.untrained_count < secretaries.people
+    assert secretaries.met > 0  # the party school course alone gives 32 hours
+    assert 0 < members.trained < members.people
+    assert 0 < members.met < members.trained
+    table = report_compute(county_committee, demo.REFERENCE_DAY).table("training_coverage")
+    assert table is not None
+    assert table.row("group-member").values == [
+        members.people,
+        members.trained,
+        members.untrained_count,
+        members.met,
+    ]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.care",
     "dangjian.roster",
+    "dangjian.funds",
     "dangjian.certificates",
     "dangjian.transfers",
     # Rules over every domain, then the readers and the shell.

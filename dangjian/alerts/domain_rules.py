@@ -198,6 +198,62 @@ CONSTITUTION = gettext_lazy("《中国共产党章程》第九条")
 TRANSFER_RULES = gettext_lazy("党员组织关系转接规定")
 MOBILE_RULES = gettext_lazy("流动党员管理规定")
 BRANCH_RULES = gettext_lazy("《中国共产党支部工作条例（试行）》")
+FUNDS_STANDARD = gettext_lazy("党组织工作经费标准（党员每年人均不低于30元，本地标准）")
+RECRUITMENT_PLAN = gettext_lazy("年度发展党员计划")
+
+
+def funds_below_standard(root: Organization, on: dt.date) -> Iterator[Case]:
+    """Organizations with members that have received less work funds this year than their
+    standard (members × the yearly amount per member), from the check day on (funds app)."""
+    from dangjian.funds.selectors import check_day, per_member_standard, subtree_summary
+
+    if on < check_day(on.year):
+        return
+    for ledger in subtree_summary(root, on.year, on).below:
+        organization = ledger.organization
+        yield Case(
+            organization.pk,
+            f"org:{organization.pk}:funds:{on.year}",
+            _(
+                "%(org)s %(year)d 年收到工作经费 %(received)s 元，低于标准 %(standard)s 元"
+                "（党员 %(n)d 名 × %(per)s 元）。"
+            )
+            % {
+                "org": organization.name,
+                "year": on.year,
+                "received": ledger.received_total,
+                "standard": ledger.standard,
+                "n": ledger.members,
+                "per": per_member_standard(),
+            },
+            _("向上级党组织申请按标准拨付工作经费，并在经费台账中记录收到的拨付。"),
+            reverse("funds:ledger", args=[organization.pk]),
+        )
+
+
+def recruitment_plan_behind(root: Organization, on: dt.date) -> Iterator[Case]:
+    """Committees whose plan for the year is not met, from the warning day on (recruitment)."""
+    from dangjian.recruitment.models import RecruitmentPlan
+    from dangjian.recruitment.selectors import plan_progress, plan_warnings
+
+    for plan in (
+        RecruitmentPlan.objects.within(root).filter(year=on.year).select_related("committee")
+    ):
+        warnings = plan_warnings(plan, plan_progress(plan.committee, plan.year, on))
+        if warnings:
+            yield Case(
+                plan.committee_id,
+                f"org:{plan.committee_id}:plan:{plan.year}",
+                _("%(org)s %(year)d 年度发展党员计划：%(what)s。")
+                % {
+                    "org": plan.committee.name,
+                    "year": plan.year,
+                    "what": _("；").join(w.text for w in warnings),
+                },
+                _("年底前抓紧培养考察现有发展对象，注重在青年、外出务工人员和两新组织中发展党员。"),
+                plan.get_absolute_url(),
+            )
+
 
 for _rule in (
     Rule("no_life", gettext_lazy("6个月未参加组织生活"), CONSTITUTION, no_organizational_life),
@@ -208,5 +264,9 @@ for _rule in (
         "mobile_no_card", gettext_lazy("流动党员无活动证"), MOBILE_RULES, mobile_without_certificate
     ),
     Rule("compliance", gettext_lazy("组织生活落实"), BRANCH_RULES, compliance_behind),
+    Rule("funds", gettext_lazy("工作经费不足"), FUNDS_STANDARD, funds_below_standard),
+    Rule(
+        "recruitment_plan", gettext_lazy("发展党员计划"), RECRUITMENT_PLAN, recruitment_plan_behind
+    ),
 ):
     register_rule(_rule)

@@ -862,3 +862,53 @@ def training_coverage_table(data: ReportData) -> Table:
         rows,
         note=_("学时要求：%(required)s") % {"required": required},
     )
+
+
+@register_table("funds", order=160)
+def funds_table(data: ReportData) -> Table:
+    """党组织工作经费 in the subtree for the year, in whole yuan: the standard, what was received
+    by source, what was spent by category, the balance, and organizations below the standard."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dangjian.funds.choices import ALLOCATION_CATEGORIES, SPENDING_CATEGORIES, Category
+    from dangjian.funds.selectors import per_member_standard, subtree_summary
+
+    summary = subtree_summary(data.organization, data.as_of.year, data.as_of)
+    total = summary.total
+
+    def yuan(amount: Decimal) -> int:
+        return int(amount.quantize(Decimal(1), ROUND_HALF_UP))
+
+    rows = [
+        Row("standard", _("应拨付（标准）"), [yuan(total.standard)]),
+        Row("received", _("收到拨付"), [yuan(total.received_total)]),
+        *(
+            Row(
+                f"received-{c.value.lower()}",
+                _("其中%(what)s") % {"what": c.label},
+                [yuan(total.received.get(c, Decimal(0)))],
+            )
+            for c in Category
+            if c in ALLOCATION_CATEGORIES
+        ),
+        Row("spent", _("支出"), [yuan(total.spent_total)]),
+        *(
+            Row(
+                f"spent-{c.value.lower()}",
+                _("其中%(what)s") % {"what": c.label},
+                [yuan(total.spent.get(c, Decimal(0)))],
+            )
+            for c in Category
+            if c in SPENDING_CATEGORIES
+        ),
+        Row("balance", _("结余"), [yuan(total.balance)]),
+        Row("below", _("低于标准的党组织（个）"), [len(summary.below)]),
+    ]
+    return Table(
+        "funds",
+        _("党组织工作经费"),
+        [Column(_("金额（元）"), None)],
+        rows,
+        note=_("标准：党员每年人均 %(per)s 元，按各党组织直属党员计。")
+        % {"per": per_member_standard()},
+    )

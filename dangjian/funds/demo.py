@@ -1,0 +1,58 @@
+"""The demo county's work funds for the reference year: most branches received their standard
+from the township (some less), and spent part of it by category."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from dangjian.core.extensions import DemoContext
+
+from . import selectors
+from .choices import Category, EntryKind
+from .models import FundEntry
+
+SPENDING = [Category.ACTIVITIES, Category.EDUCATION, Category.MATERIALS, Category.CARE]
+
+
+def build_demo_funds(context: DemoContext) -> None:
+    rng = context.rng("funds")
+    year = context.reference_day.year
+    per_member = selectors.per_member_standard()
+    rows: list[FundEntry] = []
+    for branch in context.branches:
+        members = len(context.members_by_branch.get(branch.pk, []))
+        if not members:
+            continue
+        share = Decimal(1) if rng.random() < 0.8 else Decimal(rng.choice([0, 50, 70])) / 100
+        received = (members * per_member * share).quantize(Decimal("0.01"))
+        if received:
+            rows.append(
+                FundEntry(
+                    organization=branch,
+                    kind=EntryKind.ALLOCATION,
+                    category=Category.HIGHER_LEVEL,
+                    on=dt.date(year, 3, 15),
+                    amount=received,
+                    description="乡镇党委下拨年度党建工作经费",
+                    recorded_by=context.builder,
+                )
+            )
+        left = received
+        for month in (5, 7, 9):
+            spend = (left * Decimal(rng.choice([10, 20, 30])) / 100).quantize(Decimal("0.01"))
+            if spend <= 0:
+                continue
+            left -= spend
+            rows.append(
+                FundEntry(
+                    organization=branch,
+                    kind=EntryKind.SPENDING,
+                    category=rng.choice(SPENDING),
+                    on=dt.date(year, month, 10),
+                    amount=spend,
+                    description="主题党日活动及学习资料",
+                    recorded_by=context.builder,
+                )
+            )
+    FundEntry.objects.bulk_create(rows, batch_size=2000)

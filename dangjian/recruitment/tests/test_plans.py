@@ -193,3 +193,14 @@ def test_the_api_sets_and_reads_a_plan_in_scope(county: Any, admitted: Any) -> N
         "/api/v1/recruitment/plans", json.dumps(body), content_type="application/json"
     )
     assert refused.status_code == 404
+
+
+def test_the_alert_names_a_committee_behind_its_plan(county: Any, admitted: Any) -> None:
+    from dangjian.alerts.engine import RULES
+
+    plan(county)
+    found = list(RULES["recruitment_plan"].find(county.county, dt.date(YEAR, 12, 1)))
+    assert [case.subject for case in found] == [f"org:{county.east.pk}:plan:{YEAR}"]
+    assert "已发展 3 名，计划 4 名，尚差 1 名" in found[0].message
+    assert list(RULES["recruitment_plan"].find(county.county, dt.date(YEAR, 8, 31))) == []
+    assert list(RULES["recruitment_plan"].find(county.west, dt.date(YEAR, 12, 1))) == []

@@ -41,13 +41,14 @@ INSTALLED_APPS = [
     "dangjian.organizations",
     "dangjian.members",
     "dangjian.exchange",
-    # The domains: independent of each other, except certificates over activities and
-    # transfers over dues and certificates (docs/decisions/0006-floor-plan.md).
+    # The domains: independent of each other, except recruitment over activities (a step
+    # decided at a meeting reads the meeting's roll, decision 0145), certificates over
+    # activities and transfers over dues and certificates (docs/decisions/0006-floor-plan.md).
     "dangjian.activities",
     "dangjian.dues",
-    "dangjian.recruitment",
     "dangjian.care",
     "dangjian.roster",
+    "dangjian.recruitment",
     "dangjian.certificates",
     "dangjian.transfers",
     # Rules over every domain, then the readers and the shell.

@@ -25,6 +25,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # Second factors (decision 0150): django-otp's framework and its static (recovery) codes; the
+    # authenticator device is accounts.TOTPDevice, a django-otp device with its key encrypted.
+    "django_otp",
+    "django_otp.plugins.otp_static",
     "ninja",
     # Background work: Django's tasks API (the django-tasks backport of Django 6's django.tasks),
     # the database backend by default, RQ on Redis for several machines (decision 0130).
@@ -77,6 +81,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.audit.context.AuditContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.otp_device from the session (django-otp), then our rule: who must have one.
+    "django_otp.middleware.OTPMiddleware",
     "dangjian.accounts.two_factor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
     "dangjian.ops.middleware.ReplicaMiddleware",
@@ -211,14 +217,17 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
-# Two-factor sign-in (TOTP) for administrators (dangjian.accounts.two_factor). The test and
-# development settings turn it off so that the demo logins work; the accounts tests turn it on.
+# Two-factor sign-in (TOTP) for administrators (dangjian.accounts.two_factor, on django-otp). The
+# test and development settings turn it off so that the demo logins work; the accounts tests turn
+# it on.
 DANGJIAN_REQUIRE_TWO_FACTOR = True
 DANGJIAN_TWO_FACTOR_ISSUER = "党建"
 # Also require the second factor of branch secretaries and organizers (they reveal ID numbers).
 DANGJIAN_TWO_FACTOR_FOR_SECRETARIES = False
-# Each wrong code in a row makes the user wait FACTOR × 2^(n-1) seconds before the next is checked.
-DANGJIAN_TWO_FACTOR_THROTTLE_FACTOR = 1
+# django-otp's throttle: each wrong code in a row makes the user wait FACTOR × 2^(n-1) seconds
+# before the next is checked (the authenticator and the recovery codes count together).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Member accounts (dangjian.portal.activation): activation codes are valid this many days and
 # good once; a code is void after this many wrong ID digits; an address with this many failed

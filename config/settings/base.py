@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", BASE_DIR / "var"))
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
     # Second factors (decision 0150): django-otp's framework and its static (recovery) codes; the
     # authenticator device is accounts.TOTPDevice, a django-otp device with its key encrypted.
     "django_otp",
@@ -69,7 +71,7 @@ MIDDLEWARE = [
     "dangjian.core.api.ApiErrorShapeMiddleware",
     "dangjian.core.inputs.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "dangjian.ops.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -209,6 +211,26 @@ AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
 # nginx runs on the same machine (deploy/nginx/dangjian.conf); list a load balancer's address
 # too when there is one. Production reads DANGJIAN_TRUSTED_PROXIES from the environment.
 DANGJIAN_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+
+# Content-Security-Policy on every response (django-csp; decisions 0120, 0151). No inline script,
+# no eval, nothing from another origin: scripts are static files (node_modules through
+# collectstatic, never a CDN), Swagger UI's too. Inline *style attributes* stay allowed because
+# Bootstrap's progress bars and htmx's swap classes set them. A deployment that wants to try a
+# change first sets CONTENT_SECURITY_POLICY_REPORT_ONLY to the new policy beside this one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # A session ends 8 hours after sign-in or when the browser closes, whichever comes first.
 SESSION_COOKIE_AGE = 8 * 3600

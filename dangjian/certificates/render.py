@@ -6,12 +6,14 @@ import io
 from functools import lru_cache
 
 import segno
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from dangjian.core import pdf
 
+from . import credential
 from .models import Certificate
 
 QR_ERROR = "m"
@@ -21,9 +23,22 @@ FONT_INDEX_SC = 2  # Noto Sans CJK SC inside the collection
 PARTY_RED = (200, 16, 46)
 
 
+def card_url(text: str) -> str:
+    """The URL the card's QR holds: this deployment's public verify page, the credential in
+    the fragment (docs/certificate-format.md, "The QR code")."""
+    return credential.verify_url(text, settings.DANGJIAN_PUBLIC_URL)
+
+
 def qr_code(text: str) -> segno.QRCode:
-    """The QR in alphanumeric mode at error correction level M (not boosted), as small as fits."""
-    return segno.make_qr(text, error=QR_ERROR, boost_error=False)
+    """The card's QR at error correction level M (not boosted), as small as fits: the URL up to
+    the mark in byte mode, the credential's digits in numeric mode."""
+    head, _mark, digits = card_url(text).partition("#" + credential.URL_MARK)
+    segments = [
+        (head + "#" + credential.URL_MARK, segno.consts.MODE_BYTE),
+        (digits, segno.consts.MODE_NUMERIC),
+    ]
+    # segno takes a list of (content, mode) segments; its annotation names only one content.
+    return segno.make_qr(segments, error=QR_ERROR, boost_error=False)  # type: ignore[arg-type]
 
 
 def qr_svg_data_uri(text: str, *, scale: int = 6) -> str:

@@ -190,7 +190,8 @@ def certificate_verify(payload: str, *, on: dt.date | None = None) -> Verificati
     """
     # Leading blanks and line breaks around a pasted text go; a trailing space may be part of
     # the Base45 text itself, so only line breaks and tabs are trimmed at the end.
-    text = (payload or "").lstrip().rstrip("\r\n\t")
+    # A scanned verify URL (or its fragment) gives the same credential text.
+    text = credential.text_from_input((payload or "").lstrip().rstrip("\r\n\t"))
     outcome, claims = verify_text(text, on=on or today(), index=revocation_index())
     if outcome != Outcome.VALID or claims is None or claims.issuer != signing.issuer():
         return VerificationResult(outcome=outcome, claims=claims)

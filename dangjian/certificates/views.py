@@ -90,7 +90,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.certificate_verify(form.cleaned_data["payload"])
-    context = {"form": form, "result": result, "offline_texts": offline_texts()}
+    context = {
+        "form": form,
+        "result": result,
+        "offline_texts": offline_texts(),
+        # The page answers at /cards/verify/ and at /v/ (the QR's address); each has its worker.
+        "service_worker_url": request.path + "sw.js",
+    }
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx and request.method == "POST":
         return render(request, "certificates/verify.html#result", context)
@@ -245,8 +251,8 @@ def verifier_data(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """The verification page's service worker, served under /cards/verify/ so that its scope
-    covers the page (a script's scope cannot reach above its own path)."""
+    """The verification page's service worker, served under /cards/verify/ and /v/ so that its
+    scope covers the page (a script's scope cannot reach above its own path)."""
     body = (Path(__file__).parent / "static" / "certificates" / "sw.js").read_text()
     response = HttpResponse(body, content_type="application/javascript")
     response["Cache-Control"] = "no-cache"

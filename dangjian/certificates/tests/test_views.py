@@ -13,7 +13,7 @@ from PIL import Image
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.certificates import services
+from dangjian.certificates import render, services
 from dangjian.certificates.models import Certificate
 from dangjian.core import signing
 from dangjian.exchange.models import TrustedKey
@@ -57,7 +57,7 @@ def test_the_png_card_carries_a_readable_qr(client: Any, county: Any) -> None:
     response = client.get(reverse("certificates:mine_download", args=["png"]))
     assert response["Content-Type"] == "image/png"
     codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
-    assert [code.text for code in codes] == [certificate.payload]
+    assert [code.text for code in codes] == [render.card_url(certificate.payload)]
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1
     assert client.get(reverse("certificates:mine_download", args=["gif"])).status_code == 404
 
@@ -73,7 +73,7 @@ def test_the_pdf_card_carries_the_name_and_a_readable_qr(client: Any, county: An
     page = pdf[0]
     assert "张三" in page.get_textpage().get_text_range()
     image = page.render(scale=4).to_pil()
-    assert [c.text for c in zxingcpp.read_barcodes(image)] == [certificate.payload]
+    assert [c.text for c in zxingcpp.read_barcodes(image)] == [render.card_url(certificate.payload)]
 
 
 def test_no_card_to_download_is_a_404(client: Any, county: Any) -> None:

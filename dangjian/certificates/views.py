@@ -121,12 +121,59 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/organization.html", context)
 
 
-@require_POST
 def organization_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Issue to every mobile member (or, with who=all, every member) of the subtree who has no
+    valid certificate: a confirmation page that names them, then one action."""
     org = selectors.organization_get(user=request.user, pk=pk)
-    count = services.certificate_issue_bulk(actor=request.user, organization=org)
-    messages.success(request, _("已为 %(n)d 名流动党员签发电子活动证。") % {"n": count})
-    return redirect("certificates:organization", pk=org.pk)
+    if not scope_for(request.user).can_manage_path(org.path):
+        raise PermissionDenied
+    everyone = (request.POST or request.GET).get("who") == "all"
+    if request.method == "POST":
+        count = services.certificate_issue_bulk(
+            actor=request.user, organization=org, everyone=everyone
+        )
+        messages.success(
+            request,
+            (
+                _("已为 %(n)d 名党员签发电子活动证。")
+                if everyone
+                else _("已为 %(n)d 名流动党员签发电子活动证。")
+            )
+            % {"n": count},
+        )
+        return redirect("certificates:organization", pk=org.pk)
+    pending = services.mobile_members_without_certificate(org, today(), everyone=everyone)
+    return render(
+        request,
+        "certificates/issue_confirm.html",
+        {"organization": org, "pending": pending, "everyone": everyone},
+    )
+
+
+def organization_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The organization's valid cards on A4 sheets with cut marks (a PDF)."""
+    org = selectors.organization_get(user=request.user, pk=pk)
+    done = run_service(
+        request,
+        lambda: services.certificate_cards_print(actor=request.user, organization=org),
+        joined=False,
+    )
+    if not done:
+        return redirect("certificates:organization", pk=org.pk)
+    response = HttpResponse(done.result, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cards-{org.code or org.pk}.pdf"'
+    return response
+
+
+def member_card_download(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A member's card for their secretary to print or send them (an image for WeChat)."""
+    if kind not in services.CARD_FORMATS:
+        raise Http404
+    member = member_selectors.member_get(user=request.user, pk=pk)
+    certificate = selectors.current_certificate(member)
+    if certificate is None or not selectors.is_current(certificate):
+        raise Http404
+    return _download(request, certificate, kind)
 
 
 @require_POST

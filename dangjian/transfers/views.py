@@ -334,8 +334,12 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
     if region and not (region.isdigit() and len(region) == 6):
         raise Http404
     quiet = request.GET.get("quiet") == "1"
+    no_card = request.GET.get("no_card") == "1"
     page = paginate(
-        request, selectors.outflow_list(user=request.user, region=region, not_heard_from=quiet)
+        request,
+        selectors.outflow_list(
+            user=request.user, region=region, not_heard_from=quiet, without_certificate=no_card
+        ),
     )
     ids = [o.member_id for o in page]
     certified = selectors.valid_certificate_member_ids(ids)
@@ -346,6 +350,7 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
         "region": region,
         "region_label": region_name(region) if region else "",
         "quiet": quiet,
+        "no_card": no_card,
         "counts": selectors.outflow_counts_by_province(user=request.user),
         "certificates_known": selectors.CERTIFICATE_LOOKUP_WIRED,
         "since": selectors.not_heard_from_since(services.today()),

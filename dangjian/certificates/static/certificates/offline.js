@@ -231,7 +231,8 @@
       }
       alert.appendChild(dl);
     }
-    add("div", "small text-muted mt-2", T.offline_note.replace("%s", new Date(data.generated_at).toLocaleString()));
+    const note = navigator.onLine ? T.local_note : T.offline_note; // online: opened from a card's QR
+    add("div", "small text-muted mt-2", note.replace("%s", new Date(data.generated_at).toLocaleString()));
     box.appendChild(alert);
     target.replaceWith(box);
   }

@@ -38,7 +38,9 @@ CACHED = """async () => {
 def read_qr(page: Any) -> str:
     """Photograph the QR on the screen and decode it, as a host branch's phone would."""
     shot = page.get_by_test_id("certificate-qr").screenshot()
-    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
+    codes = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(shot)), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     assert len(codes) == 1, "no QR code could be read from the page"
     return str(codes[0].text)
 

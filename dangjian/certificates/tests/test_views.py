@@ -389,3 +389,36 @@ def test_a_secretary_downloads_a_members_card_to_send(client: Any, county: Any) 
         client.get(reverse("certificates:member_download", args=[county.li.pk, "png"])).status_code
         == 404
     )
+
+
+def test_the_short_verify_address_is_public_with_its_own_service_worker(county: Any) -> None:
+    """/v/ (what the QR opens) is the verify page, no sign-in, registering /v/sw.js (a worker's
+    scope cannot reach above its own path); the server never needs the fragment, and a pasted
+    URL verifies like the text, on the page and in the API."""
+    from django.test import Client
+
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    anonymous = Client(enforce_csrf_checks=True)
+    page = anonymous.get("/v/")
+    assert page.status_code == 200
+    assert 'data-sw-url="/v/sw.js"' in page.content.decode()
+    assert 'data-sw-url="/cards/verify/sw.js"' in anonymous.get("/cards/verify/").content.decode()
+    worker = anonymous.get("/v/sw.js")
+    assert worker["Content-Type"] == "application/javascript"
+    url = render.card_url(certificate.payload)
+    body = anonymous.post(reverse("certificates:verify"), {"payload": url}).content.decode()
+    assert 'data-outcome="valid"' in body
+    assert "张三" in body
+    answer = anonymous.post(
+        "/api/v1/cards/verify",
+        {"payload": url.partition("#")[2]},
+        content_type="application/json",
+    ).json()
+    assert answer["outcome"] == "valid"
+    broken = url[:-1] + ("1" if url[-1] != "1" else "2")
+    assert (
+        anonymous.post(
+            "/api/v1/cards/verify", {"payload": broken}, content_type="application/json"
+        ).json()["outcome"]
+        != "valid"
+    )

@@ -262,6 +262,8 @@ DANGJIAN_ACTIVATION_WINDOW_MINUTES = 15
 
 # Adding a guest to an activity by bare ID number: lookups per user and hour (each audited).
 DANGJIAN_GUEST_LOOKUPS_PER_HOUR = 20
+# Checks of a transfer letter's QR on the public page, per client address (or user) and hour.
+DANGJIAN_LETTER_CHECKS_PER_HOUR = 30
 # Searches by ID or phone number per hour for a reader who sees them masked (members.services).
 DANGJIAN_NUMBER_SEARCHES_PER_HOUR = 60
 
@@ -313,6 +315,11 @@ DANGJIAN_LOOKUP_KEY = ""
 # stay listed so what they signed still verifies. See docs/keys.md.
 DANGJIAN_ISSUER = "CN-DEV"
 DANGJIAN_SIGNING_KEYS: list[str] = []
+
+# Where phones reach this deployment: the activity certificate's QR opens
+# <DANGJIAN_PUBLIC_URL>/cards/verify/. Keep it short (about 30 characters) so the QR stays
+# within version 10-M (docs/certificate-format.md).
+DANGJIAN_PUBLIC_URL = os.environ.get("DANGJIAN_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Rule thresholds from RULES.md; configurable per deployment.
 DANGJIAN_RULES = {

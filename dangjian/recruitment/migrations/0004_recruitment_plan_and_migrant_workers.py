@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0001_initial'),
-        ('recruitment', '0002_national_time_rules'),
+        ('recruitment', '0003_step_meeting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -120,6 +120,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:care:pk": lambda c: west_volunteer_activity(c),
     "api:funds:org": lambda c: c.west_village.code,
     "api:funds:year": lambda c: 2026,
+    "api:units:org": lambda c: c.west.code,
     "api:rectification:review_id": lambda c: west_weakness_review(c),
     "api:rectification:candidate_id": lambda c: west_weakness_review(c).candidates.get(),
     "api:rectification:case_id": lambda c: west_rectification_case(c),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dangjian.care",
     "dangjian.roster",
     "dangjian.funds",
+    "dangjian.units",
     "dangjian.recruitment",
     "dangjian.certificates",
     "dangjian.transfers",

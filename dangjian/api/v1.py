@@ -31,6 +31,7 @@ from dangjian.rectification.api import router as rectification_router
 from dangjian.reports.api import router as reports_router
 from dangjian.roster.api import router as roster_router
 from dangjian.transfers.api import router as transfers_router
+from dangjian.units.api import router as units_router
 
 from .tokens import TokenAuth
 
@@ -138,4 +139,5 @@ api.add_router("/ops/", ops_router)
 api.add_router("/alerts/", alerts_router)
 api.add_router("/care/", care_router)
 api.add_router("/funds/", funds_router)
+api.add_router("/units/", units_router)
 api.add_router("/rectification/", rectification_router)

@@ -912,3 +912,40 @@ def funds_table(data: ReportData) -> Table:
         note=_("标准：党员每年人均 %(per)s 元，按各党组织直属党员计。")
         % {"per": per_member_standard()},
     )
+
+
+@register_table("coverage", order=145)
+def coverage_table(data: ReportData) -> Table | None:
+    """党组织覆盖 by unit kind: the registered units of the subtree, those with a party
+    organization, and those with enough full members for a branch but none (单独组建)."""
+    from dangjian.units.selectors import coverage
+
+    found = coverage(data.organization, data.as_of)
+    if not found.rows:
+        return None
+    standalone = {r.unit.pk for r in found.standalone}
+    rows = [
+        Row(
+            f"kind-{k.kind.lower()}",
+            k.label,
+            [
+                k.units,
+                k.covered,
+                sum(1 for r in found.rows if r.unit.kind == k.kind and r.unit.pk in standalone),
+            ],
+        )
+        for k in found.kinds
+    ]
+    rows.append(
+        Row(
+            "total",
+            _("合计"),
+            [len(found.rows), sum(k.covered for k in found.kinds), len(standalone)],
+        )
+    )
+    return Table(
+        "coverage",
+        _("党组织覆盖（按单位类别）"),
+        [Column(_("单位"), None), Column(_("已建党组织"), None), Column(_("应单独组建未建"), None)],
+        rows,
+    )

@@ -339,3 +339,21 @@ def test_the_demo_funds_ledgers_and_the_organizations_below_the_standard(county_
     table = report_compute(county_committee, demo.REFERENCE_DAY).table("funds")
     assert table is not None
     assert table.row("below").values == [len(summary.below)]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_units_show_covered_and_uncovered_units(county_committee):
+    """The county's enterprise and social-organization branches cover their units; of the units
+    without one, those with 3 or 4 full members should set up a branch, 1 or 2 a joint one."""
+    from dangjian.units.selectors import coverage
+
+    found = coverage(county_committee, demo.REFERENCE_DAY)
+    assert sorted(r.unit.name for r in found.standalone) == [
+        "县宏达建材有限公司",
+        "县绿源农业专业合作社",
+    ]
+    assert sorted(r.unit.name for r in found.joint) == ["县爱心养老服务中心", "县顺通物流有限公司"]
+    assert any(k.covered for k in found.kinds)
+    table = report_compute(county_committee, demo.REFERENCE_DAY).table("coverage")
+    assert table.row("total").values[2] == 2

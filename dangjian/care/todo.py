@@ -34,4 +34,4 @@ def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[
         }
     else:
         text = _("%(n)d 条党员困难求助待受理。") % {"n": counts["total"]}
-    return [TodoItem(text, url, overdue=bool(counts["urgent"]))]
+    return [TodoItem(text, url)]

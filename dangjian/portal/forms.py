@@ -100,6 +100,13 @@ class ActivationForm(forms.Form):
         return data
 
 
+class InlineRadioSelect(forms.RadioSelect):
+    """Radio buttons side by side, each with its label (Bootstrap's form-check-inline): the
+    default layout breaks under style_form on a phone."""
+
+    template_name = "portal/widgets/inline_radio.html"
+
+
 class MobileReportForm(forms.Form):
     """Where a mobile member is and how they are (近况报告): offered, never required."""
 
@@ -117,7 +124,7 @@ class MobileReportForm(forms.Form):
         choices=[("1", _("一切安好")), ("0", _("需要支部关心"))],
         coerce=lambda value: value == "1",
         initial="1",
-        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        widget=InlineRadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(
         label=_("想对支部说的话（可不填）"),
@@ -144,7 +151,7 @@ class HelpRequestForm(forms.Form):
     urgency = forms.ChoiceField(
         label=_("紧急程度"),
         choices=(),
-        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        widget=InlineRadioSelect(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -103,12 +103,15 @@ def test_a_report_updates_the_outflow_keeps_history_and_ends_the_silence_alert(
     assert outflow.last_contact_on == today()
     assert report.previous == {"region_code": "440300", "city": "", "work_unit": "深圳某电子厂"}
     entry = county.zhang.archive.filter(kind=ArchiveKind.MOBILE).order_by("-at", "-id").first()
-    assert entry is not None and "本人报告近况" in entry.summary and "宁波" in entry.summary
+    assert entry is not None
+    assert "本人报告近况" in entry.summary
+    assert "宁波" in entry.summary
     assert "深圳" in entry.reason
     changes = {label: (before, after) for label, before, after in entry.changes()}
     assert changes["联系电话"] == ("138******78", "139******22")  # sealed, shown masked
     event = AuditEvent.objects.filter(target_type="transfers.outflow").latest("at", "id")
-    assert event.actor_id == county.member_user.pk and "13900002222" not in str(event.detail)
+    assert event.actor_id == county.member_user.pk
+    assert "13900002222" not in str(event.detail)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.RESOLVED
 
@@ -135,7 +138,8 @@ def test_the_secretary_sees_the_report_in_the_monthly_todos_until_read(county: A
     assert "近况报告" not in _client(county.east_observer).get("/").content.decode()
 
     page = secretary.get("/transfers/mobile/reports/").content.decode()
-    assert "张三" in page and "需要支部关心" in page
+    assert "张三" in page
+    assert "需要支部关心" in page
     report = OutflowReport.objects.get()
     assert (
         _client(county.west_admin).post(f"/transfers/mobile/reports/{report.pk}/seen/").status_code
@@ -185,11 +189,14 @@ def test_a_member_sees_who_revealed_their_numbers_by_role_and_organization(count
     member_services.member_reveal(actor=county.west_admin, member=county.sun, field="id_number")
 
     page = _client(county.member_user).get("/me/looked").content.decode()
-    assert "查看完整联系电话" in page and "查看完整身份证号码" in page
-    assert "东村党支部" in page and "示范县委" in page
+    assert "查看完整联系电话" in page
+    assert "查看完整身份证号码" in page
+    assert "东村党支部" in page
+    assert "示范县委" in page
     assert "西镇党委" not in page
     # By role and organization, never by login name.
-    assert "secretary" not in page and ">county<" not in page
+    assert "secretary" not in page
+    assert ">county<" not in page
     assert page.count('class="list-group-item small"') == 2
 
 
@@ -221,7 +228,8 @@ def test_a_help_request_lands_in_the_todos_and_is_taken_up_into_care(county: Any
     response = member.post("/me/help", {"what": "母亲住院，需要帮忙联系护工", "urgency": "URGENT"})
     assert response.status_code == 302
     request = HelpRequest.objects.get()
-    assert request.organization == county.east_village and request.status == HelpStatus.OPEN
+    assert request.organization == county.east_village
+    assert request.status == HelpStatus.OPEN
     assert AuditEvent.objects.filter(
         target_type="care.helprequest", action=AuditAction.CREATE
     ).exists()
@@ -248,7 +256,8 @@ def test_a_help_request_lands_in_the_todos_and_is_taken_up_into_care(county: Any
     )
     assert response.status_code == 302
     request.refresh_from_db()
-    assert request.status == HelpStatus.TAKEN_UP and request.taken_up_by == county.east_secretary
+    assert request.status == HelpStatus.TAKEN_UP
+    assert request.taken_up_by == county.east_secretary
     assert Assistance.objects.get(member=county.zhang).description.startswith("联系村卫生室")
     assert Hardship.objects.get(member=county.zhang).kind == HardshipKind.ILLNESS
     assert county.zhang.archive.filter(kind=ArchiveKind.CARE).count() == 2
@@ -334,7 +343,8 @@ def test_members_sign_up_until_the_cap_and_cancel_to_free_a_place(county: Any) -
     detail = (
         _client(county.east_admin).get(f"/care/volunteer/activity/{activity.pk}").content.decode()
     )
-    assert "李四" in detail and "1 / 1 人" in detail
+    assert "李四" in detail
+    assert "1 / 1 人" in detail
 
 
 def test_another_branchs_activity_is_not_offered_and_cannot_be_joined(county: Any) -> None:

@@ -82,6 +82,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     # A participant's row: a plain key (the row's text field `activity` would mislead _owner).
     "care:service_pk": lambda c: west_volunteer_activity(c).participations.get().pk,
     "care:help_take_up:pk": lambda c: west_help_request(c),
+    "care:volunteer_signups_record:pk": lambda c: west_published_activity(c),
     "api-tokens:pk": lambda c: west_token(c),
     "accounts-invite:org": lambda c: c.west_village,
     "accounts-invite:public_id": lambda c: west_invitation(c).public_id,

@@ -782,3 +782,60 @@ def volunteer_signup_cancel(*, actor: User, activity: VolunteerActivity) -> Volu
         % {"name": member.name, "what": activity.title},
     )
     return signup
+
+
+@transaction.atomic
+def volunteer_signups_record(*, actor: User, activity: VolunteerActivity) -> list[VolunteerService]:
+    """On or after the day: everyone signed up (not cancelled) becomes a participant with the
+    activity's hours, in the archive like any participant; those already listed are skipped.
+    Whoever did not come is then taken off (未参加，移出), as after any recording."""
+    activity = (
+        VolunteerActivity.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if activity.on > today():
+        raise ValidationError(_("活动当天或之后才能登记参加人员。"), code=CoreErrorCode.FUTURE)
+    listed = activity.participations.values("member_id")
+    member_ids = set(
+        VolunteerSignup.objects.filter(activity=activity, cancelled_at__isnull=True)
+        .exclude(member_id__in=listed)
+        .values_list("member_id", flat=True)
+    )
+    if not member_ids:
+        raise ValidationError(_("报名的党员都已登记为参加人员。"), code=ErrorCode.NO_PARTICIPANTS)
+    members = _check_in_organization(
+        actor=actor, organization=activity.organization, member_ids=member_ids
+    )
+    _check_day_total(
+        on=activity.on, hours_by_member=dict.fromkeys(members, activity.hours), members=members
+    )
+    rows = VolunteerService.objects.bulk_create(
+        VolunteerService(
+            member=members[pk],
+            on=activity.on,
+            activity=activity.title,
+            hours=activity.hours,
+            activity_record=activity,
+            recorded_by=actor,
+        )
+        for pk in sorted(members)
+    )
+    for row in rows:
+        member_services.archive_add(
+            member=row.member,
+            actor=actor,
+            kind=ArchiveKind.CARE,
+            summary=_service_summary(activity.title, row.hours),
+            effective_on=activity.on,
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=activity,
+        summary=_("按报名登记志愿服务参加人员：%(what)s，%(n)s 人")
+        % {"what": activity.title, "n": len(rows)},
+        detail={"participants": len(rows)},
+    )
+    return rows

@@ -204,6 +204,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "participations": selectors.volunteer_participations(activity),
             "signups": selectors.volunteer_signups(activity) if activity.signup_open else [],
+            "day_reached": activity.on <= today(),
             "can_manage": can_manage,
             "candidates": selectors.volunteer_addable(activity) if can_manage else [],
         },
@@ -292,6 +293,18 @@ def volunteer_publish(request: AuthenticatedHttpRequest, org: int) -> HttpRespon
     return render(
         request, "care/volunteer_publish.html", {"form": form, "organization": organization}
     )
+
+
+@require_POST
+def volunteer_signups_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """After the day: record everyone who signed up as a participant, in one step."""
+    activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
+    run_service(
+        request,
+        lambda: services.volunteer_signups_record(actor=request.user, activity=activity),
+        _("已按报名名单登记参加人员；没来的请“未参加，移出”。"),
+    )
+    return redirect(activity)
 
 
 def help_requests(request: HttpRequest, org: int) -> HttpResponse:

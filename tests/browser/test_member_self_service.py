@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.care.models import Assistance, HelpRequest, HelpStatus
+from dangjian.care.models import HelpRequest, HelpStatus
 from dangjian.core.dates import today
 from dangjian.transfers import mobile
 from dangjian.transfers.choices import OutflowReason
@@ -113,4 +113,5 @@ def test_a_mobile_member_reports_and_asks_for_help_and_the_secretary_takes_it_up
     assert Outflow.objects.get(member=county.zhang).region_code == "330200"
     request = HelpRequest.objects.get(member=county.zhang)
     assert request.status == HelpStatus.TAKEN_UP
-    assert Assistance.objects.get(pk=request.assistance_id).description.startswith("联系村卫生室")
+    assert request.assistance is not None
+    assert request.assistance.description.startswith("联系村卫生室")

@@ -200,6 +200,34 @@ def test_a_member_sees_who_revealed_their_numbers_by_role_and_organization(count
     assert page.count('class="list-group-item small"') == 2
 
 
+def test_a_transfer_package_export_is_listed_and_the_masked_letter_is_not(county: Any) -> None:
+    from dangjian.transfers import exchange
+    from dangjian.transfers import services as transfer_services
+    from dangjian.transfers.choices import TransferKind
+
+    transfer = transfer_services.transfer_create(
+        actor=county.east_secretary,
+        member=county.zhang,
+        kind=TransferKind.OUTBOUND,
+        counterpart_issuer="CN-OTHER",
+        counterpart_organization="外省某村党支部",
+    )
+    transfer_services.transfer_submit(actor=county.east_secretary, transfer=transfer)
+    transfer_services.transfer_approve(actor=county.east_admin, transfer=transfer)
+    transfer = transfer_services.transfer_issue(
+        actor=county.east_secretary, transfer=transfer, dues_paid_until="2026-09"
+    )
+    transfer_services.transfer_letter_print(
+        actor=county.east_secretary, transfer=transfer, base_url="http://testserver/"
+    )
+    member = _client(county.member_user)
+    assert "导出组织关系转接包" not in member.get("/me/looked").content.decode()
+    exchange.transfer_package_export(actor=county.east_secretary, transfer=transfer)
+    page = member.get("/me/looked").content.decode()
+    assert page.count("导出组织关系转接包") == 1
+    assert "东村党支部" in page
+
+
 def test_the_list_of_looks_is_paginated_and_only_the_members_own(county: Any) -> None:
     for _ in range(23):
         member_services.member_reveal(
@@ -379,3 +407,33 @@ def test_publishing_checks_scope_date_and_cap(county: Any) -> None:
     with pytest.raises(ValidationError) as closed:
         care_services.volunteer_signup(actor=county.member_user, activity=activity)
     assert _codes(closed.value) == {CareErrorCode.SIGNUP_CLOSED}
+
+
+def test_after_the_day_the_sign_ups_become_participants_in_one_step(county: Any) -> None:
+    activity = _published(
+        county, capacity=None, organization=county.east_village, actor=county.east_secretary
+    )
+    li_user = _linked_user(county.li, "lisi", county.east_village)
+    care_services.volunteer_signup(actor=county.member_user, activity=activity)
+    care_services.volunteer_signup(actor=li_user, activity=activity)
+    care_services.volunteer_signup_cancel(actor=li_user, activity=activity)
+    secretary = _client(county.east_secretary)
+    url = f"/care/volunteer/activity/{activity.pk}/signups"
+    secretary.post(url)  # before the day: refused, nothing recorded
+    assert not activity.participations.exists()
+    with pytest.raises(ValidationError) as early:
+        care_services.volunteer_signups_record(actor=county.east_secretary, activity=activity)
+    assert _codes(early.value) == {"future"}
+
+    VolunteerActivity.objects.filter(pk=activity.pk).update(on=today())
+    assert _client(county.west_admin).post(url).status_code == 404
+    with pytest.raises(PermissionDenied):
+        care_services.volunteer_signups_record(actor=county.east_observer, activity=activity)
+    secretary.post(url)
+    assert list(activity.participations.values_list("member__name", "hours")) == [
+        ("张三", Decimal("3.0"))
+    ]
+    assert county.zhang.archive.filter(kind=ArchiveKind.CARE, summary__contains="敬老院").exists()
+    with pytest.raises(ValidationError) as again:
+        care_services.volunteer_signups_record(actor=county.east_secretary, activity=activity)
+    assert _codes(again.value) == {CareErrorCode.NO_PARTICIPANTS}

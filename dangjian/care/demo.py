@@ -188,7 +188,7 @@ def build_demo_care(context: DemoContext) -> None:
     ]
     ArchiveEntry.objects.bulk_create(archive, batch_size=2000)
     volunteer_activities(context, rng)
-    published_and_asked(context, rng)
+    published_and_asked(context, context.rng("care-signups"))
 
 
 # What members ask their branch for from /me/ (困难求助).

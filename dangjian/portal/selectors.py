@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.scope import scope_for
@@ -200,8 +201,6 @@ def looks(member: Member, events: list[AuditEvent]) -> list[Look]:
     """Each event as the member sees it: when, what, and who by role and organization, never
     by name or login (decision 0165). The role shown is the one that reaches the member's
     organization, else the actor's first role; one query for the page."""
-    from django.utils.translation import gettext as _
-
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
     roles: dict[int, list[RoleAssignment]] = {}
     for assignment in (

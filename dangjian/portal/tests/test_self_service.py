@@ -437,3 +437,19 @@ def test_after_the_day_the_sign_ups_become_participants_in_one_step(county: Any)
     with pytest.raises(ValidationError) as again:
         care_services.volunteer_signups_record(actor=county.east_secretary, activity=activity)
     assert _codes(again.value) == {CareErrorCode.NO_PARTICIPANTS}
+
+
+def test_the_looks_page_costs_the_same_for_many_actors(
+    county: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Who looked is one query for the events and one for the actors' roles, however many."""
+    for n in range(6):
+        secretary = build_user(
+            username=f"sec{n}", role=Role.SECRETARY, organization=county.east_village
+        )
+        member_services.member_reveal(actor=secretary, member=county.zhang, field="phone")
+    member = _client(county.member_user)
+    member.get("/me/looked")  # warm the session and the member
+    with django_assert_max_num_queries(9):
+        page = member.get("/me/looked").content.decode()
+    assert page.count("查看完整联系电话") == 6

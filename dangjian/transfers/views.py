@@ -396,7 +396,14 @@ def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
         raise PermissionDenied
-    form = forms.OutflowForm(request.POST or None)
+    initial = {}
+    if request.method != "POST":
+        # The contact starts from the member's phone: prefilled, editable (an audited reveal).
+        initial["contact"] = mobile.outflow_contact_prefill(actor=request.user, member=member)
+    form = forms.OutflowForm(request.POST or None, initial=initial)
+    form.fields["contact"].help_text = _("默认为党员登记的联系电话（%(phone)s），可修改。") % {
+        "phone": member.phone_masked or _("未登记")
+    }
     if run_form(
         request,
         form,

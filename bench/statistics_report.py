@@ -252,7 +252,7 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
                         id_number_encrypted="-",
                         id_number_hash=f"{pk:064x}",
                         birth_date=birth,
-                        education=demo._education(rng, profile, birth),
+                        education=demo._education(rng, profile, age),
                         occupation=demo._occupation(rng, profile, age),
                         category=MemberCategory.PROBATIONARY
                         if probationary

@@ -14,7 +14,7 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from dangjian.members.choices import MemberStatus
@@ -82,12 +82,14 @@ def run(context: DemoContext) -> None:
     start = min(month_start(end, -12), dt.date(context.assessed_year, 1, 1))
     months = [month_start(start, i) for i in range(_months_between(start, end) + 2)]
     branch_ids = [b.pk for b in context.branches]
-    committees = set(
+    # Branches with a committee, and since when: the committee elected at the start of the
+    # current term meets from then on (the demo records no earlier committee).
+    committees = dict(
         Position.objects.filter(organization_id__in=branch_ids, ended_on__isnull=True)
         .values("organization_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), since=Max("started_on"))
         .filter(n__gte=COMMITTEE_MIN_SIZE)
-        .values_list("organization_id", flat=True)
+        .values_list("organization_id", "since")
     )
 
     ops = connection.ops
@@ -123,7 +125,10 @@ def run(context: DemoContext) -> None:
             if not behind or first.month % 2:
                 add(ActivityKind.THEME_DAY, _day(first, theme_day))
             if branch.pk in committees and (not behind or first.month % 2):
-                add(ActivityKind.COMMITTEE_MEETING, _day(first, rng.randint(1, 9)))
+                # The month the committee is elected, it meets from that day.
+                on = max(_day(first, rng.randint(1, 9)), committees[branch.pk])
+                if on < month_start(first, 1):
+                    add(ActivityKind.COMMITTEE_MEETING, on)
             if planned_month:
                 continue
             if first.month % 3 == 2:  # the middle month of each calendar quarter

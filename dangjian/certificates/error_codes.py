@@ -11,7 +11,9 @@ import enum
 
 class ErrorCode(enum.StrEnum):
     ALREADY_REVOKED = "already_revoked"
+    NOTHING_TO_PRINT = "nothing_to_print"
     OLDER = "older"
     ORGANIZATION_WITHOUT_CODE = "organization_without_code"
     OWN = "own"
     STATUS_NOT_ISSUABLE = "status_not_issuable"
+    TOO_MANY_TO_PRINT = "too_many_to_print"

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import ScopedQuerySet
@@ -19,7 +20,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
 from .choices import OPEN_STATES, TransferState
-from .models import Inflow, Outflow, Transfer
+from .models import Inflow, Outflow, OutflowReport, Transfer
 from .regions import province_of, region_name
 
 NOT_HEARD_FROM_MONTHS = 6  # RULES.md: out of contact 6 months
@@ -137,14 +138,28 @@ def not_heard_from_since(on: dt.date) -> dt.date:
 
 
 def outflow_list(
-    *, user: Any, region: str = "", not_heard_from: bool = False, on: dt.date | None = None
+    *,
+    user: Any,
+    region: str = "",
+    not_heard_from: bool = False,
+    without_certificate: bool = False,
+    on: dt.date | None = None,
 ) -> QuerySet[Outflow]:
-    """Open outflows in scope, optionally for one province and only those out of touch."""
+    """Open outflows in scope, optionally for one province, only those out of touch, or only
+    those who hold no valid activity certificate (who still needs one)."""
+    from dangjian.certificates.models import Certificate
+
     queryset = scoped_outflows(user).filter(returned_on__isnull=True)
     if region:
         queryset = queryset.filter(region_code__startswith=region[:2])
     if not_heard_from:
         queryset = queryset.filter(last_contact_on__lt=not_heard_from_since(on or today()))
+    if without_certificate:
+        day = on or today()
+        valid = Certificate.objects.filter(
+            revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day
+        ).values("member_id")
+        queryset = queryset.exclude(member_id__in=valid)
     return queryset.order_by("last_contact_on", "id")
 
 
@@ -178,3 +193,27 @@ def scoped_inflows(user: Any) -> ScopedQuerySet[Inflow]:
 
 def inflow_get(*, user: Any, pk: int) -> Inflow:
     return get_object_or_404(scoped_inflows(user), pk=pk)
+
+
+def outflow_reports(*, user: Any, unseen_only: bool = False) -> QuerySet[OutflowReport]:
+    """Mobile members' own reports (近况报告) the user may read, newest first."""
+    queryset = OutflowReport.objects.restrict(user).select_related(
+        "outflow__member", "outflow__home_organization", "seen_by"
+    )
+    if unseen_only:
+        queryset = queryset.filter(seen_at__isnull=True)
+    return queryset.order_by("-reported_at", "-id")
+
+
+def outflow_report_get(*, user: Any, pk: int) -> OutflowReport:
+    report = outflow_reports(user=user).filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def own_outflow_reports(member: Member, limit: int = 5) -> list[OutflowReport]:
+    """The member's own latest reports (for /me/)."""
+    return list(
+        OutflowReport.objects.filter(outflow__member=member).order_by("-reported_at", "-id")[:limit]
+    )

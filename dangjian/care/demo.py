@@ -57,7 +57,11 @@ HOURS = ("1.5", "2", "2", "3", "3", "4")
 def build_demo_care(context: DemoContext) -> None:
     rng = context.rng("care")
     builder = context.builder
-    year = context.reference_day.year - 1
+    reference = context.reference_day
+    year = reference.year - 1  # last year's disciplinary decisions
+    # The latest Spring Festival visits (20 January) and 七一 commendations before the day.
+    spring = reference.year if reference > dt.date(reference.year, 1, 20) else year
+    july = reference.year if reference > dt.date(reference.year, 7, 1) else year
     members = [
         m for branch in context.branches for m in context.members_by_branch.get(branch.pk, [])
     ]
@@ -68,7 +72,7 @@ def build_demo_care(context: DemoContext) -> None:
         Hardship(
             member=m,
             kind=rng.choice(list(HardshipKind)),
-            since=dt.date(year - rng.randint(0, 5), rng.randint(1, 12), 1),
+            since=dt.date(spring - 1 - rng.randint(0, 5), rng.randint(1, 12), 1),
             recorded_by=builder,
         )
         for m in hardship
@@ -76,7 +80,7 @@ def build_demo_care(context: DemoContext) -> None:
     visits = [
         Assistance(
             member=m,
-            on=dt.date(year, 1, 20),
+            on=dt.date(spring, 1, 20),
             kind=AssistanceKind.VISIT,
             amount=Decimal(rng.choice([200, 300, 500])),
             description="春节慰问",
@@ -90,7 +94,7 @@ def build_demo_care(context: DemoContext) -> None:
     funds: list[CareFundEntry] = [
         CareFundEntry(
             organization=context.county,
-            on=dt.date(year, 1, 5),
+            on=dt.date(spring, 1, 5),
             amount=Decimal(200000),
             description="县委组织部拨付",
             recorded_by=builder,
@@ -159,7 +163,7 @@ def build_demo_care(context: DemoContext) -> None:
             member=m,
             title=CommendationTitle.MEMBER if n % 4 else CommendationTitle.WORKER,
             level=rng.choice([Level.COUNTY, Level.TOWNSHIP]),
-            on=dt.date(year, 7, 1),
+            on=dt.date(july, 7, 1),
             recorded_by=builder,
         )
         for n, m in enumerate(commended)
@@ -169,7 +173,7 @@ def build_demo_care(context: DemoContext) -> None:
             organization=b,
             title=CommendationTitle.ORGANIZATION,
             level=Level.COUNTY,
-            on=dt.date(year, 7, 1),
+            on=dt.date(july, 7, 1),
             recorded_by=builder,
         )
         for b in rng.sample(context.branches, 40)

@@ -111,7 +111,8 @@ def _plan_for_stage(
         Stage.CANDIDATE: rng.randint(7, 16),
     }[stage]
     steps = _path(rng, dt.date(2000, 1, 1), upto)
-    last = reference - dt.timedelta(days=rng.randint(3, 35 if upto == 1 else 60))
+    # An application is talked about within a month (RULES.md): recent ones not yet overdue.
+    last = reference - dt.timedelta(days=rng.randint(3, 25 if upto == 1 else 60))
     if stage != Stage.APPLICANT and upto != 7 and rng.random() < 0.05:
         last = reference - dt.timedelta(days=rng.randint(200, 260))  # a review or approval late
     delta = last - steps[-1][1]

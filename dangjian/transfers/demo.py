@@ -59,6 +59,10 @@ def run(context: DemoContext) -> None:
     actor = context.builder
     branches = [b for b in context.branches if context.members_by_branch.get(b.pk)]
     used: set[int] = set()
+    # A smaller county (tests) has proportionally fewer, at least one of each.
+    mobile_members = max(1, round(MOBILE_MEMBERS * context.scale))
+    inflows = max(1, round(INFLOWS * context.scale))
+    transfers = {k: max(1, round(n * context.scale)) for k, n in TRANSFERS.items()}
 
     def pick_member(joined_before: dt.date | None = None) -> tuple[Member, int]:
         for _attempt in range(100_000):
@@ -66,13 +70,15 @@ def run(context: DemoContext) -> None:
             member = rng.choice(context.members_by_branch[branch.pk])
             if joined_before is not None and member.joined_on >= joined_before:
                 continue
+            if member.status != MemberStatus.NORMAL:  # already away, out of contact, abroad
+                continue
             if member.pk not in used:
                 used.add(member.pk)
                 return member, branch.pk
         raise RuntimeError("The demo county has too few members for the transfers step.")
 
     # Transfers within the county, through the workflow.
-    for outcome, count in TRANSFERS.items():
+    for outcome, count in transfers.items():
         for _n in range(count):
             member, branch_pk = pick_member(joined_before=day - dt.timedelta(days=400))
             target = rng.choice([b for b in branches if b.pk != branch_pk])
@@ -97,20 +103,20 @@ def run(context: DemoContext) -> None:
                 services.transfer_receive(
                     actor=actor,
                     transfer=transfer,
-                    on=issued + dt.timedelta(days=rng.randint(2, 20)),
+                    on=min(issued + dt.timedelta(days=rng.randint(2, 20)), day),
                 )
             elif outcome == "returned":
                 services.transfer_return(
                     actor=actor, transfer=transfer, reason="接收党组织名称有误，请核对后重新开具"
                 )
-    context.progress("transfers: 39")
+    context.progress(f"transfers: {sum(transfers.values())}")
 
     # Mobile members, in bulk.
     codes = [c for c, w in DESTINATIONS for _ in range(w)]
     reasons = [r for r, w in REASONS for _ in range(w)]
     outflows: list[Outflow] = []
     entries: list[ArchiveEntry] = []
-    for _n in range(MOBILE_MEMBERS):
+    for _n in range(mobile_members):
         member, branch_pk = pick_member()
         left_on = day - dt.timedelta(days=rng.randint(90, 1500))
         quiet = rng.random() < 0.18  # about one in six drifts out of touch
@@ -207,13 +213,13 @@ def run(context: DemoContext) -> None:
                 reason=OutflowReason.WORK,
                 has_certificate=rng.random() < 0.8,
             )
-            for _n in range(INFLOWS)
+            for _n in range(inflows)
         ]
     )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         target_type="transfers.outflow",
-        summary=f"示范数据：流出党员 {MOBILE_MEMBERS} 人，流入党员 {INFLOWS} 人",
+        summary=f"示范数据：流出党员 {mobile_members} 人，流入党员 {inflows} 人",
     )
-    context.progress(f"mobile members: {MOBILE_MEMBERS} out, {INFLOWS} in")
+    context.progress(f"mobile members: {mobile_members} out, {inflows} in")

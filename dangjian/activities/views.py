@@ -155,6 +155,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activity": activity,
         "expected": [r for r in rows if not r.is_guest],
         "guests": [r for r in rows if r.is_guest],
+        "visiting": list(selectors.visiting_guests(activity)),
         "summary": selectors.attendance_summary(activity),
         "quorum": selectors.quorum(activity)
         if activity.kind == ActivityKind.GENERAL_MEETING

@@ -11,7 +11,10 @@ import enum
 
 class ErrorCode(enum.StrEnum):
     ALREADY_REVOKED = "already_revoked"
+    NOT_FOR_US = "not_for_us"
+    NOTHING_TO_EXPORT = "nothing_to_export"
     OLDER = "older"
     ORGANIZATION_WITHOUT_CODE = "organization_without_code"
     OWN = "own"
+    REPLAYED = "replayed"
     STATUS_NOT_ISSUABLE = "status_not_issuable"

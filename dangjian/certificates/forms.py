@@ -64,3 +64,14 @@ class RevokeForm(forms.Form):
             (RevocationReason.LOST_CONTACT, RevocationReason.LOST_CONTACT.label),
         ],
     )
+
+
+class ReceiptImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("出席回执文件（.json）"),
+        help_text=_("举办方系统导出的出席回执；签发方须已在信任列表中。"),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        style_form(self)

@@ -14,4 +14,6 @@ class ErrorCode(enum.StrEnum):
     KID_MISMATCH = "kid_mismatch"
     NO_ISSUER = "no_issuer"
     NO_KEYS = "no_keys"
+    NO_PAYLOAD = "no_payload"
+    NO_SIGNATURE = "no_signature"
     OWN_ISSUER = "own_issuer"

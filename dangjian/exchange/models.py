@@ -24,6 +24,9 @@ class TrustedKey(models.Model):
     )
     added_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
+    # The period in which what the key signs is accepted (inclusive; empty: open-ended).
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
 
     class Meta:
         # The table the certificates app created before the key list had a home of its own.

@@ -6,11 +6,13 @@ trusting a key means accepting every certificate, transfer package and receipt i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from nacl.signing import VerifyKey
@@ -20,6 +22,7 @@ from dangjian.accounts.models import User
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
+from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
 from dangjian.exchange.error_codes import ErrorCode
@@ -126,16 +129,31 @@ def trusted_key_remove(*, actor: User, key: TrustedKey) -> TrustedKey:
     return key
 
 
-def verify_key_for(issuer: str, kid: bytes) -> VerifyKey | None:
-    """The public key that `issuer` signs with under `kid`: our own, or one on the trust list."""
+def trusted_key_in_force(issuer: str, kid: bytes, on: dt.date | None = None) -> TrustedKey | None:
+    """The trust-list entry for (issuer, kid) in force on `on` (today): not removed, not
+    revoked, and inside its validity period where one is set."""
+    on = on or today()
+    return (
+        TrustedKey.objects.filter(issuer=issuer, kid=kid.hex(), removed_at__isnull=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .first()
+    )
+
+
+def verify_key_for(issuer: str, kid: bytes, on: dt.date | None = None) -> VerifyKey | None:
+    """The public key that `issuer` signs with under `kid`: our own, or one on the trust list
+    in force on `on` (today)."""
     if issuer == signing.issuer():
         return signing.own_verify_key(kid)
-    key = TrustedKey.objects.filter(issuer=issuer, kid=kid.hex(), removed_at__isnull=True).first()
+    key = trusted_key_in_force(issuer, kid, on)
     return VerifyKey(signing.b64url_decode(key.public_key)) if key else None
 
 
-def verify_signed(issuer: str, kid: bytes, message: bytes, signature: bytes) -> Outcome:
-    verify_key = verify_key_for(issuer, kid)
+def verify_signed(
+    issuer: str, kid: bytes, message: bytes, signature: bytes, *, on: dt.date | None = None
+) -> Outcome:
+    verify_key = verify_key_for(issuer, kid, on)
     if verify_key is None:
         return "unknown_issuer"
     return "valid" if signing.verify(verify_key, message, signature) else "bad_signature"

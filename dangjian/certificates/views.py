@@ -22,8 +22,8 @@ from dangjian.core import signing
 from dangjian.core.dates import today
 from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import paginate
-from dangjian.exchange import documents, trust
-from dangjian.exchange.models import TrustedKey
+from dangjian.exchange import documents, trust, updates
+from dangjian.exchange.models import TrustedKey, TrustUpdate
 from dangjian.members import selectors as member_selectors
 
 from . import receipts, selectors, services
@@ -33,6 +33,7 @@ from .forms import (
     RevocationImportForm,
     RevokeForm,
     TrustImportForm,
+    TrustUpdateForm,
     VerifyForm,
 )
 
@@ -164,16 +165,44 @@ def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     key_form = TrustImportForm(prefix="keys")
     revocation_form = RevocationImportForm(prefix="revocations")
+    update_form = TrustUpdateForm(prefix="update")
     if request.method == "POST" and "keys-label" in request.POST:
         key_form = TrustImportForm(request.POST, request.FILES, prefix="keys")
         if keys := run_form(
             request,
             key_form,
             lambda data: trust.trusted_keys_import(
-                actor=request.user, document=data["document"], label=data["label"]
+                actor=request.user,
+                document=data["document"],
+                label=data["label"],
+                authority=data["authority"],
             ),
         ):
             messages.success(request, _("已导入 %(n)d 个公钥。") % {"n": len(keys.result)})
+            return redirect("certificates:trust")
+    elif request.method == "POST" and "update-submit" in request.POST:
+        update_form = TrustUpdateForm(request.POST, request.FILES, prefix="update")
+        if applied := run_form(
+            request,
+            update_form,
+            lambda data: updates.trust_update_import(
+                actor=request.user, document=data["file"].read(1_000_000)
+            ),
+        ):
+            update = applied.result
+            messages.success(
+                request,
+                _(
+                    "已导入 %(issuer)s 的信任列表更新（密钥 %(kid)s 签名）："
+                    "新增或更新 %(k)d 个公钥，吊销 %(r)d 个。"
+                )
+                % {
+                    "issuer": update.issuer,
+                    "kid": update.kid,
+                    "k": len(update.added),
+                    "r": len(update.revoked),
+                },
+            )
             return redirect("certificates:trust")
     elif request.method == "POST":
         revocation_form = RevocationImportForm(request.POST, request.FILES, prefix="revocations")
@@ -196,6 +225,8 @@ def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "own": signing.public_keys_document(),
         "key_form": key_form,
         "revocation_form": revocation_form,
+        "update_form": update_form,
+        "updates": TrustUpdate.objects.order_by("-issued_at")[:10],
     }
     return render(request, "certificates/trust.html", context)
 

@@ -12,6 +12,7 @@ so every import can say so.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -94,11 +95,16 @@ def load(raw: str | bytes | dict[str, Any], *, what: str) -> dict[str, Any]:
 
 
 def verify(
-    raw: str | bytes | dict[str, Any], document_format: str, *, what: str, on: Any = None
+    raw: str | bytes | dict[str, Any],
+    document_format: str,
+    *,
+    what: str,
+    on: dt.date | None = None,
 ) -> Verified:
     """The document, once its format and signature check out; else a ValidationError in Chinese
     whose code names the outcome: not_json, bad_format, no_signature, no_payload,
-    unknown_issuer (no such key, or a key outside its validity or revoked), bad_signature."""
+    unknown_issuer (no such key on the trust list), key_revoked (revoked by a trust-list update),
+    key_expired (outside the validity period the trust list gives it), bad_signature."""
     document = load(raw, what=what)
     if document.get("format") != document_format:
         raise ValidationError(
@@ -121,11 +127,30 @@ def verify(
             _("%(what)s没有内容（payload）。") % {"what": what}, code=ErrorCode.NO_PAYLOAD
         )
     outcome = trust.verify_signed(issuer, kid, canonical(payload), signature, on=on)
+    status = trust.key_status(issuer, kid, on) if outcome == "unknown_issuer" else "in_force"
+    if status == "revoked":
+        raise ValidationError(
+            _(
+                "%(what)s由 %(issuer)s 的密钥 %(kid)s 签名，该密钥已被上级系统吊销，已拒绝，"
+                "未做任何改动。"
+            )
+            % {"what": what, "issuer": issuer, "kid": kid.hex()},
+            code=ErrorCode.KEY_REVOKED,
+        )
+    if status == "expired":
+        raise ValidationError(
+            _(
+                "%(what)s由 %(issuer)s 的密钥 %(kid)s 签名，该密钥不在信任列表规定的有效期内，"
+                "已拒绝，未做任何改动。"
+            )
+            % {"what": what, "issuer": issuer, "kid": kid.hex()},
+            code=ErrorCode.KEY_EXPIRED,
+        )
     if outcome == "unknown_issuer":
         raise ValidationError(
             _(
-                "%(what)s的签发方 %(issuer)s（密钥 %(kid)s）不在本系统的信任列表中，或该密钥"
-                "已过期、已被撤销：请系统管理员核对信任列表后再导入。"
+                "%(what)s的签发方 %(issuer)s（密钥 %(kid)s）不在本系统的信任列表中："
+                "请系统管理员先导入对方系统的公钥，再导入此文件。"
             )
             % {"what": what, "issuer": issuer, "kid": kid.hex()},
             code=CoreErrorCode.UNKNOWN_ISSUER,

@@ -48,6 +48,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "certificates:revoke:pk": lambda c: west_certificate(c),
     "certificates:trust_remove:pk": lambda c: foreign_trusted_key(c),
     "certificates:receipt_download:pk": lambda c: west_receipt(c),
+    "places:pk": lambda c: west_place(c),
     "activities:pk": lambda c: west_activity(c),
     "activities:attendance_pk": lambda c: west_activity(c).attendance.first() or 0,
     "activities:attachment:pk": lambda c: west_attachment(c),
@@ -367,6 +368,29 @@ def west_receipt(c: Any) -> Any:
         return AttendanceReceipt.objects.get()
 
     return _once(c, "receipt", make)
+
+
+def west_place(c: Any) -> Any:
+    from dangjian.places import services as place_services
+
+    return _once(
+        c,
+        "place",
+        lambda: place_services.place_save(
+            actor=c.west_admin,
+            organization=c.west_village,
+            data={
+                "name": "西村党员之家",
+                "kind": "branch",
+                "address": "西村",
+                "region_code": "360730",
+                "week_of_month": 1,
+                "weekday": 5,
+                "contact": "0797-2",
+                "active": True,
+            },
+        ),
+    )
 
 
 def foreign_trusted_key(c: Any) -> Any:

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "dangjian.roster",
     "dangjian.certificates",
     "dangjian.transfers",
+    # Where to attend: host places and other deployments' directories (reads mobile members).
+    "dangjian.places",
     # Rules over every domain, then the readers and the shell.
     "dangjian.alerts",
     "dangjian.assessment",

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dangjian.assessment",
     "dangjian.portal",
     "dangjian.reports",
+    "dangjian.rollup",
     "dangjian.ops",
     "dangjian.api",
     "dangjian.site",

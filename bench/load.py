@@ -105,12 +105,12 @@ def _prepare(env: dict[str, str]) -> dict[str, int]:
     script = f"""
 import json, pyotp, time
 import django; django.setup()
-from dangjian.accounts.models import User, TwoFactorDevice
+from dangjian.accounts.models import User, TOTPDevice
 from dangjian.accounts import two_factor
 from dangjian.members.models import Member
 for username in ("county", "township"):
     admin = User.objects.get(username=username)
-    if not TwoFactorDevice.objects.filter(user=admin).exists():
+    if not TOTPDevice.objects.filter(user=admin).exists():
         past = time.time() - 120
         two_factor.two_factor_enrol(user=admin, secret="{TOTP_SECRET}", code=pyotp.TOTP("{TOTP_SECRET}").at(past), at=past)
 admin = User.objects.get(username="county")

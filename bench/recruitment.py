@@ -95,7 +95,19 @@ def main() -> None:
         dt.date(2022, 1, 10) + dt.timedelta(days=d)
         for d in (0, 20, 150, 190, 195, 330, 560, 563, 566, 570, 580, 585, 590, 600, 610, 620, 640)
     ]
-    vote = rules.Vote(10, 10, 10, 0, 0)
+    # The admission vote is taken at one recorded general meeting (its roll gives the counts).
+    from dangjian.activities import selectors as activity_selectors
+    from dangjian.activities import services as activity_services
+
+    meeting = activity_services.activity_record(
+        actor=actor,
+        activity=activity_services.activity_create(
+            actor=actor,
+            organization=branch,
+            data={"kind": "GENERAL_MEETING", "topic": "讨论发展党员", "on": dates[14]},
+        ),
+    )
+    ballot = rules.Ballot(activity_selectors.quorum(meeting).present)
     started = time.perf_counter()
     recorded = 0
     for n in range(args.people):
@@ -122,7 +134,8 @@ def main() -> None:
                     on=dates[step - 1],
                     people="bench",
                     members=full if step == 9 else full[:1] if step == 5 else [],
-                    vote=vote if step == 15 else None,
+                    meeting=meeting if step == 15 else None,
+                    ballot=ballot if step == 15 else None,
                     training_hours=24 if step == 11 else None,
                 ),
             )

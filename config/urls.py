@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from dangjian.api.urls import urls as api_v1_urls
+from dangjian.certificates import views as certificate_views
 from dangjian.ops import views as ops_views
 from dangjian.portal import views as portal_views
 
@@ -23,6 +24,10 @@ urlpatterns = [
     path("invitations/", include("dangjian.portal.invitation_urls")),
     # The address on the activation letters' QR codes: short, to type by hand if need be.
     path("activate/", portal_views.activate, name="activate"),
+    # What the activity certificate's QR opens (the credential in the fragment): short, so the
+    # QR stays small (docs/certificate-format.md); the page and its service worker, as /cards/verify/.
+    path("v/", certificate_views.verify, name="verify_short"),
+    path("v/sw.js", certificate_views.service_worker, name="verify_short_service_worker"),
     path("alerts/", include("dangjian.alerts.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("care/", include("dangjian.care.urls")),

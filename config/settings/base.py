@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", BASE_DIR / "var"))
@@ -25,6 +26,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
+    # Second factors (decision 0150): django-otp's framework and its static (recovery) codes; the
+    # authenticator device is accounts.TOTPDevice, a django-otp device with its key encrypted.
+    "django_otp",
+    "django_otp.plugins.otp_static",
     "ninja",
     # Background work: Django's tasks API (the django-tasks backport of Django 6's django.tasks),
     # the database backend by default, RQ on Redis for several machines (decision 0130).
@@ -41,13 +47,14 @@ INSTALLED_APPS = [
     "dangjian.organizations",
     "dangjian.members",
     "dangjian.exchange",
-    # The domains: independent of each other, except certificates over activities and
-    # transfers over dues and certificates (docs/decisions/0006-floor-plan.md).
+    # The domains: independent of each other, except recruitment over activities (a step
+    # decided at a meeting reads the meeting's roll, decision 0145), certificates over
+    # activities and transfers over dues and certificates (docs/decisions/0006-floor-plan.md).
     "dangjian.activities",
     "dangjian.dues",
-    "dangjian.recruitment",
     "dangjian.care",
     "dangjian.roster",
+    "dangjian.recruitment",
     "dangjian.certificates",
     "dangjian.transfers",
     # Where to attend: host places and other deployments' directories (reads mobile members).
@@ -68,7 +75,7 @@ MIDDLEWARE = [
     "dangjian.core.api.ApiErrorShapeMiddleware",
     "dangjian.core.inputs.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "dangjian.ops.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,6 +87,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.audit.context.AuditContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.otp_device from the session (django-otp), then our rule: who must have one.
+    "django_otp.middleware.OTPMiddleware",
     "dangjian.accounts.two_factor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
     "dangjian.ops.middleware.ReplicaMiddleware",
@@ -207,6 +216,26 @@ AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
 # too when there is one. Production reads DANGJIAN_TRUSTED_PROXIES from the environment.
 DANGJIAN_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
 
+# Content-Security-Policy on every response (django-csp; decisions 0120, 0151). No inline script,
+# no eval, nothing from another origin: scripts are static files (node_modules through
+# collectstatic, never a CDN), Swagger UI's too. Inline *style attributes* stay allowed because
+# Bootstrap's progress bars and htmx's swap classes set them. A deployment that wants to try a
+# change first sets CONTENT_SECURITY_POLICY_REPORT_ONLY to the new policy beside this one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # A session ends 8 hours after sign-in or when the browser closes, whichever comes first.
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -214,14 +243,17 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
-# Two-factor sign-in (TOTP) for administrators (dangjian.accounts.two_factor). The test and
-# development settings turn it off so that the demo logins work; the accounts tests turn it on.
+# Two-factor sign-in (TOTP) for administrators (dangjian.accounts.two_factor, on django-otp). The
+# test and development settings turn it off so that the demo logins work; the accounts tests turn
+# it on.
 DANGJIAN_REQUIRE_TWO_FACTOR = True
 DANGJIAN_TWO_FACTOR_ISSUER = "党建"
 # Also require the second factor of branch secretaries and organizers (they reveal ID numbers).
 DANGJIAN_TWO_FACTOR_FOR_SECRETARIES = False
-# Each wrong code in a row makes the user wait FACTOR × 2^(n-1) seconds before the next is checked.
-DANGJIAN_TWO_FACTOR_THROTTLE_FACTOR = 1
+# django-otp's throttle: each wrong code in a row makes the user wait FACTOR × 2^(n-1) seconds
+# before the next is checked (the authenticator and the recovery codes count together).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Member accounts (dangjian.portal.activation): activation codes are valid this many days and
 # good once; a code is void after this many wrong ID digits; an address with this many failed
@@ -233,6 +265,8 @@ DANGJIAN_ACTIVATION_WINDOW_MINUTES = 15
 
 # Adding a guest to an activity by bare ID number: lookups per user and hour (each audited).
 DANGJIAN_GUEST_LOOKUPS_PER_HOUR = 20
+# Checks of a transfer letter's QR on the public page, per client address (or user) and hour.
+DANGJIAN_LETTER_CHECKS_PER_HOUR = 30
 # Searches by ID or phone number per hour for a reader who sees them masked (members.services).
 DANGJIAN_NUMBER_SEARCHES_PER_HOUR = 60
 
@@ -284,6 +318,11 @@ DANGJIAN_LOOKUP_KEY = ""
 # stay listed so what they signed still verifies. See docs/keys.md.
 DANGJIAN_ISSUER = "CN-DEV"
 DANGJIAN_SIGNING_KEYS: list[str] = []
+
+# Where phones reach this deployment: the activity certificate's QR opens
+# <DANGJIAN_PUBLIC_URL>/cards/verify/. Keep it short (about 30 characters) so the QR stays
+# within version 10-M (docs/certificate-format.md).
+DANGJIAN_PUBLIC_URL = os.environ.get("DANGJIAN_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Rule thresholds from RULES.md; configurable per deployment.
 DANGJIAN_RULES = {

@@ -106,6 +106,8 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 DANGJIAN_ISSUER = _required("DANGJIAN_ISSUER")
+# The certificate QR opens this address's verify page; default: https:// and the first host.
+DANGJIAN_PUBLIC_URL = os.environ.get("DANGJIAN_PUBLIC_URL", "") or f"https://{ALLOWED_HOSTS[0]}"
 DANGJIAN_SIGNING_KEYS = [
     k.strip() for k in _required("DANGJIAN_SIGNING_KEYS").split(",") if k.strip()
 ]

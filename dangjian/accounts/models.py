@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import time
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp import oath
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_static.models import StaticDevice
 
+from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
 
 from .choices import Role
@@ -58,47 +67,81 @@ class RoleAssignment(TimeStampedModel):
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
 
 
-class TwoFactorDevice(TimeStampedModel):
-    """A user's authenticator app (TOTP, RFC 6238). The shared secret is encrypted at rest."""
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A user's authenticator app (TOTP, RFC 6238) as a django-otp device.
 
-    user = models.OneToOneField(
-        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="two_factor_device"
-    )
+    django-otp does the rest (the code arithmetic in `django_otp.oath`, the throttle of
+    `ThrottlingMixin`, the session binding and `OTPMiddleware`); this model exists only because
+    django-otp's own `TOTPDevice` keeps the secret in clear hex in an 80-character column, and
+    ours is encrypted at rest with the field keys (`rotate_keys`; decision 0150).
+    """
+
+    STEP_SECONDS = 30
+    DIGITS = 6
+    TOLERANCE = 1  # one step either way for a phone whose clock is off
+
+    # The base32 secret the authenticator app was given, Fernet-encrypted (core.crypto).
     secret_encrypted = models.TextField(_("密钥（加密）"))
-    # The last 30-second step accepted: a code is good once, so an overheard code cannot be replayed.
-    last_used_step = models.BigIntegerField(_("最近使用的时间步"), default=0)
-    # Wrong codes in a row, for this user, whatever the session or sign-in: each one doubles the
-    # wait before the next code is even looked at (django-otp's throttle, decision 0122).
-    failure_count = models.PositiveIntegerField(_("连续错误次数"), default=0)
-    throttled_until = models.DateTimeField(_("暂停验证至"), null=True, blank=True)
+    # The last time step accepted: a code is good once, so an overheard code cannot be replayed.
+    last_t = models.BigIntegerField(_("最近使用的时间步"), default=-1)
 
-    class Meta:
-        verbose_name = _("两步验证设备")
-        verbose_name_plural = _("两步验证设备")
-
-    def __str__(self) -> str:
-        return f"{self.user} · TOTP"
-
-
-class RecoveryCode(models.Model):
-    """A one-time code for signing in when the phone is lost. Only its SHA-256 is stored."""
-
-    user = models.ForeignKey(
-        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="recovery_codes"
-    )
-    code_hash = models.CharField(_("恢复码摘要"), max_length=64)
-    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("恢复码")
-        verbose_name_plural = _("恢复码")
+    class Meta(Device.Meta):
+        verbose_name = _("验证器")
+        verbose_name_plural = _("验证器")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "code_hash"],
-                name="recovery_code_unique_per_user",
-                violation_error_message=_("恢复码重复。"),
+                fields=["user"],
+                name="totp_device_one_per_user",
+                violation_error_message=_("该用户已启用验证器。"),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {'used' if self.used_at else 'unused'}"
+        return f"{self.user} · TOTP"
+
+    @property
+    def bin_key(self) -> bytes:
+        secret = crypto.decrypt_text(self.secret_encrypted)
+        return base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+
+    def verify_token(self, token: str) -> bool:
+        """django-otp's TOTPDevice.verify_token, reading the decrypted key (no drift sync)."""
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        totp = oath.TOTP(self.bin_key, step=self.STEP_SECONDS, digits=self.DIGITS)
+        totp.time = time.time()
+        verified = token.isdigit() and totp.verify(
+            int(token), tolerance=self.TOLERANCE, min_t=self.last_t + 1
+        )
+        if verified:
+            self.last_t = totp.t()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self) -> float:
+        return float(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code: its SHA-256, cut to django-otp's 16-character token
+    column (64 bits; the codes themselves carry 24)."""
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalized.encode()).hexdigest()[:16]
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """The ten one-time recovery codes as django-otp's StaticDevice (its throttle, one row per
+    code, a used code deleted), except that each token is stored as `recovery_code_digest`."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+
+    def verify_token(self, token: str) -> bool:
+        return bool(super().verify_token(recovery_code_digest(token)))

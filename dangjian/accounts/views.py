@@ -17,7 +17,7 @@ from dangjian.core.forms import run_form, style_form
 
 from . import services, two_factor
 from .http import AuthenticatedHttpRequest
-from .models import TwoFactorDevice, User
+from .models import User
 
 
 class LoginView(auth_views.LoginView):
@@ -52,7 +52,7 @@ def _next_url(request: HttpRequest) -> str:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, then enter the code it shows."""
     user = cast(User, request.user)
-    if TwoFactorDevice.objects.filter(user=user).exists() and not two_factor.is_verified(request):
+    if two_factor.has_device(user) and not two_factor.is_verified(request):
         # Replacing a device needs the old one first (or an administrator's reset).
         return redirect("accounts:two_factor_verify")
     secret = request.session.get(two_factor.SESSION_PENDING_SECRET)
@@ -67,12 +67,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         lambda data: two_factor.two_factor_enrol(user=user, secret=secret, code=data["code"]),
     ):
         del request.session[two_factor.SESSION_PENDING_SECRET]
-        request.session.cycle_key()
-        request.session[two_factor.SESSION_VERIFIED] = user.pk
+        two_factor.session_verified(request, enrolled.result.device)
         return render(
             request,
             "accounts/two_factor_codes.html",
-            {"codes": enrolled.result, "next": _next_url(request)},
+            {"codes": enrolled.result.recovery_codes, "next": _next_url(request)},
         )
     uri = two_factor.provisioning_uri(user, secret)
     return render(
@@ -90,15 +89,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator or a recovery code."""
     user = cast(User, request.user)
-    if not TwoFactorDevice.objects.filter(user=user).exists():
+    if not two_factor.has_device(user):
         return redirect("accounts:two_factor_setup")
     form = CodeForm(request.POST or None)
     style_form(form)
     if request.method == "POST" and form.is_valid():
         wait = two_factor.throttled_seconds(user)
-        if two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"]):
-            request.session.cycle_key()
-            request.session[two_factor.SESSION_VERIFIED] = user.pk
+        if device := two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"]):
+            two_factor.session_verified(request, device)
             request.session.pop(two_factor.SESSION_FAILURES, None)
             left = two_factor.remaining_recovery_codes(user)
             if left < 3:

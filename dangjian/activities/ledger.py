@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -90,7 +91,7 @@ def _guest_values(row: Attendance) -> list[Any]:
     return [
         row.member.name,
         home,
-        a.on.isoformat(),
+        a.on,
         a.organization.name,
         a.get_kind_display(),
         a.topic,
@@ -120,7 +121,7 @@ def _values(row: LedgerRow) -> list[Any]:
     a = row.activity
     return [
         a.organization.name,
-        a.on.isoformat(),
+        a.on,
         a.get_kind_display(),
         a.topic,
         a.place,
@@ -147,6 +148,15 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
     output = io.BytesIO()
     book = new_workbook(output, in_memory=True)
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+
+    def put(target: Any, r: int, col: int, value: Any) -> None:
+        # A date is a date cell (Excel/WPS sort and filter it as one), shown as 2026-03-05.
+        if isinstance(value, dt.date):
+            target.write_datetime(r, col, value, date_format)
+        else:
+            target.write(r, col, value)
+
     title = book.add_format({"bold": True, "font_size": 14})
     sheet = book.add_worksheet(_("组织生活台账"))
     sheet.write(
@@ -157,7 +167,7 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
     rows = ledger_rows(organization, year)
     for r, row in enumerate(rows, start=3):
         for col, value in enumerate(_values(row)):
-            sheet.write(r, col, value)
+            put(sheet, r, col, value)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 2, 14)
     sheet.set_column(3, 3, 30)
@@ -168,7 +178,7 @@ def ledger_xlsx(organization: Organization, year: int) -> bytes:
         guests.write(0, col, header, bold)
     for r, guest in enumerate(guests_elsewhere(organization, year), start=1):
         for col, value in enumerate(_guest_values(guest)):
-            guests.write(r, col, value)
+            put(guests, r, col, value)
     guests.set_column(0, 5, 18)
     summary = book.add_worksheet(_("完成情况"))
     summary.write(0, 0, _("期间"), bold)
@@ -191,7 +201,10 @@ def ledger_pdf(organization: Organization, year: int) -> bytes:
             "rows": ledger_rows(organization, year),
             "headers": _headers(),
             "guest_headers": _guest_headers(),
-            "guests": [_guest_values(g) for g in guests_elsewhere(organization, year)],
+            "guests": [
+                [v.isoformat() if isinstance(v, dt.date) else v for v in _guest_values(g)]
+                for g in guests_elsewhere(organization, year)
+            ],
             "summary": [r.sentence() for r in _summary(organization, year)],
         },
     )

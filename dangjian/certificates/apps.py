@@ -7,6 +7,8 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("电子活动证")
 
     def ready(self) -> None:
+        from django.core import checks as django_checks
+
         from dangjian.core.extensions import (
             DemoStep,
             NavItem,
@@ -17,7 +19,9 @@ class CertificatesConfig(AppConfig):
         )
         from dangjian.members import hooks
 
-        from . import panels, services
+        from . import checks, panels, services
+
+        django_checks.register(checks.public_url_fits_the_qr)
 
         hooks.register_on_status_changed(services.on_member_status_changed)
         hooks.register_on_left(services.on_member_left)

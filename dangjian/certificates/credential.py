@@ -262,3 +262,75 @@ def credential_decode(text: str) -> Decoded:
         return Decoded(sign1=sign1, claims=claims_decode(sign1.payload))
     except (TypeError, KeyError, OverflowError) as exc:  # hostile input must never crash a verifier
         raise MalformedCredential("structure") from exc
+
+
+# The URL form: what the QR holds, so that a phone camera opens the issuing deployment's verify
+# page. The credential rides in the URL fragment, which a browser never sends to a server, as
+# decimal digits (the COSE_Sign1 bytes in groups of 7, each group a zero-padded number): digits
+# are the QR's densest mode and need no escaping in a URL, where Base45's space and "%" would
+# (docs/decisions/0160-certificate-qr-as-a-url.md).
+URL_MARK = "DJ1N:"
+VERIFY_PATH = "/v/"  # config/urls.py: the verify page under a short path
+_GROUP_BYTES = 7
+_GROUP_DIGITS = {1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15, 7: 17}  # ceil(8·k·log10 2)
+_BYTES_OF_DIGITS = {digits: size for size, digits in _GROUP_DIGITS.items()}
+
+
+def digits_encode(data: bytes) -> str:
+    """Bytes as decimal digits: every 7 bytes (big-endian) as 17 digits, a shorter last group
+    as the fewest digits that hold it (1 byte → 3, 2 → 5, 3 → 8, 4 → 10, 5 → 13, 6 → 15)."""
+    groups = (data[i : i + _GROUP_BYTES] for i in range(0, len(data), _GROUP_BYTES))
+    return "".join(
+        str(int.from_bytes(group, "big")).zfill(_GROUP_DIGITS[len(group)]) for group in groups
+    )
+
+
+def digits_decode(text: str) -> bytes:
+    """The inverse of digits_encode; refuses any other text (one text form per credential)."""
+    if len(text) > MAX_TEXT_LENGTH * 2 or not (text.isascii() and text.isdigit()):
+        raise MalformedCredential("digits")
+    full_groups, rest = divmod(len(text), _GROUP_DIGITS[_GROUP_BYTES])
+    sizes = [_GROUP_DIGITS[_GROUP_BYTES]] * full_groups
+    if rest:
+        if rest not in _BYTES_OF_DIGITS:
+            raise MalformedCredential("digits")
+        sizes.append(rest)
+    out = bytearray()
+    position = 0
+    for size in sizes:
+        length = _BYTES_OF_DIGITS[size]
+        value = int(text[position : position + size])
+        if value >= 256**length:
+            raise MalformedCredential("digits")
+        out += value.to_bytes(length, "big")
+        position += size
+    return bytes(out)
+
+
+def url_fragment(text: str) -> str:
+    """The fragment of the verify URL for a credential text (`DJ1:` + Base45)."""
+    if not text.startswith(PREFIX):
+        raise MalformedCredential("prefix")
+    try:
+        cose = base45.decode(text[len(PREFIX) :])
+    except base45.Base45Error as exc:
+        raise MalformedCredential("base45") from exc
+    return URL_MARK + digits_encode(cose)
+
+
+def verify_url(text: str, public_url: str) -> str:
+    """`<public_url>/v/#DJ1N:<digits>`: what the card's QR holds."""
+    return public_url.rstrip("/") + VERIFY_PATH + "#" + url_fragment(text)
+
+
+def text_from_input(value: str) -> str:
+    """The credential text from what was pasted or scanned: the text itself, a verify URL or
+    its fragment. A URL form that does not decode gives "" (refused as malformed)."""
+    _, hash_sign, fragment = value.partition("#")
+    candidate = fragment if hash_sign else value
+    if not candidate.startswith(URL_MARK):
+        return value
+    try:
+        return PREFIX + base45.encode(digits_decode(candidate[len(URL_MARK) :]))
+    except MalformedCredential:
+        return ""

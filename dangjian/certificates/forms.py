@@ -13,7 +13,7 @@ class VerifyForm(forms.Form):
         max_length=MAX_TEXT_LENGTH * 2,
         strip=False,  # a Base45 text may end with a space
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("扫描二维码，或把以 DJ1: 开头的整段文字粘贴到这里。"),
+        help_text=_("扫描二维码，或把以 DJ1: 开头的整段文字（或二维码中的网址）粘贴到这里。"),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

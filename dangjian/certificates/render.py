@@ -6,12 +6,14 @@ import io
 from functools import lru_cache
 
 import segno
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from dangjian.core import pdf
 
+from . import credential
 from .models import Certificate
 
 QR_ERROR = "m"
@@ -21,9 +23,22 @@ FONT_INDEX_SC = 2  # Noto Sans CJK SC inside the collection
 PARTY_RED = (200, 16, 46)
 
 
+def card_url(text: str) -> str:
+    """The URL the card's QR holds: this deployment's public verify page, the credential in
+    the fragment (docs/certificate-format.md, "The QR code")."""
+    return credential.verify_url(text, settings.DANGJIAN_PUBLIC_URL)
+
+
 def qr_code(text: str) -> segno.QRCode:
-    """The QR in alphanumeric mode at error correction level M (not boosted), as small as fits."""
-    return segno.make_qr(text, error=QR_ERROR, boost_error=False)
+    """The card's QR at error correction level M (not boosted), as small as fits: the URL up to
+    the mark in byte mode, the credential's digits in numeric mode."""
+    head, _mark, digits = card_url(text).partition("#" + credential.URL_MARK)
+    segments = [
+        (head + "#" + credential.URL_MARK, segno.consts.MODE_BYTE),
+        (digits, segno.consts.MODE_NUMERIC),
+    ]
+    # segno takes a list of (content, mode) segments; its annotation names only one content.
+    return segno.make_qr(segments, error=QR_ERROR, boost_error=False)  # type: ignore[arg-type]
 
 
 def qr_svg_data_uri(text: str, *, scale: int = 6) -> str:
@@ -82,6 +97,76 @@ def card_pdf(certificate: Certificate) -> bytes:
             "certificate": certificate,
             "lines": card_lines(certificate),
             "qr": qr_svg_data_uri(certificate.payload, scale=4),
+        },
+    )
+    return pdf.html_to_pdf(html)
+
+
+# The A4 sheet: cards of ID-1 size (85.6 × 54 mm, a bank card's), 2 across and 4 down, 8 mm
+# apart so that the cut marks sit between them, centred on the page.
+SHEET_COLUMNS, SHEET_ROWS = 2, 4
+CARD_WIDTH_MM, CARD_HEIGHT_MM, GAP_MM = 85.6, 54.0, 8.0
+A4_MM = (210.0, 297.0)
+
+
+def sheet_positions() -> list[tuple[float, float]]:
+    """The top-left corner (mm) of each card slot on a page, row by row."""
+    width = SHEET_COLUMNS * CARD_WIDTH_MM + (SHEET_COLUMNS - 1) * GAP_MM
+    height = SHEET_ROWS * CARD_HEIGHT_MM + (SHEET_ROWS - 1) * GAP_MM
+    left, top = (A4_MM[0] - width) / 2, (A4_MM[1] - height) / 2
+    return [
+        (left + column * (CARD_WIDTH_MM + GAP_MM), top + row * (CARD_HEIGHT_MM + GAP_MM))
+        for row in range(SHEET_ROWS)
+        for column in range(SHEET_COLUMNS)
+    ]
+
+
+MARK_OFFSET_MM, MARK_LENGTH_MM, MARK_WIDTH_MM = 1.0, 4.0, 0.15
+
+
+def cut_marks(left: float, top: float) -> list[tuple[float, float, float, float]]:
+    """(left, top, width, height) in mm of the eight cut marks of a card: at each corner, a
+    line along each edge, starting 1 mm outside the card, 4 mm long."""
+    right, bottom = left + CARD_WIDTH_MM, top + CARD_HEIGHT_MM
+    gap, length, width = MARK_OFFSET_MM, MARK_LENGTH_MM, MARK_WIDTH_MM
+    marks = []
+    for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+        outward_x = x - gap - length if x == left else x + gap
+        outward_y = y - gap - length if y == top else y + gap
+        marks.append((outward_x, y - width / 2, length, width))  # horizontal, on the edge's line
+        marks.append((x - width / 2, outward_y, width, length))  # vertical
+    return marks
+
+
+def cards_sheet_pdf(certificates: list[Certificate], *, title: str) -> bytes:
+    """Every card on A4 sheets with cut marks, one card each, the serial on the card."""
+    per_page = SHEET_COLUMNS * SHEET_ROWS
+    positions = sheet_positions()
+    pages = []
+    for start in range(0, len(certificates), per_page):
+        cards = []
+        for (left, top), certificate in zip(
+            positions, certificates[start : start + per_page], strict=False
+        ):
+            cards.append(
+                {
+                    "left": f"{left:.2f}",
+                    "top": f"{top:.2f}",
+                    "marks": [
+                        tuple(f"{value:.2f}" for value in mark) for mark in cut_marks(left, top)
+                    ],
+                    "certificate": certificate,
+                    "qr": qr_svg_data_uri(certificate.payload, scale=4),
+                }
+            )
+        pages.append(cards)
+    html = render_to_string(
+        "certificates/cards_sheet_pdf.html",
+        {
+            "pages": pages,
+            "title": title,
+            "width": CARD_WIDTH_MM,
+            "height": CARD_HEIGHT_MM,
         },
     )
     return pdf.html_to_pdf(html)

@@ -49,6 +49,19 @@ def certificates_under(*, user: Any, organization: Organization) -> QuerySet[Cer
     )
 
 
+def current_certificates_under(*, user: Any, organization: Organization) -> QuerySet[Certificate]:
+    """The certificates to print for an organization: unrevoked, valid today, of members still
+    at home in the subtree, in roster order (pinyin)."""
+    scope_for(user).require_read(organization)
+    on = today()
+    return (
+        Certificate.objects.within(organization)
+        .filter(revoked_at__isnull=True, valid_from__lte=on, valid_until__gte=on)
+        .select_related("organization", "member")
+        .order_by("member__name_pinyin", "member_id")
+    )
+
+
 def certificate_get(*, user: Any, pk: int) -> Certificate:
     certificate = get_object_or_404(Certificate.objects.select_related("organization"), pk=pk)
     if not scope_for(user).can_read_path(certificate.organization.path):

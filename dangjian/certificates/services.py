@@ -36,7 +36,7 @@ from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations.models import Organization
 
-from . import credential, render
+from . import credential, render, selectors
 from .choices import Outcome, RevocationReason
 from .models import Certificate, ForeignRevocation
 
@@ -190,7 +190,8 @@ def certificate_verify(payload: str, *, on: dt.date | None = None) -> Verificati
     """
     # Leading blanks and line breaks around a pasted text go; a trailing space may be part of
     # the Base45 text itself, so only line breaks and tabs are trimmed at the end.
-    text = (payload or "").lstrip().rstrip("\r\n\t")
+    # A scanned verify URL (or its fragment) gives the same credential text.
+    text = credential.text_from_input((payload or "").lstrip().rstrip("\r\n\t"))
     outcome, claims = verify_text(text, on=on or today(), index=revocation_index())
     if outcome != Outcome.VALID or claims is None or claims.issuer != signing.issuer():
         return VerificationResult(outcome=outcome, claims=claims)
@@ -387,13 +388,15 @@ def certificate_issue(*, actor: User, member: Member, on: dt.date | None = None)
 
 
 def mobile_members_without_certificate(
-    organization: Organization, on: dt.date
+    organization: Organization, on: dt.date, *, everyone: bool = False
 ) -> list[tuple[Member, Membership]]:
-    """流动 members on the roster of the subtree who hold no certificate good for a while yet."""
+    """流动 members on the roster of the subtree who hold no certificate good for a while yet;
+    with `everyone`, every member who may hold one (a branch printing cards for all)."""
+    statuses = ISSUABLE_STATUSES if everyone else {MemberStatus.MOBILE}
     memberships = (
         Membership.objects.within(organization)
         .select_related("member", "organization")
-        .filter(ended_on__isnull=True, member__status=MemberStatus.MOBILE)
+        .filter(ended_on__isnull=True, member__status__in=statuses)
         .order_by("member__name_pinyin", "member_id")
     )
     current = {
@@ -434,22 +437,32 @@ def _issue_many(pairs: Iterable[tuple[Member, Membership]], *, actor: User, on: 
 
 @transaction.atomic
 def certificate_issue_bulk(
-    *, actor: User, organization: Organization, on: dt.date | None = None
+    *,
+    actor: User,
+    organization: Organization,
+    on: dt.date | None = None,
+    everyone: bool = False,
 ) -> int:
-    """Issue certificates to every 流动 member of the organization and below who needs one."""
+    """Issue certificates to every 流动 member of the organization and below who needs one (with
+    `everyone`, to every member who may hold one: a branch handing out cards to all)."""
     if not scope_for(actor).can_manage_path(organization.path):
         raise PermissionDenied(_("您无权为该党组织的党员签发电子活动证。"))
     on = on or today()
     # Lock the members so that a concurrent single issue cannot give one member two certificates.
-    pairs = mobile_members_without_certificate(organization, on)
+    pairs = mobile_members_without_certificate(organization, on, everyone=everyone)
     list(Member.objects.select_for_update().filter(pk__in=[m.pk for m, _h in pairs]))
     count = _issue_many(pairs, actor=actor, on=on)
     audit_record(
         actor=actor,
         action=AuditAction.ISSUE,
         target=organization,
-        summary=_("为流动党员批量签发电子活动证 %(n)d 张") % {"n": count},
-        detail={"count": count},
+        summary=(
+            _("为全体党员批量签发电子活动证 %(n)d 张")
+            if everyone
+            else _("为流动党员批量签发电子活动证 %(n)d 张")
+        )
+        % {"n": count},
+        detail={"count": count, "everyone": everyone},
     )
     return count
 
@@ -720,5 +733,36 @@ def certificate_card_export(*, actor: User, certificate: Certificate, kind: str)
         target=member,
         summary=_("下载电子活动证 %(serial)s（%(kind)s）")
         % {"serial": certificate.serial, "kind": kind.upper()},
+    )
+    return body
+
+
+CARDS_PER_SHEET_EXPORT = 400  # 50 pages; a county prints branch by branch
+
+
+def certificate_cards_print(*, actor: User, organization: Organization) -> bytes:
+    """The organization's current cards on A4 sheets with cut marks, for a reader of the
+    organization; the export is audited (the cards carry names)."""
+    certificates = list(
+        selectors.current_certificates_under(user=actor, organization=organization)[
+            : CARDS_PER_SHEET_EXPORT + 1
+        ]
+    )
+    if not certificates:
+        raise ValidationError(
+            _("本组织还没有有效的电子活动证，请先签发。"), code=ErrorCode.NOTHING_TO_PRINT
+        )
+    if len(certificates) > CARDS_PER_SHEET_EXPORT:
+        raise ValidationError(
+            _("一次最多打印 %(n)d 张，请到下级党组织分别打印。") % {"n": CARDS_PER_SHEET_EXPORT},
+            code=ErrorCode.TOO_MANY_TO_PRINT,
+        )
+    body = render.cards_sheet_pdf(certificates, title=organization.name)
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=organization,
+        summary=_("打印电子活动证 %(n)d 张") % {"n": len(certificates)},
+        detail={"serials": [c.serial for c in certificates]},
     )
     return body

@@ -97,7 +97,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.certificate_verify(form.cleaned_data["payload"])
-    context = {"form": form, "result": result, "offline_texts": offline_texts()}
+    context = {
+        "form": form,
+        "result": result,
+        "offline_texts": offline_texts(),
+        # The page answers at /cards/verify/ and at /v/ (the QR's address); each has its worker.
+        "service_worker_url": request.path + "sw.js",
+    }
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx and request.method == "POST":
         return render(request, "certificates/verify.html#result", context)
@@ -122,12 +128,59 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/organization.html", context)
 
 
-@require_POST
 def organization_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Issue to every mobile member (or, with who=all, every member) of the subtree who has no
+    valid certificate: a confirmation page that names them, then one action."""
     org = selectors.organization_get(user=request.user, pk=pk)
-    count = services.certificate_issue_bulk(actor=request.user, organization=org)
-    messages.success(request, _("已为 %(n)d 名流动党员签发电子活动证。") % {"n": count})
-    return redirect("certificates:organization", pk=org.pk)
+    if not scope_for(request.user).can_manage_path(org.path):
+        raise PermissionDenied
+    everyone = (request.POST or request.GET).get("who") == "all"
+    if request.method == "POST":
+        count = services.certificate_issue_bulk(
+            actor=request.user, organization=org, everyone=everyone
+        )
+        messages.success(
+            request,
+            (
+                _("已为 %(n)d 名党员签发电子活动证。")
+                if everyone
+                else _("已为 %(n)d 名流动党员签发电子活动证。")
+            )
+            % {"n": count},
+        )
+        return redirect("certificates:organization", pk=org.pk)
+    pending = services.mobile_members_without_certificate(org, today(), everyone=everyone)
+    return render(
+        request,
+        "certificates/issue_confirm.html",
+        {"organization": org, "pending": pending, "everyone": everyone},
+    )
+
+
+def organization_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The organization's valid cards on A4 sheets with cut marks (a PDF)."""
+    org = selectors.organization_get(user=request.user, pk=pk)
+    done = run_service(
+        request,
+        lambda: services.certificate_cards_print(actor=request.user, organization=org),
+        joined=False,
+    )
+    if not done:
+        return redirect("certificates:organization", pk=org.pk)
+    response = HttpResponse(done.result, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cards-{org.code or org.pk}.pdf"'
+    return response
+
+
+def member_card_download(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A member's card for their secretary to print or send them (an image for WeChat)."""
+    if kind not in services.CARD_FORMATS:
+        raise Http404
+    member = member_selectors.member_get(user=request.user, pk=pk)
+    certificate = selectors.current_certificate(member)
+    if certificate is None or not selectors.is_current(certificate):
+        raise Http404
+    return _download(request, certificate, kind)
 
 
 @require_POST
@@ -264,6 +317,7 @@ def offline_texts() -> dict[str, Any]:
         "issuer": _("签发方"),
         "until": _("有效期至"),
         "offline_note": _("离线核验（核验数据更新于 %s）；联网后以服务器核验为准。"),
+        "local_note": _("已在本机核验（核验数据更新于 %s）：二维码内容没有发送到服务器。"),
         "ready": _("已可离线核验：核验数据更新于 %s。"),
         "not_ready": _("联网打开本页一次后即可离线核验。"),
         "no_crypto": _("此浏览器不支持离线核验（需要 HTTPS 和较新的浏览器），请联网核验。"),
@@ -282,8 +336,8 @@ def verifier_data(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """The verification page's service worker, served under /cards/verify/ so that its scope
-    covers the page (a script's scope cannot reach above its own path)."""
+    """The verification page's service worker, served under /cards/verify/ and /v/ so that its
+    scope covers the page (a script's scope cannot reach above its own path)."""
     body = (Path(__file__).parent / "static" / "certificates" / "sw.js").read_text()
     response = HttpResponse(body, content_type="application/javascript")
     response["Cache-Control"] = "no-cache"

@@ -85,6 +85,13 @@ def mask_id_number(value: str) -> str:
     return value[:ID_NUMBER_SHOWN] + "*" * (len(value) - ID_NUMBER_SHOWN)
 
 
+def mask_name(value: str) -> str:
+    """张三 → 张*, 欧阳诸葛 → 欧***: the first character only, for pages open to anyone (the
+    public check of a transfer letter), where the reader holds the paper with the full name."""
+    name = value.strip()
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
 def mask_phone(value: str) -> str:
     """13812345678 → 138******78: a mobile number keeps its first three and last two digits
     (10^6 candidates); a shorter (landline) number only its last two; under eight characters

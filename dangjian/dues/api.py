@@ -94,6 +94,10 @@ class MemberDuesOut(Schema):
     member_id: int
     name: str
     category: str | None
+    category_overridden: bool | None = Field(
+        None, description="true: the secretary chose the category; it does not follow occupation"
+    )
+    category_from_occupation: str = Field(description="the category the occupation gives")
     base: Decimal | None
     monthly_amount: Decimal | None
     rule: str | None
@@ -114,6 +118,8 @@ def member_dues(request: HttpRequest, member: str) -> MemberDuesOut:
         member_id=person.pk,
         name=person.name,
         category=dues.profile.category if dues.profile else None,
+        category_overridden=dues.profile.category_overridden if dues.profile else None,
+        category_from_occupation=dues.basis.derived.value,
         base=dues.profile.base if dues.profile else None,
         monthly_amount=dues.calculation.amount if dues.calculation else None,
         rule=dues.calculation.rule if dues.calculation else None,

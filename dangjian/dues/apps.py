@@ -44,11 +44,14 @@ class DuesConfig(AppConfig):
             register_todo,
         )
         from dangjian.members.caching import invalidate_on_change
+        from dangjian.members.hooks import register_on_updated
 
-        from . import demo, panels, rules, todo
+        from . import demo, panels, rules, services, todo
         from .models import Payment, RateTable, RateTier
 
         invalidate_on_change(Payment)  # the dashboards' dues figure counts payments
+        # A profile that follows the occupation follows its changes (overrides stay).
+        register_on_updated(services.profile_follow_occupation)
 
         for model in (RateTable, RateTier):
             post_save.connect(rules.forget_tables, sender=model, dispatch_uid=f"dues-{model}-save")

@@ -40,6 +40,31 @@ FIXED_CATEGORIES = frozenset(
 )
 
 
+# The category a member's occupation gives (RULES.md "Dues", 中组发〔2008〕3号: wage earners
+# pay on their wage, retired members on their pension, farmers the branch's amount, students
+# the fixed amount). The occupation codes are the statistics' (members.choices.Occupation);
+# 其他职业人员 pays on a base (no national rule: local practice). The categories no occupation
+# gives (年薪制, 个体, 下岗失业, 依靠抚恤或救济, 低保) are always chosen by the secretary.
+OCCUPATION_CATEGORY: dict[str, str] = {
+    "WORKER": DuesCategory.EMPLOYED,
+    "PROFESSIONAL": DuesCategory.EMPLOYED,
+    "MANAGER": DuesCategory.EMPLOYED,
+    "OFFICIAL": DuesCategory.EMPLOYED,
+    "FARMER": DuesCategory.FARMER,
+    "STUDENT": DuesCategory.STUDENT,
+    "RETIRED": DuesCategory.RETIRED,
+    "OTHER": DuesCategory.OTHER,
+}
+
+
+def category_for_occupation(occupation: str, is_retired: bool = False) -> DuesCategory:
+    """The dues category an occupation gives; a retired member (离退休, whatever occupation is
+    kept on the record) pays on the pension; an unknown code pays on a base (其他)."""
+    if is_retired:
+        return DuesCategory.RETIRED
+    return DuesCategory(OCCUPATION_CATEGORY.get(occupation, DuesCategory.OTHER))
+
+
 class Schedule(models.TextChoices):
     EMPLOYED = EMPLOYED_SCHEDULE, _("在职党员（按月工资收入）")
     RETIRED = RETIRED_SCHEDULE, _("离退休党员（按月退休费）")

@@ -23,7 +23,7 @@ from django.utils import timezone
 from dangjian.members.choices import Occupation
 
 from . import rules
-from .choices import DuesCategory, PaymentMethod
+from .choices import DuesCategory, PaymentMethod, category_for_occupation
 from .models import OrganizationDuesSetting
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ def build(context: DemoContext) -> None:
                     start.year,
                     builder_id,
                     now,
+                    # A category other than the occupation's is the secretary's choice.
+                    category != category_for_occupation(member.occupation, member.is_retired),
                 )
             )
             plan.append(
@@ -145,7 +147,8 @@ def build(context: DemoContext) -> None:
         cursor.executemany(
             "INSERT INTO dues_duesprofile (member_id, category, base, effective_from,"
             " reduced_amount, reduction_decision, reduction_approved_by, confirmed_year,"
-            " recorded_by_id, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " recorded_by_id, recorded_at, category_overridden)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             profiles,
         )
         context.progress(f"党费档案 {len(profiles)}…")

@@ -81,7 +81,13 @@ class PaymentForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    category = forms.ChoiceField(label=_("党费类别"), choices=DuesCategory.choices)
+    category = forms.ChoiceField(label=_("党费类别"), choices=DuesCategory.choices, required=False)
+    override_reason = forms.CharField(
+        label=_("指定其他类别的原因"),
+        max_length=200,
+        required=False,
+        help_text=_("选择与职业不同的类别时填写（如下岗失业、低保）；指定的类别不随职业变化。"),
+    )
     base = forms.DecimalField(
         label=_("月基数（元）"),
         required=False,
@@ -106,8 +112,19 @@ class ProfileForm(forms.Form):
         label=_("批准的上级党组织"), max_length=200, required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, occupation: str, derived: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        # The empty choice follows the occupation; any other is the secretary's override.
+        field.choices = [
+            (
+                "",
+                _("按职业（%(occupation)s → %(category)s）")
+                % {"occupation": occupation, "category": derived},
+            ),
+            *list(DuesCategory.choices),
+        ]
         style_form(self)
 
 

@@ -106,6 +106,9 @@ class DuesProfile(models.Model):
     """A member's dues category and monthly base from a month on (党费基数), dated like the
     membership: the profile in force for a month is the latest one starting on or before it.
 
+    The category follows the member's occupation unless `category_overridden` (the secretary
+    chose another one, with a reason): then it stays when the occupation changes.
+
     An approved reduction or exemption (`reduced_amount`, 0 for 免交) carries the branch's
     decision and the approving level, as the rules require.
     """
@@ -114,6 +117,15 @@ class DuesProfile(models.Model):
     category = models.CharField(_("党费类别"), max_length=20, choices=DuesCategory.choices)
     base = models.DecimalField(_("月基数"), null=True, blank=True, max_digits=12, decimal_places=2)
     effective_from = models.DateField(_("起始月份"))
+    # The category follows the member's occupation (`choices.category_for_occupation`) unless
+    # the secretary chose another one: an override, kept when the occupation changes.
+    # Database defaults too: the demo and bulk writers insert rows without these columns.
+    category_overridden = models.BooleanField(
+        _("书记指定类别（不随职业变化）"), default=False, db_default=False
+    )
+    override_reason = models.CharField(
+        _("指定类别的原因"), max_length=200, blank=True, default="", db_default=""
+    )
     reduced_amount = models.DecimalField(
         _("批准后每月数额"), null=True, blank=True, max_digits=12, decimal_places=2
     )

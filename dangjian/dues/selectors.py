@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
@@ -27,7 +28,7 @@ from dangjian.members.selectors import roster_on
 from dangjian.organizations.models import Organization
 
 from . import rules
-from .choices import DuesCategory
+from .choices import BASE_SCHEDULE, DuesCategory, category_for_occupation
 from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, PaymentMonth
 
 ZERO = Decimal("0.00")
@@ -360,6 +361,43 @@ def member_organization(member: Member) -> Organization | None:
     return membership.organization if membership else None
 
 
+@dataclass(frozen=True)
+class CategoryBasis:
+    """Which dues category applies and why: the occupation's, or the secretary's override.
+
+    `pending`: the profile follows the occupation but the occupation now gives another
+    category that needs what the profile lacks (a base of the other schedule) or a decision
+    (an approved reduction was given for the old one). `upcoming`: a profile from a later
+    month (a category that follows the occupation starts the month after the change)."""
+
+    occupation: str
+    derived: DuesCategory
+    overridden: bool
+    reason: str
+    pending: bool
+    needs_base: bool
+    upcoming: DuesProfile | None
+
+
+def category_basis(
+    member: Member, profile: DuesProfile | None, profiles: list[DuesProfile]
+) -> CategoryBasis:
+    derived = category_for_occupation(member.occupation, member.is_retired)
+    later = [p for p in profiles if profile is None or p.effective_from > profile.effective_from]
+    upcoming = later[0] if later else None
+    latest = upcoming or profile
+    pending = latest is not None and not latest.category_overridden and latest.category != derived
+    return CategoryBasis(
+        occupation=str(_("离退休") if member.is_retired else member.get_occupation_display()),
+        derived=derived,
+        overridden=bool(profile and profile.category_overridden),
+        reason=profile.override_reason if profile else "",
+        pending=pending,
+        needs_base=derived in BASE_SCHEDULE,
+        upcoming=upcoming,
+    )
+
+
 @dataclass
 class MemberDues:
     member: Member
@@ -371,6 +409,7 @@ class MemberDues:
     payments: list[tuple[Payment, dt.date | None, dt.date | None]]
     profiles: list[DuesProfile]
     account: Account
+    basis: CategoryBasis
 
 
 def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
@@ -403,6 +442,7 @@ def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
         payments=[(p, *account.payment_months.get(p.pk, (None, None))) for p in payments],
         profiles=profiles,
         account=account,
+        basis=category_basis(member, profile, profiles),
     )
 
 

@@ -28,7 +28,7 @@ from dangjian.members.selectors import roster_on
 from dangjian.organizations.models import Organization
 
 from . import rules, selectors
-from .choices import BASE_SCHEDULE, DuesCategory, PaymentMethod
+from .choices import BASE_SCHEDULE, DuesCategory, PaymentMethod, category_for_occupation
 from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, PaymentMonth
 
 # How far ahead a payment may reach beyond the months owed so far.
@@ -76,20 +76,39 @@ def profile_set(
     *,
     actor: User,
     member: Member,
-    category: str,
+    category: str | None,
     base: Decimal | None,
     effective_from: dt.date,
     reduced_amount: Decimal | None = None,
     reduction_decision: str = "",
     reduction_approved_by: str = "",
     confirmed_year: int | None = None,
+    override_reason: str = "",
 ) -> DuesProfile:
     """Set a member's dues category and base from a month on (a new base applies from the
     month the new wage is first paid). Ledger months from that month on are recomputed;
-    earlier months keep their amounts."""
+    earlier months keep their amounts.
+
+    No category (None or "") means the one the member's occupation gives. Another category is
+    the secretary's override, recorded as such with its reason (the reason of the same
+    override before is kept when none is given); an override stays when the occupation
+    changes (`profile_follow_occupation`)."""
     organization = _current_organization(member)
     _require_manage(actor, organization)
     month = rules.month_of(effective_from)
+    derived = category_for_occupation(member.occupation, member.is_retired)
+    category = category or derived
+    overridden = category != derived
+    reason = override_reason.strip()[:200] if overridden else ""
+    if overridden and not reason:
+        previous = (
+            member.dues_profiles.filter(
+                effective_from__lte=month, category=category, category_overridden=True
+            )
+            .order_by("-effective_from")
+            .first()
+        )
+        reason = previous.override_reason if previous else ""
     errors: dict[str, str] = {}
     if category not in DuesCategory.values:
         errors["category"] = _("党费类别不对，请从列表中选择。")
@@ -140,12 +159,26 @@ def profile_set(
                 reduction_approved_by.strip() if reduced_amount is not None else ""
             ),
             "confirmed_year": confirmed_year,
+            "category_overridden": overridden,
+            "override_reason": reason,
             "recorded_by": actor if getattr(actor, "is_authenticated", False) else None,
         },
     )
     _ledger_refresh_member(member, month)
+    if overridden:
+        basis = _("书记指定，不随职业变化；按职业“%(occupation)s”应为“%(derived)s”") % {
+            "occupation": member.get_occupation_display(),
+            "derived": derived.label,
+        }
+        if reason:
+            basis += _("；原因：%(reason)s") % {"reason": reason}
+    elif member.is_retired:
+        basis = _("按离退休")
+    else:
+        basis = _("按职业“%(occupation)s”") % {"occupation": member.get_occupation_display()}
     after = {
         "dues_category": str(DuesCategory(category).label),
+        "dues_category_basis": basis,
         "dues_base": _money(base),
         "dues_from": month.strftime("%Y-%m"),
     }
@@ -155,8 +188,12 @@ def profile_set(
     _archive(
         member,
         actor,
-        _("党费档案：%(category)s，自 %(month)s 起")
-        % {"category": DuesCategory(category).label, "month": month.strftime("%Y-%m")},
+        _("党费档案：%(category)s（%(basis)s），自 %(month)s 起")
+        % {
+            "category": DuesCategory(category).label,
+            "basis": basis,
+            "month": month.strftime("%Y-%m"),
+        },
         after,
         month,
     )
@@ -164,9 +201,38 @@ def profile_set(
         actor=actor,
         action=AuditAction.CREATE if created else AuditAction.UPDATE,
         target=profile,
-        summary=f"dues profile {member.pk} {category} {base} from {month:%Y-%m}",
+        summary=f"dues profile {member.pk} {category} {base} from {month:%Y-%m}"
+        + (" (override)" if overridden else ""),
+        detail={"category_overridden": overridden},
     )
     return profile
+
+
+def profile_follow_occupation(
+    *, member: Member, before: dict[str, Any], after: dict[str, Any], actor: User
+) -> None:
+    """After a member's occupation (or 离退休) changed (`members.hooks.register_on_updated`): a profile
+    that follows the occupation moves to the category the new occupation gives, from next
+    month. An override stays. When the new category needs a base the profile does not carry
+    (a wage is not a pension), or the member has an approved reduction, nothing is guessed:
+    the member's dues page says what to record (`selectors.category_basis`)."""
+    if not {"occupation", "is_retired"} & set(after):
+        return
+    if not member.memberships.filter(ended_on__isnull=True).exists():
+        return
+    latest = member.dues_profiles.order_by("-effective_from").first()
+    if latest is None or latest.category_overridden or latest.reduced_amount is not None:
+        return
+    derived = category_for_occupation(member.occupation, member.is_retired)
+    if latest.category == derived:
+        return
+    base = None
+    if derived in BASE_SCHEDULE:
+        if BASE_SCHEDULE.get(latest.category) != BASE_SCHEDULE[derived]:
+            return
+        base = latest.base
+    month = max(rules.add_months(rules.month_of(today()), 1), latest.effective_from)
+    profile_set(actor=actor, member=member, category=derived, base=base, effective_from=month)
 
 
 @transaction.atomic

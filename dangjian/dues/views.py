@@ -351,22 +351,30 @@ def profile_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {"effective_from": rules.month_of(today())}
     if current is not None:
         initial.update(
-            category=current.category,
+            category=current.category if current.category_overridden else "",
+            override_reason=current.override_reason,
             base=current.base,
             reduced_amount=current.reduced_amount,
             reduction_decision=current.reduction_decision,
             reduction_approved_by=current.reduction_approved_by,
         )
-    form = ProfileForm(request.POST or None, initial=initial)
+    basis = context["dues"].basis
+    form = ProfileForm(
+        request.POST or None,
+        initial=initial,
+        occupation=basis.occupation,
+        derived=str(basis.derived.label),
+    )
     if run_form(
         request,
         form,
         lambda data: services.profile_set(
             actor=request.user,
             member=found,
-            category=data["category"],
+            category=data["category"] or None,
             base=data["base"],
             effective_from=data["effective_from"],
+            override_reason=data["override_reason"],
             reduced_amount=data["reduced_amount"],
             reduction_decision=data["reduction_decision"],
             reduction_approved_by=data["reduction_approved_by"],

@@ -13,7 +13,11 @@ it.
 - on left: `fn(member=, organization=, how_removed=, on=, actor=)`, taken off the roster, from
   `member_remove`;
 - on moved: `fn(member=, from_organization=, to_organization=, on=, actor=)`, moved within this
-  deployment (the transfer workflow's receipt ends here too), from `membership_move`.
+  deployment (the transfer workflow's receipt ends here too), from `membership_move`;
+- on updated: `fn(member=, before=, after=, actor=)`, fields of the record changed (the names
+  that changed, their values before and after as the archive keeps them), from
+  `member_update`. The dues app moves a profile that follows the occupation to the category
+  the new occupation gives.
 
 A plain registry rather than signals, as for members.guards: revoking a certificate is a
 business rule (STYLE.md: "no signals for business logic"), and an explicit call at each write
@@ -23,7 +27,7 @@ shows where it runs and in what order.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from dangjian.accounts.models import User
@@ -60,9 +64,16 @@ class OnMoved(Protocol):
     ) -> None: ...
 
 
+class OnUpdated(Protocol):
+    def __call__(
+        self, *, member: Member, before: dict[str, Any], after: dict[str, Any], actor: User
+    ) -> None: ...
+
+
 _on_status_changed: list[OnStatusChanged] = []
 _on_left: list[OnLeft] = []
 _on_moved: list[OnMoved] = []
+_on_updated: list[OnUpdated] = []
 
 
 # Registering the same function again does nothing (ready() may run more than once in tests).
@@ -81,6 +92,18 @@ def register_on_left(fn: OnLeft) -> None:
 def register_on_moved(fn: OnMoved) -> None:
     if fn not in _on_moved:
         _on_moved.append(fn)
+
+
+def register_on_updated(fn: OnUpdated) -> None:
+    if fn not in _on_updated:
+        _on_updated.append(fn)
+
+
+def run_on_updated(
+    *, member: Member, before: dict[str, Any], after: dict[str, Any], actor: User
+) -> None:
+    for fn in _on_updated:
+        fn(member=member, before=before, after=after, actor=actor)
 
 
 def run_on_status_changed(*, member: Member, before: str, after: str, actor: User) -> None:

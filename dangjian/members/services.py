@@ -373,6 +373,12 @@ def member_update(
         after={n: after[n] for n in changed},
         reason=reason,
     )
+    hooks.run_on_updated(
+        member=member,
+        before={n: before[n] for n in changed if n != "id_number"},
+        after={n: after[n] for n in changed if n != "id_number"},
+        actor=actor,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -30,11 +30,15 @@ def organization_notices(request: HttpRequest, organization: Organization) -> di
 
 
 def my_certificate(request: HttpRequest, member: Any) -> dict[str, Any] | None:
-    """我的电子活动证 on the portal: whether the member holds a valid one, and the way to it."""
+    """我的电子活动证 on the portal: the card itself (QR and fields) when valid, to show at a
+    host branch and save as an image; otherwise the way to request one."""
+    from dangjian.certificates.render import qr_svg_data_uri
     from dangjian.certificates.selectors import current_certificate, is_current
 
     certificate = current_certificate(member)
-    return {"certificate": certificate, "valid": is_current(certificate)}
+    valid = is_current(certificate)
+    qr = qr_svg_data_uri(certificate.payload) if certificate is not None and valid else ""
+    return {"certificate": certificate, "valid": valid, "qr": qr}
 
 
 def organization_accounts(

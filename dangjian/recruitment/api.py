@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.activities import selectors as activity_selectors
 from dangjian.core.api import ErrorOut, In, PageOf, Pages
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
@@ -41,6 +42,7 @@ class StepOut(Schema):
     member_ids: list[int]
     documents: str
     opinion: str
+    meeting_id: int | None
     entitled: int | None
     present: int | None
     votes_for: int | None
@@ -92,8 +94,8 @@ class ApplicantIn(In):
 
 
 class VoteIn(In):
-    entitled: int
-    present: int
+    """How those present voted. 应到 and 实到 come from the meeting's roll (`meeting_id`)."""
+
     votes_for: int
     votes_against: int = 0
     votes_abstaining: int = 0
@@ -109,6 +111,9 @@ class StepIn(In):
     member_ids: list[int] = Field([], description="旧的整数编号，仍可用")
     documents: str = ""
     opinion: str = ""
+    meeting_id: int | None = Field(
+        None, description="决定本步骤的会议（组织生活的编号）；第15、23步必填，日期即会议日期"
+    )
     vote: VoteIn | None = None
     training_hours: int | None = None
     exception_reason: str = ""
@@ -174,6 +179,7 @@ def _step_out(record: StepRecord) -> dict[str, object]:
         "member_ids": [m.pk for m in record.members.all()],
         "documents": record.documents,
         "opinion": record.opinion,
+        "meeting_id": record.meeting_id,
         "entitled": record.entitled,
         "present": record.present,
         "votes_for": record.votes_for,
@@ -268,7 +274,16 @@ def step_record(
         raise field_error(
             "member_ids", _("有的党员编号找不到，请核对。"), code=CoreErrorCode.NOT_FOUND
         )
-    vote = rules.Vote(**payload.vote.dict()) if payload.vote else None
+    ballot = rules.Ballot(**payload.vote.dict()) if payload.vote else None
+    meeting = None
+    if payload.meeting_id is not None:
+        meeting = (
+            activity_selectors.scoped_activities(request.user).filter(pk=payload.meeting_id).first()
+        )
+        if meeting is None:
+            raise field_error(
+                "meeting_id", _("找不到这次会议，请核对编号。"), code=CoreErrorCode.NOT_FOUND
+            )
     services.step_record(
         actor=request.user,
         applicant=applicant,
@@ -279,7 +294,8 @@ def step_record(
             members=members,
             documents=payload.documents,
             opinion=payload.opinion,
-            vote=vote,
+            meeting=meeting,
+            ballot=ballot,
             training_hours=payload.training_hours,
             exception_reason=payload.exception_reason,
         ),

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.activities.choices import ActivityKind
+
 
 class Stage(models.TextChoices):
     """Where a person stands in the pipeline."""
@@ -48,6 +50,20 @@ class Step(models.IntegerChoices):
 # Steps recorded more than once (a review every half year, observation during probation).
 REPEATABLE_STEPS = frozenset({Step.ACTIVIST_REVIEW, Step.PROBATION_REVIEW})
 VOTE_STEPS = frozenset({Step.ADMISSION_VOTE, Step.CONVERSION_VOTE})
+
+# Steps decided at a meeting, and the kinds of meeting that decide them (细则 第三章至第六章):
+# the branch committee chooses activists and candidates and reviews a candidate (a branch
+# without a committee decides in its general meeting); the general meeting votes on admission
+# and on full membership. A vote step takes the meeting's attendance from its roll (decision
+# 0145); the other steps name the meeting when the secretary picks one.
+COMMITTEE_OR_GENERAL = (ActivityKind.COMMITTEE_MEETING, ActivityKind.GENERAL_MEETING)
+MEETING_KINDS: dict[int, tuple[str, ...]] = {
+    Step.ACTIVIST_CHOSEN: COMMITTEE_OR_GENERAL,
+    Step.CANDIDATE_CHOSEN: COMMITTEE_OR_GENERAL,
+    Step.BRANCH_REVIEW: COMMITTEE_OR_GENERAL,
+    Step.ADMISSION_VOTE: (ActivityKind.GENERAL_MEETING,),
+    Step.CONVERSION_VOTE: (ActivityKind.GENERAL_MEETING,),
+}
 
 # The 5 stages of the 细则 as headings of the record, with their steps.
 STAGE_GROUPS = [

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.activities.models import Activity
 from dangjian.core.dates import today
 from dangjian.core.forms import DateInput, style_form
 from dangjian.members.choices import Education, Occupation
@@ -14,7 +15,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
 from . import rules
-from .choices import VOTE_STEPS, EndReason, Step
+from .choices import MEETING_KINDS, VOTE_STEPS, EndReason, Step
 from .models import Applicant
 
 
@@ -46,17 +47,29 @@ class ApplicantForm(forms.ModelForm):
         style_form(self)
 
 
+class MeetingChoiceField(forms.ModelChoiceField):
+    """A recorded meeting, shown with its date, kind, topic and the counts of its roll."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return _("%(on)s %(kind)s：%(topic)s（应到 %(entitled)d 人，实到 %(present)d 人）") % {
+            "on": obj.on.isoformat(),
+            "kind": obj.get_kind_display(),
+            "topic": obj.topic,
+            "entitled": obj.entitled,
+            "present": obj.present,
+        }
+
+
 class StepForm(forms.Form):
-    """One step; the fields shown depend on the step (people, a vote, training hours)."""
+    """One step; the fields shown depend on the step (people, a meeting, a vote, hours)."""
 
     step = forms.TypedChoiceField(label=_("步骤"), coerce=int)
     on = forms.DateField(label=_("日期"), widget=DateInput(), initial=today)
+    meeting = MeetingChoiceField(label=_("会议"), queryset=Activity.objects.none(), required=False)
     people = forms.CharField(label=_("参与人员"), max_length=300, required=False)
     members = forms.ModelMultipleChoiceField(
         label=_("正式党员"), queryset=Member.objects.none(), required=False
     )
-    entitled = forms.IntegerField(label=_("应到会有表决权的正式党员"), min_value=0, required=False)
-    present = forms.IntegerField(label=_("实到会有表决权的正式党员"), min_value=0, required=False)
     votes_for = forms.IntegerField(label=_("赞成"), min_value=0, required=False)
     votes_against = forms.IntegerField(label=_("反对"), min_value=0, required=False)
     votes_abstaining = forms.IntegerField(label=_("弃权"), min_value=0, required=False)
@@ -83,6 +96,7 @@ class StepForm(forms.Form):
         steps: list[Step],
         step: int,
         full_members: Any,
+        meetings: Any,
         can_except: bool,
         **kwargs: Any,
     ) -> None:
@@ -100,12 +114,31 @@ class StepForm(forms.Form):
             members_field.label = _("入党介绍人（2名正式党员）")
         else:
             del self.fields["members"]
+        meeting_field = self.fields["meeting"]
+        assert isinstance(meeting_field, MeetingChoiceField)
+        if step in MEETING_KINDS:
+            # The step's date is the meeting's date, and a vote's 应到/实到 its roll: the
+            # secretary picks the meeting instead of typing them again.
+            meeting_field.queryset = meetings
+            meeting_field.required = step in VOTE_STEPS
+            meeting_field.empty_label = (
+                _("—（未在系统中登记会议）") if step not in VOTE_STEPS else "—"
+            )
+            meeting_field.label = (
+                _("表决的支部党员大会") if step in VOTE_STEPS else _("作出决定的会议")
+            )
+            meeting_field.help_text = _(
+                "从“组织生活”中已记录出席情况的会议中选择；日期和应到、实到人数取自会议记录。"
+            )
+            self.fields["on"].required = False
+            self.fields["on"].help_text = _("选择会议后以会议日期为准。")
+        else:
+            del self.fields["meeting"]
         if step not in VOTE_STEPS:
-            for name in ("entitled", "present", "votes_for", "votes_against", "votes_abstaining"):
+            for name in ("votes_for", "votes_against", "votes_abstaining"):
                 del self.fields[name]
         else:
-            for name in ("entitled", "present", "votes_for"):
-                self.fields[name].required = True
+            self.fields["votes_for"].required = True
         if step != Step.TRAINING:
             del self.fields["training_hours"]
         else:
@@ -115,14 +148,21 @@ class StepForm(forms.Form):
         self.fields["people"].help_text = _PEOPLE_HELP.get(step, "")
         style_form(self)
 
-    def vote(self) -> rules.Vote | None:
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        meeting = data.get("meeting")
+        if meeting is not None:
+            data["on"] = meeting.on
+        elif not data.get("on") and "on" not in self.errors:
+            self.add_error("on", _("请填写日期。"))
+        return data
+
+    def ballot(self) -> rules.Ballot | None:
         data = self.cleaned_data
-        if data.get("entitled") is None:
+        if data.get("votes_for") is None:
             return None
-        return rules.Vote(
-            entitled=data["entitled"],
-            present=data.get("present") or 0,
-            votes_for=data.get("votes_for") or 0,
+        return rules.Ballot(
+            votes_for=data["votes_for"],
             votes_against=data.get("votes_against") or 0,
             votes_abstaining=data.get("votes_abstaining") or 0,
         )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.scope import ScopedQuerySet
+from dangjian.activities.models import Activity, Vote
 from dangjian.core import crypto
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.choices import Education, Occupation, Sex
@@ -148,6 +149,26 @@ class StepRecord(models.Model):
     )
     documents = models.CharField(_("材料"), max_length=300, blank=True)
     opinion = models.TextField(_("意见或情况"), blank=True)
+    # The meeting that decided the step (a general meeting for steps 15 and 23): its date is
+    # the step's date and, for a vote, its roll gives 应到 and 实到 (decision 0145). Records
+    # made before meetings were linked keep the counts typed then, without a meeting.
+    meeting = models.ForeignKey(
+        Activity,
+        verbose_name=_("会议"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The vote as recorded on that meeting (its decision item); the counts below are a copy.
+    meeting_vote = models.OneToOneField(
+        Vote,
+        verbose_name=_("会议表决事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recruitment_step",
+    )
     entitled = models.PositiveIntegerField(_("应到会有表决权的正式党员"), null=True, blank=True)
     present = models.PositiveIntegerField(_("实到会有表决权的正式党员"), null=True, blank=True)
     votes_for = models.PositiveIntegerField(_("赞成"), null=True, blank=True)

@@ -171,6 +171,15 @@ class Vote:
         return self.has_quorum and self.votes_for >= self.votes_needed
 
 
+@dataclass(frozen=True)
+class Ballot:
+    """How those present voted; who was entitled and present comes from the meeting's roll."""
+
+    votes_for: int
+    votes_against: int = 0
+    votes_abstaining: int = 0
+
+
 def vote_errors(vote: Vote) -> list[str]:
     """What is wrong with a vote, in Chinese; empty when it is valid and passed."""
     if vote.entitled <= 0:

@@ -11,21 +11,47 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import ScopedQuerySet, scope_for
+from dangjian.activities.choices import ActivityStatus, AttendanceStatus
+from dangjian.activities.models import Activity
 from dangjian.core.dates import today
 from dangjian.organizations.models import Organization
 
 from . import rules
-from .choices import STAGE_GROUPS, RuleKind, RuleUnit, Stage, Step, stage_for_step
+from .choices import MEETING_KINDS, STAGE_GROUPS, RuleKind, RuleUnit, Stage, Step, stage_for_step
 from .models import Applicant, StepRecord, TimeRule
 
 
 def scoped_applicants(user: Any) -> ScopedQuerySet[Applicant]:
     return Applicant.objects.restrict(user)
+
+
+def meetings_for_step(applicant: Applicant, step: int) -> QuerySet[Activity]:
+    """The recorded meetings that may decide `step` for the applicant: held meetings of the
+    applicant's organization, of the step's kind, from the date of the latest step recorded
+    up to today, the latest first; each with `entitled` and `present` (full members with a
+    vote, from the roll; guests never count)."""
+    kinds = MEETING_KINDS.get(step)
+    if kinds is None:
+        return Activity.objects.none()
+    latest = applicant.steps.aggregate(latest=Max("on"))["latest"]
+    voting = Q(attendance__is_guest=False, attendance__can_vote=True)
+    queryset = Activity.objects.filter(
+        organization_id=applicant.organization_id,
+        kind__in=kinds,
+        status=ActivityStatus.HELD,
+        on__lte=today(),
+    )
+    if latest is not None:
+        queryset = queryset.filter(on__gte=latest)
+    return queryset.annotate(
+        entitled=Count("attendance", filter=voting),
+        present=Count("attendance", filter=voting & Q(attendance__status=AttendanceStatus.PRESENT)),
+    ).order_by("-on", "-id")
 
 
 def applicant_list(
@@ -66,7 +92,7 @@ def applicant_record(applicant: Applicant) -> list[StageSection]:
 
     by_step: dict[int, list[StepRecord]] = defaultdict(list)
     records = (
-        applicant.steps.select_related("recorded_by")
+        applicant.steps.select_related("recorded_by", "meeting")
         .prefetch_related("members")
         .order_by("on", "id")
     )

@@ -16,6 +16,11 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.activities import selectors as activity_selectors
+from dangjian.activities import services as activity_services
+from dangjian.activities.choices import ActivityKind
+from dangjian.activities.models import Activity
+from dangjian.activities.models import Vote as MeetingVote
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
@@ -36,7 +41,15 @@ from dangjian.organizations.models import Organization
 from dangjian.recruitment.error_codes import ErrorCode
 
 from . import rules
-from .choices import REPEATABLE_STEPS, VOTE_STEPS, EndReason, Stage, Step, stage_for_step
+from .choices import (
+    MEETING_KINDS,
+    REPEATABLE_STEPS,
+    VOTE_STEPS,
+    EndReason,
+    Stage,
+    Step,
+    stage_for_step,
+)
 from .models import Applicant, StepRecord, TimeRule
 
 APPLICANT_FIELDS = ("name", "sex", "birth_date", "education", "occupation", "work_unit", "phone")
@@ -179,7 +192,10 @@ class StepInput:
     members: Sequence[Member] = ()
     documents: str = ""
     opinion: str = ""
-    vote: rules.Vote | None = None
+    # A step decided at a meeting names the recorded meeting; its date is the step's date.
+    meeting: Activity | None = None
+    # A vote step: how those present voted. Entitled and present come from the meeting's roll.
+    ballot: rules.Ballot | None = None
     training_hours: int | None = None
     exception_reason: str = ""
 
@@ -266,16 +282,90 @@ def _step_errors(actor: User, applicant: Applicant, data: StepInput) -> list[str
                 % {"s": rules.SPONSOR_SOURCE, "n": len(distinct)}
             )
         errors += _eligible_full_members(actor, data.members, data.on, _("入党介绍人"))
-    if data.step in VOTE_STEPS:
-        if data.vote is None:
-            errors.append(_("请填写支部大会的表决情况（应到、实到、赞成、反对、弃权）。"))
-        else:
-            errors += rules.vote_errors(data.vote)
+    errors += _meeting_errors(applicant, data)
     if data.step == Step.TRAINING and not data.training_hours:
         errors.append(_("请填写集中培训的学时（3天按24学时计）。"))
     if data.step in (Step.HIGHER_TALK,) and not data.people.strip():
         errors.append(_("请填写上级党委派出的谈话人。"))
     return errors
+
+
+def _meeting_errors(applicant: Applicant, data: StepInput) -> list[str]:
+    """The meeting must be of the step's kind, of the applicant's organization, held with its
+    roll and on the step's date; a vote needs the quorum and the majority counted from the
+    roll (细则 第五章: more than half of the full members entitled to vote present; more than
+    half of them in favour)."""
+    kinds = MEETING_KINDS.get(data.step)
+    meeting = data.meeting
+    if meeting is None:
+        if data.step in VOTE_STEPS:
+            return [
+                _(
+                    "请选择表决的支部党员大会：应到、实到人数取自会议的出席记录"
+                    "（请先在“组织生活”中登记这次会议并记录出席情况）。"
+                )
+            ]
+        return []
+    if kinds is None:
+        return [
+            _("“（%(n)d）%(label)s”不是会议决定的步骤，不需要选择会议。")
+            % {"n": data.step, "label": Step(data.step).label}
+        ]
+    meeting = Activity.objects.select_related("organization").get(pk=meeting.pk)
+    errors = []
+    if meeting.kind not in kinds:
+        errors.append(
+            _("“（%(n)d）%(label)s”须由%(kinds)s决定，所选会议是%(kind)s。")
+            % {
+                "n": data.step,
+                "label": Step(data.step).label,
+                "kinds": "或".join(str(ActivityKind(k).label) for k in kinds),
+                "kind": meeting.get_kind_display(),
+            }
+        )
+    if meeting.organization_id != applicant.organization_id:
+        errors.append(
+            _("所选会议是%(org)s的会议，不是%(own)s的会议。")
+            % {"org": meeting.organization.name, "own": applicant.organization.name}
+        )
+    if not meeting.is_held:
+        errors.append(_("所选会议尚未记录为已召开，请先在“组织生活”中记录出席情况。"))
+    if data.on != meeting.on:
+        errors.append(_("本步骤的日期应为会议召开的日期 %(on)s。") % {"on": meeting.on.isoformat()})
+    if errors or data.step not in VOTE_STEPS:
+        return errors
+    if data.ballot is None:
+        return [_("请填写表决结果（赞成、反对、弃权票数）。")]
+    quorum = activity_selectors.quorum(meeting)
+    if quorum.entitled <= 0:
+        return [_("所选会议的出席记录中没有有表决权的正式党员，不能表决。")]
+    return rules.vote_errors(
+        rules.Vote(
+            entitled=quorum.entitled,
+            present=quorum.present,
+            votes_for=data.ballot.votes_for,
+            votes_against=data.ballot.votes_against,
+            votes_abstaining=data.ballot.votes_abstaining,
+        )
+    )
+
+
+def _meeting_vote(actor: User, applicant: Applicant, data: StepInput) -> MeetingVote | None:
+    """Write the vote once, on the meeting (its decision item); the step keeps a copy."""
+    if data.step not in VOTE_STEPS or data.meeting is None or data.ballot is None:
+        return None
+    if data.step == Step.ADMISSION_VOTE:
+        subject = _("接收 %(name)s 为预备党员") % {"name": applicant.name}
+    else:
+        subject = _("%(name)s 按期转为正式党员") % {"name": applicant.name}
+    return activity_services.vote_record(
+        actor=actor,
+        activity=data.meeting,
+        subject=subject,
+        in_favour=data.ballot.votes_for,
+        against=data.ballot.votes_against,
+        abstained=data.ballot.votes_abstaining,
+    )
 
 
 def _rule_violations(
@@ -335,7 +425,7 @@ def step_record(*, actor: User, applicant: Applicant, data: StepInput) -> StepRe
             + [_("只有上级党组织的管理员可以登记例外，请联系管理员。")],
             ErrorCode.EXCEPTION_NOT_ALLOWED,
         )
-    vote = data.vote
+    vote = _meeting_vote(actor, applicant, data)
     record = StepRecord.objects.create(
         applicant=applicant,
         step=data.step,
@@ -343,11 +433,13 @@ def step_record(*, actor: User, applicant: Applicant, data: StepInput) -> StepRe
         people=data.people.strip()[:300],
         documents=data.documents.strip()[:300],
         opinion=data.opinion.strip(),
+        meeting=data.meeting,
+        meeting_vote=vote,
         entitled=vote.entitled if vote else None,
         present=vote.present if vote else None,
-        votes_for=vote.votes_for if vote else None,
-        votes_against=vote.votes_against if vote else None,
-        votes_abstaining=vote.votes_abstaining if vote else None,
+        votes_for=vote.in_favour if vote else None,
+        votes_against=vote.against if vote else None,
+        votes_abstaining=vote.abstained if vote else None,
         training_hours=data.training_hours,
         exception_reason=reason[:300] if violations else "",
         exception_rules="；".join(v.text for v in violations)[:600],

@@ -182,6 +182,7 @@ def _step_form(
         steps=choices,
         step=step,
         full_members=_full_members(applicant),
+        meetings=selectors.meetings_for_step(applicant, step),
         can_except=services.is_administrator_for(request.user, applicant.organization),
     )
 
@@ -228,7 +229,8 @@ def step_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 members=list(data.get("members") or []),
                 documents=data.get("documents", ""),
                 opinion=data.get("opinion", ""),
-                vote=form.vote(),
+                meeting=data.get("meeting"),
+                ballot=form.ballot(),
                 training_hours=data.get("training_hours"),
                 exception_reason=data.get("exception_reason", ""),
             ),

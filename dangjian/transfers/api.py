@@ -229,7 +229,7 @@ class OutflowIn(In):
     reason: OutflowReason
     city: str = ""
     work_unit: str = ""
-    contact: str = ""
+    contact: str = Field("", description="联系方式；留空则为党员登记的联系电话")
     host_organization_name: str = ""
 
 

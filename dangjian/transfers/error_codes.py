@@ -17,6 +17,7 @@ class ErrorCode(enum.StrEnum):
     BAD_DATE = "bad_date"
     BAD_YEAR_MONTH = "bad_year_month"
     DISSOLVED = "dissolved"
+    LETTER_CHECK_LIMIT = "letter_check_limit"
     LETTER_EXPIRED = "letter_expired"
     MOVED_MEANWHILE = "moved_meanwhile"
     NO_APPROVAL = "no_approval"

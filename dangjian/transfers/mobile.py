@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
+from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
@@ -20,7 +21,7 @@ from dangjian.members.choices import (
     ArchiveKind,
     MemberStatus,
 )
-from dangjian.members.models import Member
+from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
 from dangjian.transfers.error_codes import ErrorCode
 
@@ -43,7 +44,10 @@ def outflow_create(
     host_organization: Organization | None = None,
     host_organization_name: str = "",
 ) -> Outflow:
-    """Register a member as working or living elsewhere (流出); they stay on the home roster."""
+    """Register a member as working or living elsewhere (流出); they stay on the home roster.
+
+    The contact starts from the member's phone: left blank, it is the phone on the record
+    (the form shows it prefilled, `outflow_contact_prefill`); anything typed replaces it."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     home = services._member_organization(member)
     if not services._can_manage(actor, home):
@@ -65,7 +69,7 @@ def outflow_create(
         work_unit=work_unit.strip(),
         left_on=left_on,
         reason=reason,
-        contact=contact.strip(),
+        contact=contact.strip() or member.phone,
         host_organization=host_organization,
         host_organization_name=(
             host_organization.name if host_organization else host_organization_name.strip()
@@ -109,6 +113,29 @@ def outflow_create(
         detail={"region_code": region_code},
     )
     return outflow
+
+
+def outflow_contact_prefill(*, actor: User, member: Member) -> str:
+    """The member's phone to prefill the outflow's contact, for a role that may see it in
+    full: putting the number in the form shows it, so the reveal is audited. Empty for a
+    role that may not (the service still takes the phone when the field is left blank)."""
+    home = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if home is None or not member.phone:
+        return ""  # off the roster: the service refuses the outflow itself
+    if not scope_for(actor).can_reveal_path(home.organization.path):
+        return ""
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        target=member,
+        summary=_("登记流出时预填 %(name)s 的联系电话") % {"name": member.name},
+        detail={"field": "phone"},
+    )
+    return member.phone
 
 
 def _locked_outflow(outflow: Outflow) -> Outflow:

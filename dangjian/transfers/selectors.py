@@ -137,14 +137,28 @@ def not_heard_from_since(on: dt.date) -> dt.date:
 
 
 def outflow_list(
-    *, user: Any, region: str = "", not_heard_from: bool = False, on: dt.date | None = None
+    *,
+    user: Any,
+    region: str = "",
+    not_heard_from: bool = False,
+    without_certificate: bool = False,
+    on: dt.date | None = None,
 ) -> QuerySet[Outflow]:
-    """Open outflows in scope, optionally for one province and only those out of touch."""
+    """Open outflows in scope, optionally for one province, only those out of touch, or only
+    those who hold no valid activity certificate (who still needs one)."""
+    from dangjian.certificates.models import Certificate
+
     queryset = scoped_outflows(user).filter(returned_on__isnull=True)
     if region:
         queryset = queryset.filter(region_code__startswith=region[:2])
     if not_heard_from:
         queryset = queryset.filter(last_contact_on__lt=not_heard_from_since(on or today()))
+    if without_certificate:
+        day = on or today()
+        valid = Certificate.objects.filter(
+            revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day
+        ).values("member_id")
+        queryset = queryset.exclude(member_id__in=valid)
     return queryset.order_by("last_contact_on", "id")
 
 

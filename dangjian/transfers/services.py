@@ -6,6 +6,9 @@ archive entry, its transfer event and its audit event. Packages between deployme
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,9 +17,12 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.audit import context as audit_context
+from dangjian.audit import selectors as audit_selectors
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import signing
+from dangjian.core.crypto import mask_name
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
@@ -621,3 +627,88 @@ def transfer_letter_print(*, actor: User, transfer: Transfer, base_url: str) -> 
         summary=_("打印介绍信 %(number)s") % {"number": transfer.letter_number},
     )
     return pdf
+
+
+LETTER_CHECK = "transfers.letter_check"
+
+
+@dataclass(frozen=True)
+class LetterCheck:
+    """What the public page of a letter's QR shows: only what a receiving secretary needs to
+    match the paper. The member's name is masked (core.crypto.mask_name); no ID number."""
+
+    outcome: str  # valid, bad_signature, unknown_issuer, malformed
+    issuer: str = ""
+    number: str = ""
+    member_name: str = ""
+    from_name: str = ""
+    to_name: str = ""
+    valid_until: str = ""
+    dues_paid_until: str = ""
+    issued_on: dt.date | None = None
+    state: str = ""  # a TransferState when the letter is ours; "" for another deployment's
+    transfer: Transfer | None = None
+
+    @property
+    def signature_valid(self) -> bool:
+        return self.outcome == "valid"
+
+    @property
+    def usable(self) -> bool:
+        """The letter may still be presented: signed, not past its date, and (when ours) in
+        transit; a received, returned, cancelled or expired transfer ends it."""
+        if not self.signature_valid or self.valid_until < today().isoformat():
+            return False
+        return self.state in ("", TransferState.IN_TRANSIT)
+
+    @property
+    def state_label(self) -> str:
+        return str(TransferState(self.state).label) if self.state else ""
+
+
+def transfer_letter_check(*, actor: Any, token: str) -> LetterCheck:
+    """Check the signed token of a letter's QR, for anyone (no sign-in). Each check is audited
+    and counted: DANGJIAN_LETTER_CHECKS_PER_HOUR per user, or per client address when anonymous,
+    so the page cannot be used to walk through letters."""
+    recent = audit_selectors.audit_count_recent(
+        actor=actor,
+        target_type=LETTER_CHECK,
+        within=dt.timedelta(hours=1),
+        ip_address=audit_context.client_address.get(),
+    )
+    if recent >= settings.DANGJIAN_LETTER_CHECKS_PER_HOUR:
+        raise ValidationError(
+            _("一小时内核验介绍信的次数已达上限，请稍后再试。"), code=ErrorCode.LETTER_CHECK_LIMIT
+        )
+    outcome, claims = letter.verify_letter_token(token)
+    check = LetterCheck(outcome=outcome)
+    if outcome == "valid":
+        transfer = None
+        if claims.get("i") == signing.issuer():
+            try:
+                public_id = uuid.UUID(str(claims.get("id", "")))
+            except ValueError:
+                public_id = None
+            transfer = Transfer.objects.filter(public_id=public_id).first() if public_id else None
+        check = LetterCheck(
+            outcome=outcome,
+            issuer=str(claims.get("i", "")),
+            number=str(claims.get("n", "")),
+            member_name=mask_name(str(claims.get("m", ""))),
+            from_name=str(claims.get("from", "")),
+            to_name=str(claims.get("to", "")),
+            valid_until=str(claims.get("v", "")),
+            dues_paid_until=str(claims.get("d", "") or ""),
+            issued_on=transfer.issued_on if transfer else None,
+            state=transfer.state if transfer else "",
+            transfer=transfer,
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=AuditAction.REVEAL,
+            target_type=LETTER_CHECK,
+            summary=_("核验介绍信"),
+            detail={"outcome": outcome, "number": check.number},
+        )
+    return check

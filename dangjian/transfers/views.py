@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +23,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import exchange, forms, letter, mobile, package, panels, selectors, services
+from . import exchange, forms, mobile, package, panels, selectors, services
 from .choices import OutflowReason, TransferKind
 from .regions import region_name
 
@@ -200,7 +201,8 @@ def transfer_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> 
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    # The address phones reach this deployment at, not the one the printing secretary used.
+    return str(settings.DANGJIAN_PUBLIC_URL)
 
 
 def transfer_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -215,22 +217,21 @@ def transfer_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@login_not_required
 def letter_verify(request: HttpRequest) -> HttpResponse:
-    """What the QR code on a letter opens: the signature's outcome and the letter's state."""
-    outcome, claims = letter.verify_letter_token(request.GET.get("t", ""))
-    transfer = None
-    if outcome == "valid":
-        try:
-            public_id = uuid.UUID(str(claims.get("id", "")))
-        except ValueError:
-            public_id = None
-        if public_id is not None:
-            transfer = selectors.scoped_transfers(request.user).filter(public_id=public_id).first()
-    return render(
-        request,
-        "transfers/verify.html",
-        {"outcome": outcome, "claims": claims, "transfer": transfer},
+    """What the QR code on a letter opens, for anyone (the receiving secretary elsewhere is not
+    signed in here): the signature's outcome and what is needed to match the paper."""
+    done = call_service(
+        lambda: services.transfer_letter_check(actor=request.user, token=request.GET.get("t", ""))
     )
+    if isinstance(done, ValidationError):
+        return render(request, "transfers/verify.html", {"refused": done.messages[0]}, status=429)
+    check = done.result
+    # A signed-in user who may read the transfer gets the link to it; nobody else learns more.
+    transfer = None
+    if check.transfer is not None and request.user.is_authenticated:
+        transfer = selectors.scoped_transfers(request.user).filter(pk=check.transfer.pk).first()
+    return render(request, "transfers/verify.html", {"check": check, "transfer": transfer})
 
 
 def _download(document: dict[str, Any], filename: str) -> HttpResponse:
@@ -333,8 +334,12 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
     if region and not (region.isdigit() and len(region) == 6):
         raise Http404
     quiet = request.GET.get("quiet") == "1"
+    no_card = request.GET.get("no_card") == "1"
     page = paginate(
-        request, selectors.outflow_list(user=request.user, region=region, not_heard_from=quiet)
+        request,
+        selectors.outflow_list(
+            user=request.user, region=region, not_heard_from=quiet, without_certificate=no_card
+        ),
     )
     ids = [o.member_id for o in page]
     certified = selectors.valid_certificate_member_ids(ids)
@@ -345,6 +350,7 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
         "region": region,
         "region_label": region_name(region) if region else "",
         "quiet": quiet,
+        "no_card": no_card,
         "counts": selectors.outflow_counts_by_province(user=request.user),
         "certificates_known": selectors.CERTIFICATE_LOOKUP_WIRED,
         "since": selectors.not_heard_from_since(services.today()),
@@ -358,7 +364,14 @@ def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
         raise PermissionDenied
-    form = forms.OutflowForm(request.POST or None)
+    initial = {}
+    if request.method != "POST":
+        # The contact starts from the member's phone: prefilled, editable (an audited reveal).
+        initial["contact"] = mobile.outflow_contact_prefill(actor=request.user, member=member)
+    form = forms.OutflowForm(request.POST or None, initial=initial)
+    form.fields["contact"].help_text = _("默认为党员登记的联系电话（%(phone)s），可修改。") % {
+        "phone": member.phone_masked or _("未登记")
+    }
     if run_form(
         request,
         form,

@@ -19,6 +19,14 @@ def _operation_count() -> int:
 def test_swagger_lists_every_operation_without_error(page, county, sign_in, live_server):
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    # Under the Content-Security-Policy (django-csp, decision 0151) nothing is refused.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     sign_in(page, "east")
     page.goto("/api/v1/docs")
     operations = page.locator(".opblock")
@@ -33,3 +41,4 @@ def test_swagger_lists_every_operation_without_error(page, county, sign_in, live
         url for url in requested if not url.startswith(live_server.url)
     ]
     assert any(url.endswith("/static/ninja/swagger-ui-bundle.js") for url in requested)
+    assert refused == []

@@ -1,4 +1,5 @@
-"""Recruitment in the browser: from application to probationary member, one step refused."""
+"""Recruitment in the browser: from application to probationary member, one step refused, the
+admission vote taken at a recorded meeting picked from the list."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from dangjian.members.choices import MemberCategory
 from dangjian.recruitment.models import Applicant
-from dangjian.recruitment.tests.helpers import PATH
+from dangjian.recruitment.tests.helpers import PATH, held_meeting
 
 from .conftest import follow_nav
 
@@ -21,6 +22,8 @@ def _record(tab: Any, step: int, **fields: Any) -> None:
     for name, value in fields.items():
         if name == "members":
             tab.locator("#id_members").select_option(label=value)
+        elif name == "meeting":
+            tab.locator("#id_meeting").select_option(str(value))
         else:
             tab.locator(f"#id_{name}").fill(str(value))
     tab.get_by_role("button", name="记录此步骤").click()
@@ -62,9 +65,16 @@ def test_application_to_probationary_member(page: Any, sign_in: Any, county: Any
     _record(page, 9, members=["李四", "王五"])
     _record(page, 10)
     _record(page, 11, training_hours=24)
+    # The vote is taken at the general meeting recorded under 组织生活: the secretary picks it
+    # (its roll shows 应到 3, 实到 3) and types only the ballot.
+    meeting = held_meeting(county, PATH[15])
     for step in (12, 13, 14):
         _record(page, step)
-    _record(page, 15, entitled=4, present=4, votes_for=4)
+    page.locator('#step-form[data-selected-step="15"]').wait_for()
+    assert "应到 3 人，实到 3 人" in page.locator("#id_meeting").inner_text()
+    assert page.locator("#id_entitled").count() == 0
+    _record(page, 15, meeting=meeting.pk, votes_for=3)
+    assert "人数取自会议出席记录" in page.locator('[data-step="15"]').inner_text()
     _record(page, 16, people="镇党委组织委员")
     _record(page, 17)
 

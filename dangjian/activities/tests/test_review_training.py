@@ -245,6 +245,7 @@ def test_ledger_xlsx_and_pdf_with_chinese(county, make_activity):
     rows = book.get_sheet_by_index(0).to_python()
     assert rows[0][0] == f"东镇党委 {meeting.on.year}年组织生活台账"
     data = [r for r in rows if r and r[0] == "东村党支部"]
+    assert data[0][1] == meeting.on  # a date cell, not text
     assert data[0][3] == "学习党章专题会"
     assert data[0][7:11] == [4, 3, 1, 0]
     assert "李四（请假：外出务工）" in str(data[0][12])
@@ -263,7 +264,7 @@ def test_ledger_xlsx_and_pdf_with_chinese(county, make_activity):
     assert book.get_sheet_by_name("在外列席").to_python()[1][:4] == [
         "李四",
         "东村党支部",
-        theme.on.isoformat(),
+        theme.on,
         "西村党支部",
     ]
 
@@ -273,3 +274,4 @@ def test_ledger_xlsx_and_pdf_with_chinese(county, make_activity):
     assert "学习党章专题会" in text
     assert "李四" in text
     assert "本组织党员在外列席" in text
+    assert theme.on.isoformat() in text  # the guest's date, written as on the page

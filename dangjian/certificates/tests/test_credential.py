@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nacl.signing import SigningKey, VerifyKey
@@ -154,3 +155,74 @@ def test_a_structure_signed_with_another_algorithm_is_malformed() -> None:
     cose = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
     with pytest.raises(credential.MalformedCredential):
         credential.credential_decode(credential.PREFIX + base45.encode(cose))
+
+
+def test_the_documented_verify_url_is_what_the_code_produces() -> None:
+    """The URL form of the vector (fragment digits, QR version) matches the document."""
+    v = vector()
+    assert credential.verify_url(v["text"], v["public url"]) == v["url"]
+    fragment = v["url"].partition("#")[2]
+    assert (
+        credential.digits_decode(fragment.removeprefix(credential.URL_MARK)).hex()
+        == (v["COSE_Sign1"])
+    )
+
+
+def test_the_documented_qr_version_is_what_segno_makes(settings: Any) -> None:
+    from dangjian.certificates import render
+
+    v = vector()
+    settings.DANGJIAN_PUBLIC_URL = v["public url"]
+    qr = render.qr_code(v["text"])
+    assert (qr.version, qr.error) == (int(v["qr version"]), "M")
+
+
+def test_a_pasted_url_or_fragment_gives_the_credential_text() -> None:
+    v = vector()
+    fragment = v["url"].partition("#")[2]
+    assert credential.text_from_input(v["url"]) == v["text"]
+    assert credential.text_from_input(fragment) == v["text"]
+    assert credential.text_from_input("#" + fragment) == v["text"]
+    assert credential.text_from_input(v["text"]) == v["text"]
+
+
+@pytest.mark.parametrize(
+    "digits",
+    [
+        "",  # nothing
+        "1" * 16,  # 16 digits: no group has that many
+        "9" * 17,  # above 256^7
+        "256",  # one group of 3 digits holds one byte: 0…255
+        "12a45",
+        "١٢٣",  # Arabic-Indic digits are digits to Python, not to us
+    ],
+)
+def test_digits_in_any_other_form_are_refused(digits: str) -> None:
+    with pytest.raises(credential.MalformedCredential):
+        credential.digits_decode(digits)
+    assert credential.text_from_input(credential.URL_MARK + digits) == ""
+
+
+def test_digits_round_trip_on_every_length_boundary() -> None:
+    for length in range(1, 30):
+        data = bytes(range(255, 255 - length, -1))
+        encoded = credential.digits_encode(data)
+        assert encoded.isdigit()
+        assert credential.digits_decode(encoded) == data
+    assert credential.digits_encode(b"\xff" * 7) == "72057594037927935"
+    assert credential.digits_encode(b"\x00") == "000"
+
+
+@pytest.mark.django_db
+def test_a_verify_url_with_altered_digits_is_refused_or_fails_its_signature() -> None:
+    """Changing any one digit of the fragment never gives a valid credential."""
+    v = vector()
+    head, _, digits = v["url"].partition("#" + credential.URL_MARK)
+    outcomes = set()
+    for position in range(len(digits)):
+        changed = str((int(digits[position]) + 1) % 10)
+        altered = digits[:position] + changed + digits[position + 1 :]
+        text = credential.text_from_input(head + "#" + credential.URL_MARK + altered)
+        outcomes.add(services.verify_text(text, on=ON, index=NO_REVOCATIONS)[0])
+    assert Outcome.VALID not in outcomes
+    assert outcomes <= {Outcome.MALFORMED, Outcome.BAD_SIGNATURE, Outcome.UNKNOWN_ISSUER}

@@ -13,7 +13,7 @@ from nacl.signing import SigningKey
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.certificates import credential, render, services
+from dangjian.certificates import checks, credential, render, services
 from dangjian.certificates.choices import Outcome, RevocationReason
 from dangjian.certificates.models import Certificate, ForeignRevocation
 from dangjian.core import signing
@@ -360,15 +360,18 @@ def test_another_deployments_revocation_list_is_imported_and_checked(county: Any
         services.revocation_list_import(actor=county.county_admin, data=b"not cbor")
 
 
-def test_a_typical_member_fits_qr_version_10_at_level_m(county: Any) -> None:
-    """A long name and a long organization code still fit the version we promise."""
+def test_a_typical_member_fits_qr_version_10_at_level_m(county: Any, settings: Any) -> None:
+    """A long name and a long organization code still fit the version we promise, in a QR that
+    holds a verify URL of a public address of 30 characters (checks.MAX_PUBLIC_URL_LENGTH)."""
+    settings.DANGJIAN_PUBLIC_URL = "https://dangjian.county.gov.cn"
+    assert len(settings.DANGJIAN_PUBLIC_URL) == checks.MAX_PUBLIC_URL_LENGTH
     type(county.zhang).objects.filter(pk=county.zhang.pk).update(name="欧阳诸葛明")
     county.east_village.code = "360730123456789012"
     county.east_village.save(update_fields=["code"])
     county.zhang.refresh_from_db()
     certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
     qr = render.qr_code(certificate.payload)
-    assert qr.mode == "alphanumeric"
+    assert qr.mode is None  # two segments: the URL in byte mode, the credential in numeric mode
     assert qr.error == "M"
     assert isinstance(qr.version, int)
     assert qr.version <= 10
@@ -408,3 +411,10 @@ def test_the_card_download_is_audited_and_only_for_its_member_or_a_reader(county
         (county.member_user, str(county.zhang.pk)),
         (county.east_admin, str(county.zhang.pk)),
     ]
+
+
+def test_a_long_public_address_is_warned_about(settings: Any) -> None:
+    settings.DANGJIAN_PUBLIC_URL = "https://dangjian.county.gov.cn/"
+    assert checks.public_url_fits_the_qr() == []
+    settings.DANGJIAN_PUBLIC_URL = "https://dangjian.shangrao.county.gov.cn"
+    assert [w.id for w in checks.public_url_fits_the_qr()] == ["dangjian.certificates.W001"]

@@ -13,7 +13,7 @@ from PIL import Image
 
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
-from dangjian.certificates import services
+from dangjian.certificates import render, services
 from dangjian.certificates.models import Certificate
 from dangjian.core import signing
 from dangjian.exchange.models import TrustedKey
@@ -51,13 +51,19 @@ def test_my_certificate_page_without_a_member_record(client: Any, county: Any) -
 
 
 def test_the_png_card_carries_a_readable_qr(client: Any, county: Any) -> None:
-    """The downloaded PNG decodes back to the exact credential, and the download is audited."""
+    """The downloaded PNG decodes back to the card's verify URL, and the download is audited.
+
+    (QR codes only, here and below: zxing-cpp now and then reads the printed serial's glyphs
+    as a one-dimensional barcode.)"""
     certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
     as_user(client, county.member_user)
     response = client.get(reverse("certificates:mine_download", args=["png"]))
     assert response["Content-Type"] == "image/png"
-    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
-    assert [code.text for code in codes] == [certificate.payload]
+    codes = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(response.content)),
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+    )
+    assert [code.text for code in codes] == [render.card_url(certificate.payload)]
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1
     assert client.get(reverse("certificates:mine_download", args=["gif"])).status_code == 404
 
@@ -73,7 +79,12 @@ def test_the_pdf_card_carries_the_name_and_a_readable_qr(client: Any, county: An
     page = pdf[0]
     assert "张三" in page.get_textpage().get_text_range()
     image = page.render(scale=4).to_pil()
-    assert [c.text for c in zxingcpp.read_barcodes(image)] == [certificate.payload]
+    assert [
+        c.text
+        for c in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
+    ] == [render.card_url(certificate.payload)]
 
 
 def test_no_card_to_download_is_a_404(client: Any, county: Any) -> None:
@@ -280,3 +291,134 @@ def test_the_organization_page_lists_unrevoked_certificates_first(client: Any, c
         reverse("certificates:organization", args=[county.east_village.pk])
     ).content.decode()
     assert body.index(current.serial.upper()) < body.index(old.serial.upper())
+
+
+def test_bulk_issue_asks_for_confirmation_naming_who(client: Any, county: Any) -> None:
+    """The bulk issue is a confirmation page listing the members, then one POST; with who=all
+    it covers every member of the branch without a valid card, mobile or not."""
+    member_services.member_change_status(
+        actor=system_user(), member=county.qian, status=MemberStatus.MOBILE
+    )
+    as_user(client, county.east_admin)
+    url = reverse("certificates:organization_issue", args=[county.east.pk])
+    confirm = client.get(url).content.decode()
+    assert "钱七" in confirm
+    assert "张三" not in confirm  # not mobile
+    assert not Certificate.objects.exists()  # a GET issues nothing
+    everyone = client.get(url + "?who=all").content.decode()
+    assert "张三" in everyone
+    assert "钱七" in everyone
+    client.post(url, {"who": "all"})
+    issued = set(Certificate.objects.values_list("member__name", flat=True))
+    assert {"张三", "钱七"} <= issued
+    assert county.west_village.name not in {c.organization.name for c in Certificate.objects.all()}
+    assert AuditEvent.objects.filter(action=AuditAction.ISSUE, detail__everyone=True).count() == 1
+    as_user(client, county.west_admin)
+    assert client.get(url).status_code == 404
+
+
+def test_the_cards_sheet_is_a4_with_one_readable_card_each(
+    client: Any, county: Any, settings: Any
+) -> None:
+    """A branch's cards print on A4 (8 a page), each with its serial and a QR that decodes to
+    its own verify URL; the print is audited; out of scope is a 404."""
+    import pypdfium2
+
+    settings.DANGJIAN_PUBLIC_URL = "https://dj.example.gov.cn"
+    as_user(client, county.east_admin)
+    url = reverse("certificates:organization_print", args=[county.east_village.pk])
+    assert client.get(url).status_code == 302  # nothing to print yet: told so
+    client.post(
+        reverse("certificates:organization_issue", args=[county.east_village.pk]), {"who": "all"}
+    )
+    certificates = list(Certificate.objects.filter(revoked_at__isnull=True))
+    assert len(certificates) >= 2
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    pdf = pypdfium2.PdfDocument(response.content)
+    assert len(pdf) == (len(certificates) + 7) // 8
+    page = pdf[0]
+    assert tuple(round(v) for v in page.get_size()) == (595, 842)
+    text = page.get_textpage().get_text_range()
+    for certificate in certificates:
+        assert certificate.serial.upper() in text
+    codes = {
+        code.text
+        for code in zxingcpp.read_barcodes(
+            page.render(scale=4).to_pil(),
+            formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        )
+    }
+    assert codes == {render.card_url(c.payload) for c in certificates}
+    assert AuditEvent.objects.filter(
+        action=AuditAction.EXPORT, target_id=str(county.east_village.pk)
+    ).exists()
+    as_user(client, county.west_admin)
+    assert client.get(url).status_code == 404
+
+
+def test_the_sheet_positions_leave_room_for_the_marks() -> None:
+    """Cards sit inside A4 with their cut marks, never overlapping one another's."""
+    positions = render.sheet_positions()
+    assert len(positions) == 8
+    for left, top in positions:
+        for x, y, w, h in render.cut_marks(left, top):
+            assert x > 0
+            assert x + w < render.A4_MM[0]
+            assert y > 0
+            assert y + h < render.A4_MM[1]
+    (l1, t1), (l2, _t2), (_l3, t3) = positions[0], positions[1], positions[2]
+    assert l2 - (l1 + render.CARD_WIDTH_MM) == render.GAP_MM
+    assert t3 - (t1 + render.CARD_HEIGHT_MM) == render.GAP_MM
+
+
+def test_a_secretary_downloads_a_members_card_to_send(client: Any, county: Any) -> None:
+    certificate = services.certificate_issue(actor=county.east_secretary, member=county.li)
+    as_user(client, county.east_secretary)
+    response = client.get(reverse("certificates:member_download", args=[county.li.pk, "png"]))
+    assert response["Content-Type"] == "image/png"
+    assert [
+        c.text
+        for c in zxingcpp.read_barcodes(
+            Image.open(io.BytesIO(response.content)),
+            formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        )
+    ] == [render.card_url(certificate.payload)]
+    as_user(client, county.west_admin)
+    assert (
+        client.get(reverse("certificates:member_download", args=[county.li.pk, "png"])).status_code
+        == 404
+    )
+
+
+def test_the_short_verify_address_is_public_with_its_own_service_worker(county: Any) -> None:
+    """/v/ (what the QR opens) is the verify page, no sign-in, registering /v/sw.js (a worker's
+    scope cannot reach above its own path); the server never needs the fragment, and a pasted
+    URL verifies like the text, on the page and in the API."""
+    from django.test import Client
+
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    anonymous = Client(enforce_csrf_checks=True)
+    page = anonymous.get("/v/")
+    assert page.status_code == 200
+    assert 'data-sw-url="/v/sw.js"' in page.content.decode()
+    assert 'data-sw-url="/cards/verify/sw.js"' in anonymous.get("/cards/verify/").content.decode()
+    worker = anonymous.get("/v/sw.js")
+    assert worker["Content-Type"] == "application/javascript"
+    url = render.card_url(certificate.payload)
+    body = anonymous.post(reverse("certificates:verify"), {"payload": url}).content.decode()
+    assert 'data-outcome="valid"' in body
+    assert "张三" in body
+    answer = anonymous.post(
+        "/api/v1/cards/verify",
+        {"payload": url.partition("#")[2]},
+        content_type="application/json",
+    ).json()
+    assert answer["outcome"] == "valid"
+    broken = url[:-1] + ("1" if url[-1] != "1" else "2")
+    assert (
+        anonymous.post(
+            "/api/v1/cards/verify", {"payload": broken}, content_type="application/json"
+        ).json()["outcome"]
+        != "valid"
+    )

@@ -190,3 +190,12 @@ def test_rotate_keys_recomputes_lookup_hashes(county, settings):
     assert found() == []
     call_command("rotate_keys", "--yes", stdout=StringIO())
     assert found() == ["孙八"]
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [("张三", "张*"), ("欧阳诸葛明", "欧****"), (" 李四 ", "李*"), ("王", "王"), ("", "")],
+)
+def test_mask_name(value, masked):
+    """A name on a public page keeps its first character only."""
+    assert crypto.mask_name(value) == masked

@@ -89,16 +89,66 @@ def test_metrics_refuse_other_addresses_and_the_proxy(client: Any, settings: Any
     assert "s3cret-token" not in ok.content.decode()
 
 
+def _directives(response: Any) -> dict[str, str]:
+    policy = response["Content-Security-Policy"]
+    return dict(d.strip().split(" ", 1) for d in policy.split(";"))
+
+
+STRICT = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
 def test_every_page_carries_a_strict_script_policy(client: Any, county: Any) -> None:
-    """No inline script and no eval: scripts only from this site."""
+    """No inline script and no eval: scripts only from this site, the same policy as before
+    django-csp wrote it (decision 0151), on pages, errors and API answers alike."""
     client.force_login(county.east_admin)
-    for url in (reverse("accounts:login"), reverse("site:home"), reverse("members:list")):
-        policy = client.get(url)["Content-Security-Policy"]
-        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
-        assert directives["script-src"] == "'self'"
-        assert directives["object-src"] == "'none'"
-        assert directives["frame-ancestors"] == "'none'"
-        assert "unsafe-eval" not in policy
+    for url in (
+        reverse("accounts:login"),
+        reverse("site:home"),
+        reverse("members:list"),
+        "/api/v1/me",
+        "/no-such-page/",
+    ):
+        response = client.get(url)
+        assert _directives(response) == STRICT, url
+        assert "Content-Security-Policy-Report-Only" not in response
+
+
+def test_the_api_docs_page_works_under_the_policy(client: Any, county: Any) -> None:
+    """Swagger UI needs nothing the policy refuses: its scripts are the ninja package's static
+    files, and its settings are a JSON data block, not code."""
+    client.force_login(county.east_admin)
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert _directives(response) == STRICT
+    page = response.content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>", page)
+    assert scripts
+    assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts)
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+
+
+def test_a_deployment_can_try_a_policy_report_only(client: Any, county: Any, settings: Any) -> None:
+    """A report-only policy beside the enforced one (django-csp's second setting)."""
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'self'"], "report-uri": "/csp-report/"}
+    }
+    response = client.get(reverse("accounts:login"))
+    assert _directives(response) == STRICT
+    assert response["Content-Security-Policy-Report-Only"] == (
+        "default-src 'self'; report-uri /csp-report/"
+    )
 
 
 TEMPLATE_DIRS = [

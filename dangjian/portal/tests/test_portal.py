@@ -201,3 +201,54 @@ def test_portal_shows_my_organizational_life_dues_and_transfer(client: Client, c
     page = client.get("/me/").content.decode()
     assert "学习新党章" in page
     assert "交至" in page
+
+
+def test_the_card_in_me_carries_a_qr_that_opens_the_verify_page(
+    client: Client, county: Any, settings: Any
+) -> None:
+    """/me/ shows the card with the verify-URL QR; the image saved for the phone's album decodes
+    (independently, zxing-cpp) to the same URL, and saving it is audited."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from dangjian.audit.models import AuditEvent
+    from dangjian.certificates import render
+    from dangjian.certificates.services import certificate_issue
+
+    settings.DANGJIAN_PUBLIC_URL = "https://dj.example.gov.cn"
+    certificate = certificate_issue(actor=county.east_secretary, member=county.zhang)
+    client.force_login(county.member_user)
+    page = client.get("/me/").content.decode()
+    assert 'data-testid="certificate-qr"' in page
+    assert render.qr_svg_data_uri(certificate.payload) in page
+    assert certificate.serial.upper() in page
+    assert 'data-testid="card-save-png"' in page
+    png = client.get("/cards/mine/card.png")
+    assert png["Content-Type"] == "image/png"
+    codes = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(png.content)),
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+    )
+    assert [code.text for code in codes] == [
+        "https://dj.example.gov.cn/v/#" + credential_fragment(certificate.payload)
+    ]
+    assert AuditEvent.objects.filter(action="EXPORT", target_id=str(county.zhang.pk)).count() == 1
+
+
+def credential_fragment(text: str) -> str:
+    from dangjian.certificates import credential
+
+    return credential.url_fragment(text)
+
+
+def test_a_revoked_card_is_not_shown_in_me(client: Client, county: Any) -> None:
+    from dangjian.certificates.services import certificate_issue, certificate_revoke
+
+    certificate = certificate_issue(actor=county.east_secretary, member=county.zhang)
+    certificate_revoke(actor=county.east_secretary, certificate=certificate)
+    client.force_login(county.member_user)
+    page = client.get("/me/").content.decode()
+    assert 'data-testid="certificate-qr"' not in page
+    assert "申领" in page

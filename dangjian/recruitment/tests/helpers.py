@@ -6,10 +6,14 @@ import datetime as dt
 from typing import Any
 
 from dangjian.accounts.models import User
+from dangjian.activities import services as activity_services
+from dangjian.activities.choices import ActivityKind, AttendanceStatus
+from dangjian.activities.models import Activity
 from dangjian.members.choices import Education, Occupation, Sex
+from dangjian.organizations.models import Organization
 from dangjian.recruitment import services
 from dangjian.recruitment.models import Applicant
-from dangjian.recruitment.rules import Vote
+from dangjian.recruitment.rules import Ballot
 from dangjian.site.testing import new_id_number
 
 BIRTH = dt.date(1998, 5, 1)
@@ -40,7 +44,30 @@ PATH: dict[int, dt.date] = {
     24: dt.date(2024, 11, 20),
     25: dt.date(2024, 12, 1),
 }
-PASSING_VOTE = Vote(entitled=4, present=4, votes_for=4, votes_against=0, votes_abstaining=0)
+# 东村党支部 has three full members on the path's meeting dates (张三, 李四, 王五): all vote for.
+PASSING_BALLOT = Ballot(votes_for=3)
+
+
+def held_meeting(
+    county: Any,
+    on: dt.date,
+    *,
+    kind: str = ActivityKind.GENERAL_MEETING,
+    organization: Organization | None = None,
+    absent: tuple[Any, ...] = (),
+) -> Activity:
+    """A meeting recorded as held, its roll from the roster that day (`absent` on leave)."""
+    organization = organization or county.east_village
+    meeting = activity_services.activity_create(
+        actor=county.county_admin,
+        organization=organization,
+        data={"kind": kind, "topic": "讨论发展党员", "on": on},
+    )
+    return activity_services.activity_record(
+        actor=county.county_admin,
+        activity=meeting,
+        exceptions={m.pk: (AttendanceStatus.LEAVE, "外出") for m in absent},
+    )
 
 
 def applicant_data(**overrides: Any) -> dict[str, Any]:
@@ -74,8 +101,9 @@ def step_input(county: Any, step: int, on: dt.date | None = None, **fields: Any)
         defaults["members"] = [county.zhang]
     if step == 9:
         defaults["members"] = [county.li, county.wang]
-    if step in (15, 23):
-        defaults["vote"] = PASSING_VOTE
+    if step in (15, 23) and "meeting" not in fields:
+        defaults["meeting"] = held_meeting(county, on or PATH[step])
+        defaults["ballot"] = PASSING_BALLOT
     if step == 11:
         defaults["training_hours"] = 24
     return services.StepInput(step=step, on=on or PATH[step], **{**defaults, **fields})

@@ -18,7 +18,7 @@ from dangjian.recruitment.choices import EndReason, Stage
 from dangjian.recruitment.models import Applicant, StepRecord
 from dangjian.site.testing import build_member, new_id_number
 
-from .helpers import PATH, applicant_data, new_applicant, step_input, walk
+from .helpers import PATH, applicant_data, held_meeting, new_applicant, step_input, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -330,16 +330,16 @@ def test_vote_numbers_must_add_up() -> None:
 
 
 def test_a_majority_of_those_present_is_not_enough(county: Any) -> None:
-    """20 entitled, 12 present, 10 for: a majority of those present, not of those entitled."""
+    """Four full members entitled, three present: two of three present is not more than half of
+    the four entitled; three is (the counts come from the meeting's roll)."""
+    build_member(organization=county.east_village, name="周九", joined_on=dt.date(2010, 7, 1))
     applicant = walk(county, new_applicant(county), 14)
+    meeting = held_meeting(county, PATH[15], absent=(county.wang,))
     with pytest.raises(ValidationError) as info:
-        _record(county, applicant, 15, PATH[15], vote=rules.Vote(20, 12, 10, 2, 0))
-    assert "至少须 11 票" in info.value.messages[0]
-    with pytest.raises(ValidationError) as info:
-        _record(county, applicant, 15, PATH[15], vote=rules.Vote(20, 10, 10, 0, 0))
-    assert "不能表决" in info.value.messages[0]
-    record = _record(county, applicant, 15, PATH[15], vote=rules.Vote(20, 12, 11, 1, 0))
-    assert (record.entitled, record.present, record.votes_for) == (20, 12, 11)
+        _record(county, applicant, 15, PATH[15], meeting=meeting, ballot=rules.Ballot(2, 1))
+    assert "至少须 3 票" in info.value.messages[0]
+    record = _record(county, applicant, 15, PATH[15], meeting=meeting, ballot=rules.Ballot(3))
+    assert (record.entitled, record.present, record.votes_for) == (4, 3, 3)
 
 
 # --- admission, conversion, extension, cancellation --------------------------------------------

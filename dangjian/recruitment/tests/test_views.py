@@ -15,7 +15,7 @@ from dangjian.audit.models import AuditEvent
 from dangjian.recruitment.models import Applicant, StepRecord
 from dangjian.site.testing import new_id_number
 
-from .helpers import PATH, new_applicant, walk
+from .helpers import PATH, held_meeting, new_applicant, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -138,17 +138,99 @@ def test_htmx_step_form_refuses_out_of_order_and_records_in_order(
     assert StepRecord.objects.filter(applicant=applicant, step=2).exists()
 
 
-def test_vote_fields_appear_for_the_meeting(client: Client, county: Any) -> None:
+def test_vote_step_offers_the_recorded_meetings_with_their_counts(
+    client: Client, county: Any
+) -> None:
+    """The form lists the branch's held general meetings with 应到/实到 from the roll and asks
+    only for the ballot; a meeting of another branch is not offered and cannot be posted."""
     applicant = walk(county, new_applicant(county), 14)
-    client.force_login(county.east_admin)
-    text = client.get(f"/recruitment/{applicant.pk}/").content.decode()
-    assert 'name="entitled"' in text
-    assert 'name="exception_reason"' in text
-    response = client.post(
+    meeting = held_meeting(county, PATH[15], absent=(county.wang,))
+    elsewhere = held_meeting(county, PATH[15], organization=county.south_village)
+    client.force_login(county.east_secretary)
+    text = client.get(f"/recruitment/{applicant.pk}/step/?step=15").content.decode()
+    assert f'value="{meeting.pk}"' in text
+    assert "应到 3 人，实到 2 人" in text
+    assert f'value="{elsewhere.pk}"' not in text
+    assert 'name="entitled"' not in text
+    assert 'name="exception_reason"' not in text  # a secretary, not an administrator
+    refused = client.post(
         f"/recruitment/{applicant.pk}/step/",
-        {"step": 15, "on": "2023-10-10", "entitled": 20, "present": 12, "votes_for": 10},
+        {"step": 15, "meeting": elsewhere.pk, "votes_for": 1},
     )
-    assert "至少须 11 票" in response.content.decode()
+    assert not StepRecord.objects.filter(applicant=applicant, step=15).exists()
+    assert refused.status_code == 200
+    short = client.post(
+        f"/recruitment/{applicant.pk}/step/", {"step": 15, "meeting": meeting.pk, "votes_for": 1}
+    )
+    assert "至少须 2 票" in short.content.decode()
+    done = client.post(
+        f"/recruitment/{applicant.pk}/step/", {"step": 15, "meeting": meeting.pk, "votes_for": 2}
+    )
+    assert done.status_code == 302
+    record = StepRecord.objects.get(applicant=applicant, step=15)
+    assert (record.on, record.meeting, record.entitled, record.present) == (
+        PATH[15],
+        meeting,
+        3,
+        2,
+    )
+    page = client.get(f"/recruitment/{applicant.pk}/").content.decode()
+    assert "人数取自会议出席记录" in page
+
+
+def test_vote_step_out_of_scope_is_404(client: Client, county: Any) -> None:
+    applicant = walk(county, new_applicant(county), 14)
+    meeting = held_meeting(county, PATH[15])
+    client.force_login(county.west_admin)
+    assert client.get(f"/recruitment/{applicant.pk}/step/?step=15").status_code == 404
+    posted = client.post(
+        f"/recruitment/{applicant.pk}/step/", {"step": 15, "meeting": meeting.pk, "votes_for": 3}
+    )
+    assert posted.status_code == 404
+    assert not StepRecord.objects.filter(applicant=applicant, step=15).exists()
+
+
+def test_api_vote_step_takes_the_meeting(client: Client, county: Any) -> None:
+    """The API names the meeting; a meeting the caller cannot read is not found."""
+    applicant = walk(county, new_applicant(county), 14)
+    meeting = held_meeting(county, PATH[15])
+    west_meeting = held_meeting(county, PATH[15], organization=county.west_village)
+    client.force_login(county.east_secretary)
+    url = f"/api/v1/recruitment/applicants/{applicant.pk}/steps"
+    hidden = client.post(
+        url,
+        json.dumps(
+            {
+                "step": 15,
+                "on": "2023-10-10",
+                "meeting_id": west_meeting.pk,
+                "vote": {"votes_for": 3},
+            }
+        ),
+        "application/json",
+    )
+    assert hidden.status_code == 400
+    assert hidden.json()["fields"]["meeting_id"]
+    missing = client.post(
+        url,
+        json.dumps({"step": 15, "on": "2023-10-10", "vote": {"votes_for": 3}}),
+        "application/json",
+    )
+    assert missing.json()["code"] == "step_invalid"
+    ok = client.post(
+        url,
+        json.dumps(
+            {"step": 15, "on": "2023-10-10", "meeting_id": meeting.pk, "vote": {"votes_for": 3}}
+        ),
+        "application/json",
+    )
+    assert ok.status_code == 201
+    vote_step = next(s for s in ok.json()["steps"] if s["step"] == 15)
+    assert (vote_step["meeting_id"], vote_step["entitled"], vote_step["present"]) == (
+        meeting.pk,
+        3,
+        3,
+    )
 
 
 def test_record_pdf_has_the_chinese_record_and_is_audited(client: Client, county: Any) -> None:
@@ -157,7 +239,14 @@ def test_record_pdf_has_the_chinese_record_and_is_audited(client: Client, county
     response = client.get(f"/recruitment/{applicant.pk}/record.pdf")
     assert response["Content-Type"] == "application/pdf"
     text = _pdf_text(response.content)
-    for expected in ("发展党员全程纪实", "陈小明", "支部大会讨论表决", "应到 4，实到 4", "李四"):
+    for expected in (
+        "发展党员全程纪实",
+        "陈小明",
+        "支部大会讨论表决",
+        "应到 3，实到 3",
+        "支部党员大会 讨论发展党员",
+        "李四",
+    ):
         assert expected in text
     assert applicant.id_number not in text
     assert AuditEvent.objects.filter(action="EXPORT", target_type="recruitment.applicant").exists()

@@ -51,7 +51,9 @@ def test_the_letter_pdf_has_chinese_text_and_a_qr_that_verifies(
     assert transfer.letter_number in text
 
     image = page.render(scale=3).to_pil()
-    codes = zxingcpp.read_barcodes(image)
+    codes = zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     assert len(codes) == 1
     assert codes[0].text
     url = urlparse(codes[0].text)
@@ -135,3 +137,79 @@ def test_the_letter_has_the_national_layout_counterfoil_letter_and_receipt(
     assert text.count("盖章处") == 2
     cuts = [_top(textpage, "此处裁开", n) for n in (1, 2)]
     assert counterfoil > cuts[0] > letter_title > cuts[1] > receipt
+
+
+def _letter_url(county: Any, transfer: Any) -> str:
+    client = Client()
+    client.force_login(county.east_secretary)
+    pdf = pypdfium2.PdfDocument(client.get(f"/transfers/{transfer.pk}/letter.pdf").content)
+    (code,) = zxingcpp.read_barcodes(
+        pdf[0].render(scale=3).to_pil(),
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+    )
+    url = urlparse(code.text)
+    return f"{url.path}?{url.query}"
+
+
+def test_the_letter_qr_opens_a_public_page_with_a_masked_name(county: Any, settings: Any) -> None:
+    """Anyone (no sign-in) sees the letter's facts to match the paper: the name masked, both
+    organizations, the dates, the state; no ID number; the check is audited."""
+    settings.DANGJIAN_PUBLIC_URL = "https://dj.example.gov.cn"
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
+    path = _letter_url(county, transfer)
+    response = Client().get(path)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-outcome="valid"' in body
+    assert "张*" in body
+    assert "张三" not in body
+    assert "东村党支部" in body
+    assert "西村党支部" in body
+    assert transfer.letter_number
+    assert transfer.letter_number in body
+    assert "转接中" in body
+    assert county.zhang.id_number not in body
+    assert county.zhang.id_number[:6] not in body
+    assert AuditEvent.objects.filter(target_type=services.LETTER_CHECK, actor=None).count() == 1
+
+
+def test_a_received_letter_shows_as_no_longer_usable(county: Any) -> None:
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
+    path = _letter_url(county, transfer)
+    services.transfer_receive(actor=county.west_admin, transfer=transfer)
+    body = Client().get(path).content.decode()
+    assert 'data-outcome="not_usable"' in body
+    assert "已接收" in body
+
+
+def test_a_tampered_letter_is_refused_on_the_public_page(county: Any) -> None:
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
+    token = letter.letter_token(transfer)
+    claims_part, kid, signature = token.split(".")
+    forged = letter.signing.b64url(
+        letter.signing.b64url_decode(claims_part).replace("西村".encode(), "南村".encode())
+    )
+    body = Client().get(f"/transfers/verify/?t={forged}.{kid}.{signature}").content.decode()
+    assert 'data-outcome="bad_signature"' in body
+    assert "南村" not in body
+    assert "张" not in body
+    assert 'data-outcome="malformed"' in Client().get("/transfers/verify/?t=x").content.decode()
+
+
+def test_public_letter_checks_are_limited_per_client_address(county: Any, settings: Any) -> None:
+    """The budget is counted per address for anonymous callers: one address used up does not
+    stop another, nor a signed-in user."""
+    settings.DANGJIAN_LETTER_CHECKS_PER_HOUR = 2
+    transfer = issued(county.east_secretary, county.east_admin, county.zhang, county.west_village)
+    path = "/transfers/verify/?t=" + letter.letter_token(transfer)
+    first = Client(REMOTE_ADDR="203.0.113.7")
+    assert first.get(path).status_code == 200
+    assert first.get(path).status_code == 200
+    refused = first.get(path)
+    assert refused.status_code == 429
+    assert "上限" in refused.content.decode()
+    assert "张" not in refused.content.decode()
+    assert Client(REMOTE_ADDR="203.0.113.8").get(path).status_code == 200
+    signed_in = Client(REMOTE_ADDR="203.0.113.7")
+    signed_in.force_login(county.west_admin)
+    assert signed_in.get(path).status_code == 200

@@ -141,6 +141,13 @@ def test_mobile_pages(county: Any, client: Client) -> None:
     assert "王五" in body(client.get("/transfers/mobile/?quiet=1"))
     assert "王五" in body(client.get("/transfers/mobile/?region=440000"))
     assert "王五" not in body(client.get("/transfers/mobile/?region=350000"))
+    # who still has no certificate: listed until one is issued
+    assert "王五" in body(client.get("/transfers/mobile/?no_card=1"))
+    from dangjian.certificates.services import certificate_issue
+
+    certificate_issue(actor=county.east_secretary, member=county.wang)
+    assert "王五" not in body(client.get("/transfers/mobile/?no_card=1"))
+    assert "王五" in body(client.get("/transfers/mobile/"))
     client.post(f"/transfers/mobile/{outflow.pk}/contact/", {"on": today().isoformat()})
     assert "王五" not in body(client.get("/transfers/mobile/?quiet=1"))
     assert (

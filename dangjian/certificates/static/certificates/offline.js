@@ -12,6 +12,7 @@
   const SW_URL = script.dataset.swUrl;
   const STORE = "dangjian-verifier";
   const PREFIX = "DJ1:";
+  const URL_MARK = "DJ1N:"; // the verify URL's fragment: the credential's bytes as digits
   const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const PROTECTED_PREFIX = [0xa2, 0x01, 0x27, 0x04, 0x48];
 
@@ -38,6 +39,46 @@
       }
     }
     return new Uint8Array(out);
+  }
+
+  function base45Encode(bytes) {
+    let out = "";
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      const n = bytes[i] * 256 + bytes[i + 1];
+      out += ALPHABET[n % 45] + ALPHABET[Math.floor(n / 45) % 45] + ALPHABET[Math.floor(n / 2025)];
+    }
+    if (bytes.length % 2) { const n = bytes[bytes.length - 1]; out += ALPHABET[n % 45] + ALPHABET[Math.floor(n / 45)]; }
+    return out;
+  }
+
+  // Digits → bytes: 17 digits per 7 bytes, a shorter last group as in credential.py.
+  const GROUP_DIGITS = { 1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15, 7: 17 };
+  function digitsDecode(text) {
+    if (!/^[0-9]*$/.test(text) || text.length > 2000) throw new Malformed("digits");
+    const sizes = Array(Math.floor(text.length / 17)).fill(17);
+    if (text.length % 17) sizes.push(text.length % 17);
+    const out = [];
+    let pos = 0;
+    for (const size of sizes) {
+      const length = Number(Object.keys(GROUP_DIGITS).find((k) => GROUP_DIGITS[k] === size));
+      if (!length) throw new Malformed("digits");
+      let value = BigInt(text.slice(pos, pos + size));
+      if (value >= 1n << BigInt(8 * length)) throw new Malformed("digits");
+      const group = [];
+      for (let j = 0; j < length; j++) { group.unshift(Number(value & 255n)); value >>= 8n; }
+      out.push(...group);
+      pos += size;
+    }
+    return new Uint8Array(out);
+  }
+
+  // The credential text from a pasted text, a scanned verify URL or its fragment.
+  function textFromInput(value) {
+    const hash = value.indexOf("#");
+    const candidate = hash >= 0 ? value.slice(hash + 1) : value;
+    if (!candidate.startsWith(URL_MARK)) return value;
+    try { return PREFIX + base45Encode(digitsDecode(candidate.slice(URL_MARK.length))); }
+    catch (e) { return ""; }
   }
 
   function bstrAt(data, pos) {
@@ -190,14 +231,15 @@
       }
       alert.appendChild(dl);
     }
-    add("div", "small text-muted mt-2", T.offline_note.replace("%s", new Date(data.generated_at).toLocaleString()));
+    const note = navigator.onLine ? T.local_note : T.offline_note; // online: opened from a card's QR
+    add("div", "small text-muted mt-2", note.replace("%s", new Date(data.generated_at).toLocaleString()));
     box.appendChild(alert);
     target.replaceWith(box);
   }
 
   async function verifyForm(form) {
     const data = stored();
-    const text = form.querySelector("textarea").value.replace(/^\s+/, "").replace(/[\r\n\t]+$/, "");
+    const text = textFromInput(form.querySelector("textarea").value.replace(/^\s+/, "").replace(/[\r\n\t]+$/, ""));
     if (!data || !window.crypto || !crypto.subtle) {
       render({ outcome: "unavailable" }, data || { generated_at: Date.now() });
       return;
@@ -228,5 +270,14 @@
     }).catch(function () { /* not over HTTPS: the data in localStorage still works while the page is open */ });
   }
   window.djVerifyLocally = verifyLocally; // for tests and for the curious
-  refresh();
+  window.djTextFromInput = textFromInput;
+
+  // Opened from a card's QR: the credential is in the fragment, which the browser never sent to
+  // the server. Put it in the form and verify it here, with the data kept (or just fetched).
+  const scanned = location.hash.startsWith("#" + URL_MARK) ? textFromInput(location.hash) : null;
+  const form = document.getElementById("verify-form");
+  if (scanned !== null && form) form.querySelector("textarea").value = scanned;
+  refresh().then(function () {
+    if (scanned !== null && form && stored() && window.crypto && crypto.subtle) verifyForm(form);
+  });
 })();

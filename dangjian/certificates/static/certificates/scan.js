@@ -21,7 +21,7 @@
       status.textContent = script.dataset.scanning;
       const tick = async function () {
         const codes = await detector.detect(video).catch(() => []);
-        const found = codes.find((c) => c.rawValue && c.rawValue.startsWith("DJ1:"));
+        const found = codes.find((c) => c.rawValue && (c.rawValue.startsWith("DJ1:") || c.rawValue.includes("#DJ1N:")));
         if (found) {
           stream.getTracks().forEach((t) => t.stop());
           video.hidden = true;

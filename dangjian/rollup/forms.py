@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import style_form
+from dangjian.core.forms import DateInput, style_form
 
 
 class ChildForm(forms.Form):
@@ -18,6 +18,14 @@ class PackageImportForm(forms.Form):
         label=_("统计包文件（.json）"),
         help_text=_("下级系统导出的统计包；签发方须已在信任列表中，并已登记为下级系统。"),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        style_form(self)
+
+
+class RoundForm(forms.Form):
+    due_on = forms.DateField(label=_("报送期限"), widget=DateInput())
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

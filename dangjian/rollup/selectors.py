@@ -31,6 +31,11 @@ class ChildState:
         return "received"
 
 
+def due_on(as_of: dt.date) -> dt.date | None:
+    round_ = StatisticsRound.objects.filter(as_of=as_of).first()
+    return round_.due_on if round_ else None
+
+
 def child_states(as_of: dt.date) -> list[ChildState]:
     round_ = StatisticsRound.objects.filter(as_of=as_of).first()
     packages = list(StatisticsPackage.objects.filter(as_of=as_of).order_by("-exported_at"))

@@ -20,7 +20,7 @@ from dangjian.organizations.models import Organization
 from dangjian.reports.exports import chart_titles
 
 from . import selectors, services
-from .forms import ChildForm, PackageImportForm
+from .forms import ChildForm, PackageImportForm, RoundForm
 
 
 def _top(request: HttpRequest) -> Organization:
@@ -46,7 +46,17 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     as_of = _as_of(request)
     child_form = ChildForm(prefix="child")
     import_form = PackageImportForm(prefix="package")
-    if request.method == "POST" and "child-issuer" in request.POST:
+    round_form = RoundForm(prefix="round")
+    if request.method == "POST" and "round-due_on" in request.POST:
+        round_form = RoundForm(request.POST, prefix="round")
+        if run_form(
+            request,
+            round_form,
+            lambda data: services.round_set(actor=request.user, as_of=as_of, due_on=data["due_on"]),
+            _("已设定报送期限。"),
+        ):
+            return redirect(f"{request.path}?as_of={as_of.isoformat()}")
+    elif request.method == "POST" and "child-issuer" in request.POST:
         child_form = ChildForm(request.POST, prefix="child")
         if run_form(
             request,
@@ -102,6 +112,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "chart_titles": chart_titles(),
         "child_form": child_form,
         "import_form": import_form,
+        "round_form": round_form,
+        "due_on": selectors.due_on(as_of),
     }
     return render(request, "rollup/index.html", context)
 

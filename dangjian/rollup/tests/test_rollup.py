@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from nacl.signing import SigningKey
 
@@ -154,13 +155,18 @@ def test_the_rollup_page(client: Client, county: Any) -> None:
     client.force_login(county.county_admin)
     response = client.post("/rollup/", {"child-issuer": "CN-CHILD", "child-name": "西县"})
     assert response.status_code == 302
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile("s.json", documents.dumps(_child_package(county)))
     response = client.post(f"/rollup/?as_of={AS_OF.isoformat()}", {"package-file": upload})
     assert response.status_code == 302
     page = client.get(f"/rollup/?as_of={AS_OF.isoformat()}").content.decode()
     assert "共有党员7名" in page
     assert 'data-state="received"' in page
+    # A due date already passed: the package that came in today is late.
+    due = (AS_OF - dt.timedelta(days=1)).isoformat()
+    response = client.post(f"/rollup/?as_of={AS_OF.isoformat()}", {"round-due_on": due})
+    assert response.status_code == 302
+    page = client.get(f"/rollup/?as_of={AS_OF.isoformat()}").content.decode()
+    assert 'data-state="late"' in page
+    assert due in page
     exported = client.post("/rollup/export/", {"as_of": AS_OF.isoformat()})
     assert json.loads(exported.content)["payload"]["snapshot"]["members"] == 6

@@ -51,6 +51,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "places:pk": lambda c: west_place(c),
     "activities:pk": lambda c: west_activity(c),
     "activities:attendance_pk": lambda c: west_activity(c).attendance.first() or 0,
+    "activities:visiting_pk": lambda c: west_visiting_guest(c),
     "activities:attachment:pk": lambda c: west_attachment(c),
     "activities:compliance:pk": lambda c: c.west_village,
     "activities:exemption:pk": lambda c: c.sun,
@@ -339,6 +340,27 @@ def west_certificate(c: Any) -> Any:
     from dangjian.certificates.services import certificate_issue
 
     return _once(c, "certificate", lambda: certificate_issue(actor=c.west_admin, member=c.sun))
+
+
+def west_visiting_guest(c: Any) -> Any:
+    """A guest of another deployment at 西村's activity, not yet sent home."""
+    import uuid
+
+    from dangjian.activities import services as activity_services
+
+    return _once(
+        c,
+        "visiting_guest",
+        lambda: activity_services.visiting_guest_add(
+            actor=c.west_admin,
+            activity=west_activity(c),
+            name="郑游",
+            home_issuer="CN-ELSE",
+            home_organization_code="O0009",
+            certificate_serial="fedcba9876543210",
+            member_public_id=uuid.uuid4(),
+        ),
+    )
 
 
 def west_receipt(c: Any) -> Any:

@@ -285,6 +285,16 @@ def guest_remove(request: AuthenticatedHttpRequest, pk: int, attendance_pk: int)
 
 
 @require_POST
+def visiting_remove(request: AuthenticatedHttpRequest, pk: int, visiting_pk: int) -> HttpResponse:
+    """Remove a guest of another deployment recorded by mistake (before the receipt is sent)."""
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    guest = get_object_or_404(selectors.visiting_guests(activity), pk=visiting_pk)
+    _require_manage(request, activity.organization)
+    run_service(request, lambda: services.visiting_guest_remove(actor=request.user, guest=guest))
+    return redirect(activity)
+
+
+@require_POST
 def vote_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)

@@ -164,6 +164,21 @@ def test_the_receipts_page_exports_and_downloads_again(client: Client, county: A
     assert client.get("/cards/receipts/").status_code == 403
 
 
+def test_a_guest_recorded_by_mistake_is_removed_by_the_host_only(
+    client: Client, county: Any
+) -> None:
+    (guest,) = _checked_in(county, n=1)
+    url = f"/activities/{guest.activity_id}/visiting/{guest.pk}/remove/"
+    client.force_login(county.east_observer)
+    assert client.post(url).status_code == 403
+    client.force_login(county.west_admin)
+    assert client.post(url).status_code == 404
+    assert VisitingGuest.objects.filter(pk=guest.pk).exists()
+    client.force_login(county.east_secretary)
+    assert client.post(url).status_code == 302
+    assert not VisitingGuest.objects.filter(pk=guest.pk).exists()
+
+
 def test_a_guest_already_sent_home_cannot_be_removed(county: Any) -> None:
     (guest,) = _checked_in(county, n=1)
     receipts.attendance_receipt_export(actor=county.east_secretary, home_issuer=OTHER_ISSUER)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("alerts/", include("dangjian.alerts.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("care/", include("dangjian.care.urls")),
+    path("places/", include("dangjian.places.urls")),
+    path("rollup/", include("dangjian.rollup.urls")),
     path("api/v1/", api_v1_urls),
     path("api-tokens/", include("dangjian.api.page_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -47,8 +47,11 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "certificates:member_issue:pk": lambda c: c.sun,
     "certificates:revoke:pk": lambda c: west_certificate(c),
     "certificates:trust_remove:pk": lambda c: foreign_trusted_key(c),
+    "certificates:receipt_download:pk": lambda c: west_receipt(c),
+    "places:pk": lambda c: west_place(c),
     "activities:pk": lambda c: west_activity(c),
     "activities:attendance_pk": lambda c: west_activity(c).attendance.first() or 0,
+    "activities:visiting_pk": lambda c: west_visiting_guest(c),
     "activities:attachment:pk": lambda c: west_attachment(c),
     "activities:compliance:pk": lambda c: c.west_village,
     "activities:exemption:pk": lambda c: c.sun,
@@ -118,8 +121,17 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
 
 # Pages whose parameters name no record (a template kind, the signed-in member's own card):
 # they are walked like lists, and must show nothing of 西镇.
-PAGES_WITHOUT_OBJECT = {"roster:template", "certificates:mine_download"}
-VALUES_WITHOUT_OBJECT = {"roster:kind": "members", "certificates:kind": "png"}
+# The receipt export names a deployment, and exports only the guests in the user's own scope.
+PAGES_WITHOUT_OBJECT = {
+    "roster:template",
+    "certificates:mine_download",
+    "certificates:receipt_export",
+}
+VALUES_WITHOUT_OBJECT = {
+    "roster:kind": "members",
+    "certificates:kind": "png",
+    "certificates:issuer": "CN-OTHER",
+}
 
 
 # Pages that need no sign-in and show no records (sign-in, health, language switch …).
@@ -378,6 +390,79 @@ def west_certificate(c: Any) -> Any:
     return _once(c, "certificate", lambda: certificate_issue(actor=c.west_admin, member=c.sun))
 
 
+def west_visiting_guest(c: Any) -> Any:
+    """A guest of another deployment at 西村's activity, not yet sent home."""
+    import uuid
+
+    from dangjian.activities import services as activity_services
+
+    return _once(
+        c,
+        "visiting_guest",
+        lambda: activity_services.visiting_guest_add(
+            actor=c.west_admin,
+            activity=west_activity(c),
+            name="郑游",
+            home_issuer="CN-ELSE",
+            home_organization_code="O0009",
+            certificate_serial="fedcba9876543210",
+            member_public_id=uuid.uuid4(),
+        ),
+    )
+
+
+def west_receipt(c: Any) -> Any:
+    """An attendance receipt 西村 exported for a guest of another deployment, and a second
+    guest of that deployment still waiting for one."""
+    import uuid
+
+    from dangjian.activities import services as activity_services
+    from dangjian.certificates import receipts
+    from dangjian.certificates.models import AttendanceReceipt
+
+    def guest(name: str) -> Any:
+        return activity_services.visiting_guest_add(
+            actor=c.west_admin,
+            activity=west_activity(c),
+            name=name,
+            home_issuer="CN-OTHER",
+            home_organization_code="O0001",
+            certificate_serial="0123456789abcdef",
+            member_public_id=uuid.uuid4(),
+        )
+
+    def make() -> Any:
+        guest("周游")
+        receipts.attendance_receipt_export(actor=c.west_admin, home_issuer="CN-OTHER")
+        guest("吴行")
+        return AttendanceReceipt.objects.get()
+
+    return _once(c, "receipt", make)
+
+
+def west_place(c: Any) -> Any:
+    from dangjian.places import services as place_services
+
+    return _once(
+        c,
+        "place",
+        lambda: place_services.place_save(
+            actor=c.west_admin,
+            organization=c.west_village,
+            data={
+                "name": "西村党员之家",
+                "kind": "branch",
+                "address": "西村",
+                "region_code": "360730",
+                "week_of_month": 1,
+                "weekday": 5,
+                "contact": "0797-2",
+                "active": True,
+            },
+        ),
+    )
+
+
 def foreign_trusted_key(c: Any) -> Any:
     from dangjian.exchange.models import TrustedKey
 
@@ -625,7 +710,7 @@ def _owner(value: Any) -> Any:
         related = getattr(value, attribute, None)
         if related is not None:
             return _owner(related)
-    user = getattr(value, "user", None)
+    user = getattr(value, "user", None) or getattr(value, "actor", None)
     if user is not None:
         role = user.roles.select_related("organization").first()
         return role.organization if role else None

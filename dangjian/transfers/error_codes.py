@@ -22,8 +22,6 @@ class ErrorCode(enum.StrEnum):
     LETTER_EXPIRED = "letter_expired"
     MOVED_MEANWHILE = "moved_meanwhile"
     NO_APPROVAL = "no_approval"
-    NO_PAYLOAD = "no_payload"
-    NO_SIGNATURE = "no_signature"
     NOT_EXPIRED = "not_expired"
     NOT_FOR_US = "not_for_us"
     NOT_GRASSROOTS = "not_grassroots"

@@ -54,11 +54,13 @@ def main() -> None:
     from dangjian.activities import demo as activities_demo
     from dangjian.activities import periods, selectors
     from dangjian.activities.models import Activity, Attendance
+    from dangjian.core.dates import today
     from dangjian.core.extensions import DemoContext
     from dangjian.members.models import Member, Membership
     from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
     from dangjian.organizations.models import Organization
-    from dangjian.site.demo import REFERENCE_DAY
+
+    REFERENCE_DAY = today()
 
     county = Organization.objects.get(kind=OrgKind.LOCAL_COMMITTEE)
     branches = list(Organization.objects.filter(kind__in=BRANCH_KINDS).order_by("path"))

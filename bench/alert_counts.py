@@ -3,9 +3,9 @@
     .venv/bin/python bench/alert_counts.py                      # SQLite in a temporary directory
     DATABASE_URL=postgresql:///dj_alerts?host=/var/run/postgresql .venv/bin/python bench/alert_counts.py
 
-Builds the demo county into a fresh database (its alerts step runs the engine on the reference
-day), counts the open alerts by rule, then runs the engine again on a later day (default
-2026-12-15: two and a half months after the demo's last ledger month) and counts again. The
+Builds the demo county into a fresh database (dated today; its alerts step runs the engine on
+that day), counts the open alerts by rule, then runs the engine again on a later day (default
+2026-12-15; give one after today) and counts again, as a county that stopped entering data would. The
 dues lines count members with 6 or more consecutive months unpaid as the alert, the county
 report and the dashboard see them on that day.
 """
@@ -42,7 +42,7 @@ def main() -> None:
     from dangjian.site import demo
 
     call_command("migrate", verbosity=0)
-    demo.build_demo_county()
+    built = demo.build_demo_county()
     county = Organization.objects.get(parent__isnull=True)
     at_reference = open_by_rule()
     with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
@@ -52,7 +52,7 @@ def main() -> None:
         report = dues.organization_report(county, later.year)
         dashboard = dues.settled_dashboard(county, later)
     print(f"database  {backend}")
-    print(f"| rule | open on {demo.REFERENCE_DAY} | open on {later} |")
+    print(f"| rule | open on {built.day} | open on {later} |")
     print("|---|---:|---:|")
     for rule in sorted(set(at_reference) | set(at_later)):
         print(f"| {rule} | {at_reference[rule]} | {at_later[rule]} |")

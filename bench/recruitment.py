@@ -62,7 +62,7 @@ def main() -> None:
     print(f"people / steps        {Applicant.objects.count()} / {StepRecord.objects.count()}")
 
     started = time.perf_counter()
-    due = selectors.deadlines(county, demo.REFERENCE_DAY)
+    due = selectors.deadlines(county, report.day)
     print(
         f"deadlines(county)     {time.perf_counter() - started:7.3f} s  "
         f"{len(due)} items, {sum(d.overdue for d in due)} overdue"

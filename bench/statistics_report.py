@@ -226,7 +226,7 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
                 for _n in range(size):
                     pk = next_id("member")
                     sex = Sex.FEMALE if rng.random() < 0.1167 else Sex.MALE
-                    birth = demo._birth_date(rng, profile)
+                    birth = demo._birth_date(rng, profile, AS_OF)
                     age = (AS_OF - birth).days // 365
                     earliest = add_years(birth, 18) + dt.timedelta(days=30)
                     latest_full = AS_OF - dt.timedelta(days=400)
@@ -252,7 +252,7 @@ def generate(factor: float, progress: Callable[[str], None]) -> dict[str, Any]:
                         id_number_encrypted="-",
                         id_number_hash=f"{pk:064x}",
                         birth_date=birth,
-                        education=demo._education(rng, profile, birth),
+                        education=demo._education(rng, profile, age),
                         occupation=demo._occupation(rng, profile, age),
                         category=MemberCategory.PROBATIONARY
                         if probationary

@@ -34,6 +34,8 @@ urlpatterns = [
     path("care/", include("dangjian.care.urls")),
     path("funds/", include("dangjian.funds.urls")),
     path("units/", include("dangjian.units.urls")),
+    path("places/", include("dangjian.places.urls")),
+    path("rollup/", include("dangjian.rollup.urls")),
     path("api/v1/", api_v1_urls),
     path("api-tokens/", include("dangjian.api.page_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

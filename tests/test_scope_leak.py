@@ -47,8 +47,11 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "certificates:member_issue:pk": lambda c: c.sun,
     "certificates:revoke:pk": lambda c: west_certificate(c),
     "certificates:trust_remove:pk": lambda c: foreign_trusted_key(c),
+    "certificates:receipt_download:pk": lambda c: west_receipt(c),
+    "places:pk": lambda c: west_place(c),
     "activities:pk": lambda c: west_activity(c),
     "activities:attendance_pk": lambda c: west_activity(c).attendance.first() or 0,
+    "activities:visiting_pk": lambda c: west_visiting_guest(c),
     "activities:attachment:pk": lambda c: west_attachment(c),
     "activities:compliance:pk": lambda c: c.west_village,
     "activities:exemption:pk": lambda c: c.sun,
@@ -69,6 +72,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "recruitment:plan:pk": lambda c: west_recruitment_plan(c),
     "portal:pk": lambda c: west_correction(c),
     "portal:org": lambda c: c.west_village,
+    "portal:volunteer_signup:pk": lambda c: west_published_activity(c),
     "alerts:pk": lambda c: west_alert(c),
     "alerts:org": lambda c: c.west,
     "assessment:pk": lambda c: west_assessment(c),
@@ -87,6 +91,8 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "care:volunteer_participant_add:pk": lambda c: west_volunteer_activity(c),
     # A participant's row: a plain key (the row's text field `activity` would mislead _owner).
     "care:service_pk": lambda c: west_volunteer_activity(c).participations.get().pk,
+    "care:help_take_up:pk": lambda c: west_help_request(c),
+    "care:volunteer_signups_record:pk": lambda c: west_published_activity(c),
     "api-tokens:pk": lambda c: west_token(c),
     "accounts-invite:org": lambda c: c.west_village,
     "accounts-invite:public_id": lambda c: west_invitation(c).public_id,
@@ -97,6 +103,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "transfers:outflow_action:pk": lambda c: west_outflow(c),
     "transfers:outflow_action:action": lambda c: "return",
     "transfers:inflow_leave:pk": lambda c: west_inflow(c),
+    "transfers:outflow_report_seen:pk": lambda c: west_outflow_report(c),
     # The API: "api:<first path segment>:parameter".
     "api:organizations:code": lambda c: c.west_village.code,
     "api:members:public_id": lambda c: c.sun.public_id,
@@ -128,8 +135,17 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
 
 # Pages whose parameters name no record (a template kind, the signed-in member's own card):
 # they are walked like lists, and must show nothing of 西镇.
-PAGES_WITHOUT_OBJECT = {"roster:template", "certificates:mine_download"}
-VALUES_WITHOUT_OBJECT = {"roster:kind": "members", "certificates:kind": "png"}
+# The receipt export names a deployment, and exports only the guests in the user's own scope.
+PAGES_WITHOUT_OBJECT = {
+    "roster:template",
+    "certificates:mine_download",
+    "certificates:receipt_export",
+}
+VALUES_WITHOUT_OBJECT = {
+    "roster:kind": "members",
+    "certificates:kind": "png",
+    "certificates:issuer": "CN-OTHER",
+}
 
 
 # Pages that need no sign-in and show no records (sign-in, health, language switch …).
@@ -200,6 +216,50 @@ def west_volunteer_activity(c: Any) -> Any:
             title="西村志愿服务",
             hours=Decimal(2),
             participants={c.sun.pk: None},
+        ),
+    )
+
+
+def west_published_activity(c: Any) -> Any:
+    from decimal import Decimal
+
+    from dangjian.care import services as care_services
+    from dangjian.core.dates import today
+
+    return _once(
+        c,
+        "published_activity",
+        lambda: care_services.volunteer_activity_publish(
+            actor=c.west_admin,
+            organization=c.west,
+            on=today() + dt.timedelta(days=7),
+            title="西镇志愿服务报名",
+            hours=Decimal(2),
+            capacity=5,
+        ),
+    )
+
+
+def west_help_request(c: Any) -> Any:
+    from dangjian.care.models import HelpRequest
+
+    return _once(
+        c,
+        "help_request",
+        lambda: HelpRequest.objects.create(
+            member=c.sun, organization=c.west_village, what="西村党员求助"
+        ),
+    )
+
+
+def west_outflow_report(c: Any) -> Any:
+    from dangjian.transfers.models import OutflowReport
+
+    return _once(
+        c,
+        "outflow_report",
+        lambda: OutflowReport.objects.create(
+            outflow=west_outflow(c), region_code="440300", work_unit="西村外出单位"
         ),
     )
 
@@ -386,6 +446,79 @@ def west_certificate(c: Any) -> Any:
     from dangjian.certificates.services import certificate_issue
 
     return _once(c, "certificate", lambda: certificate_issue(actor=c.west_admin, member=c.sun))
+
+
+def west_visiting_guest(c: Any) -> Any:
+    """A guest of another deployment at 西村's activity, not yet sent home."""
+    import uuid
+
+    from dangjian.activities import services as activity_services
+
+    return _once(
+        c,
+        "visiting_guest",
+        lambda: activity_services.visiting_guest_add(
+            actor=c.west_admin,
+            activity=west_activity(c),
+            name="郑游",
+            home_issuer="CN-ELSE",
+            home_organization_code="O0009",
+            certificate_serial="fedcba9876543210",
+            member_public_id=uuid.uuid4(),
+        ),
+    )
+
+
+def west_receipt(c: Any) -> Any:
+    """An attendance receipt 西村 exported for a guest of another deployment, and a second
+    guest of that deployment still waiting for one."""
+    import uuid
+
+    from dangjian.activities import services as activity_services
+    from dangjian.certificates import receipts
+    from dangjian.certificates.models import AttendanceReceipt
+
+    def guest(name: str) -> Any:
+        return activity_services.visiting_guest_add(
+            actor=c.west_admin,
+            activity=west_activity(c),
+            name=name,
+            home_issuer="CN-OTHER",
+            home_organization_code="O0001",
+            certificate_serial="0123456789abcdef",
+            member_public_id=uuid.uuid4(),
+        )
+
+    def make() -> Any:
+        guest("周游")
+        receipts.attendance_receipt_export(actor=c.west_admin, home_issuer="CN-OTHER")
+        guest("吴行")
+        return AttendanceReceipt.objects.get()
+
+    return _once(c, "receipt", make)
+
+
+def west_place(c: Any) -> Any:
+    from dangjian.places import services as place_services
+
+    return _once(
+        c,
+        "place",
+        lambda: place_services.place_save(
+            actor=c.west_admin,
+            organization=c.west_village,
+            data={
+                "name": "西村党员之家",
+                "kind": "branch",
+                "address": "西村",
+                "region_code": "360730",
+                "week_of_month": 1,
+                "weekday": 5,
+                "contact": "0797-2",
+                "active": True,
+            },
+        ),
+    )
 
 
 def foreign_trusted_key(c: Any) -> Any:
@@ -631,11 +764,11 @@ def _owner(value: Any) -> Any:
         owner = getattr(value, attribute, None)
         if isinstance(owner, Organization):
             return owner
-    for attribute in ("activity", "review", "member"):
+    for attribute in ("activity", "review", "member", "outflow"):
         related = getattr(value, attribute, None)
         if related is not None:
             return _owner(related)
-    user = getattr(value, "user", None)
+    user = getattr(value, "user", None) or getattr(value, "actor", None)
     if user is not None:
         role = user.roles.select_related("organization").first()
         return role.organization if role else None

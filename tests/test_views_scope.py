@@ -774,12 +774,12 @@ MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
 # members.
 ORGANIZATION_PAGE_QUERIES = 25
 # The member page: session, user, roles; the member, their membership rows (read once and
-# shared with the panels), positions, archive; then the panels: alerts 1, organizational life 3
-# (attendance, training hours, an exemption from attending), transfers 2, dues 5 (membership
+# shared with the panels), positions, archive; then the panels: alerts 1, organizational life 4
+# (attendance, life at other deployments, training hours, an exemption from attending), transfers 2, dues 5 (membership
 # rows, profiles, ledger, the months payments paid, payments; the farmers' setting only for a
 # farmer), recruitment 1, certificate 1, care 6 (its lists; the hours are summed from them).
 # Measured after a first visit: the dues rate tables are read once per process.
-MEMBER_PAGE_QUERIES = 26
+MEMBER_PAGE_QUERIES = 27
 
 
 def _add_members(county: Any, extra: int) -> None:

@@ -59,12 +59,15 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.certificates",
     "dangjian.transfers",
+    # Where to attend: host places and other deployments' directories (reads mobile members).
+    "dangjian.places",
     # Rules over every domain, then the readers and the shell.
     "dangjian.alerts",
     "dangjian.assessment",
     "dangjian.rectification",
     "dangjian.portal",
     "dangjian.reports",
+    "dangjian.rollup",
     "dangjian.ops",
     "dangjian.api",
     "dangjian.site",

@@ -47,5 +47,5 @@ class ActivitiesConfig(AppConfig):
             Panel("activities-compliance", 20, "activities/panel_home.html", panels.home_panel),
         )
         register_todo(TodoSource("activities", 10, panels.todo))
-        register_demo_step(DemoStep("组织生活", 30, demo.run))
-        register_demo_step(DemoStep("培训", 31, demo.build_training))
+        register_demo_step(DemoStep("组织生活", 35, demo.run))  # after transfers: rolls see moves
+        register_demo_step(DemoStep("培训", 36, demo.build_training))

@@ -40,6 +40,7 @@ class ErrorCode(enum.StrEnum):
     PERIOD = "period"
     QUARTER = "quarter"
     RANGE = "range"
+    RECEIPT_EXPORTED = "receipt_exported"
     SIZE = "size"
     TIMES = "times"
     TOO_MANY = "too_many"

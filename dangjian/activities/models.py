@@ -3,6 +3,7 @@ democratic review, and training."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -158,6 +159,89 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}"
+
+
+class VisitingGuest(models.Model):
+    """A guest from another deployment at one of our activities: a member we hold no record of,
+    checked in on a valid certificate of a trusted issuer (dangjian.certificates). Kept with what
+    the certificate says (name, home deployment and organization code, serial, the member's
+    public id; never an ID number) until a signed attendance receipt takes it home."""
+
+    public_id = models.UUIDField(_("公开编号"), default=uuid.uuid4, unique=True, editable=False)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="visiting_guests")
+    name = models.CharField(_("姓名"), max_length=60)
+    home_issuer = models.CharField(_("所在系统"), max_length=64)
+    home_organization_code = models.CharField(_("所在党组织代码"), max_length=64)
+    certificate_serial = models.CharField(_("活动证编号"), max_length=16)
+    member_public_id = models.UUIDField(_("党员公开编号"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # The receipt that carried it home (SHA-256 of its payload), once exported.
+    receipt_sha256 = models.CharField(_("回执摘要"), max_length=64, blank=True)
+    exported_at = models.DateTimeField(_("回执导出时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("activity__organization__path",)
+
+    class Meta:
+        verbose_name = _("外系统来宾")
+        verbose_name_plural = _("外系统来宾")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "home_issuer", "member_public_id"], name="visiting_guest_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["home_issuer", "exported_at"], name="visiting_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.home_issuer}) @ {self.activity}"
+
+
+class LifeElsewhere(models.Model):
+    """Organizational life a member of ours attended at another deployment, credited from that
+    deployment's signed attendance receipt to the branch that holds the member when it came in.
+    It counts as organizational life like attendance here (党章 art. 9, the member's record)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="life_elsewhere"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("记入党组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    on = models.DateField(_("日期"))
+    kind = models.CharField(_("活动类型"), max_length=20, choices=ActivityKind.choices)
+    topic = models.CharField(_("主题"), max_length=200)
+    host_issuer = models.CharField(_("举办方系统"), max_length=64)
+    host_organization = models.CharField(_("举办党组织"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    certificate_serial = models.CharField(_("活动证编号"), max_length=16)
+    # The host's id of the guest row: one credit per row, whatever file carries it.
+    entry_id = models.UUIDField(_("回执条目编号"))
+    receipt_sha256 = models.CharField(_("回执摘要"), max_length=64)
+    credited_at = models.DateTimeField(_("记入时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("organization__path",)
+
+    class Meta:
+        verbose_name = _("异地组织生活")
+        verbose_name_plural = _("异地组织生活")
+        ordering = ["-on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["host_issuer", "entry_id"], name="life_elsewhere_once"),
+        ]
+        indexes = [models.Index(fields=["member", "on"], name="life_elsewhere_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.on} @ {self.host_issuer}"
 
 
 class LifeExemption(TimeStampedModel):

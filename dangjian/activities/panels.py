@@ -35,6 +35,9 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     on = today()
     exemption = next((e for e in selectors.life_exemptions(member) if e.runs_on(on)), None)
     membership = member_selectors.open_membership(member)
+    elsewhere = list(selectors.member_life_elsewhere(member)[:MEMBER_PANEL_LIMIT])
+    latest = ([rows[0].activity.on] if rows else []) + ([elsewhere[0].on] if elsewhere else [])
+    last = max(latest, default=None)
     return {
         "exemption": exemption,
         "can_manage": membership is not None
@@ -42,7 +45,8 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
         "rows": rows[:MEMBER_PANEL_LIMIT],
         "more": len(rows) > MEMBER_PANEL_LIMIT,
         "limit": MEMBER_PANEL_LIMIT,
-        "last": rows[0].activity.on if rows else None,
+        "last": last,
+        "elsewhere": elsewhere,
         "year": year,
         "hours": selectors.training_hours([member.pk], year)[member.pk],
     }

@@ -36,9 +36,11 @@ from .models import (
     Activity,
     Attendance,
     FrequencyRule,
+    LifeElsewhere,
     LifeExemption,
     TrainingCourse,
     TrainingSession,
+    VisitingGuest,
 )
 from .periods import Period, month_start
 
@@ -170,7 +172,27 @@ def last_life_on(member_ids: Iterable[int]) -> dict[int, dt.date | None]:
         .values_list("member_id", "last")
     )
     result.update(dict(rows))
+    elsewhere = (
+        LifeElsewhere.objects.filter(member_id__in=ids)
+        .values("member_id")
+        .annotate(last=Max("on"))
+        .values_list("member_id", "last")
+    )
+    for member_id, last in elsewhere:
+        here = result.get(member_id)
+        result[member_id] = last if here is None or last > here else here
     return result
+
+
+def member_life_elsewhere(member: Member) -> QuerySet[LifeElsewhere]:
+    """Organizational life the member attended at other deployments (credited from their
+    signed attendance receipts), newest first."""
+    return LifeElsewhere.objects.filter(member=member).order_by("-on", "-id")
+
+
+def visiting_guests(activity: Activity) -> QuerySet[VisitingGuest]:
+    """Guests from other deployments at the activity (the caller has checked the reader)."""
+    return VisitingGuest.objects.filter(activity=activity).order_by("name", "id")
 
 
 def exempt_member_ids(member_ids: Iterable[int] | QuerySet[Any], on: dt.date) -> set[int]:
@@ -202,11 +224,13 @@ def members_without_life(
     the branch (their membership row's start) or the party: a member registered, moved in or
     admitted inside the window has not had six months and is left out. So is a member with an
     exemption running on `on` (年老体弱, 患病: decided by the branch, until its review date);
-    送学上门 counts as life for the members it lists (it is attendance like any other)."""
+    送学上门 counts as life for the members it lists (it is attendance like any other), and so
+    does life attended at another deployment, credited from its signed attendance receipt."""
     since = month_start(on, -months).replace(day=min(on.day, 28))
     attended = _life_rows().filter(
         member=OuterRef("pk"), activity__on__gt=since, activity__on__lte=on
     )
+    elsewhere = LifeElsewhere.objects.filter(member=OuterRef("pk"), on__gt=since, on__lte=on)
     exempt = LifeExemption.objects.filter(
         member=OuterRef("pk"), decided_on__lte=on, review_on__gt=on
     )
@@ -215,6 +239,7 @@ def members_without_life(
         Member.objects.filter(pk__in=rows.values("member_id"))
         .filter(joined_on__lte=since)
         .exclude(Exists(attended))
+        .exclude(Exists(elsewhere))
         .exclude(Exists(exempt))
         .order_by("name_pinyin", "pk")
     )

@@ -4,7 +4,9 @@ decisions about a member (民主评议) also go into the member's archive."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -48,11 +50,13 @@ from .models import (
     Attachment,
     Attendance,
     FrequencyRule,
+    LifeElsewhere,
     LifeExemption,
     ReviewEntry,
     ReviewRound,
     TrainingCourse,
     TrainingSession,
+    VisitingGuest,
     Vote,
 )
 
@@ -467,6 +471,143 @@ def attendance_add_guest(
         detail={"activity": activity.pk, "via": via, "certificate_serial": certificate_serial},
     )
     return row
+
+
+@transaction.atomic
+def visiting_guest_add(
+    *,
+    actor: User,
+    activity: Activity,
+    name: str,
+    home_issuer: str,
+    home_organization_code: str,
+    certificate_serial: str,
+    member_public_id: uuid.UUID,
+) -> VisitingGuest:
+    """A guest from another deployment, on a certificate the caller (dangjian.certificates) has
+    verified as valid and issued by a trusted deployment: no ID number, no member row here."""
+    activity = (
+        Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ValidationError(_("该活动已取消，不能记录出席。"), code=ErrorCode.CANCELLED)
+    if activity.on > today():
+        raise ValidationError(_("活动还没召开，不能登记来宾。"), code=CoreErrorCode.FUTURE)
+    if VisitingGuest.objects.filter(
+        activity=activity, home_issuer=home_issuer, member_public_id=member_public_id
+    ).exists():
+        raise field_error(
+            "member",
+            _("已登记 %(name)s 出席本次活动。") % {"name": name},
+            code=CoreErrorCode.DUPLICATE,
+        )
+    row = VisitingGuest.objects.create(
+        activity=activity,
+        name=name[:60],
+        home_issuer=home_issuer[:64],
+        home_organization_code=home_organization_code[:64],
+        certificate_serial=certificate_serial[:16],
+        member_public_id=member_public_id,
+        recorded_by=actor if actor.is_authenticated else None,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=row,
+        summary=_("登记外系统来宾出席"),
+        detail={
+            "activity": activity.pk,
+            "home_issuer": home_issuer,
+            "certificate_serial": certificate_serial,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def visiting_guest_remove(*, actor: User, guest: VisitingGuest) -> None:
+    """Remove a guest recorded by mistake, while no receipt has carried it home."""
+    _require_manage(actor, guest.activity.organization)
+    if guest.exported_at is not None:
+        raise ValidationError(
+            _("该来宾的出席回执已经导出，不能删除。"), code=ErrorCode.RECEIPT_EXPORTED
+        )
+    audit_record(actor=actor, action=AuditAction.DELETE, target=guest, summary=_("删除外系统来宾"))
+    guest.delete()
+
+
+def visiting_guests_mark_exported(
+    guests: Sequence[VisitingGuest], *, receipt_sha256: str, at: dt.datetime
+) -> None:
+    """The receipt `receipt_sha256` carries these guests home (the exporting service audits)."""
+    VisitingGuest.objects.filter(pk__in=[g.pk for g in guests]).update(
+        receipt_sha256=receipt_sha256, exported_at=at
+    )
+
+
+@dataclass(frozen=True)
+class LifeCredit:
+    """One entry of an attendance receipt, checked by the importing service."""
+
+    member: Member
+    organization: Organization  # the branch that holds the member now
+    on: dt.date
+    kind: str
+    topic: str
+    host_organization: str
+    place: str
+    certificate_serial: str
+    entry_id: uuid.UUID
+
+
+def life_elsewhere_credit(
+    *, actor: User, host_issuer: str, receipt_sha256: str, credits: Sequence[LifeCredit]
+) -> list[LifeElsewhere]:
+    """Credit organizational life attended at another deployment (the caller verified the
+    signed receipt, checked each entry and audits the import): a row per entry and an entry in
+    each member's archive. Runs inside the caller's transaction."""
+    rows = LifeElsewhere.objects.bulk_create(
+        LifeElsewhere(
+            member=c.member,
+            organization=c.organization,
+            on=c.on,
+            kind=c.kind if c.kind in ActivityKind.values else ActivityKind.OTHER,
+            topic=c.topic[:200],
+            host_issuer=host_issuer[:64],
+            host_organization=c.host_organization[:200],
+            place=c.place[:200],
+            certificate_serial=c.certificate_serial[:16],
+            entry_id=c.entry_id,
+            receipt_sha256=receipt_sha256,
+        )
+        for c in credits
+    )
+    member_services.archive_add_many(
+        actor=actor,
+        entries=[
+            ArchiveEntry(
+                member=c.member,
+                kind=ArchiveKind.LIFE_ELSEWHERE,
+                summary=(
+                    _(
+                        "在 %(issuer)s %(host)s 参加%(kind)s（%(topic)s），凭电子活动证 %(serial)s 登记"
+                    )
+                    % {
+                        "issuer": host_issuer,
+                        "host": c.host_organization,
+                        "kind": ActivityKind(r.kind).label,
+                        "topic": c.topic,
+                        "serial": c.certificate_serial.upper(),
+                    }
+                )[:300],
+                after={"host_issuer": host_issuer, "receipt_sha256": receipt_sha256},
+                effective_on=c.on,
+            )
+            for c, r in zip(credits, rows, strict=True)
+        ],
+    )
+    return rows
 
 
 @transaction.atomic

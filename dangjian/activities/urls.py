@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/cancel/", views.activity_cancel, name="cancel"),
     path("<int:pk>/guests/", views.guest_add, name="guest_add"),
     path("<int:pk>/guests/<int:attendance_pk>/remove/", views.guest_remove, name="guest_remove"),
+    path(
+        "<int:pk>/visiting/<int:visiting_pk>/remove/",
+        views.visiting_remove,
+        name="visiting_remove",
+    ),
     path("<int:pk>/votes/", views.vote_add, name="vote_add"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -155,6 +155,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activity": activity,
         "expected": [r for r in rows if not r.is_guest],
         "guests": [r for r in rows if r.is_guest],
+        "visiting": list(selectors.visiting_guests(activity)),
         "summary": selectors.attendance_summary(activity),
         "quorum": selectors.quorum(activity)
         if activity.kind == ActivityKind.GENERAL_MEETING
@@ -280,6 +281,16 @@ def guest_remove(request: AuthenticatedHttpRequest, pk: int, attendance_pk: int)
     run_service(
         request, lambda: services.attendance_remove_guest(actor=request.user, attendance=row)
     )
+    return redirect(activity)
+
+
+@require_POST
+def visiting_remove(request: AuthenticatedHttpRequest, pk: int, visiting_pk: int) -> HttpResponse:
+    """Remove a guest of another deployment recorded by mistake (before the receipt is sent)."""
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    guest = get_object_or_404(selectors.visiting_guests(activity), pk=visiting_pk)
+    _require_manage(request, activity.organization)
+    run_service(request, lambda: services.visiting_guest_remove(actor=request.user, guest=guest))
     return redirect(activity)
 
 

@@ -1,4 +1,5 @@
-"""The demo county's finished assessment round for the year before the reference day."""
+"""The demo county's finished assessment round (DemoContext.assessed_year: last year until
+June, then this year as far as the day), so every assessed branch sees its grade."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .sources import MANUAL
 
 def build_demo_assessment(context: DemoContext) -> None:
     rng = context.rng("assessment")
-    year = context.reference_day.year - 1
+    year = context.assessed_year
     assessment = AssessmentRound.objects.create(
         committee=context.county, year=year, created_by=context.builder
     )

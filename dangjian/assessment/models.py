@@ -103,6 +103,11 @@ class Result(models.Model):
     total = models.DecimalField(_("总分"), max_digits=5, decimal_places=1, null=True)
     grade = models.CharField(_("等次"), max_length=20, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+    # An organization's own result is read where the organization is: a branch secretary sees
+    # their branch's grade in a round the committee above holds.
+    scope_paths = ("organization__path",)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["round", "organization"], name="assessment_result_once")

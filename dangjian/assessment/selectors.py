@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 from dangjian.organizations.models import Organization
 
-from .models import AssessmentRound, Indicator, Result, Score
+from .models import AssessmentRound, Indicator, Result, RoundStatus, Score
+
+
+def own_results(user: Any) -> QuerySet[Result]:
+    """The finished results of organizations in the reader's scope, in rounds held by a
+    committee above them (rounds the reader may open are listed whole instead)."""
+    return (
+        Result.objects.restrict(user)
+        .filter(round__status=RoundStatus.FINISHED)
+        .exclude(round__in=AssessmentRound.objects.restrict(user))
+        .select_related("round__committee", "organization")
+        .order_by("-round__year", "organization__path")
+    )
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.dates import today
 from dangjian.organizations.models import Organization
 
 MANUAL = "manual"
@@ -56,9 +57,16 @@ def _open_alerts(organizations: list[Organization], year: int) -> dict[int, tupl
     return result
 
 
+def _as_of(year: int) -> dt.date:
+    """The year's last day, or today for a round of the year still running: the months not yet
+    come are not required."""
+    return min(dt.date(year, 12, 31), today())
+
+
 def _term_on_time(organizations: list[Organization], year: int) -> dict[int, tuple[Decimal, str]]:
-    """100 when the term has not run out by the end of the year, else 0."""
-    end = dt.date(year, 12, 31)
+    """100 when the term has not run out by the end of the year (of a year not over: by
+    today), else 0."""
+    end = _as_of(year)
     result: dict[int, tuple[Decimal, str]] = {}
     for organization in organizations:
         overdue = organization.term_is_overdue(end)
@@ -85,7 +93,7 @@ def _life_compliance(
         return {}
     top = min(organizations, key=lambda o: len(o.path))
     root = top.parent if top.parent_id and top.parent else top
-    by_branch = compliance_by_branch(root, year_period(year), on=dt.date(year, 12, 31))
+    by_branch = compliance_by_branch(root, year_period(year), on=_as_of(year))
     paths = dict(Organization.objects.filter(pk__in=by_branch).values_list("pk", "path"))
     result: dict[int, tuple[Decimal, str]] = {}
     for organization in organizations:

@@ -23,6 +23,8 @@ from . import selectors, services
 from .models import AssessmentRound, Score
 from .sources import MANUAL
 
+RESULTS_SHOWN = 200
+
 
 def _rounds(request: HttpRequest) -> QuerySet[AssessmentRound]:
     """The rounds of committees in the reader's scope, newest first."""
@@ -57,7 +59,12 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "assessment/list.html",
-        {"rounds": _rounds(request), "committees": committees, "year": today().year},
+        {
+            "rounds": _rounds(request),
+            "results": selectors.own_results(request.user)[:RESULTS_SHOWN],
+            "committees": committees,
+            "year": today().year,
+        },
     )
 
 

@@ -38,6 +38,14 @@ class CertificatesConfig(AppConfig):
         register_nav(
             NavItem(_("信任列表"), "certificates:trust", 52, visible=panels.is_top_administrator)
         )
+        register_nav(
+            NavItem(
+                _("出席回执"),
+                "certificates:receipts",
+                53,
+                visible=lambda scope: bool(scope.manage_paths),
+            )
+        )
         register_panel(
             "member",
             Panel("certificate", 50, "certificates/panel_member.html", panels.member_panel),

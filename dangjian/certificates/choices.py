@@ -22,3 +22,14 @@ class RevocationReason(models.TextChoices):
     DECEASED = "DECEASED", _("死亡")
     LEFT = "LEFT", _("出党")
     OTHER = "OTHER", _("其他")
+
+
+class EntryOutcome(models.TextChoices):
+    """What importing an attendance receipt did with one entry (docs/attendance-receipt.md)."""
+
+    CREDITED = "credited", _("已记入")
+    ALREADY_CREDITED = "already_credited", _("此前已记入")
+    UNKNOWN_CARD = "unknown_card", _("本系统未签发此活动证")
+    REVOKED = "revoked", _("活动证在活动之日已撤销")
+    EXPIRED = "expired", _("活动之日不在活动证有效期内")
+    NOT_ON_ROSTER = "not_on_roster", _("该党员已不在本系统名册中")

@@ -30,6 +30,11 @@ class TrustImportForm(forms.Form):
     )
     file = forms.FileField(label=_("或选择公钥文件"), required=False)
     label = forms.CharField(label=_("说明"), max_length=200, required=False)
+    authority = forms.BooleanField(
+        label=_("上级系统（其密钥可签发信任列表更新）"),
+        required=False,
+        help_text=_("只为上级党委的系统勾选：它签发的更新可以新增、轮换和吊销其他系统的公钥。"),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -64,3 +69,25 @@ class RevokeForm(forms.Form):
             (RevocationReason.LOST_CONTACT, RevocationReason.LOST_CONTACT.label),
         ],
     )
+
+
+class ReceiptImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("出席回执文件（.json）"),
+        help_text=_("举办方系统导出的出席回执；签发方须已在信任列表中。"),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        style_form(self)
+
+
+class TrustUpdateForm(forms.Form):
+    file = forms.FileField(
+        label=_("信任列表更新文件（.json）"),
+        help_text=_("上级系统签发的信任列表更新；其密钥须已作为“上级系统”导入。"),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        style_form(self)

@@ -105,3 +105,43 @@ class ForeignRevocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.serial}"
+
+
+class AttendanceReceipt(models.Model):
+    """A signed attendance receipt (docs/attendance-receipt.md) this deployment exported as host
+    or imported as home, with what became of each entry. An imported receipt's digest is unique:
+    the same file twice is a replay and is refused."""
+
+    class Direction(models.TextChoices):
+        EXPORTED = "out", _("导出")
+        IMPORTED = "in", _("导入")
+
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
+    counterpart = models.CharField(_("对方系统"), max_length=64)
+    sha256 = models.CharField(_("摘要"), max_length=64)
+    kid = models.CharField(_("签名密钥"), max_length=16)
+    entries = models.PositiveIntegerField(_("条目数"))
+    credited = models.PositiveIntegerField(_("记入条目数"), default=0)
+    # For an import: [{"id", "name", "serial", "on", "outcome"}], the outcome of every entry.
+    outcomes = models.JSONField(_("逐条结果"), default=list, blank=True)
+    document = models.JSONField(_("签名文件"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("出席回执")
+        verbose_name_plural = _("出席回执")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["direction", "sha256"], name="attendance_receipt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.counterpart} {self.sha256[:12]}"

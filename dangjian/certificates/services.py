@@ -690,7 +690,7 @@ def verifier_data(*, at: dt.datetime | None = None) -> dict[str, Any]:
         for key in signing.own_keys()
     ] + [
         {"issuer": key.issuer, "kid": key.kid, "public_key": key.public_key}
-        for key in trust.trusted_keys()
+        for key in trust.trusted_keys_in_force()
     ]
     revoked: dict[str, list[str]] = {
         signing.issuer(): sorted(

@@ -19,6 +19,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/revoke/", views.certificate_revoke, name="revoke"),
     path("trust/", views.trust_list, name="trust"),
     path("trust/<int:pk>/remove/", views.trust_remove, name="trust_remove"),
+    path("receipts/", views.receipts_page, name="receipts"),
+    path("receipts/export/<str:issuer>/", views.receipt_export, name="receipt_export"),
+    path("receipts/<int:pk>/", views.receipt_download, name="receipt_download"),
     path("keys.json", views.public_keys, name="public_keys"),
     path("revocations.cbor", views.revocation_list, name="revocation_list"),
 ]

@@ -22,13 +22,20 @@ from dangjian.core import signing
 from dangjian.core.dates import today
 from dangjian.core.forms import run_form, run_service
 from dangjian.core.pagination import paginate
-from dangjian.exchange import trust
-from dangjian.exchange.models import TrustedKey
+from dangjian.exchange import documents, trust, updates
+from dangjian.exchange.models import TrustedKey, TrustUpdate
 from dangjian.members import selectors as member_selectors
 
+from . import receipts, selectors, services
 from . import render as card_render
-from . import selectors, services
-from .forms import RevocationImportForm, RevokeForm, TrustImportForm, VerifyForm
+from .forms import (
+    ReceiptImportForm,
+    RevocationImportForm,
+    RevokeForm,
+    TrustImportForm,
+    TrustUpdateForm,
+    VerifyForm,
+)
 
 
 def _card_context(certificate: Any) -> dict[str, Any]:
@@ -211,16 +218,44 @@ def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     key_form = TrustImportForm(prefix="keys")
     revocation_form = RevocationImportForm(prefix="revocations")
+    update_form = TrustUpdateForm(prefix="update")
     if request.method == "POST" and "keys-label" in request.POST:
         key_form = TrustImportForm(request.POST, request.FILES, prefix="keys")
         if keys := run_form(
             request,
             key_form,
             lambda data: trust.trusted_keys_import(
-                actor=request.user, document=data["document"], label=data["label"]
+                actor=request.user,
+                document=data["document"],
+                label=data["label"],
+                authority=data["authority"],
             ),
         ):
             messages.success(request, _("已导入 %(n)d 个公钥。") % {"n": len(keys.result)})
+            return redirect("certificates:trust")
+    elif request.method == "POST" and "update-submit" in request.POST:
+        update_form = TrustUpdateForm(request.POST, request.FILES, prefix="update")
+        if applied := run_form(
+            request,
+            update_form,
+            lambda data: updates.trust_update_import(
+                actor=request.user, document=data["file"].read(1_000_000)
+            ),
+        ):
+            update = applied.result
+            messages.success(
+                request,
+                _(
+                    "已导入 %(issuer)s 的信任列表更新（密钥 %(kid)s 签名）："
+                    "新增或更新 %(k)d 个公钥，吊销 %(r)d 个。"
+                )
+                % {
+                    "issuer": update.issuer,
+                    "kid": update.kid,
+                    "k": len(update.added),
+                    "r": len(update.revoked),
+                },
+            )
             return redirect("certificates:trust")
     elif request.method == "POST":
         revocation_form = RevocationImportForm(request.POST, request.FILES, prefix="revocations")
@@ -243,6 +278,8 @@ def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "own": signing.public_keys_document(),
         "key_form": key_form,
         "revocation_form": revocation_form,
+        "update_form": update_form,
+        "updates": TrustUpdate.objects.order_by("-issued_at")[:10],
     }
     return render(request, "certificates/trust.html", context)
 
@@ -328,8 +365,9 @@ def activity_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     """Open organizational life: the host branch scans a guest's certificate on its activity.
 
     A valid certificate of this deployment records the guest's attendance (via 电子活动证, with
-    the serial); it then shows in the member's record at their home branch. A certificate of
-    another deployment is valid but names no member here, so it is not recorded.
+    the serial); it then shows in the member's record at their home branch. A valid certificate
+    of a trusted deployment records a visiting guest, whom a signed attendance receipt takes
+    home (dangjian.certificates.receipts).
     """
     from dangjian.activities import selectors as activity_selectors
     from dangjian.activities import services as activity_services
@@ -358,13 +396,26 @@ def activity_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             ):
                 return redirect(activity)
         elif result.is_valid:
-            messages.error(
+            # A guest of another deployment: kept here (no member row) until the attendance
+            # receipt takes it home (docs/attendance-receipt.md).
+            checked = result
+            if run_service(
                 request,
+                lambda: receipts.visiting_guest_checkin(
+                    actor=request.user, activity=activity, result=checked
+                ),
                 _(
-                    "这是其他系统签发的有效活动证（%(name)s，%(org)s），本系统无其档案，请在其所在支部登记。"
+                    "已登记 %(name)s（%(issuer)s，党组织代码 %(org)s）列席本次活动；"
+                    "出席回执导出后将记入其所在党组织。"
                 )
-                % {"name": result.name, "org": result.organization_code},
-            )
+                % {
+                    "name": result.name,
+                    "issuer": result.claims.issuer if result.claims else "",
+                    "org": result.organization_code,
+                },
+                joined=False,
+            ):
+                return redirect(activity)
         else:
             messages.error(request, result.message)
     return render(
@@ -372,3 +423,67 @@ def activity_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "certificates/activity_checkin.html",
         {"activity": activity, "form": form, "result": result},
     )
+
+
+def receipts_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """出席回执: as host, export the receipts of guests from other deployments; as home (a
+    top-level administrator), import receipts and see what each entry became."""
+    if not receipts.can_export(request.user):
+        raise PermissionDenied
+    can_import = trust.can_manage_trust(request.user)
+    form = ReceiptImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        if done := run_form(
+            request,
+            form,
+            lambda data: receipts.attendance_receipt_import(
+                actor=request.user, document=data["file"].read(5_000_000)
+            ),
+        ):
+            imported = done.result
+            messages.success(
+                request,
+                _("已导入 %(issuer)s 的出席回执（密钥 %(kid)s 签名）：%(n)d 条，记入 %(c)d 条。")
+                % {
+                    "issuer": imported.counterpart,
+                    "kid": imported.kid,
+                    "n": imported.entries,
+                    "c": imported.credited,
+                },
+            )
+            return redirect("certificates:receipts")
+    context = {
+        "pending": receipts.pending_by_home(request.user),
+        "history": paginate(request, receipts.receipts(request.user)),
+        "can_import": can_import,
+        "form": form,
+    }
+    return render(request, "certificates/receipts.html", context)
+
+
+@require_POST
+def receipt_export(request: AuthenticatedHttpRequest, issuer: str) -> HttpResponse:
+    if not receipts.can_export(request.user):
+        raise PermissionDenied
+    done = run_service(
+        request,
+        lambda: receipts.attendance_receipt_export(actor=request.user, home_issuer=issuer),
+    )
+    if done is None:
+        return redirect("certificates:receipts")
+    return _receipt_file(done.result)
+
+
+def receipt_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An exported receipt again (the file was lost before it reached the home deployment)."""
+    receipt = get_object_or_404(receipts.receipts(request.user), pk=pk)
+    return _receipt_file(receipt.document)
+
+
+def _receipt_file(document: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(documents.dumps(document), content_type="application/json")
+    name = f"attendance-{document['issuer']}-to-{document['payload'].get('to', '')}"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{document["kid"]}.json"'
+    return response

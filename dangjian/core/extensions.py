@@ -164,6 +164,15 @@ class DemoContext:
     branches: list[Organization]
     members_by_branch: dict[int, list[Member]]
     progress: Callable[[str], None]
+    # The county's size against the full demo (1.0: 28,682 members); steps scale fixed counts.
+    scale: float = 1.0
+
+    @property
+    def assessed_year(self) -> int:
+        """The year of the demo's finished assessment: last year until June, then this year
+        (as far as the day); the organizational life shown goes back to its January."""
+        day = self.reference_day
+        return day.year - 1 if day.month <= 6 else day.year
 
     def rng(self, name: str) -> random.Random:
         """A random generator of its own for each step, so steps do not disturb each other."""

@@ -1,9 +1,11 @@
 """The demo county's dues: a profile for every member and a year of ledger and payments.
 
-Twelve months before the reference day. Most members pay each quarter and are paid through
-the last month; some are one to five months behind, a few six months or more (the 党章 art. 9
-alert has something to show), a few prepaid into next year, and a handful made voluntary
-payments (one at 1000 yuan or more, for the central level). Everything is bulk-inserted:
+Twelve months up to the reference day's month (the day the demo is built), so this month's
+ledger exists. Most members pay each quarter and are paid through last month or this one; some
+are one to five months behind, a few (about 0.8%, and everyone out of contact) six months or
+more: the 党章 art. 9 alerts the county deliberately contains (docs/demo.md). A few prepaid into
+next year, and a handful made voluntary payments (one at 1000 yuan or more, for the central
+level). Everything is bulk-inserted:
 one amount per member (the profile does not change within the year), computed by the same
 rules as the services. The rows go in with executemany and one INSERT … SELECT (the ledger is
 the profiles joined with the twelve months): Django's bulk_create spends most of its time
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dangjian.members.choices import Occupation
+from dangjian.members.choices import MemberStatus, Occupation
 
 from . import rules
 from .choices import DuesCategory, PaymentMethod, category_for_occupation
@@ -58,7 +60,8 @@ def _category(member: Member, rng: random.Random) -> tuple[str, Decimal | None]:
 @transaction.atomic
 def build(context: DemoContext) -> None:
     rng = context.rng("dues")
-    last = rules.add_months(rules.month_of(context.reference_day), -1)
+    reference = context.reference_day
+    last = rules.month_of(reference)
     first = rules.add_months(last, -(MONTHS - 1))
     months = rules.months_between(first, last)
     table = rules.table_for_month(last)
@@ -119,8 +122,10 @@ def build(context: DemoContext) -> None:
                 (member.pk, branch_id, calculation.rate, calculation.amount, str(calculation.rule))
             )
             owed = len(months) - months.index(start)
-            if calculation.amount:
-                mine = _payments(rng, member.pk, branch_id, start, owed, calculation.amount)
+            if calculation.amount and member.status != MemberStatus.LOST_CONTACT:
+                mine = _payments(
+                    rng, member.pk, branch_id, start, owed, calculation.amount, reference
+                )
                 payments.extend(mine)
                 month = start
                 for _m, _o, paid_on, paid, _v, _c, _method, _note in mine:
@@ -134,7 +139,7 @@ def build(context: DemoContext) -> None:
                 (
                     member_id,
                     branch_id,
-                    last.replace(day=20),
+                    rules.add_months(last, -1).replace(day=20),
                     Decimal("0"),
                     extra,
                     extra >= table.central_threshold,
@@ -142,7 +147,6 @@ def build(context: DemoContext) -> None:
                     "自愿多交",
                 )
             )
-    reference = context.reference_day
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO dues_duesprofile (member_id, category, base, effective_from,"
@@ -228,15 +232,19 @@ def _payments(
     start: dt.date,
     owed: int,
     amount: Decimal,
+    reference: dt.date,
 ) -> list[PaymentRow]:
-    """Most pay by the quarter and are up to date; some are behind; a few paid ahead."""
+    """Most pay by the quarter and are up to date (this month's dues paid or not yet); some
+    are behind; a few paid ahead. `owed` counts this month."""
     roll = rng.random()
-    if roll < 0.76:
-        paid_months = owed
-    elif roll < 0.91:
-        paid_months = owed - rng.randint(1, 5)  # a few months behind
+    if roll < 0.45:
+        paid_months = owed  # this month paid too
+    elif roll < 0.80:
+        paid_months = owed - 1  # paid through last month
+    elif roll < 0.962:
+        paid_months = owed - rng.randint(2, 5)  # a few months behind
     elif roll < 0.97:
-        paid_months = owed - rng.randint(6, 12)  # 6+ months: the art. 9 alert
+        paid_months = owed - rng.randint(6, 10)  # 6+ months: the art. 9 alert
     else:
         paid_months = owed + rng.randint(1, 3)  # prepaid into the coming months
     rows: list[PaymentRow] = []
@@ -244,9 +252,12 @@ def _payments(
     while index < paid_months:
         count = min(3, paid_months - index)
         covered = rules.add_months(start, index + count - 1)
-        # Paid on the 10th of the last month of each quarter paid for.
-        rows.append(
-            (member_id, branch_id, covered.replace(day=10), amount * count, ZERO, False, "", "")
-        )
-        index += count
+        # Paid on the 10th of the last month of each quarter paid for, and never on or after
+        # the reference day: what would fall later is one payment the day before it (the
+        # months of a payment are found by member, day and amount, so no two may share both).
+        paid_on = min(covered.replace(day=10), reference - dt.timedelta(days=1))
+        if rows and rows[-1][2] == paid_on:
+            count += int(rows.pop()[3] / amount)
+        rows.append((member_id, branch_id, paid_on, amount * count, ZERO, False, "", ""))
+        index += min(3, paid_months - index)
     return rows

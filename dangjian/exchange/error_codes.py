@@ -11,7 +11,14 @@ import enum
 
 class ErrorCode(enum.StrEnum):
     BAD_KEY = "bad_key"
+    BAD_PERIOD = "bad_period"
+    KEY_EXPIRED = "key_expired"
+    KEY_REVOKED = "key_revoked"
     KID_MISMATCH = "kid_mismatch"
     NO_ISSUER = "no_issuer"
     NO_KEYS = "no_keys"
+    NO_PAYLOAD = "no_payload"
+    NO_SIGNATURE = "no_signature"
+    NOT_AUTHORITY = "not_authority"
+    OLDER = "older"
     OWN_ISSUER = "own_issuer"

@@ -1,4 +1,4 @@
-"""The demo county's work funds for the reference year: most branches received their standard
+"""The demo county's work funds for last year: most branches received their standard
 from the township (some less), and spent part of it by category."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ SPENDING = [Category.ACTIVITIES, Category.EDUCATION, Category.MATERIALS, Categor
 
 def build_demo_funds(context: DemoContext) -> None:
     rng = context.rng("funds")
-    year = context.reference_day.year
+    year = context.reference_day.year - 1  # last year's ledgers: a whole year
     per_member = selectors.per_member_standard()
     rows: list[FundEntry] = []
     for branch in context.branches:

@@ -214,6 +214,7 @@ class ArchiveKind(models.TextChoices):
     TRANSFER = "TRANSFER", _("组织关系转接")
     MOBILE = "MOBILE", _("流动党员")
     CERTIFICATE = "CERTIFICATE", _("电子活动证")
+    LIFE_ELSEWHERE = "LIFE_ELSEWHERE", _("异地组织生活")
 
 
 class AgeBand(models.TextChoices):

@@ -111,7 +111,8 @@ def _plan_for_stage(
         Stage.CANDIDATE: rng.randint(7, 16),
     }[stage]
     steps = _path(rng, dt.date(2000, 1, 1), upto)
-    last = reference - dt.timedelta(days=rng.randint(3, 35 if upto == 1 else 60))
+    # An application is talked about within a month (RULES.md): recent ones not yet overdue.
+    last = reference - dt.timedelta(days=rng.randint(3, 25 if upto == 1 else 60))
     if stage != Stage.APPLICANT and upto != 7 and rng.random() < 0.05:
         last = reference - dt.timedelta(days=rng.randint(200, 260))  # a review or approval late
     delta = last - steps[-1][1]
@@ -320,7 +321,7 @@ _PEOPLE = {2: "支部组织委员", 16: "镇党委组织委员", 20: "支部书�
 
 def build_plans(context: DemoContext) -> None:
     """外出务工 among the demo's applicants (a quarter of the farmers and workers), and the
-    county's and the first township's plans for the reference year, set a little above what
+    county's and the first township's plans for last year, set a little above what
     the records give so that the plan page has something to warn about."""
     from dangjian.organizations.choices import OrgKind
 
@@ -335,12 +336,14 @@ def build_plans(context: DemoContext) -> None:
     )
     chosen = [pk for pk in workers if rng.random() < 0.25]
     Applicant.objects.filter(pk__in=chosen).update(migrant_worker=True)
-    year = context.reference_day.year
+    # Last year's plans, against a whole year of records (this year's would raise alerts that
+    # depend on the day the demo is built).
+    year = context.reference_day.year - 1
     townships = list(
         context.county.children.filter(kind=OrgKind.PARTY_COMMITTEE).order_by("path")[:1]
     )
     for committee in [context.county, *townships]:
-        done = selectors.plan_progress(committee, year, context.reference_day)
+        done = selectors.plan_progress(committee, year, dt.date(year, 12, 31))
         RecruitmentPlan.objects.create(
             committee=committee,
             year=year,

@@ -2,8 +2,10 @@
 
 913 grassroots organizations (40 党委, 24 党总支, 849 党支部) under a county committee, and
 28,682 members (25,334 men, 3,348 women) with an aging rural membership. Everything is drawn
-from one seeded random generator and dated against a fixed reference day, so every build is
-the same. Organizations go through organization_create; members and leaders through the bulk
+from one seeded random generator and dated back from the day it is built (core.dates.today(),
+so time-machine moves it): a year of history up to that day, and every build on one day is the
+same. The problems the county deliberately contains, and the alerts they raise, are listed in
+docs/demo.md. Organizations go through organization_create; members and leaders through the bulk
 services, which apply the same checks in batches.
 """
 
@@ -14,6 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -21,10 +24,11 @@ from django.db import connection, transaction
 from dangjian.accounts import services as account_services
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment
-from dangjian.core.dates import add_years
+from dangjian.core.dates import add_years, age_on, today
 from dangjian.core.extensions import DemoContext, demo_steps
 from dangjian.members import services as member_services
 from dangjian.members.choices import (
+    ArchiveKind,
     Degree,
     Education,
     Ethnicity,
@@ -36,15 +40,46 @@ from dangjian.members.choices import (
     Sex,
 )
 from dangjian.members.idnumbers import make_id_number
-from dangjian.members.models import Member, Membership
+from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.organizations import services as organization_services
 from dangjian.organizations.choices import OrgKind, UnitKind, UnitRelation, term_years
 from dangjian.organizations.models import Organization
 
 SEED = 2008
-REFERENCE_DAY = dt.date(2026, 10, 1)  # every generated date lies before it
 TOTAL_MEMBERS = 28_682
 TOTAL_WOMEN = 3_348
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a county to build: the seed report's (FULL) or a small one for tests (SMALL)."""
+
+    members: int
+    women: int
+    branches: int
+    # Which of the plan's committees to keep, by position (None: all 40).
+    committees: tuple[int, ...] | None = None
+
+
+FULL = Size(TOTAL_MEMBERS, TOTAL_WOMEN, 849)
+# Two townships, a street and the county organs: every kind of branch, about 7% of the county.
+SMALL = Size(2_000, 233, 60, committees=(0, 1, 20, 22))
+
+# The alerts the county deliberately contains, by rule: (full county, small county), as
+# docs/demo.md lists them with what causes each. Built on any day, the open alerts by rule are
+# within 10% of these (tests/demo, tests/demo_small, bench/demo_today.py).
+DELIBERATE_ALERTS: dict[str, tuple[int, int]] = {
+    "no_life": (143, 8),
+    "no_dues": (222, 15),
+    "lost_contact": (28, 3),
+    "mobile_silent": (55, 3),
+    "transfer": (6, 1),
+    "compliance": (34, 3),
+    "recruitment_deadline": (35, 2),
+    "term": (79, 3),
+    "branch_size": (144, 16),
+    "aging": (82, 2),
+}
 DEMO_PASSWORD = "dangjian-demo-2026"  # noqa: S105 (printed for the demo; not a real account)
 
 # Region codes of 宁都县 (Jiangxi), which changed in 1998: python-stdnum checks the code
@@ -122,6 +157,7 @@ class Report:
     members: int
     seconds: float
     logins: list[tuple[str, str, str]]
+    day: dt.date  # the day the county was built for: its history ends here
 
 
 def _numbered_branches(
@@ -261,7 +297,7 @@ def _sizes(rng: random.Random, branches: list[BranchPlan], total: int) -> None:
         branch.size = size
 
 
-def _birth_date(rng: random.Random, profile: str) -> dt.date:
+def _birth_date(rng: random.Random, profile: str, day: dt.date) -> dt.date:
     """An aging rural membership: village members mostly over 50, offices younger."""
     mean, spread = {
         "village": (57, 14),
@@ -273,11 +309,13 @@ def _birth_date(rng: random.Random, profile: str) -> dt.date:
         "joint": (42, 10),
     }[profile]
     age = min(96, max(21, round(rng.gauss(mean, spread))))
-    return REFERENCE_DAY - dt.timedelta(days=age * 365 + rng.randrange(365))
+    # A whole number of calendar years before the day, so every member has the same age
+    # whichever day the county is built on.
+    return add_years(day, -age) - dt.timedelta(days=rng.randrange(365))
 
 
-def _education(rng: random.Random, profile: str, birth: dt.date) -> str:
-    old = birth.year < 1965
+def _education(rng: random.Random, profile: str, age: int) -> str:
+    old = age >= 62  # schooled before the reform years, whichever day the county is built
     if profile == "village" or (profile == "community" and old):
         choices = [
             Education.PRIMARY,
@@ -331,10 +369,41 @@ def _name(rng: random.Random, sex: str) -> str:
     return rng.choice(SURNAMES) + given
 
 
-def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None) -> Report:
-    """Build the whole county into an empty database; returns counts, timing and the logins."""
+def _lost_since(builder: Any, members: list[Member], day: dt.date) -> None:
+    """Members out of contact lost it 13 to 24 months before the day, recorded in the archive:
+    their branch has not acted on it (失联满6个月, docs/demo.md), and the year the demo shows
+    holds no life and no dues of theirs."""
+    rng = random.Random(f"{SEED}-lost")
+    lost = [m for m in members if m.status == MemberStatus.LOST_CONTACT]
+    entries = ArchiveEntry.objects.bulk_create(
+        [
+            ArchiveEntry(
+                member=member,
+                actor=builder,
+                kind=ArchiveKind.STATUS_CHANGED,
+                summary="党籍状态：正常 → 失联",
+                before={"status": MemberStatus.NORMAL},
+                after={"status": MemberStatus.LOST_CONTACT},
+                effective_on=day - dt.timedelta(days=rng.randint(400, 720)),
+            )
+            for member in lost
+        ]
+    )
+    # The entry's time is when it was written (auto_now_add): set it to the day it happened.
+    for entry in entries:
+        assert entry.effective_on is not None
+        entry.at = dt.datetime.combine(entry.effective_on, dt.time(9), tzinfo=dt.UTC)
+    ArchiveEntry.objects.bulk_update(entries, ["at"], batch_size=1000)
+
+
+def build_demo_county(
+    *, progress: Callable[[str], None] = lambda _message: None, size: Size = FULL
+) -> Report:
+    """Build the whole county into an empty database, dated back from today; returns counts,
+    timing, the logins and the day."""
     started = time.perf_counter()
     rng = random.Random(SEED)
+    day = today()  # every generated date lies before it
     user_model = get_user_model()
     with transaction.atomic():
         builder = user_model.objects.create_superuser(
@@ -344,18 +413,20 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
         builder.save(update_fields=["password"])
 
         committees = _plan(rng)
-        _fit_branch_count(committees, 849)
+        if size.committees is not None:
+            committees = [committees[i] for i in size.committees]
+        _fit_branch_count(committees, size.branches)
         branches = _all_branches(committees)
-        _sizes(rng, branches, TOTAL_MEMBERS)
+        _sizes(rng, branches, size.members)
 
         codes = iter(range(1, 10_000))
 
         def create(
             parent: Organization | None, name: str, kind: OrgKind, unit_kind: UnitKind
         ) -> Organization:
-            founded = dt.date(rng.randint(1950, 2015), rng.randint(1, 12), 1)
+            founded = dt.date(day.year - rng.randint(11, 76), rng.randint(1, 12), 1)
             years = term_years(kind, unit_kind)
-            term_start = REFERENCE_DAY - dt.timedelta(days=rng.randint(30, years * 365 - 30))
+            term_start = day - dt.timedelta(days=rng.randint(30, years * 365 - 30))
             if rng.random() < 0.04:  # a few organizations whose term has run out
                 term_start = add_years(term_start, -years)
             return organization_services.organization_create(
@@ -391,8 +462,9 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
                     )
 
         progress("党员…")
-        women = set(rng.sample(range(TOTAL_MEMBERS), TOTAL_WOMEN))
+        women = set(rng.sample(range(size.members), size.women))
         serials: dict[tuple[str, dt.date, str], int] = {}
+        serial_rng = random.Random(f"{SEED}-serials")
         entries: list[member_services.NewMember] = []
         index = 0
         for branch in branches:
@@ -400,17 +472,15 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
             for _n in range(branch.size):
                 sex = Sex.FEMALE if index in women else Sex.MALE
                 index += 1
-                birth = _birth_date(rng, branch.profile)
-                age = (REFERENCE_DAY - birth).days // 365
+                birth = _birth_date(rng, branch.profile, day)
+                age = age_on(birth, day)
                 earliest_join = add_years(birth, 18) + dt.timedelta(days=30)
-                latest_full_join = REFERENCE_DAY - dt.timedelta(days=400)
+                latest_full_join = day - dt.timedelta(days=400)
                 probationary = (
                     rng.random() < 0.025 and age < 45
                 ) or earliest_join > latest_full_join
                 if probationary:
-                    joined = max(
-                        earliest_join, REFERENCE_DAY - dt.timedelta(days=rng.randint(20, 360))
-                    )
+                    joined = max(earliest_join, day - dt.timedelta(days=rng.randint(20, 360)))
                 else:
                     span = (latest_full_join - earliest_join).days
                     joined = earliest_join + dt.timedelta(
@@ -423,18 +493,21 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
                 )
                 region = REGION_BEFORE_1998 if birth.year < 1998 else REGION_FROM_1998
                 key = (region, birth, sex)
-                serials[key] = serials.get(key, rng.randrange(400)) + 1
+                # Serials from a generator of their own: which birthdays coincide depends on
+                # the day, and must not shift the draws of everything after.
+                serials[key] = serials.get(key, serial_rng.randrange(400)) + 1
                 status = MemberStatus.NORMAL
                 roll = rng.random()
                 if branch.profile in ("village", "community", "joint") and age < 55:
                     if roll < 0.13:
                         status = MemberStatus.MOBILE
-                    elif roll < 0.145:
+                    elif roll < 0.134:  # a few lost touch (docs/demo.md)
                         status = MemberStatus.LOST_CONTACT
                 elif roll < 0.003:
                     status = MemberStatus.ABROAD
                 occupation = _occupation(rng, branch.profile, age)
-                education = _education(rng, branch.profile, birth)
+                education = _education(rng, branch.profile, age)
+                degree_roll = rng.random()  # drawn always: the draws must not depend on the day
                 entries.append(
                     member_services.NewMember(
                         organization=branch.organization,
@@ -454,7 +527,7 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
                             "native_place": "江西宁都",
                             "education": education,
                             "degree": Degree.BACHELOR
-                            if education == Education.BACHELOR and rng.random() < 0.7
+                            if education == Education.BACHELOR and degree_roll < 0.7
                             else (Degree.MASTER if education == Education.MASTER else Degree.NONE),
                             "occupation": occupation,
                             "work_unit": branch.name.removesuffix("党支部"),
@@ -477,6 +550,8 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
             actor=builder, entries=entries, reason="示范数据", batch_size=4000
         )
 
+        _lost_since(builder, members, day)
+
         progress("领导班子…")
         by_branch: dict[int, list[Member]] = {}
         for member, entry in zip(members, entries, strict=True):
@@ -492,7 +567,7 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
             if not people:
                 continue
             chosen = rng.sample(people, k=min(len(people), 5))
-            start = branch.organization.term_started_on or REFERENCE_DAY
+            start = branch.organization.term_started_on or day
             assignments.append((branch.organization, chosen[0], PositionTitle.SECRETARY, start))
             # Branches of 7 or more full members elect a committee, except a few that have not.
             if len(people) >= 7 and rng.random() > 0.05:
@@ -512,7 +587,7 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
                 for m in by_branch.get(b.organization.pk, [])[:3]
                 if m.category == MemberCategory.FULL
             ]
-            start = committee.term_started_on or REFERENCE_DAY
+            start = committee.term_started_on or day
             chosen = rng.sample(below, k=min(len(below), 7))
             titles = [PositionTitle.SECRETARY, PositionTitle.DEPUTY_SECRETARY]
             titles += [PositionTitle.COMMITTEE_MEMBER] * 5
@@ -555,11 +630,12 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
         # steps it registered; see dangjian.core.extensions.
         context = DemoContext(
             builder=builder,
-            reference_day=REFERENCE_DAY,
+            reference_day=day,
             county=county,
             branches=[b.organization for b in branches if b.organization is not None],
             members_by_branch=by_branch,
             progress=progress,
+            scale=size.members / TOTAL_MEMBERS,
         )
         for step in demo_steps():
             progress(f"{step.name}…")
@@ -573,6 +649,7 @@ def build_demo_county(*, progress: Callable[[str], None] = lambda _message: None
         members=Membership.objects.filter(ended_on__isnull=True).count(),
         seconds=time.perf_counter() - started,
         logins=printed,
+        day=day,
     )
 
 

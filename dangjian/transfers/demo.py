@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.members.choices import ArchiveKind, MemberStatus
@@ -14,7 +16,7 @@ from dangjian.members.models import ArchiveEntry, Member
 
 from . import services
 from .choices import OutflowReason, TransferKind
-from .models import Inflow, Outflow
+from .models import Inflow, Outflow, OutflowReport
 from .regions import region_name
 
 if TYPE_CHECKING:
@@ -57,6 +59,10 @@ def run(context: DemoContext) -> None:
     actor = context.builder
     branches = [b for b in context.branches if context.members_by_branch.get(b.pk)]
     used: set[int] = set()
+    # A smaller county (tests) has proportionally fewer, at least one of each.
+    mobile_members = max(1, round(MOBILE_MEMBERS * context.scale))
+    inflows = max(1, round(INFLOWS * context.scale))
+    transfers = {k: max(1, round(n * context.scale)) for k, n in TRANSFERS.items()}
 
     def pick_member(joined_before: dt.date | None = None) -> tuple[Member, int]:
         for _attempt in range(100_000):
@@ -64,13 +70,15 @@ def run(context: DemoContext) -> None:
             member = rng.choice(context.members_by_branch[branch.pk])
             if joined_before is not None and member.joined_on >= joined_before:
                 continue
+            if member.status != MemberStatus.NORMAL:  # already away, out of contact, abroad
+                continue
             if member.pk not in used:
                 used.add(member.pk)
                 return member, branch.pk
         raise RuntimeError("The demo county has too few members for the transfers step.")
 
     # Transfers within the county, through the workflow.
-    for outcome, count in TRANSFERS.items():
+    for outcome, count in transfers.items():
         for _n in range(count):
             member, branch_pk = pick_member(joined_before=day - dt.timedelta(days=400))
             target = rng.choice([b for b in branches if b.pk != branch_pk])
@@ -95,20 +103,20 @@ def run(context: DemoContext) -> None:
                 services.transfer_receive(
                     actor=actor,
                     transfer=transfer,
-                    on=issued + dt.timedelta(days=rng.randint(2, 20)),
+                    on=min(issued + dt.timedelta(days=rng.randint(2, 20)), day),
                 )
             elif outcome == "returned":
                 services.transfer_return(
                     actor=actor, transfer=transfer, reason="接收党组织名称有误，请核对后重新开具"
                 )
-    context.progress("transfers: 39")
+    context.progress(f"transfers: {sum(transfers.values())}")
 
     # Mobile members, in bulk.
     codes = [c for c, w in DESTINATIONS for _ in range(w)]
     reasons = [r for r, w in REASONS for _ in range(w)]
     outflows: list[Outflow] = []
     entries: list[ArchiveEntry] = []
-    for _n in range(MOBILE_MEMBERS):
+    for _n in range(mobile_members):
         member, branch_pk = pick_member()
         left_on = day - dt.timedelta(days=rng.randint(90, 1500))
         quiet = rng.random() < 0.18  # about one in six drifts out of touch
@@ -159,6 +167,31 @@ def run(context: DemoContext) -> None:
         )
     Outflow.objects.bulk_create(outflows, batch_size=1000)
     ArchiveEntry.objects.bulk_create(entries, batch_size=1000)
+    # A few mobile members told their branch how they are from /me/ (about half already read),
+    # drawn from a generator of their own so the rest of the step stays as it was.
+    report_rng = context.rng("transfers-reports")
+    reports = []
+    for outflow in report_rng.sample(outflows, min(40, len(outflows))):
+        if outflow.last_contact_on < day - dt.timedelta(days=30):
+            continue
+        seen = report_rng.random() < 0.5
+        reports.append(
+            OutflowReport(
+                outflow=outflow,
+                region_code=outflow.region_code,
+                city=outflow.city,
+                work_unit=outflow.work_unit,
+                well=report_rng.random() < 0.9,
+                previous={
+                    "region_code": outflow.region_code,
+                    "city": outflow.city,
+                    "work_unit": outflow.work_unit,
+                },
+                seen_at=timezone.now() if seen else None,
+                seen_by=actor if seen else None,
+            )
+        )
+    OutflowReport.objects.bulk_create(reports)
     Member.objects.filter(pk__in=[o.member_id for o in outflows]).update(status=MemberStatus.MOBILE)
 
     Inflow.objects.bulk_create(
@@ -180,13 +213,13 @@ def run(context: DemoContext) -> None:
                 reason=OutflowReason.WORK,
                 has_certificate=rng.random() < 0.8,
             )
-            for _n in range(INFLOWS)
+            for _n in range(inflows)
         ]
     )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         target_type="transfers.outflow",
-        summary=f"示范数据：流出党员 {MOBILE_MEMBERS} 人，流入党员 {INFLOWS} 人",
+        summary=f"示范数据：流出党员 {mobile_members} 人，流入党员 {inflows} 人",
     )
-    context.progress(f"mobile members: {MOBILE_MEMBERS} out, {INFLOWS} in")
+    context.progress(f"mobile members: {mobile_members} out, {inflows} in")

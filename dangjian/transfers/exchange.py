@@ -251,7 +251,8 @@ def transfer_package_import(
         transfer=transfer,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         state=TransferState.RECEIVED,
-        note=_("导入 %(issuer)s 的转接包，签名有效") % {"issuer": sender_issuer},
+        note=_("导入 %(issuer)s 的转接包，签名有效（密钥 %(kid)s）")
+        % {"issuer": sender_issuer, "kid": document["kid"]},
     )
     member_services.archive_add(
         member=member,
@@ -276,7 +277,11 @@ def transfer_package_import(
         target=transfer,
         summary=_("导入转接包：%(name)s 由 %(issuer)s 转入")
         % {"name": member.name, "issuer": sender_issuer},
-        detail={"sha256": transfer.package_sha256, "issuer": sender_issuer},
+        detail={
+            "sha256": transfer.package_sha256,
+            "issuer": sender_issuer,
+            "kid": str(document["kid"]),
+        },
     )
     return transfer
 

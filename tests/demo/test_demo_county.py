@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from dangjian.accounts.scope import scope_for
-from dangjian.core.dates import add_years
+from dangjian.core.dates import add_years, today
 from dangjian.members.choices import MemberCategory, MemberStatus, Sex
 from dangjian.members.idnumbers import birth_date_of, sex_of, validate_id_number
 from dangjian.members.models import ArchiveEntry, Member, Membership
@@ -44,7 +48,7 @@ def test_overview_sentence_matches_the_seed_report(built):
 @pytest.mark.django_db
 def test_members_are_valid_and_realistic(built):
     """Every synthetic ID number validates and agrees with birth date and sex; ages skew old."""
-    today = dt.date(2026, 10, 1)
+    today = built.day
     rows = list(Member.objects.values_list("id_number_encrypted", "birth_date", "sex")[:3000])
     for encrypted, birth_date, sex in rows:
         member = Member(id_number_encrypted=encrypted)
@@ -63,7 +67,7 @@ def test_members_are_valid_and_realistic(built):
     assert counts["young"] < counts["old"]
     assert counts["probationary"] > 100
     assert counts["mobile"] > 500
-    assert counts["lost"] > 50
+    assert counts["lost"] > 20
     assert counts["women"] == 3_348
     assert Membership.objects.filter(ended_on__isnull=True).count() == 28_682
     assert ArchiveEntry.objects.filter(kind="CREATED").count() == 28_682
@@ -73,7 +77,7 @@ def test_members_are_valid_and_realistic(built):
 @pytest.mark.django_db
 def test_rule_checks_find_something_but_not_everything(built):
     """The demo has a few branches the rules flag, as a real county would."""
-    on = dt.date(2026, 11, 1)
+    on = built.day + dt.timedelta(days=31)
     branches = Organization.objects.filter(kind__in=[OrgKind.BRANCH, OrgKind.JOINT_BRANCH])
     flagged = {f.code for b in branches[:300] for f in organization_findings(b, on)}
     assert "branch_too_large" in flagged
@@ -118,9 +122,9 @@ def test_plan_is_deterministic():
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_demo_report_reproduces_the_seed_figures(county_committee):
+def test_demo_report_reproduces_the_seed_figures(built, county_committee):
     """913 / 40 / 24 / 849 / 28682 / 25334 / 3348, and every member table adds up to the total."""
-    report = report_compute(county_committee, demo.REFERENCE_DAY)
+    report = report_compute(county_committee, built.day)
     assert report.opening_sentence == SEED_SENTENCE
     assert report.summary.startswith(SEED_SENTENCE + ";少数民族")
     assert report.table("organizations").row("total").values == [913, 40, 24, 849]
@@ -138,13 +142,17 @@ def test_demo_report_reproduces_the_seed_figures(county_committee):
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_demo_cube_is_one_query(county_committee, django_assert_num_queries):
+def test_demo_cube_is_one_query(built, county_committee, django_assert_num_queries):
     """Every member table of the county is read from one grouped query."""
     with django_assert_num_queries(1):
-        rows = member_cube(county_committee.path, demo.REFERENCE_DAY)
+        rows = member_cube(county_committee.path, built.day)
     assert sum(r.count for r in rows) == 28_682
-    data = ReportData(organization=county_committee, as_of=dt.date(2026, 10, 1))
+    data = ReportData(organization=county_committee, as_of=built.day)
     assert data.margin("sex", ["1"])[0] == 25_334
+
+
+def _month_after(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def _scoped_models() -> list[Any]:
@@ -190,9 +198,9 @@ def test_an_empty_scope_reaches_nothing_in_every_scoped_model(built):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
-    """On 15 December 2026, ten weeks after the demo's last ledger month: the member page, the
-    branch ledger, the county report, the art. 9 alert and the dashboard give every member the
-    same months owed (dues.selectors.dues_accounts), months nobody generated included."""
+    """Ten weeks after the demo's last ledger month (the month it was built): the member page,
+    the branch ledger, the county report, the art. 9 alert and the dashboard give every member
+    the same months owed (dues.selectors.dues_accounts), months nobody generated included."""
     import re
 
     import time_machine
@@ -202,17 +210,18 @@ def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
     from dangjian.dues import selectors as dues
     from dangjian.members.selectors import roster_on
 
-    day = dt.date(2026, 12, 15)
+    built_month = built.day.replace(day=1)
+    day = _month_after(_month_after(built_month)) + dt.timedelta(days=14)
     county = Organization.objects.get(kind=OrgKind.LOCAL_COMMITTEE)
-    report = dues.organization_report(county, 2026, on=day)
+    report = dues.organization_report(county, day.year, on=day)
     owed = {row.member_id: row.unpaid_months for row in report.arrears}
-    # The demo's payments stop on 30 September: October and November are owed by everyone
-    # who owes anything, whether or not a ledger row was generated for them.
-    assert report.through == dt.date(2026, 11, 1)
+    # The demo's payments stop the day before it was built: the month after it is owed by
+    # everyone who owes anything, whether or not a ledger row was generated for them.
+    assert report.through == _month_after(built_month)
     assert len(owed) > 20_000
-    through_september = [r for r in report.arrears if r.paid_through == dt.date(2026, 9, 1)]
-    assert len(through_september) > 10_000
-    assert {r.unpaid_months for r in through_september} == {2}
+    paid_up = [r for r in report.arrears if r.paid_through == built_month]
+    assert len(paid_up) > 8_000
+    assert {r.unpaid_months for r in paid_up} == {1}
 
     # The art. 9 alert and the report's 6-month list name the same members, the ones whose
     # run is at least six months; the report never says "nobody" above a list of them.
@@ -227,7 +236,7 @@ def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
     roster = set(roster_on(county, day).values_list("member_id", flat=True))
     dashboard = dues.settled_dashboard(county, day)
     assert dashboard["owing"] == len(roster & set(owed))
-    assert dashboard["month"] == "2026-11-01"
+    assert dashboard["month"] == _month_after(built_month).isoformat()
 
     # The member page, for a sample of members, owing or not.
     rng = random.Random(22)
@@ -238,15 +247,145 @@ def test_every_figure_of_owed_months_agrees_across_the_county(built, client):
     # The branch ledger page of the demo secretary's branch.
     secretary = get_user_model().objects.get(username="branch")
     branch = Organization.objects.restrict(scope_for(secretary)).get()
-    with time_machine.travel(dt.datetime(2026, 12, 15, 10, tzinfo=dt.UTC), tick=False):
+    with time_machine.travel(dt.datetime.combine(day, dt.time(10), dt.UTC), tick=False):
         client.force_login(secretary)
-        body = client.get(f"/dues/org/{branch.pk}/", {"month": "2026-09"}).content.decode()
+        body = client.get(
+            f"/dues/org/{branch.pk}/", {"month": built_month.strftime("%Y-%m")}
+        ).content.decode()
     rows = re.findall(
         r'href="/dues/member/(\d+)/".*?data-testid="unpaid-months">(.*?)</td>', body, re.S
     )
     assert rows
     for member_id, cell in rows:
         assert int(re.sub(r"<[^>]+>", "", cell)) == owed.get(int(member_id), 0), member_id
+
+
+# --- a demo that is today (issue 22) ------------------------------------------------------
+
+
+def _open_alerts_by_rule() -> Counter[str]:
+    from dangjian.alerts.models import Alert, AlertStatus
+
+    return Counter(
+        Alert.objects.filter(status=AlertStatus.OPEN).values_list("rule", flat=True).iterator()
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_is_dated_the_day_it_is_built(built):
+    """The county's year ends on the day it was built: life held up to the day and planned
+    after it, this month's ledger generated, payments up to the day before and none after."""
+    from dangjian.activities.choices import ActivityKind, ActivityStatus
+    from dangjian.activities.models import Activity
+    from dangjian.core.dates import today
+    from dangjian.dues.models import LedgerEntry, Payment
+
+    assert built.day == today()
+    held = Activity.objects.filter(status=ActivityStatus.HELD)
+    assert held.aggregate(last=Max("on"))["last"] < built.day
+    assert Activity.objects.filter(status=ActivityStatus.PLANNED, on__gte=built.day).exists()
+    # A theme day in each of the last twelve months, in nearly every branch.
+    month = built.day.replace(day=1)
+    first = (month - dt.timedelta(days=365)).replace(day=1)
+    themes = (
+        held.filter(kind=ActivityKind.THEME_DAY, on__gte=first, on__lt=month)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+    )
+    assert sum(1 for row in themes if row["n"] >= 12) >= 849 * 0.95
+    # This month's ledger, for every member with dues; payments stop the day before.
+    assert LedgerEntry.objects.filter(month=month).count() > 27_000
+    assert not LedgerEntry.objects.filter(month__gt=month).exists()
+    assert not Payment.objects.filter(paid_on__gte=built.day).exists()
+    assert Payment.objects.filter(paid_on__gte=built.day - dt.timedelta(days=40)).count() > 5_000
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_every_held_meeting_has_its_roll(built, client):
+    """Every held 党课, 主题党日, 组织生活会, 支部党员大会 and 支委会 has its roll: the
+    branch's roster that day (a committee meeting: its leaders), and its page says so."""
+    from dangjian.activities.choices import ActivityKind, ActivityStatus
+    from dangjian.activities.models import Activity, Attendance
+    from dangjian.activities.selectors import expected_member_ids
+
+    meetings = Activity.objects.filter(
+        status=ActivityStatus.HELD,
+        kind__in=[
+            ActivityKind.PARTY_LECTURE,
+            ActivityKind.THEME_DAY,
+            ActivityKind.LIFE_MEETING,
+            ActivityKind.GENERAL_MEETING,
+            ActivityKind.COMMITTEE_MEETING,
+        ],
+    )
+    assert meetings.count() > 20_000
+    roll = Attendance.objects.filter(activity=OuterRef("pk"), is_guest=False)
+    assert not meetings.exclude(Exists(roll)).exists()
+    rng = random.Random(22)
+    sample = rng.sample(list(meetings.values_list("pk", flat=True)), 40)
+    for activity in Activity.objects.filter(pk__in=sample).select_related("organization"):
+        listed = activity.attendance.filter(is_guest=False).values_list("member_id", flat=True)
+        assert sorted(listed) == expected_member_ids(
+            activity.organization, activity.kind, activity.on
+        ), activity.pk
+    # Present, on leave and absent, as a real roll reads.
+    statuses = Counter(Attendance.objects.values_list("status", flat=True).iterator())
+    assert statuses["PRESENT"] > 4 * (statuses["LEAVE"] + statuses["ABSENT"])
+    assert statuses["LEAVE"]
+    assert statuses["ABSENT"]
+    client.force_login(get_user_model().objects.get(username="county"))
+    page = client.get(f"/activities/{sample[0]}/").content.decode()
+    assert "应到 0 人" not in page
+    assert re.search(r"应到 [1-9]\d* 人，实到 [1-9]\d* 人", page)
+
+
+def test_the_documented_alerts_are_the_ones_the_code_expects():
+    """docs/demo.md's table of deliberate alerts and demo.DELIBERATE_ALERTS agree."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "demo.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \|[^|]*\|[^|]*\| (\d+) \| (\d+) \|$", text, re.M)
+    assert {rule: (int(full), int(small)) for rule, full, small in rows} == (demo.DELIBERATE_ALERTS)
+
+
+def within(counts: Counter[str], expected: dict[str, int]) -> list[str]:
+    """The rules whose open alerts are off the documented count by more than 10% (at least
+    one alert either way: the small county's counts are single digits)."""
+    return [
+        f"{rule}: {counts[rule]} open, {expected.get(rule, 0)} documented"
+        for rule in sorted(set(counts) | set(expected))
+        if abs(counts[rule] - expected.get(rule, 0)) > max(1, expected.get(rule, 0) // 10)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_alerts_are_the_problems_the_demo_deliberately_contains(built):
+    """Built today, the county's open alerts by rule are the documented ones (docs/demo.md),
+    each within 10%, and no rule raises alerts the demo did not plan."""
+    expected = {rule: full for rule, (full, _small) in demo.DELIBERATE_ALERTS.items()}
+    assert within(_open_alerts_by_rule(), expected) == []
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_graded_branches_see_their_grade(built, client):
+    """The branch secretary reads the branch's grade in the county's finished round, and no
+    other branch's; before, the page said 还没有考核."""
+    from dangjian.assessment.models import Result, RoundStatus
+
+    secretary = get_user_model().objects.get(username="branch")
+    branch = Organization.objects.restrict(scope_for(secretary)).get()
+    own = Result.objects.get(organization=branch, round__status=RoundStatus.FINISHED)
+    assert own.grade
+    other = Result.objects.exclude(organization=branch).select_related("organization").first()
+    assert other is not None
+    client.force_login(secretary)
+    body = client.get("/assessment/").content.decode()
+    assert "还没有考核" not in body
+    assert f"<strong>{own.grade}</strong>" in body
+    assert branch.name in body
+    assert other.organization.name not in body
 
 
 @pytest.mark.slow
@@ -283,17 +422,18 @@ def test_the_demo_has_a_weak_organization_review_with_cases(county_committee):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_the_demo_has_recruitment_plans_with_their_actual(county_committee):
-    """The county's plan for the reference year, against the admissions the record gives."""
+    """Last year's plan of the county, against the admissions the record gives."""
     from dangjian.recruitment.models import Applicant, RecruitmentPlan
     from dangjian.recruitment.selectors import plan_progress, plan_warnings
 
-    plan = RecruitmentPlan.objects.get(committee=county_committee, year=demo.REFERENCE_DAY.year)
-    progress = plan_progress(county_committee, plan.year, demo.REFERENCE_DAY)
+    year_end = dt.date(today().year - 1, 12, 31)
+    plan = RecruitmentPlan.objects.get(committee=county_committee, year=year_end.year)
+    progress = plan_progress(county_committee, plan.year, year_end)
     assert progress.admitted > 0
     assert plan.admitted > progress.admitted  # set above the record: the page warns
     assert plan_warnings(plan, progress)
     assert Applicant.objects.filter(migrant_worker=True).exists()
-    table = report_compute(county_committee, demo.REFERENCE_DAY).table("recruitment_plan")
+    table = report_compute(county_committee, year_end).table("recruitment_plan")
     assert table is not None
     assert table.row("admitted").values == [plan.admitted, progress.admitted]
 
@@ -301,17 +441,18 @@ def test_the_demo_has_recruitment_plans_with_their_actual(county_committee):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_the_demo_training_leaves_gaps_that_coverage_shows(county_committee):
-    """Most secretaries and many members were trained in the reference year; not all."""
+    """Most secretaries and many members were trained last year; not all."""
     from dangjian.activities.selectors import training_coverage
 
-    coverage = training_coverage(county_committee, demo.REFERENCE_DAY.year, demo.REFERENCE_DAY)
+    year_end = dt.date(today().year - 1, 12, 31)
+    coverage = training_coverage(county_committee, year_end.year, year_end)
     secretaries = coverage.group("SECRETARY")
     members = coverage.group("MEMBER")
     assert 0 < secretaries.untrained_count < secretaries.people
     assert secretaries.met > 0  # the party school course alone gives 32 hours
     assert 0 < members.trained < members.people
     assert 0 < members.met < members.trained
-    table = report_compute(county_committee, demo.REFERENCE_DAY).table("training_coverage")
+    table = report_compute(county_committee, year_end).table("training_coverage")
     assert table is not None
     assert table.row("group-member").values == [
         members.people,
@@ -329,14 +470,15 @@ def test_the_demo_funds_ledgers_and_the_organizations_below_the_standard(county_
     from dangjian.alerts.engine import RULES
     from dangjian.funds.selectors import subtree_summary
 
-    summary = subtree_summary(county_committee, demo.REFERENCE_DAY.year, demo.REFERENCE_DAY)
+    year_end = dt.date(today().year - 1, 12, 31)
+    summary = subtree_summary(county_committee, year_end.year, year_end)
     assert 0 < len(summary.below) < len(summary.rows)
     assert summary.total.spent_total > 0
-    found = list(RULES["funds"].find(county_committee, demo.REFERENCE_DAY))
+    found = list(RULES["funds"].find(county_committee, year_end))
     assert {case.organization_id for case in found} == {
         ledger.organization.pk for ledger in summary.below
     }
-    table = report_compute(county_committee, demo.REFERENCE_DAY).table("funds")
+    table = report_compute(county_committee, year_end).table("funds")
     assert table is not None
     assert table.row("below").values == [len(summary.below)]
 
@@ -348,12 +490,12 @@ def test_the_demo_units_show_covered_and_uncovered_units(county_committee):
     without one, those with 3 or 4 full members should set up a branch, 1 or 2 a joint one."""
     from dangjian.units.selectors import coverage
 
-    found = coverage(county_committee, demo.REFERENCE_DAY)
+    found = coverage(county_committee, today())
     assert sorted(r.unit.name for r in found.standalone) == [
         "县宏达建材有限公司",
         "县绿源农业专业合作社",
     ]
     assert sorted(r.unit.name for r in found.joint) == ["县爱心养老服务中心", "县顺通物流有限公司"]
     assert any(k.covered for k in found.kinds)
-    table = report_compute(county_committee, demo.REFERENCE_DAY).table("coverage")
+    table = report_compute(county_committee, today()).table("coverage")
     assert table.row("total").values[2] == 2

@@ -57,10 +57,20 @@ def test_a_year_of_records_with_rolls_and_guests(county):
     zhao = Attendance.objects.filter(member=county.zhao)
     assert not zhao.filter(can_vote=True).exists()  # probationary
     assert not zhao.filter(activity__on__lt=dt.date(2026, 6, 1)).exists()  # joined 2026-06-01
-    # Guests: the mobile member attended another branch's theme day.
-    guest = Attendance.objects.get(is_guest=True)
-    assert guest.member == county.sun
-    assert guest.activity.organization != county.west_village
+    # Every held activity has its roll; 孙八 (mobile) is on leave at home and attended another
+    # branch's theme day as a guest in each of the last two quarters.
+    for activity in held:
+        expected = selectors.expected_member_ids(activity.organization, activity.kind, activity.on)
+        listed = activity.attendance.filter(is_guest=False).values_list("member_id", flat=True)
+        assert sorted(listed) == expected, activity
+    home = Attendance.objects.filter(member=county.sun, is_guest=False)
+    assert home.exists()
+    assert set(home.values_list("status", "reason")) == {("LEAVE", "外出务工")}
+    guests = Attendance.objects.filter(is_guest=True)
+    assert {g.member for g in guests} == {county.sun}
+    assert guests.count() == 2
+    assert all(g.activity.organization != county.west_village for g in guests)
+    assert guests.filter(activity__on__gte=dt.date(2026, 7, 1)).exists()
     # Variety: some branches fully compliant in the third quarter, some not.
     q3 = selectors.compliance_rollup(county.county, periods.quarter(2026, 3), on=REFERENCE_DAY)
     assert q3.branches == 15

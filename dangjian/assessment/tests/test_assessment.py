@@ -205,3 +205,37 @@ def test_life_compliance_source_scores_the_share_of_meetings_held(county: Any) -
     # Nothing was held in 2025 anywhere in the small county.
     assert scores[county.east_village.pk][0] == Decimal(0)
     assert "已开 0 次" in scores[county.east_village.pk][1]
+
+
+def test_an_assessed_branch_reads_its_own_result_and_no_other(client: Client, county: Any) -> None:
+    """The secretary of 东村 cannot open 东镇's round but reads 东村's grade once the round is
+    finished (not while it is open), never 南村's; 西镇 reads neither."""
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    indicator = Indicator.objects.get(source="manual")
+    for organization in (county.east_village, county.south_village):
+        services.score_enter(
+            actor=county.east_admin,
+            assessment=assessment,
+            organization=organization,
+            indicator=indicator,
+            value=Decimal(90),
+            basis="述职",
+        )
+    client.force_login(county.east_secretary)
+    assert "东村党支部" not in client.get("/assessment/").content.decode()  # still open
+    services.round_finish(actor=county.east_admin, assessment=assessment)
+    own = Result.objects.get(round=assessment, organization=county.east_village)
+    body = client.get("/assessment/").content.decode()
+    assert 'data-testid="own-results"' in body
+    assert "东村党支部 · 2026" in body
+    assert f"<strong>{own.grade}</strong>" in body
+    assert "南村党支部" not in body
+    assert "还没有考核" not in body
+    assert client.get(f"/assessment/{assessment.pk}").status_code == 404
+    client.force_login(county.west_admin)
+    body = client.get("/assessment/").content.decode()
+    assert "东村党支部" not in body
+    assert "还没有考核" in body
+    # The county administrator opens the round itself, so it is not repeated as own results.
+    client.force_login(county.county_admin)
+    assert 'data-testid="own-results"' not in client.get("/assessment/").content.decode()

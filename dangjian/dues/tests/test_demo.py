@@ -27,9 +27,13 @@ def test_demo_step_writes_a_year_of_dues_the_selectors_can_read(county):
     )
     demo.build(context)
     assert DuesProfile.objects.count() == 6
-    # Twelve months (October 2025 – September 2026) for the five full members; 赵六 joined
-    # (branch meeting) on 2026-06-01 and owes June to September.
-    assert LedgerEntry.objects.count() == 5 * 12 + 4
+    # Twelve months up to the reference day's month (November 2025 – October 2026) for the
+    # five full members; 赵六 joined (branch meeting) on 2026-06-01 and owes June to October.
+    assert LedgerEntry.objects.count() == 5 * 12 + 5
+    assert LedgerEntry.objects.latest("month").month == dt.date(2026, 10, 1)
+    assert LedgerEntry.objects.earliest("month").month == dt.date(2025, 11, 1)
+    # No payment is dated on or after the reference day.
+    assert not Payment.objects.filter(paid_on__gte=dt.date(2026, 10, 1)).exists()
     assert LedgerEntry.objects.filter(member=county.zhao).earliest("month").month == dt.date(
         2026, 6, 1
     )

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlacesConfig(AppConfig):
+    """Where to attend: the host places of this deployment (branches that welcome guests,
+    党员服务中心) and the signed directories of other deployments' places; a mobile member's
+    portal page lists the places where they went, with the next activity day."""
+
+    name = "dangjian.places"
+    label = "places"
+    verbose_name = _("活动场所")
+
+    def ready(self) -> None:
+        from dangjian.core.extensions import NavItem, Panel, register_nav, register_panel
+
+        from . import panels
+
+        register_nav(
+            NavItem(
+                _("活动场所"),
+                "places:list",
+                54,
+                visible=lambda scope: bool(scope.manage_paths),
+            )
+        )
+        register_panel(
+            "portal", Panel("places", 15, "places/panel_portal.html", panels.portal_places)
+        )

@@ -1,0 +1,15 @@
+"""Stable error codes of the rollup app (`ValidationError(..., code=...)`).
+
+The API returns these values and tests assert them: never change a value. Each is listed with
+its meaning in docs/api.md, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    DIGEST_MISMATCH = "digest_mismatch"
+    NOT_A_CHILD = "not_a_child"
+    OLDER = "older"

@@ -1,0 +1,9 @@
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
+
+app_name = "rollup"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("export/", views.export, name="export"),
+]

@@ -55,4 +55,21 @@ def build_demo_funds(context: DemoContext) -> None:
                     recorded_by=context.builder,
                 )
             )
+    # This year every branch has had at least its standard (one member's worth to spare, as
+    # members join during the year): this year's alerts would depend on the build day.
+    this_year = dt.date(context.reference_day.year, 1, 1)
+    for branch in context.branches:
+        members = len(context.members_by_branch.get(branch.pk, []))
+        if members:
+            rows.append(
+                FundEntry(
+                    organization=branch,
+                    kind=EntryKind.ALLOCATION,
+                    category=Category.HIGHER_LEVEL,
+                    on=this_year,
+                    amount=((members + 1) * per_member).quantize(Decimal("0.01")),
+                    description="乡镇党委下拨年度党建工作经费",
+                    recorded_by=context.builder,
+                )
+            )
     FundEntry.objects.bulk_create(rows, batch_size=2000)

@@ -68,6 +68,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "recruitment:field": lambda c: "id_number",
     "portal:pk": lambda c: west_correction(c),
     "portal:org": lambda c: c.west_village,
+    "portal:volunteer_signup:pk": lambda c: west_published_activity(c),
     "alerts:pk": lambda c: west_alert(c),
     "alerts:org": lambda c: c.west,
     "assessment:pk": lambda c: west_assessment(c),
@@ -80,6 +81,8 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "care:volunteer_participant_add:pk": lambda c: west_volunteer_activity(c),
     # A participant's row: a plain key (the row's text field `activity` would mislead _owner).
     "care:service_pk": lambda c: west_volunteer_activity(c).participations.get().pk,
+    "care:help_take_up:pk": lambda c: west_help_request(c),
+    "care:volunteer_signups_record:pk": lambda c: west_published_activity(c),
     "api-tokens:pk": lambda c: west_token(c),
     "accounts-invite:org": lambda c: c.west_village,
     "accounts-invite:public_id": lambda c: west_invitation(c).public_id,
@@ -90,6 +93,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "transfers:outflow_action:pk": lambda c: west_outflow(c),
     "transfers:outflow_action:action": lambda c: "return",
     "transfers:inflow_leave:pk": lambda c: west_inflow(c),
+    "transfers:outflow_report_seen:pk": lambda c: west_outflow_report(c),
     # The API: "api:<first path segment>:parameter".
     "api:organizations:code": lambda c: c.west_village.code,
     "api:members:public_id": lambda c: c.sun.public_id,
@@ -186,6 +190,50 @@ def west_volunteer_activity(c: Any) -> Any:
             title="西村志愿服务",
             hours=Decimal(2),
             participants={c.sun.pk: None},
+        ),
+    )
+
+
+def west_published_activity(c: Any) -> Any:
+    from decimal import Decimal
+
+    from dangjian.care import services as care_services
+    from dangjian.core.dates import today
+
+    return _once(
+        c,
+        "published_activity",
+        lambda: care_services.volunteer_activity_publish(
+            actor=c.west_admin,
+            organization=c.west,
+            on=today() + dt.timedelta(days=7),
+            title="西镇志愿服务报名",
+            hours=Decimal(2),
+            capacity=5,
+        ),
+    )
+
+
+def west_help_request(c: Any) -> Any:
+    from dangjian.care.models import HelpRequest
+
+    return _once(
+        c,
+        "help_request",
+        lambda: HelpRequest.objects.create(
+            member=c.sun, organization=c.west_village, what="西村党员求助"
+        ),
+    )
+
+
+def west_outflow_report(c: Any) -> Any:
+    from dangjian.transfers.models import OutflowReport
+
+    return _once(
+        c,
+        "outflow_report",
+        lambda: OutflowReport.objects.create(
+            outflow=west_outflow(c), region_code="440300", work_unit="西村外出单位"
         ),
     )
 
@@ -573,7 +621,7 @@ def _owner(value: Any) -> Any:
         owner = getattr(value, attribute, None)
         if isinstance(owner, Organization):
             return owner
-    for attribute in ("activity", "review", "member"):
+    for attribute in ("activity", "review", "member", "outflow"):
         related = getattr(value, attribute, None)
         if related is not None:
             return _owner(related)

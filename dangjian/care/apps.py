@@ -7,12 +7,20 @@ class CareConfig(AppConfig):
     verbose_name = _("关怀与奖惩")
 
     def ready(self) -> None:
-        from dangjian.core.extensions import DemoStep, Panel, register_demo_step, register_panel
+        from dangjian.core.extensions import (
+            DemoStep,
+            Panel,
+            TodoSource,
+            register_demo_step,
+            register_panel,
+            register_todo,
+        )
 
-        from . import panels
+        from . import panels, todo
         from .demo import build_demo_care
 
         register_demo_step(DemoStep("关怀与奖惩", 900, build_demo_care))
+        register_todo(TodoSource("care-help", 45, todo.todo))
         register_panel("member", Panel("care", 60, "care/panel_member.html", panels.member))
         register_panel(
             "organization",

@@ -28,9 +28,12 @@ from .models import (
     DisciplineKind,
     Hardship,
     HardshipKind,
+    HelpRequest,
+    HelpUrgency,
     Level,
     VolunteerActivity,
     VolunteerService,
+    VolunteerSignup,
 )
 
 # (服务内容, 地点) of the volunteer service a rural county's party members do.
@@ -185,6 +188,59 @@ def build_demo_care(context: DemoContext) -> None:
     ]
     ArchiveEntry.objects.bulk_create(archive, batch_size=2000)
     volunteer_activities(context, rng)
+    published_and_asked(context, context.rng("care-signups"))
+
+
+# What members ask their branch for from /me/ (困难求助).
+HELP_ASKED = [
+    ("老伴住院，家里农活没人干，想请支部帮忙联系人手。", HelpUrgency.SOON),
+    ("房屋漏雨，雨季前需要修缮。", HelpUrgency.NORMAL),
+    ("孩子上学的学费有困难，想了解有没有助学政策。", HelpUrgency.NORMAL),
+    ("独居，腿脚不便，买药困难。", HelpUrgency.URGENT),
+    ("家里遭了水灾，需要帮助。", HelpUrgency.URGENT),
+]
+
+
+def published_and_asked(context: DemoContext, rng: random.Random) -> None:
+    """Volunteer activities a few branches published ahead, with the members who signed up on
+    /me/, and a handful of members' help requests still waiting for their branch."""
+    reference = context.reference_day
+    with_members = [
+        b for b in context.branches if len(context.members_by_branch.get(b.pk, [])) >= 8
+    ]
+    activities = []
+    pools = []
+    for branch in rng.sample(with_members, min(6, len(with_members))):
+        title, place = rng.choice(VOLUNTEER_SERVICE)
+        activities.append(
+            VolunteerActivity(
+                organization=branch,
+                on=reference + dt.timedelta(days=rng.randint(5, 30)),
+                title=title,
+                place=place,
+                hours=Decimal(rng.choice(HOURS)),
+                signup_open=True,
+                capacity=rng.choice([None, 10, 15, 20]),
+                recorded_by=context.builder,
+            )
+        )
+        pools.append(context.members_by_branch[branch.pk])
+    VolunteerActivity.objects.bulk_create(activities)
+    VolunteerSignup.objects.bulk_create(
+        VolunteerSignup(activity=activity, member=member)
+        for activity, pool in zip(activities, pools, strict=True)
+        for member in rng.sample(pool, rng.randint(2, min(8, len(pool))))
+    )
+    asking = rng.sample(with_members, min(len(HELP_ASKED), len(with_members)))
+    HelpRequest.objects.bulk_create(
+        HelpRequest(
+            member=rng.choice(context.members_by_branch[branch.pk]),
+            organization=branch,
+            what=what,
+            urgency=urgency,
+        )
+        for branch, (what, urgency) in zip(asking, HELP_ASKED, strict=False)
+    )
 
 
 def volunteer_activities(context: DemoContext, rng: random.Random) -> int:

@@ -14,6 +14,7 @@ from .models import (
     CommunityReport,
     Discipline,
     Hardship,
+    HardshipKind,
     VolunteerActivity,
     VolunteerService,
 )
@@ -57,6 +58,30 @@ class VolunteerActivityForm(StyledModelForm):
         fields = ["on", "title", "place", "hours", "note"]
         widgets = DATES
         help_texts = {"hours": _("每位参加人员的时长；个别人不同的，在名单里填写。")}
+
+
+class VolunteerPublishForm(StyledModelForm):
+    """A volunteer activity published ahead, for members to sign up from /me/."""
+
+    class Meta:
+        model = VolunteerActivity
+        fields = ["on", "title", "place", "hours", "capacity", "note"]
+        widgets = DATES
+        help_texts = {"capacity": _("报名人数上限；不限名额请留空。")}
+
+
+class HelpTakeUpForm(AssistanceForm):
+    """Taking up a member's help request: the assistance record, and optionally a hardship."""
+
+    hardship_kind = forms.ChoiceField(
+        label=_("同时认定为困难党员"),
+        choices=[("", _("不认定")), *HardshipKind.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
 
 
 class CommunityForm(StyledModelForm):

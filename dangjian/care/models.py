@@ -124,6 +124,10 @@ class VolunteerActivity(Recorded):
     place = models.CharField(_("地点"), max_length=200, blank=True)
     hours = models.DecimalField(_("每人时长（小时）"), max_digits=3, decimal_places=1)
     note = models.CharField(_("说明"), max_length=300, blank=True)
+    # Published ahead (发布): members of the organization and below sign up from /me/, at most
+    # `capacity` of them (None: no cap). Hours are still recorded after the day.
+    signup_open = models.BooleanField(_("接受报名"), default=False)
+    capacity = models.PositiveIntegerField(_("名额"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     # How a row reaches the tree (accounts.scope.ScopedQuerySet: restrict, within).
@@ -138,7 +142,12 @@ class VolunteerActivity(Recorded):
                 condition=Q(hours__gt=0, hours__lte=HOURS_IN_A_DAY),
                 name="volunteer_activity_hours_in_a_day",
                 violation_error_message=_("每人时长须大于 0，且不超过 24 小时。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="volunteer_activity_capacity_positive",
+                violation_error_message=_("名额须大于 0；不限名额请留空。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +195,123 @@ class VolunteerService(Recorded):
 
     def __str__(self) -> str:
         return f"{self.member} {self.on}"
+
+
+class VolunteerSignup(models.Model):
+    """A member's sign-up (报名) for a published volunteer activity; cancelling keeps the row."""
+
+    activity = models.ForeignKey(
+        VolunteerActivity,
+        verbose_name=_("志愿服务活动"),
+        on_delete=models.CASCADE,
+        related_name="signups",
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="volunteer_signups"
+    )
+    signed_up_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("activity__organization__path",)
+    scope_self = "member__user_id"
+
+    class Meta:
+        verbose_name = _("志愿服务报名")
+        verbose_name_plural = _("志愿服务报名")
+        ordering = ["signed_up_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "member"],
+                condition=Q(cancelled_at__isnull=True),
+                name="volunteer_signup_once",
+                violation_error_message=_("您已报名这次志愿服务活动。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.activity_id}"
+
+
+class HelpUrgency(models.TextChoices):
+    NORMAL = "NORMAL", _("一般")
+    SOON = "SOON", _("较急")
+    URGENT = "URGENT", _("紧急")
+
+
+class HelpStatus(models.TextChoices):
+    OPEN = "OPEN", _("待处理")
+    TAKEN_UP = "TAKEN_UP", _("已受理")
+
+
+class HelpRequest(models.Model):
+    """A member asking their branch for help (困难求助) from /me/. The branch takes it up: it
+    becomes an assistance record (and, if the branch decides so, a hardship record)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="help_requests"
+    )
+    # The member's organization when they asked: that branch's secretary sees it.
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("党组织"),
+        on_delete=models.PROTECT,
+        related_name="help_requests",
+    )
+    what = models.CharField(_("需要什么帮助"), max_length=500)
+    urgency = models.CharField(
+        _("紧急程度"), max_length=10, choices=HelpUrgency.choices, default=HelpUrgency.NORMAL
+    )
+    asked_at = models.DateTimeField(_("求助时间"), auto_now_add=True, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=HelpStatus.choices, default=HelpStatus.OPEN
+    )
+    taken_up_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    taken_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assistance = models.OneToOneField(
+        Assistance,
+        verbose_name=_("帮扶记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="help_request",
+    )
+    hardship = models.ForeignKey(
+        Hardship,
+        verbose_name=_("困难认定"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="help_requests",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("organization__path",)
+    scope_self = "member__user_id"
+
+    class Meta:
+        verbose_name = _("困难求助")
+        verbose_name_plural = _("困难求助")
+        ordering = ["-asked_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"], name="help_org_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="OPEN", assistance__isnull=True)
+                | Q(status="TAKEN_UP", assistance__isnull=False),
+                name="help_taken_up_with_assistance",
+                violation_error_message=_("受理求助须有帮扶记录。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.asked_at:%Y-%m-%d}"
 
 
 class CommunityReport(Recorded):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import scope_for
@@ -16,7 +17,14 @@ from dangjian.members.choices import Occupation
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
 
-from .models import Commendation, Discipline, VolunteerActivity, VolunteerService
+from .models import (
+    Commendation,
+    Discipline,
+    HelpRequest,
+    VolunteerActivity,
+    VolunteerService,
+    VolunteerSignup,
+)
 
 
 def discipline_counts(organization: Organization, year: int) -> dict[str, int]:
@@ -129,4 +137,112 @@ def volunteer_candidates(organization: Organization) -> QuerySet[Membership]:
         .filter(ended_on__isnull=True)
         .select_related("member", "organization")
         .order_by("member__name_pinyin", "member_id")
+    )
+
+
+# --- help requests and sign-ups ---------------------------------------------------------------
+
+
+def help_requests(*, user: Any, organization: Organization) -> QuerySet[HelpRequest]:
+    """Members' help requests in the organization's subtree (the reader may read it), open ones
+    first, then newest."""
+    scope_for(user).require_read(organization)
+    return (
+        HelpRequest.objects.within(organization)
+        .select_related("member", "organization", "assistance", "taken_up_by")
+        .order_by("status", "-asked_at", "-id")  # "OPEN" sorts before "TAKEN_UP"
+    )
+
+
+def help_request_get(*, user: Any, pk: int) -> HelpRequest:
+    """A help request the user may take up (their organization manages it), or 404."""
+    return get_object_or_404(
+        HelpRequest.objects.restrict(user, "manage").select_related("member", "organization"),
+        pk=pk,
+    )
+
+
+def own_help_requests(member: Member, limit: int = 10) -> list[HelpRequest]:
+    return list(
+        HelpRequest.objects.filter(member=member)
+        .select_related("assistance")
+        .order_by("-asked_at", "-id")[:limit]
+    )
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """/1/7/42/ → ['/1/', '/1/7/', '/1/7/42/']: the organization and every one above it."""
+    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]
+
+
+@dataclass(frozen=True)
+class OpenActivity:
+    activity: VolunteerActivity
+    taken: int
+    mine: bool
+
+    @property
+    def full(self) -> bool:
+        return self.activity.capacity is not None and self.taken >= self.activity.capacity
+
+    @property
+    def places_left(self) -> int | None:
+        if self.activity.capacity is None:
+            return None
+        return max(self.activity.capacity - self.taken, 0)
+
+
+def volunteer_open_for(member: Member, limit: int = 20) -> list[OpenActivity]:
+    """Published activities of the member's branch and the committees above it that still take
+    sign-ups (from today on), with the places taken and whether the member is signed up."""
+    from dangjian.core.dates import today
+
+    row = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if row is None:
+        return []
+    active = Q(signups__cancelled_at__isnull=True)
+    activities = (
+        VolunteerActivity.objects.filter(
+            signup_open=True,
+            on__gte=today(),
+            organization__path__in=_ancestor_paths(row.organization.path),
+        )
+        .select_related("organization")
+        .annotate(
+            taken=Count("signups", filter=active),
+            mine=Count("signups", filter=active & Q(signups__member=member)),
+        )
+        .order_by("on", "pk")[:limit]
+    )
+    return [OpenActivity(a, a.taken, bool(a.mine)) for a in activities]
+
+
+def volunteer_signups(activity: VolunteerActivity) -> QuerySet[VolunteerSignup]:
+    """Who signed up and has not cancelled, first come first."""
+    return (
+        activity.signups.filter(cancelled_at__isnull=True)
+        .select_related("member")
+        .order_by("signed_up_at", "id")
+    )
+
+
+def volunteer_open_get(*, member: Member, pk: int) -> VolunteerActivity:
+    """A published activity the member may sign up for, or 404 (another branch's activity is
+    not theirs to see)."""
+    row = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return get_object_or_404(
+        VolunteerActivity.objects.filter(
+            signup_open=True, organization__path__in=_ancestor_paths(row.organization.path)
+        ),
+        pk=pk,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
@@ -20,6 +21,7 @@ from dangjian.audit.services import audit_record
 from dangjian.care.error_codes import ErrorCode
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
+from dangjian.core.errors import field_error
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved
 from dangjian.members.models import Member, Membership
@@ -29,14 +31,20 @@ from dangjian.organizations.models import Organization
 from .models import (
     HOURS_IN_A_DAY,
     Assistance,
+    AssistanceKind,
     CareFundEntry,
     Commendation,
     CommunityReport,
     Discipline,
     DisciplineKind,
     Hardship,
+    HardshipKind,
+    HelpRequest,
+    HelpStatus,
+    HelpUrgency,
     VolunteerActivity,
     VolunteerService,
+    VolunteerSignup,
 )
 
 
@@ -522,3 +530,312 @@ def volunteer_participant_remove(
         summary=summary,
         detail={"member_id": member.pk},
     )
+
+
+# --- members asking for help and signing up (from /me/) ---------------------------------------
+
+
+def _own_member(actor: User) -> Member:
+    """The member record of the signed-in member; anyone else is refused."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("只有党员本人可以这样做。"))
+    member = Member.objects.filter(user_id=actor.pk).first()
+    if member is None:
+        raise PermissionDenied(_("只有党员本人可以这样做。"))
+    return member
+
+
+def _current_organization(member: Member) -> Organization:
+    row = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, ended_on__isnull=True)
+        .first()
+    )
+    if row is None:
+        raise ValidationError(_("您已不在党员名册中。"), code=CoreErrorCode.NOT_ON_ROSTER)
+    return row.organization
+
+
+@transaction.atomic
+def help_request_create(*, actor: User, what: str, urgency: HelpUrgency) -> HelpRequest:
+    """A member asks their branch for help (困难求助). It waits in the secretary's 本月待办
+    until taken up; nothing is written to the archive until then."""
+    member = _own_member(actor)
+    organization = _current_organization(member)
+    what = what.strip()
+    if not what:
+        raise field_error("what", _("请写明需要什么帮助。"), code=CoreErrorCode.REQUIRED)
+    if urgency not in HelpUrgency.values:
+        raise field_error("urgency", _("请选择紧急程度。"), code=CoreErrorCode.REQUIRED)
+    if HelpRequest.objects.filter(member=member, status=HelpStatus.OPEN).count() >= (
+        OPEN_HELP_REQUESTS
+    ):
+        raise ValidationError(
+            _("您已有 %(n)d 条求助尚未受理，请等支部联系您，或直接联系支部书记。")
+            % {"n": OPEN_HELP_REQUESTS},
+            code=ErrorCode.TOO_MANY_OPEN_REQUESTS,
+        )
+    request = HelpRequest(member=member, organization=organization, what=what, urgency=urgency)
+    request.full_clean()
+    request.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=request,
+        summary=_("%(name)s 向 %(org)s 提出困难求助（%(urgency)s）")
+        % {
+            "name": member.name,
+            "org": organization.name,
+            "urgency": HelpUrgency(urgency).label,
+        },
+    )
+    return request
+
+
+# A member with this many requests still open asks their secretary directly.
+OPEN_HELP_REQUESTS = 3
+
+
+@transaction.atomic
+def help_request_take_up(
+    *,
+    actor: User,
+    help_request: HelpRequest,
+    on: dt.date,
+    kind: AssistanceKind,
+    description: str,
+    given_by: str,
+    amount: Decimal = Decimal(0),
+    from_fund: bool = False,
+    hardship_kind: HardshipKind | None = None,
+) -> HelpRequest:
+    """The branch takes a request up: an assistance record (慰问 / 帮扶) in care, and, when the
+    branch decides the member is in hardship, a hardship record; both in the archive."""
+    help_request = (
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related("organization", "member")
+        .get(pk=help_request.pk)
+    )
+    _require_manage(actor, help_request.organization)
+    if help_request.status != HelpStatus.OPEN:
+        raise ValidationError(_("这条求助已受理。"), code=ErrorCode.TAKEN_UP)
+    if actor.pk == help_request.member.user_id:
+        raise PermissionDenied(_("本人的求助由支部其他同志受理。"))
+    assistance = record_for_member(
+        actor=actor,
+        record=Assistance(
+            member=help_request.member,
+            on=on,
+            kind=kind,
+            amount=amount,
+            description=description.strip()[:300],
+            given_by=given_by.strip(),
+            from_fund=from_fund,
+        ),
+    )
+    hardship = None
+    if hardship_kind:
+        hardship = record_for_member(
+            actor=actor,
+            record=Hardship(
+                member=help_request.member,
+                kind=hardship_kind,
+                since=on,
+                note=help_request.what[:300],
+            ),
+        )
+    help_request.status = HelpStatus.TAKEN_UP
+    help_request.taken_up_at = timezone.now()
+    help_request.taken_up_by = actor
+    help_request.assistance = assistance
+    help_request.hardship = hardship
+    help_request.save(
+        update_fields=["status", "taken_up_at", "taken_up_by", "assistance", "hardship"]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=help_request,
+        summary=_("受理 %(name)s 的困难求助") % {"name": help_request.member.name},
+        detail={"assistance": assistance.pk, "hardship": hardship.pk if hardship else None},
+    )
+    return help_request
+
+
+@transaction.atomic
+def volunteer_activity_publish(
+    *,
+    actor: User,
+    organization: Organization,
+    on: dt.date,
+    title: str,
+    hours: Decimal,
+    capacity: int | None = None,
+    place: str = "",
+    note: str = "",
+) -> VolunteerActivity:
+    """Publish a volunteer activity ahead (发布), for the members of the organization and below
+    to sign up from /me/ (at most `capacity`). Hours are recorded after the day, as always."""
+    _require_manage(actor, organization)
+    errors: dict[str, list[ValidationError]] = {}
+    title = title.strip()
+    if not title:
+        errors["title"] = [
+            ValidationError(_("请写明服务内容，例如“防汛值守”。"), code=CoreErrorCode.REQUIRED)
+        ]
+    if on < today():
+        errors["on"] = [
+            ValidationError(_("发布的活动日期不能早于今天。"), code=CoreErrorCode.OUT_OF_RANGE)
+        ]
+    problem = _hours_problem(hours)
+    if problem:
+        errors["hours"] = [ValidationError(problem, code=CoreErrorCode.HOURS)]
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = [
+            ValidationError(_("名额须大于 0；不限名额请留空。"), code=ErrorCode.BAD_CAPACITY)
+        ]
+    if errors:
+        raise ValidationError(errors)
+    activity = VolunteerActivity(
+        organization=organization,
+        on=on,
+        title=title,
+        place=place.strip(),
+        hours=hours,
+        note=note.strip(),
+        capacity=capacity,
+        signup_open=True,
+        recorded_by=actor,
+    )
+    activity.full_clean()
+    activity.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=activity,
+        summary=_("发布志愿服务活动：%(what)s（%(day)s）") % {"what": title, "day": on.isoformat()},
+        detail={"capacity": capacity},
+    )
+    return activity
+
+
+def _signup_open_for(activity: VolunteerActivity, member: Member) -> None:
+    """Refuse a sign-up the activity does not take: closed, past, or for another organization."""
+    if not activity.signup_open or activity.on < today():
+        raise ValidationError(_("这次志愿服务活动已不接受报名。"), code=ErrorCode.SIGNUP_CLOSED)
+    organization = _current_organization(member)
+    if not organization.path.startswith(activity.organization.path):
+        # Not the member's branch or a committee above it: the activity is not theirs to join.
+        raise PermissionDenied
+
+
+@transaction.atomic
+def volunteer_signup(*, actor: User, activity: VolunteerActivity) -> VolunteerSignup:
+    """A member signs up for a published activity. The activity row is locked first, so two
+    members taking the last place at once are served one after the other: never over the cap."""
+    member = _own_member(actor)
+    activity = (
+        VolunteerActivity.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=activity.pk)
+    )
+    _signup_open_for(activity, member)
+    active = VolunteerSignup.objects.filter(activity=activity, cancelled_at__isnull=True)
+    if active.filter(member=member).exists():
+        raise ValidationError(_("您已报名这次志愿服务活动。"), code=ErrorCode.AGAIN)
+    if activity.capacity is not None and active.count() >= activity.capacity:
+        raise ValidationError(
+            _("名额已满（%(n)d 人），感谢您的热心。可以关注支部发布的其他活动。")
+            % {"n": activity.capacity},
+            code=ErrorCode.FULL,
+        )
+    signup = VolunteerSignup.objects.create(activity=activity, member=member)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=signup,
+        summary=_("%(name)s 报名志愿服务活动：%(what)s")
+        % {"name": member.name, "what": activity.title},
+    )
+    return signup
+
+
+@transaction.atomic
+def volunteer_signup_cancel(*, actor: User, activity: VolunteerActivity) -> VolunteerSignup:
+    """A member takes back their sign-up before the day; the place is free again."""
+    member = _own_member(actor)
+    activity = VolunteerActivity.objects.select_for_update(of=("self",)).get(pk=activity.pk)
+    signup = VolunteerSignup.objects.filter(
+        activity=activity, member=member, cancelled_at__isnull=True
+    ).first()
+    if signup is None:
+        raise ValidationError(_("您没有报名这次志愿服务活动。"), code=ErrorCode.NOT_SIGNED_UP)
+    if activity.on < today():
+        raise ValidationError(_("活动日期已过，不能取消报名。"), code=ErrorCode.SIGNUP_CLOSED)
+    signup.cancelled_at = timezone.now()
+    signup.save(update_fields=["cancelled_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=signup,
+        summary=_("%(name)s 取消报名志愿服务活动：%(what)s")
+        % {"name": member.name, "what": activity.title},
+    )
+    return signup
+
+
+@transaction.atomic
+def volunteer_signups_record(*, actor: User, activity: VolunteerActivity) -> list[VolunteerService]:
+    """On or after the day: everyone signed up (not cancelled) becomes a participant with the
+    activity's hours, in the archive like any participant; those already listed are skipped.
+    Whoever did not come is then taken off (未参加，移出), as after any recording."""
+    activity = (
+        VolunteerActivity.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if activity.on > today():
+        raise ValidationError(_("活动当天或之后才能登记参加人员。"), code=CoreErrorCode.FUTURE)
+    listed = activity.participations.values("member_id")
+    member_ids = set(
+        VolunteerSignup.objects.filter(activity=activity, cancelled_at__isnull=True)
+        .exclude(member_id__in=listed)
+        .values_list("member_id", flat=True)
+    )
+    if not member_ids:
+        raise ValidationError(_("报名的党员都已登记为参加人员。"), code=ErrorCode.NO_PARTICIPANTS)
+    members = _check_in_organization(
+        actor=actor, organization=activity.organization, member_ids=member_ids
+    )
+    _check_day_total(
+        on=activity.on, hours_by_member=dict.fromkeys(members, activity.hours), members=members
+    )
+    rows = VolunteerService.objects.bulk_create(
+        VolunteerService(
+            member=members[pk],
+            on=activity.on,
+            activity=activity.title,
+            hours=activity.hours,
+            activity_record=activity,
+            recorded_by=actor,
+        )
+        for pk in sorted(members)
+    )
+    for row in rows:
+        member_services.archive_add(
+            member=row.member,
+            actor=actor,
+            kind=ArchiveKind.CARE,
+            summary=_service_summary(activity.title, row.hours),
+            effective_on=activity.on,
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=activity,
+        summary=_("按报名登记志愿服务参加人员：%(what)s，%(n)s 人")
+        % {"what": activity.title, "n": len(rows)},
+        detail={"participants": len(rows)},
+    )
+    return rows

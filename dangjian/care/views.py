@@ -24,7 +24,13 @@ from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
-from .forms import KINDS, FundIncomeForm, VolunteerActivityForm
+from .forms import (
+    KINDS,
+    FundIncomeForm,
+    HelpTakeUpForm,
+    VolunteerActivityForm,
+    VolunteerPublishForm,
+)
 from .models import CareFundEntry, VolunteerService
 
 
@@ -197,6 +203,8 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "activity": activity,
             "participations": selectors.volunteer_participations(activity),
+            "signups": selectors.volunteer_signups(activity) if activity.signup_open else [],
+            "day_reached": activity.on <= today(),
             "can_manage": can_manage,
             "candidates": selectors.volunteer_addable(activity) if can_manage else [],
         },
@@ -265,3 +273,83 @@ def volunteer_participant(
         else _("已更正时长，并在党员电子档案中注明。"),
     )
     return redirect(activity)
+
+
+def volunteer_publish(request: AuthenticatedHttpRequest, org: int) -> HttpResponse:
+    """Publish a volunteer activity ahead, with a number of places, for members to sign up."""
+    organization = organization_selectors.organization_get(user=request.user, pk=org)
+    if not scope_for(request.user).can_manage_path(organization.path):
+        raise PermissionDenied
+    form = VolunteerPublishForm(request.POST or None, initial={"on": today()})
+    if done := run_form(
+        request,
+        form,
+        lambda data: services.volunteer_activity_publish(
+            actor=request.user, organization=organization, **data
+        ),
+        _("已发布，本组织及下级组织的党员可以在“我的”页面报名。"),
+    ):
+        return redirect(done.result)
+    return render(
+        request, "care/volunteer_publish.html", {"form": form, "organization": organization}
+    )
+
+
+@require_POST
+def volunteer_signups_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """After the day: record everyone who signed up as a participant, in one step."""
+    activity = selectors.volunteer_activity_get(user=request.user, pk=pk)
+    run_service(
+        request,
+        lambda: services.volunteer_signups_record(actor=request.user, activity=activity),
+        _("已按报名名单登记参加人员；没来的请“未参加，移出”。"),
+    )
+    return redirect(activity)
+
+
+def help_requests(request: HttpRequest, org: int) -> HttpResponse:
+    """Members' help requests (困难求助) in an organization's subtree, open ones first."""
+    organization = organization_selectors.organization_get(user=request.user, pk=org)
+    page = paginate(request, selectors.help_requests(user=request.user, organization=organization))
+    return render(
+        request,
+        "care/help_requests.html",
+        {
+            "organization": organization,
+            "page": page,
+            "querystring": querystring_without_page(request),
+            "can_manage": scope_for(request.user).can_manage_path(organization.path),
+        },
+    )
+
+
+def help_take_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Take a help request up: record the assistance (and the hardship, if so decided)."""
+    help_request = selectors.help_request_get(user=request.user, pk=pk)
+    form = HelpTakeUpForm(
+        request.POST or None,
+        initial={
+            "on": today(),
+            "kind": "SUPPORT",
+            "description": help_request.what[:300],
+            "given_by": help_request.organization.name,
+        },
+    )
+    if run_form(
+        request,
+        form,
+        lambda data: services.help_request_take_up(
+            actor=request.user,
+            help_request=help_request,
+            on=data["on"],
+            kind=data["kind"],
+            description=data["description"],
+            given_by=data["given_by"],
+            amount=data["amount"],
+            from_fund=data["from_fund"],
+            hardship_kind=data["hardship_kind"] or None,
+        ),
+        _("已受理，帮扶记录已记入 %(name)s 的党员电子档案。") % {"name": help_request.member.name},
+    ):
+        return redirect("care:help_requests", org=help_request.organization.pk)
+    return render(request, "care/help_take_up.html", {"form": form, "help_request": help_request})

@@ -60,6 +60,19 @@ class PortalConfig(AppConfig):
                         f"portal-{panel.key}", 20 + panel.order, panel.template_name, panel.context
                     ),
                 )
+        # The member's own: keeping in touch (mobile members), help, volunteering, who looked.
+        register_panel(
+            "portal",
+            Panel("keep-in-touch", 5, "portal/panel_keep_in_touch.html", panels.my_keep_in_touch),
+        )
+        register_panel("portal", Panel("help", 70, "portal/panel_help.html", panels.my_help))
+        register_panel(
+            "portal",
+            Panel("volunteer", 75, "portal/panel_volunteer.html", panels.my_volunteering),
+        )
+        register_panel(
+            "portal", Panel("who-looked", 80, "portal/panel_who_looked.html", panels.my_lookers)
+        )
         register_panel(
             "organization",
             Panel("portal-notices", 90, "portal/panel_notices.html", panels.organization_notices),

@@ -6,8 +6,10 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.care.models import HelpUrgency
 from dangjian.core.forms import DateInput, style_form
 from dangjian.members.models import Member
+from dangjian.transfers.regions import region_choices
 
 from .services import CORRECTABLE, OTHER, field_label
 
@@ -96,3 +98,66 @@ class ActivationForm(forms.Form):
         if data.get("password") != data.get("password2"):
             self.add_error("password2", _("两次输入的密码不一致。"))
         return data
+
+
+class InlineRadioSelect(forms.RadioSelect):
+    """Radio buttons side by side, each with its label (Bootstrap's form-check-inline): the
+    default layout breaks under style_form on a phone."""
+
+    template_name = "portal/widgets/inline_radio.html"
+
+
+class MobileReportForm(forms.Form):
+    """Where a mobile member is and how they are (近况报告): offered, never required."""
+
+    region_code = forms.ChoiceField(label=_("现在所在地（省、地市）"), choices=())
+    city = forms.CharField(label=_("详细地址（可不填）"), max_length=100, required=False)
+    work_unit = forms.CharField(label=_("工作单位（可不填）"), max_length=200, required=False)
+    contact = forms.CharField(
+        label=_("联系电话（可不填）"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    well = forms.TypedChoiceField(
+        label=_("近况"),
+        choices=[("1", _("一切安好")), ("0", _("需要支部关心"))],
+        coerce=lambda value: value == "1",
+        initial="1",
+        widget=InlineRadioSelect(attrs={"class": "form-check-input"}),
+    )
+    note = forms.CharField(
+        label=_("想对支部说的话（可不填）"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region_code"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—")] + [(code, f"{code} {name}") for code, name in region_choices()]
+        style_form(self)
+
+
+class HelpRequestForm(forms.Form):
+    what = forms.CharField(
+        label=_("需要什么帮助"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：家人住院，需要帮忙联系；受灾后生活困难。支部书记会联系您。"),
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"),
+        choices=(),
+        widget=InlineRadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["urgency"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = HelpUrgency.choices
+        field.initial = HelpUrgency.NORMAL
+        style_form(self)

@@ -48,3 +48,39 @@ def organization_accounts(
     if not scope_for(request.user).can_manage_path(organization.path):
         return None
     return {"counts": selectors.account_counts(organization)}
+
+
+# --- the member's own sections on /me/ (keeping in touch, help, volunteering, who looked) ----
+
+
+def my_keep_in_touch(request: HttpRequest, member: Any) -> dict[str, Any] | None:
+    """流动党员：告诉支部我在哪里、一切可好 — only for a member with an open outflow."""
+    from dangjian.transfers import mobile
+    from dangjian.transfers.regions import region_name
+    from dangjian.transfers.selectors import own_outflow_reports
+
+    outflow = mobile.own_open_outflow(request.user)
+    if outflow is None:
+        return None
+    reports = own_outflow_reports(member, limit=1)
+    return {
+        "outflow": outflow,
+        "place": region_name(outflow.region_code),
+        "last_report": reports[0] if reports else None,
+    }
+
+
+def my_help(request: HttpRequest, member: Any) -> dict[str, Any] | None:
+    from dangjian.care.selectors import own_help_requests
+
+    return {"requests": own_help_requests(member, limit=3)}
+
+
+def my_volunteering(request: HttpRequest, member: Any) -> dict[str, Any] | None:
+    from dangjian.care.selectors import volunteer_open_for
+
+    return {"open_activities": volunteer_open_for(member)}
+
+
+def my_lookers(request: HttpRequest, member: Any) -> dict[str, Any] | None:
+    return {"looked_count": selectors.who_looked(member).count()}

@@ -9,11 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.scope import scope_for
+from dangjian.audit import selectors as audit_selectors
+from dangjian.audit.choices import AuditAction
+from dangjian.audit.models import AuditEvent
 from dangjian.members.models import Member, Membership
 from dangjian.members.selectors import with_organization
 from dangjian.organizations.models import Organization
+from dangjian.transfers.models import Transfer
 
 from .models import ActivationCode, CorrectionRequest, CorrectionStatus, InvitationBatch, Notice
 
@@ -157,3 +163,75 @@ def account_counts(organization: Organization) -> dict[str, int]:
         none=Count("pk", filter=Q(user__isnull=True) & ~is_invited),
     )
     return counts
+
+
+# --- who looked at my numbers ---------------------------------------------------------------
+
+
+def who_looked(member: Member) -> QuerySet[AuditEvent]:
+    """Reveals and exports of the member's own ID and phone numbers, newest first: a reveal on
+    their record, and each export of a transfer package (it carries the full numbers). The
+    member's own actions are left out. Whole-roster exports are not listed: the audit event
+    names the filters, not the members (docs/decisions/0165)."""
+    transfers = Transfer.objects.filter(member=member).values_list("pk", flat=True)
+    targets = [("members.member", str(member.pk))] + [
+        ("transfers.transfer", str(pk)) for pk in transfers
+    ]
+    return audit_selectors.audit_events_on(
+        targets=targets,
+        actions=[AuditAction.REVEAL, AuditAction.EXPORT],
+        exclude_actor_id=member.user_id,
+        detail_key={"transfers.transfer": "sha256"},
+    ).filter(
+        # On the member's record: only reveals of a number (an EXPORT there is the card, which
+        # prints neither number).
+        Q(target_type="transfers.transfer") | Q(action=AuditAction.REVEAL)
+    )
+
+
+@dataclass(frozen=True)
+class Look:
+    at: Any
+    what: str
+    role: str
+    organization: str
+
+
+def looks(member: Member, events: list[AuditEvent]) -> list[Look]:
+    """Each event as the member sees it: when, what, and who by role and organization, never
+    by name or login (decision 0165). The role shown is the one that reaches the member's
+    organization, else the actor's first role; one query for the page."""
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    roles: dict[int, list[RoleAssignment]] = {}
+    for assignment in (
+        RoleAssignment.objects.filter(user_id__in=actor_ids)
+        .select_related("organization")
+        .order_by("pk")
+    ):
+        roles.setdefault(assignment.user_id, []).append(assignment)
+    latest = (
+        Membership.objects.select_related("organization")
+        .filter(member=member, is_latest=True)
+        .first()
+    )
+    path = latest.organization.path if latest else ""
+    result = []
+    for event in events:
+        if event.target_type == "transfers.transfer":
+            what = _("导出组织关系转接包（含身份证号码、联系电话）")
+        elif (event.detail or {}).get("field") == "id_number":
+            what = _("查看完整身份证号码")
+        elif (event.detail or {}).get("field") == "phone":
+            what = _("查看完整联系电话")
+        else:
+            what = _("查看完整身份证号码或联系电话")
+        held = roles.get(event.actor_id or 0, [])
+        reaching = [r for r in held if path.startswith(r.organization.path)]
+        role = next(iter(reaching or held), None)
+        if role is not None:
+            result.append(Look(event.at, what, role.get_role_display(), role.organization.name))
+        elif event.actor_id is None:
+            result.append(Look(event.at, what, _("系统"), _("自动处理")))
+        else:
+            result.append(Look(event.at, what, _("系统管理员"), ""))
+    return result

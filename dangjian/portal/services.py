@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
+from dangjian.alerts import services as alert_services
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core.crypto import mask_phone
@@ -21,6 +22,7 @@ from dangjian.members.choices import ArchiveKind
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
 from dangjian.portal.error_codes import ErrorCode
+from dangjian.transfers import mobile
 
 from .models import CorrectionRequest, CorrectionStatus, Notice
 
@@ -196,3 +198,39 @@ def notice_publish(*, actor: User, organization: Organization, title: str, body:
         summary=_("发布通知：%(title)s") % {"title": notice.title},
     )
     return notice
+
+
+# --- keeping in touch (a mobile member's own report) ------------------------------------------
+
+
+@transaction.atomic
+def mobile_report(
+    *,
+    actor: User,
+    region_code: str,
+    city: str = "",
+    work_unit: str = "",
+    contact: str = "",
+    well: bool = True,
+    note: str = "",
+) -> Any:
+    """A mobile member's own report from /me/ (transfers.mobile.outflow_self_report), and the
+    "not heard from" alert of their branch brought up to date at once: the report is contact,
+    so the alert ends now rather than at the nightly run."""
+    report = mobile.outflow_self_report(
+        actor=actor,
+        region_code=region_code,
+        city=city,
+        work_unit=work_unit,
+        contact=contact,
+        well=well,
+        note=note,
+    )
+    alert_services.alerts_recompute(
+        root=report.outflow.home_organization, only=[MOBILE_SILENT_RULE]
+    )
+    return report
+
+
+# The alerts rule a mobile member's report answers (alerts.domain_rules).
+MOBILE_SILENT_RULE = "mobile_silent"

@@ -11,20 +11,32 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
+from dangjian.care import selectors as care_selectors
+from dangjian.care import services as care_services
 from dangjian.core.extensions import render_panels
 from dangjian.core.forms import run_form, run_service
+from dangjian.core.pagination import paginate, querystring_without_page
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_timeline
 from dangjian.organizations import selectors as organization_selectors
+from dangjian.transfers import mobile as transfer_mobile
 
 from . import activation, selectors, services
 from . import letters as letter_render
-from .forms import ActivationForm, CorrectionRequestForm, DecisionForm, NoticeForm
+from .forms import (
+    ActivationForm,
+    CorrectionRequestForm,
+    DecisionForm,
+    HelpRequestForm,
+    MobileReportForm,
+    NoticeForm,
+)
 from .models import InvitationBatch, InvitationStatus
 
 
@@ -228,3 +240,90 @@ def activate(request: HttpRequest) -> HttpResponse:
         _("账号已开通。以后请用登录名 %(u)s 和刚设置的密码登录。") % {"u": user.get_username()},
     )
     return redirect("portal:home")
+
+
+# --- keeping in touch, who looked, help and volunteering (the member's own) -----------------
+
+
+def _my_member_or_404(request: HttpRequest) -> Member:
+    member = _me(request)
+    if member is None:
+        raise Http404
+    return member
+
+
+def mobile_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A mobile member tells the branch where they are and how they are (offered, not asked)."""
+    _my_member_or_404(request)
+    outflow = transfer_mobile.own_open_outflow(request.user)
+    if outflow is None:
+        raise Http404
+    form = MobileReportForm(
+        request.POST or None,
+        initial={
+            "region_code": outflow.region_code,
+            "city": outflow.city,
+            "work_unit": outflow.work_unit,
+        },
+    )
+    if run_form(
+        request,
+        form,
+        lambda data: services.mobile_report(actor=request.user, **data),
+        _("已告诉支部，谢谢。支部书记会看到您的近况。"),
+    ):
+        return redirect("portal:home")
+    return render(request, "portal/mobile_report.html", {"form": form, "outflow": outflow})
+
+
+def who_looked(request: HttpRequest) -> HttpResponse:
+    """Who saw or exported my full ID and phone numbers: by role and organization, and when."""
+    member = _my_member_or_404(request)
+    page = paginate(request, selectors.who_looked(member), per_page=20)
+    return render(
+        request,
+        "portal/who_looked.html",
+        {
+            "page": page,
+            "looks": selectors.looks(member, list(page)),
+            "querystring": querystring_without_page(request),
+        },
+    )
+
+
+def help_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Ask the branch for help (困难求助): what, and how urgent."""
+    member = _my_member_or_404(request)
+    form = HelpRequestForm(request.POST or None)
+    if run_form(
+        request,
+        form,
+        lambda data: care_services.help_request_create(actor=request.user, **data),
+        _("求助已送到支部，支部书记会尽快联系您。"),
+    ):
+        return redirect("portal:home")
+    return render(
+        request,
+        "portal/help_form.html",
+        {"form": form, "requests": care_selectors.own_help_requests(member)},
+    )
+
+
+@require_POST
+def volunteer_signup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = _my_member_or_404(request)
+    activity = care_selectors.volunteer_open_get(member=member, pk=pk)
+    if request.POST.get("action") == "cancel":
+        run_service(
+            request,
+            lambda: care_services.volunteer_signup_cancel(actor=request.user, activity=activity),
+            _("已取消报名。"),
+        )
+    else:
+        run_service(
+            request,
+            lambda: care_services.volunteer_signup(actor=request.user, activity=activity),
+            _("报名成功：%(what)s（%(day)s）。")
+            % {"what": activity.title, "day": activity.on.isoformat()},
+        )
+    return redirect(f"{reverse('portal:home')}#volunteer")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.members.choices import ArchiveKind, MemberStatus
@@ -14,7 +16,7 @@ from dangjian.members.models import ArchiveEntry, Member
 
 from . import services
 from .choices import OutflowReason, TransferKind
-from .models import Inflow, Outflow
+from .models import Inflow, Outflow, OutflowReport
 from .regions import region_name
 
 if TYPE_CHECKING:
@@ -159,6 +161,31 @@ def run(context: DemoContext) -> None:
         )
     Outflow.objects.bulk_create(outflows, batch_size=1000)
     ArchiveEntry.objects.bulk_create(entries, batch_size=1000)
+    # A few mobile members told their branch how they are from /me/ (about half already read),
+    # drawn from a generator of their own so the rest of the step stays as it was.
+    report_rng = context.rng("transfers-reports")
+    reports = []
+    for outflow in report_rng.sample(outflows, min(40, len(outflows))):
+        if outflow.last_contact_on < day - dt.timedelta(days=30):
+            continue
+        seen = report_rng.random() < 0.5
+        reports.append(
+            OutflowReport(
+                outflow=outflow,
+                region_code=outflow.region_code,
+                city=outflow.city,
+                work_unit=outflow.work_unit,
+                well=report_rng.random() < 0.9,
+                previous={
+                    "region_code": outflow.region_code,
+                    "city": outflow.city,
+                    "work_unit": outflow.work_unit,
+                },
+                seen_at=timezone.now() if seen else None,
+                seen_by=actor if seen else None,
+            )
+        )
+    OutflowReport.objects.bulk_create(reports)
     Member.objects.filter(pk__in=[o.member_id for o in outflows]).update(status=MemberStatus.MOBILE)
 
     Inflow.objects.bulk_create(

@@ -15,6 +15,7 @@ class ErrorCode(enum.StrEnum):
     ALREADY_RECEIVED = "already_received"
     ALREADY_RETURNED = "already_returned"
     BAD_DATE = "bad_date"
+    BAD_REGION = "bad_region"
     BAD_YEAR_MONTH = "bad_year_month"
     DISSOLVED = "dissolved"
     LETTER_CHECK_LIMIT = "letter_check_limit"

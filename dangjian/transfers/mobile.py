@@ -5,9 +5,11 @@ entry and audit event."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.models import User
@@ -27,7 +29,7 @@ from dangjian.transfers.error_codes import ErrorCode
 
 from . import services
 from .choices import OutflowReason
-from .models import Inflow, Outflow
+from .models import Inflow, Outflow, OutflowReport
 
 
 @transaction.atomic
@@ -165,6 +167,130 @@ def outflow_contact(*, actor: User, outflow: Outflow, on: dt.date, note: str = "
         detail={"on": on.isoformat(), "note": note[:200]},
     )
     return outflow
+
+
+def own_open_outflow(user: Any) -> Outflow | None:
+    """The signed-in member's own open outflow (None: not a mobile member, or no member)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Outflow.objects.filter(member__user_id=user.pk, returned_on__isnull=True)
+        .select_related("member", "home_organization")
+        .first()
+    )
+
+
+@transaction.atomic
+def outflow_self_report(
+    *,
+    actor: User,
+    region_code: str,
+    city: str = "",
+    work_unit: str = "",
+    contact: str = "",
+    well: bool = True,
+    note: str = "",
+) -> OutflowReport:
+    """A mobile member reports where they are and how they are (近况报告), from /me/.
+
+    Only the member themself reports, on their own open outflow. The outflow takes the place,
+    work unit and contact; the report keeps what it replaced (history) and counts as contact
+    today, so the "not heard from" alert ends. Offered, never demanded: nothing reminds or
+    ranks members who do not report."""
+    current = own_open_outflow(actor)
+    if current is None:
+        raise PermissionDenied(_("只有登记为流出的党员本人可以报告近况。"))
+    outflow = _locked_outflow(current)
+    if outflow.returned_on is not None:  # returned meanwhile
+        raise ValidationError(_("您的流出登记已结束。"), code=ErrorCode.ALREADY_RETURNED)
+    from .regions import region_name
+
+    if region_name(region_code) == region_code:
+        raise field_error("region_code", _("请选择所在地（省或地市）。"), code=ErrorCode.BAD_REGION)
+    previous = {
+        "region_code": outflow.region_code,
+        "city": outflow.city,
+        "work_unit": outflow.work_unit,
+    }
+    report = OutflowReport(
+        outflow=outflow,
+        region_code=region_code,
+        city=city.strip(),
+        work_unit=work_unit.strip(),
+        contact=contact.strip(),
+        well=well,
+        note=note.strip(),
+        previous=previous,
+    )
+    report.full_clean()
+    report.save()
+    place_before = services._outflow_place(outflow)
+    # The archive's before/after: the work unit and the contact phone (sealed and shown masked,
+    # as the member's own phone is); the places are in the summary and the reason.
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    if report.work_unit != outflow.work_unit:
+        before["work_unit"], after["work_unit"] = outflow.work_unit, report.work_unit
+    if report.contact and report.contact != outflow.contact:
+        before["phone"], after["phone"] = outflow.contact, report.contact
+    outflow.region_code, outflow.city, outflow.work_unit = (
+        report.region_code,
+        report.city,
+        report.work_unit,
+    )
+    fields = ["region_code", "city", "work_unit", "last_contact_on", "updated_at"]
+    if report.contact:
+        outflow.contact = report.contact
+        fields.append("contact")
+    outflow.last_contact_on = max(outflow.last_contact_on, today())
+    outflow.save(update_fields=fields)
+    member_services.archive_add(
+        member=outflow.member,
+        actor=actor,
+        kind=ArchiveKind.MOBILE,
+        summary=(
+            _("本人报告近况：在 %(place)s，一切安好")
+            if well
+            else _("本人报告近况：在 %(place)s，需要支部关心")
+        )
+        % {"place": services._outflow_place(outflow)},
+        before=before or None,
+        after=after or None,
+        reason=_("原登记在 %(place)s") % {"place": place_before},
+        effective_on=today(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=outflow,
+        summary=_("流出党员 %(name)s 本人报告近况") % {"name": outflow.member.name},
+        detail={"report": report.pk, "region_code": region_code, "well": well},
+    )
+    return report
+
+
+@transaction.atomic
+def outflow_report_seen(*, actor: User, report: OutflowReport) -> OutflowReport:
+    """The home branch has read a mobile member's report (it leaves 本月待办)."""
+    report = (
+        OutflowReport.objects.select_for_update(of=("self",))
+        .select_related("outflow__home_organization", "outflow__member")
+        .get(pk=report.pk)
+    )
+    if not services._can_manage(actor, report.outflow.home_organization):
+        raise PermissionDenied
+    if report.seen_at is not None:
+        return report
+    report.seen_at = timezone.now()
+    report.seen_by = actor
+    report.save(update_fields=["seen_at", "seen_by"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=report,
+        summary=_("已阅流出党员 %(name)s 的近况报告") % {"name": report.outflow.member.name},
+    )
+    return report
 
 
 @transaction.atomic

@@ -280,6 +280,49 @@ class Outflow(TimeStampedModel):
         return self.returned_on is None
 
 
+class OutflowReport(models.Model):
+    """A mobile member's own report from where they are (近况报告), sent from /me/.
+
+    The outflow record takes the reported place, work unit and contact; this row keeps what was
+    reported and what it replaced, so the history stays. The home branch marks it read."""
+
+    outflow = models.ForeignKey(
+        Outflow, verbose_name=_("流出登记"), on_delete=models.CASCADE, related_name="reports"
+    )
+    reported_at = models.DateTimeField(_("报告时间"), auto_now_add=True, db_index=True)
+    region_code = models.CharField(_("所在地（行政区划）"), max_length=6, validators=[region_code])
+    city = models.CharField(_("详细地址"), max_length=100, blank=True)
+    work_unit = models.CharField(_("工作单位"), max_length=200, blank=True)
+    contact = models.CharField(_("联系电话"), max_length=100, blank=True)
+    well = models.BooleanField(_("一切安好"), default=True)
+    note = models.CharField(_("想对支部说的话"), max_length=300, blank=True)
+    # What the outflow record said before this report (region, city, work unit; not the contact).
+    previous = models.JSONField(_("原登记"), default=dict, blank=True)
+    seen_at = models.DateTimeField(_("查看时间"), null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查看人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    # The home organization reads the report; the member sees their own.
+    scope_paths = ("outflow__home_organization__path",)
+    scope_self = "outflow__member__user_id"
+
+    class Meta:
+        verbose_name = _("流动党员近况报告")
+        verbose_name_plural = _("流动党员近况报告")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["outflow", "seen_at"], name="outflow_report_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.outflow_id} {self.reported_at:%Y-%m-%d}"
+
+
 class Inflow(TimeStampedModel):
     """A member from elsewhere taking part in a host organization's life here (流入)."""
 

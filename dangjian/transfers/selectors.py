@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import ScopedQuerySet
@@ -19,7 +20,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
 from .choices import OPEN_STATES, TransferState
-from .models import Inflow, Outflow, Transfer
+from .models import Inflow, Outflow, OutflowReport, Transfer
 from .regions import province_of, region_name
 
 NOT_HEARD_FROM_MONTHS = 6  # RULES.md: out of contact 6 months
@@ -192,3 +193,27 @@ def scoped_inflows(user: Any) -> ScopedQuerySet[Inflow]:
 
 def inflow_get(*, user: Any, pk: int) -> Inflow:
     return get_object_or_404(scoped_inflows(user), pk=pk)
+
+
+def outflow_reports(*, user: Any, unseen_only: bool = False) -> QuerySet[OutflowReport]:
+    """Mobile members' own reports (近况报告) the user may read, newest first."""
+    queryset = OutflowReport.objects.restrict(user).select_related(
+        "outflow__member", "outflow__home_organization", "seen_by"
+    )
+    if unseen_only:
+        queryset = queryset.filter(seen_at__isnull=True)
+    return queryset.order_by("-reported_at", "-id")
+
+
+def outflow_report_get(*, user: Any, pk: int) -> OutflowReport:
+    report = outflow_reports(user=user).filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def own_outflow_reports(member: Member, limit: int = 5) -> list[OutflowReport]:
+    """The member's own latest reports (for /me/)."""
+    return list(
+        OutflowReport.objects.filter(outflow__member=member).order_by("-reported_at", "-id")[:limit]
+    )

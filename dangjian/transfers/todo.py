@@ -15,7 +15,7 @@ from dangjian.core.extensions import TodoItem
 from dangjian.organizations.models import Organization
 
 from .choices import TransferState
-from .models import Transfer
+from .models import OutflowReport, Transfer
 
 
 def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:
@@ -49,6 +49,17 @@ def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[
             TodoItem(
                 _("%(n)d 笔组织关系转接待审批。") % {"n": counts["approve"]},
                 f"{url}?list=outgoing",
+            )
+        )
+    reports = OutflowReport.objects.filter(
+        seen_at__isnull=True, outflow__home_organization__in=subtree
+    ).count()
+    if reports:
+        # What a mobile member chose to tell the branch (from /me/): to read, never to chase.
+        items.append(
+            TodoItem(
+                _("%(n)d 份流动党员近况报告待查看。") % {"n": reports},
+                reverse("transfers:outflow_reports"),
             )
         )
     return items

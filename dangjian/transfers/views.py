@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.core.crypto import mask_phone
 from dangjian.core.forms import call_service, run_form, run_service
-from dangjian.core.pagination import int_or_404, paginate
+from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
@@ -356,6 +357,43 @@ def mobile_list(request: HttpRequest) -> HttpResponse:
         "since": selectors.not_heard_from_since(services.today()),
     }
     return render(request, "transfers/mobile.html", context)
+
+
+def outflow_reports(request: HttpRequest) -> HttpResponse:
+    """Mobile members' own reports (近况报告), unread first; the branch marks each read."""
+    unseen = request.GET.get("all") != "1"
+    page = paginate(request, selectors.outflow_reports(user=request.user, unseen_only=unseen))
+    scope = scope_for(request.user)
+    rows = [
+        {
+            "report": report,
+            "place": region_name(report.region_code),
+            "contact": mask_phone(report.contact) if report.contact else "",
+            "can_manage": scope.can_manage_path(report.outflow.home_organization.path),
+        }
+        for report in page
+    ]
+    return render(
+        request,
+        "transfers/outflow_reports.html",
+        {
+            "page": page,
+            "rows": rows,
+            "unseen": unseen,
+            "querystring": querystring_without_page(request),
+        },
+    )
+
+
+@require_POST
+def outflow_report_seen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    report = selectors.outflow_report_get(user=request.user, pk=pk)
+    run_service(
+        request,
+        lambda: mobile.outflow_report_seen(actor=request.user, report=report),
+        _("已阅。"),
+    )
+    return redirect("transfers:outflow_reports")
 
 
 def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:

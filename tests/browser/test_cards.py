@@ -1,5 +1,6 @@
-"""Issue 23, the card in the pocket: a secretary issues a card on a phone, the member (an
-activated account) sees it in /me/, a host secretary's phone camera reads the QR, which opens the
+"""Issue 23, the card in the pocket: a secretary invites the branch, a member who has never
+signed in activates on their phone with the letter's code, the secretary issues the card, the
+member sees it in /me/, a host secretary's phone camera reads the QR, which opens the
 issuing deployment's verify page; the page verifies in the browser, also with the network cut,
 and the host branch records the guest's attendance with the scanned URL.
 
@@ -23,11 +24,8 @@ from playwright.sync_api import expect
 from dangjian.activities.models import Attendance
 from dangjian.certificates import render, services
 from dangjian.certificates.models import Certificate
-from dangjian.core import crypto
 from dangjian.core.dates import today
 from dangjian.members.models import Member
-from dangjian.portal import activation
-from dangjian.portal.models import ActivationCode
 
 from .conftest import VIEWPORTS
 
@@ -56,24 +54,6 @@ def shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"cards-{name}.png"), full_page=True)
 
 
-def activated(county: Any, member: Member, base_url: str) -> str:
-    """The member's account, activated with the code of their invitation letter, as the member
-    would on the activation page (portal.activation). Returns the username."""
-    batch = activation.invitation_start(
-        actor=county.east_secretary, organization=county.east_village, base_url=base_url
-    )
-    activation.invitation_run(batch.pk)
-    record = ActivationCode.objects.get(
-        member=member, used_at__isnull=True, revoked_at__isnull=True
-    )
-    user = activation.account_activate(
-        code=crypto.decrypt_text(record.code_encrypted),
-        id_last4=Member.objects.get(pk=member.pk).id_number[-4:],
-        password=PASSWORD,
-    )
-    return str(user.get_username())
-
-
 def phone(browser: Any, live_server: Any) -> Any:
     context = browser.new_context(locale="zh-CN", base_url=live_server.url, **VIEWPORTS["phone"])
     context.set_default_timeout(10_000)
@@ -87,15 +67,31 @@ def test_a_card_goes_from_the_secretary_to_a_host_branchs_phone(
     from dangjian.activities import services as activity_services
 
     settings.DANGJIAN_PUBLIC_URL = live_server.url  # the address phones reach this deployment at
-    username = activated(county, county.li, live_server.url)
     activity = activity_services.activity_create(
         actor=county.west_admin,
         organization=county.west_village,
         data={"kind": "THEME_DAY", "topic": "重温入党誓词", "on": today()},
     )
 
-    # The secretary issues 李四's card from the member page, on a phone.
+    # The secretary invites the branch; 李四, who has never signed in, activates on a phone.
     sign_in(page, "secretary")
+    page.goto(county.east_village.get_absolute_url())
+    page.get_by_test_id("panel-accounts").get_by_role("link", name="邀请党员开通账号").click()
+    page.get_by_test_id("invite-all").click()
+    expect(page.get_by_test_id("invitation-progress")).to_contain_text("已生成 3 份激活函")
+    letter = page.get_by_test_id("letter").filter(has_text="李四")
+    link = re.search(r"https?://\S+/activate/\?code=\w+", letter.locator("textarea").input_value())
+    assert link, "the letter's text has no activation link"
+    member_context = phone(browser, live_server)
+    member = member_context.new_page()
+    member.goto(live_server.url + "/activate/" + link.group(0).split("/activate/", 1)[1])
+    member.get_by_label("身份证号后 4 位").fill(Member.objects.get(pk=county.li.pk).id_number[-4:])
+    member.get_by_label("设置密码", exact=True).fill(PASSWORD)
+    member.get_by_label("再输一次密码").fill(PASSWORD)
+    member.get_by_role("button", name="开通并登录").click()
+    expect(member).to_have_url(re.compile(r"/me/$"))
+
+    # The secretary issues 李四's card from the member page, on a phone.
     page.goto(county.li.get_absolute_url())
     panel = page.get_by_test_id("certificate-panel")
     panel.get_by_role("button", name="签发电子活动证").click()
@@ -104,9 +100,6 @@ def test_a_card_goes_from_the_secretary_to_a_host_branchs_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # The member sees the card in /me/ on their own phone.
-    member_context = phone(browser, live_server)
-    member = member_context.new_page()
-    sign_in(member, username, PASSWORD)
     member.goto("/me/")
     card = member.get_by_test_id("certificate-card")
     expect(card).to_contain_text("李四")

@@ -177,6 +177,7 @@ def test_only_outbound_transfers_in_transit_export_a_package(county: Any) -> Non
 
 def test_import_and_export_pages(county: Any, client: Any) -> None:
     """Upload a package, download the receipt; a changed file shows why and writes nothing."""
+    from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     document = _package()
@@ -201,6 +202,14 @@ def test_import_and_export_pages(county: Any, client: Any) -> None:
         },
     )
     assert accepted.status_code == 302
+    # The member came from elsewhere and has no account here: the page offers one.
+    offer = client.get(accepted["Location"]).content.decode()
+    assert 'data-testid="offer-activation"' in offer
+    assert f"/invitations/org/{county.west_village.pk}/" in offer
+    Member.objects.filter(name="周九").update(
+        user=get_user_model().objects.create_user("zhoujiu", password=None)
+    )
+    assert 'data-testid="offer-activation"' not in client.get(accepted["Location"]).content.decode()
     receipt = client.get(accepted["Location"] + "receipt.json")
     assert receipt["Content-Disposition"].startswith("attachment")
     assert package.verify_document(receipt.content, package.RECEIPT_FORMAT)

@@ -34,9 +34,14 @@ class Row:
 def round_table(assessment: AssessmentRound) -> tuple[list[Indicator], list[Row]]:
     """The active indicators, and a row per assessed organization with its score on each."""
     indicators = list(Indicator.objects.filter(active=True))
-    scores: dict[tuple[int, int], Score] = {
-        (s.organization_id, s.indicator_id): s for s in Score.objects.filter(round=assessment)
-    }
+    by_pk = {i.pk: i for i in indicators}
+    scores: dict[tuple[int, int], Score] = {}
+    # Each cell shows its indicator's source and who entered it: read them here, not per cell.
+    for score in Score.objects.filter(round=assessment, indicator__active=True).select_related(
+        "entered_by"
+    ):
+        score.indicator = by_pk[score.indicator_id]
+        scores[(score.organization_id, score.indicator_id)] = score
     rows = []
     for result in (
         Result.objects.filter(round=assessment)

@@ -15,7 +15,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -32,6 +46,7 @@ from .choices import BASE_SCHEDULE, DuesCategory, category_for_occupation
 from .models import DuesProfile, LedgerEntry, OrganizationDuesSetting, Payment, PaymentMonth
 
 ZERO = Decimal("0.00")
+HALF_FEN = Decimal("0.005")  # amounts are whole fen; SQLite sums them as floats
 
 
 def _sum(value: Decimal | None) -> Decimal:
@@ -271,6 +286,129 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
             account.payment_months = spans[member_id]
             result[member_id] = account
     return result
+
+
+def members_owing(members: QuerySet[Any], *, on: dt.date) -> set[int]:
+    """The members (a query of member ids) whose account on `on` has arrears: the members
+    whose `dues_accounts(...)[m].arrears` is not empty, the same set, read in aggregate (a
+    county's accounts month by month take seconds).
+
+    A member is in arrears by aggregates alone when a generated month ended by `on` is not
+    wholly paid (summed in SQL), or when a month they owe after their ledger's last has
+    something due and nothing paid; settled when every generated month ended by then is paid,
+    the ledger runs unbroken over every month they owe, and nothing was paid on an ended month
+    outside the ledger. Anyone else has their account taken by `dues_accounts`.
+    """
+    through = months_ended_by(on)
+    paid = (
+        PaymentMonth.objects.filter(
+            member_id=OuterRef("member_id"), month=OuterRef("month"), payment__paid_on__lte=on
+        )
+        .order_by()
+        .values("member_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    owing = set(
+        LedgerEntry.objects.filter(member_id__in=members, month__lte=through)
+        .annotate(paid=Coalesce(Subquery(paid), Value(ZERO), output_field=DecimalField()))
+        .filter(amount_due__gt=F("paid") + HALF_FEN)
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    ledger = {
+        member_id: (low, high, count)
+        for member_id, low, high, count in LedgerEntry.objects.filter(
+            member_id__in=members, month__lte=through
+        )
+        .order_by()
+        .values("member_id")
+        .annotate(low=Min("month"), high=Max("month"), count=Count("pk"))
+        .values_list("member_id", "low", "high", "count")
+    }
+    off_ledger = set(
+        PaymentMonth.objects.filter(
+            member_id__in=members, month__lte=through, payment__paid_on__lte=on
+        )
+        .exclude(
+            Exists(
+                LedgerEntry.objects.filter(member_id=OuterRef("member_id"), month=OuterRef("month"))
+            )
+        )
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    first_profile = dict(
+        DuesProfile.objects.filter(member_id__in=members)
+        .order_by()
+        .values("member_id")
+        .annotate(first=Min("effective_from"))
+        .values_list("member_id", "first")
+    )
+    hull: dict[int, tuple[dt.date, dt.date]] = {}
+    home: dict[int, int] = {}  # the organization owed the last month (the latest row's)
+    for member_id, organization_id, started_on, ended_on, joined_on in (
+        Membership.objects.filter(member_id__in=members)
+        .order_by("member_id", "started_on", "pk")
+        .values_list("member_id", "organization_id", "started_on", "ended_on", "member__joined_on")
+    ):
+        profile_from = first_profile.get(member_id)
+        if member_id in owing or profile_from is None or joined_on is None:
+            continue  # decided, or owes no month beyond the generated ones
+        # As in `dues_accounts`: the months whose last day lies in [started_on, ended_on).
+        last = through
+        if ended_on is not None:
+            last = min(last, rules.add_months(rules.month_of(ended_on), -1))
+        start = max(profile_from, rules.month_of(joined_on), rules.month_of(started_on))
+        if start > last:
+            continue
+        low, high = hull.get(member_id, (start, last))
+        if last >= high:
+            home[member_id] = organization_id
+        hull[member_id] = (min(low, start), max(high, last))
+    undecided = off_ledger - owing
+    beyond: dict[int, dt.date] = {}  # a month owed after the ledger's last
+    for member_id, (start, last) in hull.items():
+        if member_id in off_ledger:
+            continue
+        low, high, count = ledger.get(member_id, (None, None, 0))
+        if low is None or high is None or last > high:
+            beyond[member_id] = last
+        elif not (count == len(rules.months_between(low, high)) and low <= start):
+            undecided.add(member_id)
+    # A month owed after the ledger's last, with something due and nothing paid, is arrears.
+    paid_on = set(
+        PaymentMonth.objects.filter(
+            member_id__in=members, month__in=set(beyond.values()), payment__paid_on__lte=on
+        )
+        .order_by()
+        .values_list("member_id", "month")
+        .distinct()
+    )
+    in_force: dict[int, DuesProfile] = {}
+    for profile in DuesProfile.objects.filter(
+        member_id__in=members, effective_from__lte=through
+    ).order_by("member_id", "effective_from"):
+        month = beyond.get(profile.member_id)
+        if month is not None and profile.effective_from <= month:
+            in_force[profile.member_id] = profile
+    farmer: dict[int, Decimal] = {}
+    if any(p.category == DuesCategory.FARMER for p in in_force.values()):
+        farmer = farmer_amounts(set(home.values()))
+    tables = rules.Tables()
+    for member_id, month in beyond.items():
+        chosen = in_force.get(member_id)
+        due = ZERO
+        if chosen is not None:
+            due = profile_calculation(chosen, month, tables, farmer.get(home[member_id])).amount
+        if due > 0 and (member_id, month) not in paid_on:
+            owing.add(member_id)
+        else:
+            undecided.add(member_id)
+    owing |= {m for m, a in dues_accounts(undecided, on=on).items() if a.arrears}
+    return owing
 
 
 def dues_paid_until_many(
@@ -669,6 +807,17 @@ def month_due(organization: Organization, on: dt.date) -> MonthDue:
 # --- the committee dashboard --------------------------------------------------------------
 
 
+def _any_dues_rows(member_ids: list[int], on: dt.date) -> bool:
+    """Whether one of the members has a generated month up to `on`'s or a month paid by `on`
+    (either is a line of their account)."""
+    current = rules.month_of(on)
+    return any(
+        LedgerEntry.objects.filter(member_id__in=chunk, month__lte=current).exists()
+        or PaymentMonth.objects.filter(member_id__in=chunk, payment__paid_on__lte=on).exists()
+        for chunk in _chunks(sorted(set(member_ids)))
+    )
+
+
 def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6) -> dict[str, Any]:
     """Dues on a committee's home card, as JSON for the figure cache: how many members on the
     roster on `on` have paid every month ended by then (`dues_accounts`: no arrears), and the
@@ -676,10 +825,14 @@ def settled_dashboard(organization: Organization, on: dt.date, *, limit: int = 6
     counted."""
     roster = roster_on(organization, on)
     member_paths = list(roster.values_list("member_id", "organization__path"))
-    accounts = dues_accounts([m for m, _p in member_paths], on=on)
-    if not any(account.lines for account in accounts.values()):
+    member_ids = [m for m, _p in member_paths]
+    # Someone has a month on their account when a ledger row or a payment is there; only
+    # without either are the accounts taken to see whether a profile gives one.
+    if not _any_dues_rows(member_ids, on) and not any(
+        account.lines for account in dues_accounts(member_ids, on=on).values()
+    ):
         return {"month": None}  # nobody has a dues profile yet: nothing to show
-    owing = {member_id for member_id, account in accounts.items() if account.arrears}
+    owing = members_owing(roster.values("member_id"), on=on)
     children: dict[int, dict[str, Any]] = {
         pk: {"id": pk, "name": name, "members": 0, "owing": 0}
         for pk, name in Organization.objects.filter(

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from dangjian.alerts.models import Alert
 from dangjian.alerts.services import alerts_recompute
@@ -17,6 +19,7 @@ from dangjian.assessment import services
 from dangjian.assessment.models import Indicator, Result, Score
 from dangjian.audit.models import AuditEvent
 from dangjian.organizations.models import Organization
+from dangjian.site.testing import build_org
 
 
 def manual(assessment: Any, organization: Any) -> Score:
@@ -239,3 +242,37 @@ def test_an_assessed_branch_reads_its_own_result_and_no_other(client: Client, co
     # The county administrator opens the round itself, so it is not repeated as own results.
     client.force_login(county.county_admin)
     assert 'data-testid="own-results"' not in client.get("/assessment/").content.decode()
+
+
+def _round_page_queries(client: Client, county: Any, year: int) -> int:
+    """Queries of the round page for a round of `east` with a manual score on every branch."""
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=year)
+    for score in Score.objects.filter(round=assessment, indicator__source="manual"):
+        services.score_enter(
+            actor=county.east_admin,
+            assessment=assessment,
+            organization=score.organization,
+            indicator=score.indicator,
+            value=Decimal(80),
+            basis="述职",
+        )
+    client.force_login(county.east_admin)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/assessment/{assessment.pk}")
+    assert page.status_code == 200
+    assert (
+        page.content.decode().count('name="score"')
+        == Result.objects.filter(round=assessment).count()
+    )
+    return len(queries)
+
+
+def test_the_round_page_reads_a_fixed_number_of_queries(client: Client, county: Any) -> None:
+    """The county round had 1,657 queries (one per cell for its indicator and who entered it):
+    the count must not grow with the organizations assessed."""
+    small = _round_page_queries(client, county, 2025)
+    for n in range(4):
+        build_org(name=f"东{n}村党支部", parent=county.east, code=f"C01{n}0")
+    large = _round_page_queries(client, county, 2026)
+    assert Result.objects.filter(round__year=2026).count() == 6
+    assert large == small

@@ -1,0 +1,124 @@
+"""Time the slow county pages of issue 20 for the county administrator, against 300 ms.
+
+    .venv/bin/python bench/county_pages.py [--db DIR] [--rounds N] [--only NAME]
+
+Builds the demo county once into DIR (default /tmp/dangjian-bench-county; SQLite), or reuses
+the database found there, signs in as the county administrator and requests each page through
+Django's test client (no network, no browser): the figures are server time. The first request
+of a page warms the figure cache and is printed apart; the median is of the others. Also times
+the dashboard's dues figure (`settled_dashboard`) directly, cache bypassed. Prints the load
+average beside the figures: the machine may be shared, so read the figures with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGET_MS = 300.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "dangjian-bench-county"))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    os.environ["DANGJIAN_VAR_DIR"] = args.db
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    os.environ.pop("DATABASE_URL", None)
+    Path(args.db).mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    import logging
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from dangjian.assessment.models import AssessmentRound
+    from dangjian.core.dates import today
+    from dangjian.dues import selectors as dues_selectors
+    from dangjian.members.models import Member
+    from dangjian.organizations.models import Organization
+    from dangjian.site import demo
+
+    logging.disable(logging.WARNING)
+    call_command("migrate", verbosity=0)
+    if not Organization.objects.exists():
+        started = time.perf_counter()
+        demo.build_demo_county()
+        print(f"built the demo county in {time.perf_counter() - started:.0f} s")
+    settings.ALLOWED_HOSTS = ["testserver"]
+    county = Organization.objects.get(depth=0)
+    round_ = AssessmentRound.objects.filter(committee=county).order_by("-pk").first()
+    year = today().year
+    pages = [
+        ("dues report", f"/dues/org/{county.pk}/report/"),
+        ("home (dashboard)", "/"),
+        ("compliance", f"/activities/compliance/{county.pk}/"),
+        ("recruitment", "/recruitment/"),
+    ]
+    if round_ is not None:
+        pages.insert(1, ("assessment round", f"/assessment/{round_.pk}"))
+    pages = [p for p in pages if args.only in p[0]]
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="county"))
+    print(
+        f"SQLite; {Member.objects.count()} members; {args.rounds} requests per page; "
+        f"{os.cpu_count()} cores; year {year}"
+    )
+    print(f"load average before: {load()}")
+    print(f"{'page':<22} {'first ms':>9} {'median ms':>9} {'/300':>6} {'queries':>7} {'KB':>6}")
+
+    def row(label: str, call: Callable[[], object], size: Callable[[object], int]) -> None:
+        timings, queries, kb = [], 0, 0
+        for _round in range(args.rounds + 1):
+            reset_queries()
+            started = time.perf_counter()
+            result = call()
+            timings.append((time.perf_counter() - started) * 1000)
+            queries = len(connection.queries)
+            kb = size(result) // 1024
+        median = statistics.median(timings[1:])
+        print(
+            f"{label:<22} {timings[0]:9.0f} {median:9.0f} {median / TARGET_MS:6.2f} "
+            f"{queries:7d} {kb:6d}"
+        )
+
+    with override_settings(DEBUG=True):
+        for label, path in pages:
+
+            def get(path: str = path) -> object:
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                return response
+
+            row(label, get, lambda r: len(r.content))  # type: ignore[attr-defined]
+        if not args.only or "dues figure" in "dashboard dues figure":
+            row(
+                "dashboard dues figure",
+                lambda: dues_selectors.settled_dashboard(county, today()),
+                lambda _r: 0,
+            )
+    print(f"load average after:  {load()}")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()

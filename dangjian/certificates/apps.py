@@ -43,7 +43,7 @@ class CertificatesConfig(AppConfig):
                 _("出席回执"),
                 "certificates:receipts",
                 53,
-                visible=lambda scope: bool(scope.manage_paths),
+                visible=lambda scope: scope.manages_anything,
             )
         )
         register_panel(

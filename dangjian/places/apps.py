@@ -21,7 +21,7 @@ class PlacesConfig(AppConfig):
                 _("活动场所"),
                 "places:list",
                 54,
-                visible=lambda scope: bool(scope.manage_paths),
+                visible=lambda scope: scope.manages_anything,
             )
         )
         register_panel(

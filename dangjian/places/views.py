@@ -21,7 +21,7 @@ from .forms import DirectoryImportForm, PlaceForm
 
 
 def _require_manager(request: AuthenticatedHttpRequest) -> None:
-    if not scope_for(request.user).manage_paths:
+    if not scope_for(request.user).manages_anything:
         raise PermissionDenied
 
 

@@ -101,7 +101,11 @@ pytest-postgres: setup browser
 	  echo "!! Set DATABASE_URL to a reachable server to run them."; echo ""; \
 	fi
 
-test: lint typecheck djangocheck pytest-sqlite pytest-postgres
+# The checks side by side (mypy keeps one core busy for half a minute), then the two pytest stages.
+test: setup browser
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck djangocheck
+	@$(MAKE) --no-print-directory pytest-sqlite
+	@$(MAKE) --no-print-directory pytest-postgres
 
 # --- maintenance ----------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -162,3 +162,46 @@ def _forget_rate_tables() -> Any:
     rules.forget_tables()
     yield
     rules.forget_tables()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Any:
+    """pytest-django's test databases, copied from a migrated template (tests/databases.py).
+
+    Falls back to pytest-django's own way for what the template does not cover: --nomigrations,
+    --reuse-db, serialized rollback, more than one database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from tests import databases
+
+    verbosity = request.config.option.verbose
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    keepdb = django_db_keepdb and not django_db_createdb
+    config = None
+    with django_db_blocker.unblock():
+        if django_db_use_migrations and not keepdb and not serialized_aliases and aliases:
+            config = databases.setup_databases(verbosity, set(aliases))
+        if config is None:
+            if not django_db_use_migrations:
+                _disable_migrations()
+            config = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=cast(Any, aliases),  # a set, as pytest-django passes it
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=verbosity)

@@ -36,6 +36,7 @@ from dangjian.rollup import services as rollup_services
 from dangjian.site.testing import system_user
 from dangjian.transfers import mobile
 from dangjian.transfers.choices import OutflowReason
+from tests.databases import copy_sqlite_template
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +50,6 @@ AS_OF = today() - dt.timedelta(days=1)
 # the receipt for A, and its statistics package.
 COUNTY_B = """
 import datetime as dt, json, sys
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from dangjian.accounts.choices import Role
 from dangjian.activities import services as activity_services
 from dangjian.certificates import receipts, services
@@ -92,8 +91,6 @@ open(out, "w").write(json.dumps(files, ensure_ascii=False))
 # as children, imports their packages and reports the sum.
 CITY = """
 import datetime as dt, json, sys
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from dangjian.accounts.choices import Role
 from dangjian.exchange import trust
 from dangjian.organizations.choices import OrgKind
@@ -129,7 +126,8 @@ open(out, "w").write(json.dumps({
 def _deployment(tmp_path: Path, name: str, issuer: str, seed: str, code: str, *argv: str) -> Any:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DJANGO_SETTINGS_MODULE"] = "tests.deployment_settings"
-    env["DANGJIAN_DEPLOYMENT_DB"] = str(tmp_path / f"{name}.sqlite3")
+    # A migrated database copied from the run's template (tests/databases.py), not migrated anew.
+    env["DANGJIAN_DEPLOYMENT_DB"] = str(copy_sqlite_template(tmp_path / f"{name}.sqlite3"))
     env["DANGJIAN_DEPLOYMENT_ISSUER"] = issuer
     env["DANGJIAN_DEPLOYMENT_SEED"] = seed
     script = tmp_path / f"{name}.py"

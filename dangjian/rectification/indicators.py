@@ -204,26 +204,32 @@ def _aging(
     committee: Organization, organizations: list[Organization], year: int, on: dt.date
 ) -> dict[int, Measure]:
     """The average age on `on` of the members on the roster (open membership rows)."""
-    ages: list[tuple[str, int]] = [
-        (path, age_on(birth, on))
-        for path, birth in Membership.objects.within(committee)
+    # Summed per organization first: a county has ~30,000 members and ~900 organizations.
+    count: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    under_40: dict[str, int] = defaultdict(int)
+    for path, birth in (
+        Membership.objects.within(committee)
         .filter(started_on__lte=on, ended_on__isnull=True)
         .values_list("organization__path", "member__birth_date")
-    ]
+    ):
+        age = age_on(birth, on)
+        count[path] += 1
+        total[path] += age
+        under_40[path] += age < 40
     result: dict[int, Measure] = {}
     for organization in organizations:
-        mine = [age for path, age in ages if _in_subtree(path, organization)]
-        if not mine:
+        mine = [path for path in count if _in_subtree(path, organization)]
+        n = sum(count[path] for path in mine)
+        if not n:
             result[organization.pk] = Measure(None, {"n": 0})
             continue
-        average = (Decimal(sum(mine)) / len(mine)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        average = (Decimal(sum(total[path] for path in mine)) / n).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
         result[organization.pk] = Measure(
             average,
-            {
-                "n": len(mine),
-                "average": str(average),
-                "under_40": sum(1 for a in mine if a < 40),
-            },
+            {"n": n, "average": str(average), "under_40": sum(under_40[path] for path in mine)},
         )
     return result
 

@@ -25,6 +25,7 @@ from dangjian.core import signing
 from dangjian.core.dates import today
 from dangjian.exchange import trust
 from dangjian.site.testing import system_user
+from tests.databases import copy_sqlite_template
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,6 @@ ROOT = Path(settings.BASE_DIR)
 # the certificate text alone and exports the receipt addressed to us.
 HOST = """
 import datetime as dt, json, sys
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from dangjian.accounts.choices import Role
 from dangjian.activities import services as activity_services
 from dangjian.certificates import receipts, services
@@ -64,7 +63,8 @@ open(report, "w").write(json.dumps(out, ensure_ascii=False))
 def _host(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DJANGO_SETTINGS_MODULE"] = "dangjian.transfers.tests.receiver_settings"
-    env["DANGJIAN_RECEIVER_DB"] = str(tmp_path / "host.sqlite3")
+    # A migrated database copied from the run's template (tests/databases.py), not migrated anew.
+    env["DANGJIAN_RECEIVER_DB"] = str(copy_sqlite_template(tmp_path / "host.sqlite3"))
     script = tmp_path / "host.py"
     script.write_text(HOST, encoding="utf-8")
     return subprocess.run(

@@ -26,6 +26,7 @@ from dangjian.members.models import Membership
 from dangjian.site.testing import system_user
 from dangjian.transfers import services
 from dangjian.transfers.choices import TransferKind, TransferState
+from tests.databases import copy_sqlite_template
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,6 @@ ROOT = Path(settings.BASE_DIR)
 # again) through the management command and reports what the receiving database holds.
 RECEIVER_SETUP = """
 import json, sys
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from dangjian.accounts.choices import Role
 from dangjian.exchange import trust
 from dangjian.core import signing
@@ -111,6 +110,8 @@ def test_a_member_moves_to_another_deployment_and_back_comes_the_receipt(
     ours = tmp_path / "sender-keys.json"
     ours.write_text(json.dumps(signing.public_keys_document()), encoding="utf-8")
     theirs = tmp_path / "receiver-keys.json"
+    # A migrated database copied from the run's template (tests/databases.py), not migrated anew.
+    copy_sqlite_template(tmp_path / "receiver.sqlite3")
     setup = _script(tmp_path, RECEIVER_SETUP, str(theirs), str(ours))
     assert setup.returncode == 0, setup.stderr
     trust.trusted_keys_import(actor=system_user(), document=theirs.read_text(encoding="utf-8"))

@@ -205,3 +205,46 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(config, verbosity=verbosity)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_postgresql_flush() -> Any:
+    """A committing test ends with Django's flush: on PostgreSQL one TRUNCATE of all ~100
+    tables, about a second each time (every table gets a new file). Emptying only the tables
+    that hold rows, with DELETE (the foreign keys are deferred to the commit, where every row is
+    gone), leaves the same empty database in a tenth of the time. Tables with triggers of their
+    own (the append-only audit log refuses DELETE) are still truncated."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: Any,
+        style: Any,
+        tables: Any,
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if reset_sequences or allow_cascade or not tables:
+            return original(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        quote = self.quote_name  # the table names come from Django's introspection, quoted
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                " UNION ALL ".join(f"(SELECT %s FROM {quote(t)} LIMIT 1)" for t in tables),  # noqa: S608
+                list(tables),
+            )
+            filled = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"
+            )
+            triggered = {row[0] for row in cursor.fetchall()}
+        truncate = [table for table in filled if table in triggered]
+        statements = [f"DELETE FROM {quote(t)};" for t in filled if t not in triggered]  # noqa: S608
+        return statements + (original(self, style, truncate) if truncate else [])
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]

@@ -291,11 +291,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [
-    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
-    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
-    BASE_DIR / "static",
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# The npm files the templates load, one by one (dangjian.core.vendor): static name → file under
+# node_modules. The packages' other builds (80 MB of them) are never collected.
+VENDOR_FILES = {
+    "vendor/htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "vendor/bootstrap/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "vendor/bootstrap/css/bootstrap.min.css.map": "bootstrap/dist/css/bootstrap.min.css.map",
+    "vendor/echarts/echarts.min.js": "echarts/dist/echarts.min.js",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "dangjian.core.vendor.VendorFinder",
 ]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"

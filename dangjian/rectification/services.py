@@ -394,7 +394,8 @@ def criterion_update(
     ):
         raise field_error(
             "threshold",
-            _("标准须在 0 到 %(upper)s 之间，最多一位小数。") % {"upper": format(upper.normalize(), "f")},
+            _("标准须在 0 到 %(upper)s 之间，最多一位小数。")
+            % {"upper": format(upper.normalize(), "f")},
             code=CoreErrorCode.OUT_OF_RANGE,
         )
     threshold = threshold.quantize(Decimal("0.1"))

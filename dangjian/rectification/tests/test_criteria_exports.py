@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
@@ -38,7 +38,8 @@ def test_the_county_edits_a_criterion_and_the_change_is_history(county: Any) -> 
     criterion = Criterion.objects.get(indicator="dues_rate")
     url = reverse("rectification:criterion", args=[criterion.pk])
     page = client.get(url).content.decode()
-    assert criterion.rule in page and "本地做法" in page  # rule, source, local practice shown
+    assert criterion.rule in page
+    assert "本地做法" in page
     bad = client.post(url, {"threshold": "180", "direction": "BELOW", "active": "on"})
     assert "标准须在 0 到 100 之间" in bad.content.decode()
     done = client.post(
@@ -48,7 +49,8 @@ def test_the_county_edits_a_criterion_and_the_change_is_history(county: Any) -> 
     criterion.refresh_from_db()
     assert (criterion.threshold, criterion.note) == (Decimal("70.0"), "县委会议决定")
     history = client.get(reverse("rectification:criteria")).content.decode()
-    assert "80.0 → 70" in history and str(county.county_admin) in history
+    assert "80.0 → 70" in history
+    assert str(county.county_admin) in history
     # A township administrator neither edits nor reaches the page.
     assert signed_in(county.east_admin).get(url).status_code == 404
     with pytest.raises(PermissionDenied):
@@ -68,7 +70,8 @@ def test_the_api_changes_a_criterion_or_says_why_not(county: Any) -> None:
     body = {"threshold": "-1", "direction": "AT_LEAST", "active": False, "note": ""}
     client = signed_in(county.county_admin)
     refused = client.put(url, body, content_type="application/json")
-    assert refused.status_code == 400 and refused.json()["code"] == "out_of_range"
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "out_of_range"
     body["threshold"] = "62"
     changed = client.put(url, body, content_type="application/json").json()
     assert (changed["threshold"], changed["active"], changed["local_practice"]) == (
@@ -105,7 +108,8 @@ def test_the_review_and_cases_export_the_page_figures(county: Any) -> None:
         client.get(reverse("rectification:export", args=[review.pk])).content
     )
     assert listing[3][:6] == [1, "东村党支部", 1, "换届逾期", "确定为整顿对象", "换届逾期一年"]
-    assert evidence[3][2] == "换届逾期" and evidence[3][6] == "是"
+    assert evidence[3][2] == "换届逾期"
+    assert evidence[3][6] == "是"
     assert "党章第三十一条" in evidence[3][8]
     (cases,) = sheets(client.get(reverse("rectification:cases_export")).content)
     assert cases[3][:5] == ["东村党支部", 2026, "王干部", "限期换届", dt.date(2027, 3, 31)]

@@ -70,6 +70,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "recruitment:panel:pk": lambda c: c.west_village,
     "recruitment:field": lambda c: "id_number",
     "recruitment:plan:pk": lambda c: west_recruitment_plan(c),
+    "recruitment:plan_export:pk": lambda c: west_recruitment_plan(c),
     "portal:pk": lambda c: west_correction(c),
     "portal:org": lambda c: c.west_village,
     "portal:volunteer_signup:pk": lambda c: west_published_activity(c),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from dangjian.core.extensions import DemoContext
 
 from . import selectors
@@ -93,6 +95,7 @@ def _retained_dues_uses(context: DemoContext) -> None:
     day = context.reference_day
     kept = selectors.retained_dues(context.branches, day.year, day)
     start = dt.date(day.year, 1, 1)
+    now = timezone.now()
     rows: list[RetainedDuesUse] = []
     for branch in context.branches:
         left = kept[branch.pk].balance
@@ -113,6 +116,7 @@ def _retained_dues_uses(context: DemoContext) -> None:
                     description=description,
                     decided_by=f"{on:%Y-%m-%d} {meeting}",
                     recorded_by=context.builder,
+                    recorded_at=now,
                 )
             )
     RetainedDuesUse.objects.bulk_create(rows, batch_size=2000)

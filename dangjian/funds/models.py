@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.scope import ScopedQuerySet
@@ -66,7 +67,9 @@ class RetainedDuesUse(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: the demo passes one time for all its rows (timezone.now()
+    # per row was most of the demo step's time).
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = ("organization__path",)

@@ -9,6 +9,7 @@ when it is recorded (`PaymentMonth`, decision 0071): the oldest open months firs
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -799,13 +800,16 @@ def _report_from_accounts(
     return _FromAccounts(due_by_month, members_due, owing)
 
 
+@functools.lru_cache(maxsize=4096)
 def _day(value: Any) -> dt.date | None:
-    """A date from a raw row: SQLite gives ISO text, PostgreSQL a date."""
+    """A date from a raw row: SQLite gives ISO text, PostgreSQL a date (a county's rows hold
+    a few hundred distinct ones, hence the cache)."""
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
 
 
+@functools.lru_cache(maxsize=4096)
 def _month_of_raw(value: Any) -> dt.date:
     day = _day(value)
     assert day is not None

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,9 +42,10 @@ def _area(request: AuthenticatedHttpRequest) -> Organization:
 
 
 def _managed_area(request: AuthenticatedHttpRequest) -> Organization:
+    """The area, for a form: out of scope 404 (by `_area`), in scope but read-only 403."""
     area = _area(request)
     if not scope_for(request.user).can_manage_path(area.path):
-        raise Http404
+        raise PermissionDenied
     return area
 
 
@@ -244,7 +245,7 @@ def instructors(request: AuthenticatedHttpRequest) -> HttpResponse:
     area = _area(request)
     can_manage = scope_for(request.user).can_manage_path(area.path)
     if request.method == "POST" and not can_manage:
-        raise Http404
+        raise PermissionDenied
     units = list(Unit.objects.within(area).order_by("name"))
     form = InstructorForm(request.POST or None, units=units)
     unit_by_pk = {u.pk: u for u in units}

@@ -992,7 +992,7 @@ def unit_organizations_table(data: ReportData) -> Table | None:
             Column(_("党委"), None),
             Column(_("党总支"), None),
             Column(_("党支部"), None),
-            Column(_("登记单位"), None),
+            Column(_("单位数"), None),
             Column(_("已建立党组织"), None),
             Column(_("未建立党组织"), None),
         ],

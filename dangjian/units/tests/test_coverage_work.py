@@ -53,7 +53,7 @@ def messy_xlsx(path: Path, rows: list[list[Any]]) -> Path:
 GOOD = [
     [
         "宏达建材有限公司",
-        " ".join([A[:6], A[6:12].lower(), A[12:]]),
+        " ".join([A[:6], A[6:12], A[12:].lower()]),
         "有限责任公司(自然人投资或控股)",
         "东镇工业园1号",
         "８５",

@@ -242,6 +242,14 @@ class ReportData:
         )
 
     @cached_property
+    def unit_coverage(self) -> Any:
+        """The unit registry of the subtree with members matched (units.selectors.coverage),
+        read once for the coverage tables."""
+        from dangjian.units.selectors import coverage
+
+        return coverage(self.organization, self.as_of)
+
+    @cached_property
     def margins(self) -> dict[str, dict[str, list[int]]]:
         """For each dimension and value: [members, women, minorities, probationary], summed
         from the cube in one pass (the member tables' columns)."""
@@ -918,9 +926,7 @@ def funds_table(data: ReportData) -> Table:
 def coverage_table(data: ReportData) -> Table | None:
     """党组织覆盖 by unit kind: the registered units of the subtree, those with a party
     organization, and those with enough full members for a branch but none (单独组建)."""
-    from dangjian.units.selectors import coverage
-
-    found = coverage(data.organization, data.as_of)
+    found = data.unit_coverage
     if not found.rows:
         return None
     standalone = {r.unit.pk for r in found.standalone}
@@ -956,10 +962,9 @@ def unit_organizations_table(data: ReportData) -> Table | None:
     """党内统计: grassroots organizations by the kind of unit they sit in (党委 with 党工委,
     党总支, 党支部 with joint and temporary branches), beside the registered units of that kind
     with and without a party organization (units.selectors.organizations_by_unit_kind)."""
-    from dangjian.units.models import Unit
     from dangjian.units.selectors import organizations_by_unit_kind
 
-    units = list(Unit.objects.within(data.organization).only("kind", "organization_id"))
+    units = [r.unit for r in data.unit_coverage.rows]
     if not units:
         return None
     kinds = organizations_by_unit_kind(

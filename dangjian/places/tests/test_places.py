@@ -219,6 +219,11 @@ def test_a_mobile_members_portal_shows_the_places_where_they_went(
     assert "乙县党员服务中心" in page
     assert "每月第一个周五" in page
     assert next_activity_day(1, 5, today()).isoformat() in page
+    # Kept for offline use: the panel registers the service worker whose scope is /me/.
+    assert 'data-sw-url="/me/sw.js"' in page
+    worker = client.get("/me/sw.js")
+    assert worker["Content-Type"] == "application/javascript"
+    assert b"caches.match" in worker.content
 
 
 @pytest.mark.django_db

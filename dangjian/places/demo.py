@@ -43,6 +43,7 @@ NEIGHBOUR_REGION = "440300"
 NEIGHBOUR_KEY = SigningKey(hashlib.sha256(b"dangjian-demo-CN-440300").digest())
 COUNTY_REGION = "360730"  # the demo county's region (dangjian.site.demo)
 CREDITED_AT_MOST = 12
+HOST_CODE = "4403050001"  # the neighbour's organization code (its own coding)
 GUESTS = ["陈志强", "林晓燕", "黄建国", "吴丽华", "郑海波", "刘春梅", "何永明", "罗秀兰"]
 
 
@@ -116,7 +117,7 @@ def _neighbour(context: DemoContext) -> None:
                 "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                 "name": name,
                 "kind": kind,
-                "organization": {"name": name.replace("党员服务中心", "党委"), "code": ""},
+                "organization": {"name": name.replace("党员服务中心", "党委"), "code": HOST_CODE},
                 "address": address,
                 "region": region,
                 "activity_day": {"week": week, "weekday": weekday},
@@ -152,7 +153,7 @@ def _neighbour(context: DemoContext) -> None:
             "kind": ActivityKind.THEME_DAY,
             "topic": "周五活动日",
             "place": places[0][0],
-            "host_organization": {"name": "南山区党员服务中心党委", "code": ""},
+            "host_organization": {"name": "南山区党员服务中心党委", "code": HOST_CODE},
         }
         for card in cards
     ]

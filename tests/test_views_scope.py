@@ -136,6 +136,8 @@ READ_PAGES: dict[str, Page] = {
         HTMX,
     ),
     "member page": lambda c: (_url("members:detail", c.zhang.pk), {}),
+    "units coverage": lambda c: (_url("units:index", query=f"org={c.east.pk}"), {}),
+    "units instructors": lambda c: (_url("units:instructors", query=f"org={c.east.pk}"), {}),
 }
 FORM_PAGES: dict[str, Page] = {
     "organization create": lambda c: (
@@ -153,6 +155,8 @@ FORM_PAGES: dict[str, Page] = {
     "position assign": lambda c: (_url("members:position_assign", c.zhang.pk), {}),
     "life exemption": lambda c: (_url("activities:exemption", c.zhang.pk), {}),
     "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
+    "units import": lambda c: (_url("units:import", query=f"org={c.east.pk}"), {}),
+    "units joint branch": lambda c: (_url("units:joint", query=f"org={c.east.pk}"), {}),
 }
 # Text each page shows about the east township to a reader in scope.
 EXPECTED = {
@@ -174,6 +178,10 @@ EXPECTED = {
     "position assign": ("张三", "东村党支部"),
     "life exemption": ("张三",),
     "member accounts": ("东村党支部", "张三", "李四"),
+    "units coverage": ("东镇党委",),
+    "units instructors": ("东镇党委",),
+    "units import": ("东镇党委",),
+    "units joint branch": ("东镇党委",),
 }
 ALL_PAGES = {**READ_PAGES, **FORM_PAGES}
 

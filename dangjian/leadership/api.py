@@ -4,6 +4,7 @@ subtree, the 书记 distribution, and 述职 results. Scoped like the pages (out
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +25,10 @@ ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 class RosterOut(Schema):
     member_id: int
+    member_public_id: uuid.UUID
     name: str
     organization_id: int
+    organization_code: str
     organization: str
     post: str
     post_label: str
@@ -50,6 +53,7 @@ class DutyReportOut(Schema):
     organization_code: str
     organization_name: str
     member_id: int
+    member_public_id: uuid.UUID
     name: str
     year: int
     grade: str
@@ -70,8 +74,10 @@ def roster(request: HttpRequest, org: str) -> list[dict[str, object]]:
     return [
         {
             "member_id": r.member_id,
+            "member_public_id": r.member_public_id,
             "name": r.name,
             "organization_id": r.organization_id,
+            "organization_code": r.organization_code,
             "organization": r.organization,
             "post": r.post,
             "post_label": r.post_label,
@@ -116,6 +122,7 @@ def duty_reports(
                 "organization_code": d.organization.code,
                 "organization_name": d.organization.name,
                 "member_id": d.member_id,
+                "member_public_id": d.member.public_id,
                 "name": d.member.name,
                 "year": d.year,
                 "grade": d.grade,

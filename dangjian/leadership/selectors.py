@@ -4,6 +4,7 @@ tables (contract functions: `roster`, `secretary_distribution`)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,8 +30,10 @@ POST_ORDER = [*PositionTitle.values, *Duty.values]
 @dataclass
 class RosterRow:
     member_id: int
+    member_public_id: uuid.UUID
     name: str
     organization_id: int
+    organization_code: str
     organization: str
     organization_path: str
     post: str  # a PositionTitle or a Duty value
@@ -62,13 +65,15 @@ def roster(organization: Organization, on: dt.date | None = None) -> list[Roster
     up to `on` (activities.training_hours) and the latest 述职 result at that organization."""
     day = on or today()
     rows: list[RosterRow] = []
-    for member_id, name, org_id, org_name, path, title, since in (
+    for member_id, public_id, name, org_id, code, org_name, path, title, since in (
         Position.objects.within(organization)
         .filter(_open_on(day))
         .values_list(
             "member_id",
+            "member__public_id",
             "member__name",
             "organization_id",
+            "organization__code",
             "organization__name",
             "organization__path",
             "title",
@@ -78,8 +83,10 @@ def roster(organization: Organization, on: dt.date | None = None) -> list[Roster
         rows.append(
             RosterRow(
                 member_id,
+                public_id,
                 name,
                 org_id,
+                code,
                 org_name,
                 path,
                 title,
@@ -88,13 +95,15 @@ def roster(organization: Organization, on: dt.date | None = None) -> list[Roster
                 full_years(since, day),
             )
         )
-    for member_id, name, org_id, org_name, path, duty, since in (
+    for member_id, public_id, name, org_id, code, org_name, path, duty, since in (
         StaffPost.objects.within(organization)
         .filter(_open_on(day))
         .values_list(
             "member_id",
+            "member__public_id",
             "member__name",
             "organization_id",
+            "organization__code",
             "organization__name",
             "organization__path",
             "duty",
@@ -104,8 +113,10 @@ def roster(organization: Organization, on: dt.date | None = None) -> list[Roster
         rows.append(
             RosterRow(
                 member_id,
+                public_id,
                 name,
                 org_id,
+                code,
                 org_name,
                 path,
                 duty,

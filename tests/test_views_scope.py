@@ -137,6 +137,8 @@ READ_PAGES: dict[str, Page] = {
     ),
     "member page": lambda c: (_url("members:detail", c.zhang.pk), {}),
     "leadership roster": lambda c: (_url("leadership:roster", query=f"org={c.east.pk}"), {}),
+    "units coverage": lambda c: (_url("units:index", query=f"org={c.east.pk}"), {}),
+    "units instructors": lambda c: (_url("units:instructors", query=f"org={c.east.pk}"), {}),
 }
 FORM_PAGES: dict[str, Page] = {
     "organization create": lambda c: (
@@ -156,6 +158,8 @@ FORM_PAGES: dict[str, Page] = {
     "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
     "duty report": lambda c: (_url("leadership:report_create", query=f"org={c.east.pk}"), {}),
     "staff post": lambda c: (_url("leadership:staff_post", c.zhang.pk), {}),
+    "units import": lambda c: (_url("units:import", query=f"org={c.east.pk}"), {}),
+    "units joint branch": lambda c: (_url("units:joint", query=f"org={c.east.pk}"), {}),
 }
 # Text each page shows about the east township to a reader in scope.
 EXPECTED = {
@@ -180,6 +184,10 @@ EXPECTED = {
     "leadership roster": ("东镇党委",),
     "duty report": ("东镇党委",),
     "staff post": ("张三", "东镇党委"),
+    "units coverage": ("东镇党委",),
+    "units instructors": ("东镇党委",),
+    "units import": ("东镇党委",),
+    "units joint branch": ("东镇党委",),
 }
 ALL_PAGES = {**READ_PAGES, **FORM_PAGES}
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("rectification/", include("dangjian.rectification.urls")),
     path("care/", include("dangjian.care.urls")),
     path("funds/", include("dangjian.funds.urls")),
+    path("leadership/", include("dangjian.leadership.urls")),
     path("units/", include("dangjian.units.urls")),
     path("places/", include("dangjian.places.urls")),
     path("rollup/", include("dangjian.rollup.urls")),

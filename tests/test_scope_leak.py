@@ -54,6 +54,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "activities:visiting_pk": lambda c: west_visiting_guest(c),
     "activities:attachment:pk": lambda c: west_attachment(c),
     "activities:compliance:pk": lambda c: c.west_village,
+    "activities:follow_up_done:pk": lambda c: west_follow_up(c),
     "activities:exemption:pk": lambda c: c.sun,
     "activities:ledger:pk": lambda c: c.west_village,
     "activities:year": lambda c: 2026,
@@ -87,6 +88,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "rectification:criterion:pk": lambda c: 1,
     "care:pk": lambda c: c.sun,
     "funds:pk": lambda c: c.west_village,
+    "leadership:staff_post:pk": lambda c: c.sun,
     "care:kind": lambda c: "hardship",
     "care:org": lambda c: c.west_village,
     "care:volunteer_detail:pk": lambda c: west_volunteer_activity(c),
@@ -130,6 +132,8 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:care:pk": lambda c: west_volunteer_activity(c),
     "api:funds:org": lambda c: c.west_village.code,
     "api:funds:year": lambda c: 2026,
+    "api:leadership:org": lambda c: c.west.code,
+    "api:leadership:year": lambda c: 2025,
     "api:units:org": lambda c: c.west.code,
     "api:rectification:review_id": lambda c: west_weakness_review(c),
     "api:rectification:candidate_id": lambda c: west_weakness_review(c).candidates.get(),
@@ -204,6 +208,31 @@ def west_activity(c: Any) -> Any:
         return activity_services.activity_record(actor=c.west_admin, activity=activity)
 
     return _once(c, "activity", make)
+
+
+def west_follow_up(c: Any) -> Any:
+    """A follow-up item of the west township's 民主生活会 (西镇班子整改)."""
+    from dangjian.activities import services as activity_services
+    from dangjian.activities.choices import ActivityKind, ActivityStatus
+    from dangjian.activities.models import Activity
+
+    def make() -> Any:
+        meeting = Activity.objects.create(
+            organization=c.west,
+            kind=ActivityKind.DEMOCRATIC_LIFE,
+            status=ActivityStatus.HELD,
+            topic="西镇专题民主生活会",
+            on=dt.date(2025, 12, 20),
+        )
+        return activity_services.follow_up_add(
+            actor=c.west_admin,
+            activity=meeting,
+            text="西镇班子整改",
+            responsible="西镇书记",
+            deadline=dt.date(2026, 3, 31),
+        )
+
+    return _once(c, "follow_up", make)
 
 
 def west_volunteer_activity(c: Any) -> Any:

@@ -136,6 +136,7 @@ READ_PAGES: dict[str, Page] = {
         HTMX,
     ),
     "member page": lambda c: (_url("members:detail", c.zhang.pk), {}),
+    "leadership roster": lambda c: (_url("leadership:roster", query=f"org={c.east.pk}"), {}),
     "units coverage": lambda c: (_url("units:index", query=f"org={c.east.pk}"), {}),
     "units instructors": lambda c: (_url("units:instructors", query=f"org={c.east.pk}"), {}),
 }
@@ -155,6 +156,8 @@ FORM_PAGES: dict[str, Page] = {
     "position assign": lambda c: (_url("members:position_assign", c.zhang.pk), {}),
     "life exemption": lambda c: (_url("activities:exemption", c.zhang.pk), {}),
     "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
+    "duty report": lambda c: (_url("leadership:report_create", query=f"org={c.east.pk}"), {}),
+    "staff post": lambda c: (_url("leadership:staff_post", c.zhang.pk), {}),
     "units import": lambda c: (_url("units:import", query=f"org={c.east.pk}"), {}),
     "units joint branch": lambda c: (_url("units:joint", query=f"org={c.east.pk}"), {}),
 }
@@ -178,6 +181,9 @@ EXPECTED = {
     "position assign": ("张三", "东村党支部"),
     "life exemption": ("张三",),
     "member accounts": ("东村党支部", "张三", "李四"),
+    "leadership roster": ("东镇党委",),
+    "duty report": ("东镇党委",),
+    "staff post": ("张三", "东镇党委"),
     "units coverage": ("东镇党委",),
     "units instructors": ("东镇党委",),
     "units import": ("东镇党委",),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dangjian.roster",
     "dangjian.funds",
     "dangjian.units",
+    "dangjian.leadership",
     "dangjian.recruitment",
     "dangjian.certificates",
     "dangjian.transfers",

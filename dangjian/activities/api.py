@@ -26,7 +26,7 @@ from dangjian.organizations.refs import organization_pk, organization_pk_from_te
 
 from . import periods, selectors, services
 from .choices import ActivityKind, AttendanceStatus
-from .models import Activity
+from .models import Activity, FollowUpItem
 
 router = Router(tags=["组织生活"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -357,3 +357,56 @@ def training_coverage(
             for g in coverage.groups
         ],
     }
+
+
+class FollowUpOut(Schema):
+    id: int
+    activity_id: int
+    activity_kind: str
+    activity_on: dt.date
+    organization_code: str
+    organization_name: str
+    text: str
+    responsible: str
+    deadline: dt.date
+    done_on: dt.date | None
+
+
+@router.get("/follow-ups/{org}", response={200: list[FollowUpOut], **ERRORS})
+@paginate(Pages, page_size=50)
+def follow_up_list(
+    request: HttpRequest,
+    org: str,
+    open_only: bool = Query(False, description="只列未完成的整改事项"),
+) -> PageOf:
+    """整改事项 of the leadership meetings (民主生活会, 班子运行情况分析) of the subtree (`org`:
+    the code), earliest deadline first."""
+    organization = organization_selectors.organization_get(
+        user=request.user, pk=organization_pk_from_text(org)
+    )
+    queryset = (
+        FollowUpItem.objects.restrict(request.user)
+        .within(organization)
+        .select_related("activity__organization")
+        .order_by("deadline", "pk")
+    )
+    if open_only:
+        queryset = queryset.filter(done_on__isnull=True)
+    return PageOf(
+        queryset,
+        lambda rows: [
+            {
+                "id": i.pk,
+                "activity_id": i.activity_id,
+                "activity_kind": i.activity.kind,
+                "activity_on": i.activity.on,
+                "organization_code": i.activity.organization.code,
+                "organization_name": i.activity.organization.name,
+                "text": i.text,
+                "responsible": i.responsible,
+                "deadline": i.deadline,
+                "done_on": i.done_on,
+            }
+            for i in rows
+        ],
+    )

@@ -16,7 +16,15 @@ class ActivityKind(models.TextChoices):
     # Education taken to members who cannot come (old, ill): counts as organizational life
     # for the members it lists, and for no one else (docs/organizational-life.md).
     HOME_EDUCATION = "HOME_EDUCATION", _("送学上门")
+    # The leadership team's own (领导班子): held by a committee, not a branch (decision 0220).
+    DEMOCRATIC_LIFE = "DEMOCRATIC_LIFE", _("民主生活会")
+    TEAM_ANALYSIS = "TEAM_ANALYSIS", _("班子运行情况分析")
     OTHER = "OTHER", _("其他")
+
+
+# Kinds of the leadership team of a committee (地方党委, 党委, 党工委): required of committees
+# only, attended by the team (the open positions), with follow-up items (整改事项).
+LEADERSHIP_KINDS = frozenset({ActivityKind.DEMOCRATIC_LIFE, ActivityKind.TEAM_ANALYSIS})
 
 
 # Short names for the compliance sentence ("支委会 3/3").
@@ -30,6 +38,8 @@ SHORT_LABELS = {
     ActivityKind.REVIEW_MEETING: _("民主评议"),
     ActivityKind.TALK: _("谈心谈话"),
     ActivityKind.HOME_EDUCATION: _("送学上门"),
+    ActivityKind.DEMOCRATIC_LIFE: _("民主生活会"),
+    ActivityKind.TEAM_ANALYSIS: _("班子运行分析"),
 }
 
 
@@ -53,10 +63,16 @@ class AttendanceVia(models.TextChoices):
 class FrequencyPeriod(models.TextChoices):
     MONTH = "MONTH", _("每月")
     QUARTER = "QUARTER", _("每季度")
+    HALF_YEAR = "HALF_YEAR", _("每半年")
     YEAR = "YEAR", _("每年")
 
 
-PERIOD_MONTHS = {FrequencyPeriod.MONTH: 1, FrequencyPeriod.QUARTER: 3, FrequencyPeriod.YEAR: 12}
+PERIOD_MONTHS = {
+    FrequencyPeriod.MONTH: 1,
+    FrequencyPeriod.QUARTER: 3,
+    FrequencyPeriod.HALF_YEAR: 6,
+    FrequencyPeriod.YEAR: 12,
+}
 
 
 class Grade(models.TextChoices):
@@ -88,6 +104,11 @@ DEFAULT_FREQUENCIES: list[tuple[str, str, int]] = [
     (ActivityKind.LIFE_MEETING, FrequencyPeriod.YEAR, 1),
     (ActivityKind.REVIEW_MEETING, FrequencyPeriod.YEAR, 1),
     (ActivityKind.TALK, FrequencyPeriod.YEAR, 1),
+    # Committees only (LEADERSHIP_KINDS): 民主生活会 once a year (《县以上党和国家机关党员领导干部
+    # 民主生活会若干规定》 art. 4; 乡镇 and other grassroots committees by the same practice), and
+    # an analysis of how the team runs every half year (local practice, the seed's county rule).
+    (ActivityKind.DEMOCRATIC_LIFE, FrequencyPeriod.YEAR, 1),
+    (ActivityKind.TEAM_ANALYSIS, FrequencyPeriod.HALF_YEAR, 1),
 ]
 
 

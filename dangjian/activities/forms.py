@@ -78,6 +78,24 @@ class VoteForm(forms.Form):
         style_form(self)
 
 
+class FollowUpForm(forms.Form):
+    text = forms.CharField(label=_("整改事项"), max_length=300)
+    responsible = forms.CharField(label=_("责任人"), max_length=60)
+    deadline = forms.DateField(label=_("整改时限"), widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class FollowUpDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("完成日期"), widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("照片或文件"), help_text=_("JPG、PNG、PDF、docx、xlsx，不超过 10 MB。")

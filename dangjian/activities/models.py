@@ -479,3 +479,30 @@ class TrainingSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.topic}"
+
+
+class FollowUpItem(TimeStampedModel):
+    """整改事项: a follow-up item of a leadership team's meeting (民主生活会, 班子运行情况分析):
+    what is to be corrected, who answers for it, by when, and when it was done."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    text = models.CharField(_("整改事项"), max_length=300)
+    responsible = models.CharField(_("责任人"), max_length=60)
+    deadline = models.DateField(_("整改时限"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("activity__organization__path",)
+
+    class Meta:
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+        ordering = ["activity", "deadline", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def overdue_on(self, day: object) -> bool:
+        return self.done_on is None and self.deadline < day  # type: ignore[operator]

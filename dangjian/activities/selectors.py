@@ -19,11 +19,12 @@ from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members.models import Member, Membership, Position
 from dangjian.members.selectors import roster_on
-from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
+from dangjian.organizations.choices import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
 from .choices import (
     DEFAULT_FREQUENCIES,
+    LEADERSHIP_KINDS,
     PERIOD_MONTHS,
     SHORT_LABELS,
     ActivityKind,
@@ -35,6 +36,7 @@ from .choices import (
 from .models import (
     Activity,
     Attendance,
+    FollowUpItem,
     FrequencyRule,
     LifeElsewhere,
     LifeExemption,
@@ -43,6 +45,9 @@ from .models import (
     VisitingGuest,
 )
 from .periods import Period, month_start
+
+# Organizations with a leadership team that holds 民主生活会 and the half-yearly analysis.
+LEADERSHIP_ORG_KINDS = frozenset({OrgKind.LOCAL_COMMITTEE, *COMMITTEE_KINDS})
 
 # A branch committee (支部委员会) has at least three members; fewer leaders means a secretary
 # (and perhaps a deputy) without a committee, so no committee meetings are required.
@@ -319,12 +324,7 @@ def compliance_by_branch_many(
 ) -> list[dict[int, list[KindCount]]]:
     """`compliance_by_branch` for several periods from one read of the rows (five queries)."""
     on = on or today()
-    rules = frequency_rules()
-    order = [k.value for k in ActivityKind]
-    all_kinds = [
-        (kind, PERIOD_MONTHS[FrequencyPeriod(rule.period)], rule.times)
-        for kind, rule in sorted(rules.items(), key=lambda kv: order.index(kv[0]))
-    ]
+    all_kinds = _rule_kinds(leadership=False)
     span_start = min(p.start for p in wanted)
     span_end = max(p.end for p in wanted)
     subtree = Organization.objects.under(organization.path)
@@ -377,6 +377,65 @@ def compliance_by_branch_many(
             if n:
                 held[(org_id, kind, i)] += n
     return [_count(branches, groups, positions, held, period, on, all_kinds) for period in wanted]
+
+
+def _rule_kinds(*, leadership: bool) -> list[tuple[str, int, int]]:
+    """(kind, months per sub-period, times) of the active rules: the branches' kinds, or the
+    leadership team's (LEADERSHIP_KINDS, required of committees only)."""
+    rules = frequency_rules()
+    order = [k.value for k in ActivityKind]
+    return [
+        (kind, PERIOD_MONTHS[FrequencyPeriod(rule.period)], rule.times)
+        for kind, rule in sorted(rules.items(), key=lambda kv: order.index(kv[0]))
+        if (kind in LEADERSHIP_KINDS) == leadership
+    ]
+
+
+def leadership_compliance(
+    organization: Organization, period: Period, *, on: dt.date | None = None
+) -> list[tuple[Organization, list[KindCount]]]:
+    """民主生活会 and 班子运行情况分析 required against held for every committee of the subtree
+    (地方党委, 党委, 党工委), counted like the branches' kinds (`_count`): each sub-period once,
+    sub-periods not started by `on` or outside the committee's life not required. Committees
+    with nothing required in the period are left out."""
+    on = on or today()
+    kinds = _rule_kinds(leadership=True)
+    committees: list[dict[str, Any]] = [
+        dict(row)
+        for row in Organization.objects.under(organization.path)
+        .filter(kind__in=LEADERSHIP_ORG_KINDS)
+        .values("id", "kind", "parent_id", "founded_on", "dissolved_on")
+    ]
+    held: Counter[tuple[int, str, int]] = Counter()
+    for org_id, kind, day in (
+        Activity.objects.within(organization)
+        .filter(
+            status=ActivityStatus.HELD,
+            on__gte=period.start,
+            on__lt=period.end,
+            kind__in=[k for k, _m, _t in kinds],
+        )
+        .values_list("organization_id", "kind", "on")
+    ):
+        held[(org_id, kind, _month_index(day))] += 1
+    counts = _count(committees, {}, {}, held, period, on, kinds)
+    names = Organization.objects.in_bulk([pk for pk, c in counts.items() if c])
+    return sorted(((names[pk], c) for pk, c in counts.items() if c), key=lambda row: row[0].path)
+
+
+def follow_ups(activity: Activity) -> QuerySet[FollowUpItem]:
+    return activity.follow_ups.all()
+
+
+def open_follow_ups(user: Any, organization: Organization) -> QuerySet[FollowUpItem]:
+    """Follow-up items of the subtree's leadership meetings not yet done, earliest deadline first."""
+    return (
+        FollowUpItem.objects.restrict(user)
+        .within(organization)
+        .filter(done_on__isnull=True)
+        .select_related("activity__organization")
+        .order_by("deadline", "pk")
+    )
 
 
 def _count(

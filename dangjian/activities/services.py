@@ -35,6 +35,7 @@ from dangjian.organizations.models import Organization
 
 from . import ledger, selectors
 from .choices import (
+    LEADERSHIP_KINDS,
     ActivityKind,
     ActivityStatus,
     AttendanceStatus,
@@ -49,6 +50,7 @@ from .models import (
     Activity,
     Attachment,
     Attendance,
+    FollowUpItem,
     FrequencyRule,
     LifeElsewhere,
     LifeExemption,
@@ -100,7 +102,14 @@ def _require_manage(actor: User, organization: Organization) -> None:
 
 def _check_activity(organization: Organization, data: Mapping[str, Any]) -> None:
     kind = data.get("kind")
-    if organization.kind == OrgKind.LOCAL_COMMITTEE:
+    if kind in LEADERSHIP_KINDS:
+        if organization.kind not in selectors.LEADERSHIP_ORG_KINDS:
+            raise field_error(
+                "kind",
+                _("民主生活会和班子运行情况分析由党委（党工委）领导班子召开：请选择党委。"),
+                code=ErrorCode.LEADERSHIP_ONLY,
+            )
+    elif organization.kind == OrgKind.LOCAL_COMMITTEE:
         raise field_error(
             "organization",
             _("请选择召开活动的党组织（党委、党总支、党支部或党小组）。"),
@@ -669,6 +678,61 @@ def vote_record(
 
 
 @transaction.atomic
+def follow_up_add(
+    *,
+    actor: User,
+    activity: Activity,
+    text: str,
+    responsible: str,
+    deadline: dt.date,
+) -> FollowUpItem:
+    """An 整改事项 of a leadership team's meeting (民主生活会, 班子运行情况分析), once held."""
+    activity = (
+        Activity.objects.select_for_update().select_related("organization").get(pk=activity.pk)
+    )
+    _require_manage(actor, activity.organization)
+    if activity.kind not in LEADERSHIP_KINDS:
+        raise ValidationError(
+            _("只有民主生活会和班子运行情况分析记录整改事项。"), code=ErrorCode.LEADERSHIP_ONLY
+        )
+    if not activity.is_held:
+        raise ValidationError(_("请先记录会议召开情况，再记录整改事项。"), code=ErrorCode.NOT_HELD)
+    if not text.strip():
+        raise field_error("text", _("请填写整改事项。"), code=CoreErrorCode.REQUIRED)
+    if not responsible.strip():
+        raise field_error("responsible", _("请填写责任人。"), code=CoreErrorCode.REQUIRED)
+    if deadline < activity.on:
+        raise field_error("deadline", _("整改时限不能早于会议日期。"), code=ErrorCode.ORDER)
+    item = FollowUpItem.objects.create(
+        activity=activity,
+        text=text.strip()[:300],
+        responsible=responsible.strip()[:60],
+        deadline=deadline,
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, target=item, summary=_("记录整改事项"))
+    return item
+
+
+@transaction.atomic
+def follow_up_done(*, actor: User, item: FollowUpItem, done_on: dt.date) -> FollowUpItem:
+    """Mark an 整改事项 done on a day (not before the meeting, not in the future)."""
+    item = (
+        FollowUpItem.objects.select_for_update()
+        .select_related("activity__organization")
+        .get(pk=item.pk)
+    )
+    _require_manage(actor, item.activity.organization)
+    if item.done_on is not None:
+        raise ValidationError(_("该整改事项已完成。"), code=ErrorCode.DONE)
+    if not item.activity.on <= done_on <= today():
+        raise field_error("done_on", _("完成日期须在会议日期和今天之间。"), code=ErrorCode.RANGE)
+    item.done_on = done_on
+    item.save(update_fields=["done_on", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=item, summary=_("整改事项完成"))
+    return item
+
+
+@transaction.atomic
 def attachment_add(*, actor: User, activity: Activity, upload: UploadedFile) -> Attachment:
     """Store a photo or document under MEDIA_ROOT (never at a public URL)."""
     _require_manage(actor, activity.organization)
@@ -719,7 +783,9 @@ def frequency_update(
     ):
         raise PermissionDenied(_("只有最上级党组织的管理员可以修改组织生活频次。"))
     if period not in FrequencyPeriod.values:
-        raise field_error("period", _("周期只能是每月、每季度或每年。"), code=ErrorCode.PERIOD)
+        raise field_error(
+            "period", _("周期只能是每月、每季度、每半年或每年。"), code=ErrorCode.PERIOD
+        )
     if not 1 <= times <= 31:
         raise field_error("times", _("次数须在 1 到 31 之间。"), code=ErrorCode.TIMES)
     selectors.frequency_rules()

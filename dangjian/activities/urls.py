@@ -20,6 +20,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="visiting_remove",
     ),
     path("<int:pk>/votes/", views.vote_add, name="vote_add"),
+    path("<int:pk>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("compliance/<int:pk>/", views.compliance, name="compliance"),

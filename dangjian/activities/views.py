@@ -25,11 +25,20 @@ from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
 from . import periods, selectors, services
-from .choices import ActivityKind, ActivityStatus, AttendanceStatus, FrequencyPeriod, Grade
+from .choices import (
+    LEADERSHIP_KINDS,
+    ActivityKind,
+    ActivityStatus,
+    AttendanceStatus,
+    FrequencyPeriod,
+    Grade,
+)
 from .forms import (
     ActivityForm,
     AttachmentForm,
     CourseForm,
+    FollowUpDoneForm,
+    FollowUpForm,
     FrequencyForm,
     GuestForm,
     HandlingForm,
@@ -43,6 +52,7 @@ from .models import (
     Activity,
     Attachment,
     Attendance,
+    FollowUpItem,
     FrequencyRule,
     ReviewEntry,
     ReviewRound,
@@ -105,7 +115,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 def activity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    organizations = _managed(request)
+    # A local committee's leadership team holds 民主生活会 too (the service checks the kind).
+    organizations = Organization.objects.restrict(request.user, "manage")
     if not organizations.exists():
         raise PermissionDenied
     initial: dict[str, Any] = {"on": request.GET.get("on") or today()}
@@ -167,6 +178,10 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "guest_form": GuestForm(),
         "vote_form": VoteForm(),
         "attachment_form": AttachmentForm(),
+        "is_leadership": activity.kind in LEADERSHIP_KINDS,
+        "follow_ups": selectors.follow_ups(activity),
+        "follow_up_form": FollowUpForm(),
+        "today": today(),
     }
     return render(request, "activities/detail.html", context)
 
@@ -313,6 +328,45 @@ def vote_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def follow_up_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    _require_manage(request, activity.organization)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        run_service(
+            request,
+            lambda: services.follow_up_add(
+                actor=request.user, activity=activity, **form.cleaned_data
+            ),
+            _("已记录整改事项。"),
+        )
+    else:
+        messages.error(request, _("请填写整改事项、责任人和整改时限。"))
+    return redirect(activity)
+
+
+@require_POST
+def follow_up_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        FollowUpItem.objects.restrict(request.user).select_related("activity__organization"),
+        pk=pk,
+    )
+    _require_manage(request, item.activity.organization)
+    form = FollowUpDoneForm(request.POST)
+    if form.is_valid():
+        run_service(
+            request,
+            lambda: services.follow_up_done(
+                actor=request.user, item=item, done_on=form.cleaned_data["done_on"]
+            ),
+            _("已标记整改完成。"),
+        )
+    else:
+        messages.error(request, _("请填写完成日期。"))
+    return redirect(item.activity)
+
+
+@require_POST
 def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get(user=request.user, pk=pk)
     _require_manage(request, activity.organization)
@@ -407,6 +461,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organization": organization,
             "result": result,
+            "leadership": selectors.leadership_compliance(organization, period),
             "year": period.start.year,
             "quarter": request.GET.get("quarter", ""),
             "without_life": selectors.members_without_life(organization, today())[:50]

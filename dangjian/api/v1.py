@@ -23,6 +23,7 @@ from dangjian.certificates.api import router as certificates_router
 from dangjian.core.api import ErrorOut, install_error_handlers
 from dangjian.dues.api import router as dues_router
 from dangjian.funds.api import router as funds_router
+from dangjian.leadership.api import router as leadership_router
 from dangjian.members.api import router as members_router
 from dangjian.ops.api import router as ops_router
 from dangjian.organizations.api import router as organizations_router
@@ -141,6 +142,7 @@ api.add_router("/ops/", ops_router)
 api.add_router("/alerts/", alerts_router)
 api.add_router("/care/", care_router)
 api.add_router("/funds/", funds_router)
+api.add_router("/leadership/", leadership_router)
 api.add_router("/units/", units_router)
 api.add_router("/rectification/", rectification_router)
 api.add_router("/places/", places_router)

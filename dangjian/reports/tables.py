@@ -1047,3 +1047,30 @@ def unit_organizations_table(data: ReportData) -> Table | None:
             "党委含党工委；党支部含联合党支部、临时党支部；单位按单位名录，联合党支部覆盖的单位算已建立党组织。"
         ),
     )
+
+
+@register_table("secretaries", order=107)
+def secretaries_table(data: ReportData) -> Table | None:
+    """党组织书记 of the subtree in office on the report's day: by age band, education band and
+    years in the post, those trained this year, and last year's 述职评议 grades
+    (leadership.selectors.secretary_distribution)."""
+    from dangjian.leadership.selectors import label_rows, secretary_distribution
+
+    found = secretary_distribution(data.organization, data.as_of)
+    if not found.secretaries:
+        return None
+    rows = [Row("total", _("书记总数"), [found.secretaries])]
+    prefixes = ("age", "education", "tenure", "report")
+    for prefix, (title, entries) in zip(prefixes, label_rows(found), strict=True):
+        rows += [
+            Row(f"{prefix}-{key.lower()}", f"{title} · {label}", [count])
+            for key, label, count in entries
+        ]
+    rows.append(Row("trained", _("本年参加培训"), [found.trained]))
+    return Table(
+        "secretaries",
+        _("党组织书记队伍"),
+        [Column(_("人数"), None)],
+        rows,
+        note=_("在任书记按统计截止日计；任职年限按任现职日期计；述职评议为上一年度。"),
+    )

@@ -553,3 +553,40 @@ def test_the_demo_has_host_places_guests_and_life_attended_elsewhere(built):
         ("in", NEIGHBOUR),
         ("out", NEIGHBOUR),
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_leadership_teams_and_secretaries(built, county_committee):
+    """Last year's 民主生活会 and half-yearly analyses of the county and township committees (one
+    township short of its second analysis) with follow-up items; every secretary's 述职; the
+    roster and the 书记 distribution agree with the positions."""
+    from dangjian.activities import periods
+    from dangjian.activities.models import FollowUpItem
+    from dangjian.activities.selectors import leadership_compliance
+    from dangjian.leadership import selectors as leadership
+    from dangjian.leadership.models import DutyReport
+    from dangjian.members.choices import PositionTitle
+    from dangjian.members.models import Position
+    from dangjian.organizations.choices import UnitKind
+
+    last = built.day.year - 1
+    rows = leadership_compliance(county_committee, periods.year(last), on=built.day)
+    behind = {
+        org.name
+        for org, counts in rows
+        if org.unit_kind == UnitKind.TOWNSHIP or org == county_committee
+        if not all(c.met for c in counts)
+    }
+    assert len(behind) == 1
+    teams = sum(1 for org, _c in rows if org.unit_kind == UnitKind.TOWNSHIP) + 1
+    assert FollowUpItem.objects.count() == 3 * teams
+    assert FollowUpItem.objects.filter(done_on__isnull=False).exists()
+    year_end = dt.date(last, 12, 31)
+    reported = Position.objects.filter(title=PositionTitle.SECRETARY, started_on__lte=year_end)
+    reported = reported.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=year_end))
+    assert DutyReport.objects.filter(year=last).count() == reported.count()
+    in_office = Position.objects.filter(title=PositionTitle.SECRETARY, ended_on__isnull=True)
+    found = leadership.secretary_distribution(county_committee, built.day)
+    assert found.secretaries == in_office.count()
+    assert sum(found.age.values()) == sum(found.tenure.values()) == found.secretaries

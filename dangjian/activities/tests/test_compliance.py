@@ -46,7 +46,9 @@ def give_committee(county, day=dt.date(2025, 1, 1)):
 
 
 def test_defaults_are_seeded_by_migration():
-    assert FrequencyRule.objects.count() == 8
+    assert (
+        FrequencyRule.objects.count() == 10
+    )  # RULES.md's eight and the two leadership kinds (decision 0220)
     assert FrequencyRule.objects.get(kind=ActivityKind.COMMITTEE_MEETING).period == "MONTH"
 
 
@@ -180,4 +182,4 @@ def test_only_a_top_administrator_changes_the_table(county):
 
 def test_empty_table_is_filled_on_first_use(county):
     FrequencyRule.objects.all().delete()
-    assert len(selectors.frequency_rules()) == 8
+    assert len(selectors.frequency_rules()) == 10

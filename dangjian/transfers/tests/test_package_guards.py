@@ -307,7 +307,7 @@ def test_family_members_and_stays_abroad_travel_in_the_package(county: Any) -> N
         actor=county.east_secretary,
         member=county.zhang,
         kind=TransferKind.OUTBOUND,
-        counterpart_issuer=signing.issuer(),
+        counterpart_issuer="CN-OTHER",
         counterpart_organization="西村党支部",
     )
     services.transfer_submit(actor=county.east_secretary, transfer=transfer)
@@ -331,9 +331,9 @@ def test_family_members_and_stays_abroad_travel_in_the_package(county: Any) -> N
     ]
     assert payload["trips_abroad"][0]["returned_on"] == "2025-05-20"
     # The same person arriving from elsewhere: a new transfer id and ID number for this database.
-    record = member_record(name="张三")
     payload["transfer"]["id"] = str(uuid.uuid4())
-    payload["member"]["id_number"] = new_id_number(record["birth_date"], record["sex"])
+    payload["transfer"]["to"]["issuer"] = signing.issuer()
+    payload["member"]["id_number"] = new_id_number(county.zhang.birth_date, county.zhang.sex)
     received = exchange.transfer_package_import(
         actor=county.west_admin,
         document=package.sign_document(package.PACKAGE_FORMAT, payload),

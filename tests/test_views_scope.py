@@ -136,6 +136,8 @@ READ_PAGES: dict[str, Page] = {
         HTMX,
     ),
     "member page": lambda c: (_url("members:detail", c.zhang.pk), {}),
+    "units coverage": lambda c: (_url("units:index", query=f"org={c.east.pk}"), {}),
+    "units instructors": lambda c: (_url("units:instructors", query=f"org={c.east.pk}"), {}),
 }
 FORM_PAGES: dict[str, Page] = {
     "organization create": lambda c: (
@@ -156,6 +158,8 @@ FORM_PAGES: dict[str, Page] = {
     "trip abroad add": lambda c: (_url("members:trip_add", c.zhang.pk), {}),
     "mass organizations": lambda c: (_url("members:mass_organization", c.east_village.pk), {}),
     "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
+    "units import": lambda c: (_url("units:import", query=f"org={c.east.pk}"), {}),
+    "units joint branch": lambda c: (_url("units:joint", query=f"org={c.east.pk}"), {}),
 }
 # Text each page shows about the east township to a reader in scope.
 EXPECTED = {
@@ -180,6 +184,10 @@ EXPECTED = {
     "trip abroad add": ("张三",),
     "mass organizations": ("东村党支部",),
     "member accounts": ("东村党支部", "张三", "李四"),
+    "units coverage": ("东镇党委",),
+    "units instructors": ("东镇党委",),
+    "units import": ("东镇党委",),
+    "units joint branch": ("东镇党委",),
 }
 ALL_PAGES = {**READ_PAGES, **FORM_PAGES}
 

@@ -242,6 +242,14 @@ class ReportData:
         )
 
     @cached_property
+    def unit_coverage(self) -> Any:
+        """The unit registry of the subtree with members matched (units.selectors.coverage),
+        read once for the coverage tables."""
+        from dangjian.units.selectors import coverage
+
+        return coverage(self.organization, self.as_of)
+
+    @cached_property
     def margins(self) -> dict[str, dict[str, list[int]]]:
         """For each dimension and value: [members, women, minorities, probationary], summed
         from the cube in one pass (the member tables' columns)."""
@@ -918,9 +926,7 @@ def funds_table(data: ReportData) -> Table:
 def coverage_table(data: ReportData) -> Table | None:
     """党组织覆盖 by unit kind: the registered units of the subtree, those with a party
     organization, and those with enough full members for a branch but none (单独组建)."""
-    from dangjian.units.selectors import coverage
-
-    found = coverage(data.organization, data.as_of)
+    found = data.unit_coverage
     if not found.rows:
         return None
     standalone = {r.unit.pk for r in found.standalone}
@@ -983,3 +989,54 @@ def league_table(data: ReportData) -> Table:
         "按年度填报，青年党员和女党员由党员名册统计。"
     ) % {"share": share.young_share_percent}
     return Table("league", _("党建带团建"), [Column(_("个数/人数"), None)], rows, note)
+
+
+@register_table("unit_organizations", order=146)
+def unit_organizations_table(data: ReportData) -> Table | None:
+    """党内统计: grassroots organizations by the kind of unit they sit in (党委 with 党工委,
+    党总支, 党支部 with joint and temporary branches), beside the registered units of that kind
+    with and without a party organization (units.selectors.organizations_by_unit_kind)."""
+    from dangjian.units.selectors import organizations_by_unit_kind
+
+    units = [r.unit for r in data.unit_coverage.rows]
+    if not units:
+        return None
+    kinds = organizations_by_unit_kind(
+        [
+            (kind, unit_kind)
+            for _pk, kind, unit_kind, _t in data.organizations
+            if kind in GRASSROOTS_KINDS
+        ],
+        units,
+    )
+
+    def values(rows: list[Any]) -> list[int]:
+        return [
+            sum(r.organizations for r in rows),
+            sum(r.committees for r in rows),
+            sum(r.general_branches for r in rows),
+            sum(r.branches for r in rows),
+            sum(r.units for r in rows),
+            sum(r.covered for r in rows),
+            sum(r.uncovered for r in rows),
+        ]
+
+    rows = [Row("total", _("合计"), values(kinds))]
+    rows += [Row(k.kind, "　" + k.label, values([k])) for k in kinds]
+    return Table(
+        "unit_organizations",
+        _("基层党组织与单位建立党组织情况（按单位类别）"),
+        [
+            Column(_("基层党组织"), None),
+            Column(_("党委"), None),
+            Column(_("党总支"), None),
+            Column(_("党支部"), None),
+            Column(_("单位数"), None),
+            Column(_("已建立党组织"), None),
+            Column(_("未建立党组织"), None),
+        ],
+        rows,
+        note=_(
+            "党委含党工委；党支部含联合党支部、临时党支部；单位按单位名录，联合党支部覆盖的单位算已建立党组织。"
+        ),
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from dangjian.core.sheet_text import HEADER_SCAN_ROWS, as_text
+from dangjian.core.sheet_text import normalize as _normalize
+from dangjian.core.sheet_text import safe_cell as safe_cell
 from dangjian.members.choices import (
     REMOVING_STATUSES,
     Degree,
@@ -69,13 +71,6 @@ class Column:
                 for value, label in self.choices.choices
                 if value not in self.excluded_codes and value != ""
             ]
-
-
-def _normalize(text: str) -> str:
-    """NFKC (full-width digits, letters and brackets to ASCII), no spaces at all."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return "".join(text.split())
 
 
 # --- coded values -------------------------------------------------------------------------
@@ -326,36 +321,6 @@ def parse_bool(raw: Any) -> bool:
     return value
 
 
-def as_text(raw: Any) -> str:
-    """A text cell, tidied: numbers that Excel stored as floats lose their `.0`."""
-    if type(raw) is str:
-        text = raw.strip()
-        if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
-            return text[1:]
-        return text
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, dt.datetime | dt.date):
-        return raw.isoformat()[:10]
-    text = str(raw).strip()
-    # A leading apostrophe is how exports keep =, +, - and @ from running as formulas.
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
-        text = text[1:]
-    return text
-
-
-FORMULA_STARTS = frozenset("=+-@\t\r")
-
-
-def safe_cell(text: str) -> str:
-    """Text that a spreadsheet will not evaluate: risky first characters get an apostrophe."""
-    if text and text[0] in FORMULA_STARTS:
-        return "'" + text
-    return text
-
-
 # --- the members file -----------------------------------------------------------------------
 
 
@@ -476,9 +441,6 @@ def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
         for header in (column.header, *column.header_aliases):
             index[_normalize(header).replace("*", "")] = column
     return index
-
-
-HEADER_SCAN_ROWS = 10
 
 
 def header_score(index: dict[str, Column], cells: list[Any]) -> int:

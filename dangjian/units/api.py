@@ -8,6 +8,7 @@ from ninja import Router, Schema
 
 from dangjian.core.api import ErrorOut
 from dangjian.organizations import selectors as organization_selectors
+from dangjian.organizations.models import Organization
 from dangjian.organizations.refs import organization_pk_from_text
 
 from . import selectors
@@ -72,4 +73,67 @@ def coverage(request: HttpRequest, org: str) -> dict[str, object]:
         ],
         "standalone": [r.unit.name for r in found.standalone],
         "joint": [r.unit.name for r in found.joint],
+    }
+
+
+def _area(request: HttpRequest, org: str) -> Organization:
+    return organization_selectors.organization_get(
+        user=request.user, pk=organization_pk_from_text(org)
+    )
+
+
+class ClusterOut(Schema):
+    area_code: str
+    units: list[str]
+    full_members: int
+
+
+@router.get("/{org}/clusters", response={200: list[ClusterOut], **ERRORS})
+def clusters(request: HttpRequest, org: str) -> list[dict[str, object]]:
+    """Suggested joint branches (联合组建): units with 1–2 full members and no organization,
+    grouped by the area organization, at most 5 to a group."""
+    area = _area(request, org)
+    return [
+        {
+            "area_code": c.area.code,
+            "units": [r.unit.name for r in c.rows],
+            "full_members": c.full_members,
+        }
+        for c in selectors.joint_clusters(selectors.coverage(area))
+    ]
+
+
+class InstructorOut(Schema):
+    name: str
+    phone_masked: str
+    from_organization: str
+    units: list[str]
+
+
+class InstructorsOut(Schema):
+    instructors: list[InstructorOut]
+    uncovered_two_new_units: int
+    with_instructor: int
+    rate: int | None
+
+
+@router.get("/{org}/instructors", response={200: InstructorsOut, **ERRORS})
+def instructors(request: HttpRequest, org: str) -> dict[str, object]:
+    """党建指导员 of the area (phones masked) with their units, and of the 两新 units without an
+    organization how many have an instructor."""
+    area = _area(request, org)
+    share = selectors.instructor_coverage(area)
+    return {
+        "instructors": [
+            {
+                "name": i.name,
+                "phone_masked": i.phone_masked,
+                "from_organization": i.from_organization,
+                "units": [u.name for u in i.units.all()],
+            }
+            for i in selectors.instructors_in(area)
+        ],
+        "uncovered_two_new_units": share.units,
+        "with_instructor": share.with_instructor,
+        "rate": share.rate,
     }

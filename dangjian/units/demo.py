@@ -7,9 +7,9 @@ from stdnum.cn import uscc
 
 from dangjian.core.extensions import DemoContext
 from dangjian.members.models import Member
-from dangjian.organizations.choices import UnitKind
+from dangjian.organizations.choices import OrgKind, UnitKind
 
-from .models import Unit
+from .models import Instructor, Unit
 
 UNCOVERED = [
     ("县宏达建材有限公司", UnitKind.PRIVATE_ENTERPRISE, 4),
@@ -17,6 +17,13 @@ UNCOVERED = [
     ("县顺通物流有限公司", UnitKind.PRIVATE_ENTERPRISE, 2),
     ("县爱心养老服务中心", UnitKind.SOCIAL_ORGANIZATION, 1),
     ("县新兴电子厂", UnitKind.PRIVATE_ENTERPRISE, 0),
+]
+# Two small firms a township's joint branch (联合党支部) already covers.
+JOINT = [("县鑫源五金店", 1), ("县恒丰汽修厂", 2)]
+INSTRUCTORS = [
+    ("陈志强", "13905710021", "县市场监督管理局", ["县宏达建材有限公司", "县绿源农业专业合作社"]),
+    ("林晓燕", "13905710032", "县工商业联合会", ["县顺通物流有限公司", "县爱心养老服务中心"]),
+    ("黄建国", "13905710043", "县民政局", []),
 ]
 
 
@@ -64,4 +71,29 @@ def build_demo_units(context: DemoContext) -> None:
         serial += 1
         chosen = [pool.pop() for _ in range(min(members, len(pool)))]
         Member.objects.filter(pk__in=[m.pk for m in chosen]).update(work_unit=name)
+    joint_branch = next((b for b in context.branches if b.kind == OrgKind.JOINT_BRANCH), None)
+    for name, members in JOINT if joint_branch is not None else []:
+        units.append(
+            Unit(
+                area=context.county,
+                name=name,
+                credit_code=_code(serial),
+                kind=UnitKind.PRIVATE_ENTERPRISE,
+                employees=rng.randint(5, 30),
+                organization=joint_branch,
+            )
+        )
+        serial += 1
+        chosen = [pool.pop() for _ in range(min(members, len(pool)))]
+        Member.objects.filter(pk__in=[m.pk for m in chosen]).update(work_unit=name)
     Unit.objects.bulk_create(units, batch_size=1000)
+    by_name = {u.name: u for u in units}
+    instructors = Instructor.objects.bulk_create(
+        Instructor(area=context.county, name=name, phone=phone, from_organization=source)
+        for name, phone, source, _units in INSTRUCTORS
+    )
+    Instructor.units.through.objects.bulk_create(
+        Instructor.units.through(instructor_id=instructor.pk, unit_id=by_name[unit].pk)
+        for instructor, (_n, _p, _s, names) in zip(instructors, INSTRUCTORS, strict=True)
+        for unit in names
+    )

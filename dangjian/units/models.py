@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.scope import ScopedQuerySet
+from dangjian.core.crypto import mask_phone
 from dangjian.organizations.choices import UnitKind
 from dangjian.organizations.models import Organization
 
@@ -55,3 +56,37 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Instructor(models.Model):
+    """A 党建指导员: a person sent (from a department, a township office, a larger company's
+    organization …) to guide party building in units of the area, mostly 两新 units that have no
+    organization yet. The phone is shown masked (docs/coverage.md)."""
+
+    area = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="area_instructors",
+        verbose_name=_("属地党组织"),
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    from_organization = models.CharField(_("派出单位"), max_length=200, blank=True)
+    units = models.ManyToManyField(
+        Unit, related_name="instructors", blank=True, verbose_name=_("指导的单位")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("area__path",)
+
+    class Meta:
+        verbose_name = _("党建指导员")
+        verbose_name_plural = _("党建指导员")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""

@@ -505,8 +505,21 @@ def test_the_demo_units_show_covered_and_uncovered_units(county_committee):
     ]
     assert sorted(r.unit.name for r in found.joint) == ["县爱心养老服务中心", "县顺通物流有限公司"]
     assert any(k.covered for k in found.kinds)
-    table = report_compute(county_committee, today()).table("coverage")
-    assert table.row("total").values[2] == 2
+    report = report_compute(county_committee, today())
+    assert report.table("coverage").row("total").values[2] == 2
+    # One township's joint branch covers two small firms; instructors guide 4 of the 5 两新
+    # units without an organization; the official table counts every registered unit.
+    from dangjian.units.selectors import instructor_coverage
+
+    assert {
+        r.unit.name
+        for r in found.rows
+        if r.unit.organization and r.unit.organization.kind == "JOINT_BRANCH"
+    } >= {"县鑫源五金店", "县恒丰汽修厂"}
+    share = instructor_coverage(county_committee)
+    assert (share.units, share.with_instructor) == (5, 4)
+    table = report.table("unit_organizations")
+    assert table.row("total").values[4:] == [len(found.rows), len(found.rows) - 5, 5]
 
 
 @pytest.mark.slow

@@ -83,9 +83,9 @@ def _collected_static(env: dict[str, str]) -> Path:
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for source in sorted(settings.VENDOR_FILES.values()):
-        stat = (Path(settings.NODE_MODULES) / source).stat()
-        digest.update(f"{source}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for vendored in sorted(settings.VENDOR_FILES.values()):
+        stat = (Path(settings.NODE_MODULES) / vendored).stat()
+        digest.update(f"{vendored}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     digest.update((ROOT / "config/settings/prod.py").read_bytes())
     var_dir = ROOT / "var" / "deploy-test" / digest.hexdigest()[:16]
     if not (var_dir / "staticfiles" / "staticfiles.json").exists():

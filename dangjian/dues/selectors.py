@@ -9,13 +9,16 @@ when it is recorded (`PaymentMonth`, decision 0071): the oldest open months firs
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -28,6 +31,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -655,69 +659,79 @@ def organization_report(
 
     Arrears are the members' accounts (`dues_accounts`) at the end of the period, or on `on`
     (today) while the period runs: members who owed a month of the period to an organization
-    of the subtree, each with every month they owe by then."""
+    of the subtree, each with every month they owe by then. Read in aggregate (decision 0210):
+    a member whose account is their generated ledger alone has their figures summed in SQL;
+    anyone else has their account taken (`_report_from_accounts`)."""
     first = dt.date(year, month or 1, 1)
     last = dt.date(year, month or 12, 1)
     period_end = rules.month_end(last)
     as_of = min(period_end, on or today())
+    months = rules.months_between(first, last)
     payments = Payment.objects.within(organization).filter(
         paid_on__gte=first, paid_on__lte=period_end
     )
-    collected_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
-    for paid_on, amount in payments.values_list("paid_on", "amount"):
-        collected_by_month[rules.month_of(paid_on)] += amount
-    totals = payments.aggregate(collected=Sum("amount"), voluntary=Sum("voluntary_amount"))
-    to_central = _sum(
-        payments.filter(to_central=True).aggregate(total=Sum("voluntary_amount"))["total"]
+    totals = payments.aggregate(
+        collected=Sum("amount"),
+        voluntary=Sum("voluntary_amount"),
+        to_central=Sum("voluntary_amount", filter=Q(to_central=True)),
+        count=Count("pk"),
+        **{
+            f"m{index}": Sum("amount", filter=Q(paid_on__gte=m, paid_on__lte=rules.month_end(m)))
+            for index, m in enumerate(months)
+        },
     )
     collected = _sum(totals["collected"])
     voluntary = _sum(totals["voluntary"])
-    in_subtree = dict(Organization.objects.under(organization.path).values_list("pk", "name"))
+    to_central = _sum(totals["to_central"])
+    subtree = Organization.objects.under(organization.path)
+    in_subtree = dict(subtree.values_list("pk", "name"))
     candidates = (
         Membership.objects.within(organization)
         .filter(started_on__lte=period_end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-        .values_list("member_id", flat=True)
+        .values("member_id")
         .distinct()
     )
-    accounts = dues_accounts(candidates, on=as_of)
     last_open = min(last, rules.month_of(as_of))
-    due_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
-    owing: dict[int, tuple[Account, int | None]] = {}
-    members_due: set[int] = set()
-    for member_id, account in accounts.items():
-        home = None
-        for line in account.lines:
-            if first <= line.month <= last_open and line.organization_id in in_subtree:
-                due_by_month[line.month] += line.due
-                members_due.add(member_id)
-                home = line.organization_id
-        if home is not None and account.arrears:
-            owing[member_id] = (account, home)
-    names: dict[int, str] = {}
+    read = _ReportRead(first, last_open, as_of, subtree.values("pk"))
+    due_by_month, members_due, owing, others = read.figures(candidates)
+    # The members whose account is more than their ledger: their accounts, in place of the
+    # sums above for what their ledger rows gave.
+    from_accounts = _report_from_accounts(others, first, last_open, as_of, set(in_subtree))
+    for chunk in _chunks(sorted(others)):
+        for m, total in (
+            LedgerEntry.objects.filter(member_id__in=chunk, month__gte=first, month__lte=last_open)
+            .filter(organization_id__in=subtree.values("pk"))
+            .order_by()
+            .values("month")
+            .annotate(total=Sum("amount_due"))
+            .values_list("month", "total")
+        ):
+            due_by_month[m] -= _sum(total)
+    for m, due in from_accounts.due_by_month.items():
+        due_by_month[m] += due
+    members_due += len(from_accounts.members_due)
+    homes: dict[int, tuple[str, int | None]] = {}
     for chunk in _chunks(sorted(owing)):
-        names.update(Member.objects.filter(pk__in=chunk).values_list("pk", "name"))
-    arrears: list[ArrearsRow] = []
-    for member_id, (account, home) in owing.items():
-        owed = [line for line in account.lines if line.month <= account.through]
-        run, since = account.unpaid_run
-        due = sum((line.due for line in owed), ZERO)
-        arrears.append(
-            ArrearsRow(
-                member_id=member_id,
-                name=names.get(member_id, ""),
-                organization=in_subtree.get(home or 0, ""),
-                due=due,
-                paid=due - account.outstanding,
-                outstanding=account.outstanding,
-                paid_through=account.paid_through,
-                unpaid_months=account.unpaid_months,
-                unpaid_run=run,
-                unpaid_since=since,
-            )
+        homes.update(
+            (pk, (name, home))
+            for pk, name, home in Member.objects.filter(pk__in=chunk)
+            .annotate(home=read.home())
+            .values_list("pk", "name", "home")
         )
+    for chunk in _chunks(sorted(from_accounts.owing)):
+        homes.update(
+            (pk, (name, from_accounts.owing[pk][1]))
+            for pk, name in Member.objects.filter(pk__in=chunk).values_list("pk", "name")
+        )
+    arrears: list[ArrearsRow] = []
+    for member_id, figures in owing.items():
+        name, home = homes.get(member_id, ("", None))
+        arrears.append(figures.row(member_id, name, in_subtree.get(home or 0, "")))
+    for member_id, (account, home) in from_accounts.owing.items():
+        name = homes.get(member_id, ("", None))[0]
+        arrears.append(account_row(account, name, in_subtree.get(home or 0, "")))
     arrears.sort(key=lambda r: (-r.unpaid_months, -r.outstanding, r.name))
-    months = rules.months_between(first, last)
     return Report(
         organization=organization,
         first_month=first,
@@ -729,11 +743,309 @@ def organization_report(
         voluntary=voluntary,
         to_central=to_central,
         remit_upward=collected + voluntary - to_central,
-        payments=payments.count(),
-        members_due=len(members_due),
+        payments=totals["count"] or 0,
+        members_due=members_due,
         arrears=arrears,
-        by_month=[(m, _sum(due_by_month.get(m)), collected_by_month.get(m, ZERO)) for m in months],
+        by_month=[
+            (m, _sum(due_by_month.get(m)), _sum(totals[f"m{index}"]))
+            for index, m in enumerate(months)
+        ],
     )
+
+
+@dataclass
+class _FromAccounts:
+    due_by_month: dict[dt.date, Decimal]
+    members_due: set[int]
+    owing: dict[int, tuple[Account, int | None]]
+
+
+def account_row(account: Account, name: str, organization: str) -> ArrearsRow:
+    """A member's line of the arrears table, from their account."""
+    owed = [line for line in account.lines if line.month <= account.through]
+    run, since = account.unpaid_run
+    due = sum((line.due for line in owed), ZERO)
+    return ArrearsRow(
+        member_id=account.member_id,
+        name=name,
+        organization=organization,
+        due=due,
+        paid=due - account.outstanding,
+        outstanding=account.outstanding,
+        paid_through=account.paid_through,
+        unpaid_months=account.unpaid_months,
+        unpaid_run=run,
+        unpaid_since=since,
+    )
+
+
+def _report_from_accounts(
+    member_ids: Iterable[int], first: dt.date, last_open: dt.date, as_of: dt.date, subtree: set[int]
+) -> _FromAccounts:
+    """The report's figures of these members from their accounts (`dues_accounts`): what each
+    owed in the months `first`..`last_open` to an organization of the subtree, and who of them
+    has arrears (with the organization of their last such month)."""
+    due_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    members_due: set[int] = set()
+    owing: dict[int, tuple[Account, int | None]] = {}
+    for member_id, account in dues_accounts(member_ids, on=as_of).items():
+        home = None
+        for line in account.lines:
+            if first <= line.month <= last_open and line.organization_id in subtree:
+                due_by_month[line.month] += line.due
+                members_due.add(member_id)
+                home = line.organization_id
+        if home is not None and account.arrears:
+            owing[member_id] = (account, home)
+    return _FromAccounts(due_by_month, members_due, owing)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(value: Any) -> dt.date | None:
+    """A date from a raw row: SQLite gives ISO text, PostgreSQL a date (a county's rows hold
+    a few hundred distinct ones, hence the cache)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_of_raw(value: Any) -> dt.date:
+    day = _day(value)
+    assert day is not None
+    return rules.month_of(day)
+
+
+def _money(value: Any) -> Decimal:
+    """A sum of whole-fen amounts from a raw row (a float on SQLite) as yuan and fen."""
+    return ZERO if value is None else Decimal(str(value)).quantize(rules.FEN)
+
+
+def _month_count(low: dt.date, high: dt.date) -> int:
+    return (high.year - low.year) * 12 + high.month - low.month + 1
+
+
+@dataclass(slots=True)
+class _LedgerFigures:
+    """An owing member's figures from their generated ledger alone (see `_ReportRead`)."""
+
+    unpaid_months: int
+    outstanding: Decimal
+    due: Decimal
+    paid_through: dt.date | None
+    unpaid_run: int
+    unpaid_since: dt.date | None
+
+    def row(self, member_id: int, name: str, organization: str) -> ArrearsRow:
+        return ArrearsRow(
+            member_id=member_id,
+            name=name,
+            organization=organization,
+            due=self.due,
+            paid=self.due - self.outstanding,
+            outstanding=self.outstanding,
+            paid_through=self.paid_through,
+            unpaid_months=self.unpaid_months,
+            unpaid_run=self.unpaid_run,
+            unpaid_since=self.unpaid_since,
+        )
+
+
+@dataclass
+class _ReportRead:
+    """The county report in aggregate (decision 0210), for the members whose account is their
+    generated ledger alone: their ledger up to `as_of`'s month runs unbroken over every month
+    they owe by then (from their memberships, joining date and first dues profile, as
+    `dues_accounts` counts them) and nothing they paid on a month ended by `as_of` lies outside
+    it. Then the lines of their account up to that month are their ledger rows, and every
+    figure is a sum over them in SQL, each row with what was paid on it by `as_of`. The others
+    are returned for `_report_from_accounts`."""
+
+    first: dt.date
+    last_open: dt.date
+    as_of: dt.date
+    subtree: QuerySet[Any]
+
+    def home(self) -> Subquery:
+        """The organization of a member's last month of the period owed to the subtree."""
+        return Subquery(
+            LedgerEntry.objects.filter(
+                member_id=OuterRef("pk"),
+                month__gte=self.first,
+                month__lte=self.last_open,
+                organization_id__in=self.subtree,
+            )
+            .order_by("-month")
+            .values("organization_id")[:1]
+        )
+
+    def figures(
+        self, candidates: QuerySet[Any]
+    ) -> tuple[dict[dt.date, Decimal], int, dict[int, _LedgerFigures], set[int]]:
+        """(due by month from the candidates' ledger rows, members owing a month of the period
+        by their ledger alone, their arrears figures by member, the members to take by account)."""
+        horizon = rules.month_of(self.as_of)
+        through = months_ended_by(self.as_of)
+        in_period = Q(month__gte=self.first, month__lte=self.last_open) & Q(
+            organization_id__in=self.subtree
+        )
+        due_by_month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+        for m, total in (
+            LedgerEntry.objects.filter(member_id__in=candidates)
+            .filter(in_period)
+            .order_by()
+            .values("month")
+            .annotate(total=Sum("amount_due"))
+            .values_list("month", "total")
+        ):
+            due_by_month[m] += _sum(total)
+        paid_months = PaymentMonth.objects.filter(
+            member_id=OuterRef("member_id"), month=OuterRef("month")
+        )
+        if Payment.objects.filter(paid_on__gt=self.as_of).exists():
+            paid_months = paid_months.filter(payment__paid_on__lte=self.as_of)
+        paid = paid_months.order_by().values("member_id").annotate(total=Sum("amount"))
+        rows = (
+            LedgerEntry.objects.filter(member_id__in=candidates, month__lte=horizon)
+            .order_by()
+            .annotate(
+                paid=Case(
+                    When(
+                        month__lte=through,
+                        then=Coalesce(Subquery(paid.values("total")), Value(ZERO)),
+                    ),
+                    default=Value(ZERO),
+                    output_field=DecimalField(),
+                ),
+                here=Case(When(in_period, then=Value(1)), default=Value(0)),
+            )
+            .values("paid", "here", m=F("member_id"), mo=F("month"), due=F("amount_due"))
+        )
+        memberships = (
+            Membership.objects.filter(member_id__in=candidates)
+            .order_by()
+            .values(m=F("member_id"))
+            .annotate(
+                joined=Max("member__joined_on"),
+                started=Min("started_on"),
+                open=Count("pk", filter=Q(ended_on__isnull=True)),
+                ended=Max("ended_on"),
+            )
+        )
+        profiles = (
+            DuesProfile.objects.filter(member_id__in=candidates)
+            .order_by()
+            .values(m=F("member_id"))
+            .annotate(since=Min("effective_from"))
+        )
+        paid_range = (
+            PaymentMonth.objects.filter(member_id__in=candidates, month__lte=through)
+            .order_by()
+            .values(m=F("member_id"))
+            .annotate(low=Min("month"), high=Max("month"))
+        )
+        unsettled = "t.due > t.paid + 0.005"
+        parts = {"ms": memberships, "pf": profiles, "pr": paid_range, "t": rows}
+        compiled = {k: q.query.sql_with_params() for k, q in parts.items()}
+        # The ledger rows are materialized first: each row's payments are summed once (the
+        # planners would otherwise fold `t` into the GROUP BY and repeat its subquery).
+        sql = f"""
+            WITH t AS MATERIALIZED ({compiled["t"][0]})
+            SELECT ms.m, ms.joined, ms.started, ms.open, ms.ended, pf.since, pr.low, pr.high,
+                   lg.n, lg.low, lg.high, lg.owed, lg.unpaid, lg.outstanding, lg.first_unpaid,
+                   lg.last_break, lg.last_here
+            FROM ({compiled["ms"][0]}) ms
+            LEFT JOIN ({compiled["pf"][0]}) pf ON pf.m = ms.m
+            LEFT JOIN ({compiled["pr"][0]}) pr ON pr.m = ms.m
+            LEFT JOIN (
+                SELECT t.m AS m, COUNT(*) AS n, MIN(t.mo) AS low, MAX(t.mo) AS high,
+                  SUM(CASE WHEN t.mo <= %s THEN t.due ELSE 0 END) AS owed,
+                  SUM(CASE WHEN t.mo <= %s AND {unsettled} THEN 1 ELSE 0 END) AS unpaid,
+                  SUM(CASE WHEN t.mo <= %s AND {unsettled} THEN t.due - t.paid ELSE 0 END)
+                    AS outstanding,
+                  MIN(CASE WHEN t.mo <= %s AND {unsettled} THEN t.mo END) AS first_unpaid,
+                  MAX(CASE WHEN t.mo <= %s AND (t.due <= 0 OR t.paid > 0) THEN t.mo END)
+                    AS last_break,
+                  MAX(CASE WHEN t.here = 1 THEN t.mo END) AS last_here
+                FROM t
+                GROUP BY t.m
+            ) lg ON lg.m = ms.m
+        """  # noqa: S608 - the inner queries are Django's, the values are parameters
+        params = [
+            *compiled["t"][1],
+            *compiled["ms"][1],
+            *compiled["pf"][1],
+            *compiled["pr"][1],
+            *[through] * 5,
+        ]
+        members_due = 0
+        owing: dict[int, _LedgerFigures] = {}
+        others: set[int] = set()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            result = cursor.fetchall()
+        for (
+            member_id,
+            joined,
+            started,
+            open_rows,
+            ended,
+            since,
+            paid_low,
+            paid_high,
+            n,
+            low_raw,
+            high_raw,
+            owed,
+            unpaid,
+            outstanding,
+            first_unpaid,
+            last_break,
+            last_here,
+        ) in result:
+            low, high = _day(low_raw), _day(high_raw)
+            if low is None or high is None:
+                if since is not None:
+                    others.add(member_id)  # owes months nobody generated, or nothing
+                continue
+            profile_from, joined_on = _day(since), _day(joined)
+            simple = n == _month_count(low, high)
+            if simple and paid_low is not None:
+                # Nothing paid on an ended month outside the ledger (every month between its
+                # first and last is generated).
+                simple = low <= _month_of_raw(paid_low) and _month_of_raw(paid_high) <= high
+            if simple and profile_from is not None and joined_on is not None:
+                # Every month owed lies in [earliest, latest]; the ledger must cover that.
+                earliest = max(profile_from, rules.month_of(joined_on), _month_of_raw(started))
+                latest = horizon
+                if not open_rows:
+                    latest = min(latest, rules.add_months(_month_of_raw(ended), -1))
+                simple = earliest > latest or (low <= earliest and latest <= high)
+            if not simple:
+                others.add(member_id)
+                continue
+            if last_here is None:
+                continue
+            members_due += 1
+            if not unpaid:
+                continue
+            first_open = _day(first_unpaid)
+            assert first_open is not None
+            run, run_from = 0, None
+            if high >= through:
+                broke = _day(last_break)
+                run_from = low if broke is None else max(low, rules.add_months(broke, 1))
+                run = _month_count(run_from, through) if run_from <= through else 0
+                run_from = run_from if run else None
+            owing[member_id] = _LedgerFigures(
+                unpaid_months=int(unpaid),
+                outstanding=_money(outstanding),
+                due=_money(owed),
+                paid_through=rules.add_months(first_open, -1) if first_open > low else None,
+                unpaid_run=run,
+                unpaid_since=run_from,
+            )
+        return due_by_month, members_due, owing, others
 
 
 def month_summary(organization: Organization, month: dt.date) -> tuple[Decimal, Decimal, int]:

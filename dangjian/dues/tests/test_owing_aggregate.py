@@ -1,5 +1,6 @@
 """`selectors.members_owing` (the dashboard's set-based read) gives exactly the members whose
-`dues_accounts` show arrears, on random profiles, ledgers, payments and removals."""
+`dues_accounts` show arrears, and `selectors.organization_report` (read in aggregate, decision
+0210) gives every figure the accounts give, on random profiles, ledgers, payments and removals."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dangjian.dues.choices import DuesCategory
 from dangjian.members import services as member_services
 from dangjian.members.choices import HowRemoved
 from dangjian.members.models import Member, Membership
+from dangjian.organizations.models import Organization
 from dangjian.site.testing import build_member, system_user
 
 from .conftest import TODAY, generate, pay
@@ -57,6 +59,8 @@ def _scenario(county: Any, seed: int) -> None:
     # Some months generated (some before the payments, some after), payments of whole months,
     # parts of a month and advance payments, and a member leaving.
     generated = sorted(rng.sample(MONTHS, rng.randint(0, len(MONTHS))))
+    if seed % 2:
+        generated = MONTHS  # an unbroken ledger: the report's sums in SQL (decision 0210)
     early = generated[: len(generated) // 2]
     generate(county, *early)
     for member in members:
@@ -87,6 +91,47 @@ def test_the_aggregate_read_equals_the_accounts(county: Any, frozen: None, seed:
         slow = {m for m, a in selectors.dues_accounts(ids, on=on).items() if a.arrears}
         fast = selectors.members_owing(Membership.objects.values("member_id"), on=on)
         assert fast == slow, (seed, on)
+        for organization, month in ((county.county, None), (county.east, 10), (county.west, None)):
+            report = selectors.organization_report(organization, 2026, month, on=on)
+            assert _figures(report) == _figures_from_accounts(report), (seed, on, organization)
+
+
+def _figures(report: selectors.Report) -> tuple[Any, ...]:
+    return (
+        report.due,
+        report.members_due,
+        [(m, due) for m, due, _collected in report.by_month],
+        sorted(map(repr, report.arrears)),
+    )
+
+
+def _figures_from_accounts(report: selectors.Report) -> tuple[Any, ...]:
+    """The report's due and arrears with every candidate's account taken (what the report
+    computed before decision 0210)."""
+    organization, first = report.organization, report.first_month
+    period_end = rules.month_end(report.last_month)
+    candidates = (
+        Membership.objects.within(organization)
+        .filter(started_on__lte=period_end)
+        .exclude(ended_on__lt=first)
+        .values_list("member_id", flat=True)
+    )
+    names = dict(Organization.objects.under(organization.path).values_list("pk", "name"))
+    last_open = min(report.last_month, rules.month_of(report.as_of))
+    got = selectors._report_from_accounts(candidates, first, last_open, report.as_of, set(names))
+    members = dict(Member.objects.values_list("pk", "name"))
+    rows = [
+        selectors.account_row(account, members[pk], names[home or 0])
+        for pk, (account, home) in got.owing.items()
+    ]
+    months = rules.months_between(first, report.last_month)
+    by_month = [(m, got.due_by_month.get(m, Decimal(0)).quantize(rules.FEN)) for m in months]
+    return (
+        sum((due for _m, due in by_month), Decimal(0)).quantize(rules.FEN),
+        len(got.members_due),
+        by_month,
+        sorted(map(repr, rows)),
+    )
 
 
 def test_the_aggregate_read_counts_no_query_per_member(county: Any, frozen: None) -> None:
@@ -112,3 +157,31 @@ def test_the_aggregate_read_counts_no_query_per_member(county: Any, frozen: None
     generate(county, dt.date(2026, 9, 1))
     assert selectors.settled_dashboard(county.county, TODAY)["members"] >= 25
     assert queries() == small
+
+
+def test_the_report_page_counts_no_query_per_member(
+    client: Any, county: Any, frozen: None, django_assert_max_num_queries: Any
+) -> None:
+    """The county's dues report reads at most as many queries for 26 members as for 6, with
+    members whose account is their ledger and members whose account needs taking."""
+    _scenario(county, 3)
+    client.force_login(county.county_admin)
+    url = f"/dues/org/{county.county.pk}/report/?year=2026"
+    with django_assert_max_num_queries(40):
+        small = client.get(url)
+    assert small.status_code == 200
+    for n in range(20):
+        member = build_member(organization=county.east_village, name=f"党员{n}")
+        services.profile_set(
+            actor=system_user(),
+            member=member,
+            category=DuesCategory.EMPLOYED,
+            base=Decimal("3200"),
+            effective_from=dt.date(2026, 1, 1),
+        )
+        pay(member, "32.00", dt.date(2026, 2, 1))
+    generate(county, *MONTHS[3:])
+    with django_assert_max_num_queries(40):
+        many = client.get(url)
+    assert many.status_code == 200
+    assert many.context["report"].members_due >= 25

@@ -392,3 +392,18 @@ def test_pipeline_page_queries_do_not_grow_with_people(client: Client, county: A
     for n in range(4):
         walk(county, new_applicant(county, name=f"乙{n}"), 16)
     assert queries() == few
+
+
+def test_index_queries_do_not_grow_with_applicants(
+    client: Client, county: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The county's pipeline page (issue 20) reads as many queries for one open record with
+    its deadlines as for several."""
+    walk(county, new_applicant(county), 5)
+    client.force_login(county.county_admin)
+    with django_assert_max_num_queries(16):
+        assert client.get("/recruitment/").status_code == 200
+    for _n in range(3):
+        walk(county, new_applicant(county), 8)
+    with django_assert_max_num_queries(16):
+        assert client.get("/recruitment/").status_code == 200

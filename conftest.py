@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from dangjian.accounts.choices import Role
 from dangjian.members.choices import MemberCategory, Sex
@@ -23,6 +25,13 @@ from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind, UnitKind
 from dangjian.organizations.models import Organization
 from dangjian.site.testing import build_member, build_org, build_user
+
+# CI runs on a 2-core machine that may be busy: how long an example takes is no finding (no
+# deadline, no "data generation too slow"); tests that set their own settings keep these.
+hypothesis_settings.register_profile(
+    "dangjian", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("dangjian")
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls it makes through
 # the live server are in other threads, and fixtures that touch the ORM are synchronous.

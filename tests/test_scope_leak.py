@@ -73,6 +73,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "recruitment:panel:pk": lambda c: c.west_village,
     "recruitment:field": lambda c: "id_number",
     "recruitment:plan:pk": lambda c: west_recruitment_plan(c),
+    "recruitment:plan_export:pk": lambda c: west_recruitment_plan(c),
     "portal:pk": lambda c: west_correction(c),
     "portal:org": lambda c: c.west_village,
     "portal:volunteer_signup:pk": lambda c: west_published_activity(c),
@@ -85,6 +86,8 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "rectification:candidate": lambda c: west_weakness_review(c).candidates.get(),
     "rectification:case:pk": lambda c: west_rectification_case(c),
     "rectification:close:pk": lambda c: west_rectification_case(c),
+    # The criteria are the county's (no organization's): only the county administrator edits.
+    "rectification:criterion:pk": lambda c: 1,
     "care:pk": lambda c: c.sun,
     "funds:pk": lambda c: c.west_village,
     "care:kind": lambda c: "hardship",
@@ -134,6 +137,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "api:rectification:review_id": lambda c: west_weakness_review(c),
     "api:rectification:candidate_id": lambda c: west_weakness_review(c).candidates.get(),
     "api:rectification:case_id": lambda c: west_rectification_case(c),
+    "api:rectification:criterion_id": lambda c: 1,
 }
 
 # Pages whose parameters name no record (a template kind, the signed-in member's own card):

@@ -31,5 +31,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("members/<int:pk>/exemption/", views.life_exemption_create, name="exemption"),
     path("training/", views.training, name="training"),
     path("training/coverage/", views.training_coverage, name="training_coverage"),
+    path("training/coverage.xlsx", views.training_coverage_export, name="training_coverage_export"),
     path("training/<int:pk>/", views.course_detail, name="course"),
 ]

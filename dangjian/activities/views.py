@@ -654,6 +654,22 @@ def life_exemption_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     )
 
 
+def training_coverage_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organization = _org_param(request) or Organization.objects.tops(request.user).first()
+    if organization is None:
+        raise Http404
+    year = _year(request)
+    body = services.training_coverage_export(
+        actor=request.user, organization=organization, year=year
+    )
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"training-coverage-{organization.code}-{year}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def training_coverage(request: HttpRequest) -> HttpResponse:
     """Who has had no training this year, by group and by organization, against the yearly
     class hours required."""

@@ -197,3 +197,21 @@ def register_demo_step(step: DemoStep) -> None:
 
 def demo_steps() -> list[DemoStep]:
     return list(_DEMO_STEPS)
+
+
+# --- figures one domain lends another ---------------------------------------------------------
+
+
+_FIGURES: dict[str, Callable[..., Any]] = {}
+
+
+def register_figures(key: str, provider: Callable[..., Any]) -> None:
+    """A domain app offers figures that a sibling on its floor may read without importing it
+    (the floor plan forbids that): for example the dues app offers "dues_remittable", the dues
+    each organization collected in a year, to the funds app's retained dues."""
+    _FIGURES.setdefault(key, provider)
+
+
+def figures(key: str) -> Callable[..., Any] | None:
+    """The provider registered under `key`, or None when its app is not installed."""
+    return _FIGURES.get(key)

@@ -39,6 +39,7 @@ class DuesConfig(AppConfig):
             Panel,
             TodoSource,
             register_demo_step,
+            register_figures,
             register_nav,
             register_panel,
             register_todo,
@@ -46,7 +47,7 @@ class DuesConfig(AppConfig):
         from dangjian.members.caching import invalidate_on_change
         from dangjian.members.hooks import register_on_updated
 
-        from . import demo, panels, rules, services, todo
+        from . import demo, panels, rules, selectors, services, todo
         from .models import Payment, RateTable, RateTier
 
         invalidate_on_change(Payment)  # the dashboards' dues figure counts payments
@@ -82,3 +83,5 @@ class DuesConfig(AppConfig):
         register_panel("home", Panel("dues", 30, "dues/panel_home.html", panels.home))
         register_todo(TodoSource("dues", 20, todo.todo))
         register_demo_step(DemoStep(name="党费", order=40, run=demo.build))
+        # The funds app works out the dues organizations keep from these (a sibling floor).
+        register_figures("dues_remittable", selectors.remittable_by_organization)

@@ -35,3 +35,14 @@ SPENDING_CATEGORIES = frozenset(
         Category.OTHER,
     }
 )
+
+
+class DuesUse(models.TextChoices):
+    """What retained dues may pay for: 《关于中国共产党党费收缴、使用和管理的规定》(中组发〔2008〕3号)
+    第十九条, the five uses (党费主要作为党员教育经费的补充)."""
+
+    TRAINING = "TRAINING", _("培训党员")
+    MATERIALS = "MATERIALS", _("订阅购买党员教育报刊资料、音像制品和设备")
+    COMMENDATION = "COMMENDATION", _("表彰先进基层党组织、优秀共产党员和优秀党务工作者")
+    HARDSHIP = "HARDSHIP", _("补助生活困难党员")
+    DISASTER = "DISASTER", _("补助受灾党员、修缮因灾受损的党员教育设施")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,11 +14,12 @@ from django.db.models import Count, QuerySet, Sum
 
 from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core.dates import today
+from dangjian.core.extensions import figures
 from dangjian.members.selectors import roster_on
 from dangjian.organizations.models import Organization
 
-from .choices import Category, EntryKind
-from .models import FundEntry
+from .choices import Category, DuesUse, EntryKind
+from .models import FundEntry, RetainedDuesUse
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -175,3 +176,130 @@ def subtree_summary(organization: Organization, year: int, on: dt.date | None = 
 
 def category_label(category: str) -> str:
     return str(Category(category).label)
+
+
+# --- dues retained below (党费留存与使用) ------------------------------------------------------
+
+
+def retained_share() -> Decimal:
+    """The share of the dues it collects that an organization keeps for its own uses:
+    DANGJIAN_RULES["dues_retained_share"], default 0.5. Local practice (本地做法): the 2008 rules
+    leave the share handed up by grassroots committees and county committees to each province's
+    committee (中组发〔2008〕3号); the county sets its own here."""
+    value = getattr(settings, "DANGJIAN_RULES", {}).get("dues_retained_share", "0.5")
+    return Decimal(str(value))
+
+
+@dataclass
+class RetainedDues:
+    """One organization's retained dues in a year: the dues it collected, the share it keeps,
+    what it used them for by category and what is left (earlier years carried over)."""
+
+    organization: Organization
+    year: int
+    collected: Decimal
+    retained: Decimal
+    opening: Decimal
+    used: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def used_total(self) -> Decimal:
+        return sum(self.used.values(), ZERO)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.opening + self.retained - self.used_total
+
+
+def _keep(amount: Decimal, share: Decimal) -> Decimal:
+    return (amount * share).quantize(CENT, ROUND_HALF_UP)
+
+
+def retained_dues(
+    organizations: list[Organization], year: int, on: dt.date | None = None
+) -> dict[int, RetainedDues]:
+    """The retained dues of each organization for a year up to `on`: the share of the dues it
+    collected itself (收缴党组织, so a committee and its branches are never counted twice), less
+    the uses recorded. Without the dues app nothing is retained."""
+    day = _day(year, on)
+    start = dt.date(year, 1, 1)
+    ids = [o.pk for o in organizations]
+    share = retained_share()
+    provider = figures("dues_remittable")
+    earlier = provider(ids, None, start - dt.timedelta(days=1)) if provider else {}
+    this_year = provider(ids, start, day) if provider else {}
+    result = {
+        o.pk: RetainedDues(
+            o,
+            year,
+            this_year.get(o.pk, ZERO),
+            _keep(this_year.get(o.pk, ZERO), share),
+            _keep(earlier.get(o.pk, ZERO), share),
+        )
+        for o in organizations
+    }
+    rows = (
+        RetainedDuesUse.objects.filter(organization_id__in=ids, on__lte=day)
+        .values("organization_id", "category", "on__year")
+        .annotate(total=Sum("amount"))
+        .values_list("organization_id", "category", "on__year", "total")
+    )
+    for organization_id, category, use_year, amount in rows:
+        found = result[organization_id]
+        total = Decimal(amount).quantize(CENT)
+        if use_year < year:
+            found.opening -= total
+        else:
+            found.used[category] = found.used.get(category, ZERO) + total
+    return result
+
+
+def retained_for(organization: Organization, year: int, on: dt.date | None = None) -> RetainedDues:
+    return retained_dues([organization], year, on)[organization.pk]
+
+
+def dues_uses(organization: Organization, year: int) -> QuerySet[RetainedDuesUse]:
+    return (
+        RetainedDuesUse.objects.filter(organization=organization, on__year=year)
+        .select_related("recorded_by")
+        .order_by("on", "pk")
+    )
+
+
+@dataclass
+class RetainedSummary:
+    rows: list[RetainedDues]
+    total: RetainedDues
+
+
+def retained_summary(
+    organization: Organization, year: int, on: dt.date | None = None
+) -> RetainedSummary:
+    """Every organization of the subtree that collected dues, kept some or used some, and the
+    sums: the funds page's second table and its export read this."""
+    organizations = list(
+        Organization.objects.under(organization.path)
+        .filter(dissolved_on__isnull=True)
+        .order_by("path")
+    )
+    found = retained_dues(organizations, year, on)
+    rows = [
+        found[o.pk]
+        for o in organizations
+        if found[o.pk].collected or found[o.pk].opening or found[o.pk].used
+    ]
+    total = RetainedDues(
+        organization,
+        year,
+        sum((r.collected for r in rows), ZERO),
+        sum((r.retained for r in rows), ZERO),
+        sum((r.opening for r in rows), ZERO),
+    )
+    for row in rows:
+        for category, amount in row.used.items():
+            total.used[category] = total.used.get(category, ZERO) + amount
+    return RetainedSummary(rows, total)
+
+
+def use_label(category: str) -> str:
+    return str(DuesUse(category).label)

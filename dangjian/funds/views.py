@@ -11,10 +11,11 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import run_form
 from dangjian.core.pagination import int_or_404
+from dangjian.core.workbooks import XLSX_TYPE
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
-from .forms import EntryForm
+from .forms import DuesUseForm, EntryForm
 
 
 def _year(request: HttpRequest) -> int:
@@ -46,6 +47,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "year": year,
             "summary": summary,
+            "kept": selectors.retained_summary(organization, year),
+            "share_percent": selectors.retained_share() * 100,
             "per_member": selectors.per_member_standard(),
             "years": list(range(today().year, today().year - 5, -1)),
         },
@@ -56,7 +59,10 @@ def organization_ledger(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     organization = _organization(request, pk)
     year = _year(request)
     can_manage = scope_for(request.user).can_manage_path(organization.path)
-    form = EntryForm(request.POST if request.method == "POST" else None)
+    posted = request.POST if request.method == "POST" else None
+    is_use = posted is not None and "decided_by" in posted
+    form = EntryForm(None if is_use else posted)
+    use_form = DuesUseForm(posted if is_use else None)
     if request.method == "POST" and not can_manage:
         raise Http404
     if run_form(
@@ -66,7 +72,17 @@ def organization_ledger(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         _("已记入经费台账。"),
     ):
         return redirect(f"{request.path}?year={year}")
+    if run_form(
+        request,
+        use_form,
+        lambda data: services.dues_use_record(
+            actor=request.user, organization=organization, **data
+        ),
+        _("已记入留存党费使用。"),
+    ):
+        return redirect(f"{request.path}?year={year}")
     found = selectors.ledger(organization, year)
+    kept = selectors.retained_for(organization, year)
     return render(
         request,
         "funds/ledger.html",
@@ -79,5 +95,31 @@ def organization_ledger(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "entries": selectors.entries(organization, year),
             "per_member": selectors.per_member_standard(),
             "form": form if can_manage else None,
+            "kept": kept,
+            "used": [(selectors.use_label(c), a) for c, a in kept.used.items()],
+            "uses": selectors.dues_uses(organization, year),
+            "use_form": use_form if can_manage else None,
+            "share_percent": selectors.retained_share() * 100,
         },
     )
+
+
+def _xlsx(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def ledger_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    organization = _organization(request, pk)
+    year = _year(request)
+    body = services.ledger_export(actor=request.user, organization=organization, year=year)
+    return _xlsx(body, f"funds-{organization.code}-{year}.xlsx")
+
+
+def index_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    pk = int_or_404(request.GET["org"]) if request.GET.get("org") else None
+    organization = _organization(request, pk)
+    year = _year(request)
+    body = services.summary_export(actor=request.user, organization=organization, year=year)
+    return _xlsx(body, f"funds-summary-{organization.code}-{year}.xlsx")

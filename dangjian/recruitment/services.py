@@ -782,3 +782,61 @@ def plan_save(
         detail={"before": before, "after": {name: getattr(plan, name) for name in PLAN_FIELDS}},
     )
     return plan
+
+
+def plan_export(
+    *, actor: User, plan: RecruitmentPlan, progress: Any, rows: list[Any], children: list[Any]
+) -> bytes:
+    """The yearly plan against the actual as .xlsx (the plan page's rows and the organizations
+    below the committee); the export is audited."""
+    if not scope_for(actor).can_read_path(plan.committee.path):
+        raise PermissionDenied
+    from dangjian.core.workbooks import table_xlsx
+
+    title = _("%(committee)s %(year)d 年度发展党员计划（实际数截至 %(day)s）") % {
+        "committee": plan.committee.name,
+        "year": plan.year,
+        "day": progress.on.isoformat(),
+    }
+    body = table_xlsx(
+        [
+            (
+                _("计划与实际"),
+                [_("项目"), _("计划"), _("实际"), _("占比（%）")],
+                [[str(label), planned, actual, share] for label, planned, actual, share in rows],
+                title,
+            ),
+            (
+                _("下级党组织"),
+                [
+                    _("党组织"),
+                    _("已发展"),
+                    _("45周岁以下"),
+                    _("高中以上"),
+                    _("外出务工"),
+                    _("两新"),
+                    _("发展对象"),
+                ],
+                [
+                    [
+                        p.organization.name,
+                        p.admitted,
+                        p.under_45,
+                        p.educated,
+                        p.migrant_workers,
+                        p.two_new,
+                        p.candidates,
+                    ]
+                    for p in children
+                ],
+                title,
+            ),
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=plan,
+        summary=_("导出 %(year)d 年度发展党员计划") % {"year": plan.year},
+    )
+    return body

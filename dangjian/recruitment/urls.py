@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rules/", views.rule_list, name="rules"),
     path("plans/", views.plan_list, name="plans"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/export.xlsx", views.plan_export, name="plan_export"),
     path("organizations/<int:pk>/panel/", views.organization_panel, name="panel"),
     path("<int:pk>/", views.applicant_detail, name="detail"),
     path("<int:pk>/step/", views.step_record, name="step"),

@@ -17,6 +17,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import run_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
+from dangjian.core.workbooks import XLSX_TYPE
 from dangjian.members.choices import ON_ROSTER_STATUSES, MemberCategory
 from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind
@@ -439,10 +440,9 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A plan against the actual: the admissions with their mix, the pipeline, the warnings,
-    and each organization directly below the committee."""
-    plan = selectors.plan_get(user=request.user, pk=pk)
+def _plan_figures(request: HttpRequest, plan: Any) -> tuple[Any, list[Any], list[Any]]:
+    """The plan's progress, its rows (label, planned, actual, share) and each organization
+    directly below the committee: the page and its .xlsx read these."""
     progress = selectors.plan_progress(plan.committee, plan.year)
     children = [
         selectors.plan_progress(child, plan.year)
@@ -468,6 +468,14 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (_("外出务工经商人员"), plan.migrant_workers, progress.migrant_workers, None),
         (_("两新组织"), plan.two_new, progress.two_new, None),
     ]
+    return progress, rows, children
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A plan against the actual: the admissions with their mix, the pipeline, the warnings,
+    and each organization directly below the committee."""
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    progress, rows, children = _plan_figures(request, plan)
     return render(
         request,
         "recruitment/plan.html",
@@ -480,3 +488,16 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": children,
         },
     )
+
+
+def plan_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The plan against the actual as .xlsx, the page's figures; audited."""
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    progress, rows, children = _plan_figures(request, plan)
+    body = services.plan_export(
+        actor=request.user, plan=plan, progress=progress, rows=rows, children=children
+    )
+    response = HttpResponse(body, content_type=XLSX_TYPE)
+    filename = f"recruitment-plan-{plan.committee.code}-{plan.year}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

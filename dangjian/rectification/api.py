@@ -4,6 +4,7 @@ committee's decision, progress notes and closing. Scoped like the pages (out of 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,7 +15,7 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core.api import ErrorOut, In, PageOf, Pages
 
 from . import selectors, services
-from .models import Candidate, Case, Review
+from .models import Candidate, Case, Criterion, Review
 
 router = Router(tags=["软弱涣散整顿"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -90,6 +91,65 @@ class NoteIn(In):
 
 class CloseIn(In):
     override_reason: str = Field("", max_length=500, description="指标未全部恢复时必填")
+
+
+class CriterionOut(Schema):
+    id: int
+    indicator: str
+    name: str
+    threshold: str
+    direction: str
+    active: bool
+    note: str
+    rule: str
+    source: str
+    local_practice: bool
+
+
+class CriterionIn(In):
+    threshold: Decimal = Field(..., description="标准（百分比类指标 0–100）")
+    direction: str = Field(..., max_length=10, description="BELOW 或 AT_LEAST")
+    active: bool
+    note: str = Field("", max_length=300)
+
+
+def _criterion(criterion: Criterion) -> dict[str, Any]:
+    return {
+        "id": criterion.pk,
+        "indicator": criterion.indicator,
+        "name": criterion.name,
+        "threshold": str(criterion.threshold),
+        "direction": criterion.direction,
+        "active": criterion.active,
+        "note": criterion.note,
+        "rule": criterion.rule,
+        "source": criterion.source,
+        "local_practice": criterion.local_practice,
+    }
+
+
+@router.get("/criteria/", response={200: list[CriterionOut], **ERRORS})
+def criterion_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The criteria of the review with their rule and source (everyone signed in reads them)."""
+    return [_criterion(c) for c in selectors.criteria()]
+
+
+@router.put("/criteria/{int:criterion_id}", response={200: CriterionOut, **ERRORS})
+def criterion_update(
+    request: AuthenticatedHttpRequest, criterion_id: int, payload: CriterionIn
+) -> dict[str, Any]:
+    """The county administrator changes a criterion (403 for anyone else); audited."""
+    criterion = Criterion.objects.get(pk=criterion_id)
+    return _criterion(
+        services.criterion_update(
+            actor=request.user,
+            criterion=criterion,
+            threshold=payload.threshold,
+            direction=payload.direction,
+            active=payload.active,
+            note=payload.note,
+        )
+    )
 
 
 def _review(review: Review) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import DateInput, style_form
 
+from .models import Direction
+
 
 class StyledForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -50,3 +52,10 @@ class CloseForm(StyledForm):
         widget=forms.Textarea({"rows": 2}),
         help_text=_("指标均已恢复时不必填写；尚未恢复而确需销号的，写明经谁研究、为何销号。"),
     )
+
+
+class CriterionForm(StyledForm):
+    threshold = forms.DecimalField(label=_("标准"), max_digits=7, decimal_places=1)
+    direction = forms.ChoiceField(label=_("判定"), choices=Direction.choices)
+    active = forms.BooleanField(label=_("启用"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)

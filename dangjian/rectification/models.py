@@ -33,6 +33,8 @@ class Criterion(models.Model):
     rule = models.CharField(_("规则"), max_length=300)
     source = models.CharField(_("依据"), max_length=300)
     active = models.BooleanField(_("启用"), default=True)
+    # Why the county set this line or switched the criterion off (its own words).
+    note = models.CharField(_("说明"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -42,6 +44,11 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_practice(self) -> bool:
+        """The line is local practice (本地做法): no national text fixes it."""
+        return "本地做法" in self.source
 
     def flags(self, value: Decimal | None) -> bool:
         """Whether a computed value meets this criterion (no value: no evidence, not met)."""

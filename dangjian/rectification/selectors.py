@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.organizations.models import Organization
 
 from .indicators import INDICATORS
-from .models import Candidate, Case, CaseStatus, Criterion, Decision, Review
+from .models import Candidate, Case, CaseStatus, Criterion, Decision, Direction, Review
 
 
 def scoped_reviews(user: Any) -> ScopedQuerySet[Review]:
@@ -40,6 +41,56 @@ def candidates(review: Review) -> QuerySet[Candidate]:
 
 def criteria() -> list[Criterion]:
     return list(Criterion.objects.all())
+
+
+@dataclass
+class CriterionChange:
+    """One change of a criterion, read from the audit trail: who, when, what from and to."""
+
+    at: Any
+    actor: str
+    name: str
+    changes: list[tuple[str, str, str]]
+
+
+def criteria_history(limit: int = 50) -> list[CriterionChange]:
+    """The criteria's changes, newest first (the audit events criterion_update writes)."""
+    from dangjian.audit.selectors import audit_events_on
+
+    names = {str(c.pk): c for c in Criterion.objects.all()}
+    events = audit_events_on(
+        targets=[("rectification.criterion", pk) for pk in names], actions=["UPDATE"]
+    ).select_related("actor")[:limit]
+    labels = {
+        "threshold": _("标准"),
+        "direction": _("判定"),
+        "active": _("启用"),
+        "note": _("说明"),
+    }
+
+    def shown(key: str, value: Any) -> str:
+        if key == "direction" and value in Direction.values:
+            return str(Direction(value).label)
+        if key == "active":
+            return str(_("是") if value else _("否"))
+        return str(value) if value not in (None, "") else "—"
+
+    result = []
+    for event in events:
+        changed = (event.detail or {}).get("changed", {})
+        criterion = names.get(event.target_id)
+        result.append(
+            CriterionChange(
+                at=event.at,
+                actor=str(event.actor) if event.actor else "—",
+                name=criterion.name if criterion else event.target_id,
+                changes=[
+                    (str(labels.get(key, key)), shown(key, pair[0]), shown(key, pair[1]))
+                    for key, pair in changed.items()
+                ],
+            )
+        )
+    return result
 
 
 @dataclass

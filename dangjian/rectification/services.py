@@ -5,6 +5,7 @@ recorded override. Every write checks scope and leaves an audit event."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +31,7 @@ from .models import (
     CaseStatus,
     Criterion,
     Decision,
+    Direction,
     ProgressNote,
     Review,
     ReviewStatus,
@@ -348,3 +350,215 @@ def case_close(
         detail={"override_reason": case.override_reason} if case.override_reason else None,
     )
     return case
+
+
+# --- the criteria ------------------------------------------------------------------------------
+
+# Indicators whose figure is a share (0–100 %): a line above 100 would never or always be met.
+PERCENT_INDICATORS = frozenset({"life_compliance", "dues_rate", "review_results"})
+THRESHOLD_MAX = Decimal("99999.9")
+
+
+def can_edit_criteria(actor: User) -> bool:
+    """The criteria are the county's: only an administrator of a top organization edits them."""
+    return scope_for(actor).manages_a_top_organization
+
+
+@transaction.atomic
+def criterion_update(
+    *,
+    actor: User,
+    criterion: Criterion,
+    threshold: Decimal,
+    direction: str,
+    active: bool,
+    note: str,
+) -> Criterion:
+    """Change a criterion's line, direction, whether it is used and the county's note. The rule
+    and its source stay as written; the change is in the audit trail (before and after), which
+    the criteria page shows as the history. Reviews already computed keep their evidence."""
+    if not can_edit_criteria(actor):
+        raise PermissionDenied
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if direction not in Direction.values:
+        raise field_error(
+            "direction", _("请选择“低于”或“达到或超过”。"), code=CoreErrorCode.INVALID
+        )
+    upper = Decimal(100) if criterion.indicator in PERCENT_INDICATORS else THRESHOLD_MAX
+    if (
+        not isinstance(threshold, Decimal)
+        or not threshold.is_finite()
+        or threshold < 0
+        or threshold > upper
+        or threshold != threshold.quantize(Decimal("0.1"))
+    ):
+        raise field_error(
+            "threshold",
+            _("标准须在 0 到 %(upper)s 之间，最多一位小数。")
+            % {"upper": format(upper.normalize(), "f")},
+            code=CoreErrorCode.OUT_OF_RANGE,
+        )
+    threshold = threshold.quantize(Decimal("0.1"))
+    note = note.strip()
+    if len(note) > 300:
+        raise field_error("note", _("说明最多 300 字。"), code=CoreErrorCode.OUT_OF_RANGE)
+    before = {
+        "threshold": str(criterion.threshold),
+        "direction": criterion.direction,
+        "active": criterion.active,
+        "note": criterion.note,
+    }
+    criterion.threshold = threshold
+    criterion.direction = direction
+    criterion.active = active
+    criterion.note = note
+    after = {
+        "threshold": str(threshold),
+        "direction": direction,
+        "active": active,
+        "note": note,
+    }
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if not changed:
+        return criterion
+    criterion.save(update_fields=["threshold", "direction", "active", "note"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=criterion,
+        summary=_("修改软弱涣散排查标准：%(name)s") % {"name": criterion.name},
+        detail={"indicator": criterion.indicator, "changed": changed},
+    )
+    return criterion
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+
+def review_export(*, actor: User, review: Review) -> bytes:
+    """The review as .xlsx: the candidates in rank order with the committee's decision and
+    reason, and one row per candidate and criterion with the evidence; the export is audited."""
+    if not scope_for(actor).can_read_path(review.committee.path):
+        raise PermissionDenied
+    from dangjian.core.workbooks import table_xlsx
+
+    from . import selectors
+
+    candidates = list(selectors.candidates(review))
+    listing = [
+        [
+            c.rank,
+            c.organization.name,
+            c.criteria_met,
+            "；".join(line.label for line in selectors.evidence_lines(c.met())),
+            c.get_decision_display(),
+            c.reason,
+        ]
+        for c in candidates
+    ]
+    evidence = [
+        [
+            c.rank,
+            c.organization.name,
+            line.label,
+            line.value if line.value is not None else "—",
+            line.text,
+            f"{Direction(line.direction).label if line.direction else ''} {line.threshold}",
+            _("是") if line.met else _("否"),
+            line.rule,
+            line.source,
+        ]
+        for c in candidates
+        for line in selectors.evidence_lines(c.evidence)
+    ]
+    title = _("%(committee)s %(year)d 年度软弱涣散基层党组织排查") % {
+        "committee": review.committee.name,
+        "year": review.year,
+    }
+    body = table_xlsx(
+        [
+            (
+                _("候选及研判"),
+                [
+                    _("排序"),
+                    _("党组织"),
+                    _("符合情形数"),
+                    _("符合的情形"),
+                    _("研判结果"),
+                    _("理由"),
+                ],
+                listing,
+                title,
+            ),
+            (
+                _("指标依据"),
+                [
+                    _("排序"),
+                    _("党组织"),
+                    _("指标"),
+                    _("数值"),
+                    _("构成"),
+                    _("标准"),
+                    _("是否符合"),
+                    _("规则"),
+                    _("依据"),
+                ],
+                evidence,
+                title,
+            ),
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=review,
+        summary=_("导出软弱涣散排查 %(year)d") % {"year": review.year},
+        detail={"candidates": len(candidates)},
+    )
+    return body
+
+
+def cases_export(*, actor: User, cases: list[Case]) -> bytes:
+    """The 整顿 cases the reader sees as .xlsx (the list page's rows); the export is audited."""
+    from dangjian.core.workbooks import table_xlsx
+
+    rows = [
+        [
+            case.organization.name,
+            case.candidate.review.year,
+            case.cadre,
+            case.measures,
+            case.deadline,
+            case.get_status_display(),
+            timezone.localdate(case.closed_at) if case.closed_at else None,
+            case.override_reason,
+        ]
+        for case in cases
+    ]
+    body = table_xlsx(
+        [
+            (
+                _("整顿"),
+                [
+                    _("党组织"),
+                    _("年度"),
+                    _("联系指导干部"),
+                    _("整顿措施"),
+                    _("整顿时限"),
+                    _("状态"),
+                    _("销号日期"),
+                    _("未达标销号理由"),
+                ],
+                rows,
+                _("软弱涣散基层党组织整顿"),
+            )
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target=None,
+        target_type="rectification.case",
+        summary=_("导出整顿对象 %(n)d 个") % {"n": len(rows)},
+    )
+    return body

@@ -13,12 +13,13 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import run_form, run_service
+from dangjian.core.workbooks import XLSX_TYPE
 from dangjian.organizations.choices import COMMITTEE_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
-from .forms import CloseForm, DecideForm, NoteForm, ReviewForm
-from .models import Candidate, Case, CaseStatus, Decision, Review, ReviewStatus
+from .forms import CloseForm, CriterionForm, DecideForm, NoteForm, ReviewForm
+from .models import Candidate, Case, CaseStatus, Criterion, Decision, Review, ReviewStatus
 
 REVIEWING_KINDS = {*COMMITTEE_KINDS, OrgKind.LOCAL_COMMITTEE}
 
@@ -202,8 +203,71 @@ def case_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(case)
 
 
-def criteria(request: HttpRequest) -> HttpResponse:
+def criteria(request: AuthenticatedHttpRequest) -> HttpResponse:
     from .indicators import INDICATORS
 
     rows = [(c, INDICATORS.get(c.indicator)) for c in selectors.criteria()]
-    return render(request, "rectification/criteria.html", {"rows": rows})
+    can_edit = services.can_edit_criteria(request.user)
+    return render(
+        request,
+        "rectification/criteria.html",
+        {
+            "rows": rows,
+            "can_edit": can_edit,
+            "history": selectors.criteria_history() if can_edit else [],
+        },
+    )
+
+
+def criterion_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The county administrator changes a criterion's line, direction, use and note."""
+    from .indicators import INDICATORS
+
+    if not services.can_edit_criteria(request.user):
+        raise Http404
+    try:
+        criterion = Criterion.objects.get(pk=pk)
+    except Criterion.DoesNotExist as exc:
+        raise Http404 from exc
+    form = CriterionForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "threshold": criterion.threshold,
+            "direction": criterion.direction,
+            "active": criterion.active,
+            "note": criterion.note,
+        },
+    )
+    if run_form(
+        request,
+        form,
+        lambda data: services.criterion_update(actor=request.user, criterion=criterion, **data),
+        _("排查标准已修改，此后的排查和重新计算按新标准。"),
+    ):
+        return redirect("rectification:criteria")
+    return render(
+        request,
+        "rectification/criterion_edit.html",
+        {"criterion": criterion, "indicator": INDICATORS.get(criterion.indicator), "form": form},
+    )
+
+
+def _xlsx(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def review_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    review = _review(request, pk)
+    body = services.review_export(actor=request.user, review=review)
+    return _xlsx(body, f"rectification-{review.committee.code}-{review.year}.xlsx")
+
+
+def cases_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    cases = list(
+        selectors.scoped_cases(request.user)
+        .select_related("organization", "candidate__review")
+        .order_by("status", "deadline", "organization__path")
+    )
+    return _xlsx(services.cases_export(actor=request.user, cases=cases), "rectification-cases.xlsx")

@@ -922,6 +922,47 @@ def funds_table(data: ReportData) -> Table:
     )
 
 
+@register_table("retained_dues", order=161)
+def retained_dues_table(data: ReportData) -> Table | None:
+    """党费留存与使用 in the subtree for the year, in whole yuan like the funds table: the dues collected, the
+    share kept below, what was used by the 2008 rules' uses, the balance (earlier years too)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dangjian.funds.choices import DuesUse
+    from dangjian.funds.selectors import retained_share, retained_summary
+
+    kept = retained_summary(data.organization, data.as_of.year, data.as_of)
+    if not kept.rows:
+        return None
+    total = kept.total
+
+    def yuan(amount: Decimal) -> int:
+        return int(amount.quantize(Decimal(1), ROUND_HALF_UP))
+
+    rows = [
+        Row("collected", _("收缴党费"), [yuan(total.collected)]),
+        Row("retained", _("按比例留存"), [yuan(total.retained)]),
+        Row("used", _("已使用"), [yuan(total.used_total)]),
+        *(
+            Row(
+                f"used-{use.value.lower()}",
+                _("其中%(what)s") % {"what": use.label},
+                [yuan(total.used.get(use, Decimal(0)))],
+            )
+            for use in DuesUse
+        ),
+        Row("balance", _("留存党费结余"), [yuan(total.balance)]),
+    ]
+    return Table(
+        "retained_dues",
+        _("党费留存与使用"),
+        [Column(_("金额（元）"), None)],
+        rows,
+        note=_("留存比例 %(share)s%%（本地做法）；用途依据中组发〔2008〕3号第十九条。")
+        % {"share": retained_share() * 100},
+    )
+
+
 @register_table("coverage", order=145)
 def coverage_table(data: ReportData) -> Table | None:
     """党组织覆盖 by unit kind: the registered units of the subtree, those with a party

@@ -9,6 +9,7 @@ import datetime as dt
 import random
 import re
 from collections import Counter
+from decimal import ROUND_HALF_UP
 from pathlib import Path
 from typing import Any
 
@@ -489,6 +490,21 @@ def test_the_demo_funds_ledgers_and_the_organizations_below_the_standard(county_
     table = report_compute(county_committee, year_end).table("funds")
     assert table is not None
     assert table.row("below").values == [len(summary.below)]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_branches_used_part_of_their_retained_dues(county_committee):
+    """This year the branches kept a share of the dues they collected and used part of it by
+    the 2008 rules' uses, never more than they kept."""
+    from dangjian.funds.selectors import retained_summary
+
+    kept = retained_summary(county_committee, today().year)
+    assert kept.total.retained > kept.total.used_total > 0
+    assert len(kept.total.used) >= 3
+    assert all(row.balance >= 0 for row in kept.rows)
+    table = report_compute(county_committee, today()).table("retained_dues")
+    assert table.row("retained").values == [int(kept.total.retained.quantize(1, ROUND_HALF_UP))]
 
 
 @pytest.mark.slow

@@ -140,3 +140,33 @@ def test_pages_and_api_in_and_out_of_scope(county: Any, trained: Any) -> None:
     assert "王五" not in refused.content.decode()
     api = client.get(f"/api/v1/activities/training/coverage/{county.east.code}?year={YEAR}")
     assert api.status_code == 404
+
+
+def test_the_export_lists_every_untrained_person_as_the_page_counts(
+    county: Any, trained: Any
+) -> None:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from dangjian.audit.models import AuditEvent
+
+    client = Client()
+    client.force_login(county.east_admin)
+    page = client.get(reverse("activities:training_coverage"), {"year": YEAR})
+    coverage = page.context["coverage"]
+    body = client.get(reverse("activities:training_coverage_export"), {"year": YEAR}).content
+    book = CalamineWorkbook.from_filelike(io.BytesIO(body))
+    groups, people, organizations = (book.get_sheet_by_index(i).to_python() for i in range(3))
+    assert [row[3] for row in groups[3:]] == [g.untrained_count for g in coverage.groups]
+    assert sorted(row[2] for row in people[3:]) == sorted(
+        p.name for g in coverage.groups for p in g.untrained
+    )
+    assert "孙八" not in {row[2] for row in people[3:]}
+    assert [row[2] for row in organizations[3:]] == [
+        r.untrained_members for r in coverage.organizations
+    ]
+    assert AuditEvent.objects.filter(action="EXPORT", actor=county.east_admin).exists()
+    client.force_login(county.west_admin)
+    refused = client.get(reverse("activities:training_coverage_export"), {"org": county.east.pk})
+    assert refused.status_code == 404

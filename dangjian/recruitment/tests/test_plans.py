@@ -204,3 +204,25 @@ def test_the_alert_names_a_committee_behind_its_plan(county: Any, admitted: Any)
     assert "已发展 3 名，计划 4 名，尚差 1 名" in found[0].message
     assert list(RULES["recruitment_plan"].find(county.county, dt.date(YEAR, 8, 31))) == []
     assert list(RULES["recruitment_plan"].find(county.west, dt.date(YEAR, 12, 1))) == []
+
+
+def test_the_plan_export_holds_the_page_figures(county: Any, admitted: Any) -> None:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    saved = plan(county)
+    client = Client()
+    client.force_login(county.east_admin)
+    page = client.get(reverse("recruitment:plan", args=[saved.pk]))
+    body = client.get(reverse("recruitment:plan_export", args=[saved.pk])).content
+    book = CalamineWorkbook.from_filelike(io.BytesIO(body))
+    rows, children = (book.get_sheet_by_index(i).to_python() for i in range(2))
+    assert [row[:3] for row in rows[3:]] == [
+        [str(label), planned, actual] for label, planned, actual, _s in page.context["rows"]
+    ]
+    assert rows[4][3] == 67  # 45周岁以下: 2 of 3
+    assert [row[1] for row in children[3:]] == [p.admitted for p in page.context["children"]]
+    assert AuditEvent.objects.filter(action="EXPORT", target_type="recruitment.recruitmentplan")
+    client.force_login(county.west_admin)
+    assert client.get(reverse("recruitment:plan_export", args=[saved.pk])).status_code == 404

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 from dangjian.api.urls import urls as api_v1_urls
 from dangjian.certificates import views as certificate_views
 from dangjian.ops import views as ops_views
+from dangjian.places import views as places_views
 from dangjian.portal import views as portal_views
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("ops/", include("dangjian.ops.urls")),
+    # Keeps a mobile member's /me/ (card, host places) for offline use: its scope must cover /me/.
+    path("me/sw.js", places_views.me_service_worker, name="me_service_worker"),
     path("me/", include("dangjian.portal.urls")),
     path("invitations/", include("dangjian.portal.invitation_urls")),
     # The address on the activation letters' QR codes: short, to type by hand if need be.

@@ -152,6 +152,7 @@ VALUES_WITHOUT_OBJECT = {
     "roster:kind": "members",
     "certificates:kind": "png",
     "certificates:issuer": "CN-OTHER",
+    "rollup:kind": "xlsx",
 }
 
 

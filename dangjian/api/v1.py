@@ -26,9 +26,11 @@ from dangjian.funds.api import router as funds_router
 from dangjian.members.api import router as members_router
 from dangjian.ops.api import router as ops_router
 from dangjian.organizations.api import router as organizations_router
+from dangjian.places.api import router as places_router
 from dangjian.recruitment.api import router as recruitment_router
 from dangjian.rectification.api import router as rectification_router
 from dangjian.reports.api import router as reports_router
+from dangjian.rollup.api import router as rollup_router
 from dangjian.roster.api import router as roster_router
 from dangjian.transfers.api import router as transfers_router
 from dangjian.units.api import router as units_router
@@ -141,3 +143,5 @@ api.add_router("/care/", care_router)
 api.add_router("/funds/", funds_router)
 api.add_router("/units/", units_router)
 api.add_router("/rectification/", rectification_router)
+api.add_router("/places/", places_router)
+api.add_router("/rollup/", rollup_router)

@@ -9,14 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
 
+from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.core import signing
-from dangjian.core.api import In
+from dangjian.core.api import ErrorOut, In, PageOf, Pages
+from dangjian.exchange.schemas import SignedDocumentIn, SignedDocumentOut
 
-from . import services
+from . import receipts, services
 from .credential import MAX_TEXT_LENGTH
+from .models import AttendanceReceipt
 
 router = Router(tags=["电子活动证"])
 
@@ -95,3 +101,78 @@ def revocations(request: HttpRequest) -> RevocationListOut:
         serials=decoded.serials,
         signed=signing.b64url(signed),
     )
+
+
+# --- attendance receipts (docs/attendance-receipt.md) ----------------------------------------
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class PendingOut(Schema):
+    home_issuer: str = Field(..., description="来宾所属系统")
+    guests: int = Field(..., description="等待导出回执的人次")
+
+
+@router.get("/receipts/pending", response={200: list[PendingOut], **ERRORS})
+def receipts_pending(request: AuthenticatedHttpRequest) -> list[PendingOut]:
+    """Guests of other deployments at the caller's activities whose receipt is not yet
+    exported, per home deployment."""
+    return [PendingOut(home_issuer=i, guests=n) for i, n in receipts.pending_by_home(request.user)]
+
+
+class ReceiptExportIn(In):
+    home_issuer: str = Field(..., max_length=64, description="来宾所属系统（如 CN-440300）")
+
+
+@router.post("/receipts/export", response={200: SignedDocumentOut, **ERRORS})
+def receipt_export(request: AuthenticatedHttpRequest, body: ReceiptExportIn) -> dict[str, Any]:
+    """Sign one attendance receipt for every pending guest of `home_issuer` at activities the
+    caller manages; send the answer, as it is, to that deployment."""
+    if not receipts.can_export(request.user):
+        raise PermissionDenied
+    return receipts.attendance_receipt_export(actor=request.user, home_issuer=body.home_issuer)
+
+
+class ReceiptOut(Schema):
+    id: int
+    direction: str = Field(..., description="out（导出）| in（导入）")
+    counterpart: str = Field(..., description="对方系统")
+    kid: str = Field(..., description="签名密钥")
+    sha256: str
+    entries: int
+    credited: int
+    outcomes: list[dict[str, Any]] = Field(
+        ..., description="导入时逐条结果：id、name、serial、on、outcome、organization"
+    )
+    at: dt.datetime
+
+
+def _receipt_out(receipt: AttendanceReceipt) -> ReceiptOut:
+    return ReceiptOut(
+        id=receipt.pk,
+        direction=receipt.direction,
+        counterpart=receipt.counterpart,
+        kid=receipt.kid,
+        sha256=receipt.sha256,
+        entries=receipt.entries,
+        credited=receipt.credited,
+        outcomes=receipt.outcomes,
+        at=receipt.at,
+    )
+
+
+@router.post("/receipts/import", response={201: ReceiptOut, **ERRORS})
+def receipt_import(request: AuthenticatedHttpRequest, body: SignedDocumentIn) -> Status[ReceiptOut]:
+    """Verify a host deployment's attendance receipt and credit its entries (a top-level
+    administrator). Refused documents (tampered, replayed, unknown or revoked key) write
+    nothing; the error's code names why."""
+    receipt = receipts.attendance_receipt_import(actor=request.user, document=body.document)
+    return Status(201, _receipt_out(receipt))
+
+
+@router.get("/receipts", response={200: list[ReceiptOut], **ERRORS})
+@paginate(Pages, page_size=50)
+def receipt_list(request: AuthenticatedHttpRequest) -> PageOf:
+    """Receipts exported and imported: all for a top-level administrator, else the caller's
+    own exports; newest first."""
+    return PageOf(receipts.receipts(request.user), lambda page: [_receipt_out(r) for r in page])

@@ -95,6 +95,7 @@ class ForeignRevocation(models.Model):
     issuer = models.CharField(_("签发方"), max_length=64)
     serial = models.CharField(_("编号"), max_length=16)
     list_issued_at = models.DateTimeField(_("撤销列表签发时间"))
+    kid = models.CharField(_("签名密钥"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("外部撤销记录")

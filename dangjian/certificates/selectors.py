@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -13,7 +13,7 @@ from dangjian.core.dates import today
 from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
-from .models import Certificate
+from .models import Certificate, ForeignRevocation
 
 
 def own_member(user: Any) -> Member | None:
@@ -73,3 +73,12 @@ def is_current(certificate: Certificate | None) -> bool:
     if certificate is None or certificate.revoked_at is not None:
         return False
     return certificate.valid_from <= today() <= certificate.valid_until
+
+
+def foreign_revocation_lists() -> list[dict[str, Any]]:
+    """The imported revocation lists: issuer, when signed, by which key, how many serials."""
+    return list(
+        ForeignRevocation.objects.values("issuer", "kid", "list_issued_at")
+        .annotate(n=Count("id"))
+        .order_by("issuer")
+    )

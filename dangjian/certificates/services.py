@@ -31,6 +31,7 @@ from dangjian.core import signing
 from dangjian.core.dates import add_years, today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.exchange import trust
+from dangjian.exchange.error_codes import ErrorCode as ExchangeErrorCode
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved, MemberStatus
 from dangjian.members.models import ArchiveEntry, Member, Membership
@@ -595,6 +596,7 @@ class RevocationList:
     issuer: str
     issued_at: dt.datetime
     serials: list[str]
+    kid: str = ""  # hex: the key that signed the list
 
 
 def revocation_list_decode(data: bytes) -> tuple[credential.Sign1, RevocationList]:
@@ -614,6 +616,7 @@ def revocation_list_decode(data: bytes) -> tuple[credential.Sign1, RevocationLis
         issuer=issuer,
         issued_at=dt.datetime.fromtimestamp(issued_at, tz=dt.UTC),
         serials=[s.hex() for s in serials],
+        kid=sign1.kid.hex(),
     )
 
 
@@ -633,12 +636,31 @@ def revocation_list_import(*, actor: User, data: bytes) -> RevocationList:
         raise ValidationError(
             {"file": _("这是本系统自己的撤销列表，无需导入。")}, code=ErrorCode.OWN
         )
+    status = trust.key_status(revocations.issuer, sign1.kid)
+    if status in ("revoked", "expired"):
+        raise ValidationError(
+            {
+                "file": _(
+                    "撤销列表由 %(issuer)s 的密钥 %(kid)s 签名，该密钥已被吊销或不在信任列表规定的"
+                    "有效期内，已拒绝，未做任何改动。"
+                )
+                % {"issuer": revocations.issuer, "kid": sign1.kid.hex()}
+            },
+            code=ExchangeErrorCode.KEY_REVOKED
+            if status == "revoked"
+            else ExchangeErrorCode.KEY_EXPIRED,
+        )
     outcome = trust.verify_signed(
         revocations.issuer, sign1.kid, sign1.to_be_signed(), sign1.signature
     )
     if outcome == "unknown_issuer":
         raise ValidationError(
-            {"file": _("撤销列表的签发方不在信任列表中，请先导入其公钥。")},
+            {
+                "file": _(
+                    "撤销列表的签发方 %(issuer)s（密钥 %(kid)s）不在信任列表中，请先导入其公钥。"
+                )
+                % {"issuer": revocations.issuer, "kid": sign1.kid.hex()}
+            },
             code=CoreErrorCode.UNKNOWN_ISSUER,
         )
     if outcome != "valid":
@@ -660,7 +682,10 @@ def revocation_list_import(*, actor: User, data: bytes) -> RevocationList:
     ForeignRevocation.objects.filter(issuer=revocations.issuer).delete()
     ForeignRevocation.objects.bulk_create(
         ForeignRevocation(
-            issuer=revocations.issuer, serial=serial, list_issued_at=revocations.issued_at
+            issuer=revocations.issuer,
+            serial=serial,
+            list_issued_at=revocations.issued_at,
+            kid=revocations.kid,
         )
         for serial in revocations.serials
     )
@@ -670,16 +695,23 @@ def revocation_list_import(*, actor: User, data: bytes) -> RevocationList:
         actor=actor,
         action=AuditAction.IMPORT,
         target_type="revocations",
-        summary=_("导入撤销列表：%(issuer)s（%(n)d 条）")
-        % {"issuer": revocations.issuer, "n": len(revocations.serials)},
-        detail={"issuer": revocations.issuer, "count": len(revocations.serials)},
+        summary=_("导入撤销列表：%(issuer)s（%(n)d 条，密钥 %(kid)s 签名）")
+        % {"issuer": revocations.issuer, "n": len(revocations.serials), "kid": revocations.kid},
+        detail={
+            "issuer": revocations.issuer,
+            "kid": revocations.kid,
+            "count": len(revocations.serials),
+        },
     )
     return revocations
 
 
 def verifier_data(*, at: dt.datetime | None = None) -> dict[str, Any]:
     """What the verification page keeps in the browser to verify offline (static/certificates/
-    offline.js): every public key it accepts and every revoked serial that has not expired."""
+    offline.js): every public key it accepts and every revoked serial that has not expired.
+    A trusted key comes with its validity period (ISO dates or null): the page keeps the data
+    for days, so a key that starts later is shipped with its start, and offline.js accepts a
+    key only inside its period, as the server does (docs/certificate-format.md)."""
     at = at or timezone.now()
     keys = [
         {
@@ -689,8 +721,14 @@ def verifier_data(*, at: dt.datetime | None = None) -> dict[str, Any]:
         }
         for key in signing.own_keys()
     ] + [
-        {"issuer": key.issuer, "kid": key.kid, "public_key": key.public_key}
-        for key in trust.trusted_keys_in_force()
+        {
+            "issuer": key.issuer,
+            "kid": key.kid,
+            "public_key": key.public_key,
+            "valid_from": key.valid_from.isoformat() if key.valid_from else None,
+            "valid_until": key.valid_until.isoformat() if key.valid_until else None,
+        }
+        for key in trust.trusted_keys_not_ended(timezone.localdate(at))
     ]
     revoked: dict[str, list[str]] = {
         signing.issuer(): sorted(

@@ -269,8 +269,8 @@ def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             imported = revocations.result
             messages.success(
                 request,
-                _("已导入 %(issuer)s 的撤销列表（%(n)d 条）。")
-                % {"issuer": imported.issuer, "n": len(imported.serials)},
+                _("已导入 %(issuer)s 的撤销列表（%(n)d 条，密钥 %(kid)s 签名）。")
+                % {"issuer": imported.issuer, "n": len(imported.serials), "kid": imported.kid},
             )
             return redirect("certificates:trust")
     context = {
@@ -280,6 +280,7 @@ def trust_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "revocation_form": revocation_form,
         "update_form": update_form,
         "updates": TrustUpdate.objects.order_by("-issued_at")[:10],
+        "revocation_lists": selectors.foreign_revocation_lists(),
     }
     return render(request, "certificates/trust.html", context)
 

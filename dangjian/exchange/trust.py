@@ -63,6 +63,17 @@ def trusted_keys_in_force(on: dt.date | None = None) -> list[TrustedKey]:
     )
 
 
+def trusted_keys_not_ended(on: dt.date | None = None) -> list[TrustedKey]:
+    """The keys accepted on `on` or later (not removed, not revoked, period not over): what the
+    offline verifier keeps, each with its period, which it checks on the day it verifies."""
+    on = on or today()
+    return list(
+        TrustedKey.objects.filter(removed_at__isnull=True, revoked_at__isnull=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .order_by("issuer", "added_at")
+    )
+
+
 def _optional_date(value: Any, number: int) -> dt.date | None:
     if value in (None, ""):
         return None

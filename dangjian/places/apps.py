@@ -12,9 +12,16 @@ class PlacesConfig(AppConfig):
     verbose_name = _("活动场所")
 
     def ready(self) -> None:
-        from dangjian.core.extensions import NavItem, Panel, register_nav, register_panel
+        from dangjian.core.extensions import (
+            DemoStep,
+            NavItem,
+            Panel,
+            register_demo_step,
+            register_nav,
+            register_panel,
+        )
 
-        from . import panels
+        from . import demo, panels
 
         register_nav(
             NavItem(
@@ -27,3 +34,5 @@ class PlacesConfig(AppConfig):
         register_panel(
             "portal", Panel("places", 15, "places/panel_portal.html", panels.portal_places)
         )
+        # After the certificates (50): the neighbour's receipt credits the mobile members' cards.
+        register_demo_step(DemoStep("活动场所", 55, demo.build_demo_places))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -82,4 +85,14 @@ def directory_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="directory-{signing.issuer()}-{document["kid"]}.json"'
     )
+    return response
+
+
+@login_not_required
+def me_service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker that keeps a mobile member's /me/ page (card and places) for offline
+    use; served at /me/sw.js (config/urls.py) so that its scope covers /me/."""
+    body = (Path(__file__).parent / "static" / "places" / "me-sw.js").read_text()
+    response = HttpResponse(body, content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
     return response

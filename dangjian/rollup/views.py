@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from dangjian.exchange import documents, trust
 from dangjian.organizations.models import Organization
 from dangjian.reports.exports import chart_titles
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import ChildForm, PackageImportForm, RoundForm
 
 
@@ -126,5 +126,27 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(documents.dumps(document), content_type="application/json")
     response["Content-Disposition"] = (
         f'attachment; filename="statistics-{signing.issuer()}-{as_of.isoformat()}.json"'
+    )
+    return response
+
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def report_export(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    """The summed report as .xlsx or .pdf, as the own report exports (reports.exports)."""
+    if kind not in exports.KINDS:
+        raise Http404
+    top = _top(request)
+    as_of = _as_of(request)
+    body = exports.rollup_report_export(
+        actor=request.user, organization=top, as_of=as_of, kind=kind
+    )
+    response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = (
+        f'attachment; filename="rollup-{top.code}-{as_of.isoformat()}.{kind}"'
     )
     return response

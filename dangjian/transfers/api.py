@@ -46,6 +46,9 @@ class TransferOut(Schema):
     dues_paid_until: str
     received_on: dt.date | None
     closing_reason: str
+    counterpart_issuer: str = Field("", description="对方系统（跨系统转接）")
+    package_kid: str = Field("", description="转入：转接包的签名密钥")
+    receipt_kid: str = Field("", description="转出：回执的签名密钥")
     actions: list[str]
 
 
@@ -67,6 +70,9 @@ def _out(request: AuthenticatedHttpRequest, transfer: Transfer) -> TransferOut:
         dues_paid_until=transfer.dues_paid_until,
         received_on=transfer.received_on,
         closing_reason=transfer.closing_reason,
+        counterpart_issuer=transfer.counterpart_issuer,
+        package_kid=transfer.package_kid,
+        receipt_kid=transfer.receipt_kid,
         actions=services.allowed_actions(request.user, transfer),
     )
 

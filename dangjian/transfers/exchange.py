@@ -241,6 +241,7 @@ def transfer_package_import(
         received_on=on,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         package_sha256=package.digest(document),
+        package_kid=str(document["kid"]),
     )
     receipt_payload = {
         "transfer": public_id,
@@ -350,15 +351,20 @@ def transfer_receipt_import(*, actor: User, document: str | bytes | dict[str, An
     transfer.state = TransferState.RECEIVED
     transfer.received_on = received_on
     transfer.receipt = document
-    transfer.save(update_fields=["state", "received_on", "receipt", "updated_at"])
+    transfer.receipt_kid = str(document["kid"])
+    transfer.save(update_fields=["state", "received_on", "receipt", "receipt_kid", "updated_at"])
     services._record(
         transfer,
         actor=actor,
         state=TransferState.RECEIVED,
-        summary=_("%(org)s（%(issuer)s）回执已接收，组织关系由 %(from)s 转出（介绍信 %(number)s）")
+        summary=_(
+            "%(org)s（%(issuer)s）回执已接收（密钥 %(kid)s 签名），组织关系由 %(from)s 转出"
+            "（介绍信 %(number)s）"
+        )
         % {
             "org": payload.get("organization", transfer.counterpart_organization),
             "issuer": transfer.counterpart_issuer,
+            "kid": transfer.receipt_kid,
             "from": transfer.from_side_name,
             "number": transfer.letter_number,
         },

@@ -88,6 +88,10 @@ class Transfer(TimeStampedModel):
     )
     package_sha256 = models.CharField(_("转接包摘要"), max_length=64, blank=True)
     receipt = models.JSONField(_("回执"), default=dict, blank=True)
+    # Which key signed what was imported: an inbound transfer's package, an outbound one's
+    # receipt (the issuer is counterpart_issuer, checked on import).
+    package_kid = models.CharField(_("转接包签名密钥"), max_length=16, blank=True)
+    receipt_kid = models.CharField(_("回执签名密钥"), max_length=16, blank=True)
     # Inbound only: the member's organizations and positions at the sending deployment.
     history = models.JSONField(_("转入前的组织关系和职务"), default=dict, blank=True)
 

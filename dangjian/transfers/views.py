@@ -286,7 +286,17 @@ def package_import(request: AuthenticatedHttpRequest) -> HttpResponse:
         if isinstance(outcome, ValidationError):
             _first_error_on(form, outcome)
         else:
-            messages.success(request, _("已导入并建档。请下载回执，发回转出方系统，以办结转接。"))
+            messages.success(
+                request,
+                _(
+                    "已导入并建档（转接包由 %(issuer)s 的密钥 %(kid)s 签名）。"
+                    "请下载回执，发回转出方系统，以办结转接。"
+                )
+                % {
+                    "issuer": outcome.result.counterpart_issuer,
+                    "kid": outcome.result.package_kid,
+                },
+            )
             return redirect(outcome.result)
     return render(
         request,
@@ -313,7 +323,14 @@ def receipt_import(request: AuthenticatedHttpRequest) -> HttpResponse:
         if isinstance(outcome, ValidationError):
             _first_error_on(form, outcome)
         else:
-            messages.success(request, _("回执有效，转接已办结，党员已按“转出”减少。"))
+            messages.success(
+                request,
+                _("回执有效（%(issuer)s 的密钥 %(kid)s 签名），转接已办结，党员已按“转出”减少。")
+                % {
+                    "issuer": outcome.result.counterpart_issuer,
+                    "kid": outcome.result.receipt_kid,
+                },
+            )
             return redirect(outcome.result)
     return render(
         request,

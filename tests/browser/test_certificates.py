@@ -112,6 +112,20 @@ def test_the_verification_page_verifies_offline(page: Any, county: Any) -> None:
     expect(result).to_contain_text("张三")
     expect(result).to_contain_text(county.east_village.code)
 
+    # A key outside its validity period does not verify (docs/certificate-format.md).
+    outcomes = page.evaluate(
+        """async (payload) => {
+          const data = JSON.parse(localStorage.getItem("dangjian-verifier"));
+          const at = (period) => ({ ...data, keys: data.keys.map((k) => ({ ...k, ...period })) });
+          const outcome = async (period) => (await djVerifyLocally(payload, at(period))).outcome;
+          return [await outcome({ valid_until: "2000-01-01" }),
+                  await outcome({ valid_from: "2999-01-01" }),
+                  await outcome({ valid_from: "2000-01-01", valid_until: "2999-01-01" })];
+        }""",
+        valid.payload,
+    )
+    assert outcomes == ["unknown_issuer", "unknown_issuer", "valid"]
+
     page.reload()  # without network: the service worker serves the page, and it still verifies
     expect(page.get_by_role("heading", name="核验电子活动证")).to_be_visible()
     page.get_by_label("电子活动证二维码内容").fill(valid.payload)

@@ -71,3 +71,43 @@ def test_a_guest_of_another_deployment_is_checked_in_and_the_receipt_exported(
     )
     page.goto(f"/activities/{activity.pk}/")
     expect(page.get_by_test_id("visiting-guest")).to_contain_text("回执已导出")
+
+
+@pytest.mark.parametrize("page", ["phone"], indirect=True)
+def test_a_mobile_members_places_open_again_without_network(
+    page: Any, county: Any, sign_in: Any
+) -> None:
+    """/me/ lists the host places where the member went, and once loaded opens offline."""
+    from dangjian.places import services as place_services
+    from dangjian.transfers import mobile
+    from dangjian.transfers.choices import OutflowReason
+
+    place_services.place_save(
+        actor=county.east_admin,
+        organization=county.east,
+        data={
+            "name": "红岩家园党员服务中心",
+            "kind": "centre",
+            "address": "深圳市南山区",
+            "region_code": "440305",
+            "week_of_month": 5,
+            "weekday": 5,
+            "contact": "0755-1234567",
+            "active": True,
+        },
+    )
+    mobile.outflow_create(
+        actor=county.east_secretary,
+        member=county.zhang,
+        region_code="440300",
+        left_on=today() - dt.timedelta(days=30),
+        reason=OutflowReason.WORK,
+    )
+    sign_in(page, "zhangsan")
+    page.goto("/me/")
+    expect(page.get_by_test_id("places-panel")).to_contain_text("红岩家园党员服务中心")
+    page.wait_for_function("() => caches.match('/me/').then(Boolean)")  # kept by the worker
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_test_id("places-panel")).to_contain_text("红岩家园党员服务中心")
+    expect(page.get_by_test_id("places-panel")).to_contain_text("下一次")

@@ -191,17 +191,9 @@ def test_an_empty_scope_reaches_nothing_in_every_scoped_model(built):
         for action in ("read", "manage", "reveal"):
             assert rows.restrict(nobody, action).count() == 0, (model.__name__, action)
             assert rows.restrict(root, action).count() == total, (model.__name__, action)
-    # The demo county holds no democratic reviews, no exemptions from organizational life and
-    # no host places or guests yet, so these go unchecked here; remove a name when the demo adds
-    # rows.
-    assert sorted(empty) == [
-        "HostPlace",
-        "LifeElsewhere",
-        "LifeExemption",
-        "ReviewEntry",
-        "ReviewRound",
-        "VisitingGuest",
-    ]
+    # The demo county holds no democratic reviews and no exemptions from organizational life
+    # yet, so these go unchecked here; remove a name when the demo adds rows.
+    assert sorted(empty) == ["LifeExemption", "ReviewEntry", "ReviewRound"]
 
 
 @pytest.mark.slow
@@ -557,3 +549,28 @@ def test_the_demo_has_family_members_stays_abroad_and_league_figures(county_comm
     assert table.row("reporting").values == [records.count()]
     assert table.row("with-league").values == [records.filter(has_league=True).count()]
     assert 0 < table.row("low-share").values[0] < records.count()
+
+
+def test_the_demo_has_host_places_guests_and_life_attended_elsewhere(built):
+    """docs/demo.md: the county's places (a service centre with a monthly 周五活动日), 深圳's
+    signed directory and receipt, and guests of 深圳 at the centre's last two theme days."""
+    from dangjian.activities.models import LifeElsewhere, VisitingGuest
+    from dangjian.certificates.models import AttendanceReceipt
+    from dangjian.places import selectors as place_selectors
+    from dangjian.places.demo import NEIGHBOUR
+    from dangjian.places.models import HostPlace
+
+    centre = HostPlace.objects.get(kind="centre")
+    assert (centre.activity_day_text, HostPlace.objects.count()) == ("每月最后一个周五", 3)
+    nearby = place_selectors.places_in_region("440300", today())
+    assert {n.issuer for n in nearby} == {NEIGHBOUR}
+    assert len(nearby) == 3
+    credited = LifeElsewhere.objects.filter(host_issuer=NEIGHBOUR)
+    assert 1 <= credited.count() <= 12
+    assert not credited.exclude(member__status=MemberStatus.MOBILE).exists()
+    guests = VisitingGuest.objects.filter(activity__organization=centre.organization)
+    assert (guests.count(), guests.filter(exported_at__isnull=False).count()) == (8, 5)
+    assert sorted(AttendanceReceipt.objects.values_list("direction", "counterpart")) == [
+        ("in", NEIGHBOUR),
+        ("out", NEIGHBOUR),
+    ]

@@ -375,3 +375,43 @@ def test_only_a_top_administrator_imports(client: Client, county: Any) -> None:
     assert "credited" in response.content.decode()
     member_page = client.get(f"/members/{county.zhang.pk}/")
     assert "外县党员服务中心" in member_page.content.decode()
+
+
+def test_the_api_exports_and_imports_attendance_receipts(client: Client, county: Any) -> None:
+    """/api/v1/cards/receipts/…: the host exports (its own guests only), the home imports (a
+    top-level administrator); refusals in the error shape write nothing."""
+    _checked_in(county, 1)
+
+    def post(path: str, body: Any) -> Any:
+        return client.post(f"/api/v1/cards/receipts/{path}", body, content_type="application/json")
+
+    client.force_login(county.west_admin)
+    assert client.get("/api/v1/cards/receipts/pending").json() == []
+    assert post("export", {"home_issuer": OTHER_ISSUER}).json()["code"] == "nothing_to_export"
+    client.force_login(county.east_secretary)
+    pending = client.get("/api/v1/cards/receipts/pending").json()
+    assert pending == [{"home_issuer": OTHER_ISSUER, "guests": 1}]
+    exported = post("export", {"home_issuer": OTHER_ISSUER}).json()
+    assert documents.verify(exported, receipts.RECEIPT_FORMAT, what="t").payload["to"] == (
+        OTHER_ISSUER
+    )
+    certificate = _issued(county, county.zhang)
+    document = _receipt(_entry(certificate, county.zhang))
+    refused = post("import", {"document": document})
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    client.force_login(county.county_admin)
+    tampered = copy.deepcopy(document)
+    tampered["payload"]["entries"][0]["on"] = today().isoformat()
+    assert post("import", {"document": tampered}).json()["code"] == "bad_signature"
+    assert not LifeElsewhere.objects.exists()
+    imported = post("import", {"document": document})
+    assert imported.status_code == 201
+    body = imported.json()
+    assert (body["counterpart"], body["kid"], body["credited"]) == (
+        OTHER_ISSUER,
+        document["kid"],
+        1,
+    )
+    assert post("import", {"document": document}).json()["code"] == "replayed"
+    listed = client.get("/api/v1/cards/receipts").json()
+    assert next((r["direction"], r["kid"]) for r in listed["items"]) == ("in", document["kid"])

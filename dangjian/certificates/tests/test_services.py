@@ -349,9 +349,13 @@ def test_another_deployments_revocation_list_is_imported_and_checked(county: Any
     tampered = data[:-1] + bytes([data[-1] ^ 1])
     with pytest.raises(ValidationError, match="签名无效"):
         services.revocation_list_import(actor=county.county_admin, data=tampered)
-    services.revocation_list_import(actor=county.county_admin, data=data)
+    assert not ForeignRevocation.objects.exists()  # refused lists write nothing
+    imported = services.revocation_list_import(actor=county.county_admin, data=data)
     assert services.revocation_index().is_revoked("CN-430000", "11" * 8)
-    assert list(ForeignRevocation.objects.values_list("serial", flat=True)) == ["11" * 8]
+    assert list(ForeignRevocation.objects.values_list("serial", "kid")) == [
+        ("11" * 8, imported.kid)
+    ]
+    assert imported.kid == signing.key_id(bytes(SigningKey(FOREIGN_SEED).verify_key)).hex()
     with pytest.raises(ValidationError, match="更旧"):
         services.revocation_list_import(
             actor=county.county_admin, data=_foreign_list([], 1_700_000_000)

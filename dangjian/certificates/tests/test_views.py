@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -16,6 +17,7 @@ from dangjian.audit.models import AuditEvent
 from dangjian.certificates import render, services
 from dangjian.certificates.models import Certificate
 from dangjian.core import signing
+from dangjian.core.dates import today
 from dangjian.exchange.models import TrustedKey
 from dangjian.exchange.tests.test_trust import foreign_document
 from dangjian.members import services as member_services
@@ -257,6 +259,18 @@ def test_the_verifier_data_and_service_worker_are_public(client: Any, county: An
     assert [k["issuer"] for k in data["keys"]] == ["CN-TEST", "CN-430000"]
     assert data["keys"][0]["kid"] == signing.current_key().kid_hex
     assert data["revoked"] == {"CN-TEST": [certificate.serial]}
+    assert (data["keys"][1]["valid_from"], data["keys"][1]["valid_until"]) == (None, None)
+    # Validity periods travel with the keys; a key whose period has ended is not shipped.
+    key = TrustedKey.objects.get()
+    for start, end, shipped in (
+        (today() + dt.timedelta(days=3), None, True),
+        (None, today() - dt.timedelta(days=1), False),
+    ):
+        TrustedKey.objects.filter(pk=key.pk).update(valid_from=start, valid_until=end)
+        keys = client.get(reverse("certificates:verifier_data")).json()["keys"]
+        assert [k.get("valid_from") for k in keys if k["issuer"] == "CN-430000"] == (
+            [start.isoformat()] if shipped and start else []
+        )
     worker = client.get(reverse("certificates:service_worker"))
     assert worker["Content-Type"] == "application/javascript"
     assert reverse("certificates:service_worker").startswith(reverse("certificates:verify"))

@@ -219,6 +219,11 @@ def test_a_mobile_members_portal_shows_the_places_where_they_went(
     assert "乙县党员服务中心" in page
     assert "每月第一个周五" in page
     assert next_activity_day(1, 5, today()).isoformat() in page
+    # Kept for offline use: the panel registers the service worker whose scope is /me/.
+    assert 'data-sw-url="/me/sw.js"' in page
+    worker = client.get("/me/sw.js")
+    assert worker["Content-Type"] == "application/javascript"
+    assert b"caches.match" in worker.content
 
 
 @pytest.mark.django_db
@@ -255,3 +260,33 @@ def test_the_places_pages(client: Client, county: Any) -> None:
     upload = SimpleUploadedFile("d.json", documents.dumps(_directory([_entry()])))
     assert client.post("/places/", {"file": upload}).status_code == 302
     assert "乙县党员服务中心" in client.get("/places/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_api_exports_and_imports_directories(client: Client, county: Any) -> None:
+    """/api/v1/places/…: a top-level administrator exports and imports; a refused directory
+    answers in the error shape and writes nothing; the list names the signing key."""
+    _place(county)
+
+    def post(path: str, body: Any = None) -> Any:
+        return client.post(f"/api/v1/places/{path}", body or {}, content_type="application/json")
+
+    client.force_login(county.east_admin)
+    assert post("directory/export").status_code == 403
+    assert post("directory/import", {"document": _directory([_entry()])}).status_code == 403
+    client.force_login(county.county_admin)
+    own = post("directory/export").json()
+    assert documents.verify(own, services.DIRECTORY_FORMAT, what="t").payload["places"][0][
+        "name"
+    ] == ("红岩家园党员服务中心")
+    unknown = post("directory/import", {"document": _directory([_entry()])})
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_issuer")
+    assert not DirectoryImport.objects.exists()
+    _trust_b()
+    imported = post("directory/import", {"document": _directory([_entry()])})
+    assert imported.status_code == 201
+    assert (imported.json()["issuer"], imported.json()["kid"]) == ("CN-B", OTHER_KID)
+    listed = client.get("/api/v1/places/directories").json()
+    assert [(d["issuer"], d["kid"], d["places"]) for d in listed["items"]] == [
+        ("CN-B", OTHER_KID, 1)
+    ]

@@ -161,6 +161,7 @@ def test_the_rollup_page(client: Client, county: Any) -> None:
     page = client.get(f"/rollup/?as_of={AS_OF.isoformat()}").content.decode()
     assert "共有党员7名" in page
     assert 'data-state="received"' in page
+    assert f"/rollup/report.xlsx?as_of={AS_OF.isoformat()}" in page  # the exports, below
     # A due date already passed: the package that came in today is late.
     due = (AS_OF - dt.timedelta(days=1)).isoformat()
     response = client.post(f"/rollup/?as_of={AS_OF.isoformat()}", {"round-due_on": due})
@@ -170,3 +171,80 @@ def test_the_rollup_page(client: Client, county: Any) -> None:
     assert due in page
     exported = client.post("/rollup/export/", {"as_of": AS_OF.isoformat()})
     assert json.loads(exported.content)["payload"]["snapshot"]["members"] == 6
+
+
+def test_the_summed_report_exports_the_pages_figures(
+    client: Client, county: Any, monkeypatch: Any
+) -> None:
+    """The same exports as the own annual report: the workbook's figures and the PDF's text are
+    the summed report's, own data plus the child's package."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from dangjian.core import pdf
+
+    _trust_child()
+    services.child_register(actor=county.county_admin, issuer="CN-CHILD", name="西县")
+    services.statistics_package_import(actor=county.county_admin, document=_child_package(county))
+    report, _states = selectors.rollup_report(county.county, AS_OF)
+    client.force_login(county.east_admin)
+    assert client.get("/rollup/report.xlsx").status_code == 403
+    client.force_login(county.county_admin)
+    response = client.get(f"/rollup/report.xlsx?as_of={AS_OF.isoformat()}")
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    assert book.sheet_names == ["综述", *[t.title for t in report.tables]]
+    for table in report.tables:
+        rows = book.get_sheet_by_name(table.title).to_python()[4 : 4 + len(table.rows)]
+        assert [
+            [r[0], *[int(str(v).split(".")[0]) for v in r[1 : len(table.columns) + 1]]]
+            for r in rows
+        ] == [[row.label, *row.values] for row in table.rows], table.key
+    assert report.summary in str(book.get_sheet_by_name("综述").to_python()[2][0])
+    assert "共有党员7名" in report.summary
+    # The PDF is the own report's (reports.exports.report_pdf, whose rendering the reports
+    # tests cover): here the HTML it is made from, to keep the test fast.
+    printed: list[str] = []
+
+    def html_to_pdf(html: str) -> bytes:
+        printed.append(html)
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(pdf, "html_to_pdf", html_to_pdf)
+    response = client.get(f"/rollup/report.pdf?as_of={AS_OF.isoformat()}")
+    assert (response["Content-Type"], response.content) == ("application/pdf", b"%PDF-1.7")
+    (html,) = printed
+    for expected in (report.summary, "年龄结构(按性别)", "学历结构", "<svg", "党员基本情况"):
+        assert expected in html, expected
+    assert client.get("/rollup/report.csv").status_code == 404
+
+
+def test_the_api_imports_packages_and_lists_the_children(client: Client, county: Any) -> None:
+    """/api/v1/rollup/…: import (refusals in the error shape, nothing written), the children's
+    states for a date, and this deployment's own package."""
+    _trust_child()
+    services.child_register(actor=county.county_admin, issuer="CN-CHILD", name="西县")
+
+    def post(path: str, body: Any) -> Any:
+        return client.post(f"/api/v1/rollup/{path}", body, content_type="application/json")
+
+    client.force_login(county.east_admin)
+    assert client.get("/api/v1/rollup/children").status_code == 403
+    client.force_login(county.county_admin)
+    children = client.get(f"/api/v1/rollup/children?as_of={AS_OF.isoformat()}").json()
+    assert [(c["issuer"], c["state"], c["current"]) for c in children] == [
+        ("CN-CHILD", "missing", None)
+    ]
+    document = _child_package(county)
+    tampered = copy.deepcopy(document)
+    tampered["payload"]["summary"] = "改过"
+    refused = post("packages/import", {"document": tampered})
+    assert (refused.status_code, refused.json()["code"]) == (400, "bad_signature")
+    assert not StatisticsPackage.objects.exists()
+    imported = post("packages/import", {"document": document})
+    assert imported.status_code == 201
+    assert (imported.json()["kid"], imported.json()["members"]) == (CHILD_KID, 1)
+    (child,) = client.get(f"/api/v1/rollup/children?as_of={AS_OF.isoformat()}").json()
+    assert (child["state"], child["current"]["kid"]) == ("received", CHILD_KID)
+    own = post("packages/export", {"as_of": AS_OF.isoformat()}).json()
+    assert own["payload"]["snapshot"]["members"] == 6

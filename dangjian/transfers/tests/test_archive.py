@@ -210,8 +210,10 @@ def test_an_imported_receipt_keeps_the_removal_and_adds_one_transfer_entry(count
     # The certificate count is zero: 张三 held none.
     assert added == Counter({ArchiveKind.MEMBERSHIP_ENDED: 1, ArchiveKind.TRANSFER: 1})
     entry = entries(zhang, ArchiveKind.TRANSFER)[-1]
+    transfer.refresh_from_db()
     assert entry.summary == (
-        "外省某村党支部（CN-OTHER）回执已接收，组织关系由 东村党支部 转出"
+        f"外省某村党支部（CN-OTHER）回执已接收（密钥 {transfer.receipt_kid} 签名），"
+        "组织关系由 东村党支部 转出"
         f"（介绍信 {transfer.letter_number}）"
     )
     assert entry.effective_on == today()

@@ -69,6 +69,7 @@ def test_a_package_creates_the_member_with_archive_and_a_receipt(county: Any) ->
     assert copied.at.year == 2016  # the original time is kept
     receipt = package.verify_document(transfer.receipt, package.RECEIPT_FORMAT)
     assert receipt["payload"]["package_sha256"] == package.digest(document)
+    assert transfer.package_kid == document["kid"]  # which key signed the package
 
 
 def test_only_a_manager_of_the_receiving_organization_imports(county: Any) -> None:
@@ -350,3 +351,42 @@ def test_family_members_and_stays_abroad_travel_in_the_package(county: Any) -> N
         actor=county.west_admin, document=_package(), organization=county.west_village
     )
     assert not Member.objects.get(pk=older.member_id).family.exists()
+
+
+def test_a_receipt_import_records_and_shows_the_key_that_signed_it(
+    county: Any, client: Any
+) -> None:
+    from nacl.signing import SigningKey
+
+    from dangjian.exchange import trust
+    from dangjian.exchange.tests.test_updates import keys_document, kid, signed
+
+    other = SigningKey(b"\x06" * 32)
+    trust.trusted_keys_import(actor=county.county_admin, document=keys_document("CN-OTHER", other))
+    transfer = _outbound(county)
+    digest = package.digest(
+        exchange.transfer_package_export(actor=county.east_secretary, transfer=transfer)
+    )
+    payload = {
+        "transfer": str(transfer.public_id),
+        "package_sha256": digest,
+        "received_on": today().isoformat(),
+    }
+    good = signed("CN-OTHER", other, package.RECEIPT_FORMAT, payload)
+    stranger = SigningKey(b"\x05" * 32)
+    unknown = signed("CN-OTHER", stranger, package.RECEIPT_FORMAT, payload)
+    forged = dict(unknown, kid=kid(other))
+    for document, code in ((unknown, "unknown_issuer"), (forged, "bad_signature")):
+        with pytest.raises(ValidationError) as caught:
+            exchange.transfer_receipt_import(actor=county.east_secretary, document=document)
+        assert codes(caught.value) == code
+        transfer.refresh_from_db()
+        assert (transfer.state, transfer.receipt_kid) == (TransferState.IN_TRANSIT, "")
+    exchange.transfer_receipt_import(actor=county.east_secretary, document=good)
+    transfer.refresh_from_db()
+    assert transfer.receipt_kid == kid(other)
+    client.force_login(county.east_secretary)
+    page = client.get(transfer.get_absolute_url()).content.decode()
+    assert 'data-testid="receipt-signed-by"' in page
+    assert kid(other) in page
+    assert client.get(f"/api/v1/transfers/{transfer.pk}").json()["receipt_kid"] == kid(other)

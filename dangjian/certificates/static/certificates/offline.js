@@ -175,13 +175,17 @@
       throw e;
     }
     const kid = hex(sign1.kid);
-    const entry = data.keys.find((k) => k.issuer === claims.issuer && k.kid === kid);
+    const today = Math.floor((Date.now() + 8 * 3600 * 1000) / 86400000); // Asia/Shanghai
+    const todayIso = dayString(today);
+    // A trusted key counts only inside its validity period (ISO dates; null: open-ended), as
+    // on the server: outside it the card's issuer is not trusted today.
+    const entry = data.keys.find((k) => k.issuer === claims.issuer && k.kid === kid
+      && !(k.valid_from && todayIso < k.valid_from) && !(k.valid_until && todayIso > k.valid_until));
     if (!entry) return { outcome: "unknown_issuer" };
     const key = await crypto.subtle.importKey("raw", fromB64url(entry.public_key), { name: "Ed25519" }, false, ["verify"]);
     const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, sign1.signature, sigStructure(sign1.prot, sign1.payload));
     if (!ok) return { outcome: "bad_signature" };
     if ((data.revoked[claims.issuer] || []).includes(hex(claims.serial))) return { outcome: "revoked" };
-    const today = Math.floor((Date.now() + 8 * 3600 * 1000) / 86400000); // Asia/Shanghai
     if (today < claims.from || today > claims.until) return { outcome: "expired" };
     return { outcome: "valid", claims };
   }

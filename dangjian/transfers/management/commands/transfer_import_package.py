@@ -43,6 +43,7 @@ class Command(BaseCommand):
         Path(options["receipt"]).write_bytes(package.dumps(transfer.receipt))
         self.stdout.write(
             self.style.SUCCESS(
+                f"转接包由 {transfer.counterpart_issuer} 的密钥 {transfer.package_kid} 签名；"
                 f"已接收 {transfer.member.name}，编入 {organization.name}；"
                 f"回执：{options['receipt']}（请发回 {transfer.counterpart_issuer}）"
             )

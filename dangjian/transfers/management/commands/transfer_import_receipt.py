@@ -30,5 +30,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(
-            self.style.SUCCESS(f"回执有效：{transfer.member.name} 的组织关系已转出，转接办结。")
+            self.style.SUCCESS(
+                f"回执有效（{transfer.counterpart_issuer} 的密钥 {transfer.receipt_kid} 签名）："
+                f"{transfer.member.name} 的组织关系已转出，转接办结。"
+            )
         )

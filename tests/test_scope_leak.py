@@ -37,6 +37,9 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "members:pk": lambda c: c.sun,
     "members:field": lambda c: "id_number",
     "members:position_pk": lambda c: west_position(c),
+    "members:family_pk": lambda c: west_family_member(c),
+    "members:trip_pk": lambda c: west_trip(c),
+    "members:org_pk": lambda c: c.west_village,
     "organizations:pk": lambda c: c.west_village,
     "reports:pk": lambda c: c.west,
     "reports:kind": lambda c: "xlsx",
@@ -632,6 +635,26 @@ def west_inflow(c: Any) -> Any:
             arrived_on=dt.date(2026, 2, 1),
             reason=OutflowReason.WORK,
         ),
+    )
+
+
+def west_family_member(c: Any) -> Any:
+    from dangjian.members.choices import FamilyRelation
+
+    return c.sun.family.first() or member_services.family_member_add(
+        actor=c.county_admin, member=c.sun, relation=FamilyRelation.SPOUSE, name="孙配偶"
+    )
+
+
+def west_trip(c: Any) -> Any:
+    from dangjian.members.choices import TripPurpose
+
+    return c.sun.trips.first() or member_services.trip_abroad_add(
+        actor=c.county_admin,
+        member=c.sun,
+        left_on=dt.date(2025, 1, 1),
+        destination="日本",
+        purpose=TripPurpose.PRIVATE,
     )
 
 

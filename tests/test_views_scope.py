@@ -155,6 +155,9 @@ FORM_PAGES: dict[str, Page] = {
     "member move": lambda c: (_url("members:move", c.zhang.pk), {}),
     "position assign": lambda c: (_url("members:position_assign", c.zhang.pk), {}),
     "life exemption": lambda c: (_url("activities:exemption", c.zhang.pk), {}),
+    "family member add": lambda c: (_url("members:family_add", c.zhang.pk), {}),
+    "trip abroad add": lambda c: (_url("members:trip_add", c.zhang.pk), {}),
+    "mass organizations": lambda c: (_url("members:mass_organization", c.east_village.pk), {}),
     "member accounts": lambda c: (_url("accounts-invite:organization", c.east_village.pk), {}),
     "duty report": lambda c: (_url("leadership:report_create", query=f"org={c.east.pk}"), {}),
     "staff post": lambda c: (_url("leadership:staff_post", c.zhang.pk), {}),
@@ -180,6 +183,9 @@ EXPECTED = {
     "member move": ("张三", "南村党支部"),
     "position assign": ("张三", "东村党支部"),
     "life exemption": ("张三",),
+    "family member add": ("张三",),
+    "trip abroad add": ("张三",),
+    "mass organizations": ("东村党支部",),
     "member accounts": ("东村党支部", "张三", "李四"),
     "leadership roster": ("东镇党委",),
     "duty report": ("东镇党委",),
@@ -784,16 +790,16 @@ MEMBER_LIST_QUERIES = 8  # with the organization picker: its count and its optio
 MEMBER_LIST_OF_ORGANIZATION_QUERIES = 7  # plus the organization itself
 # The page's own 11, plus what each registered panel reads (portal: corrections, notices;
 # certificates: mobile members; alerts; care fund; activities: rules, branches and groups,
-# positions, activities; portal: member accounts, one aggregate). None of it grows with the
-# members.
-ORGANIZATION_PAGE_QUERIES = 25
+# positions, activities; portal: member accounts, one aggregate; members: the 群团组织 record and
+# the roster grouped by organization). None of it grows with the members.
+ORGANIZATION_PAGE_QUERIES = 27
 # The member page: session, user, roles; the member, their membership rows (read once and
-# shared with the panels), positions, archive; then the panels: alerts 1, organizational life 4
+# shared with the panels), positions, archive, family members, trips abroad; then the panels: alerts 1, organizational life 4
 # (attendance, life at other deployments, training hours, an exemption from attending), transfers 2, dues 5 (membership
 # rows, profiles, ledger, the months payments paid, payments; the farmers' setting only for a
 # farmer), recruitment 1, certificate 1, care 6 (its lists; the hours are summed from them).
 # Measured after a first visit: the dues rate tables are read once per process.
-MEMBER_PAGE_QUERIES = 27
+MEMBER_PAGE_QUERIES = 29
 
 
 def _add_members(county: Any, extra: int) -> None:

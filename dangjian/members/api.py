@@ -22,8 +22,19 @@ from dangjian.core.errors import field_error
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
-from .choices import Education, Ethnicity, HowAdded, MemberCategory, MemberStatus, Occupation, Sex
-from .models import ArchiveEntry, Member, Membership
+from .choices import (
+    Education,
+    Ethnicity,
+    FamilyRelation,
+    HowAdded,
+    MemberCategory,
+    MemberStatus,
+    Occupation,
+    PoliticalStatus,
+    Sex,
+    TripPurpose,
+)
+from .models import ArchiveEntry, FamilyMember, Member, Membership, TripAbroad
 
 router = Router(tags=["党员"])
 
@@ -274,3 +285,111 @@ def member_create(request: AuthenticatedHttpRequest, payload: MemberIn) -> Statu
     return Status(
         201, _with_codes(selectors.with_organization(Member.objects.filter(pk=member.pk))).get()
     )
+
+
+class FamilyMemberOut(Schema):
+    id: int
+    relation: str
+    relation_label: str
+    name_masked: str  # the full name only on the member page, for a role that may reveal it
+    birth_year: int | None
+    birth_date: dt.date | None
+    political_status: str
+    work_unit: str
+    post: str
+
+    @staticmethod
+    def resolve_relation_label(obj: FamilyMember) -> str:
+        return str(obj.get_relation_display())
+
+
+class FamilyMemberIn(Schema):
+    relation: FamilyRelation
+    name: str
+    birth_year: int | None = None
+    birth_date: dt.date | None = None
+    political_status: PoliticalStatus | None = None
+    work_unit: str = ""
+    post: str = ""
+
+
+class TripAbroadOut(Schema):
+    id: int
+    left_on: dt.date
+    returned_on: dt.date | None
+    destination: str
+    purpose: str
+    purpose_label: str
+    approval: str
+
+    @staticmethod
+    def resolve_purpose_label(obj: TripAbroad) -> str:
+        return str(obj.get_purpose_display())
+
+
+class TripAbroadIn(Schema):
+    left_on: dt.date
+    returned_on: dt.date | None = None
+    destination: str
+    purpose: TripPurpose
+    approval: str = ""
+
+
+@router.get(
+    "/{public_id}/family",
+    response={200: list[FamilyMemberOut], 404: ErrorOut},
+    summary="家庭成员",
+)
+def family_list(request: HttpRequest, public_id: str) -> list[FamilyMember]:
+    return selectors.family_of(_member(request, public_id))
+
+
+@router.post(
+    "/{public_id}/family",
+    response={201: FamilyMemberOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="登记家庭成员",
+)
+def family_create(
+    request: AuthenticatedHttpRequest, public_id: str, payload: FamilyMemberIn
+) -> Status[FamilyMember]:
+    row = services.family_member_add(
+        actor=request.user,
+        member=_member(request, public_id),
+        relation=payload.relation,
+        name=payload.name,
+        birth_year=payload.birth_year,
+        birth_date=payload.birth_date,
+        political_status=payload.political_status or "",
+        work_unit=payload.work_unit,
+        post=payload.post,
+    )
+    return Status(201, row)
+
+
+@router.get(
+    "/{public_id}/trips",
+    response={200: list[TripAbroadOut], 404: ErrorOut},
+    summary="出国出境",
+)
+def trip_list(request: HttpRequest, public_id: str) -> list[TripAbroad]:
+    return selectors.trips_of(_member(request, public_id))
+
+
+@router.post(
+    "/{public_id}/trips",
+    response={201: TripAbroadOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="登记出国出境",
+)
+def trip_create(
+    request: AuthenticatedHttpRequest, public_id: str, payload: TripAbroadIn
+) -> Status[TripAbroad]:
+    row = services.trip_abroad_add(
+        actor=request.user,
+        member=_member(request, public_id),
+        left_on=payload.left_on,
+        returned_on=payload.returned_on,
+        destination=payload.destination,
+        purpose=payload.purpose,
+        approval=payload.approval,
+    )
+    return Status(201, row)

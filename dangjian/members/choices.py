@@ -215,6 +215,8 @@ class ArchiveKind(models.TextChoices):
     MOBILE = "MOBILE", _("流动党员")
     CERTIFICATE = "CERTIFICATE", _("电子活动证")
     LIFE_ELSEWHERE = "LIFE_ELSEWHERE", _("异地组织生活")
+    FAMILY = "FAMILY", _("家庭成员")
+    ABROAD = "ABROAD", _("出国出境")
 
 
 class AgeBand(models.TextChoices):
@@ -233,3 +235,29 @@ class AgeBand(models.TextChoices):
     def bounds(self) -> tuple[int | None, int | None]:
         low, _sep, high = self.value.partition("-")
         return (int(low) if low != "0" else None, int(high) if high else None)
+
+
+class FamilyRelation(models.TextChoices):  # 称谓 (the national record's 家庭成员 information set)
+    SPOUSE = "SPOUSE", _("配偶")
+    FATHER = "FATHER", _("父亲")
+    MOTHER = "MOTHER", _("母亲")
+    SON = "SON", _("儿子")
+    DAUGHTER = "DAUGHTER", _("女儿")
+    SIBLING = "SIBLING", _("兄弟姐妹")
+    OTHER = "OTHER", _("其他")
+
+
+class PoliticalStatus(models.TextChoices):
+    """政治面貌, by the codes of GB/T 4762-1984 (the eight democratic parties as one entry)."""
+
+    PARTY_MEMBER = "01", _("中共党员")
+    PROBATIONARY = "02", _("中共预备党员")
+    LEAGUE_MEMBER = "03", _("共青团员")
+    DEMOCRATIC_PARTY = "04", _("民主党派成员")
+    NON_PARTISAN = "12", _("无党派人士")
+    MASSES = "13", _("群众")
+
+
+class TripPurpose(models.TextChoices):  # 出国（境）事由
+    OFFICIAL = "OFFICIAL", _("因公")
+    PRIVATE = "PRIVATE", _("因私")

@@ -13,13 +13,16 @@ from .choices import (
     AgeBand,
     EducationBand,
     Ethnicity,
+    FamilyRelation,
     HowAdded,
     HowRemoved,
     MemberCategory,
     MemberStatus,
     Occupation,
+    PoliticalStatus,
     PositionTitle,
     Sex,
+    TripPurpose,
 )
 from .models import Member
 from .selectors import MemberFilters
@@ -254,4 +257,53 @@ class PositionForm(forms.Form):
         field = self.fields["organization"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organizations
+        style_form(self)
+
+
+class FamilyMemberForm(forms.Form):
+    relation = forms.ChoiceField(label=_("称谓"), choices=FamilyRelation.choices)
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    birth_year = forms.IntegerField(label=_("出生年份"), required=False)
+    birth_date = forms.DateField(
+        label=_("出生日期"), required=False, widget=DateInput(), help_text=_("知道日期时填写")
+    )
+    political_status = forms.ChoiceField(
+        label=_("政治面貌"), choices=[("", "—"), *PoliticalStatus.choices], required=False
+    )
+    work_unit = forms.CharField(label=_("工作单位"), max_length=200, required=False)
+    post = forms.CharField(label=_("职务"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class TripAbroadForm(forms.Form):
+    left_on = forms.DateField(label=_("出境日期"), widget=DateInput())
+    returned_on = forms.DateField(label=_("回国（入境）日期"), widget=DateInput(), required=False)
+    destination = forms.CharField(label=_("前往国家（地区）"), max_length=100)
+    purpose = forms.ChoiceField(label=_("事由"), choices=TripPurpose.choices)
+    approval = forms.CharField(label=_("审批单位及文号"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class TripReturnForm(forms.Form):
+    returned_on = forms.DateField(label=_("回国（入境）日期"), widget=DateInput(), initial=today)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class MassOrganizationForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), initial=lambda: today().year)
+    has_league = forms.BooleanField(label=_("建有团组织"), required=False)
+    league_members = forms.IntegerField(label=_("团员人数"), min_value=0, initial=0)
+    has_women_organization = forms.BooleanField(label=_("建有妇女组织"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         style_form(self)

@@ -24,13 +24,16 @@ from .choices import (
     Degree,
     Education,
     Ethnicity,
+    FamilyRelation,
     HowAdded,
     HowRemoved,
     MemberCategory,
     MemberStatus,
     Occupation,
+    PoliticalStatus,
     PositionTitle,
     Sex,
+    TripPurpose,
 )
 
 
@@ -253,11 +256,116 @@ class Position(models.Model):
         return f"{self.organization} {self.get_title_display()} {self.member}"
 
 
+class FamilyMember(TimeStampedModel):
+    """One row of the member's 家庭成员 information set (national member record).
+
+    The relative's name is personal data: stored encrypted like the member's ID number, shown
+    masked (`name_masked`) to a reader who may not reveal the member's own numbers, and kept
+    out of archive summaries and audit events.
+    """
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="family"
+    )
+    relation = models.CharField(_("称谓"), max_length=20, choices=FamilyRelation.choices)
+    name_encrypted = models.TextField(_("姓名(密文)"), editable=False)
+    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    political_status = models.CharField(
+        _("政治面貌"), max_length=2, choices=PoliticalStatus.choices, blank=True, default=""
+    )
+    work_unit = models.CharField(_("工作单位"), max_length=200, blank=True)
+    post = models.CharField(_("职务"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        ordering = ["member", "id"]
+
+    def __str__(self) -> str:  # never the name: str() ends up in audit summaries
+        return f"{self.member} {self.get_relation_display()}"
+
+    @property
+    def name(self) -> str:
+        """The plain name. Show it only where the member's own numbers are shown in full."""
+        return crypto.decrypt_text(self.name_encrypted) if self.name_encrypted else ""
+
+    @property
+    def name_masked(self) -> str:
+        return crypto.mask_name(self.name)
+
+
+class TripAbroad(TimeStampedModel):
+    """One row of the member's 出国出境 information set: out, back, where, why, approved by."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="trips"
+    )
+    left_on = models.DateField(_("出境日期"))
+    returned_on = models.DateField(_("回国（入境）日期"), null=True, blank=True)
+    destination = models.CharField(_("前往国家（地区）"), max_length=100)
+    purpose = models.CharField(_("事由"), max_length=10, choices=TripPurpose.choices)
+    approval = models.CharField(_("审批单位及文号"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("出国出境")
+        verbose_name_plural = _("出国出境")
+        ordering = ["member", "-left_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("left_on")),
+                name="trip_returns_after_leaving",
+                violation_error_message=_("回国（入境）日期不能早于出境日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.destination} {self.left_on.isoformat()}"
+
+
+class MassOrganizationYear(TimeStampedModel):
+    """群团组织情况 of one village or unit organization in one year (党建带团建): only what the
+    system cannot derive. Young party members and women members are counted from the roster."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("党组织"),
+        on_delete=models.CASCADE,
+        related_name="mass_organization_years",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    has_league = models.BooleanField(_("建有团组织"), default=False)
+    league_members = models.PositiveIntegerField(_("团员人数"), default=0)
+    has_women_organization = models.BooleanField(_("建有妇女组织"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ("organization__path",)
+
+    class Meta:
+        verbose_name = _("群团组织情况")
+        verbose_name_plural = _("群团组织情况")
+        ordering = ["organization", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                name="mass_organization_one_per_year",
+                violation_error_message=_("该党组织本年度的群团组织情况已经填报。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}"
+
+
 # Archive keys whose values are as sensitive as the live field: stored encrypted
 # (core.fields.SealedJSONField), shown as the live value is shown to a reader who may not
-# reveal it (ID and phone masked; the address as on the member page).
-SEALED_ARCHIVE_KEYS = ("id_number", "phone", "address")
-MASKED_ARCHIVE_KEYS = {"id_number": crypto.mask_id_number, "phone": crypto.mask_phone}
+# reveal it (ID and phone masked; the address as on the member page; a relative's name masked).
+SEALED_ARCHIVE_KEYS = ("id_number", "phone", "address", "family_name")
+MASKED_ARCHIVE_KEYS = {
+    "id_number": crypto.mask_id_number,
+    "phone": crypto.mask_phone,
+    "family_name": crypto.mask_name,
+}
 
 
 class ArchiveEntry(models.Model):
@@ -320,6 +428,15 @@ _ARCHIVE_KEYS: dict[str, tuple[StrOrPromise, type[models.TextChoices] | None]] =
     "how_added": (_("增加方式"), HowAdded),
     "how_removed": (_("减少方式"), HowRemoved),
     "title": (_("职务"), PositionTitle),
+    "family_name": (_("家庭成员姓名"), None),
+    "birth_year": (_("出生年份"), None),
+    "relation": (_("称谓"), FamilyRelation),
+    "political_status": (_("政治面貌"), PoliticalStatus),
+    "destination": (_("前往国家（地区）"), None),
+    "purpose": (_("事由"), TripPurpose),
+    "left_on": (_("出境日期"), None),
+    "returned_on": (_("回国（入境）日期"), None),
+    "approval": (_("审批单位及文号"), None),
 }
 
 

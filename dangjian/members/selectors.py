@@ -5,19 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import Scope, ScopedQuerySet, scope_for
 from dangjian.core import crypto
-from dangjian.core.dates import birth_date_range_for_age, today
+from dangjian.core.dates import add_years, birth_date_range_for_age, today
 from dangjian.organizations.models import Organization
 
-from .choices import EDUCATION_BANDS, ON_ROSTER_STATUSES, AgeBand, Ethnicity
+from .choices import EDUCATION_BANDS, ON_ROSTER_STATUSES, AgeBand, Ethnicity, Sex
 from .idnumbers import normalize_id_number
-from .models import Member, Membership
+from .models import FamilyMember, MassOrganizationYear, Member, Membership, TripAbroad
 
 ID_NUMBER_PATTERN = re.compile(r"^\d{17}[\dX]$")
 
@@ -179,4 +188,133 @@ def roster_on(organization: Organization, on: dt.date) -> QuerySet[Membership]:
         Membership.objects.within(organization)
         .filter(started_on__lte=on)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    )
+
+
+# --- the 家庭成员 and 出国出境 information sets ---------------------------------------------------
+
+
+def family_of(member: Member) -> list[FamilyMember]:
+    """The member's relatives (the member comes from a scoped selector)."""
+    return list(member.family.order_by("id"))
+
+
+def trips_of(member: Member) -> list[TripAbroad]:
+    """The member's stays abroad, latest first."""
+    return list(member.trips.order_by("-left_on", "-id"))
+
+
+# --- 群团组织 (党建带团建) --------------------------------------------------------------------------
+
+# 青年党员: aged 35 or younger (the 35 of the statistics' age bands "30 and under, 31–35" and of
+# 中长期青年发展规划（2016—2025年）, youth 14–35). 团青比例 = young members ÷ members on the roster.
+YOUNG_AGE = 35
+YOUNG_SHARE_FLOOR_PERCENT = 10  # the seed's "团青比例不到10%"
+
+
+@dataclass(frozen=True)
+class MassFigures:
+    """An organization's (or subtree's) 党建带团建 figures for a year."""
+
+    members: int
+    young_members: int
+    women_members: int
+    record: MassOrganizationYear | None = None
+
+    @property
+    def young_share_percent(self) -> str:
+        """团青比例 as shown: one decimal, rounded half-up (as reports.numbers.percent)."""
+        if self.members == 0:
+            return "0.0"
+        share = Decimal(self.young_members) * 100 / Decimal(self.members)
+        return f"{share.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}"
+
+    @property
+    def young_share_low(self) -> bool:
+        return self.members > 0 and self.young_members * 100 < (
+            YOUNG_SHARE_FLOOR_PERCENT * self.members
+        )
+
+
+def figures_as_of(year: int) -> dt.date:
+    """The date a year's figures are counted on: 31 December, or today in the current year."""
+    return min(dt.date(year, 12, 31), today())
+
+
+def roster_by_path(path: str, as_of: dt.date) -> dict[str, tuple[int, int, int]]:
+    """(members, young members, women) on the roster on `as_of` per organization path of the
+    subtree: one grouped query."""
+    young_born_after = add_years(as_of, -(YOUNG_AGE + 1))
+    rows = (
+        Membership.objects.within(path)
+        .filter(started_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        .values_list("organization__path")
+        .annotate(
+            n=Count("id"),
+            young=Count("id", filter=Q(member__birth_date__gt=young_born_after)),
+            women=Count("id", filter=Q(member__sex=Sex.FEMALE)),
+        )
+        .order_by()
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def _sum_under(counts: dict[str, tuple[int, int, int]], path: str) -> tuple[int, int, int]:
+    cells = [value for key, value in counts.items() if key.startswith(path)]
+    return (sum(c[0] for c in cells), sum(c[1] for c in cells), sum(c[2] for c in cells))
+
+
+def mass_organization_year(*, organization: Organization, year: int) -> MassOrganizationYear | None:
+    return MassOrganizationYear.objects.filter(organization=organization, year=year).first()
+
+
+def mass_organization_figures(*, organization: Organization, year: int) -> MassFigures:
+    """The organization's entered figures for the year and the ones counted from the roster
+    (its whole subtree: a village's 总支 counts its branches' members)."""
+    members, young, women = _sum_under(
+        roster_by_path(organization.path, figures_as_of(year)), organization.path
+    )
+    return MassFigures(
+        members, young, women, mass_organization_year(organization=organization, year=year)
+    )
+
+
+@dataclass(frozen=True)
+class MassTotals:
+    """The subtree's 党建带团建 table: entered records summed, roster counted."""
+
+    reporting: int  # organizations with a record for the year
+    with_league: int
+    league_members: int
+    with_women_organization: int
+    members: int
+    young_members: int
+    women_members: int
+    low_share: int  # reporting organizations whose 团青比例 is under the floor
+
+
+def mass_organization_totals(path: str, year: int) -> MassTotals:
+    """Three queries for any subtree: the records, their sums, the roster grouped by path."""
+    records = list(
+        MassOrganizationYear.objects.within(path)
+        .filter(year=year)
+        .values_list("organization__path", "has_league", "league_members", "has_women_organization")
+    )
+    counts = roster_by_path(path, figures_as_of(year))
+    members, young, women = _sum_under(counts, path)
+    low = 0
+    for record_path, *_rest in records:
+        n, y, _w = _sum_under(counts, record_path)
+        if MassFigures(n, y, 0).young_share_low:
+            low += 1
+    return MassTotals(
+        reporting=len(records),
+        with_league=sum(1 for r in records if r[1]),
+        league_members=sum(r[2] for r in records),
+        with_women_organization=sum(1 for r in records if r[3]),
+        members=members,
+        young_members=young,
+        women_members=women,
+        low_share=low,
     )

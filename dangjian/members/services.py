@@ -32,13 +32,24 @@ from .choices import (
     REMOVING_STATUSES,
     STATUS_FOR_REMOVAL,
     ArchiveKind,
+    FamilyRelation,
     HowAdded,
     HowRemoved,
     MemberCategory,
     MemberStatus,
+    PoliticalStatus,
     PositionTitle,
+    TripPurpose,
 )
-from .models import ArchiveEntry, Member, Membership, Position
+from .models import (
+    ArchiveEntry,
+    FamilyMember,
+    MassOrganizationYear,
+    Member,
+    Membership,
+    Position,
+    TripAbroad,
+)
 from .pinyin import pinyin_keys
 
 # Fields a person edits on the member record; the ID number is handled apart (encrypted).
@@ -990,3 +1001,364 @@ def member_link_user(*, actor: User, member: Member, user: Any) -> Member:
         summary=_("为党员 %(name)s 关联登录账号 %(user)s") % {"name": member.name, "user": user},
     )
     return member
+
+
+# --- the 家庭成员 and 出国出境 information sets -------------------------------------------------
+
+
+def _locked_member_in_scope(actor: User, member: Member) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_manage(actor, _latest_membership(member).organization)
+    return member
+
+
+def _family_after(row: FamilyMember) -> dict[str, Any]:
+    """The archive's view of a relative; the name under `family_name` is sealed at rest."""
+    data = {
+        "relation": row.relation,
+        "family_name": row.name,
+        "birth_year": row.birth_year,
+        "birth_date": row.birth_date.isoformat() if row.birth_date else None,
+        "political_status": row.political_status,
+        "work_unit": row.work_unit,
+        "post": row.post,
+    }
+    return {key: value for key, value in data.items() if value not in (None, "")}
+
+
+@transaction.atomic
+def family_member_add(
+    *,
+    actor: User,
+    member: Member,
+    relation: FamilyRelation,
+    name: str,
+    birth_year: int | None = None,
+    birth_date: dt.date | None = None,
+    political_status: str = "",
+    work_unit: str = "",
+    post: str = "",
+) -> FamilyMember:
+    """Add a relative to the member's 家庭成员 information set. The name is stored encrypted and
+    never written to a summary or an audit event."""
+    member = _locked_member_in_scope(actor, member)
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("请填写家庭成员姓名。")
+    if birth_date is not None:
+        if birth_year is not None and birth_year != birth_date.year:
+            errors["birth_year"] = _("出生年份与出生日期不一致。")
+        birth_year = birth_date.year
+    if birth_year is not None and not 1900 <= birth_year <= today().year:
+        errors["birth_year"] = _("出生年份应在1900年至今年之间。")
+    if errors:
+        raise ValidationError(
+            {
+                key: ValidationError(message, code=ErrorCode.FAMILY_INVALID)
+                for key, message in errors.items()
+            }
+        )
+    row = FamilyMember(
+        member=member,
+        relation=relation,
+        name_encrypted=crypto.encrypt_text(name),
+        birth_year=birth_year,
+        birth_date=birth_date,
+        political_status=political_status,
+        work_unit=work_unit.strip(),
+        post=post.strip(),
+    )
+    row.full_clean()
+    row.save()
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.FAMILY,
+        summary=_("登记家庭成员（%(relation)s）") % {"relation": row.get_relation_display()},
+        after=_family_after(row),
+        effective_on=today(),
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, target=row, summary=str(row))
+    return row
+
+
+@transaction.atomic
+def family_member_remove(*, actor: User, family_member: FamilyMember, reason: str = "") -> None:
+    """Take a relative off the information set; the archive keeps what was recorded."""
+    member = _locked_member_in_scope(actor, family_member.member)
+    row = FamilyMember.objects.select_for_update().get(pk=family_member.pk, member=member)
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.FAMILY,
+        summary=_("删除家庭成员（%(relation)s）") % {"relation": row.get_relation_display()},
+        before=_family_after(row),
+        reason=reason,
+        effective_on=today(),
+    )
+    audit_record(actor=actor, action=AuditAction.DELETE, target=row, summary=str(row))
+    row.delete()
+
+
+def _trip_after(row: TripAbroad) -> dict[str, Any]:
+    data = {
+        "left_on": row.left_on.isoformat(),
+        "returned_on": row.returned_on.isoformat() if row.returned_on else None,
+        "destination": row.destination,
+        "purpose": row.purpose,
+        "approval": row.approval,
+    }
+    return {key: value for key, value in data.items() if value not in (None, "")}
+
+
+@transaction.atomic
+def trip_abroad_add(
+    *,
+    actor: User,
+    member: Member,
+    left_on: dt.date,
+    destination: str,
+    purpose: TripPurpose,
+    returned_on: dt.date | None = None,
+    approval: str = "",
+) -> TripAbroad:
+    """Record a stay abroad (出国出境) in the member's information set."""
+    member = _locked_member_in_scope(actor, member)
+    if returned_on is not None and returned_on < left_on:
+        raise field_error(
+            "returned_on", _("回国（入境）日期不能早于出境日期。"), code=ErrorCode.TRIP_INVALID
+        )
+    row = TripAbroad(
+        member=member,
+        left_on=left_on,
+        returned_on=returned_on,
+        destination=destination.strip(),
+        purpose=purpose,
+        approval=approval.strip(),
+    )
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                key: ValidationError(messages[0], code=ErrorCode.TRIP_INVALID)
+                for key, messages in exc.message_dict.items()
+            }
+        ) from exc
+    row.save()
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.ABROAD,
+        summary=_("出国出境：%(destination)s（%(purpose)s）")
+        % {"destination": row.destination, "purpose": row.get_purpose_display()},
+        after=_trip_after(row),
+        effective_on=left_on,
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, target=row, summary=str(row))
+    return row
+
+
+@transaction.atomic
+def trip_abroad_return(*, actor: User, trip: TripAbroad, returned_on: dt.date) -> TripAbroad:
+    """Record the date a member came back from a stay abroad."""
+    member = _locked_member_in_scope(actor, trip.member)
+    row = TripAbroad.objects.select_for_update().get(pk=trip.pk, member=member)
+    if returned_on < row.left_on:
+        raise field_error(
+            "returned_on", _("回国（入境）日期不能早于出境日期。"), code=ErrorCode.TRIP_INVALID
+        )
+    before = {"returned_on": row.returned_on.isoformat()} if row.returned_on else {}
+    row.returned_on = returned_on
+    row.save(update_fields=["returned_on", "updated_at"])
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.ABROAD,
+        summary=_("自%(destination)s回国（入境）") % {"destination": row.destination},
+        before=before,
+        after={"returned_on": returned_on.isoformat()},
+        effective_on=returned_on,
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=row, summary=str(row))
+    return row
+
+
+@transaction.atomic
+def trip_abroad_remove(*, actor: User, trip: TripAbroad, reason: str = "") -> None:
+    """Delete a trip recorded in error; the archive keeps what was recorded."""
+    member = _locked_member_in_scope(actor, trip.member)
+    row = TripAbroad.objects.select_for_update().get(pk=trip.pk, member=member)
+    _archive(
+        member=member,
+        actor=actor,
+        kind=ArchiveKind.ABROAD,
+        summary=_("删除出国出境记录：%(destination)s") % {"destination": row.destination},
+        before=_trip_after(row),
+        reason=reason,
+        effective_on=today(),
+    )
+    audit_record(actor=actor, action=AuditAction.DELETE, target=row, summary=str(row))
+    row.delete()
+
+
+# --- 群团组织 figures of a village or unit organization ------------------------------------------
+
+
+@transaction.atomic
+def mass_organization_year_save(
+    *,
+    actor: User,
+    organization: Organization,
+    year: int,
+    has_league: bool,
+    league_members: int,
+    has_women_organization: bool,
+) -> MassOrganizationYear:
+    """Enter or correct an organization's youth league and women's organization figures for a
+    year (only what the roster cannot give: young and women party members are counted)."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_manage(actor, organization)
+    if not 2000 <= year <= today().year + 1:
+        raise field_error(
+            "year", _("年度应在2000年至明年之间。"), code=ErrorCode.MASS_ORGANIZATION_INVALID
+        )
+    if league_members < 0:
+        raise field_error(
+            "league_members", _("团员人数不能为负数。"), code=ErrorCode.MASS_ORGANIZATION_INVALID
+        )
+    row, created = MassOrganizationYear.objects.select_for_update().get_or_create(
+        organization=organization,
+        year=year,
+        defaults={
+            "has_league": has_league,
+            "league_members": league_members,
+            "has_women_organization": has_women_organization,
+        },
+    )
+    if not created:
+        row.has_league = has_league
+        row.league_members = league_members
+        row.has_women_organization = has_women_organization
+        row.save(
+            update_fields=["has_league", "league_members", "has_women_organization", "updated_at"]
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        target=row,
+        summary=_("%(org)s %(year)s年群团组织情况：团员 %(league)s 人")
+        % {"org": organization.name, "year": year, "league": league_members},
+    )
+    return row
+
+
+def family_member_reveal(*, actor: User, family_member: FamilyMember) -> str:
+    """A relative's full name, for a role allowed to see the member's numbers; audited without
+    the name itself."""
+    member = family_member.member
+    organization = _latest_membership(member).organization
+    if not scope_for(actor).can_reveal_path(organization.path):
+        raise PermissionDenied(_("您的角色无权查看完整的身份证号码和联系电话。"))
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        target=member,
+        summary=_("查看 %(name)s 的家庭成员姓名（%(relation)s）")
+        % {"name": member.name, "relation": family_member.get_relation_display()},
+        detail={"field": "family_name", "family_member": family_member.pk},
+    )
+    return family_member.name
+
+
+def information_sets_payload(member: Member) -> dict[str, list[dict[str, Any]]]:
+    """The 家庭成员 and 出国出境 sets as a transfer package carries them (docs/transfer-package.md):
+    names in clear, as the package carries the ID number."""
+    family = [
+        {
+            "relation": row.relation,
+            "name": row.name,
+            "birth_year": row.birth_year,
+            "birth_date": row.birth_date.isoformat() if row.birth_date else None,
+            "political_status": row.political_status,
+            "work_unit": row.work_unit,
+            "post": row.post,
+        }
+        for row in member.family.order_by("id")
+    ]
+    trips = [
+        {
+            "left_on": row.left_on.isoformat(),
+            "returned_on": row.returned_on.isoformat() if row.returned_on else None,
+            "destination": row.destination,
+            "purpose": row.purpose,
+            "approval": row.approval,
+        }
+        for row in member.trips.order_by("left_on", "id")
+    ]
+    return {"family_members": family, "trips_abroad": trips}
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(str(value)) if value else None
+
+
+@transaction.atomic
+def information_sets_import(
+    *,
+    actor: User,
+    member: Member,
+    family: Sequence[dict[str, Any]],
+    trips: Sequence[dict[str, Any]],
+) -> None:
+    """The sets of a member received from another deployment, as the package carries them.
+    No archive entries: the package's archive already holds the entries that recorded them.
+    Codes this deployment does not know become 其他 / empty; a malformed row refuses the whole
+    package (the caller's transaction)."""
+    member = _locked_member_in_scope(actor, member)
+    relations = set(FamilyRelation.values)
+    statuses = set(PoliticalStatus.values)
+    try:
+        rows = [
+            FamilyMember(
+                member=member,
+                relation=str(item.get("relation"))
+                if item.get("relation") in relations
+                else FamilyRelation.OTHER,
+                name_encrypted=crypto.encrypt_text(str(item["name"])[:60]),
+                birth_year=int(item["birth_year"]) if item.get("birth_year") else None,
+                birth_date=_iso_date(item.get("birth_date")),
+                political_status=str(item.get("political_status") or "")
+                if item.get("political_status") in statuses
+                else "",
+                work_unit=str(item.get("work_unit") or "")[:200],
+                post=str(item.get("post") or "")[:100],
+            )
+            for item in family
+        ]
+        trip_rows = [
+            TripAbroad(
+                member=member,
+                left_on=dt.date.fromisoformat(str(item["left_on"])),
+                returned_on=_iso_date(item.get("returned_on")),
+                destination=str(item.get("destination") or "")[:100],
+                purpose=TripPurpose.OFFICIAL
+                if item.get("purpose") == TripPurpose.OFFICIAL
+                else TripPurpose.PRIVATE,
+                approval=str(item.get("approval") or "")[:200],
+            )
+            for item in trips
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError(
+            _("转接包中的家庭成员或出国出境信息格式不正确，请向转出方索取完整的转接包。"),
+            code=CoreErrorCode.INCOMPLETE,
+        ) from exc
+    for trip in trip_rows:
+        if trip.returned_on is not None and trip.returned_on < trip.left_on:
+            raise ValidationError(
+                _("回国（入境）日期不能早于出境日期。"), code=ErrorCode.TRIP_INVALID
+            )
+    FamilyMember.objects.bulk_create(rows)
+    TripAbroad.objects.bulk_create(trip_rows)

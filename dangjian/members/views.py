@@ -22,8 +22,10 @@ from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
-from .choices import HowAdded, HowRemoved, MemberStatus, PositionTitle
+from .choices import FamilyRelation, HowAdded, HowRemoved, MemberStatus, PositionTitle, TripPurpose
 from .forms import (
+    FamilyMemberForm,
+    MassOrganizationForm,
     MemberCreateForm,
     MemberEditForm,
     MemberFilterForm,
@@ -32,8 +34,10 @@ from .forms import (
     RemoveForm,
     RestoreForm,
     StatusForm,
+    TripAbroadForm,
+    TripReturnForm,
 )
-from .models import Member, Position
+from .models import FamilyMember, Member, Position, TripAbroad
 
 
 def _member_organizations(user: Any) -> Any:
@@ -92,6 +96,8 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": bool(path) and scope.can_reveal_path(path),
         "is_self": member.user_id is not None and member.user_id == request.user.pk,
         "panels": render_panels(request, "member", member),
+        "family": selectors.family_of(member),
+        "trips": selectors.trips_of(member),
     }
     return render(request, "members/detail.html", context)
 
@@ -262,3 +268,136 @@ def position_end(request: AuthenticatedHttpRequest, pk: int, position_pk: int) -
         _("已免去该职务。"),
     )
     return redirect(member)
+
+
+def family_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    return _action(
+        request,
+        member,
+        FamilyMemberForm(request.POST or None),
+        _("登记家庭成员"),
+        lambda d: services.family_member_add(
+            actor=request.user,
+            member=member,
+            relation=FamilyRelation(d["relation"]),
+            name=d["name"],
+            birth_year=d["birth_year"],
+            birth_date=d["birth_date"],
+            political_status=d["political_status"],
+            work_unit=d["work_unit"],
+            post=d["post"],
+        ),
+    )
+
+
+@require_POST
+def family_member_reveal(
+    request: AuthenticatedHttpRequest, pk: int, family_pk: int
+) -> HttpResponse:
+    """Show one relative's full name (an htmx swap); the service audits it."""
+    member = selectors.member_get(user=request.user, pk=pk)
+    row = get_object_or_404(FamilyMember, pk=family_pk, member=member)
+    value = services.family_member_reveal(actor=request.user, family_member=row)
+    return render(request, "members/detail.html#revealed", {"value": value})
+
+
+@require_POST
+def family_member_remove(
+    request: AuthenticatedHttpRequest, pk: int, family_pk: int
+) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    row = get_object_or_404(FamilyMember, pk=family_pk, member=member)
+    run_service(
+        request,
+        lambda: services.family_member_remove(actor=request.user, family_member=row),
+        _("已删除，并记入电子档案。"),
+    )
+    return redirect(member)
+
+
+def trip_abroad_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    return _action(
+        request,
+        member,
+        TripAbroadForm(request.POST or None),
+        _("登记出国出境"),
+        lambda d: services.trip_abroad_add(
+            actor=request.user,
+            member=member,
+            left_on=d["left_on"],
+            returned_on=d["returned_on"],
+            destination=d["destination"],
+            purpose=TripPurpose(d["purpose"]),
+            approval=d["approval"],
+        ),
+    )
+
+
+def trip_abroad_return(request: AuthenticatedHttpRequest, pk: int, trip_pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    _require_manage(request, member)
+    trip = get_object_or_404(TripAbroad, pk=trip_pk, member=member)
+    return _action(
+        request,
+        member,
+        TripReturnForm(request.POST or None),
+        _("登记回国（入境）"),
+        lambda d: services.trip_abroad_return(
+            actor=request.user, trip=trip, returned_on=d["returned_on"]
+        ),
+    )
+
+
+@require_POST
+def trip_abroad_remove(request: AuthenticatedHttpRequest, pk: int, trip_pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    trip = get_object_or_404(TripAbroad, pk=trip_pk, member=member)
+    run_service(
+        request,
+        lambda: services.trip_abroad_remove(actor=request.user, trip=trip),
+        _("已删除，并记入电子档案。"),
+    )
+    return redirect(member)
+
+
+def mass_organization_edit(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
+    """群团组织情况 of one organization for a year (entered by whoever manages it)."""
+    organization = get_object_or_404(Organization.objects.restrict(request.user), pk=org_pk)
+    if not scope_for(request.user).can_manage_path(organization.path):
+        raise PermissionDenied
+    year = int_or_404(request.GET.get("year", str(today().year)))
+    if not 1900 <= year <= 9999:
+        raise Http404
+    current = selectors.mass_organization_year(organization=organization, year=year)
+    initial: dict[str, Any] = {"year": year}
+    if current is not None:
+        initial |= {
+            "has_league": current.has_league,
+            "league_members": current.league_members,
+            "has_women_organization": current.has_women_organization,
+        }
+    form = MassOrganizationForm(request.POST or None, initial=initial)
+    if run_form(
+        request,
+        form,
+        lambda d: services.mass_organization_year_save(
+            actor=request.user,
+            organization=organization,
+            year=d["year"],
+            has_league=d["has_league"],
+            league_members=d["league_members"],
+            has_women_organization=d["has_women_organization"],
+        ),
+        _("已保存。"),
+    ):
+        return redirect(organization)
+    context = {
+        "form": form,
+        "organization": organization,
+        "figures": selectors.mass_organization_figures(organization=organization, year=year),
+    }
+    return render(request, "members/mass_organization.html", context)

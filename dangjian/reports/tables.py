@@ -998,6 +998,40 @@ def coverage_table(data: ReportData) -> Table | None:
     )
 
 
+@register_table("league", order=108)
+def league_table(data: ReportData) -> Table:
+    """党建带团建: youth league and women's organizations of the villages and units, and the young
+    and women party members they grow from (decision 0231). 团青比例 = party members aged 35 or
+    younger on the date ÷ party members on the roster (the seed: "团青比例不到10%")."""
+    from dangjian.members.selectors import (
+        YOUNG_SHARE_FLOOR_PERCENT,
+        MassFigures,
+        mass_organization_totals,
+    )
+
+    totals = mass_organization_totals(data.path, data.as_of.year)
+    rows = [
+        Row("reporting", _("填报群团组织情况的村（社区）、单位党组织"), [totals.reporting]),
+        Row("with-league", _("其中建有团组织"), [totals.with_league]),
+        Row("league-members", _("团员人数"), [totals.league_members]),
+        Row("with-women", _("其中建有妇女组织"), [totals.with_women_organization]),
+        Row("members", _("党员总数"), [totals.members]),
+        Row("young", _("35岁及以下党员"), [totals.young_members]),
+        Row("women", _("女党员"), [totals.women_members]),
+        Row(
+            "low-share",
+            _("团青比例不到%(floor)d%%的党组织") % {"floor": YOUNG_SHARE_FLOOR_PERCENT},
+            [totals.low_share],
+        ),
+    ]
+    share = MassFigures(totals.members, totals.young_members, totals.women_members)
+    note = _(
+        "团青比例 = 35岁及以下党员 ÷ 党员总数 = %(share)s%%。团组织、团员和妇女组织由各党组织"
+        "按年度填报，青年党员和女党员由党员名册统计。"
+    ) % {"share": share.young_share_percent}
+    return Table("league", _("党建带团建"), [Column(_("个数/人数"), None)], rows, note)
+
+
 @register_table("unit_organizations", order=146)
 def unit_organizations_table(data: ReportData) -> Table | None:
     """党内统计: grassroots organizations by the kind of unit they sit in (党委 with 党工委,

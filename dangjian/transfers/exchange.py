@@ -77,7 +77,13 @@ def _history_payload(member: Member) -> dict[str, Any]:
         }
         for e in member.archive.order_by("at", "id")
     ]
-    return {"memberships": memberships, "positions": positions, "archive": archive}
+    return {
+        "memberships": memberships,
+        "positions": positions,
+        "archive": archive,
+        # Since 2026-12 (decision 0230); a package without them still imports.
+        **member_services.information_sets_payload(member),
+    }
 
 
 @transaction.atomic
@@ -209,6 +215,12 @@ def transfer_package_import(
             )
         )
     created = ArchiveEntry.objects.bulk_create(entries)
+    member_services.information_sets_import(
+        actor=actor,
+        member=member,
+        family=payload.get("family_members") or [],
+        trips=payload.get("trips_abroad") or [],
+    )
     # The archive keeps when each entry was first written, at the sending deployment.
     for row, entry in zip(created, payload.get("archive", []), strict=True):
         if entry.get("at"):

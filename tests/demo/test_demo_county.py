@@ -530,6 +530,27 @@ def test_the_demo_units_show_covered_and_uncovered_units(county_committee):
     assert table.row("total").values[4:] == [len(found.rows), len(found.rows) - 5, 5]
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_has_family_members_stays_abroad_and_league_figures(county_committee):
+    """Every member abroad has an open stay abroad; some members have relatives on record; every
+    village has its 群团组织 figures, and the report's 党建带团建 table sums them."""
+    from dangjian.members.models import FamilyMember, MassOrganizationYear, TripAbroad
+
+    abroad = Member.objects.filter(status=MemberStatus.ABROAD)
+    assert abroad.exists()
+    assert set(abroad.values_list("pk", flat=True)) <= set(
+        TripAbroad.objects.filter(returned_on__isnull=True).values_list("member_id", flat=True)
+    )
+    assert FamilyMember.objects.count() > 100
+    records = MassOrganizationYear.objects.filter(year=today().year)
+    table = report_compute(county_committee, today()).table("league")
+    assert table is not None
+    assert table.row("reporting").values == [records.count()]
+    assert table.row("with-league").values == [records.filter(has_league=True).count()]
+    assert 0 < table.row("low-share").values[0] < records.count()
+
+
 def test_the_demo_has_host_places_guests_and_life_attended_elsewhere(built):
     """docs/demo.md: the county's places (a service centre with a monthly 周五活动日), 深圳's
     signed directory and receipt, and guests of 深圳 at the centre's last two theme days."""

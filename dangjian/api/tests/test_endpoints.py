@@ -282,3 +282,33 @@ def test_an_administrator_revokes_but_never_mints_for_users_in_scope(
     record.refresh_from_db()
     assert record.revoked_at is not None
     assert ApiToken.objects.filter(user=county.east_admin).count() == 0
+
+
+def test_family_and_trips_in_the_api_are_scoped_and_masked(
+    client: Client, county: Any, east_token: str, west_token: str
+) -> None:
+    """家庭成员 and 出国出境 through the API: added and listed in scope (the relative's name only
+    masked), a 404 for the other township."""
+    url = f"/api/v1/members/{county.zhang.public_id}"
+    created = client.post(
+        f"{url}/family",
+        {"relation": "SPOUSE", "name": "欧阳秀英", "birth_year": 1982},
+        content_type="application/json",
+        headers=bearer(east_token),
+    )
+    assert created.status_code == 201
+    assert created.json()["name_masked"] == "欧***"
+    trip = client.post(
+        f"{url}/trips",
+        {"left_on": "2025-03-01", "destination": "日本", "purpose": "PRIVATE"},
+        content_type="application/json",
+        headers=bearer(east_token),
+    )
+    assert trip.status_code == 201
+    listed = client.get(f"{url}/family", headers=bearer(east_token))
+    assert "欧阳秀英" not in listed.content.decode()
+    assert [
+        t["destination"] for t in client.get(f"{url}/trips", headers=bearer(east_token)).json()
+    ] == ["日本"]
+    for path in ("family", "trips"):
+        assert client.get(f"{url}/{path}", headers=bearer(west_token)).status_code == 404

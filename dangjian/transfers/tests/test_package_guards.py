@@ -282,6 +282,77 @@ def test_receipt_page_closes_the_outbound_transfer(county: Any, client: Any) -> 
     assert "已经导入过" in again.content.decode()
 
 
+def test_family_members_and_stays_abroad_travel_in_the_package(county: Any) -> None:
+    """The 家庭成员 and 出国出境 sets go out in the package and come back in at the receiver,
+    the relative's name encrypted again under the receiver's key; a package without them (an
+    older sender, `_package`) still imports."""
+    from dangjian.members import services as member_services
+    from dangjian.members.choices import ArchiveKind, FamilyRelation, TripPurpose
+
+    member_services.family_member_add(
+        actor=county.east_secretary,
+        member=county.zhang,
+        relation=FamilyRelation.DAUGHTER,
+        name="张小梅",
+        birth_year=2008,
+    )
+    member_services.trip_abroad_add(
+        actor=county.east_secretary,
+        member=county.zhang,
+        left_on=dt.date(2025, 5, 1),
+        returned_on=dt.date(2025, 5, 20),
+        destination="马来西亚",
+        purpose=TripPurpose.PRIVATE,
+    )
+    transfer = services.transfer_create(
+        actor=county.east_secretary,
+        member=county.zhang,
+        kind=TransferKind.OUTBOUND,
+        counterpart_issuer="CN-OTHER",
+        counterpart_organization="西村党支部",
+    )
+    services.transfer_submit(actor=county.east_secretary, transfer=transfer)
+    services.transfer_approve(actor=county.east_admin, transfer=transfer)
+    transfer = services.transfer_issue(
+        actor=county.east_secretary, transfer=transfer, dues_paid_until="2026-09"
+    )
+    payload = exchange.transfer_package_export(actor=county.east_secretary, transfer=transfer)[
+        "payload"
+    ]
+    assert payload["family_members"] == [
+        {
+            "relation": "DAUGHTER",
+            "name": "张小梅",
+            "birth_year": 2008,
+            "birth_date": None,
+            "political_status": "",
+            "work_unit": "",
+            "post": "",
+        }
+    ]
+    assert payload["trips_abroad"][0]["returned_on"] == "2025-05-20"
+    # The same person arriving from elsewhere: a new transfer id and ID number for this database.
+    payload["transfer"]["id"] = str(uuid.uuid4())
+    payload["transfer"]["to"]["issuer"] = signing.issuer()
+    payload["member"]["id_number"] = new_id_number(county.zhang.birth_date, county.zhang.sex)
+    received = exchange.transfer_package_import(
+        actor=county.west_admin,
+        document=package.sign_document(package.PACKAGE_FORMAT, payload),
+        organization=county.west_village,
+    )
+    member = Member.objects.get(pk=received.member_id)
+    (relative,) = member.family.all()
+    assert (relative.name, relative.relation, relative.birth_year) == ("张小梅", "DAUGHTER", 2008)
+    (trip,) = member.trips.all()
+    assert (trip.destination, trip.returned_on) == ("马来西亚", dt.date(2025, 5, 20))
+    copied = ArchiveEntry.objects.get(member=member, kind=ArchiveKind.FAMILY)
+    assert copied.plain_after()["family_name"] == "张小梅"
+    older = exchange.transfer_package_import(
+        actor=county.west_admin, document=_package(), organization=county.west_village
+    )
+    assert not Member.objects.get(pk=older.member_id).family.exists()
+
+
 def test_a_receipt_import_records_and_shows_the_key_that_signed_it(
     county: Any, client: Any
 ) -> None:

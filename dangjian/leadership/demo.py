@@ -78,8 +78,20 @@ def build_demo_leadership(context: DemoContext) -> None:
         ).order_by("path")
     )
     teams = [county, *townships]
+    terms: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for org_id, started_on, ended_on in Position.objects.filter(organization__in=teams).values_list(
+        "organization_id", "started_on", "ended_on"
+    ):
+        terms.setdefault(org_id, []).append((started_on, ended_on))
+
+    def in_office(team: Organization, day: dt.date) -> bool:
+        """A team meets only when someone of it is in office that day (the roll is the team)."""
+        return any(s <= day and (e is None or e > day) for s, e in terms.get(team.pk, []))
+
     meetings: list[Activity] = []
     for number, team in enumerate(teams):
+        if not in_office(team, dt.date(last, 12, 20)):
+            continue
         meetings.append(
             Activity(
                 organization=team,
@@ -96,6 +108,8 @@ def build_demo_leadership(context: DemoContext) -> None:
         for month, half in ((6, "上"), (12, "下")):  # held within the half it analyses
             if half == "下" and number == len(teams) - 1:
                 continue  # one township has not analysed its second half-year
+            if not in_office(team, dt.date(last, month, 18)):
+                continue
             meetings.append(
                 Activity(
                     organization=team,

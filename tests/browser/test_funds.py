@@ -36,10 +36,12 @@ def test_county_reads_the_funds_ledger(page, county, sign_in):
     expect(page.get_by_test_id("funds-below")).to_contain_text(
         "收到拨付 10.00 元，低于标准 30.00 元"
     )
-    page.get_by_label("类型").select_option(label="支出")
-    page.get_by_label("类别").select_option(label="组织活动")
-    page.get_by_label("金额（元）").fill("4.50")
-    page.get_by_label("摘要").fill("主题党日")
-    page.get_by_role("button", name="保存").click()
+    # The work-funds form (the retained-dues form below it has a 保存 button of its own).
+    form = page.get_by_test_id("funds-form")
+    form.get_by_label("类型").select_option(label="支出")
+    form.get_by_label("类别").select_option(label="组织活动")
+    form.get_by_label("金额（元）").fill("4.50")
+    form.get_by_label("摘要").fill("主题党日")
+    form.get_by_role("button", name="保存").click()
     expect(page.locator(".alert-success")).to_contain_text("已记入经费台账")
     expect(page.get_by_test_id("funds-balance")).to_have_text("5.50")

@@ -13,7 +13,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 # Tests that commit flush the seeded rows when they end, so they run in a second pass (conftest.py).
 PYTEST_WORKERS ?= auto
 PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m 'not transactional' --durations=20
-PYTEST_COMMITTING := $(BIN)/pytest -n $(PYTEST_WORKERS) -m transactional
+PYTEST_COMMITTING := $(BIN)/pytest -n $(PYTEST_WORKERS) -m transactional --durations=20
 
 .PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean
 

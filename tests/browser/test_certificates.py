@@ -92,8 +92,11 @@ def test_the_verification_page_verifies_offline(page: Any, county: Any) -> None:
 
     page.goto("/cards/verify/")
     expect(page.get_by_test_id("offline-status")).to_contain_text("已可离线核验")
+    # Offline only once the service worker is active and holds the page (it caches on a message
+    # after registering: going offline before that made the reload below fail now and then).
     page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null || true"
+        """async () => !!(await navigator.serviceWorker.ready)
+          && !!(await caches.match(location.pathname, { ignoreSearch: true }))"""
     )
     page.context.set_offline(True)
     result = page.locator("#verify-result")

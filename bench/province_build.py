@@ -103,6 +103,18 @@ def main() -> None:
             check=True,
         )
         phases.append(("demo county (services, subprocess)", time.perf_counter() - started))
+    else:  # a county built before: bring its schema up to date (rebuild for new demo data)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"],
+            env={
+                **os.environ,
+                "DATABASE_URL": _url_for(url, county_db),
+                "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            },
+            check=True,
+        )
+        phases.append(("migrate the kept county", time.perf_counter() - started))
     county_bytes = _size(url, county_db)
 
     # 2. The province's database: a copy of the county's.

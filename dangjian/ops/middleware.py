@@ -40,12 +40,10 @@ class ReplicaMiddleware:
             pinned = ""
         if not routers.replica_ready(pinned):
             return self.get_response(request)  # the primary: the replica is behind or down
+        # The cookie stays: replica_ready() costs one query with or without it, and the next
+        # connection may reach another replica, not yet as far (decision 0280).
         with routers.reads_from_replica():
-            response = self.get_response(request)
-        if routers.PIN_COOKIE in request.COOKIES:
-            # Caught up with the reader's write (or a cookie we could not read): forget it.
-            response.delete_cookie(routers.PIN_COOKIE, samesite="Lax")
-        return response
+            return self.get_response(request)
 
     def _remember_write(self, response: HttpResponse) -> None:
         location = routers.primary_wal_location()

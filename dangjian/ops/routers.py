@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,10 +85,8 @@ def _mark_down(error: Exception) -> None:
         type(error).__name__,
         retry_seconds(),
     )
-    try:
+    with suppress(DatabaseError):
         connections[REPLICA].close()
-    except DatabaseError:
-        pass
 
 
 def valid_wal_location(text: str) -> bool:

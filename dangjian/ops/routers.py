@@ -136,6 +136,25 @@ def primary_wal_location() -> str:
     return str(row[0]) if row else ""
 
 
+def replica_behind_bytes() -> int | None:
+    """How much of the primary's WAL the replica has not replayed yet, in bytes; None when the
+    replica does not answer (for /ops/metrics)."""
+    primary = primary_wal_location()
+    if not primary or not replica_ready():
+        return None
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn()), 0)",
+                [primary],
+            )
+            row = cursor.fetchone()
+    except DatabaseError as error:
+        _mark_down(error)
+        return None
+    return max(0, int(row[0])) if row else 0
+
+
 @contextmanager
 def reads_from_replica() -> Iterator[None]:
     token = _reads.set(_Reads())

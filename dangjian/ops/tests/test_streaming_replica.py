@@ -383,6 +383,13 @@ def _members_in_api(client: Any, org: Organization) -> int:
     return int(members["rows"][0]["values"][0])
 
 
+def _metric(client: Any, name: str) -> float:
+    text = client.get("/ops/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert found, f"{name} is not in /ops/metrics"
+    return float(found.group(1))
+
+
 def _members_on_primary() -> int:
     from dangjian.members.models import Member
 
@@ -445,9 +452,12 @@ def test_a_streaming_standby_serves_the_reports(
     assert _members_on_primary() == 4
     assert _members_in_report(client, county) == 3  # the standby's figure
     assert _members_in_api(client, county) == 3
+    assert _metric(client, "dangjian_replica_up") == 1
+    assert _metric(client, "dangjian_replica_behind_bytes") > 0  # what monitoring sees
     pair.resume_replay()
     assert _members_in_report(client, county) == 4
     assert _members_in_api(client, county) == 4
+    assert _metric(client, "dangjian_replica_behind_bytes") == 0
 
     took("2 lag")
 
@@ -501,6 +511,7 @@ def test_a_streaming_standby_serves_the_reports(
         assert _members_in_report(client, county) == 5
         assert _members_in_api(client, county) == 5
     assert "read replica does not answer" in caplog.text
+    assert _metric(client, "dangjian_replica_up") == 0
     assert routers._down_until - time.monotonic() > routers.retry_seconds() - 10
     pair.start_standby()
     routers.forget_replica_state()  # as if the retry time had passed

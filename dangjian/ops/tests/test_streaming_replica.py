@@ -6,10 +6,10 @@ postmasters, the standby replaying the primary's WAL as it streams. The system c
 used for this: its pg_hba allows no replication, and it may hold multi-GB bench databases.
 
 The primary gets its tables from the migrated template the test databases are cloned from
-(tests/databases.py; a full `migrate` costs 8–20 s of CPU) with one app left out, which
-`dangjian migrate` then migrates on the primary with the replica configured: the new table
-reaches the standby by replication, the migration never touches it, and `migrate --database
-replica` is refused.
+(tests/databases.py; a full `migrate` costs 8–20 s of CPU: it runs only when no template is
+there) with one app left out, which `migrate` then migrates on the primary with the replica
+configured: the new table reaches the standby by replication, the migration never connects to
+the standby (its log of connections says so), and `migrate --database replica` is refused.
 
 The pages are then served in this process (Django's test client) with `default` pointing at
 the primary and `replica` at the standby, as `DATABASE_URL` and `DANGJIAN_REPLICA_URL` would
@@ -105,8 +105,10 @@ def _as_server_user() -> list[str]:
     return [str(runuser), "-u", "postgres", "--"]
 
 
-def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, **kwargs)
+def _run(
+    command: list[str], timeout: float = TIMEOUT, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
     assert result.returncode == 0, f"{command[0:4]}…: {result.stdout}{result.stderr}"
     return result
 
@@ -203,22 +205,19 @@ def _template_database() -> str | None:
         return template if cursor.fetchone() else None
 
 
-def _django_env(pair: Pair, *, replica: bool) -> dict[str, str]:
+def _migrate_in_a_subprocess(pair: Pair) -> None:
+    """`dangjian migrate` on the primary, as a deployment runs it (the replica configured)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DANGJIAN_"))}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=pair.url(PRIMARY_PORT))
-    if replica:
-        env["DANGJIAN_REPLICA_URL"] = pair.url(STANDBY_PORT)
-    return env
-
-
-def _manage(pair: Pair, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=pair.url(PRIMARY_PORT),
+        DANGJIAN_REPLICA_URL=pair.url(STANDBY_PORT),
+    )
+    _run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "--skip-checks", "-v", "0"],
+        timeout=600,
         cwd=ROOT,
-        env=_django_env(pair, replica=True),
-        capture_output=True,
-        text=True,
-        timeout=300,
+        env=env,
     )
 
 
@@ -297,8 +296,7 @@ def _streaming_pair() -> Iterator[Pair]:
                 primary.execute(f"DROP TABLE {ITS_TABLE}")
                 primary.execute("DELETE FROM django_migrations WHERE app = %s", [LEFT_TO_MIGRATE])
         else:  # no template kept (another run's name): migrate everything, the slow way
-            migrated = _manage(pair, "migrate", "--no-input", "-v", "0")
-            assert migrated.returncode == 0, migrated.stderr
+            _migrate_in_a_subprocess(pair)
             pair.timings["tables by migrate (no template)"] = time.monotonic() - clock
         pair.catch_up()
         yield pair

@@ -389,6 +389,9 @@ def main() -> None:
         "--pages", default="", help="only the pages whose name contains one of these (comma)"
     )
     parser.add_argument(
+        "--skip", default="", help="leave out the pages whose name contains one of these"
+    )
+    parser.add_argument(
         "--open", action="store_true", help="open loop: Poisson arrivals (--users, --every)"
     )
     parser.add_argument("--users", type=int, default=200, help="open loop: people (default 200)")
@@ -471,8 +474,15 @@ def main() -> None:
                         ("county: assessment round", f"/assessment/{ids['assessment']}", who, c)
                     )
         wanted = [w for w in args.pages.split(",") if w]
+        unwanted = [w for w in args.skip.split(",") if w]
         pages = [
-            p for i, p in enumerate(pages) if i == 0 or not wanted or any(w in p[0] for w in wanted)
+            p
+            for i, p in enumerate(pages)
+            if i == 0
+            or (
+                (not wanted or any(w in p[0] for w in wanted))
+                and not any(w in p[0] for w in unwanted)
+            )
         ]
         results = []
         cpu_before, wall_before = _server_cpu(server.pid), time.perf_counter()

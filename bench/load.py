@@ -512,6 +512,13 @@ def main() -> None:
             result.target_ms = target
             result.alone_ms = warm.percentile(50)
             results.append(result)
+            print(
+                f"    alone {result.alone_ms:.0f} ms, p50 {result.percentile(50):.0f} ms, "
+                f"p95 {result.percentile(95):.0f} ms, {len(result.latencies)} answered, "
+                f"{result.errors} failed, {result.dropped} dropped, {result.unanswered} unanswered",
+                file=sys.stderr,
+                flush=True,
+            )
             if result.unanswered or result.dropped:
                 # The server still holds requests nobody waits for: start it again, so the
                 # next page is not measured behind them.

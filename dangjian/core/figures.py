@@ -33,13 +33,22 @@ def max_age() -> int:
 
 
 def cached(
-    path: str, key: str, compute: Callable[[], Any], *, refresh: bool = False
+    path: str,
+    key: str,
+    compute: Callable[[], Any],
+    *,
+    refresh: bool = False,
+    younger_than: int | None = None,
 ) -> tuple[Any, dt.datetime]:
-    """(value, when it was computed): the stored value when fresh, else `compute()` stored."""
+    """(value, when it was computed): the stored value when fresh, else `compute()` stored.
+
+    Fresh is younger than `max_age()` seconds, or `younger_than` (a worker warming figures
+    counts again those that would expire before its next round)."""
     now = timezone.now()
     if not refresh:
+        age = max_age() if younger_than is None else min(younger_than, max_age())
         row = Figure.objects.filter(
-            path=path, key=key, computed_at__gt=now - dt.timedelta(seconds=max_age())
+            path=path, key=key, computed_at__gt=now - dt.timedelta(seconds=age)
         ).first()
         if row is not None:
             return row.value, row.computed_at

@@ -275,6 +275,8 @@ def activity_record(
         activity.resolutions = resolutions
     activity.recorded_by = actor if actor.is_authenticated else None
     activity.save()
+    # Its rows, guests recorded before it was held included, carry the date it was held.
+    activity.attendance.update(held_on=activity.on)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -471,6 +473,7 @@ def attendance_add_guest(
         home_organization=home,
         via=via,
         certificate_serial=certificate_serial[:64],
+        held_on=activity.on if activity.is_held else None,
     )
     audit_record(
         actor=actor,

@@ -110,7 +110,7 @@ def static_url(name: str, env: dict[str, str]) -> str:
 
 def test_collectstatic_writes_brotli_and_gzip_beside_echarts(tmp_path: Path) -> None:
     """Production static files: the hashed ECharts with a .br (Brotli is installed) and a .gz,
-    each a fraction of the 1 MB file, so whitenoise serves them compressed (decision 0260)."""
+    each a fraction of the 1 MB file, so whitenoise serves them compressed (decision 0262)."""
     env = production_env(tmp_path)
     env["DANGJIAN_VAR_DIR"] = str(_collected_static(env))
     name = static_url("vendor/echarts/echarts.min.js", env).removeprefix("/static/")

@@ -40,6 +40,8 @@ def test_every_nightly_job_is_on_the_schedule() -> None:
         "reports.figures_warm": (None, dt.timedelta(minutes=5), False),
         "roster.jobs_fail_stale": (None, dt.timedelta(minutes=1), True),
         "portal.invitations_fail_abandoned": (None, dt.timedelta(minutes=5), True),
+        "core.exports_sweep": (None, dt.timedelta(minutes=1), True),
+        "core.exports_expire": (None, dt.timedelta(hours=1), False),
     }
 
 

@@ -91,6 +91,7 @@ def test_the_worker_enqueues_and_runs_what_is_due(tree: Any) -> None:
     assert done == {
         "dangjian.alerts.tasks.alerts_nightly": TaskResultStatus.SUCCESSFUL,
         "dangjian.reports.tasks.figures_warm": TaskResultStatus.SUCCESSFUL,
+        "dangjian.core.exports.exports_expire": TaskResultStatus.SUCCESSFUL,
     }
     assert ScheduledRun.objects.get(name="alerts.nightly").last_run_at == _at(8, 2, 0, 30)
     assert not TaskWorker.objects.exists()  # the worker left when it stopped

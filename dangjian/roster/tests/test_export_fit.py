@@ -201,7 +201,7 @@ def test_libreoffice_opens_and_saves_the_export_and_it_imports_without_loss(
 @given(
     texts=st.lists(
         st.text(
-            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+            alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r"),
             max_size=30,
         ),
         min_size=24,

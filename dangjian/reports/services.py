@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core import figures, tasks
 from dangjian.core.dates import today
 from dangjian.core.errors import field_error
+from dangjian.members.models import Membership
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 from dangjian.reports.error_codes import ErrorCode
@@ -120,12 +123,13 @@ class ReportState:
 
 
 def _counts_inline(organization: Organization) -> bool:
+    """Small enough to count in the request: a branch's kind, or at most INLINE_MEMBERS members
+    on the roster (a count that stops after INLINE_MEMBERS + 1 rows, so it stays cheap in a
+    province). Reads only, so a report page still reads the replica (decision 0280)."""
     if organization.kind in INLINE_KINDS:
         return True
-    from .selectors import overview_cached
-
-    overview, _at = overview_cached(organization)
-    return overview.members <= INLINE_MEMBERS
+    on_roster = Membership.objects.within(organization).filter(ended_on__isnull=True)
+    return on_roster[: INLINE_MEMBERS + 1].count() <= INLINE_MEMBERS
 
 
 def _mark_key(run: ReportRun) -> str:
@@ -185,41 +189,87 @@ def report_request(
     wait: bool = False,
 ) -> ReportState:
     """The report for the page (and its exports): the kept count when it is current; else a
-    new count, in this request for a branch, queued for `dangjian worker` for a committee
-    (the page shows the kept figures meanwhile, or the progress when there are none yet).
+    new count, in this request for a small subtree, queued for `dangjian worker` for a larger
+    one (the page shows the kept figures meanwhile, or the progress when there are none yet).
     `refresh` asks for a new count even if the kept one is current; `start=False` (the
     page's progress poll) only reads; `wait` (an export) counts in this request when there
     are no kept figures yet, and keeps them for the page. Scoped: a reader of the
-    organization."""
+    organization.
+
+    A count in the request reads before anything is written, so that on a report page it reads
+    the replica like the page did before (a write turns the rest of the request to the
+    primary, decision 0280)."""
     scope_for(user).require_read(organization)
     now = timezone.now()
-    run, created = ReportRun.objects.get_or_create(
-        organization=organization,
-        as_of=as_of,
-        language=language,
-        defaults={"status": ReportRun.Status.DONE, "requested_at": now},
-    )
-    if _abandoned(run, now):
+    run = ReportRun.objects.filter(
+        organization=organization, as_of=as_of, language=language
+    ).first()
+    if run is not None and _abandoned(run, now):
         _fail_abandoned(run)
-    stale = _is_stale(run, organization.path, now)
-    wanted = (stale or refresh) and (start or created)
+    stale = run is None or _is_stale(run, organization.path, now)
+    kept = run is not None and run.data is not None
     # A small subtree is counted on every visit of the page, as its secretary expects to see
     # what they just did (decision 0100); its export reads that count while it is current.
     small = (start or wait) and _counts_inline(organization)
-    if (small and start and not wait) or (wanted and small) or (wait and run.data is None):
-        report_run_compute(run.pk)
-        run.refresh_from_db()
-        stale = False
-    elif wanted and not run.is_pending:
+    if (small and ((start and not wait) or stale or refresh)) or (wait and not kept):
+        counted = _count(organization, as_of, language)
+        run = _keep(organization, as_of, language, counted, now)
+        return ReportState(run=run, report=counted, stale=False)
+    created = False
+    if run is None:
+        run, created = ReportRun.objects.get_or_create(
+            organization=organization,
+            as_of=as_of,
+            language=language,
+            defaults={"status": ReportRun.Status.DONE, "requested_at": now},
+        )
+    if (stale or refresh) and (start or created) and not run.is_pending:
         _enqueue(run, now)
     report = Report.from_dict(run.data) if run.data is not None else None
     return ReportState(run=run, report=report, stale=stale)
 
 
+def _count(
+    organization: Organization,
+    as_of: dt.date,
+    language: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    with translation.override(language):
+        return report_compute(organization, as_of, progress)
+
+
+def _keep(
+    organization: Organization, as_of: dt.date, language: str, report: Report, now: dt.datetime
+) -> ReportRun:
+    """Keep a count made in the request (after it: see report_request)."""
+    values = {
+        "status": ReportRun.Status.DONE,
+        "data": report.as_dict(),
+        "computed_at": report.computed_at,
+        "requested_at": now,
+        "started_at": report.computed_at,
+        "heartbeat_at": now,
+        "runner_host": "",
+        "runner_pid": None,
+        "message": "",
+    }
+    run, _created = ReportRun.objects.update_or_create(
+        organization=organization,
+        as_of=as_of,
+        language=language,
+        defaults={**values, "done": F("total")},
+        create_defaults={**values, "done": 0, "total": 0},
+    )
+    figures.mark(organization.path, _mark_key(run))
+    run.refresh_from_db()
+    return run
+
+
 def report_run_compute(run_id: int) -> ReportRun:
-    """Count the run's report (the task's body, or the request's for a small subtree): the
-    progress after each table, then the figures and when counting began; on an error the run
-    ends failed with the reason on the page, and the kept figures stay."""
+    """Count the run's report (the worker's task, or the warm-up): the progress after each
+    table, then the figures and when counting began; on an error the run ends failed with the
+    reason on the page, and the kept figures stay."""
     run = ReportRun.objects.select_related("organization").get(pk=run_id)
     organization = run.organization
     started = timezone.now()
@@ -243,8 +293,7 @@ def report_run_compute(run_id: int) -> ReportRun:
         )
 
     try:
-        with translation.override(run.language):
-            report = report_compute(organization, run.as_of, progress)
+        report = _count(organization, run.as_of, run.language, progress)
     except Exception as exc:
         figures.unmark(organization.path, _mark_key(run))
         ReportRun.objects.filter(pk=run.pk).update(

@@ -128,7 +128,7 @@ def _counts_inline(organization: Organization) -> bool:
     province). Reads only, so a report page still reads the replica (decision 0280)."""
     if organization.kind in INLINE_KINDS:
         return True
-    on_roster = Membership.objects.within(organization).filter(ended_on__isnull=True)
+    on_roster = Membership.objects.within(organization).filter(ended_on__isnull=True).order_by()
     return on_roster[: INLINE_MEMBERS + 1].count() <= INLINE_MEMBERS
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import signal
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from dangjian.core import tasks as core_tasks
 from dangjian.core.dates import today
+from dangjian.core.tests.workers import worker_process
 from dangjian.reports import services
 from dangjian.reports import tasks as report_tasks
 from dangjian.reports.models import ReportRun
@@ -261,3 +264,27 @@ def test_the_warm_up_counts_the_top_committees_reports(county: Any) -> None:
     )
     report_tasks.figures_warm.call()
     assert not ReportRun.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_counts_the_queued_report(
+    client: Any, county: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    """The page queues the count on commit; `dangjian worker` takes it from the queue, writes
+    its progress and the figures; the page then shows them."""
+    monkeypatch.setattr(services, "INLINE_MEMBERS", 1)
+    client.force_login(county.east_admin)
+    body = client.get(page_url(county.east)).content.decode()
+    assert 'data-status="QUEUED"' in body
+    run = ReportRun.objects.get(organization=county.east)
+    counted = "SELECT status, done = total FROM reports_reportrun WHERE id = ?"
+    with worker_process(tmp_path) as worker:
+        worker.wait_for(
+            lambda: worker.query(counted, (run.pk,)) in ([("DONE", 1)], [("DONE", True)])
+        )
+        worker.signal(signal.SIGTERM)
+        assert worker.process.wait(timeout=30) == 0
+    body = client.get(page_url(county.east)).content.decode()
+    assert "共有党员5名" in body
+    assert "统计于" in body
+    assert 'data-status="DONE"' in body

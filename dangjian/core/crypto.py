@@ -9,14 +9,16 @@ separate key, so the database never holds a plain or unsalted hash of the number
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,6 +54,76 @@ def decrypt_text(token: str) -> str:
         raise ImproperlyConfigured(
             "A stored value cannot be decrypted with the configured keys (see docs/keys.md)."
         ) from exc
+
+
+def decrypt_many(tokens: Sequence[str]) -> list[str]:
+    """`decrypt_text` for many tokens at once (exports of a whole county): the same result,
+    about twice as fast (decision 0266).
+
+    Fernet decrypts a token with a new AES-CBC context each time, which costs more than the
+    cryptography itself for an 18-character ID number. Here every token is checked exactly as
+    Fernet checks it (version byte, HMAC-SHA256 under the signing key of the first key that
+    verifies it, in constant time) and then all the ciphertext blocks of one key go through one
+    AES context: CBC decryption is ECB decryption of each block XORed with the block before it
+    (the IV for the first), which is what the CBC mode computes. A token that no key verifies
+    or whose padding is wrong raises as `decrypt_text` does.
+    """
+    keys = [_split_key(key) for key in settings.DANGJIAN_FIELD_ENCRYPTION_KEYS]
+    if not keys:
+        _current()  # raises ImproperlyConfigured
+    by_key: list[list[int]] = [[] for _ in keys]
+    parts: list[tuple[bytes, bytes]] = []  # (iv, ciphertext) per token
+    for position, token in enumerate(tokens):
+        try:
+            data = base64.urlsafe_b64decode(token)
+        except (ValueError, TypeError):
+            data = b""
+        signed, mac = data[:-32], data[-32:]
+        iv, ciphertext = data[9:25], data[25:-32]
+        if len(data) < 73 or data[0] != 0x80 or len(ciphertext) % 16:
+            _undecryptable()
+        for index, (signing, _encryption) in enumerate(keys):
+            if hmac.compare_digest(hmac.digest(signing, signed, "sha256"), mac):
+                by_key[index].append(position)
+                break
+        else:
+            _undecryptable()
+        parts.append((iv, ciphertext))
+    clear: list[str] = [""] * len(parts)
+    for (_signing, encryption), positions in zip(keys, by_key, strict=True):
+        if not positions:
+            continue
+        blocks = b"".join(parts[p][1] for p in positions)
+        # The block before each ciphertext block: the IV, then the ciphertext shifted by one.
+        before = b"".join(parts[p][0] + parts[p][1][:-16] for p in positions)
+        ecb = Cipher(algorithms.AES(encryption), modes.ECB()).decryptor()  # noqa: S305 - CBC, see above
+        decrypted = ecb.update(blocks) + ecb.finalize()
+        plain = (int.from_bytes(decrypted, "big") ^ int.from_bytes(before, "big")).to_bytes(
+            len(blocks), "big"
+        )
+        offset = 0
+        for p in positions:
+            length = len(parts[p][1])
+            padded = plain[offset : offset + length]
+            offset += length
+            pad = padded[-1]
+            if not 1 <= pad <= 16 or padded[-pad:] != bytes([pad]) * pad:
+                _undecryptable()
+            clear[p] = padded[:-pad].decode()
+    return clear
+
+
+def _split_key(key: str) -> tuple[bytes, bytes]:
+    raw = base64.urlsafe_b64decode(key)
+    if len(raw) != 32:
+        raise ImproperlyConfigured("A Fernet key must be 32 url-safe base64-encoded bytes.")
+    return raw[:16], raw[16:]
+
+
+def _undecryptable() -> NoReturn:
+    raise ImproperlyConfigured(
+        "A stored value cannot be decrypted with the configured keys (see docs/keys.md)."
+    )
 
 
 def reencrypt_text(token: str) -> str:

@@ -176,6 +176,7 @@ PUBLIC_PAGES = {
 # API operations without sign-in (operationId), e.g. certificate verification.
 PUBLIC_OPERATIONS: set[str] = {
     "dangjian_certificates_api_verify",
+    "dangjian_certificates_api_verify_batch",
     "dangjian_certificates_api_public_keys",
     "dangjian_certificates_api_revocations",
     "dangjian_dues_api_calculate",

@@ -88,3 +88,27 @@ def invalidate_subtree(path: str) -> None:
 
 def invalidate_all() -> None:
     Figure.objects.all().delete()
+
+
+def mark(path: str, key: str) -> None:
+    """Store a marker under `path` that a change below drops like any figure: a value kept
+    elsewhere (a counted report) is current while its marker is there."""
+    try:
+        with transaction.atomic():
+            Figure.objects.bulk_create(
+                [Figure(path=path, key=key, value={}, computed_at=timezone.now())],
+                update_conflicts=True,
+                unique_fields=["path", "key"],
+                update_fields=["value", "computed_at"],
+            )
+    except DatabaseError:
+        pass
+
+
+def is_marked(path: str, key: str) -> bool:
+    """Whether the marker is still there: nothing changed below `path` since `mark`."""
+    return Figure.objects.filter(path=path, key=key).exists()
+
+
+def unmark(path: str, key: str) -> None:
+    Figure.objects.filter(path=path, key=key).delete()

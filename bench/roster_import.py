@@ -233,6 +233,7 @@ def worker(args: argparse.Namespace) -> dict[str, object]:
     server_started = server_cpu_s()
     job = services.job_validate(job.pk)
     validated = time.perf_counter() - started
+    validate_cpu = cpu_s() - cpu_started
     if job.status != JobStatus.VALIDATED or job.error_rows:
         raise SystemExit(f"the generated roster did not validate: {job.message} {job.errors[:5]}")
     started = time.perf_counter()
@@ -250,19 +251,19 @@ def worker(args: argparse.Namespace) -> dict[str, object]:
         stats.sort_stats("cumulative").print_stats(args.profile)
     assert job.status == JobStatus.DONE, job.message
     total = validated + committed
-    children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     results |= {
         "validate_s": round(validated, 2),
         "commit_s": round(committed, 2),
         "import_rows_per_s": round(args.size / total),
         "ratio_to_target": round(args.size / total / TARGET_ROWS_PER_S, 3),
         "import_cpu_s": round(cpu, 2),
+        "validate_cpu_s": round(validate_cpu, 2),
+        "commit_cpu_s": round(cpu - validate_cpu, 2),
         "children_cpu_s": round(children_cpu, 2),
         "server_cpu_s": round(server_cpu, 2),
         "rows_per_cpu_s": round(args.size / (cpu + children_cpu + server_cpu)),
         "peak_mb": round(peak_mb()),
         "growth_mb": round(peak_mb() - baseline),
-        "child_peak_mb": round(children_peak),
         "peak_ratio_to_limit": round(peak_mb() / TARGET_PEAK_MB, 2),
     }
     results["load_before_raw"] = load()

@@ -148,6 +148,9 @@ def with_replica(databases: dict[str, Any]) -> dict[str, Any]:
     url = os.environ.get("DANGJIAN_REPLICA_URL", "")
     if url:
         databases["replica"] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # A replica that does not answer is given up on quickly: the reports then read from
+        # the primary for DANGJIAN_REPLICA_RETRY_SECONDS (dangjian.ops.routers, decision 0280).
+        databases["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
         # Tests: the replica stands in for the same test database, never a second one created.
         databases["replica"]["TEST"] = {"MIRROR": "default"}
     return databases
@@ -157,6 +160,7 @@ DATABASES = with_replica({"default": database_from_env(VAR_DIR / "dangjian.sqlit
 # Report pages and the statistics API read from the replica when there is one (dangjian.ops.routers).
 DATABASE_ROUTERS = ["dangjian.ops.routers.ReplicaRouter"]
 DANGJIAN_REPLICA_PATHS = ["/reports/", "/api/v1/statistics/"]
+DANGJIAN_REPLICA_RETRY_SECONDS = 30
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

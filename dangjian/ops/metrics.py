@@ -52,7 +52,16 @@ class Registry:
             self.requests.clear()
             self.latency.clear()
 
-    def render(self, *, database_up: bool, migrations_applied: bool) -> str:
+    def render(
+        self,
+        *,
+        database_up: bool,
+        migrations_applied: bool,
+        replica: bool = False,
+        replica_behind: int | None = None,
+    ) -> str:
+        """`replica`: one is configured; `replica_behind`: the bytes of WAL it has not replayed
+        yet, None when it does not answer."""
         lines = [
             "# HELP dangjian_http_requests_total Requests served, by URL route, method and status class.",
             "# TYPE dangjian_http_requests_total counter",
@@ -96,6 +105,20 @@ class Registry:
             "# TYPE dangjian_process_start_time_seconds gauge",
             f"dangjian_process_start_time_seconds {self.started:.0f}",
         ]
+        if replica:
+            behind = replica_behind
+            lines += [
+                "# HELP dangjian_replica_up Whether the read replica answered (1) or not (0).",
+                "# TYPE dangjian_replica_up gauge",
+                f"dangjian_replica_up {int(behind is not None)}",
+            ]
+            if behind is not None:
+                lines += [
+                    "# HELP dangjian_replica_behind_bytes The primary's WAL the replica has not "
+                    "replayed yet.",
+                    "# TYPE dangjian_replica_behind_bytes gauge",
+                    f"dangjian_replica_behind_bytes {behind}",
+                ]
         return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from dangjian.core.pagination import paginate, querystring_without_page
 
-from . import health, selectors
+from . import health, routers, selectors
 from .forms import AuditFilterForm
 from .metrics import REGISTRY
 
@@ -56,6 +57,12 @@ def _metrics_allowed(request: HttpRequest) -> bool:
         return False
 
 
+def _replica_figures() -> dict[str, Any]:
+    if not routers.replica_configured():
+        return {}
+    return {"replica": True, "replica_behind": routers.replica_behind_bytes()}
+
+
 @login_not_required
 @never_cache
 @require_GET
@@ -65,7 +72,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
         raise Http404
     database = health.database_up()
     text = REGISTRY.render(
-        database_up=database, migrations_applied=database and health.migrations_applied()
+        database_up=database,
+        migrations_applied=database and health.migrations_applied(),
+        **_replica_figures(),
     )
     return HttpResponse(text, content_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -17,8 +17,9 @@ functions as the page and the command, then:
   checks them at commit, which the rollback skips);
 - export: the whole roster to .xlsx and .csv (with --export-size rows at most).
 
-Files of `importing.PARALLEL_ROWS` rows or more are checked by worker processes, one per core
-(decision 0270); `--workers 0` forces the plain path, `--workers N` N workers at any size.
+Files of `importing.PARALLEL_ROWS` rows or more are checked by worker processes, one per core,
+on a machine of `importing.PARALLEL_MIN_CORES` cores or more (decision 0270); `--workers 0`
+forces the plain path, `--workers N` N workers (at least 2) at any size and core count.
 CPU seconds are given for the importing process and for its children (the workers; for .xlsx
 the reading child) beside the wall clock, and the load average before each phase: on a shared
 machine the wall clock is inflated, CPU seconds much less.
@@ -212,6 +213,7 @@ def worker(args: argparse.Namespace) -> dict[str, object]:
 
     if args.workers is not None:
         importing.PARALLEL_ROWS = 0 if args.workers else 10**12
+        importing.PARALLEL_MIN_CORES = 1
         importing.MAX_WORKERS = max(args.workers, 1)
 
     baseline = peak_mb()

@@ -47,8 +47,11 @@ from .columns import BOOL, CODE, DATE, ID, MEMBER_COLUMNS, CellError, CodeTable,
 
 BATCH = 5000
 # Files of at least this many rows are checked by worker processes, one per core (decision
-# 0270): starting them costs about a second, which a smaller file does not win back.
+# 0270): starting them costs about a second, which a smaller file does not win back. With two
+# cores the importing process and the database need one of them, and the workers were no
+# faster than the plain path (measured, decision 0270): they start from three cores.
 PARALLEL_ROWS = 20_000
+PARALLEL_MIN_CORES = 3
 MAX_WORKERS = 4
 # Rows handed to a worker at a time; the importing process keeps at most two per worker (and
 # one more) in flight, so memory does not grow with the file.
@@ -538,7 +541,8 @@ def validate_members(
     an empty 党组织代码 under a filled one takes the value above (`_OrganizationFill`).
 
     Rows are checked in chunks, by `workers` processes (by default one per core for a file of
-    PARALLEL_ROWS rows or more; 0 checks them here); whatever needs the whole file or the
+    PARALLEL_ROWS rows or more on PARALLEL_MIN_CORES cores or more; 0 checks them here);
+    whatever needs the whole file or the
     database (duplicates inside the file, numbers already registered, the spool, the report,
     the notes) is done here in file order, so the outcome is the same either way.
     """
@@ -560,8 +564,9 @@ def validate_members(
         text_columns=[positions["id_number"]],
     )
     if workers is None:
-        workers = min(os.cpu_count() or 1, MAX_WORKERS) if total >= PARALLEL_ROWS else 0
-        workers = workers if workers > 1 else 0
+        cores = os.cpu_count() or 1
+        large = total >= PARALLEL_ROWS and cores >= PARALLEL_MIN_CORES
+        workers = max(2, min(cores, MAX_WORKERS)) if large else 0
     chunks = _chunks(rows, header_row, positions, result, fill_down=fill_down)
     checked = (
         _checked_by_workers(chunks, validator, positions, workers)

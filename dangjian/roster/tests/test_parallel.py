@@ -119,6 +119,7 @@ def test_a_large_job_is_checked_by_workers_and_committed_whole(
     """Through the job (as the page and the command run it): every member, membership row and
     archive entry written, the ID numbers readable."""
     monkeypatch.setattr(importing, "PARALLEL_ROWS", 10)
+    monkeypatch.setattr(importing, "PARALLEL_MIN_CORES", 1)
     monkeypatch.setattr(importing, "CHUNK_ROWS", 8)
     used: list[int] = []
     original = importing._checked_by_workers
@@ -160,6 +161,7 @@ def test_a_bad_row_anywhere_leaves_nothing_written(
     """One bad row, first, in the middle or last, of a file checked by workers: the job cannot
     be committed and no member of the file is written."""
     monkeypatch.setattr(importing, "PARALLEL_ROWS", 10)
+    monkeypatch.setattr(importing, "PARALLEL_MIN_CORES", 1)
     monkeypatch.setattr(importing, "CHUNK_ROWS", 8)
     rows = []
     for i in range(50):

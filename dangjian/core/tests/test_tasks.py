@@ -40,6 +40,8 @@ def test_every_nightly_job_is_on_the_schedule() -> None:
         "reports.figures_warm": (None, dt.timedelta(minutes=5), False),
         "roster.jobs_fail_stale": (None, dt.timedelta(minutes=1), True),
         "portal.invitations_fail_abandoned": (None, dt.timedelta(minutes=5), True),
+        "core.exports_sweep": (None, dt.timedelta(minutes=1), True),
+        "core.exports_expire": (None, dt.timedelta(hours=1), False),
     }
 
 
@@ -89,6 +91,7 @@ def test_the_worker_enqueues_and_runs_what_is_due(tree: Any) -> None:
     assert done == {
         "dangjian.alerts.tasks.alerts_nightly": TaskResultStatus.SUCCESSFUL,
         "dangjian.reports.tasks.figures_warm": TaskResultStatus.SUCCESSFUL,
+        "dangjian.core.exports.exports_expire": TaskResultStatus.SUCCESSFUL,
     }
     assert ScheduledRun.objects.get(name="alerts.nightly").last_run_at == _at(8, 2, 0, 30)
     assert not TaskWorker.objects.exists()  # the worker left when it stopped

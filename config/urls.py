@@ -15,6 +15,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("roster/", include("dangjian.roster.urls")),
+    path("exports/", include("dangjian.core.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
     path("cards/", include("dangjian.certificates.urls")),
     path("activities/", include("dangjian.activities.urls")),

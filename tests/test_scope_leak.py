@@ -45,6 +45,7 @@ OTHER_ORGANIZATION: dict[str, Callable[[Any], Any]] = {
     "reports:kind": lambda c: "xlsx",
     "reports:year": lambda c: 2025,
     "roster:public_id": lambda c: west_import_job(c).public_id,
+    "exports:public_id": lambda c: west_export_job(c).public_id,
     "certificates:pk": lambda c: c.west_village,
     "certificates:activity_checkin:pk": lambda c: west_activity(c),
     "certificates:member_issue:pk": lambda c: c.sun,
@@ -175,6 +176,7 @@ PUBLIC_PAGES = {
 # API operations without sign-in (operationId), e.g. certificate verification.
 PUBLIC_OPERATIONS: set[str] = {
     "dangjian_certificates_api_verify",
+    "dangjian_certificates_api_verify_batch",
     "dangjian_certificates_api_public_keys",
     "dangjian_certificates_api_revocations",
     "dangjian_dues_api_calculate",
@@ -581,6 +583,23 @@ def west_import_job(c: Any) -> Any:
             created_by=c.west_admin,
             organization=c.west_village,
             file_name="西村.csv",
+        ),
+    )
+
+
+def west_export_job(c: Any) -> Any:
+    """The west administrator's own export: no one else, however wide their scope, sees it."""
+    from dangjian.core.models import ExportJob, ExportStatus
+
+    return _once(
+        c,
+        "export_job",
+        lambda: ExportJob.objects.create(
+            kind="roster.members",
+            title="西村党员名册",
+            file_name="西村党员名册.csv",
+            created_by=c.west_admin,
+            status=ExportStatus.DONE,
         ),
     )
 

@@ -281,6 +281,9 @@ DANGJIAN_NUMBER_SEARCHES_PER_HOUR = 60
 # Import working files (dangjian.roster): a job left unfinished this many days is abandoned and
 # its directory deleted by `dangjian roster_cleanup` (a finished or failed job's at once).
 DANGJIAN_IMPORT_KEEP_DAYS = 7
+# Background exports (dangjian.core.exports): the sealed file is deleted this many hours after it
+# was made (the worker's hourly core.exports_expire).
+DANGJIAN_EXPORT_KEEP_HOURS = 24
 
 # Uploaded files (dangjian.core.uploads): stored under MEDIA_ROOT, never served by URL.
 DANGJIAN_UPLOAD_MAX_BYTES = 10 * 1024 * 1024

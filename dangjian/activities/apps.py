@@ -7,6 +7,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("组织生活")
 
     def ready(self) -> None:
+        from dangjian.core import exports
         from dangjian.core.extensions import (
             DemoStep,
             NavItem,
@@ -19,9 +20,12 @@ class ActivitiesConfig(AppConfig):
         )
         from dangjian.members.caching import invalidate_on_change
 
-        from . import demo, panels
+        from . import demo, panels, services
         from .models import Activity
 
+        exports.register_producer(
+            exports.Producer(kind=services.LEDGER_EXPORT, write=services.ledger_export_write)
+        )
         invalidate_on_change(Activity)  # the dashboards' compliance figures count activities
 
         register_nav(

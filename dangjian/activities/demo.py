@@ -179,22 +179,23 @@ def _guests(rng: random.Random, context: DemoContext, mobile: list[int]) -> None
                 on__lt=until,
             )
             .order_by("pk")
-            .values_list("pk", "organization_id")
+            .values_list("pk", "organization_id", "on")
         )
         for member_id in mobile:
             candidates = [
-                pk
-                for pk, org_id in rng.sample(themes, k=min(5, len(themes)))
+                (pk, on)
+                for pk, org_id, on in rng.sample(themes, k=min(5, len(themes)))
                 if org_id != home.get(member_id)
             ]
             if member_id not in home or not candidates:
                 continue
             guests.append(
                 Attendance(
-                    activity_id=candidates[0],
+                    activity_id=candidates[0][0],
                     member_id=member_id,
                     is_guest=True,
                     home_organization_id=home[member_id],
+                    held_on=candidates[0][1],
                 )
             )
     Attendance.objects.bulk_create(guests, batch_size=5000)
@@ -236,9 +237,13 @@ def _insert_rolls(since: dt.date) -> None:
     member = Member._meta.db_table
     position = Position._meta.db_table
     columns = (
-        "(activity_id, member_id, status, reason, is_guest, can_vote, via, certificate_serial)"
+        "(activity_id, member_id, status, reason, is_guest, can_vote, via, certificate_serial,"
+        " held_on)"
     )
-    values = """SELECT a.id, m.id, %s, '', %s, COALESCE(m.full_member_on <= a."on", %s), %s, ''"""
+    values = (
+        "SELECT a.id, m.id, %s, '', %s, COALESCE(m.full_member_on <= a.\"on\", %s), %s, '',"
+        ' a."on"'
+    )
     everyone = f"""
         INSERT INTO {attendance} {columns} {values}
         FROM {activity} a

@@ -138,6 +138,11 @@ class Attendance(models.Model):
         _("记录方式"), max_length=12, choices=AttendanceVia.choices, default=AttendanceVia.MANUAL
     )
     certificate_serial = models.CharField(_("活动证明编号"), max_length=64, blank=True)
+    # The activity's date once it is held (a held activity keeps its date for good), else
+    # empty: "who attended organizational life in these months" is then one index seek per
+    # member (`members_without_life`, decision 0261). Written by `activity_record` and
+    # `attendance_add_guest` (and the demo's bulk rows).
+    held_on = models.DateField(_("召开日期"), null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     # An attendance row belongs to the activity's organization and, for a guest, to the
@@ -155,7 +160,9 @@ class Attendance(models.Model):
                 name="attendance_guest_present_no_vote",
             ),
         ]
-        indexes = [models.Index(fields=["member", "status"], name="attendance_member_idx")]
+        indexes = [
+            models.Index(fields=["member", "status", "held_on"], name="attendance_member_held_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}"

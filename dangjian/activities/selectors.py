@@ -232,8 +232,12 @@ def members_without_life(
     送学上门 counts as life for the members it lists (it is attendance like any other), and so
     does life attended at another deployment, credited from its signed attendance receipt."""
     since = month_start(on, -months).replace(day=min(on.day, 28))
-    attended = _life_rows().filter(
-        member=OuterRef("pk"), activity__on__gt=since, activity__on__lte=on
+    # `held_on` is the date of a held activity (decision 0261): one index seek per member.
+    attended = Attendance.objects.filter(
+        member=OuterRef("pk"),
+        status=AttendanceStatus.PRESENT,
+        held_on__gt=since,
+        held_on__lte=on,
     )
     elsewhere = LifeElsewhere.objects.filter(member=OuterRef("pk"), on__gt=since, on__lte=on)
     exempt = LifeExemption.objects.filter(

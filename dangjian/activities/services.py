@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +24,11 @@ from dangjian.audit import selectors as audit_selectors
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
+from dangjian.core import exports as core_exports
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.core.models import ExportJob
 from dangjian.members import services as member_services
 from dangjian.members.choices import ArchiveKind, HowRemoved
 from dangjian.members.idnumbers import normalize_id_number
@@ -275,6 +278,8 @@ def activity_record(
         activity.resolutions = resolutions
     activity.recorded_by = actor if actor.is_authenticated else None
     activity.save()
+    # Its rows, guests recorded before it was held included, carry the date it was held.
+    activity.attendance.update(held_on=activity.on)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -471,6 +476,7 @@ def attendance_add_guest(
         home_organization=home,
         via=via,
         certificate_serial=certificate_serial[:64],
+        held_on=activity.on if activity.is_held else None,
     )
     audit_record(
         actor=actor,
@@ -1083,6 +1089,51 @@ def ledger_export(*, actor: User, organization: Organization, year: int, fmt: st
     if fmt == "xlsx":
         return ledger.ledger_xlsx(organization, year)
     return ledger.ledger_pdf(organization, year)
+
+
+LEDGER_EXPORT = "activities.ledger"
+
+
+def ledger_export_start(
+    *, actor: User, organization: Organization, year: int, fmt: str, rows: int
+) -> ExportJob:
+    """Ask the worker for a large ledger (decision 0265); audited as the export."""
+    if fmt not in LEDGER_FORMATS:
+        raise ValueError(fmt)
+    if not scope_for(actor).can_read_path(organization.path):
+        raise PermissionDenied
+    return core_exports.export_start(
+        actor=actor,
+        kind=LEDGER_EXPORT,
+        title=_("%(org)s %(year)d年组织生活台账") % {"org": organization.name, "year": year},
+        file_name=f"ledger-{organization.code}-{year}.{fmt}",
+        params={"organization": organization.pk, "year": year, "format": fmt},
+        total_rows=rows,
+        summary=_("导出组织生活台账"),
+        detail={"year": year, "format": fmt, "organization": organization.pk},
+        target_type=Organization._meta.label_lower,
+    )
+
+
+def ledger_export_write(job: ExportJob, path: Path, progress: Callable[[int], None]) -> int:
+    """The producer of a background ledger: the asker's scope as it is now."""
+    organization = Organization.objects.get(pk=job.params["organization"])
+    if not scope_for(job.created_by).can_read_path(organization.path):
+        raise PermissionDenied(_("您已无权查看该党组织，台账没有生成。"))
+    year, fmt = job.params["year"], job.params["format"]
+    body = (
+        ledger.ledger_xlsx(organization, year)
+        if fmt == "xlsx"
+        else ledger.ledger_pdf(organization, year)
+    )
+    path.write_bytes(body)
+    progress(job.total_rows)
+    return job.total_rows
+
+
+def ledger_size(*, organization: Organization, year: int) -> int:
+    """How many rows the ledger has (the activities held): large ones go to the worker."""
+    return ledger.held(organization, year).count()
 
 
 def training_coverage_export(*, actor: User, organization: Organization, year: int) -> bytes:

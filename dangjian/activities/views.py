@@ -9,12 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.core import exports
 from dangjian.core.dates import today
 from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
@@ -471,10 +473,18 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def ledger_export(request: AuthenticatedHttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+def ledger_export(
+    request: AuthenticatedHttpRequest, pk: int, year: int, fmt: str
+) -> HttpResponseBase:
     organization = organization_selectors.organization_get(user=request.user, pk=pk)
     if fmt not in services.LEDGER_FORMATS or not 2000 <= year <= 2100:
         raise Http404
+    rows = services.ledger_size(organization=organization, year=year)
+    if rows > exports.BACKGROUND_ROWS:  # a county's year: the worker writes it (decision 0265)
+        job = services.ledger_export_start(
+            actor=request.user, organization=organization, year=year, fmt=fmt, rows=rows
+        )
+        return redirect(job)
     body = services.ledger_export(actor=request.user, organization=organization, year=year, fmt=fmt)
     content_type = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
 from dangjian.core.forms import run_service
-from dangjian.core.pagination import int_or_404
+from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.organizations.choices import COMMITTEE_KINDS
 from dangjian.organizations.models import Organization
 
@@ -24,6 +25,7 @@ from .models import AssessmentRound, Score
 from .sources import MANUAL
 
 RESULTS_SHOWN = 200
+ROWS_PER_PAGE = 100  # organizations on a page of a round
 
 
 def _rounds(request: HttpRequest) -> QuerySet[AssessmentRound]:
@@ -70,7 +72,10 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(_rounds(request), pk=pk)
-    indicators, rows = selectors.round_table(assessment)
+    # A county assesses 900 organizations: a page of them (545 KB of HTML whole; the .xlsx
+    # has them all).
+    page = paginate(request, selectors.round_results(assessment), ROWS_PER_PAGE)
+    indicators, rows = selectors.round_table(assessment, page.object_list)
     return render(
         request,
         "assessment/detail.html",
@@ -78,6 +83,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "indicators": indicators,
             "rows": rows,
+            "page": page,
+            "querystring": querystring_without_page(request),
             "can_manage": scope_for(request.user).can_manage_path(assessment.committee.path),
             "manual": MANUAL,
         },
@@ -96,7 +103,7 @@ def score_enter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         value = Decimal(request.POST.get("value", "").strip())
     except InvalidOperation:
         messages.error(request, _("得分须是 0 至 100 之间的数字。"))
-        return redirect("assessment:detail", assessment.pk)
+        return _back_to_page(request, assessment)
     run_service(
         request,
         lambda: services.score_enter(
@@ -109,7 +116,14 @@ def score_enter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         joined=False,
     )
-    return redirect("assessment:detail", assessment.pk)
+    return _back_to_page(request, assessment)
+
+
+def _back_to_page(request: HttpRequest, assessment: AssessmentRound) -> HttpResponse:
+    """The round's page the score was entered on."""
+    page = request.POST.get("page", "")
+    url = reverse("assessment:detail", args=[assessment.pk])
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
 
 
 @require_POST

@@ -13,12 +13,13 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 import cbor2
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,12 +113,27 @@ def revocation_index_clear() -> None:
 @dataclass(frozen=True)
 class VerificationResult:
     """What `certificate_verify` answers. Claims are present from BAD_SIGNATURE on only for
-    our own diagnostics; callers show name and organization only when the outcome is VALID."""
+    our own diagnostics; callers show name and organization only when the outcome is VALID.
+
+    For a valid credential of ours the check reads the certificate's row once (with its
+    organization's name), so `member` and `organization` are loaded only by a caller that uses
+    them (the guest check-in), never by the verification page or the API."""
 
     outcome: Outcome
     claims: credential.Claims | None = None
-    member: Member | None = None  # set when VALID and issued by this deployment
-    organization: Organization | None = None  # the home organization, when ours
+    member_id: int | None = None  # set when VALID and issued by this deployment
+    organization_id: int | None = None  # the home organization, when ours
+    organization_name: str = ""
+
+    @cached_property
+    def member(self) -> Member | None:
+        return Member.objects.get(pk=self.member_id) if self.member_id is not None else None
+
+    @cached_property
+    def organization(self) -> Organization | None:
+        if self.organization_id is None:
+            return None
+        return Organization.objects.get(pk=self.organization_id)
 
     @property
     def is_valid(self) -> bool:
@@ -134,10 +150,6 @@ class VerificationResult:
     @property
     def organization_code(self) -> str:
         return self.claims.organization_code if self.claims and self.is_valid else ""
-
-    @property
-    def organization_name(self) -> str:
-        return self.organization.name if self.organization is not None else ""
 
     @property
     def message(self) -> str:
@@ -157,10 +169,16 @@ OUTCOME_MESSAGES = {
 
 
 def verify_text(
-    text: str, *, on: dt.date, index: RevocationIndex
+    text: str,
+    *,
+    on: dt.date,
+    index: RevocationIndex,
+    foreign_keys: dict[tuple[str, bytes], Any] | None = None,
 ) -> tuple[Outcome, credential.Claims | None]:
     """The whole check without touching the database for our own credentials: decode, find the
-    key, check the signature, then revocation, then the dates."""
+    key, check the signature, then revocation, then the dates. Another issuer's key is read
+    from the trust list; `foreign_keys` keeps what was read for the next credentials of a
+    batch."""
     try:
         decoded = credential.credential_decode(text)
     except credential.MalformedCredential:
@@ -169,8 +187,13 @@ def verify_text(
     own = claims.issuer == signing.issuer()
     if own:
         verify_key = signing.own_verify_key(sign1.kid)
-    else:
+    elif foreign_keys is None:
         verify_key = trust.verify_key_for(claims.issuer, sign1.kid)
+    else:
+        found = (claims.issuer, sign1.kid)
+        if found not in foreign_keys:
+            foreign_keys[found] = trust.verify_key_for(claims.issuer, sign1.kid)
+        verify_key = foreign_keys[found]
     if verify_key is None:
         return Outcome.UNKNOWN_ISSUER, claims
     if not signing.verify(verify_key, sign1.to_be_signed(), sign1.signature):
@@ -183,37 +206,148 @@ def verify_text(
     return Outcome.VALID, claims
 
 
-def certificate_verify(payload: str, *, on: dt.date | None = None) -> VerificationResult:
-    """Verify the text of a certificate's QR code. Never raises on bad input.
+BATCH_LIMIT = 1000  # credentials in one call of the API's batch check (docs/api.md)
+_HOLDER_CHUNK = 500  # serials per query (SQLite's limit on bound parameters)
 
-    When VALID and issued by this deployment, `member` and `organization` are filled (the
-    member's current home organization), so a host branch can record a guest's attendance.
-    """
+
+@dataclass(frozen=True)
+class _Holder:
+    revoked: bool
+    member_id: int
+    organization_id: int
+    organization_name: str
+
+
+@lru_cache(maxsize=32)
+def _holders_sql(vendor: str, count: int) -> str:
+    """The query of `_holders` for `count` serials (built once: quoting names costs more than
+    running the query)."""
+    quote = connection.ops.quote_name
+    certificates, organizations = (
+        quote(Certificate._meta.db_table),
+        quote(Organization._meta.db_table),
+    )
+    columns = ", ".join(
+        f"{table}.{quote(column)}"
+        for table, column in [
+            ("c", "serial"),
+            ("c", "revoked_at"),
+            ("c", "member_id"),
+            ("o", "id"),
+            ("o", "name"),
+        ]
+    )
+    join = f"o.{quote('id')} = c.{quote('organization_id')}"
+    serials = f"c.{quote('serial')} IN ({', '.join(['%s'] * count)})"
+    # Names from the models, quoted; the serials are parameters.
+    return (
+        f"SELECT {columns} FROM {certificates} c JOIN {organizations} o ON {join} WHERE {serials}"  # noqa: S608
+    )
+
+
+def _holders(serials: set[str]) -> dict[str, _Holder]:
+    """Our certificates' rows for these serials: revoked or not, member and organization.
+
+    One indexed query (a join, five columns, no model instances) per chunk of serials: the
+    verification page and the API call this once per check, thousands of times a second, so
+    it goes around the ORM's query building, the cost of which was most of a check."""
+    if not serials:
+        return {}
+    found: dict[str, _Holder] = {}
+    ordered = sorted(serials)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), _HOLDER_CHUNK):
+            chunk = ordered[start : start + _HOLDER_CHUNK]
+            cursor.execute(_holders_sql(connection.vendor, len(chunk)), chunk)
+            for serial, revoked_at, member_id, organization_id, name in cursor.fetchall():
+                found[serial] = _Holder(revoked_at is not None, member_id, organization_id, name)
+    return found
+
+
+def _clean(payload: str) -> str:
     # Leading blanks and line breaks around a pasted text go; a trailing space may be part of
     # the Base45 text itself, so only line breaks and tabs are trimmed at the end.
     # A scanned verify URL (or its fragment) gives the same credential text.
-    text = credential.text_from_input((payload or "").lstrip().rstrip("\r\n\t"))
-    outcome, claims = verify_text(text, on=on or today(), index=revocation_index())
-    if outcome != Outcome.VALID or claims is None or claims.issuer != signing.issuer():
-        return VerificationResult(outcome=outcome, claims=claims)
-    certificate = (
-        Certificate.objects.select_related("member", "organization")
-        .filter(serial=claims.serial_hex)
-        .first()
+    return credential.text_from_input((payload or "").lstrip().rstrip("\r\n\t"))
+
+
+def certificate_verify_many(
+    payloads: Iterable[str], *, on: dt.date | None = None
+) -> list[VerificationResult]:
+    """Verify many QR texts at once (the API's batch check): each answer exactly as
+    `certificate_verify` gives it, with one query for all the valid credentials of ours."""
+    on = on or today()
+    index = revocation_index()
+    own_issuer = signing.issuer()
+    foreign_keys: dict[tuple[str, bytes], Any] = {}
+    checked = [
+        verify_text(_clean(payload), on=on, index=index, foreign_keys=foreign_keys)
+        for payload in payloads
+    ]
+    holders = _holders(
+        {
+            claims.serial.hex()
+            for outcome, claims in checked
+            if outcome == Outcome.VALID and claims is not None and claims.issuer == own_issuer
+        }
     )
-    if certificate is None:
-        # Signed by our key but unknown to this database (e.g. restored from an older backup):
-        # the signature is good, so the holder is who the card says; there is no member row.
-        organization = Organization.objects.filter(code=claims.organization_code).first()
-        return VerificationResult(outcome=outcome, claims=claims, organization=organization)
-    if certificate.revoked_at is not None:  # revoked in another process since the index loaded
-        return VerificationResult(outcome=Outcome.REVOKED, claims=claims)
-    return VerificationResult(
-        outcome=outcome,
-        claims=claims,
-        member=certificate.member,
-        organization=certificate.organization,
+    unknown_codes = {  # codes are unique
+        claims.organization_code
+        for outcome, claims in checked
+        if outcome == Outcome.VALID
+        and claims is not None
+        and claims.issuer == own_issuer
+        and claims.serial.hex() not in holders
+    }
+    by_code = (
+        {
+            code: (pk, name)
+            for code, pk, name in Organization.objects.filter(code__in=unknown_codes).values_list(
+                "code", "pk", "name"
+            )
+        }
+        if unknown_codes  # building even an empty query costs more than the whole check
+        else {}
     )
+    results = []
+    for outcome, claims in checked:
+        if outcome != Outcome.VALID or claims is None or claims.issuer != own_issuer:
+            results.append(VerificationResult(outcome=outcome, claims=claims))
+            continue
+        holder = holders.get(claims.serial.hex())
+        if holder is None:
+            # Signed by our key but unknown to this database (e.g. restored from an older
+            # backup): the signature is good, so the holder is who the card says; no member row.
+            pk, name = by_code.get(claims.organization_code, (None, ""))
+            results.append(
+                VerificationResult(
+                    outcome=outcome, claims=claims, organization_id=pk, organization_name=name
+                )
+            )
+        elif holder.revoked:  # revoked in another process since the index loaded
+            results.append(VerificationResult(outcome=Outcome.REVOKED, claims=claims))
+        else:
+            results.append(
+                VerificationResult(
+                    outcome=outcome,
+                    claims=claims,
+                    member_id=holder.member_id,
+                    organization_id=holder.organization_id,
+                    organization_name=holder.organization_name,
+                )
+            )
+    return results
+
+
+def certificate_verify(payload: str, *, on: dt.date | None = None) -> VerificationResult:
+    """Verify the text of a certificate's QR code. Never raises on bad input.
+
+    When VALID and issued by this deployment, `member` and `organization` are the member and
+    their current home organization, so a host branch can record a guest's attendance. At
+    most one query: the certificate's row (and its organization's name), for a valid
+    credential of ours only; revocation is read from the in-memory index.
+    """
+    return certificate_verify_many([payload], on=on)[0]
 
 
 # --- issue ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_drop_figures, sender=self)
 
-        from . import tasks
+        from . import exports, tasks
 
         tasks.register()
+        exports.register()

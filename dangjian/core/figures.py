@@ -33,13 +33,22 @@ def max_age() -> int:
 
 
 def cached(
-    path: str, key: str, compute: Callable[[], Any], *, refresh: bool = False
+    path: str,
+    key: str,
+    compute: Callable[[], Any],
+    *,
+    refresh: bool = False,
+    younger_than: int | None = None,
 ) -> tuple[Any, dt.datetime]:
-    """(value, when it was computed): the stored value when fresh, else `compute()` stored."""
+    """(value, when it was computed): the stored value when fresh, else `compute()` stored.
+
+    Fresh is younger than `max_age()` seconds, or `younger_than` (a worker warming figures
+    counts again those that would expire before its next round)."""
     now = timezone.now()
     if not refresh:
+        age = max_age() if younger_than is None else min(younger_than, max_age())
         row = Figure.objects.filter(
-            path=path, key=key, computed_at__gt=now - dt.timedelta(seconds=max_age())
+            path=path, key=key, computed_at__gt=now - dt.timedelta(seconds=age)
         ).first()
         if row is not None:
             return row.value, row.computed_at
@@ -79,3 +88,27 @@ def invalidate_subtree(path: str) -> None:
 
 def invalidate_all() -> None:
     Figure.objects.all().delete()
+
+
+def mark(path: str, key: str) -> None:
+    """Store a marker under `path` that a change below drops like any figure: a value kept
+    elsewhere (a counted report) is current while its marker is there."""
+    try:
+        with transaction.atomic():
+            Figure.objects.bulk_create(
+                [Figure(path=path, key=key, value={}, computed_at=timezone.now())],
+                update_conflicts=True,
+                unique_fields=["path", "key"],
+                update_fields=["value", "computed_at"],
+            )
+    except DatabaseError:
+        pass
+
+
+def is_marked(path: str, key: str) -> bool:
+    """Whether the marker is still there: nothing changed below `path` since `mark`."""
+    return Figure.objects.filter(path=path, key=key).exists()
+
+
+def unmark(path: str, key: str) -> None:
+    Figure.objects.filter(path=path, key=key).delete()

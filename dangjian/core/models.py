@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -64,3 +69,84 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "QUEUED", _("排队中")
+    RUNNING = "RUNNING", _("正在生成")
+    DONE = "DONE", _("已生成")
+    FAILED = "FAILED", _("失败")
+    EXPIRED = "EXPIRED", _("已过期")
+
+
+class ExportJob(TimeStampedModel):
+    """A large export (导出任务) written by `dangjian worker`: the page that asked follows its
+    progress and then offers the file to the user who asked, and to no one else.
+
+    An app registers a producer (`dangjian.core.exports.register_producer`) that writes the
+    file; core knows the producer only by its `kind`. The finished file holds personal data:
+    it is kept encrypted (Fernet, in chunks) and deleted after `DANGJIAN_EXPORT_KEEP_HOURS`
+    (decision 0265).
+    """
+
+    public_id = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("导出内容"), max_length=60)
+    title = models.CharField(_("名称"), max_length=200)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已写行数"), default=0)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    message = models.TextField(_("结果说明"), blank=True)
+    # The process writing the file ("host:pid") and its last sign of life: a job whose process
+    # is gone is marked failed rather than left running (exports.export_fail_if_stale).
+    runner = models.CharField(_("处理进程"), max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:job", args=[self.public_id])
+
+    @property
+    def directory(self) -> Path:
+        return Path(settings.VAR_DIR) / "exports" / str(self.public_id)
+
+    @property
+    def working_path(self) -> Path:
+        """The clear file while the producer writes it (deleted once sealed)."""
+        return self.directory / ("work" + Path(self.file_name).suffix.lower())
+
+    @property
+    def sealed_path(self) -> Path:
+        return self.directory / "sealed"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+    @property
+    def is_queued(self) -> bool:
+        return self.status == ExportStatus.QUEUED
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))

@@ -26,6 +26,14 @@ def _organization_panel(request: HttpRequest, organization: Any) -> dict[str, An
     return {}
 
 
+def _rates_changed(**_kwargs: Any) -> None:
+    from django.db import transaction
+
+    from dangjian.core import figures
+
+    transaction.on_commit(figures.invalidate_all)
+
+
 class DuesConfig(AppConfig):
     name = "dangjian.dues"
     verbose_name = _("党费")
@@ -47,7 +55,7 @@ class DuesConfig(AppConfig):
         from dangjian.members.caching import invalidate_on_change
         from dangjian.members.hooks import register_on_updated
 
-        from . import demo, panels, rules, selectors, services, todo
+        from . import demo, panels, rules, selectors, services, tasks, todo
         from .models import Payment, RateTable, RateTier
 
         invalidate_on_change(Payment)  # the dashboards' dues figure counts payments
@@ -59,6 +67,11 @@ class DuesConfig(AppConfig):
             post_delete.connect(
                 rules.forget_tables, sender=model, dispatch_uid=f"dues-{model}-delete"
             )
+            # Every cached dues figure was counted with the old rates.
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    _rates_changed, sender=model, dispatch_uid=f"dues-{model}-{signal}-figures"
+                )
         post_migrate.connect(rules.forget_tables, dispatch_uid="dues-tables-migrate")
 
         register_nav(NavItem(label=_("党费"), url_name="dues:index", order=40))
@@ -81,6 +94,7 @@ class DuesConfig(AppConfig):
             ),
         )
         register_panel("home", Panel("dues", 30, "dues/panel_home.html", panels.home))
+        tasks.register()
         register_todo(TodoSource("dues", 20, todo.todo))
         register_demo_step(DemoStep(name="党费", order=40, run=demo.build))
         # The funds app works out the dues organizations keep from these (a sibling floor).

@@ -38,11 +38,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member, Membership
 from dangjian.members.selectors import roster_on
+from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
 from . import rules
@@ -725,9 +727,9 @@ def organization_report(
             for pk, name in Member.objects.filter(pk__in=chunk).values_list("pk", "name")
         )
     arrears: list[ArrearsRow] = []
-    for member_id, figures in owing.items():
+    for member_id, ledger in owing.items():
         name, home = homes.get(member_id, ("", None))
-        arrears.append(figures.row(member_id, name, in_subtree.get(home or 0, "")))
+        arrears.append(ledger.row(member_id, name, in_subtree.get(home or 0, "")))
     for member_id, (account, home) in from_accounts.owing.items():
         name = homes.get(member_id, ("", None))[0]
         arrears.append(account_row(account, name, in_subtree.get(home or 0, "")))
@@ -751,6 +753,180 @@ def organization_report(
             for index, m in enumerate(months)
         ],
     )
+
+
+# --- the report page: a cached figure of a committee's report (decision 0260) -----------------
+
+PAGE_ROWS = 200  # the page lists this many of each table; the export has them all
+
+
+@dataclass
+class ReportPage:
+    """What the report page shows: the report's figures, and the first `PAGE_ROWS` rows of the
+    arrears table and of the art. 9 list with how many there are. As JSON it is the figure a
+    committee's page reads from the cache (`report_page`)."""
+
+    first_month: dt.date
+    last_month: dt.date
+    as_of: dt.date
+    through: dt.date
+    due: Decimal
+    collected: Decimal
+    voluntary: Decimal
+    to_central: Decimal
+    remit_upward: Decimal
+    payments: int
+    members_due: int
+    by_month: list[tuple[dt.date, Decimal, Decimal]]
+    arrears: list[ArrearsRow]
+    arrears_count: int
+    unpaid: list[ArrearsRow]
+    unpaid_count: int
+    computed_at: dt.datetime | None = None  # when the cached figure was counted
+
+    @classmethod
+    def of(cls, report: Report, art9_months: int) -> ReportPage:
+        unpaid = report.long_unpaid(art9_months)
+        return cls(
+            first_month=report.first_month,
+            last_month=report.last_month,
+            as_of=report.as_of,
+            through=report.through,
+            due=report.due,
+            collected=report.collected,
+            voluntary=report.voluntary,
+            to_central=report.to_central,
+            remit_upward=report.remit_upward,
+            payments=report.payments,
+            members_due=report.members_due,
+            by_month=report.by_month,
+            arrears=report.arrears[:PAGE_ROWS],
+            arrears_count=len(report.arrears),
+            unpaid=unpaid[:PAGE_ROWS],
+            unpaid_count=len(unpaid),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        def row(r: ArrearsRow) -> list[Any]:
+            return [
+                r.member_id,
+                r.name,
+                r.organization,
+                str(r.due),
+                str(r.paid),
+                str(r.outstanding),
+                _iso(r.paid_through),
+                r.unpaid_months,
+                r.unpaid_run,
+                _iso(r.unpaid_since),
+            ]
+
+        return {
+            "months": [_iso(d) for d in (self.first_month, self.last_month, self.through)],
+            "as_of": self.as_of.isoformat(),
+            "money": [
+                str(self.due),
+                str(self.collected),
+                str(self.voluntary),
+                str(self.to_central),
+                str(self.remit_upward),
+            ],
+            "payments": self.payments,
+            "members_due": self.members_due,
+            "by_month": [[m.isoformat(), str(d), str(c)] for m, d, c in self.by_month],
+            "arrears": [row(r) for r in self.arrears],
+            "arrears_count": self.arrears_count,
+            "unpaid": [row(r) for r in self.unpaid],
+            "unpaid_count": self.unpaid_count,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any], computed_at: dt.datetime | None) -> ReportPage:
+        def row(r: list[Any]) -> ArrearsRow:
+            return ArrearsRow(
+                member_id=r[0],
+                name=r[1],
+                organization=r[2],
+                due=Decimal(r[3]),
+                paid=Decimal(r[4]),
+                outstanding=Decimal(r[5]),
+                paid_through=_from_iso(r[6]),
+                unpaid_months=r[7],
+                unpaid_run=r[8],
+                unpaid_since=_from_iso(r[9]),
+            )
+
+        first, last, through = (dt.date.fromisoformat(d) for d in value["months"])
+        due, collected, voluntary, to_central, remit = (Decimal(v) for v in value["money"])
+        return cls(
+            first_month=first,
+            last_month=last,
+            as_of=dt.date.fromisoformat(value["as_of"]),
+            through=through,
+            due=due,
+            collected=collected,
+            voluntary=voluntary,
+            to_central=to_central,
+            remit_upward=remit,
+            payments=value["payments"],
+            members_due=value["members_due"],
+            by_month=[
+                (dt.date.fromisoformat(m), Decimal(d), Decimal(c)) for m, d, c in value["by_month"]
+            ],
+            arrears=[row(r) for r in value["arrears"]],
+            arrears_count=value["arrears_count"],
+            unpaid=[row(r) for r in value["unpaid"]],
+            unpaid_count=value["unpaid_count"],
+            computed_at=computed_at,
+        )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _from_iso(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def report_page_key(year: int, month: int | None, on: dt.date, art9_months: int) -> str:
+    """The figure's key: the period, the day it is counted on (arrears run to today) and the
+    art. 9 run length (configurable) that picks the second list."""
+    return f"dues-report:v1:{year}:{month or 0}:{on.isoformat()}:{art9_months}"
+
+
+def report_page(
+    organization: Organization,
+    year: int,
+    month: int | None = None,
+    *,
+    refresh: bool = False,
+    younger_than: int | None = None,
+) -> ReportPage:
+    """The report page of `organization` (`organization_report`, cut to what the page shows).
+
+    A committee's is a cached figure (core.figures, decision 0100): a county's report sums
+    every member's account of the year (about 1.7 s of CPU on the demo county), the figure
+    cache is dropped by every write that can change it (payments, the ledger, dues profiles,
+    the farmers' amount, the rate tables, memberships, members and organizations) and the
+    worker counts it again ahead of the next visitor (`dues.tasks.report_warm`). A branch's is
+    counted on every visit: a secretary expects to see the payment they just recorded."""
+    art9 = rules.art9_months()
+    on = today()
+
+    def compute() -> dict[str, Any]:
+        return ReportPage.of(organization_report(organization, year, month, on=on), art9).as_json()
+
+    if organization.kind in BRANCH_KINDS:
+        return ReportPage.from_json(compute(), None)
+    value, computed_at = figures.cached(
+        organization.path,
+        report_page_key(year, month, on, art9),
+        compute,
+        refresh=refresh,
+        younger_than=younger_than,
+    )
+    return ReportPage.from_json(value, computed_at)
 
 
 @dataclass

@@ -165,6 +165,10 @@ def profile_set(
         },
     )
     _ledger_refresh_member(member, month)
+    # The cached reports of every organization the member owed dues to (decision 0260).
+    invalidate_organizations(
+        sorted(set(member.memberships.values_list("organization_id", flat=True)))
+    )
     if overridden:
         basis = _("书记指定，不随职业变化；按职业“%(occupation)s”应为“%(derived)s”") % {
             "occupation": member.get_occupation_display(),
@@ -298,6 +302,7 @@ def farmer_amount_set(*, actor: User, organization: Organization, amount: Decima
     OrganizationDuesSetting.objects.update_or_create(
         organization=organization, defaults={"farmer_amount": amount}
     )
+    invalidate_organizations([organization.pk])  # the cached reports count farmers' dues
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.figures import wants_refresh
 from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import paginate, querystring_without_page
 from dangjian.members.models import Member
@@ -260,13 +261,13 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     year = _year_param(request)
     month = _month_of_year(request)
-    report = selectors.organization_report(org, year, month)
+    report = selectors.report_page(org, year, month, refresh=wants_refresh(request))
     context = {
         "organization": org,
         "year": year,
         "month": month,
         "report": report,
-        "unpaid": report.long_unpaid(rules.art9_months()),
+        "unpaid": report.unpaid,
         "art9_months": rules.art9_months(),
         "months": range(1, 13),
     }

@@ -51,6 +51,13 @@ def report_xlsx(report: Report, snapshot: Any = None) -> bytes:
             _("年终封存于 %(at)s，此后的更正不影响本表。")
             % {"at": timezone.localtime(snapshot.created_at).strftime("%Y-%m-%d %H:%M")},
         )
+    else:
+        summary.write(
+            1,
+            0,
+            _("统计于 %(at)s")
+            % {"at": timezone.localtime(report.computed_at).strftime("%Y-%m-%d %H:%M")},
+        )
     summary.write(2, 0, report.summary, wrap)
     summary.set_row(2, 260)
     used: set[str] = {_("综述")}

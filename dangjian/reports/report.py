@@ -6,6 +6,7 @@ snapshot stores it as JSON and shows it later exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,16 +189,22 @@ class Report:
         )
 
 
-def report_compute(organization: Organization, as_of: dt.date) -> Report:
-    """Compute every registered table for the organization and everything below it."""
+def report_compute(
+    organization: Organization,
+    as_of: dt.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Compute every registered table for the organization and everything below it.
+    `computed_at` is when counting began: the figures are the records as of then or later."""
     data = ReportData(organization=organization, as_of=as_of)
+    started = timezone.now()
     return Report(
         organization_id=organization.pk,
         organization_name=organization.name,
         organization_code=organization.code,
         as_of=as_of,
-        computed_at=timezone.now(),
-        tables=build_tables(data),
+        computed_at=started,
+        tables=build_tables(data, progress),
     )
 
 

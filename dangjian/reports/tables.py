@@ -315,8 +315,18 @@ def register_table(key: str, order: int) -> Callable[[TableFunction], TableFunct
     return decorate
 
 
-def build_tables(data: ReportData) -> list[Table]:
-    return [table for spec in TABLES if (table := spec.build(data)) is not None]
+def build_tables(
+    data: ReportData, progress: Callable[[int, int], None] | None = None
+) -> list[Table]:
+    """Every registered table; `progress(done, total)` is told after each (the background
+    count of a large subtree shows it on the page)."""
+    tables = []
+    for done, spec in enumerate(TABLES, start=1):
+        if (table := spec.build(data)) is not None:
+            tables.append(table)
+        if progress is not None:
+            progress(done, len(TABLES))
+    return tables
 
 
 # --- member tables -----------------------------------------------------------------------------------

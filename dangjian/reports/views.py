@@ -8,11 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.extensions import render_panels
 from dangjian.core.forms import run_service
@@ -115,14 +117,44 @@ def _report_context(
     }
 
 
+def _report_state(request: HttpRequest, org: Organization, as_of: dt.date, **kwargs: Any) -> Any:
+    return services.report_request(
+        user=request.user,  # type: ignore[arg-type]
+        organization=org,
+        as_of=as_of,
+        language=get_language(),
+        **kwargs,
+    )
+
+
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    """The annual report for an organization's subtree as of a date, with charts and links."""
+    """The annual report for an organization's subtree as of a date, with charts and links:
+    the kept count (统计于 …), or its progress while `dangjian worker` counts it (decision 0275).
+    The progress poll (`?progress=1`, htmx) reloads the page when the count ends."""
     org = selectors.report_organization(user=request.user, pk=pk)
     as_of, error = _as_of(request)
-    computed = selectors.report_for(user=request.user, organization=org, as_of=as_of)
+    polling = request.GET.get("progress") == "1"
+    state = _report_state(
+        request, org, as_of, refresh=figures.wants_refresh(request), start=not polling
+    )
+    if polling:
+        response = render(
+            request,
+            "reports/report.html#progress",
+            {"organization": org, "as_of": as_of, "state": state},
+        )
+        if not state.run.is_pending:
+            response["HX-Refresh"] = "true"  # the count ended: show its figures (or failure)
+        return response
     scope = scope_for(request.user)
-    # The member list shows today's roster: its numbers match the report's only for today.
-    context = _report_context(request, org, computed, links=as_of == today())
+    context: dict[str, Any] = {"organization": org, "state": state}
+    if state.report is not None:
+        # The member list shows today's roster: its numbers match the report's only for today.
+        context.update(_report_context(request, org, state.report, links=as_of == today()))
+    else:
+        context["ancestors"] = organization_selectors.organization_ancestors(
+            user=request.user, organization=org
+        )
     context.update(
         {
             "as_of": as_of,
@@ -169,12 +201,16 @@ def _export(
 
 
 def report_export(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The page's figures as .xlsx or .pdf: the same kept count the page shows (never a
+    second count that could differ). With no kept count yet (the export asked before the
+    page), the report is counted now and kept, so the page then shows these figures."""
     if kind not in ("xlsx", "pdf"):
         raise Http404
     org = selectors.report_organization(user=request.user, pk=pk)
     as_of, _error = _as_of(request)
-    computed = selectors.report_for(user=request.user, organization=org, as_of=as_of)
-    return _export(request, org, computed, kind)
+    state = _report_state(request, org, as_of, wait=True)
+    assert state.report is not None
+    return _export(request, org, state.report, kind)
 
 
 def snapshot_detail(request: AuthenticatedHttpRequest, pk: int, year: int) -> HttpResponse:

@@ -7,11 +7,15 @@ class RosterConfig(AppConfig):
     verbose_name = _("名册导入导出")
 
     def ready(self) -> None:
+        from dangjian.core import exports
         from dangjian.core.extensions import NavItem, register_nav
 
-        from . import tasks
+        from . import services, tasks
 
         tasks.register()
+        exports.register_producer(
+            exports.Producer(kind=services.MEMBER_EXPORT, write=services.member_export_write)
+        )
 
         register_nav(
             NavItem(

@@ -27,12 +27,14 @@ from dangjian.accounts.models import User
 from dangjian.accounts.scope import scope_for
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.services import audit_record
+from dangjian.core import exports as core_exports
 from dangjian.core import tasks as core_tasks
+from dangjian.core.models import ExportJob
 from dangjian.members import bulk as member_bulk
 from dangjian.organizations.models import Organization
 from dangjian.roster.error_codes import ErrorCode
 
-from . import importing, readers
+from . import exporting, importing, readers
 from .choices import RUNNING_STATUSES, ImportKind, JobStatus, JobStep
 from .columns import CellError
 from .models import ImportJob
@@ -411,6 +413,45 @@ def export_record(
         target_type="members.member",
         summary=_("导出党员名册 %(n)d 人（%(fmt)s）") % {"n": count, "fmt": file_format},
         detail={"count": count, "format": file_format, "filters": filters, "masked": masked},
+    )
+
+
+MEMBER_EXPORT = "roster.members"
+
+
+def member_export_start(
+    *, actor: User, params: dict[str, str], file_format: str, count: int, file_name: str
+) -> ExportJob:
+    """Ask the worker for a large roster export (decision 0265); audited as the export."""
+    scope = scope_for(actor)
+    return core_exports.export_start(
+        actor=actor,
+        kind=MEMBER_EXPORT,
+        title=_("党员名册（%(n)d 人）") % {"n": count},
+        file_name=file_name,
+        params={"filters": params, "format": file_format},
+        total_rows=count,
+        summary=_("导出党员名册 %(n)d 人（%(fmt)s）") % {"n": count, "fmt": file_format},
+        detail={
+            "count": count,
+            "format": file_format,
+            "filters": params,
+            "masked": not scope.reveals_all_it_reads,
+        },
+        target_type="members.member",
+    )
+
+
+def member_export_write(job: ExportJob, path: Path, progress: Callable[[int], None]) -> int:
+    """The producer of a background roster export: the asker's scope as it is now."""
+    actor = job.created_by
+    queryset = exporting.member_export_queryset(actor, job.params["filters"])
+    return exporting.write_members(
+        path,
+        queryset,
+        scope=scope_for(actor),
+        file_format=job.params["format"],
+        progress=progress,
     )
 
 

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.core import exports
 from dangjian.core.forms import call_service, run_form
-from dangjian.members import selectors as member_selectors
-from dangjian.members.forms import MemberFilterForm
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
@@ -105,41 +104,45 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponseBase:
 
 
 def member_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited)."""
+    """The member list with the list page's filters, as .xlsx or .csv (masked per role, audited).
+
+    A large list is written by the worker: the page follows its progress and then offers the
+    file (decision 0265); a small one is answered at once."""
     scope = scope_for(request.user)
     if scope.is_empty or not scope.reads_anything:
         raise Http404
     file_format = request.GET.get("format", "xlsx")
     if file_format not in ("xlsx", "csv"):
         raise Http404
-    organizations = Organization.objects.restrict(scope).exclude(kind=OrgKind.PARTY_GROUP)
-    form = MemberFilterForm(request.GET or None, organizations=organizations)
-    filters = member_selectors.MemberFilters()
-    if "org" in form.errors:
-        raise Http404
-    if form.is_valid():
-        filters = form.filters()  # exactly the list page's filters
-    queryset = member_selectors.member_list(user=request.user, filters=filters)
+    params = {k: str(v) for k, v in request.GET.items() if k != "format"}
+    try:
+        queryset = exporting.member_export_queryset(request.user, params)
+    except PermissionDenied:
+        raise Http404 from None
     count = queryset.count()
-    masked = not scope.reveals_all_it_reads
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"党员名册-{stamp}.{file_format}"
+    if count > exports.BACKGROUND_ROWS:
+        job = services.member_export_start(
+            actor=request.user, params=params, file_format=file_format, count=count, file_name=name
+        )
+        return redirect(job)
     services.export_record(
         actor=request.user,
         count=count,
         file_format=file_format,
-        filters={k: str(v) for k, v in request.GET.items() if k != "format"},
-        masked=masked,
+        filters=params,
+        masked=not scope.reveals_all_it_reads,
     )
-    cells = exporting.export_cells(exporting.export_queryset(queryset), scope=scope)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"党员名册-{stamp}.{file_format}"
     if file_format == "csv":
+        cells = exporting.export_cells(exporting.export_queryset(queryset), scope=scope)
         response = StreamingHttpResponse(
             exporting.csv_stream(cells), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    exporting.write_xlsx(handle.name, cells)
+    exporting.write_members(Path(handle.name), queryset, scope=scope, file_format="xlsx")
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import F
 
 from dangjian.activities import demo, periods, selectors
 from dangjian.activities.choices import ActivityKind, ActivityStatus
@@ -71,6 +72,11 @@ def test_a_year_of_records_with_rolls_and_guests(county):
     assert guests.count() == 2
     assert all(g.activity.organization != county.west_village for g in guests)
     assert guests.filter(activity__on__gte=dt.date(2026, 7, 1)).exists()
+    # Every row, guests' included, carries its held activity's date (decision 0261).
+    assert not Attendance.objects.exclude(held_on=F("activity__on")).exists()
+    assert Attendance.objects.filter(activity__status=ActivityStatus.HELD).count() == (
+        Attendance.objects.count()
+    )
     # Variety: some branches fully compliant in the third quarter, some not.
     q3 = selectors.compliance_rollup(county.county, periods.quarter(2026, 3), on=REFERENCE_DAY)
     assert q3.branches == 15

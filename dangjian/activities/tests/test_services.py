@@ -272,6 +272,29 @@ def test_members_without_life_in_six_months(county, make_activity):
     assert late.pk not in {m.pk for m in selectors.members_without_life(county.east, on)}
 
 
+def test_attendance_carries_the_date_of_its_held_activity(county, make_activity):
+    """`held_on` (decision 0261) is the activity's date on every row of a held activity, a
+    guest recorded before it was held included, and empty while it is only planned."""
+    meeting = make_activity()
+    early_guest = services.attendance_add_guest(
+        actor=county.county_admin, activity=meeting, member=county.sun
+    )
+    assert early_guest.held_on is None  # planned: not yet life
+    services.activity_record(
+        actor=county.east_secretary, activity=meeting, exceptions={county.li.pk: (ABSENT, "")}
+    )
+    late_guest = services.attendance_add_guest(
+        actor=county.county_admin, activity=meeting, member=county.qian
+    )
+    assert late_guest.held_on == meeting.on
+    rows = Attendance.objects.filter(activity=meeting)
+    assert rows.count() == 6
+    assert set(rows.values_list("held_on", flat=True)) == {meeting.on}
+    planned = make_activity(on=today() + dt.timedelta(days=5))
+    services.activity_cancel(actor=county.east_secretary, activity=planned)
+    assert not Attendance.objects.filter(activity=planned).exists()
+
+
 def test_group_meeting_only_in_a_party_group(county, make_activity):
     with pytest.raises(ValidationError, match="党小组"):
         make_activity(kind=ActivityKind.GROUP_MEETING)

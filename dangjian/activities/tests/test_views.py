@@ -7,6 +7,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.activities import services
@@ -15,6 +17,7 @@ from dangjian.activities.models import Activity, Attendance, ReviewRound, Traini
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core.dates import today
+from dangjian.site.testing import build_member
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -463,8 +466,22 @@ def test_county_compliance_queries_do_not_grow_with_activities(
     url = reverse("activities:compliance", args=[county.county.pk])
     with django_assert_max_num_queries(queries):
         assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
     for organization in (county.east_village, county.west_village):
         for kind in (ActivityKind.GENERAL_MEETING, ActivityKind.PARTY_LECTURE):
             make_activity(organization=organization, kind=kind)
+    # More members, some long without organizational life (the page lists them).
+    for n in range(6):
+        build_member(
+            organization=county.west_village,
+            name=f"党员{n}",
+            joined_on=dt.date(2010, 7, 1),
+            started_on=dt.date(2020, 1, 1),
+        )
     with django_assert_max_num_queries(queries):
         assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert len(many) == len(few)
+    assert "党员5" in body  # listed without life

@@ -276,3 +276,37 @@ def test_the_round_page_reads_a_fixed_number_of_queries(client: Client, county: 
     large = _round_page_queries(client, county, 2026)
     assert Result.objects.filter(round__year=2026).count() == 6
     assert large == small
+
+
+def test_the_round_page_shows_a_page_of_organizations(
+    client: Client, county: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A county round lists 900 organizations (545 KB of HTML whole): the page shows
+    `ROWS_PER_PAGE` in tree order with the pager, and a score entered on a later page returns
+    to it; the .xlsx has them all."""
+    from dangjian.assessment import views
+
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 1)
+    assessment = services.round_create(actor=county.east_admin, committee=county.east, year=2026)
+    results = list(
+        Result.objects.filter(round=assessment)
+        .order_by("organization__path")
+        .values_list("organization__name", flat=True)
+    )
+    assert len(results) == 2  # the branches
+    client.force_login(county.east_admin)
+    first = client.get(f"/assessment/{assessment.pk}").content.decode()
+    second = client.get(f"/assessment/{assessment.pk}?page=2").content.decode()
+    for body, shown in ((first, results[:1]), (second, results[1:])):
+        table = body[body.index('data-testid="assessment-table"') :]
+        assert [name for name in results if f">{name}</a>" in table] == shown
+    assert "?&page=2" in first
+    score = manual(assessment, Organization.objects.get(name=results[1]))
+    response = client.post(
+        f"/assessment/{assessment.pk}/score",
+        {"score": score.pk, "value": "90", "basis": "述职", "page": "2"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/assessment/{assessment.pk}?page=2"
+    score.refresh_from_db()
+    assert score.value == Decimal(90)

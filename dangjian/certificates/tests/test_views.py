@@ -436,3 +436,145 @@ def test_the_short_verify_address_is_public_with_its_own_service_worker(county: 
         ).json()["outcome"]
         != "valid"
     )
+
+
+# --- how much a check costs: queries per request ---------------------------------------------
+
+
+def _foreign_text(county: Any) -> str:
+    """A credential of a deployment this one does not trust (unknown issuer)."""
+    from nacl.signing import SigningKey
+
+    from dangjian.certificates import credential
+
+    key = SigningKey(b"\x05" * 32)
+    claims = credential.Claims(
+        issuer="CN-430000",
+        serial=b"\x21" * 8,
+        member_public_id=county.zhang.public_id,
+        name="刘一",
+        organization_code="43000000001",
+        category="FULL",
+        valid_from=today(),
+        valid_until=today() + dt.timedelta(days=30),
+    )
+    return credential.credential_encode(
+        claims, kid=signing.key_id(bytes(key.verify_key)), signing_key=key
+    )
+
+
+def _certificate_queries(queries: Any) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "certificates_certificate" in q["sql"] or "members_member" in q["sql"]
+    ]
+
+
+def _member_rows_read(queries: Any) -> bool:
+    return any('"members_member"' in q["sql"] for q in queries.captured_queries)
+
+
+def _reads(queries: Any) -> list[str]:
+    """The queries apart from the transaction every API POST runs in (core.api's
+    AtomicApiWritesMiddleware: a savepoint here, BEGIN and COMMIT in production)."""
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.parametrize("case", ["valid", "revoked", "unknown_issuer"])
+def test_a_check_costs_one_query_at_most_on_the_page_and_in_the_api(
+    county: Any, case: str, django_assert_max_num_queries: Any
+) -> None:
+    """Once the revocation index is in memory, a check reads the certificate's row (with its
+    organization's name) once for a valid credential of ours, nothing for a revoked one, and
+    the trust list once for another issuer: never a member row. The page and the API answer
+    as before."""
+    from django.test import Client
+
+    certificate = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    text = {
+        "valid": certificate.payload,
+        "revoked": certificate.payload,
+        "unknown_issuer": _foreign_text(county),
+    }[case]
+    if case == "revoked":
+        services.certificate_revoke(actor=county.east_secretary, certificate=certificate)
+    anonymous = Client(enforce_csrf_checks=True)
+    anonymous.post(reverse("certificates:verify"), {"payload": text})  # loads the index
+    expected = {"valid": 1, "revoked": 0, "unknown_issuer": 1}[case]
+    ours = 1 if case == "valid" else 0
+    with django_assert_max_num_queries(expected) as page:
+        body = anonymous.post(
+            reverse("certificates:verify"), {"payload": text}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+    assert len(_certificate_queries(page)) == ours
+    assert not _member_rows_read(page)
+    assert f'data-outcome="{case}"' in body
+    assert ("张三" in body) == (case == "valid")
+    assert ("东村党支部" in body) == (case == "valid")
+    with django_assert_max_num_queries(expected + 2) as api:
+        answer = anonymous.post(
+            "/api/v1/cards/verify", {"payload": text}, content_type="application/json"
+        ).json()
+    assert len(_certificate_queries(api)) == ours
+    assert len(_reads(api)) == expected
+    assert not _member_rows_read(api)
+    assert answer["outcome"] == case
+    assert answer["organization_name"] == ("东村党支部" if case == "valid" else "")
+
+
+def test_the_batch_check_answers_each_as_the_single_one_with_one_query(
+    county: Any, django_assert_max_num_queries: Any
+) -> None:
+    """POST /api/v1/cards/verify/batch: each result is what POST /verify answers for that
+    text, in order; the whole batch reads our certificates once and each other issuer's key
+    once; too many texts, none, or a text too long are refused."""
+    from django.test import Client
+
+    zhang = services.certificate_issue(actor=county.member_user, member=county.zhang)
+    li = services.certificate_issue(actor=county.east_secretary, member=county.li)
+    revoked = services.certificate_issue(actor=county.east_secretary, member=county.wang)
+    services.certificate_revoke(actor=county.east_secretary, certificate=revoked)
+    foreign = _foreign_text(county)
+    texts = [zhang.payload, revoked.payload, foreign, "DJ1:AAA", li.payload, "", foreign]
+    anonymous = Client(enforce_csrf_checks=True)
+    url = "/api/v1/cards/verify"
+    singles = [
+        anonymous.post(url, {"payload": t}, content_type="application/json").json() for t in texts
+    ]
+    with django_assert_max_num_queries(4) as batch:
+        response = anonymous.post(
+            url + "/batch", {"payloads": texts}, content_type="application/json"
+        )
+    # Our certificates' rows once, the trust list once for the other issuer's key.
+    assert len(_reads(batch)) == 2
+    assert len(_certificate_queries(batch)) == 1
+    assert not _member_rows_read(batch)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results == singles
+    assert [r["outcome"] for r in results] == [
+        "valid",
+        "revoked",
+        "unknown_issuer",
+        "malformed",
+        "valid",
+        "malformed",
+        "unknown_issuer",
+    ]
+    assert [r["name"] for r in results] == ["张三", "", "", "", "李四", "", ""]
+    too_many = [zhang.payload] * (services.BATCH_LIMIT + 1)
+    refused = anonymous.post(
+        url + "/batch", {"payloads": too_many}, content_type="application/json"
+    )
+    assert (refused.status_code, refused.json()["code"]) == (400, "invalid")
+    nothing: list[list[str] | None] = [[], None]
+    for empty in nothing:
+        refused = anonymous.post(
+            url + "/batch", {"payloads": empty}, content_type="application/json"
+        )
+        assert (refused.status_code, refused.json()["code"]) == (400, "invalid")
+    long_text = anonymous.post(
+        url + "/batch", {"payloads": ["D" * 2001]}, content_type="application/json"
+    )
+    assert long_text.status_code == 400

@@ -38,8 +38,11 @@ def test_every_nightly_job_is_on_the_schedule() -> None:
         "ops.backup": (dt.time(2, 30), None, False),
         "core.task_results_prune": (dt.time(4, 0), None, False),
         "reports.figures_warm": (None, dt.timedelta(minutes=5), False),
+        "dues.report_warm": (None, dt.timedelta(minutes=5), False),
         "roster.jobs_fail_stale": (None, dt.timedelta(minutes=1), True),
         "portal.invitations_fail_abandoned": (None, dt.timedelta(minutes=5), True),
+        "core.exports_sweep": (None, dt.timedelta(minutes=1), True),
+        "core.exports_expire": (None, dt.timedelta(hours=1), False),
     }
 
 
@@ -89,6 +92,8 @@ def test_the_worker_enqueues_and_runs_what_is_due(tree: Any) -> None:
     assert done == {
         "dangjian.alerts.tasks.alerts_nightly": TaskResultStatus.SUCCESSFUL,
         "dangjian.reports.tasks.figures_warm": TaskResultStatus.SUCCESSFUL,
+        "dangjian.dues.tasks.report_warm": TaskResultStatus.SUCCESSFUL,
+        "dangjian.core.exports.exports_expire": TaskResultStatus.SUCCESSFUL,
     }
     assert ScheduledRun.objects.get(name="alerts.nightly").last_run_at == _at(8, 2, 0, 30)
     assert not TaskWorker.objects.exists()  # the worker left when it stopped

@@ -4,6 +4,7 @@ settings on PostgreSQL serves the sign-in page and the health endpoint on a free
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -101,6 +102,25 @@ def _collected_static(env: dict[str, str]) -> Path:
     return var_dir
 
 
+def static_url(name: str, env: dict[str, str]) -> str:
+    """The hashed URL collectstatic gave a static file (from its manifest)."""
+    manifest = Path(env["DANGJIAN_VAR_DIR"]) / "staticfiles" / "staticfiles.json"
+    return "/static/" + json.loads(manifest.read_text())["paths"][name]
+
+
+def test_collectstatic_writes_brotli_and_gzip_beside_echarts(tmp_path: Path) -> None:
+    """Production static files: the hashed ECharts with a .br (Brotli is installed) and a .gz,
+    each a fraction of the 1 MB file, so whitenoise serves them compressed (decision 0262)."""
+    env = production_env(tmp_path)
+    env["DANGJIAN_VAR_DIR"] = str(_collected_static(env))
+    name = static_url("vendor/echarts/echarts.min.js", env).removeprefix("/static/")
+    hashed = Path(env["DANGJIAN_VAR_DIR"]) / "staticfiles" / name
+    size = hashed.stat().st_size
+    assert size > 900_000
+    assert hashed.with_name(hashed.name + ".br").stat().st_size < size / 3
+    assert hashed.with_name(hashed.name + ".gz").stat().st_size < size / 2.5
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -168,6 +188,20 @@ def test_gunicorn_serves_the_production_configuration(tmp_path: Path) -> None:
         css = httpx.get(base + stylesheet, headers={"X-Forwarded-Proto": "https"}, timeout=10)
         assert css.status_code == 200
         assert "max-age" in css.headers["cache-control"]
+
+        # ECharts (1 MB) goes out compressed, and its hashed name is cached for good.
+        echarts = base + static_url("vendor/echarts/echarts.min.js", env)
+        for encoding in ("br", "gzip"):
+            got = httpx.get(
+                echarts,
+                headers={"X-Forwarded-Proto": "https", "Accept-Encoding": encoding},
+                timeout=10,
+            )
+            assert got.status_code == 200
+            assert got.headers["content-encoding"] == encoding
+            assert int(got.headers["content-length"]) < 400_000
+            assert "immutable" in got.headers["cache-control"]
+            assert "max-age=315360000" in got.headers["cache-control"]
 
         metrics = httpx.get(f"{base}/ops/metrics", timeout=10)
         assert "dangjian_database_up 1" in metrics.text

@@ -17,6 +17,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from dangjian.members import services as member_services
@@ -193,3 +196,35 @@ def test_libreoffice_opens_and_saves_the_export_and_it_imports_without_loss(
     assert job.status == JobStatus.DONE
     assert {m.name: m.id_number for m in Member.objects.all()} == ids
     assert _records() == before
+
+
+@given(
+    texts=st.lists(
+        st.text(
+            alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r"),
+            max_size=30,
+        ),
+        min_size=24,
+        max_size=24,
+    )
+)
+@hyp_settings(max_examples=40, deadline=None)
+def test_any_text_reads_back_as_written_from_the_xlsx_rows_written_here(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    """The member rows' XML is written by the exporter, not XlsxWriter (decision 0267): XML
+    specials, control characters, Excel's `_xHHHH_` escapes and edge spaces survive."""
+    path = tmp_path_factory.mktemp("fuzz") / "m.xlsx"
+    rows = [texts, ["&<>", " 前后有空格 ", "_x0041_", "a\\tb\\nc", "\x01\x1f"] + [""] * 19]
+    exporting.write_xlsx(path, [list(r) for r in rows])
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert [[str(c) for c in row] for row in read[1:]] == rows
+
+
+def test_dates_are_date_cells_from_1900_on(tmp_path: Path) -> None:
+    days = [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(1985, 3, 7)]
+    row: list[Any] = [""] * 24
+    path = tmp_path / "d.xlsx"
+    exporting.write_xlsx(path, [[*row[:4], day, *row[5:]] for day in days])
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert [r[4] for r in read[1:]] == days

@@ -274,12 +274,13 @@ def unseal(sealed: Path) -> Iterator[bytes]:
             yield crypto.decrypt_bytes(source.read(length))
 
 
-def export_download(*, job: ExportJob, actor: Any) -> Iterator[bytes]:
-    """The finished file for the user who asked; the download is audited."""
+def export_download(*, job: ExportJob, actor: Any) -> Iterator[bytes] | None:
+    """The finished file for the user who asked; the download is audited. None when there is
+    no file (not finished, failed, or deleted when it expired): the page answers 404."""
     if job.created_by_id != actor.pk:
         raise PermissionDenied
     if job.status != ExportStatus.DONE or not job.sealed_path.exists():
-        raise ValidationError(_("文件不存在或已过期删除，请重新导出。"), code="gone")
+        return None
     _audit(
         actor=actor,
         summary=_("下载导出文件：%(title)s（%(n)d 行）")

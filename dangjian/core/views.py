@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
@@ -42,10 +41,9 @@ def export_list(request: HttpRequest) -> HttpResponse:
 
 def export_file(request: HttpRequest, public_id: uuid.UUID) -> StreamingHttpResponse:
     job = _job(request, public_id)
-    try:
-        body = exports.export_download(job=job, actor=request.user)
-    except ValidationError:
-        raise Http404 from None
+    body = exports.export_download(job=job, actor=request.user)
+    if body is None:
+        raise Http404
     suffix = "." + job.file_name.rpartition(".")[2].lower()
     response = StreamingHttpResponse(
         body, content_type=CONTENT_TYPES.get(suffix, "application/octet-stream")

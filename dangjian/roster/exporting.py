@@ -241,20 +241,30 @@ def _example_rows(kind: str) -> list[list[str]]:
 # --- member export --------------------------------------------------------------------------
 
 
-def member_export_queryset(user: Any, params: dict[str, str]) -> QuerySet[Member]:
-    """The members the list page shows `user` with the filters `params` (its query string).
-
-    Raises PermissionDenied for an organization out of the user's scope: the view answers 404,
-    a background export fails with the message (the scope may have shrunk since it was asked).
-    """
+def member_export_filters(
+    user: Any, params: dict[str, str]
+) -> member_selectors.MemberFilters | None:
+    """The list page's filters for `user` from `params` (its query string); None when they
+    name an organization out of the user's scope (the view answers 404)."""
     scope = scope_for(user)
     organizations = Organization.objects.restrict(scope).exclude(kind=OrgKind.PARTY_GROUP)
     form = MemberFilterForm(params or None, organizations=organizations)
-    filters = member_selectors.MemberFilters()
     if "org" in form.errors:
-        raise PermissionDenied(_("您无权导出该党组织的党员。"))
+        return None
     if form.is_valid():
-        filters = form.filters()  # exactly the list page's filters
+        return form.filters()  # exactly the list page's filters
+    return member_selectors.MemberFilters()
+
+
+def member_export_queryset(user: Any, params: dict[str, str]) -> QuerySet[Member]:
+    """The members the list page shows `user` with the filters `params`.
+
+    Raises PermissionDenied for an organization out of the user's scope: a background export
+    fails with the message (the scope may have shrunk since it was asked).
+    """
+    filters = member_export_filters(user, params)
+    if filters is None:
+        raise PermissionDenied(_("您无权导出该党组织的党员。"))
     return member_selectors.member_list(user=user, filters=filters)
 
 

@@ -22,6 +22,7 @@ from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core import exports
 from dangjian.core.forms import call_service, run_form
+from dangjian.members import selectors as member_selectors
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
@@ -115,10 +116,10 @@ def member_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     if file_format not in ("xlsx", "csv"):
         raise Http404
     params = {k: str(v) for k, v in request.GET.items() if k != "format"}
-    try:
-        queryset = exporting.member_export_queryset(request.user, params)
-    except PermissionDenied:
-        raise Http404 from None
+    filters = exporting.member_export_filters(request.user, params)
+    if filters is None:
+        raise Http404
+    queryset = member_selectors.member_list(user=request.user, filters=filters)
     count = queryset.count()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"党员名册-{stamp}.{file_format}"

@@ -855,19 +855,20 @@ def recruitment_plan_table(data: ReportData) -> Table:
 @register_table("training_coverage", order=106)
 def training_coverage_table(data: ReportData) -> Table:
     """党员教育培训 coverage: by group, the people, those trained in the year, the untrained and
-    those with the class hours required (activities.selectors.training_coverage)."""
-    from dangjian.activities.selectors import training_coverage
+    those with the class hours required (activities.selectors.training_group_counts: the
+    groups of training_coverage, counted in the database)."""
+    from dangjian.activities.selectors import training_group_counts
 
-    coverage = training_coverage(data.organization, data.as_of.year, data.as_of)
+    groups = training_group_counts(data.organization, data.as_of.year, data.as_of)
     rows = [
         Row(
             f"group-{group.group.lower()}",
             group.label,
             [group.people, group.trained, group.untrained_count, group.met],
         )
-        for group in coverage.groups
+        for group in groups
     ]
-    required = _("、").join(f"{g.label} {g.required}" for g in coverage.groups)
+    required = _("、").join(f"{g.label} {g.required}" for g in groups)
     return Table(
         "training_coverage",
         _("党员教育培训覆盖"),

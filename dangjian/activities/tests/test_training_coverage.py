@@ -170,3 +170,23 @@ def test_the_export_lists_every_untrained_person_as_the_page_counts(
     client.force_login(county.west_admin)
     refused = client.get(reverse("activities:training_coverage_export"), {"org": county.east.pk})
     assert refused.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "day", [dt.date(YEAR, 1, 1), dt.date(YEAR, 3, 2), dt.date(YEAR, 3, 4), DAY]
+)
+@pytest.mark.parametrize("required", [1, 2, 14, 32])
+def test_group_counts_in_the_database_equal_the_coverage(
+    county: Any, trained: Any, day: dt.date, required: int
+) -> None:
+    """The report's counts (training_group_counts, decision 0277) equal training_coverage's for
+    several organizations of the county, on days around the sessions and for several hours
+    required."""
+    rules = {"training_hours_required": {g: required for g in ("SECRETARY", "STAFF", "MEMBER")}}
+    with override_settings(DANGJIAN_RULES=rules):
+        for organization in (county.county, county.east, county.east_village, county.south_village):
+            old = selectors.training_coverage(organization, YEAR, day)
+            new = selectors.training_group_counts(organization, YEAR, day)
+            assert [(g.group, g.people, g.trained, g.met, g.required) for g in new] == [
+                (g.group, g.people, g.trained, g.met, g.required) for g in old.groups
+            ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -16,7 +18,11 @@ def fresh_database() -> str:
     SQLite: a file in a new temporary directory. PostgreSQL (when DATABASE_URL is set): the
     database named in the URL is dropped and created again, so use a name of its own.
     """
-    os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-bench-"))
+    if "DANGJIAN_VAR_DIR" not in os.environ:
+        # The benchmark's own var directory (development keys, working files): removed at exit.
+        var_dir = tempfile.mkdtemp(prefix="dangjian-bench-")
+        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
+        os.environ["DANGJIAN_VAR_DIR"] = var_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
     url = os.environ.get("DATABASE_URL", "")
     if url:

@@ -8,8 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -1115,7 +1114,7 @@ def ledger_export_start(
     )
 
 
-def ledger_export_write(job: ExportJob, path: Path, progress: Callable[[int], None]) -> int:
+def ledger_export_write(job: ExportJob, stream: BinaryIO, progress: Callable[[int], None]) -> int:
     """The producer of a background ledger: the asker's scope as it is now."""
     organization = Organization.objects.get(pk=job.params["organization"])
     if not scope_for(job.created_by).can_read_path(organization.path):
@@ -1126,7 +1125,7 @@ def ledger_export_write(job: ExportJob, path: Path, progress: Callable[[int], No
         if fmt == "xlsx"
         else ledger.ledger_pdf(organization, year)
     )
-    path.write_bytes(body)
+    stream.write(body)
     progress(job.total_rows)
     return job.total_rows
 

@@ -9,9 +9,10 @@ producer reads its own parameters (`job.params`) and the actor's scope again whe
 - Only the user who asked sees the job or its file (anyone else: `ExportJob.DoesNotExist`, a 404).
 - Starting a job and downloading its file are audited, through the auditor the audit app
   registers (`register_auditor`): core sits below the audit floor.
-- The clear file exists only while the producer writes it; it is then sealed (Fernet, in
-  chunks of `CHUNK` bytes, so memory stays flat) and the clear file deleted. The sealed file is
-  deleted `DANGJIAN_EXPORT_KEEP_HOURS` after it was made (`exports_cleanup`, hourly).
+- No clear file is ever written: the producer writes into a `SealedWriter`, which encrypts
+  every `CHUNK` bytes (Fernet) as they come, so memory stays flat and a killed worker leaves only
+  sealed bytes. The sealed file is deleted `DANGJIAN_EXPORT_KEEP_HOURS` after it was made
+  (`exports_cleanup`, hourly).
 - A producer that raises, or a worker that is killed, leaves the job failed with a message,
   never "running" for ever (the same watch as the roster's import jobs).
 """
@@ -27,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,13 +61,14 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class Producer:
-    """What writes one kind of export: `write(job, path, progress)` writes the file at `path`
-    for `job.created_by` with `job.params`, calls `progress(rows_done)` now and then, and
+    """What writes one kind of export: `write(job, stream, progress)` writes the file into the
+    binary `stream` (a `SealedWriter`: write and tell, no seek) for `job.created_by` with
+    `job.params`, calls `progress(rows_done)` now and then, and
     returns the number of rows written. It raises ValidationError or PermissionDenied with a
     message for the user (the scope may have changed since the job was asked for)."""
 
     kind: str
-    write: Callable[[ExportJob, Path, Progress], int]
+    write: Callable[[ExportJob, BinaryIO, Progress], int]
 
 
 _producers: dict[str, Producer] = {}
@@ -187,8 +189,10 @@ def export_run(job_id: int) -> ExportJob:
     try:
         job.directory.mkdir(parents=True, exist_ok=True)
         with core_tasks.beating(beat, HEARTBEAT_SECONDS):
-            rows = _producers[job.kind].write(job, job.working_path, progress)
-            size = seal(job.working_path, job.sealed_path)
+            with SealedWriter(job.working_path) as stream:
+                rows = _producers[job.kind].write(job, cast(BinaryIO, stream), progress)
+            size = stream.size
+            job.working_path.replace(job.sealed_path)
     except (ValidationError, PermissionDenied) as exc:
         message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         return _fail(job, message or str(BROKEN))
@@ -254,16 +258,61 @@ def exports_fail_stale(now: dt.datetime | None = None) -> int:
 # --- the file ---------------------------------------------------------------------------------
 
 
-def seal(clear: Path, sealed: Path) -> int:
-    """Encrypt `clear` into `sealed` (length-prefixed Fernet tokens); returns the clear size."""
-    size = 0
-    with clear.open("rb") as source, sealed.open("wb") as target:
-        while chunk := source.read(CHUNK):
-            token = crypto.encrypt_bytes(chunk)
-            target.write(_LENGTH.pack(len(token)))
-            target.write(token)
-            size += len(chunk)
-    return size
+class SealedWriter:
+    """A binary file to write into whose bytes reach the disk only encrypted: every `CHUNK`
+    clear bytes become one length-prefixed Fernet token (`unseal` reads them back). It has
+    `tell` and no `seek`, which is all the CSV writer and `zipfile` (an .xlsx) need."""
+
+    def __init__(self, path: Path) -> None:
+        self._target = path.open("wb")
+        self._buffer = bytearray()
+        self.size = 0  # clear bytes written
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._buffer += data
+        self.size += len(data)
+        while len(self._buffer) >= CHUNK:
+            self._emit(bytes(self._buffer[:CHUNK]))
+            del self._buffer[:CHUNK]
+        return len(data)
+
+    def _emit(self, chunk: bytes) -> None:
+        token = crypto.encrypt_bytes(chunk)
+        self._target.write(_LENGTH.pack(len(token)))
+        self._target.write(token)
+
+    def tell(self) -> int:
+        return self.size
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return self._target.closed
+
+    def flush(self) -> None:
+        """Clear bytes stay in memory until a chunk is full or the writer is closed."""
+
+    def close(self) -> None:
+        if self._target.closed:
+            return
+        if self._buffer:
+            self._emit(bytes(self._buffer))
+            self._buffer.clear()
+        self._target.close()
+
+    def __enter__(self) -> SealedWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def unseal(sealed: Path) -> Iterator[bytes]:
@@ -294,7 +343,7 @@ def export_download(*, job: ExportJob, actor: Any) -> Iterator[bytes] | None:
 def exports_cleanup(now: dt.datetime | None = None) -> dict[str, int]:
     """Delete the files of exports made more than `keep_for()` ago (the job stays, as expired),
     cancel jobs no worker started in that time, and delete every directory no live job names
-    (a killed worker's clear working file among them). Returns the counts."""
+    (a killed worker's unfinished sealed file among them). Returns the counts."""
     now = now or timezone.now()
     cutoff = now - keep_for()
     expired = ExportJob.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff).update(

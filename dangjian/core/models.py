@@ -130,7 +130,7 @@ class ExportJob(TimeStampedModel):
 
     @property
     def working_path(self) -> Path:
-        """The clear file while the producer writes it (deleted once sealed)."""
+        """The sealed file while the producer writes it (renamed to `sealed_path` when done)."""
         return self.directory / ("work" + Path(self.file_name).suffix.lower())
 
     @property

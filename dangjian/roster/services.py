@@ -13,7 +13,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -442,12 +442,12 @@ def member_export_start(
     )
 
 
-def member_export_write(job: ExportJob, path: Path, progress: Callable[[int], None]) -> int:
+def member_export_write(job: ExportJob, stream: BinaryIO, progress: Callable[[int], None]) -> int:
     """The producer of a background roster export: the asker's scope as it is now."""
     actor = job.created_by
     queryset = exporting.member_export_queryset(actor, job.params["filters"])
     return exporting.write_members(
-        path,
+        stream,
         queryset,
         scope=scope_for(actor),
         file_format=job.params["format"],

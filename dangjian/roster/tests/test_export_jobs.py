@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,42 @@ def test_a_small_export_stays_synchronous(county: Any, client: Any) -> None:
     response = client.get(f"{reverse('roster:export')}?format=csv")
     assert response.status_code == 200
     assert not ExportJob.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_no_working_file_holds_a_member_in_clear(
+    county: Any, client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, file_format: str
+) -> None:
+    """Every byte the worker puts on disk is sealed, while it writes and after: the export's own
+    file and the .xlsx writer's row file (in the temporary directory) alike."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    client.force_login(county.east_admin)
+    job = _start(client, monkeypatch, f"format={file_format}")
+    real_cells = exporting.export_cells
+    looked: list[Path] = []
+
+    def on_disk() -> list[Path]:
+        return [p for p in [*temporary.rglob("*"), *job.directory.rglob("*")] if p.is_file()]
+
+    def cells_then_look(rows: Any, *, scope: Any) -> Any:
+        # Each member 60 times: far more than any writer's buffer, so a clear working file
+        # would hold rows by the time the last one has been handed over.
+        for row in real_cells(rows, scope=scope):
+            yield from [row] * 60
+        looked.extend(on_disk())
+        for path in looked:
+            assert "张三".encode() not in path.read_bytes(), path
+
+    monkeypatch.setattr(exporting, "export_cells", cells_then_look)
+    exports.export_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE, job.message
+    assert looked  # the files being written were there to look at
+    for path in on_disk():
+        assert "张三".encode() not in path.read_bytes(), path
+    clear = b"".join(exports.unseal(job.sealed_path))
+    text = clear.decode("utf-8-sig") if file_format == "csv" else str(_rows(clear))
+    assert text.count("张三") >= 60  # the export itself is whole

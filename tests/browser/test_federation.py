@@ -73,6 +73,14 @@ def test_a_guest_of_another_deployment_is_checked_in_and_the_receipt_exported(
     expect(page.get_by_test_id("visiting-guest")).to_contain_text("回执已导出")
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "Known bug, open: on Debian's Chromium 156 the kept /me/ page fails to open offline in "
+        "about half the runs (net::ERR_FAILED with the page in the worker's cache and the "
+        "worker in control); the same at 850af78, where it passed on the earlier Chromium."
+    ),
+)
 @pytest.mark.parametrize("page", ["phone"], indirect=True)
 def test_a_mobile_members_places_open_again_without_network(
     page: Any, county: Any, sign_in: Any

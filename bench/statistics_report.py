@@ -15,6 +15,9 @@
    the ratio, each beside its target with the ratio to it (above 1.00 misses). Targets (issues
    9 and 20): province under 10 s on 2 cores and within 1.5x of the limit; a county under
    0.5 s. Below factor 1.0 the province figure is also extrapolated, linearly, and says so.
+   Then each table of the province's report once, wall and CPU time, slowest first, and the load
+   average. `--ledgers` also writes work-fund lines, retained-dues uses and two dues payments a
+   member (the generated province has none), so the funds and retained-dues tables count money.
 3. National roll-up: exports the province's analytics snapshot (the roster on the date, one row
    per member with the dimensions the tables use) to Parquet, generates a national snapshot of
    100 million members x `--national-factor` in DuckDB (not stored anywhere), and computes the

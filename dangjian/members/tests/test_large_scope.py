@@ -169,3 +169,15 @@ def test_postgresql_plans_a_cursor_for_all_its_rows():
     with connection.cursor() as cursor:
         cursor.execute("SHOW cursor_tuple_fraction")
         assert cursor.fetchone()[0] == "1"
+
+
+def test_postgresql_keeps_finer_statistics_of_the_organization_path():
+    """A subtree's size is estimated from 1,000 buckets (migration organizations.0002)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute WHERE attrelid ="
+            " 'organizations_organization'::regclass AND attname = 'path'"
+        )
+        assert cursor.fetchone()[0] == 1000

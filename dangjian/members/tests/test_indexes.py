@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import Model
 
 from dangjian.members.models import ArchiveEntry, Member, Membership
 
 pytestmark = pytest.mark.django_db
 
 
-def _indexes(model: type, columns: list[str]) -> dict[str, bool]:
+def _indexes(model: type[Model], columns: list[str]) -> dict[str, bool]:
     """{name: unique} of the indexes and unique constraints on exactly these columns."""
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, model._meta.db_table)

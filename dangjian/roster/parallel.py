@@ -4,9 +4,10 @@ A worker is started by `spawn` (a fresh interpreter: forking a web or task proce
 other threads is not safe), sets Django up and builds a `MemberRowValidator` from the plain
 state the importing process sends it: the organizations the importer manages, every
 organization code (so that a code outside the importer's scope gets the same message without
-a query), the day, the language, the lookup-hash key and the encryption keys. A worker never opens a database
-connection; it turns rows of cells into records or errors, and the importing process does
-everything that needs the whole file or the database, in file order.
+a query), the day, the language, the lookup-hash key and the encryption keys. A worker never
+opens a database connection; it turns rows of cells into records (their ID numbers encrypted)
+or errors, and the importing process does everything that needs the whole file or the
+database, in file order.
 
 This module imports nothing of Django at the top: the worker unpickles the reference to
 `start` before Django is set up.

@@ -23,6 +23,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0008_family_trips_mass_organizations")]
+    dependencies = [("members", "0009_member_indexes_without_like_twins")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

@@ -1379,8 +1379,8 @@ def remittable_within(
     """`remittable_by_organization` for every collecting organization of a subtree (the
     organization at `path` and everything below it) and several periods at once: one pass over
     the subtree's payments, a conditional sum per period (issue 20, decision 0278). Each
-    organization that received anything in any period maps to its figures, one per period in
-    the order given (zero where it received nothing), rounded to the fen as
+    organization with a payment in any period maps to its figures, one per period in the order
+    given (zero where it received nothing there), rounded to the fen as
     `remittable_by_organization` rounds them. `dissolved=False` leaves out the organizations
     dissolved since. The funds app reads it through `figures("dues_remittable_within")`."""
     if not periods:

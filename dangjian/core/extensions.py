@@ -207,8 +207,15 @@ _FIGURES: dict[str, Callable[..., Any]] = {}
 
 def register_figures(key: str, provider: Callable[..., Any]) -> None:
     """A domain app offers figures that a sibling on its floor may read without importing it
-    (the floor plan forbids that): for example the dues app offers "dues_remittable", the dues
-    each organization collected in a year, to the funds app's retained dues."""
+    (the floor plan forbids that): for example the dues app offers the funds app's retained
+    dues the dues each collecting organization received, as two providers:
+
+    - "dues_remittable": `(organization_ids, first, last) -> {organization_id: Decimal}`, from
+      `first` (None: ever) to `last`, for the organizations named;
+    - "dues_remittable_within": `(path, periods, *, dissolved=True) -> {organization_id:
+      (Decimal, ...)}`, for every organization of the subtree at `path` (the scoped `within`),
+      one figure per `(first, last)` period in one pass over the payments; `dissolved=False`
+      leaves out organizations since dissolved (decision 0278)."""
     _FIGURES.setdefault(key, provider)
 
 

@@ -99,3 +99,5 @@ class DuesConfig(AppConfig):
         register_demo_step(DemoStep(name="党费", order=40, run=demo.build))
         # The funds app works out the dues organizations keep from these (a sibling floor).
         register_figures("dues_remittable", selectors.remittable_by_organization)
+        # The same for a whole subtree and several periods in one pass (the annual report).
+        register_figures("dues_remittable_within", selectors.remittable_within)

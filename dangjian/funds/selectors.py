@@ -341,10 +341,23 @@ def retained_dues(
     day = _day(year, on)
     start = dt.date(year, 1, 1)
     ids = [o.pk for o in organizations]
-    share = retained_share()
     provider = figures("dues_remittable")
     earlier = provider(ids, None, start - dt.timedelta(days=1)) if provider else {}
     this_year = provider(ids, start, day) if provider else {}
+    uses = RetainedDuesUse.objects.filter(organization_id__in=ids, on__lte=day)
+    return _retained(organizations, year, earlier, this_year, uses)
+
+
+def _retained(
+    organizations: list[Organization],
+    year: int,
+    earlier: dict[int, Decimal],
+    this_year: dict[int, Decimal],
+    uses: QuerySet[RetainedDuesUse],
+) -> dict[int, RetainedDues]:
+    """Each organization's retained dues from the dues it collected before and in the year and
+    its uses up to the day (`uses`, of these organizations only)."""
+    share = retained_share()
     result = {
         o.pk: RetainedDues(
             o,
@@ -356,7 +369,7 @@ def retained_dues(
         for o in organizations
     }
     rows = (
-        RetainedDuesUse.objects.filter(organization_id__in=ids, on__lte=day)
+        uses.order_by()
         .values("organization_id", "category", "on__year")
         .annotate(total=Sum("amount"))
         .values_list("organization_id", "category", "on__year", "total")
@@ -369,6 +382,24 @@ def retained_dues(
         else:
             found.used[category] = found.used.get(category, ZERO) + total
     return result
+
+
+def _collected_within(
+    organization: Organization, year: int, day: dt.date
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """The dues each organization of the subtree, not dissolved, collected before the year and
+    in it up to `day`: the dues app's figures for the subtree, both periods in one pass over the
+    payments (issue 20). Organizations that collected nothing in a period are left out of it."""
+    provider = figures("dues_remittable_within")
+    if provider is None:
+        return {}, {}
+    start = dt.date(year, 1, 1)
+    found = provider(
+        organization.path, [(None, start - dt.timedelta(days=1)), (start, day)], dissolved=False
+    )
+    earlier = {pk: before for pk, (before, _now) in found.items() if before}
+    this_year = {pk: now for pk, (_before, now) in found.items() if now}
+    return earlier, this_year
 
 
 def retained_for(organization: Organization, year: int, on: dt.date | None = None) -> RetainedDues:
@@ -394,12 +425,17 @@ def retained_summary(
 ) -> RetainedSummary:
     """Every organization of the subtree that collected dues, kept some or used some, and the
     sums: the funds page's second table and its export read this."""
+    day = _day(year, on)
     organizations = list(
         Organization.objects.under(organization.path)
         .filter(dissolved_on__isnull=True)
         .order_by("path")
     )
-    found = retained_dues(organizations, year, on)
+    earlier, this_year = _collected_within(organization, year, day)
+    uses = RetainedDuesUse.objects.within(organization).filter(
+        organization__dissolved_on__isnull=True, on__lte=day
+    )
+    found = _retained(organizations, year, earlier, this_year, uses)
     rows = [
         found[o.pk]
         for o in organizations
@@ -436,20 +472,15 @@ def retained_totals(
 ) -> RetainedTotals:
     """The sums of `retained_summary`, the uses counted in the database (one query grouping
     them by category, this year's and earlier years' apart: issue 20, decision 0278). The dues
-    collected come from the dues app's figures, by organization, as `retained_dues` reads them:
-    the share kept is rounded for each organization, so it is summed over the organizations
-    that collected any. Organizations as in `retained_summary`: the subtree's, not dissolved."""
+    collected come from the dues app's figures for the subtree, by organization, both periods in
+    one query: the share kept is rounded for each organization, so it is summed over the
+    organizations that collected any. Organizations as in `retained_summary`: the subtree's,
+    not dissolved."""
     day = _day(year, on)
     start = dt.date(year, 1, 1)
     share = retained_share()
     organizations = Organization.objects.under(organization.path).filter(dissolved_on__isnull=True)
-    provider = figures("dues_remittable")
-    earlier: dict[int, Decimal] = {}
-    this_year: dict[int, Decimal] = {}
-    if provider is not None:
-        ids = list(organizations.values_list("pk", flat=True))
-        earlier = provider(ids, None, start - dt.timedelta(days=1))
-        this_year = provider(ids, start, day)
+    earlier, this_year = _collected_within(organization, year, day)
     total = RetainedDues(
         organization,
         year,

@@ -1,6 +1,7 @@
 """The annual report's fund sums counted in the database (`subtree_totals`, `retained_totals`,
 decision 0278) equal the sums of the page's per-organization summaries (`subtree_summary`,
-`retained_summary`) over varied ledgers: several organizations (one dissolved), members who
+`retained_summary`), and the retained dues read for a subtree in one pass equal those read
+organization by organization (`retained_dues`), over varied ledgers: several organizations (one dissolved), members who
 moved during the year, lines before, in and after the year, standards and shares whose
 rounding to the cent matters, and no lines at all."""
 
@@ -164,6 +165,22 @@ def retained_figures(total: Any) -> tuple[Any, ...]:
     )
 
 
+def by_organization(organization: Organization, day: dt.date) -> list[Any]:
+    """`retained_summary`'s rows as the page read them before issue 20: the dues app's figures
+    asked for each organization of the subtree by id (`retained_dues`), a period at a time."""
+    organizations = list(
+        Organization.objects.under(organization.path)
+        .filter(dissolved_on__isnull=True)
+        .order_by("path")
+    )
+    found = selectors.retained_dues(organizations, YEAR, day)
+    return [
+        found[o.pk]
+        for o in organizations
+        if found[o.pk].collected or found[o.pk].opening or found[o.pk].used
+    ]
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_the_report_totals_equal_the_summaries(county: Any, seed: int) -> None:
     organizations = varied_county(county, seed)
@@ -183,6 +200,11 @@ def test_the_report_totals_equal_the_summaries(county: Any, seed: int) -> None:
                 counted = selectors.retained_totals(organization, YEAR, day)
                 assert retained_figures(counted.total) == retained_figures(kept.total)
                 assert counted.has_rows is bool(kept.rows)
+                # Both read the subtree in one pass; organization by organization as before:
+                rows = by_organization(organization, day)
+                assert [retained_figures(r) for r in kept.rows] == [
+                    retained_figures(r) for r in rows
+                ], (organization, day)
 
 
 @pytest.mark.parametrize(

@@ -341,3 +341,30 @@ def test_pages_from_kept_figures_cost_the_same_queries_at_any_size(
     few = cached_queries()
     _grow(county, 10)
     assert cached_queries() == few
+
+
+def test_a_kept_figure_queues_its_recount_once_until_the_claim_is_lost(
+    db: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An expired figure is shown and its recount queued once; a claim older than
+    DANGJIAN_TASKS_STALE_AFTER (its worker died) lets the next visit queue it again."""
+    import time_machine
+    from django.utils import timezone
+
+    from dangjian.core import figures
+
+    settings.DANGJIAN_FIGURES_MAX_AGE = 60
+    settings.DANGJIAN_TASKS_STALE_AFTER = 600
+    queued_recounts: list[int] = []
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert figures.kept("/9/", "k", lambda: 1, recount=lambda: None).value == 1
+    for minutes, expected in ((2, 1), (3, 1), (13, 2)):
+        with (
+            time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            shown = figures.kept("/9/", "k", lambda: 2, recount=lambda: queued_recounts.append(1))
+        assert shown.value == 1  # the kept figure, expired, not counted on the request
+        assert shown.stale
+        assert len(queued_recounts) == expected, minutes

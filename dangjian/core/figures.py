@@ -160,10 +160,9 @@ def kept(
 
 def recount_store(path: str, key: str, compute: Callable[[], Any]) -> Any:
     """The worker's recount of a kept figure: count it now and store it (fresh unless a change
-    came while counting)."""
-    started = timezone.now()
-    value = compute()
-    _store(path, key, value, started)
+    came while counting). Nothing to do when it is fresh already (the warm-up, or another
+    recount, stored it since it was queued)."""
+    value, _computed_at = cached(path, key, compute)
     return value
 
 

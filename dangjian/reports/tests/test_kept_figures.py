@@ -174,11 +174,14 @@ def test_committee_pages_show_the_kept_figure_while_one_recount_runs(
 
 
 def test_a_recount_that_overlaps_a_change_stays_stale(county: Any, settings: Any) -> None:
-    """A change committed while the worker counted leaves the stored figure stale (it was
-    counted from rows before the change), so it is counted again."""
+    """A queued recount of a figure already fresh again counts nothing; a change committed
+    while the worker counted leaves the stored figure stale (it was counted from rows before
+    the change), so it is counted again."""
     from dangjian.core import figures
 
     figures.cached("/1/", "k", lambda: 1)
+    assert figures.recount_store("/1/", "k", lambda: 5) == 1  # fresh: nothing to recount
+    figures.invalidate(["/1/"])
 
     def compute_with_a_change_meanwhile() -> int:
         figures.invalidate(["/1/2/"])

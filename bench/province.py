@@ -14,6 +14,7 @@ county itself, which `province_build.py` puts in the province beside the generat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import time
 import uuid
@@ -97,6 +98,12 @@ class ProvinceWriter:
             "position": Position,
         }
         self.copiers = {kind: Copier(model) for kind, model in self.models.items()}
+        # Names drawn as the demo's (surname and one or two given characters), with their
+        # pinyin keys as the services write them: a search of the province meets the names of
+        # real counties (a few thousand distinct names, so cached).
+        from dangjian.members.pinyin import pinyin_keys
+
+        self.pinyin = functools.lru_cache(maxsize=None)(pinyin_keys)
         self.ids: dict[str, int] = {}
         with connection.cursor() as cursor:
             for kind, model in self.models.items():
@@ -233,9 +240,9 @@ class ProvinceWriter:
                 members.add(
                     id=pk,
                     public_id=uuid.UUID(int=pk),
-                    name=f"党员{pk}",
-                    name_pinyin=f"dangyuan{pk}",
-                    name_initials="dy",
+                    name=(name := demo._name(rng, sex)),
+                    name_pinyin=(keys := self.pinyin(name))[0],
+                    name_initials=keys[1],
                     sex=sex,
                     ethnicity=Ethnicity.HAN if rng.random() < 0.985 else Ethnicity.TUJIA,
                     id_number_encrypted="-",

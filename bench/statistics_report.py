@@ -15,6 +15,9 @@
    the ratio, each beside its target with the ratio to it (above 1.00 misses). Targets (issues
    9 and 20): province under 10 s on 2 cores and within 1.5x of the limit; a county under
    0.5 s. Below factor 1.0 the province figure is also extrapolated, linearly, and says so.
+   Then each table of the province's report once, wall and CPU time, slowest first, and the load
+   average. `--ledgers` also writes work-fund lines, retained-dues uses and two dues payments a
+   member (the generated province has none), so the funds and retained-dues tables count money.
 3. National roll-up: exports the province's analytics snapshot (the roster on the date, one row
    per member with the dimensions the tables use) to Parquet, generates a national snapshot of
    100 million members x `--national-factor` in DuckDB (not stored anywhere), and computes the
@@ -68,6 +71,11 @@ def parse() -> argparse.Namespace:
     )
     parser.add_argument(
         "--reuse", action="store_true", help="keep the generated database (no drop)"
+    )
+    parser.add_argument(
+        "--ledgers",
+        action="store_true",
+        help="also write work-fund lines, retained-dues uses and dues payments (see `ledgers`)",
     )
     return parser.parse_args()
 
@@ -178,6 +186,54 @@ def limit_queries(path: str, as_of: dt.date) -> list[tuple[str, str, list[Any]]]
     return queries
 
 
+def ledgers(as_of: dt.date) -> dict[str, int]:
+    """Work-fund lines, retained-dues uses and dues payments for the generated province, in
+    plain INSERT ... SELECT, so the funds and retained-dues tables have money to count: two
+    organizations in three get an allocation this year and last, spending in two categories
+    and a use of retained dues; every member on the roster pays twice a year (this year and
+    last), one in fifty with a voluntary extra, one in a thousand of it to the central level."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    user = get_user_model().objects.create(username="bench-ledgers")
+    year = as_of.year
+    this_year, last_year = dt.date(year, 3, 1), dt.date(year - 1, 6, 1)
+    counts = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO funds_fundentry (organization_id, kind, category, "on", amount, '
+            "description, recorded_by_id, recorded_at) "
+            "SELECT o.id, e.kind, e.category, e.day, (o.id %% 997) * e.scale + 0.37, '-', %s, now() "
+            "FROM organizations_organization o CROSS JOIN (VALUES "
+            "('ALLOCATION', 'HIGHER_LEVEL', %s::date, 1.0), ('ALLOCATION', 'FINANCE', %s::date, 0.5), "
+            "('SPENDING', 'ACTIVITIES', %s::date, 0.3), ('SPENDING', 'EDUCATION', %s::date, 0.2)"
+            ") AS e(kind, category, day, scale) WHERE o.id %% 3 <> 0",
+            [user.pk, this_year, last_year, this_year, this_year],
+        )
+        counts["fund lines"] = cursor.rowcount
+        cursor.execute(
+            'INSERT INTO funds_retainedduesuse (organization_id, category, "on", amount, '
+            "description, decided_by, recorded_by_id, recorded_at) "
+            "SELECT o.id, 'TRAINING', %s, (o.id %% 89) + 0.05, '-', '-', %s, now() "
+            "FROM organizations_organization o WHERE o.id %% 3 <> 0",
+            [this_year, user.pk],
+        )
+        counts["retained-dues uses"] = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO dues_payment (member_id, organization_id, paid_on, amount, "
+            "voluntary_amount, to_central, method, receipt_number, note, recorded_at) "
+            "SELECT ms.member_id, ms.organization_id, d.day, 6 + (ms.member_id %% 40) * 0.35, "
+            "CASE WHEN ms.member_id %% 50 = 0 THEN 20.05 ELSE 0 END, ms.member_id %% 50000 = 0, "
+            "'CASH', '', '', now() FROM members_membership ms "
+            "CROSS JOIN (VALUES (%s::date), (%s::date)) AS d(day) "
+            "WHERE ms.ended_on IS NULL",
+            [this_year, last_year],
+        )
+        counts["dues payments"] = cursor.rowcount
+        cursor.execute("ANALYZE")
+    return counts
+
+
 def run_limit(path: str, as_of: dt.date) -> tuple[float, dict[str, float]]:
     from django.db import connection
 
@@ -189,6 +245,21 @@ def run_limit(path: str, as_of: dt.date) -> tuple[float, dict[str, float]]:
             cursor.fetchall()
             per_table[name] = time.perf_counter() - started
     return sum(per_table.values()), per_table
+
+
+def per_table(organization: Any, as_of: dt.date) -> list[tuple[str, float, float]]:
+    """(key, wall s, CPU s here) of each registered table, built in the report's order over one
+    `ReportData`: a shared read (the member cube, the organizations, the unit registry) is
+    charged to the first table that reads it, as in `report_compute`."""
+    from dangjian.reports.tables import TABLES, ReportData
+
+    data = ReportData(organization=organization, as_of=as_of)
+    times = []
+    for spec in TABLES:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        spec.build(data)
+        times.append((spec.key, time.perf_counter() - started, time.process_time() - cpu_started))
+    return times
 
 
 def timed(function: Callable[[], Any], rounds: int) -> tuple[float, Any]:
@@ -361,6 +432,11 @@ def main() -> None:
             f"generated {shape['members']:,} members and {shape['organizations']:,} organizations "
             f"({shape['counties']} counties in {shape['cities']} cities) in {shape['seconds']:.1f} s"
         )
+        if options.ledgers:
+            print(
+                "ledgers: "
+                + ", ".join(f"{n:,} {what}" for what, n in ledgers(options.as_of).items())
+            )
     full = COUNTIES_AT_FULL_SIZE / max(1, Organization.objects.filter(depth=2).count())
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
@@ -403,6 +479,18 @@ def main() -> None:
             ].items()
         )
     )
+    province = Organization.objects.get(pk=shape["province"])
+    tables = per_table(province, as_of)
+    print()
+    print(
+        "per table (province, one run, s, slowest first; shared reads charged to the first "
+        "reader): "
+        + ", ".join(
+            f"{key} {wall:.3f} ({cpu:.3f} CPU)"
+            for key, wall, cpu in sorted(tables, key=lambda t: -t[1])
+        )
+    )
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if options.skip_duckdb:
         return
     try:

@@ -68,6 +68,9 @@ class MemberRecord(NamedTuple):
     organization_id: int
     started_on: dt.date
     how_added: str
+    # The ID number's token when the checker already encrypted it (the roster import's worker
+    # processes do, decision 0279); empty: encrypted when written.
+    id_number_encrypted: str = ""
 
 
 @dataclass(frozen=True)
@@ -388,7 +391,12 @@ class _Rows:
         self, chunk: Sequence[MemberRecord], ids: list[int], *, postgres: bool
     ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         now = timezone.now()
-        tokens = crypto.encrypt_many(r.id_number for r in chunk)
+        tokens = [r.id_number_encrypted for r in chunk]
+        if not all(tokens):
+            fresh = iter(
+                crypto.encrypt_many(r.id_number for r in chunk if not r.id_number_encrypted)
+            )
+            tokens = [token or next(fresh) for token in tokens]
         # psycopg's COPY takes Python values; SQLite takes what Django stores (sqlite_value).
         if postgres:
             stamp: Any = now

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.dates import today
@@ -113,10 +114,25 @@ class MemberEditForm(MemberForm):
         return changes
 
 
+class _ShownChoices(ModelChoiceIterator):
+    """The options of the organizations the field shows, not of every one it accepts."""
+
+    def __init__(self, field: OrganizationTreeChoiceField) -> None:
+        super().__init__(field)
+        if field.shown is not None:
+            self.queryset = field.shown
+
+
 class OrganizationTreeChoiceField(forms.ModelChoiceField):
-    """Organizations in tree order, indented by depth, so a long list reads like the tree."""
+    """Organizations in tree order, indented by depth, so a long list reads like the tree.
+
+    `shown`, when set, is the part of the queryset offered as options (a province's 200,000
+    organizations are no list to pick from); any organization of the queryset is still
+    accepted, as from a link (`?org=`)."""
 
     widget = PlainSelect  # a county lists hundreds of organizations
+    iterator = _ShownChoices
+    shown: Any = None
 
     def label_from_instance(self, obj: Any) -> str:
         return "\u3000" * obj.depth + obj.name
@@ -182,10 +198,11 @@ class MemberFilterForm(forms.Form):
         empty_label=_("全部党组织"),
     )
 
-    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organizations: Any, shown: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["org"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, OrganizationTreeChoiceField)
+        field.shown = shown  # before the queryset: setting it builds the widget's options
         field.queryset = organizations
         style_form(self)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Count,
     OuterRef,
@@ -17,6 +19,7 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
+from django.db.models.functions import Collate
 from django.shortcuts import get_object_or_404
 
 from dangjian.accounts.scope import Scope, ScopedQuerySet, scope_for
@@ -29,6 +32,13 @@ from .idnumbers import normalize_id_number
 from .models import FamilyMember, MassOrganizationYear, Member, Membership, TripAbroad
 
 ID_NUMBER_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+# A list over more organizations than this (a city, a province: some 100,000 members and more)
+# is a large scope (decision 0286): a name is searched by its start, from an index, and the
+# list counts and pages at most LIST_CAP members. A county (about 1,000 organizations) keeps
+# searching anywhere in the name and counting everyone.
+LARGE_SCOPE_ORGANIZATIONS = 5_000
+LIST_CAP = 1_000
 
 
 def scoped_memberships(scope: Scope, *, current_only: bool = True) -> ScopedQuerySet[Membership]:
@@ -103,7 +113,49 @@ def search_condition(q: str, *, scope: Scope) -> Q:
     return Q(name__contains=q)
 
 
-def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
+def large_scope_organizations() -> int:
+    return int(getattr(settings, "DANGJIAN_LARGE_SCOPE_ORGANIZATIONS", LARGE_SCOPE_ORGANIZATIONS))
+
+
+def is_large_scope(user: Any, organization: Organization | None = None) -> bool:
+    """Whether a member list of `organization` (or of the user's whole scope) spans more than
+    `large_scope_organizations()` organizations: counted up to one past that, from the path
+    index, so the question costs a few milliseconds even for a province."""
+    limit = large_scope_organizations()
+    organizations = (
+        Organization.objects.restrict(user)
+        if organization is None
+        else Organization.objects.under(organization.path)
+    )
+    return organizations.order_by().values("pk")[: limit + 1].count() > limit
+
+
+def is_name_search(q: str) -> bool:
+    """A search by a name in characters: what `search_condition` matches with `name__contains`
+    (not an ID number, not digits, not pinyin letters)."""
+    q = q.strip()
+    compact = normalize_id_number(q)
+    if not q or ID_NUMBER_PATTERN.match(compact) or compact.isdigit():
+        return False
+    letters = "".join(q.lower().split())
+    return not (letters.isascii() and letters.isalpha())
+
+
+def _name_starts(queryset: QuerySet[Member], q: str) -> tuple[QuerySet[Member], tuple[Any, ...]]:
+    """Members whose name starts with `q`, and the order that the name index serves: code
+    points ("C" collation on PostgreSQL, SQLite's own BINARY order), then the primary key."""
+    if connections[queryset.db].vendor == "postgresql":
+        queryset = queryset.alias(name_c=Collate("name", "C")).filter(name_c__startswith=q)
+        return queryset, (Collate("name", "C"), "pk")
+    return queryset.filter(name__startswith=q), ("name", "pk")
+
+
+def member_list(
+    *, user: Any, filters: MemberFilters, large: bool | None = None
+) -> QuerySet[Member]:
+    """The members the filters ask for, in the user's scope. In a large scope (`is_large_scope`,
+    passed as `large` when the caller knows it) a name matches by its start (a city's or a
+    province's search is an index range, not a scan of millions of names)."""
     scope = scope_for(user)
     queryset = scoped_members(user)
     if filters.organization is not None:
@@ -142,6 +194,12 @@ def member_list(*, user: Any, filters: MemberFilters) -> QuerySet[Member]:
         from . import services  # services read through these selectors
 
         services.member_number_search_record(actor=user)
+    if is_name_search(filters.q):
+        if large is None:
+            large = is_large_scope(user, filters.organization)
+        if large:
+            starting, order = _name_starts(queryset, filters.q.strip())
+            return with_organization(starting).order_by(*order)
     queryset = queryset.filter(search_condition(filters.q, scope=scope))
     return with_organization(queryset).order_by("name_pinyin", "pk")
 

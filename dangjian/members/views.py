@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -56,7 +57,11 @@ def _require_manage(request: HttpRequest, member: Member) -> None:
 @vary_on_headers("HX-Request")
 def member_list(request: HttpRequest) -> HttpResponse:
     organizations = Organization.objects.restrict(request.user).exclude(kind=OrgKind.PARTY_GROUP)
-    form = MemberFilterForm(request.GET or None, organizations=organizations)
+    htmx = request.htmx  # type: ignore[attr-defined]
+    results_only = bool(htmx and not htmx.history_restore_request)
+    # The results alone show no organization picker: nothing to choose its options for.
+    shown = None if results_only else _organizations_shown(request, organizations)
+    form = MemberFilterForm(request.GET or None, organizations=organizations, shown=shown)
     organization = None
     filters = selectors.MemberFilters()
     if "org" in form.errors:  # not an organization in scope: as for any other page, 404
@@ -64,19 +69,45 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         filters = form.filters()
         organization = filters.organization
-    page = paginate(request, selectors.member_list(user=request.user, filters=filters))
+    large = selectors.is_large_scope(request.user, organization)
+    queryset = selectors.member_list(user=request.user, filters=filters, large=large)
+    page = paginate(request, queryset, cap=selectors.LIST_CAP if large else None)
     context = {
         "form": form,
         "page": page,
         "organization": organization,
         "querystring": querystring_without_page(request),
         "can_create": _member_organizations(request.user).exists(),
+        "large": large,
+        "names_by_start": large and selectors.is_name_search(filters.q),
     }
-    htmx = request.htmx  # type: ignore[attr-defined]
-    if htmx and not htmx.history_restore_request:
+    if results_only:
         return render(request, "members/list.html#results", context)
-    context["show_organizations"] = organizations.count() > 1
+    context["show_organizations"] = len(organizations.order_by().values("pk")[:2]) > 1
+    context["organizations_limited"] = shown is not None
     return render(request, "members/list.html", context)
+
+
+# More organizations than this in the filter's list (a city, a province) and it offers only the
+# top three levels (the committee, the levels below it, and theirs) and the chosen one.
+ORGANIZATIONS_LISTED = 1_000
+
+
+def _organizations_shown(request: HttpRequest, organizations: Any) -> Any:
+    """The organizations offered in the filter: every one, or the top of a large tree."""
+    if organizations.order_by().values("pk")[: ORGANIZATIONS_LISTED + 1].count() <= (
+        ORGANIZATIONS_LISTED
+    ):
+        return None
+    # By the parent links (indexed), a level at a time, not by depth: filtering a province's
+    # tree by depth reads all of it.
+    roots = list(Organization.objects.tops(request.user).values_list("pk", flat=True))
+    below = list(Organization.objects.filter(parent__in=roots).values_list("pk", flat=True))
+    shown = organizations.filter(Q(pk__in=roots + below) | Q(parent__in=below))
+    chosen = request.GET.get("org", "")
+    if chosen.isdigit():
+        shown = shown | organizations.filter(pk=int(chosen))
+    return shown
 
 
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -890,9 +890,10 @@ def funds_table(data: ReportData) -> Table:
     from decimal import ROUND_HALF_UP, Decimal
 
     from dangjian.funds.choices import ALLOCATION_CATEGORIES, SPENDING_CATEGORIES, Category
-    from dangjian.funds.selectors import per_member_standard, subtree_summary
+    from dangjian.funds.selectors import per_member_standard, subtree_totals
 
-    summary = subtree_summary(data.organization, data.as_of.year, data.as_of)
+    # The sums of funds.subtree_summary, counted in the database (decision 0278).
+    summary = subtree_totals(data.organization, data.as_of.year, data.as_of)
     total = summary.total
 
     def yuan(amount: Decimal) -> int:
@@ -921,7 +922,7 @@ def funds_table(data: ReportData) -> Table:
             if c in SPENDING_CATEGORIES
         ),
         Row("balance", _("结余"), [yuan(total.balance)]),
-        Row("below", _("低于标准的党组织（个）"), [len(summary.below)]),
+        Row("below", _("低于标准的党组织（个）"), [summary.below]),
     ]
     return Table(
         "funds",
@@ -940,10 +941,11 @@ def retained_dues_table(data: ReportData) -> Table | None:
     from decimal import ROUND_HALF_UP, Decimal
 
     from dangjian.funds.choices import DuesUse
-    from dangjian.funds.selectors import retained_share, retained_summary
+    from dangjian.funds.selectors import retained_share, retained_totals
 
-    kept = retained_summary(data.organization, data.as_of.year, data.as_of)
-    if not kept.rows:
+    # The sums of funds.retained_summary, the uses counted in the database (decision 0278).
+    kept = retained_totals(data.organization, data.as_of.year, data.as_of)
+    if not kept.has_rows:
         return None
     total = kept.total
 
@@ -1098,10 +1100,10 @@ def unit_organizations_table(data: ReportData) -> Table | None:
 def secretaries_table(data: ReportData) -> Table | None:
     """党组织书记 of the subtree in office on the report's day: by age band, education band and
     years in the post, those trained this year, and last year's 述职评议 grades
-    (leadership.selectors.secretary_distribution)."""
-    from dangjian.leadership.selectors import label_rows, secretary_distribution
+    (leadership.selectors.secretary_counts: secretary_distribution counted in the database)."""
+    from dangjian.leadership.selectors import label_rows, secretary_counts
 
-    found = secretary_distribution(data.organization, data.as_of)
+    found = secretary_counts(data.organization, data.as_of)
     if not found.secretaries:
         return None
     rows = [Row("total", _("书记总数"), [found.secretaries])]

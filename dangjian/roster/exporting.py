@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from dangjian.accounts.scope import Scope, scope_for
-from dangjian.core import crypto, exports
+from dangjian.core import crypto, exports, sheet_rows
 from dangjian.core.sheet_text import FORMULA_STARTS
 from dangjian.core.workbooks import new_workbook
 from dangjian.members import selectors as member_selectors
@@ -116,13 +116,7 @@ def _code_sheet(workbook: Any, columns: tuple[Column, ...]) -> dict[str, str]:
     return ranges
 
 
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+_letter = sheet_rows.column_letter
 
 
 def write_template(target: Path | io.BytesIO, kind: str) -> None:
@@ -578,26 +572,6 @@ def _column_styles() -> tuple[str, ...]:
 SHEET_PART = "xl/worksheets/sheet1.xml"
 
 
-# What an inline string cannot hold as it is: XML's specials, control characters, Excel's own
-# escapes, and leading or trailing white space (which needs xml:space="preserve").
-_XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
-
-
-def _xml_text(text: str) -> str:
-    """Text for an inline string, escaped as XlsxWriter escapes it (XML, then control
-    characters as Excel's `_xHHHH_`, a literal `_xHHHH_` behind `_x005F`)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub("(_x[0-9a-fA-F]{4}_)", r"_x005F\1", text)
-    text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-    return text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-
-
-# Excel's serial day number of 1899-12-30 (day 0 of the 1900 date system after its 29 Feb 1900).
-_EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
-_MARCH_1900 = dt.date(1900, 3, 1)
-
-
 def _rows_xml(
     handle: Any, cells: Iterable[list[Any]], widths: list[int], styles: tuple[str, ...]
 ) -> int:
@@ -605,6 +579,7 @@ def _rows_xml(
     letters = [_letter(i) for i in range(len(MEMBER_COLUMNS))]
     column_styles = date_styles = styles
     write = handle.write
+    string_cell, excel_serial = sheet_rows.string_cell, sheet_rows.excel_serial
     count = 0
     for count, row in enumerate(cells, start=1):
         number = count + 1
@@ -619,23 +594,17 @@ def _rows_xml(
                     widths[position] = max(
                         width, len(cell) if cell.isascii() else display_width(cell)
                     )
-                space = ""
-                if _XML_SPECIAL.search(cell):
-                    if cell[0].isspace() or cell[-1].isspace():
-                        space = ' xml:space="preserve"'
-                    cell = _xml_text(cell)
-                append(
-                    f'<c r="{letters[position]}{number}"{column_styles[position]} t="inlineStr">'
-                    f"<is><t{space}>{cell}</t></is></c>"
-                )
+                append(string_cell(f"{letters[position]}{number}", column_styles[position], cell))
             elif isinstance(cell, dt.date) and cell.year >= 1900:
-                serial = cell.toordinal() - _EXCEL_EPOCH - (cell < _MARCH_1900)
+                serial = excel_serial(cell)
                 widths[position] = max(widths[position], 10)
                 append(
                     f'<c r="{letters[position]}{number}"{date_styles[position]}><v>{serial}</v></c>'
                 )
             elif cell is not None and cell != "":
-                text = _xml_text(cell.isoformat() if isinstance(cell, dt.date) else str(cell))
+                text = sheet_rows.xml_text(
+                    cell.isoformat() if isinstance(cell, dt.date) else str(cell)
+                )
                 widths[position] = max(widths[position], display_width(text))
                 append(
                     f'<c r="{letters[position]}{number}"{column_styles[position]} t="inlineStr">'
@@ -650,21 +619,6 @@ def _splice_rows(shell: Path, target: Path | BinaryIO, rows_path: Path, count: i
     """Write `target`: the workbook `shell` with the member rows in its sheet after the header
     row (`target` is rewritten in place: a caller may hold it open)."""
     with zipfile.ZipFile(shell) as source:
-        sheet_xml = source.read(SHEET_PART).decode()
-        if _styles_from(sheet_xml) != _column_styles():
+        if _styles_from(source.read(SHEET_PART).decode()) != _column_styles():
             raise RuntimeError("the rows were written with other column styles")
-        head, _sep, tail = sheet_xml.partition("</sheetData>")
-        last = f"{_letter(len(MEMBER_COLUMNS) - 1)}{count + 1}"
-        head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as output:
-            for info in source.infolist():
-                if info.filename != SHEET_PART:
-                    output.writestr(info, source.read(info.filename))
-                    continue
-                sheet = zipfile.ZipInfo(SHEET_PART, date_time=info.date_time)
-                sheet.compress_type = zipfile.ZIP_DEFLATED
-                with output.open(sheet, "w", force_zip64=True) as stream:
-                    stream.write(head.encode())
-                    for chunk in exports.unseal(rows_path):
-                        stream.write(chunk)
-                    stream.write(b"</sheetData>" + tail.encode())
+    sheet_rows.splice_rows(shell, target, SHEET_PART, rows_path, count + 1)

@@ -235,6 +235,7 @@ class MemberRowValidator:
         return {
             "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE", ""),
             "lookup_key": settings.DANGJIAN_LOOKUP_KEY,
+            "encryption_keys": list(settings.DANGJIAN_FIELD_ENCRYPTION_KEYS),
             "language": translation.get_language(),
             "on": self.on,
             "positions": dict(positions),
@@ -676,6 +677,18 @@ def check_rows(
         record, problems = validator.validate(cells, positions, notes)
         outcomes.append((record, problems, notes))
     return outcomes
+
+
+def encrypt_id_numbers(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes with each record's ID number encrypted (`MemberRecord.id_number_encrypted`),
+    one library Fernet token per number as the writer would make it."""
+    tokens = iter(crypto.encrypt_many(o[0].id_number for o in outcomes if o[0] is not None))
+    return [
+        (record._replace(id_number_encrypted=next(tokens)), problems, notes)
+        if record is not None
+        else (record, problems, notes)
+        for record, problems, notes in outcomes
+    ]
 
 
 def _checked_by_workers(

@@ -4,9 +4,10 @@ A worker is started by `spawn` (a fresh interpreter: forking a web or task proce
 other threads is not safe), sets Django up and builds a `MemberRowValidator` from the plain
 state the importing process sends it: the organizations the importer manages, every
 organization code (so that a code outside the importer's scope gets the same message without
-a query), the day, the language and the lookup-hash key. A worker never opens a database
-connection; it turns rows of cells into records or errors, and the importing process does
-everything that needs the whole file or the database, in file order.
+a query), the day, the language, the lookup-hash key and the encryption keys. A worker never
+opens a database connection; it turns rows of cells into records (their ID numbers encrypted)
+or errors, and the importing process does everything that needs the whole file or the
+database, in file order.
 
 This module imports nothing of Django at the top: the worker unpickles the reference to
 `start` before Django is set up.
@@ -32,6 +33,7 @@ def start(state: dict[str, Any]) -> None:
 
     # What the importing process uses, even where a test or a command changed its settings.
     settings.DANGJIAN_LOOKUP_KEY = state["lookup_key"]
+    settings.DANGJIAN_FIELD_ENCRYPTION_KEYS = state["encryption_keys"]
     translation.activate(state["language"])
     from . import importing
 
@@ -41,7 +43,9 @@ def start(state: dict[str, Any]) -> None:
 
 
 def check(rows: list[list[Any]]) -> list[tuple[Any, list[tuple[str, str]], list[tuple[str, str]]]]:
-    """(record or None, errors, notes) of each row, in order (`importing.check_rows`)."""
+    """(record or None, errors, notes) of each row, in order (`importing.check_rows`), each
+    record with its ID number already encrypted: Fernet, per number, is the largest part of
+    writing a member, and here it runs on every core (decision 0279)."""
     from . import importing
 
-    return importing.check_rows(_validator, _positions, rows)
+    return importing.encrypt_id_numbers(importing.check_rows(_validator, _positions, rows))

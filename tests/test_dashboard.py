@@ -96,15 +96,23 @@ def test_a_figure_is_computed_once_and_read_back_until_it_is_too_old(settings: A
     assert Figure.objects.filter(path="/1/7/", key="count").count() == 1
 
 
+def _fresh_paths() -> list[str]:
+    """Paths with a fresh figure (a change marks figures stale, decision 0283)."""
+    return sorted(Figure.objects.filter(stale_since=None).values_list("path", flat=True))
+
+
 def test_invalidation_drops_the_organization_and_its_ancestors_not_its_siblings() -> None:
+    """A change marks stale the figures of the organization and its ancestors, not its
+    siblings'; the stale ones are counted again on the next read."""
     for path in ("/1/", "/1/7/", "/1/7/42/", "/1/8/", "/1/7/43/"):
         figures.cached(path, "count", lambda: 1)
     figures.invalidate(["/1/7/42/"])
-    assert sorted(Figure.objects.values_list("path", flat=True)) == ["/1/7/43/", "/1/8/"]
+    assert _fresh_paths() == ["/1/7/43/", "/1/8/"]
+    assert Figure.objects.count() == 5  # kept, marked stale
+    assert figures.cached("/1/7/", "count", lambda: 2)[0] == 2  # stale: counted again
     figures.cached("/1/", "count", lambda: 1)
-    figures.cached("/1/7/", "count", lambda: 1)
     figures.invalidate_subtree("/1/7/")
-    assert sorted(Figure.objects.values_list("path", flat=True)) == ["/1/8/"]
+    assert _fresh_paths() == ["/1/8/"]
 
 
 def test_roster_and_activity_changes_invalidate_after_commit(
@@ -114,19 +122,19 @@ def test_roster_and_activity_changes_invalidate_after_commit(
         figures.cached(org.path, "count", lambda: 1)
     with django_capture_on_commit_callbacks(execute=True):
         build_member(organization=county.south_village, name="周九")
-    assert list(Figure.objects.values_list("path", flat=True)) == [county.west.path]
+    assert _fresh_paths() == [county.west.path]
 
     figures.cached(county.county.path, "count", lambda: 1)
     with django_capture_on_commit_callbacks(execute=True):
         held(county.west_village, ActivityKind.THEME_DAY, dt.date(2026, 11, 2))
-    assert not Figure.objects.exists()
+    assert _fresh_paths() == []
 
     figures.cached(county.east.path, "count", lambda: 1)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         county.west.name = "西镇党委（新）"
         county.west.save()
     assert callbacks
-    assert not Figure.objects.exists()
+    assert _fresh_paths() == []
 
 
 # --- the committee dashboard ------------------------------------------------------------------
@@ -359,7 +367,7 @@ def test_committee_dues_figure_and_weakest_children(
         dues_services.payment_record(
             actor=actor, member=county.sun, amount=Decimal("32.00"), paid_on=TODAY, method="CASH"
         )
-    assert not Figure.objects.filter(path=county.county.path).exists()
+    assert not Figure.objects.filter(path=county.county.path, stale_since=None).exists()
     # Paid on the day: the months ended by today (October) are paid by today.
     assert "欠交 0 名" in home_text(signed_in(county.county_admin))
 

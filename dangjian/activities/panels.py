@@ -18,7 +18,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
-from . import periods, selectors
+from . import kept, periods, selectors
 from .choices import FrequencyPeriod
 
 MEMBER_PANEL_LIMIT = 30
@@ -55,12 +55,9 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
 def organization_panel(request: HttpRequest, organization: Organization) -> dict[str, Any] | None:
     if organization.kind == "PARTY_GROUP":
         return None
-    on = today()
-    current = periods.quarter_of(on)
-    previous = periods.quarter_of(current.start - dt.timedelta(days=1))
-    quarter, last = selectors.compliance_rollups(
-        organization, [current, previous], on=on, lagging_limit=0
-    )
+    # A big subtree's from its kept figure (decision 0283): two quarters of a province's
+    # activities must not hold up the organization page.
+    quarter, last = kept.organization_panel(organization)
     return {"quarter": quarter, "previous": last}
 
 
@@ -69,18 +66,11 @@ def home_panel(request: HttpRequest, organization: Organization) -> dict[str, An
     figure cache (a county's roll-up reads a year of activities)."""
     if organization.kind in BRANCH_KINDS:
         return None  # a branch sees what it still has to hold under 本月待办
-    on = today()
-    current = periods.quarter_of(on)
-    previous = periods.quarter_of(current.start - dt.timedelta(days=1))
-    value, _at = figures.cached(
-        organization.path,
-        f"compliance:v2:{on.isoformat()}",  # v2: period dates, not labels
-        lambda: selectors.compliance_dashboard(organization, previous, current, on=on),
-        refresh=figures.wants_refresh(request),
-    )
+    value = kept.dashboard(organization, refresh=figures.wants_refresh(request))
     if not value["branches"]:
         return None
-    value["period"] = periods.quarter_of(dt.date.fromisoformat(value["period"])).label
+    period = value["period"]
+    value["period"] = periods.quarter_of(dt.date.fromisoformat(period)).label
     value["current"] = periods.quarter_of(dt.date.fromisoformat(value["current"])).label
     for row in value["children"]:
         row["percent"] = round(100 * row["held"] / row["required"]) if row["required"] else 100
@@ -90,7 +80,7 @@ def home_panel(request: HttpRequest, organization: Organization) -> dict[str, An
             % {"kind": selectors.KindCount(kind).label, "held": held, "required": required}
             for kind, held, required in row["missing"]
         )
-    return {"compliance": value, "year": previous.start.year}
+    return {"compliance": value, "year": dt.date.fromisoformat(period).year}
 
 
 def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
-from dangjian.core import exports
+from dangjian.core import exports, figures
 from dangjian.core.dates import today
 from dangjian.core.forms import call_service, run_form, run_service
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
@@ -26,7 +27,7 @@ from dangjian.organizations import selectors as organization_selectors
 from dangjian.organizations.choices import BRANCH_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
-from . import periods, selectors, services
+from . import kept, periods, selectors, services
 from .choices import (
     LEADERSHIP_KINDS,
     ActivityKind,
@@ -456,17 +457,27 @@ def _period_from(request: HttpRequest) -> periods.Period:
 def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     organization = organization_selectors.organization_get(user=request.user, pk=pk)
     period = _period_from(request)
-    result = selectors.compliance_rollup(organization, period)
+    quarter = request.GET.get("quarter", "")
+    page = kept.compliance_page(
+        organization,
+        period.start.year,
+        int(quarter) if quarter else None,
+        refresh=figures.wants_refresh(request),
+    )
     return render(
         request,
         "activities/compliance.html",
         {
             "organization": organization,
-            "result": result,
-            "leadership": selectors.leadership_compliance(organization, period),
+            "result": page.result,
+            "leadership": page.leadership,
+            "kept": page.kept,
+            "refresh_url": "?"
+            + urlencode({"year": period.start.year, "quarter": quarter})
+            + "&refresh=1",
             "year": period.start.year,
-            "quarter": request.GET.get("quarter", ""),
-            "without_life": selectors.members_without_life(organization, today())[:50]
+            "quarter": quarter,
+            "without_life": page.without_life
             if scope_for(request.user).can_read_path(organization.path)
             else [],
         },

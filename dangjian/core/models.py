@@ -24,12 +24,18 @@ class TimeStampedModel(models.Model):
 class Figure(models.Model):
     """A cached figure of one organization's subtree (a dashboard count), keyed by the
     organization's materialized path. It is a cache: deleting every row loses nothing.
-    `dangjian.core.figures` reads and invalidates it; see docs/decisions/0100."""
+    `dangjian.core.figures` reads and invalidates it; see docs/decisions/0100 and 0283.
+
+    A change below marks the figure stale (`stale_since`: the latest change not yet counted)
+    rather than deleting it, so that a big subtree's page can show it while the worker counts
+    it again; `recount_queued_at` is when a page queued that recount (one per figure)."""
 
     path = models.CharField(max_length=255)
     key = models.CharField(max_length=60)
     value = models.JSONField()
     computed_at = models.DateTimeField()
+    stale_since = models.DateTimeField(null=True, blank=True)
+    recount_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["path", "key"], name="figure_once")]

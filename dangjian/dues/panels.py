@@ -8,7 +8,6 @@ from typing import Any
 from django.http import HttpRequest
 
 from dangjian.core import figures
-from dangjian.core.dates import today
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
@@ -20,13 +19,7 @@ def home(request: HttpRequest, organization: Organization) -> dict[str, Any] | N
     read every ledger line of the year); a branch sees its own under 本月待办."""
     if organization.kind in BRANCH_KINDS:
         return None
-    on = today()
-    value, _at = figures.cached(
-        organization.path,
-        f"dues:{on.isoformat()}",
-        lambda: selectors.settled_dashboard(organization, on),
-        refresh=figures.wants_refresh(request),
-    )
+    value = selectors.settled_dashboard_kept(organization, refresh=figures.wants_refresh(request))
     if value["month"] is None or not value["members"]:
         return None
     value["month"] = dt.date.fromisoformat(value["month"])

@@ -43,6 +43,7 @@ from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members import selectors as member_selectors
+from dangjian.members import subtrees
 from dangjian.members.models import Member, Membership
 from dangjian.members.selectors import roster_on
 from dangjian.organizations.choices import BRANCH_KINDS
@@ -784,6 +785,7 @@ class ReportPage:
     unpaid: list[ArrearsRow]
     unpaid_count: int
     computed_at: dt.datetime | None = None  # when the cached figure was counted
+    stale: bool = False  # a big subtree's kept figure, shown while the worker counts it again
 
     @classmethod
     def of(cls, report: Report, art9_months: int) -> ReportPage:
@@ -920,14 +922,78 @@ def report_page(
 
     if organization.kind in BRANCH_KINDS:
         return ReportPage.from_json(compute(), None)
+    key = report_page_key(year, month, on, art9)
+    if younger_than is None and subtrees.is_big(organization):
+        # A big subtree's page shows its kept figure even when a change below made it stale,
+        # and queues one recount for the worker (decision 0283).
+        from . import tasks
+
+        kept = figures.kept(
+            organization.path,
+            key,
+            compute,
+            recount=lambda: tasks.report_recount.enqueue(organization.pk, year, month or 0),
+            refresh=refresh,
+        )
+        page = ReportPage.from_json(kept.value, kept.computed_at)
+        page.stale = kept.stale
+        return page
     value, computed_at = figures.cached(
-        organization.path,
-        report_page_key(year, month, on, art9),
-        compute,
-        refresh=refresh,
-        younger_than=younger_than,
+        organization.path, key, compute, refresh=refresh, younger_than=younger_than
     )
     return ReportPage.from_json(value, computed_at)
+
+
+def report_page_recount(organization: Organization, year: int, month: int | None) -> None:
+    """The worker's recount of a kept report page a visitor found stale."""
+    art9 = rules.art9_months()
+    on = today()
+    figures.recount_store(
+        organization.path,
+        report_page_key(year, month, on, art9),
+        lambda: ReportPage.of(
+            organization_report(organization, year, month, on=on), art9
+        ).as_json(),
+    )
+
+
+def settled_dashboard_kept(organization: Organization, *, refresh: bool) -> dict[str, Any]:
+    """The home card's dues figure (`settled_dashboard`): kept for a big subtree (decision
+    0283), else from the figure cache, counted again when a change made it stale."""
+    on = today()
+    key = f"dues:{on.isoformat()}"
+    if not subtrees.is_big(organization):
+        value, _at = figures.cached(
+            organization.path, key, lambda: settled_dashboard(organization, on), refresh=refresh
+        )
+        return dict(value)
+    from . import tasks
+
+    kept = figures.kept(
+        organization.path,
+        key,
+        lambda: settled_dashboard(organization, on),
+        recount=lambda: tasks.dashboard_recount.enqueue(organization.pk),
+        refresh=refresh,
+    )
+    return dict(kept.value)
+
+
+def settled_dashboard_recount(organization: Organization) -> None:
+    on = today()
+    figures.recount_store(
+        organization.path, f"dues:{on.isoformat()}", lambda: settled_dashboard(organization, on)
+    )
+
+
+def settled_dashboard_warm(organization: Organization, *, younger_than: int) -> None:
+    on = today()
+    figures.cached(
+        organization.path,
+        f"dues:{on.isoformat()}",
+        lambda: settled_dashboard(organization, on),
+        younger_than=younger_than,
+    )
 
 
 @dataclass

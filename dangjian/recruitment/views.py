@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
+from dangjian.core.figures import wants_refresh
 from dangjian.core.forms import run_form
 from dangjian.core.pagination import int_or_404, paginate, querystring_without_page
 from dangjian.core.workbooks import XLSX_TYPE
@@ -23,7 +25,7 @@ from dangjian.members.models import Member
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
 
-from . import panels, pdf, rules, selectors, services
+from . import kept, panels, pdf, rules, selectors, services
 from .choices import EndReason, Stage, Step
 from .forms import (
     ApplicantForm,
@@ -87,13 +89,15 @@ def index(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx and not htmx.history_restore_request:
         return render(request, "recruitment/index.html#people", context)
-    due = selectors.deadlines(organization, today())
+    figures_page = kept.recruitment_page(organization, year, refresh=wants_refresh(request))
     context.update(
         {
-            "counts": selectors.pipeline_counts(organization, year),
-            "deadlines": due[:30],
-            "deadline_total": len(due),
-            "overdue_total": sum(1 for d in due if d.overdue),
+            "counts": figures_page.counts,
+            "deadlines": figures_page.deadlines,
+            "deadline_total": figures_page.deadline_total,
+            "overdue_total": figures_page.overdue_total,
+            "kept": figures_page.kept,
+            "refresh_url": "?" + urlencode({"org": organization.pk, "year": year, "refresh": 1}),
             "years": list(range(today().year, today().year - 6, -1)),
             "children": organization.children.all()
             .restrict(request.user)

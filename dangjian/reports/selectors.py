@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.scope import scope_for
 from dangjian.core import figures
 from dangjian.core.dates import today
+from dangjian.members import subtrees
 from dangjian.members.choices import MemberCategory, Sex
 from dangjian.members.models import Membership
 from dangjian.organizations.choices import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind
@@ -103,15 +104,59 @@ def overview(organization: Organization) -> Overview:
     )
 
 
+def _overview_value(organization: Organization) -> dict[str, int]:
+    counted = overview(organization)
+    return {f: getattr(counted, f) for f in OVERVIEW_FIGURES}
+
+
+def overview_kept(
+    organization: Organization, *, refresh: bool = False
+) -> tuple[Overview, figures.Kept | None]:
+    """The overview as a page shows it: a big subtree's kept figure (shown while stale, a recount
+    queued for the worker, decision 0283), else counted now (None: nothing to say about when)."""
+    if not subtrees.is_big(organization):
+        return overview(organization), None
+    kept = _overview_kept(organization, refresh=refresh)
+    return Overview(organization=organization, **kept.value), kept
+
+
+def _overview_kept(organization: Organization, *, refresh: bool) -> figures.Kept:
+    from . import tasks
+
+    return figures.kept(
+        organization.path,
+        "overview",
+        lambda: _overview_value(organization),
+        recount=lambda: tasks.overview_recount.enqueue(organization.pk),
+        refresh=refresh,
+    )
+
+
 def overview_cached(organization: Organization, *, refresh: bool = False) -> tuple[Overview, Any]:
-    """`overview` from the figure cache (core.figures), with when it was counted."""
-
-    def compute() -> dict[str, int]:
-        counted = overview(organization)
-        return {f: getattr(counted, f) for f in OVERVIEW_FIGURES}
-
-    value, computed_at = figures.cached(organization.path, "overview", compute, refresh=refresh)
+    """`overview` from the figure cache (core.figures), with when it was counted: a big
+    subtree's kept figure, a smaller committee's counted again when stale (the dashboards)."""
+    if subtrees.is_big(organization):
+        kept = _overview_kept(organization, refresh=refresh)
+        return Overview(organization=organization, **kept.value), kept.computed_at
+    value, computed_at = figures.cached(
+        organization.path, "overview", lambda: _overview_value(organization), refresh=refresh
+    )
     return Overview(organization=organization, **value), computed_at
+
+
+def overview_warm(organization: Organization, *, younger_than: int) -> None:
+    """The worker's warm-up: count the overview again if stale or expiring soon."""
+    figures.cached(
+        organization.path,
+        "overview",
+        lambda: _overview_value(organization),
+        younger_than=younger_than,
+    )
+
+
+def overview_recount(organization: Organization) -> None:
+    """The worker's recount of a kept overview a page found stale."""
+    figures.recount_store(organization.path, "overview", lambda: _overview_value(organization))
 
 
 OVERVIEW_FIGURES = (

@@ -33,14 +33,19 @@ from .report import Report
 def organization(request: HttpRequest, pk: int) -> HttpResponse:
     org = organization_selectors.organization_get(user=request.user, pk=pk)
     scope = scope_for(request.user)
-    counts = rules.roster_counts(org)
+    # The subtree's counts: a big subtree's kept figure (decision 0283), else counted now. The
+    # roster counts are the overview's (one count, not two).
+    overview, kept = selectors.overview_kept(org, refresh=figures.wants_refresh(request))
+    counts = rules.RosterCounts(overview.members, overview.full, overview.probationary)
     members = member_list(user=request.user, filters=MemberFilters(organization=org))
     context = {
         "organization": org,
         "ancestors": organization_selectors.organization_ancestors(
             user=request.user, organization=org
         ),
-        "overview": selectors.overview(org),
+        "overview": overview,
+        "kept": kept,
+        "refresh_url": "?refresh=1",
         "counts": counts,
         "findings": rules.organization_findings(org, today(), counts),
         "positions": Position.objects.filter(organization=org, ended_on__isnull=True)

@@ -34,13 +34,14 @@ def _same(page: selectors.ReportPage, fresh: selectors.ReportPage) -> bool:
 @pytest.mark.parametrize("seed", [2, 3])
 def test_the_cached_page_is_the_report(county: Any, frozen: None, seed: int) -> None:
     """Counted, stored as JSON and read back, a committee's page holds every figure of the
-    report and its first rows; read again it costs one query. A branch's is not cached."""
+    report and its first rows; read again it costs two queries (the subtree's size, the
+    figure). A branch's is not cached."""
     _scenario(county, seed)
     for organization, month in ((county.county, None), (county.east, 10), (county.west, None)):
         first = selectors.report_page(organization, 2026, month)
         with CaptureQueriesContext(connection) as captured:
             again = selectors.report_page(organization, 2026, month)
-        assert len(captured) == 1
+        assert len(captured) == 2
         assert first.computed_at is not None
         assert again.computed_at == first.computed_at
         assert _same(again, _fresh(organization, month)), (seed, organization)
@@ -99,23 +100,28 @@ def test_every_write_that_changes_a_report_drops_it(
         assert Figure.objects.filter(path=county.county.path).exists()
         with django_capture_on_commit_callbacks(execute=True):
             write()
-        assert not Figure.objects.filter(path=county.county.path).exists(), name
+        assert not Figure.objects.filter(path=county.county.path, stale_since=None).exists(), name
         after = selectors.report_page(county.county, 2026)
         assert _same(after, _fresh(county.county)), name
         if name in ("payment", "profile"):
             assert after != before, name
 
 
-def test_the_worker_warms_the_committees_near_the_top(county: Any, dues: Any) -> None:
-    """`report_warm` counts this year's report of the county and the townships, not the
-    branches'; a second round finds them fresh and counts nothing."""
-    assert tasks.report_warm.call() == 3
+def test_the_worker_warms_the_committees_with_big_subtrees(
+    county: Any, dues: Any, settings: Any
+) -> None:
+    """`report_warm` counts this year's report of the committees with big subtrees (here the
+    county's 6 members and 东镇's 5, the threshold 5; not 西镇's 1, nor a branch's); a second
+    round finds them fresh and counts nothing."""
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
+    assert tasks.report_warm.call() == 2
     key = selectors.report_page_key(TODAY.year, None, TODAY, rules.art9_months())
     warmed = set(Figure.objects.filter(key=key).values_list("path", flat=True))
-    assert warmed == {county.county.path, county.east.path, county.west.path}
+    assert warmed == {county.county.path, county.east.path}
     with CaptureQueriesContext(connection) as captured:
         tasks.report_warm.call()
-    assert len(captured) == 1 + 3  # the committees, then one cache read each
+    # The committee list (the grouped count, the organizations), then two cache reads each.
+    assert len(captured) == 2 + 2 * 2
 
 
 def test_the_county_page_reads_the_cache_and_offers_a_recount(

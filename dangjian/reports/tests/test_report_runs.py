@@ -244,9 +244,11 @@ def test_a_small_subtree_is_counted_on_every_visit(client: Any, county: Any) -> 
     assert not DBTaskResult.objects.exists()
 
 
-def test_the_warm_up_counts_the_top_committees_reports(county: Any) -> None:
+def test_the_warm_up_counts_the_top_committees_reports(county: Any, settings: Any) -> None:
     """The worker's schedule (figure warm-up, every 5 minutes) keeps today's report of the
-    county and its townships counted, and counts again only what is out of date."""
+    committees with big subtrees counted (here the threshold is 1: the county and both
+    townships), and counts again only what is out of date."""
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 1
     report_tasks.figures_warm.call()
     runs = ReportRun.objects.filter(as_of=today(), status=ReportRun.Status.DONE)
     assert {r.organization_id for r in runs} >= {county.county.pk, county.east.pk, county.west.pk}

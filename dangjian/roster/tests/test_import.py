@@ -346,4 +346,6 @@ def test_an_import_invalidates_the_dashboards_counts(
         job = _import(tmp_path, tree.county_admin, tree.east_village, [member_row(姓名="新人")])
         services.job_commit_start(job)
     assert Member.objects.filter(name="新人").exists()
-    assert list(Figure.objects.values_list("path", flat=True)) == [tree.west.path]
+    # Marked stale, not deleted (decision 0283): only 西镇's is still fresh.
+    fresh = Figure.objects.filter(stale_since=None).values_list("path", flat=True)
+    assert list(fresh) == [tree.west.path]

@@ -1,0 +1,62 @@
+"""Which committees have a big subtree: the ones whose pages read kept figures and whose figures
+the worker keeps warm (decision 0283).
+
+Big is at least `DANGJIAN_BIG_SUBTREE_MEMBERS` members on the roster (default 2,000, the size
+above which decision 0275 counts the annual report in the worker). In a county deployment that is
+the county and its big townships; in a province the province, its cities, its counties and the
+big townships, whatever their depth. Lives here, the lowest app that knows both the tree and the
+roster, so that every domain (dues, activities, recruitment) and the reports can ask.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.conf import settings
+from django.db.models import Count
+
+from dangjian.core.paths import ancestor_paths
+from dangjian.organizations.choices import BRANCH_KINDS
+from dangjian.organizations.models import Organization
+
+from .models import Membership
+
+DEFAULT_BIG_SUBTREE_MEMBERS = 2000
+
+
+def big_subtree_members() -> int:
+    return int(getattr(settings, "DANGJIAN_BIG_SUBTREE_MEMBERS", DEFAULT_BIG_SUBTREE_MEMBERS))
+
+
+def is_big(organization: Organization) -> bool:
+    """Whether `organization` is a committee with at least the threshold's members on its
+    subtree's roster. A count that stops at the threshold, so it costs the same few milliseconds
+    for a province as for a county; a branch is never big (its pages count on every visit)."""
+    if organization.kind in BRANCH_KINDS:
+        return False
+    threshold = big_subtree_members()
+    on_roster = Membership.objects.within(organization).filter(ended_on__isnull=True).order_by()
+    return on_roster[:threshold].count() >= threshold
+
+
+def big_committees() -> list[Organization]:
+    """Every standing non-branch organization whose subtree has at least the threshold's members
+    on the roster, top first: the current memberships counted per organization in one grouped
+    query, rolled up along the paths in Python (212,000 organizations in a province)."""
+    per_path = (
+        Membership.objects.filter(ended_on__isnull=True)
+        .order_by()
+        .values_list("organization__path")
+        .annotate(n=Count("id"))
+    )
+    totals: Counter[str] = Counter()
+    for path, n in per_path:
+        for ancestor in ancestor_paths(path):
+            totals[ancestor] += n
+    threshold = big_subtree_members()
+    wanted = [path for path, n in totals.items() if n >= threshold]
+    return list(
+        Organization.objects.filter(path__in=wanted, dissolved_on__isnull=True)
+        .exclude(kind__in=BRANCH_KINDS)
+        .order_by("depth", "path")
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -27,10 +27,15 @@ from .models import (
 )
 
 
+def _was_member_within(organization: Organization) -> Exists:
+    """The row's member has a membership in the subtree: asked of each of the year's few rows
+    by the member's index, not as `member_id IN` every membership of a province (13.9 s)."""
+    return Exists(Membership.objects.within(organization).filter(member_id=OuterRef("member_id")))
+
+
 def discipline_counts(organization: Organization, year: int) -> dict[str, int]:
     """Members disciplined in the year, where their organization was in the subtree; of them rural."""
-    members = Membership.objects.within(organization).values("member_id")
-    rows = Discipline.objects.filter(on__year=year, member_id__in=members)
+    rows = Discipline.objects.filter(on__year=year).filter(_was_member_within(organization))
     counts = rows.aggregate(
         people=Count("member", distinct=True),
         farmers=Count("member", distinct=True, filter=Q(member__occupation=Occupation.FARMER)),
@@ -39,9 +44,9 @@ def discipline_counts(organization: Organization, year: int) -> dict[str, int]:
 
 
 def commendation_counts(organization: Organization, year: int) -> dict[str, int]:
-    members = Membership.objects.within(organization).values("member_id")
     rows = Commendation.objects.filter(on__year=year).filter(
-        Q(member_id__in=members) | Q(organization__in=Organization.objects.under(organization.path))
+        _was_member_within(organization)
+        | Q(organization__in=Organization.objects.under(organization.path))
     )
     return dict(rows.values_list("title").annotate(n=Count("id")).values_list("title", "n"))
 

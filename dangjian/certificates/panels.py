@@ -9,9 +9,11 @@ from django.db.models import Count, F, Q
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import Scope, scope_for
+from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.extensions import DemoContext
 from dangjian.members import selectors as member_selectors
+from dangjian.members import subtrees
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
@@ -38,7 +40,10 @@ def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     }
 
 
-def organization_panel(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+COVERAGE_KEY = "certificates-coverage:v1"
+
+
+def coverage(organization: Organization) -> dict[str, int]:
     """Mobile members of the subtree and how many still need a certificate: one query."""
     renew_after = today() + dt.timedelta(days=services.RENEW_WITHIN_DAYS)
     counts = (
@@ -58,6 +63,37 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
         )
     )
     return {"mobile": counts["mobile"], "pending": counts["mobile"] - counts["covered"]}
+
+
+def coverage_kept(
+    organization: Organization, *, refresh: bool = False
+) -> tuple[dict[str, int], figures.Kept | None]:
+    """`coverage` as the organization page shows it: a big subtree's kept figure (shown while
+    stale, one recount queued for the worker, decision 0283), else counted now (None)."""
+    if not subtrees.is_big(organization):
+        return coverage(organization), None
+    from . import tasks
+
+    kept = figures.kept(
+        organization.path,
+        COVERAGE_KEY,
+        lambda: coverage(organization),
+        recount=lambda: tasks.coverage_recount.enqueue(organization.pk),
+        refresh=refresh,
+    )
+    return dict(kept.value), kept
+
+
+def coverage_recount(organization: Organization) -> None:
+    """The worker's recount of the kept coverage a visitor found stale."""
+    figures.recount_store(organization.path, COVERAGE_KEY, lambda: coverage(organization))
+
+
+def organization_panel(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+    """电子活动证 on the organization page: the subtree's mobile members and how many still
+    need a certificate (a big subtree's from its kept figure)."""
+    counts, kept = coverage_kept(organization, refresh=figures.wants_refresh(request))
+    return {**counts, "kept": kept, "refresh_url": "?refresh=1"}
 
 
 def is_top_administrator(scope: Scope) -> bool:

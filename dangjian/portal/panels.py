@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.organizations.models import Organization
 
 from . import selectors
@@ -44,10 +45,15 @@ def my_certificate(request: HttpRequest, member: Any) -> dict[str, Any] | None:
 def organization_accounts(
     request: HttpRequest, organization: Organization
 ) -> dict[str, Any] | None:
-    """党员账号 on the organization page, for whoever manages it: counts and the invitation."""
+    """党员账号 on the organization page, for whoever manages it: counts and the invitation.
+    A big subtree's counts are its kept figure (decision 0283): counting a province's accounts
+    must not hold up the page."""
     if not scope_for(request.user).can_manage_path(organization.path):
         return None
-    return {"counts": selectors.account_counts(organization)}
+    counts, kept = selectors.account_counts_kept(
+        organization, refresh=figures.wants_refresh(request)
+    )
+    return {"counts": counts, "kept": kept, "refresh_url": "?refresh=1"}
 
 
 # --- the member's own sections on /me/ (keeping in touch, help, volunteering, who looked) ----

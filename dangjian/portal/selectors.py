@@ -16,6 +16,8 @@ from dangjian.accounts.scope import scope_for
 from dangjian.audit import selectors as audit_selectors
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
+from dangjian.core import figures
+from dangjian.members import subtrees
 from dangjian.members.models import Member, Membership
 from dangjian.members.selectors import with_organization
 from dangjian.organizations.models import Organization
@@ -163,6 +165,36 @@ def account_counts(organization: Organization) -> dict[str, int]:
         none=Count("pk", filter=Q(user__isnull=True) & ~is_invited),
     )
     return counts
+
+
+ACCOUNT_COUNTS_KEY = "portal-accounts:v1"
+
+
+def account_counts_kept(
+    organization: Organization, *, refresh: bool = False
+) -> tuple[dict[str, int], figures.Kept | None]:
+    """`account_counts` as the organization page shows it: a big subtree's kept figure (shown
+    while stale, one recount queued for the worker, decision 0283), else counted now (None:
+    nothing to say about when)."""
+    if not subtrees.is_big(organization):
+        return account_counts(organization), None
+    from . import tasks
+
+    kept = figures.kept(
+        organization.path,
+        ACCOUNT_COUNTS_KEY,
+        lambda: account_counts(organization),
+        recount=lambda: tasks.account_counts_recount.enqueue(organization.pk),
+        refresh=refresh,
+    )
+    return dict(kept.value), kept
+
+
+def account_counts_recount(organization: Organization) -> None:
+    """The worker's recount of the kept figure a visitor found stale."""
+    figures.recount_store(
+        organization.path, ACCOUNT_COUNTS_KEY, lambda: account_counts(organization)
+    )
 
 
 # --- who looked at my numbers ---------------------------------------------------------------

@@ -8,14 +8,16 @@ BIN     := $(VENV)/bin
 PYTHON  ?= python3
 PG_URL  ?= postgresql:///dangjian?host=/var/run/postgresql
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
-# pytest runs on every core (pytest-xdist), a file per worker at a time, so the demo county
-# (tests/demo/) is built once. (loadgroup would be finer, but pytest 9 ignores its groups.)
+# pytest runs on every core (pytest-xdist), a test per worker at a time, except the modules of
+# conftest.ONE_WORKER (the demo county, tests/demo/, is built once): `--dist loadscope` with
+# conftest.py's scheduler. (loadgroup would say so with marks, but pytest 9 ignores its groups.)
 # Tests that commit flush the seeded rows when they end, so they run in a second pass (conftest.py).
 PYTEST_WORKERS ?= auto
-PYTEST  := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m 'not transactional' --durations=20
-PYTEST_COMMITTING := $(BIN)/pytest -n $(PYTEST_WORKERS) -m transactional --durations=20
+PYTEST  := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m 'not transactional' --durations=20
+PYTEST_COMMITTING := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m transactional --durations=20
 
-.PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean
+.PHONY: help setup run test lint typecheck djangocheck pytest-sqlite pytest-postgres browser demo messages lock clean \
+  pytest-sqlite-main pytest-sqlite-committing pytest-postgres-main pytest-postgres-committing
 
 help:
 	@echo "make run   安装依赖、迁移数据库、载入示范县数据，在 http://127.0.0.1:8000 启动网站和后台处理程序"
@@ -83,29 +85,47 @@ djangocheck: setup
 	  DJANGO_SETTINGS_MODULE=config.settings.prod \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
-pytest-sqlite: setup browser
+pytest-sqlite: pytest-sqlite-main pytest-sqlite-committing
+pytest-postgres: pytest-postgres-main pytest-postgres-committing
+
+pytest-sqlite-main: setup browser
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST)
+
+pytest-sqlite-committing: setup browser
+	@echo "== pytest on SQLite: the tests that commit"
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST_COMMITTING)
 
-pytest-postgres: setup browser
-	@url="$${DATABASE_URL:-$(PG_URL)}"; \
-	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], dbname='postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
-	  echo "== pytest on PostgreSQL ($$url)"; \
-	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST) && \
-	  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(PYTEST_COMMITTING); \
-	elif [ "$${CI:-}" = "true" ]; then \
-	  echo "PostgreSQL is not reachable at $$url, and CI=true requires it."; exit 1; \
-	else \
-	  echo ""; echo "!! PostgreSQL is not reachable at $$url: the PostgreSQL tests were SKIPPED."; \
-	  echo "!! Set DATABASE_URL to a reachable server to run them."; echo ""; \
-	fi
+# $(1): a pytest command to run on PostgreSQL, skipped with a warning when the server does not
+# answer (a failure with CI=true); $(2): what it runs.
+define on_postgres
+@url="$${DATABASE_URL:-$(PG_URL)}"; \
+if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], dbname='postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+  echo "== pytest on PostgreSQL ($$url)$(2)"; \
+  DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.test $(1); \
+elif [ "$${CI:-}" = "true" ]; then \
+  echo "PostgreSQL is not reachable at $$url, and CI=true requires it."; exit 1; \
+else \
+  echo ""; echo "!! PostgreSQL is not reachable at $$url: the PostgreSQL tests were SKIPPED."; \
+  echo "!! Set DATABASE_URL to a reachable server to run them."; echo ""; \
+fi
+endef
 
-# The checks side by side (mypy keeps one core busy for half a minute), then the two pytest stages.
+pytest-postgres-main: setup browser
+	$(call on_postgres,$(PYTEST))
+
+# Its Redis tests use database 14, so that it may run beside the SQLite pass (database 15).
+pytest-postgres-committing: setup browser
+	$(call on_postgres,DANGJIAN_TEST_REDIS="$${DANGJIAN_TEST_REDIS_POSTGRES:-redis://127.0.0.1:6379/14}" $(PYTEST_COMMITTING),: the tests that commit)
+
+# The checks and both committing passes side by side: the committing tests (browser, servers,
+# workers started as processes) mostly wait, a quarter of the two cores busy, and mypy keeps
+# one core for half a minute. Then the two main passes, each on both cores (docs/decisions/0282).
 test: setup browser
-	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck djangocheck
-	@$(MAKE) --no-print-directory pytest-sqlite
-	@$(MAKE) --no-print-directory pytest-postgres
+	@$(MAKE) --no-print-directory -j5 --output-sync=target lint typecheck djangocheck \
+	  pytest-sqlite-committing pytest-postgres-committing
+	@$(MAKE) --no-print-directory pytest-sqlite-main
+	@$(MAKE) --no-print-directory pytest-postgres-main
 
 # --- maintenance ----------------------------------------------------------
 

@@ -138,12 +138,33 @@ def county(tree: Tree) -> County:
     return County(**vars(tree), zhang=zhang, li=li, wang=wang, zhao=zhao, qian=qian, sun=sun)
 
 
+# Tests that share a fixture built once per module or package, or something outside the
+# worker's own database (a Redis database), stay on one pytest-xdist worker: prefixes of their
+# test IDs. Every other test goes to whichever
+# worker is free (pytest_xdist_make_scheduler below); collection refuses a module that builds
+# a module-, package- or class-scoped fixture of ours and is not listed here.
+ONE_WORKER = (
+    "tests/demo/",  # the demo county, 28,682 members (tests/demo/conftest.py)
+    "tests/test_translations.py",  # the sources and templates read once
+    "dangjian/ops/tests/test_streaming_replica.py",  # a PostgreSQL primary and its standby
+    "dangjian/core/tests/test_tasks_redis.py",  # one Redis database, emptied by each test
+)
+_OURS = ("tests", "dangjian", "conftest")
+
+
+def _shared_by_one_worker(nodeid: str) -> str | None:
+    return next((prefix for prefix in ONE_WORKER if nodeid.startswith(prefix)), None)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests that commit (transactional, live server) `transactional`.
 
     Such a test ends by flushing the database, which takes the rows the migrations seeded (rate
     tables, frequency rules, indicators) with it. Alone, pytest-django runs them last; across
     pytest-xdist workers it cannot, so `make test` runs them in a second pass of their own.
+
+    And refuse a test that uses a fixture of ours built once per module, package or class
+    outside ONE_WORKER: spread over the workers, it would be built on each.
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
@@ -151,6 +172,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", ())
         if commits or "live_server" in names or "transactional_db" in names:
             item.add_marker(pytest.mark.transactional)
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None or _shared_by_one_worker(item.nodeid):
+            continue
+        for definitions in info.name2fixturedefs.values():
+            fixture = definitions[-1]
+            module = getattr(fixture.func, "__module__", "") or ""
+            if fixture.scope in ("module", "package", "class") and module.startswith(_OURS):
+                raise pytest.UsageError(
+                    f"{item.nodeid} uses the {fixture.scope}-scoped fixture "
+                    f"{fixture.argname!r}: add its module to ONE_WORKER in conftest.py"
+                )
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` with one test as the unit of work, except the ONE_WORKER groups.
+
+    `--dist loadfile` sent a whole module to a worker: a module of a few slow tests (the hostile
+    input walks, the deployments started as subprocesses) came last, as loadfile orders modules
+    by their number of tests, and kept one worker busy while the other had nothing left. One
+    test at a time, both workers finish within a test of each other. (xdist's own `loadgroup`
+    would say the same with marks, but pytest 9 ignores its groups.)
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class OneTestAtATime(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _shared_by_one_worker(nodeid) or nodeid
+
+    return OneTestAtATime(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -154,7 +154,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     _require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # `expect` waits 5 s unless told, the page's actions TIMEOUT_MS: the same wait for both, as
+    # the committing passes run beside each other and the checks (a busy machine).
+    expect.set_options(timeout=TIMEOUT_MS)
 
     playwright = sync_playwright().start()
     try:

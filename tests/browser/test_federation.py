@@ -73,14 +73,6 @@ def test_a_guest_of_another_deployment_is_checked_in_and_the_receipt_exported(
     expect(page.get_by_test_id("visiting-guest")).to_contain_text("回执已导出")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "Known bug, open: on Debian's Chromium 156 the kept /me/ page fails to open offline in "
-        "about half the runs (net::ERR_FAILED with the page in the worker's cache and the "
-        "worker in control); the same at 850af78, where it passed on the earlier Chromium."
-    ),
-)
 @pytest.mark.parametrize("page", ["phone"], indirect=True)
 def test_a_mobile_members_places_open_again_without_network(
     page: Any, county: Any, sign_in: Any
@@ -114,9 +106,17 @@ def test_a_mobile_members_places_open_again_without_network(
     sign_in(page, "zhangsan")
     page.goto("/me/")
     expect(page.get_by_test_id("places-panel")).to_contain_text("红岩家园党员服务中心")
-    # Kept by the worker, and the worker in control of the page (its claim may lag the cache).
+    # Kept by the worker, and the worker in control of the page: signing in lands on /me/, which
+    # registers the worker, so this page's navigation began before the worker was active and only
+    # its claim (on the page's message, me-sw.js) puts it in control. The predicate must return
+    # a plain value: wait_for_function takes a promise as a truthy answer and stops waiting (it
+    # did, and the page went offline with its copy still being fetched: net::ERR_FAILED).
     page.wait_for_function(
-        "() => navigator.serviceWorker.controller !== null && caches.match('/me/').then(Boolean)"
+        """() => {
+          caches.match("/me/").then((kept) => { window.meKept = Boolean(kept); });
+          return navigator.serviceWorker.controller !== null && window.meKept === true;
+        }""",
+        polling=100,
     )
     page.context.set_offline(True)
     # Opened again as a member does (the bookmark or the address): Chromium 156 sends a reload

@@ -12,7 +12,17 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.forget) { event.waitUntil(caches.delete(CACHE)); return; } // signing out
   const urls = data.cache || [];
-  event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(urls.map((url) => cache.add(url).catch(() => null)))));
+  event.waitUntil(
+    Promise.all([
+      // The page that hands over its page is taken under control here too. The claim at
+      // activation misses a page whose navigation was still under way then: after signing in a
+      // member lands on /me/ (which registers the worker) and, opening /me/ again at once, gets
+      // a page that no worker controls until the next visit. Refused (and harmless) while this
+      // worker is still installing: the page sends again once it is ready.
+      self.clients.claim().catch(() => null),
+      caches.open(CACHE).then((cache) => Promise.all(urls.map((url) => cache.add(url).catch(() => null)))),
+    ]),
+  );
 });
 
 self.addEventListener("fetch", (event) => {
@@ -23,10 +33,10 @@ self.addEventListener("fetch", (event) => {
       .then((response) => {
         if (request.mode === "navigate" && response.redirected) {
           // Sent to the sign-in page: the session is over, the kept pages go with it.
-          caches.delete(CACHE);
+          event.waitUntil(caches.delete(CACHE));
         } else if (response.ok) {
           const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
+          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
         }
         return response;
       })

@@ -372,3 +372,21 @@ def test_a_kept_figure_queues_its_recount_once_until_the_claim_is_lost(
         assert shown.value == 1  # the kept figure, expired, not counted on the request
         assert shown.stale
         assert len(queued_recounts) == expected, minutes
+
+
+def test_a_big_subtree_page_lists_no_members_and_a_small_one_lists_them(
+    client: Any, county: Any, settings: Any
+) -> None:
+    """A big subtree's organization page points to its member list instead of sorting all its
+    members for ten of them; a small one lists them as before (both sides of the threshold)."""
+    client.force_login(county.east_admin)
+    url = organization_page(county.east)
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 6  # 东镇 holds 5: small
+    body = client.get(url).content.decode()
+    assert "张三" in body
+    assert 'data-testid="members-by-list"' not in body
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5  # big
+    body = client.get(url).content.decode()
+    assert "张三" not in body
+    assert "共 5 名党员，请在党员名单中按姓名查找或筛选。" in body
+    assert f"/members/?org={county.east.pk}" in body

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,16 +23,25 @@ def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[
         return []  # an observer has nothing to do
     subtree = Organization.objects.under(organization.path)
     url = reverse("transfers:list")
-    counts = Transfer.objects.aggregate(
+    # Each of the few open transfers asks whether its organization is in the subtree (EXISTS
+    # by primary key), rather than `IN` every organization of the subtree: a province's
+    # 211,533 were hashed three times on every visit of its home page (122 ms).
+    counts = Transfer.objects.filter(
+        state__in=[TransferState.IN_TRANSIT, TransferState.AWAITING_APPROVAL]
+    ).aggregate(
         incoming=_count(
-            Q(state=TransferState.IN_TRANSIT, valid_until__gte=on) & Q(to_organization__in=subtree)
+            Q(state=TransferState.IN_TRANSIT, valid_until__gte=on)
+            & Q(_in(subtree, "to_organization_id"))
         ),
         approve=_count(
             # The committee above the sender approves (transfers.services.approving_organization).
             Q(state=TransferState.AWAITING_APPROVAL)
             & (
-                Q(from_organization__parent__in=subtree)
-                | Q(from_organization__parent__isnull=True, from_organization__in=subtree)
+                Q(_in(subtree, "from_organization__parent_id"))
+                | (
+                    Q(from_organization__parent__isnull=True)
+                    & Q(_in(subtree, "from_organization_id"))
+                )
             )
         ),
     )
@@ -51,9 +60,11 @@ def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[
                 f"{url}?list=outgoing",
             )
         )
-    reports = OutflowReport.objects.filter(
-        seen_at__isnull=True, outflow__home_organization__in=subtree
-    ).count()
+    reports = (
+        OutflowReport.objects.filter(seen_at__isnull=True)
+        .filter(_in(subtree, "outflow__home_organization_id"))
+        .count()
+    )
     if reports:
         # What a mobile member chose to tell the branch (from /me/): to read, never to chase.
         items.append(
@@ -67,3 +78,8 @@ def todo(request: HttpRequest, organization: Organization, on: dt.date) -> list[
 
 def _count(condition: Q) -> Count:
     return Count("pk", filter=condition)
+
+
+def _in(organizations: QuerySet[Organization], field: str) -> Exists:
+    """The row's organization (`field`, a primary key) is one of `organizations`."""
+    return Exists(organizations.filter(pk=OuterRef(field)))

@@ -70,18 +70,16 @@ def coverage_kept(
 ) -> tuple[dict[str, int], figures.Kept | None]:
     """`coverage` as the organization page shows it: a big subtree's kept figure (shown while
     stale, one recount queued for the worker, decision 0283), else counted now (None)."""
-    if not subtrees.is_big(organization):
-        return coverage(organization), None
     from . import tasks
 
-    kept = figures.kept(
-        organization.path,
+    counts, kept = subtrees.kept_if_big(
+        organization,
         COVERAGE_KEY,
         lambda: coverage(organization),
         recount=lambda: tasks.coverage_recount.enqueue(organization.pk),
         refresh=refresh,
     )
-    return dict(kept.value), kept
+    return dict(counts), kept
 
 
 def coverage_recount(organization: Organization) -> None:

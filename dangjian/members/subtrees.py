@@ -11,10 +11,13 @@ roster, so that every domain (dues, activities, recruitment) and the reports can
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
 
+from dangjian.core import figures
 from dangjian.core.paths import ancestor_paths
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
@@ -37,6 +40,23 @@ def is_big(organization: Organization) -> bool:
     threshold = big_subtree_members()
     on_roster = Membership.objects.within(organization).filter(ended_on__isnull=True).order_by()
     return on_roster[:threshold].count() >= threshold
+
+
+def kept_if_big(
+    organization: Organization,
+    key: str,
+    compute: Callable[[], Any],
+    *,
+    recount: Callable[[], Any],
+    refresh: bool = False,
+) -> tuple[Any, figures.Kept | None]:
+    """(value, kept) as a committee page shows a figure: a big subtree's kept figure (shown while
+    stale, one `recount()` queued for the worker), else `compute()` now with None (nothing to say
+    about when it was counted)."""
+    if not is_big(organization):
+        return compute(), None
+    kept = figures.kept(organization.path, key, compute, recount=recount, refresh=refresh)
+    return kept.value, kept
 
 
 def big_committees() -> list[Organization]:

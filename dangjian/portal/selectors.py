@@ -176,18 +176,16 @@ def account_counts_kept(
     """`account_counts` as the organization page shows it: a big subtree's kept figure (shown
     while stale, one recount queued for the worker, decision 0283), else counted now (None:
     nothing to say about when)."""
-    if not subtrees.is_big(organization):
-        return account_counts(organization), None
     from . import tasks
 
-    kept = figures.kept(
-        organization.path,
+    counts, kept = subtrees.kept_if_big(
+        organization,
         ACCOUNT_COUNTS_KEY,
         lambda: account_counts(organization),
         recount=lambda: tasks.account_counts_recount.enqueue(organization.pk),
         refresh=refresh,
     )
-    return dict(kept.value), kept
+    return dict(counts), kept
 
 
 def account_counts_recount(organization: Organization) -> None:

@@ -213,3 +213,22 @@ def follow_nav(page: Any, name: str) -> None:
     if not link.is_visible():
         navigation.locator("summary", has_text="更多").click()
     link.click()
+
+
+def wait_until_kept(page: Any, *paths: str) -> None:
+    """Wait until a service worker controls the page and its cache holds each path (matched
+    without the query and Vary), so that the page opens with the network cut.
+
+    The predicate returns a plain value: `wait_for_function` takes a returned promise for a
+    truthy answer and stops waiting at once, so the cache lookups run on the side and leave
+    their answer on `window` for the next poll.
+    """
+    page.wait_for_function(
+        """(paths) => {
+          Promise.all(paths.map((path) => caches.match(path, { ignoreSearch: true, ignoreVary: true })))
+            .then((kept) => { window.djKept = kept.every(Boolean); });
+          return navigator.serviceWorker.controller !== null && window.djKept === true;
+        }""",
+        arg=list(paths),
+        polling=100,
+    )

@@ -8,7 +8,15 @@ self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim(
 
 self.addEventListener("message", (event) => {
   const urls = (event.data && event.data.cache) || [];
-  event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(urls.map((url) => cache.add(url).catch(() => null)))));
+  event.waitUntil(
+    Promise.all([
+      // The page that hands over its list is taken under control here too, as in /me/'s worker
+      // (places/me-sw.js): the claim at activation misses a page still loading then. Refused
+      // (and harmless) while this worker is still installing: the page sends again once ready.
+      self.clients.claim().catch(() => null),
+      caches.open(CACHE).then((cache) => Promise.all(urls.map((url) => cache.add(url).catch(() => null)))),
+    ]),
+  );
 });
 
 self.addEventListener("fetch", (event) => {
@@ -19,7 +27,7 @@ self.addEventListener("fetch", (event) => {
       .then((response) => {
         if (response.ok && new URL(request.url).origin === self.location.origin) {
           const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
+          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
         }
         return response;
       })

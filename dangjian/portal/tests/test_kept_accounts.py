@@ -10,17 +10,15 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.core.models import Figure
 from dangjian.portal import selectors
-from dangjian.site.testing import build_member
+from dangjian.site.testing import PENDING, RECOUNTING, build_member, run_queued
 
 pytestmark = pytest.mark.django_db
 
 TASK = "dangjian.portal.tasks.account_counts_recount"
-RECOUNTING = 'data-testid="recounting"'
 
 
 def panel(client: Any, org: Any, query: str = "") -> str:
@@ -43,16 +41,14 @@ def add_member(org: Any, callbacks: Any) -> None:
         build_member(organization=org, name="周九", joined_on=dt.date(2010, 7, 1))
 
 
-def run_queued() -> list[str]:
-    """What `dangjian worker` does with the queued tasks; returns their task paths."""
-    done = []
-    for result in DBTaskResult.objects.order_by("pk"):
-        import_string(result.task_path).call(
-            *result.args_kwargs["args"], **result.args_kwargs["kwargs"]
-        )
-        done.append(result.task_path)
-    DBTaskResult.objects.all().delete()
-    return done
+def counted_by_the_worker(client: Any, org: Any, callbacks: Any) -> None:
+    """A big subtree's panel never counted says so and queues its count (decision 0287); the
+    worker counts it."""
+    with callbacks(execute=True):
+        html = panel(client, org)
+    assert PENDING in html
+    assert "未邀请" not in html  # no figures while pending
+    assert TASK in run_queued()
 
 
 def test_a_big_subtree_shows_the_kept_counts_and_queues_one_recount(
@@ -63,7 +59,8 @@ def test_a_big_subtree_shows_the_kept_counts_and_queues_one_recount(
     recount stores and shows the new counts."""
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
-    first = panel(client, county.east)  # never counted: counted once, and kept
+    counted_by_the_worker(client, county.east, django_capture_on_commit_callbacks)
+    first = panel(client, county.east)
     before = uninvited(first)
     assert 'data-testid="counted-at"' in first
     assert RECOUNTING not in first
@@ -90,6 +87,7 @@ def test_refresh_counts_a_big_subtree_now(
 ) -> None:
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
+    counted_by_the_worker(client, county.east, django_capture_on_commit_callbacks)
     before = uninvited(panel(client, county.east))
     add_member(county.south_village, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):

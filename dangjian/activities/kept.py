@@ -41,7 +41,7 @@ class Named:
 
 @dataclass
 class CompliancePage:
-    result: Compliance
+    result: Compliance | None  # None while the worker counts it (decision 0287)
     leadership: list[tuple[Named, list[KindCount]]]
     without_life: list[Named]
     kept: figures.Kept | None = None
@@ -150,8 +150,9 @@ def _read(
     organization: Organization, name: str, args: list[Any], *, refresh: bool
 ) -> tuple[Any, figures.Kept | None]:
     """A big subtree's kept figure (a stale one shown while `tasks.figure_recount` counts it
-    again), else (for the page and panel) counted now, or (the dashboard, a committee's card)
-    from the figure cache as before."""
+    again; None with `figures.PENDING` while it counts one never counted, decision 0287), else
+    (for the page and panel) counted now, or (the dashboard, a committee's card) from the
+    figure cache as before."""
     key, compute = FIGURES[name](organization, *args)
     if not subtrees.is_big(organization):
         if name == "dashboard":
@@ -188,17 +189,25 @@ def warm(organization: Organization, *, younger_than: int) -> int:
 def compliance_page(
     organization: Organization, year: int, quarter: int | None, *, refresh: bool = False
 ) -> CompliancePage:
-    """The compliance page of `organization` for the year or one quarter."""
+    """The compliance page of `organization` for the year or one quarter (nothing but `kept`
+    while the worker counts it, decision 0287)."""
     data, kept = _read(organization, "page", [year, quarter or 0], refresh=refresh)
+    if data is None:
+        return CompliancePage(None, [], [], kept)
     return from_value(data, period_of(year, quarter), kept)
 
 
-def organization_panel(organization: Organization) -> tuple[Compliance, Compliance]:
-    """(this quarter so far, the last quarter) for the organization page."""
+def organization_panel(
+    organization: Organization, *, refresh: bool = False
+) -> tuple[Compliance, Compliance] | None:
+    """(this quarter so far, the last quarter) for the organization page; None while the
+    worker counts a big subtree's never counted (decision 0287)."""
     on = today()
     current = periods.quarter_of(on)
     previous = periods.quarter_of(current.start - dt.timedelta(days=1))
-    data, _kept = _read(organization, "panel", [], refresh=False)
+    data, _kept = _read(organization, "panel", [], refresh=refresh)
+    if data is None:
+        return None
     return tuple(  # type: ignore[return-value]
         Compliance(period, _kind_counts(counts), branches, compliant)
         for period, (counts, branches, compliant) in (
@@ -208,7 +217,8 @@ def organization_panel(organization: Organization) -> tuple[Compliance, Complian
     )
 
 
-def dashboard(organization: Organization, *, refresh: bool) -> dict[str, Any]:
-    """The home dashboard's compliance figure of a committee (JSON, the panel formats it)."""
+def dashboard(organization: Organization, *, refresh: bool) -> dict[str, Any] | None:
+    """The home dashboard's compliance figure of a committee (JSON, the panel formats it);
+    None while the worker counts a big subtree's never counted (decision 0287)."""
     data, _kept = _read(organization, "dashboard", [], refresh=refresh)
-    return dict(data)
+    return None if data is None else dict(data)

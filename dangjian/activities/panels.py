@@ -56,9 +56,14 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
     if organization.kind == "PARTY_GROUP":
         return None
     # A big subtree's from its kept figure (decision 0283): two quarters of a province's
-    # activities must not hold up the organization page.
-    quarter, last = kept.organization_panel(organization)
-    return {"quarter": quarter, "previous": last}
+    # activities must not hold up the organization page. None while the worker counts one
+    # never counted (decision 0287).
+    quarters = kept.organization_panel(organization, refresh=figures.wants_refresh(request))
+    if quarters is None:
+        last_quarter = periods.quarter_of(periods.quarter_of(today()).start - dt.timedelta(days=1))
+        return {"kept": figures.PENDING, "year": last_quarter.start.year}
+    quarter, last = quarters
+    return {"quarter": quarter, "previous": last, "year": last.period.start.year}
 
 
 def home_panel(request: HttpRequest, organization: Organization) -> dict[str, Any] | None:
@@ -67,6 +72,8 @@ def home_panel(request: HttpRequest, organization: Organization) -> dict[str, An
     if organization.kind in BRANCH_KINDS:
         return None  # a branch sees what it still has to hold under 本月待办
     value = kept.dashboard(organization, refresh=figures.wants_refresh(request))
+    if value is None:  # the worker counts a big subtree's never counted (decision 0287)
+        return {"kept": figures.PENDING, "year": today().year}
     if not value["branches"]:
         return None
     period = value["period"]

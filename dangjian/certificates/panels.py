@@ -67,9 +67,10 @@ def coverage(organization: Organization) -> dict[str, int]:
 
 def coverage_kept(
     organization: Organization, *, refresh: bool = False
-) -> tuple[dict[str, int], figures.Kept | None]:
+) -> tuple[dict[str, int] | None, figures.Kept | None]:
     """`coverage` as the organization page shows it: a big subtree's kept figure (shown while
-    stale, one recount queued for the worker, decision 0283), else counted now (None)."""
+    stale, one recount queued for the worker, decision 0283; None while pending, 0287), else
+    counted now (None)."""
     from . import tasks
 
     counts, kept = subtrees.kept_if_big(
@@ -79,7 +80,7 @@ def coverage_kept(
         recount=lambda: tasks.coverage_recount.enqueue(organization.pk),
         refresh=refresh,
     )
-    return dict(counts), kept
+    return (None if counts is None else dict(counts)), kept
 
 
 def coverage_recount(organization: Organization) -> None:
@@ -91,7 +92,7 @@ def organization_panel(request: HttpRequest, organization: Organization) -> dict
     """电子活动证 on the organization page: the subtree's mobile members and how many still
     need a certificate (a big subtree's from its kept figure)."""
     counts, kept = coverage_kept(organization, refresh=figures.wants_refresh(request))
-    return {**counts, "kept": kept, "refresh_url": "?refresh=1"}
+    return {**(counts or {}), "kept": kept, "refresh_url": "?refresh=1"}
 
 
 def is_top_administrator(scope: Scope) -> bool:

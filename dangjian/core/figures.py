@@ -16,8 +16,11 @@ Two ways to read:
   secretary expects to see what they just did, and the worker's warm-up);
 - `kept`: a big subtree's page. The stored value whatever its age, with when it was counted and
   whether it is stale; a stale or expired one queues ONE recount on `dangjian worker` (claimed on
-  the figure's row, so a second visitor queues none) and is shown meanwhile. Only a figure never
-  counted, or the page's 刷新 (`?refresh=1`), counts in the request.
+  the figure's row, so a second visitor queues none) and is shown meanwhile. A figure never
+  counted is not counted in the request either (decision 0287: at a province that is 22 s of
+  CPU, and every visitor of a cold page would start one): the first visitor claims it (a row
+  without `computed_at`, the placeholder) and queues its count, and every page says "pending"
+  until the worker stored it. Only the page's 刷新 (`?refresh=1`) counts in the request.
 
 A count stores the instant it began: a change committed while it ran leaves the stored figure
 stale (`stale_since` later than the count's start), so it is counted again rather than taken as
@@ -36,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -59,15 +62,23 @@ def recount_lost_after() -> int:
 
 @dataclass(frozen=True)
 class Kept:
-    """A figure as a big subtree's page shows it."""
+    """A figure as a big subtree's page shows it; `pending` (no value, no `computed_at`) while
+    the worker counts one never counted."""
 
     value: Any
-    computed_at: dt.datetime
+    computed_at: dt.datetime | None
     stale: bool = False  # changed below since, or expired: a recount is under way
 
     @property
     def recounting(self) -> bool:
         return self.stale
+
+    @property
+    def pending(self) -> bool:
+        return self.computed_at is None
+
+
+PENDING = Kept(None, None)
 
 
 def _store(path: str, key: str, value: Any, started: dt.datetime) -> None:
@@ -116,7 +127,7 @@ def cached(
             stale_since=None,
             computed_at__gt=now - dt.timedelta(seconds=age),
         ).first()
-        if row is not None:
+        if row is not None and row.computed_at is not None:  # (never None: filtered above)
             return row.value, row.computed_at
     value = compute()
     _store(path, key, value, now)
@@ -132,30 +143,55 @@ def kept(
     refresh: bool = False,
 ) -> Kept:
     """A big subtree's figure for its page: the stored one even when stale or expired, never
-    counted in the request unless none was ever stored or `refresh` asks for it now.
+    counted in the request unless `refresh` asks for it now.
 
     When the stored one is stale or expired, `recount()` (which queues the app's task that
     calls `recount_store`) runs after commit, once: the first visitor claims the figure's row
     by a conditional update, later visitors see the claim and queue nothing, until the
-    recount stores the figure or the claim is older than `recount_lost_after()`."""
+    recount stores the figure or the claim is older than `recount_lost_after()`.
+
+    When none was ever stored the first visitor inserts the row without a figure (the
+    placeholder, `computed_at` NULL) and claims it the same way; every visitor gets `PENDING`
+    until the worker stored the figure (decision 0287)."""
     now = timezone.now()
-    row = None if refresh else Figure.objects.filter(path=path, key=key).first()
-    if row is None:
+    if refresh:
         value = compute()
         _store(path, key, value, now)
         return Kept(value, now)
+    row = Figure.objects.filter(path=path, key=key).first()
+    if row is None:
+        _insert_placeholder(path, key)
+        _claim(Figure.objects.filter(path=path, key=key, computed_at=None), now, recount)
+        return PENDING
+    if row.computed_at is None:
+        _claim(Figure.objects.filter(pk=row.pk, computed_at=None), now, recount)
+        return PENDING
     expired = row.computed_at <= now - dt.timedelta(seconds=max_age())
     stale = row.stale_since is not None or expired
     if stale:
-        lost = now - dt.timedelta(seconds=recount_lost_after())
-        claimed = (
-            Figure.objects.filter(pk=row.pk)
-            .filter(Q(recount_queued_at=None) | Q(recount_queued_at__lt=lost))
-            .update(recount_queued_at=now)
-        )
-        if claimed:
-            transaction.on_commit(recount)
+        _claim(Figure.objects.filter(pk=row.pk), now, recount)
     return Kept(row.value, row.computed_at, stale=stale)
+
+
+def _insert_placeholder(path: str, key: str) -> None:
+    """The row of a figure never counted, without a figure: a visitor that finds it does not
+    count (the unique (path, key) makes concurrent inserts one row; a figure stored meanwhile
+    stays)."""
+    Figure.objects.bulk_create(
+        [Figure(path=path, key=key, value={}, computed_at=None)], ignore_conflicts=True
+    )
+
+
+def _claim(rows: QuerySet[Figure], now: dt.datetime, recount: Callable[[], Any]) -> None:
+    """Queue `recount` after commit if this visitor is the first to claim the figure's row
+    (or the last claim is older than `recount_lost_after()`, its worker died). A conditional
+    update: of concurrent visitors exactly one changes the row."""
+    lost = now - dt.timedelta(seconds=recount_lost_after())
+    claimed = rows.filter(Q(recount_queued_at=None) | Q(recount_queued_at__lt=lost)).update(
+        recount_queued_at=now
+    )
+    if claimed:
+        transaction.on_commit(recount)
 
 
 def recount_store(path: str, key: str, compute: Callable[[], Any]) -> Any:
@@ -190,8 +226,13 @@ def invalidate_all() -> None:
 
 
 def prune(older_than: dt.timedelta) -> int:
-    """Drop figures counted longer ago than `older_than` (keys of past days nobody reads)."""
-    deleted, _by_model = Figure.objects.filter(computed_at__lt=timezone.now() - older_than).delete()
+    """Drop figures counted longer ago than `older_than` (keys of past days nobody reads), and
+    claims of a count that never stored its figure for as long (decision 0287)."""
+    before = timezone.now() - older_than
+    deleted, _by_model = Figure.objects.filter(
+        Q(computed_at__lt=before)
+        | Q(computed_at=None) & (Q(recount_queued_at=None) | Q(recount_queued_at__lt=before))
+    ).delete()
     return deleted
 
 
@@ -212,7 +253,9 @@ def mark(path: str, key: str) -> None:
 
 def is_marked(path: str, key: str) -> bool:
     """Whether the marker is still fresh: nothing changed below `path` since `mark`."""
-    return Figure.objects.filter(path=path, key=key, stale_since=None).exists()
+    return Figure.objects.filter(
+        path=path, key=key, stale_since=None, computed_at__isnull=False
+    ).exists()
 
 
 def unmark(path: str, key: str) -> None:

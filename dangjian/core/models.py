@@ -28,12 +28,16 @@ class Figure(models.Model):
 
     A change below marks the figure stale (`stale_since`: the latest change not yet counted)
     rather than deleting it, so that a big subtree's page can show it while the worker counts
-    it again; `recount_queued_at` is when a page queued that recount (one per figure)."""
+    it again; `recount_queued_at` is when a page queued that recount (one per figure).
+
+    A row without `computed_at` holds no figure yet: the first visitor of a big subtree whose
+    figure was never counted claimed its count for the worker (decision 0287); its `value` is
+    a placeholder that no reader takes as a figure."""
 
     path = models.CharField(max_length=255)
     key = models.CharField(max_length=60)
     value = models.JSONField()
-    computed_at = models.DateTimeField()
+    computed_at = models.DateTimeField(null=True, blank=True)
     stale_since = models.DateTimeField(null=True, blank=True)
     recount_queued_at = models.DateTimeField(null=True, blank=True)
 

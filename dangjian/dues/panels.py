@@ -20,6 +20,8 @@ def home(request: HttpRequest, organization: Organization) -> dict[str, Any] | N
     if organization.kind in BRANCH_KINDS:
         return None
     value = selectors.settled_dashboard_kept(organization, refresh=figures.wants_refresh(request))
+    if value is None:  # the worker counts a big subtree's never counted (decision 0287)
+        return {"kept": figures.PENDING}
     if value["month"] is None or not value["members"]:
         return None
     value["month"] = dt.date.fromisoformat(value["month"])

@@ -905,8 +905,9 @@ def report_page(
     *,
     refresh: bool = False,
     younger_than: int | None = None,
-) -> ReportPage:
-    """The report page of `organization` (`organization_report`, cut to what the page shows).
+) -> ReportPage | None:
+    """The report page of `organization` (`organization_report`, cut to what the page shows);
+    None while the worker counts a big subtree's never counted (decision 0287).
 
     A committee's is a cached figure (core.figures, decision 0100): a county's report sums
     every member's account of the year (about 1.7 s of CPU on the demo county), the figure
@@ -935,6 +936,8 @@ def report_page(
             recount=lambda: tasks.report_recount.enqueue(organization.pk, year, month or 0),
             refresh=refresh,
         )
+        if kept.pending:
+            return None
         page = ReportPage.from_json(kept.value, kept.computed_at)
         page.stale = kept.stale
         return page
@@ -957,9 +960,10 @@ def report_page_recount(organization: Organization, year: int, month: int | None
     )
 
 
-def settled_dashboard_kept(organization: Organization, *, refresh: bool) -> dict[str, Any]:
+def settled_dashboard_kept(organization: Organization, *, refresh: bool) -> dict[str, Any] | None:
     """The home card's dues figure (`settled_dashboard`): kept for a big subtree (decision
-    0283), else from the figure cache, counted again when a change made it stale."""
+    0283; None while the worker counts one never counted, 0287), else from the figure cache,
+    counted again when a change made it stale."""
     on = today()
     key = f"dues:{on.isoformat()}"
     if not subtrees.is_big(organization):
@@ -976,7 +980,7 @@ def settled_dashboard_kept(organization: Organization, *, refresh: bool) -> dict
         recount=lambda: tasks.dashboard_recount.enqueue(organization.pk),
         refresh=refresh,
     )
-    return dict(kept.value)
+    return None if kept.pending else dict(kept.value)
 
 
 def settled_dashboard_recount(organization: Organization) -> None:

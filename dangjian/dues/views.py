@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.http import AuthenticatedHttpRequest
 from dangjian.accounts.scope import scope_for
+from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.core.figures import wants_refresh
 from dangjian.core.forms import call_service, run_form, run_service
@@ -267,7 +268,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         "year": year,
         "month": month,
         "report": report,
-        "unpaid": report.unpaid,
+        # None while the worker counts a big subtree's report never counted (decision 0287)
+        "kept": figures.PENDING if report is None else None,
+        "unpaid": [] if report is None else report.unpaid,
         "art9_months": rules.art9_months(),
         "months": range(1, 13),
     }

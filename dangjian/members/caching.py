@@ -42,17 +42,23 @@ def invalidate_on_change(model: type[Model]) -> None:
 invalidate_on_change(Membership)
 
 
-@receiver(post_save, sender=Member)
-def _member_changed(sender: Any, instance: Member, created: bool, **kwargs: Any) -> None:
-    if created:
-        return  # not counted until a membership places them
-    member_id = instance.pk
+def invalidate_members(member_ids: list[int]) -> None:
+    """After commit, mark stale the figures of these members' current organizations and their
+    ancestors: a change that a figure counts without touching the roster (the member record;
+    the portal's invitations and activations, which the accounts panel counts)."""
 
     def run() -> None:
         figures.invalidate(
-            Membership.objects.filter(member_id=member_id, ended_on__isnull=True).values_list(
+            Membership.objects.filter(member_id__in=member_ids, ended_on__isnull=True).values_list(
                 "organization__path", flat=True
             )
         )
 
     transaction.on_commit(run)
+
+
+@receiver(post_save, sender=Member)
+def _member_changed(sender: Any, instance: Member, created: bool, **kwargs: Any) -> None:
+    if created:
+        return  # not counted until a membership places them
+    invalidate_members([instance.pk])

@@ -51,7 +51,8 @@ def kept_if_big(
     refresh: bool = False,
 ) -> tuple[Any, figures.Kept | None]:
     """(value, kept) as a committee page shows a figure: a big subtree's kept figure (shown while
-    stale, one `recount()` queued for the worker), else `compute()` now with None (nothing to say
+    stale, one `recount()` queued for the worker; None with `figures.PENDING` while the worker
+    counts one never counted, decision 0287), else `compute()` now with None (nothing to say
     about when it was counted)."""
     if not is_big(organization):
         return compute(), None

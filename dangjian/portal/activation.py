@@ -47,6 +47,7 @@ from dangjian.audit.context import client_address
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
+from dangjian.members import caching
 from dangjian.members.choices import LEAVING_WAYS, REMOVING_STATUSES, HowRemoved
 from dangjian.members.models import Member, Membership
 from dangjian.organizations.models import Organization
@@ -205,6 +206,8 @@ def invitation_run(batch_id: int) -> InvitationBatch:
             )
             for member in chunk:
                 _issue(actor=actor, member=member, purpose=CodePurpose.INVITE, batch=batch)
+            # The organization page's account counts (invited) of the chunk's organizations.
+            caching.invalidate_members([member.pk for member in chunk])
             done = ActivationCode.objects.filter(batch=batch).count()
             InvitationBatch.objects.filter(pk=batch.pk).update(done=done)
         if not chunk:
@@ -268,6 +271,7 @@ def account_reset(*, actor: Any, member: Member, base_url: str) -> InvitationBat
         message=_("已生成 1 份激活函。"),
     )
     _issue(actor=actor, member=member, purpose=CodePurpose.RESET, batch=batch)
+    caching.invalidate_members([member.pk])  # counted as invited now, no longer active
     if member.user_id is not None:
         user = get_user_model().objects.select_for_update().get(pk=member.user_id)
         user.set_unusable_password()
@@ -377,6 +381,7 @@ def account_activate(*, code: str, id_last4: str, password: str) -> Any:
                 tries.revoked_at = timezone.now()
                 tries.code_encrypted = ""
                 fields += ["revoked_at", "code_encrypted"]
+                caching.invalidate_members([tries.member_id])  # no longer counted as invited
             tries.save(update_fields=fields)
         left = max_tries - tries.failed_attempts
         message = (
@@ -427,6 +432,7 @@ def _activate(*, record: ActivationCode, password: str, ip: str | None) -> Any:
     record.used_at = timezone.now()
     record.code_encrypted = ""
     record.save(update_fields=["used_at", "code_encrypted"])
+    caching.invalidate_members([member.pk])  # counted as active now, no longer invited
     ActivationAttempt.objects.create(ip_address=ip, succeeded=True)
     audit_record(
         actor=user,

@@ -172,10 +172,10 @@ ACCOUNT_COUNTS_KEY = "portal-accounts:v1"
 
 def account_counts_kept(
     organization: Organization, *, refresh: bool = False
-) -> tuple[dict[str, int], figures.Kept | None]:
+) -> tuple[dict[str, int] | None, figures.Kept | None]:
     """`account_counts` as the organization page shows it: a big subtree's kept figure (shown
-    while stale, one recount queued for the worker, decision 0283), else counted now (None:
-    nothing to say about when)."""
+    while stale, one recount queued for the worker, decision 0283; None while pending, 0287),
+    else counted now (None: nothing to say about when)."""
     from . import tasks
 
     counts, kept = subtrees.kept_if_big(
@@ -185,7 +185,7 @@ def account_counts_kept(
         recount=lambda: tasks.account_counts_recount.enqueue(organization.pk),
         refresh=refresh,
     )
-    return dict(counts), kept
+    return (None if counts is None else dict(counts)), kept
 
 
 def account_counts_recount(organization: Organization) -> None:

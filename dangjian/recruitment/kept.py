@@ -47,7 +47,7 @@ class DeadlineRow:
 
 @dataclass
 class RecruitmentPage:
-    counts: selectors.PipelineCounts
+    counts: selectors.PipelineCounts | None  # None while the worker counts it (decision 0287)
     deadlines: list[DeadlineRow]
     deadline_total: int
     overdue_total: int
@@ -119,7 +119,8 @@ def recruitment_page(
     organization: Organization, year: int, *, refresh: bool = False
 ) -> RecruitmentPage:
     """The counts and deadlines of `organization`'s page: kept for a big subtree (a stale one
-    shown while `recruitment.tasks.page_recount` counts it again), else counted now."""
+    shown while `recruitment.tasks.page_recount` counts it again; nothing but `kept` while it
+    counts one never counted, decision 0287), else counted now."""
     on = today()
     if not subtrees.is_big(organization):
         return from_value(value(organization, year, on), None)
@@ -132,6 +133,8 @@ def recruitment_page(
         recount=lambda: tasks.page_recount.enqueue(organization.pk, year),
         refresh=refresh,
     )
+    if kept.pending:
+        return RecruitmentPage(None, [], 0, 0, kept)
     return from_value(kept.value, kept)
 
 

@@ -111,12 +111,15 @@ def _overview_value(organization: Organization) -> dict[str, int]:
 
 def overview_kept(
     organization: Organization, *, refresh: bool = False
-) -> tuple[Overview, figures.Kept | None]:
+) -> tuple[Overview | None, figures.Kept | None]:
     """The overview as a page shows it: a big subtree's kept figure (shown while stale, a recount
-    queued for the worker, decision 0283), else counted now (None: nothing to say about when)."""
+    queued for the worker, decision 0283; None while the worker counts one never counted,
+    0287), else counted now (None: nothing to say about when)."""
     if not subtrees.is_big(organization):
         return overview(organization), None
     kept = _overview_kept(organization, refresh=refresh)
+    if kept.pending:
+        return None, kept
     return Overview(organization=organization, **kept.value), kept
 
 
@@ -132,11 +135,16 @@ def _overview_kept(organization: Organization, *, refresh: bool) -> figures.Kept
     )
 
 
-def overview_cached(organization: Organization, *, refresh: bool = False) -> tuple[Overview, Any]:
+def overview_cached(
+    organization: Organization, *, refresh: bool = False
+) -> tuple[Overview | None, Any]:
     """`overview` from the figure cache (core.figures), with when it was counted: a big
-    subtree's kept figure, a smaller committee's counted again when stale (the dashboards)."""
+    subtree's kept figure (None, None while the worker counts one never counted, decision
+    0287), a smaller committee's counted again when stale (the dashboards)."""
     if subtrees.is_big(organization):
         kept = _overview_kept(organization, refresh=refresh)
+        if kept.pending:
+            return None, None
         return Overview(organization=organization, **kept.value), kept.computed_at
     value, computed_at = figures.cached(
         organization.path, "overview", lambda: _overview_value(organization), refresh=refresh

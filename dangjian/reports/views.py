@@ -36,7 +36,13 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     # The subtree's counts: a big subtree's kept figure (decision 0283), else counted now. The
     # roster counts are the overview's (one count, not two).
     overview, kept = selectors.overview_kept(org, refresh=figures.wants_refresh(request))
-    counts = rules.RosterCounts(overview.members, overview.full, overview.probationary)
+    # None while the worker counts a big subtree's figure never counted (decision 0287): the
+    # page says so instead of showing figures (a committee's findings do not read the counts).
+    counts = (
+        None
+        if overview is None
+        else rules.RosterCounts(overview.members, overview.full, overview.probationary)
+    )
     # A big subtree's page lists none of its thousands of members (sorting a county's 28,682
     # by pinyin for ten of them cost 150 ms a visit): its member list is one link away.
     members = (

@@ -118,3 +118,33 @@ def build_user(
     user = get_user_model().objects.create_user(username=username, password=password)
     RoleAssignment.objects.create(user=user, organization=organization, role=role)
     return user
+
+
+# --- kept figures of big subtrees (decisions 0283, 0287) ---------------------------------------
+
+# How a page shows a kept figure being recounted, and one never counted that the worker counts.
+RECOUNTING = 'data-testid="recounting"'
+PENDING = 'data-testid="figure-pending"'
+
+
+def run_queued() -> list[str]:
+    """What `dangjian worker` does with the queued tasks (the worker itself is tested in core,
+    in the pass of committing tests); returns their task paths, in the order queued."""
+    from django.utils.module_loading import import_string
+    from django_tasks_db.models import DBTaskResult
+
+    done = []
+    for result in DBTaskResult.objects.order_by("pk"):
+        import_string(result.task_path).call(
+            *result.args_kwargs["args"], **result.args_kwargs["kwargs"]
+        )
+        done.append(result.task_path)
+    DBTaskResult.objects.all().delete()
+    return done
+
+
+def queued(task_path: str) -> int:
+    """How many tasks of `task_path` wait for the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=task_path).count()

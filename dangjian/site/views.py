@@ -32,7 +32,13 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         else:
             overview, counted_at = report_selectors.overview(organization), None
-        counts = rules.RosterCounts(overview.members, overview.full, overview.probationary)
+        # None while the worker counts a big subtree's overview never counted (decision 0287):
+        # the card says so (a committee's findings do not read the counts).
+        counts = (
+            None
+            if overview is None
+            else rules.RosterCounts(overview.members, overview.full, overview.probationary)
+        )
         cards.append(
             {
                 "organization": organization,

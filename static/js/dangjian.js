@@ -42,3 +42,12 @@ document.addEventListener("keydown", function (event) {
     event.preventDefault();
   }
 });
+
+// <p data-dj-reload="10">: reload the page after that many seconds (a figure the worker is
+// counting, decision 0287; the page shows it once stored).
+document.addEventListener("DOMContentLoaded", function () {
+  var marked = document.querySelector("[data-dj-reload]");
+  if (!marked) return;
+  var seconds = Number(marked.getAttribute("data-dj-reload")) || 10;
+  window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+});

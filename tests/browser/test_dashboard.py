@@ -64,3 +64,19 @@ def test_township_sees_the_branches_furthest_behind(page, county, sign_in):
     expect(page.get_by_test_id("counted-at")).to_contain_text("统计")
     weakest.first.get_by_role("link").click()
     expect(page.get_by_role("heading", name=re.compile("南村党支部"))).to_be_visible()
+
+
+def test_a_township_never_counted_sees_its_figures_come_by_themselves(
+    page, county, sign_in, settings
+):
+    """A big township whose figures were never counted (decision 0287): its home card says
+    they are being counted, and once the worker stored them the page reloads itself and shows
+    them without the user doing anything."""
+    from dangjian.site.testing import run_queued
+
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5  # 东镇 holds 5
+    sign_in(page, "east")
+    pending = page.get_by_test_id("figure-pending").first
+    expect(pending).to_contain_text("正在后台统计本级及下级的数据")
+    assert "dangjian.reports.tasks.overview_recount" in run_queued()  # the worker's round
+    expect(page.get_by_test_id("overview-sentence")).to_contain_text("共有党员5名", timeout=20_000)

@@ -9,19 +9,17 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.certificates import panels
 from dangjian.core.models import Figure
 from dangjian.members import services as member_services
 from dangjian.members.choices import MemberStatus
-from dangjian.site.testing import system_user
+from dangjian.site.testing import PENDING, RECOUNTING, run_queued, system_user
 
 pytestmark = pytest.mark.django_db
 
 TASK = "dangjian.certificates.tasks.coverage_recount"
-RECOUNTING = 'data-testid="recounting"'
 
 
 def panel(client: Any, org: Any, query: str = "") -> str:
@@ -40,16 +38,14 @@ def goes_mobile(member: Any, callbacks: Any) -> None:
         )
 
 
-def run_queued() -> list[str]:
-    """What `dangjian worker` does with the queued tasks; returns their task paths."""
-    done = []
-    for result in DBTaskResult.objects.order_by("pk"):
-        import_string(result.task_path).call(
-            *result.args_kwargs["args"], **result.args_kwargs["kwargs"]
-        )
-        done.append(result.task_path)
-    DBTaskResult.objects.all().delete()
-    return done
+def counted_by_the_worker(client: Any, org: Any, callbacks: Any) -> None:
+    """A big subtree's panel never counted says so and queues its count (decision 0287); the
+    worker counts it."""
+    with callbacks(execute=True):
+        html = panel(client, org)
+    assert PENDING in html
+    assert "流动党员" not in html  # no figures while pending
+    assert TASK in run_queued()
 
 
 def test_a_big_subtree_shows_the_kept_coverage_and_queues_one_recount(
@@ -60,7 +56,8 @@ def test_a_big_subtree_shows_the_kept_coverage_and_queues_one_recount(
     the worker's recount stores and shows the new coverage."""
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
-    first = panel(client, county.east)  # never counted: counted once, and kept
+    counted_by_the_worker(client, county.east, django_capture_on_commit_callbacks)
+    first = panel(client, county.east)
     assert "流动党员 0 名，其中 0 名待签发或换发" in first
     assert 'data-testid="counted-at"' in first
     goes_mobile(county.qian, django_capture_on_commit_callbacks)
@@ -86,7 +83,7 @@ def test_refresh_counts_a_big_subtree_now(
 ) -> None:
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
-    panel(client, county.east)
+    counted_by_the_worker(client, county.east, django_capture_on_commit_callbacks)
     goes_mobile(county.qian, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         html = panel(client, county.east, "?refresh=1")

@@ -1,8 +1,9 @@
 """Committee figures kept while recounted (decision 0283): a change below marks a figure stale
 rather than deleting it; a big subtree's page shows the stale figure with when it was counted
-and a note, and queues one recount for the worker; a small subtree's page counts on every
-visit; the committees warmed are chosen by size; the pages served from the kept figures cost a
-fixed number of queries whatever the subtree's size."""
+and a note, and queues one recount for the worker; a figure never counted is not counted in the
+request either, the page says it is being counted and one count is queued (decision 0287); a
+small subtree's page counts on every visit; the committees warmed are chosen by size; the pages
+served from the kept figures cost a fixed number of queries whatever the subtree's size."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.activities.choices import ActivityKind
@@ -19,27 +19,24 @@ from dangjian.core.models import Figure
 from dangjian.members import subtrees
 from dangjian.organizations.choices import OrgKind
 from dangjian.organizations.models import Organization
-from dangjian.site.testing import build_member, build_org
+from dangjian.site.testing import (
+    PENDING,
+    RECOUNTING,
+    build_member,
+    build_org,
+    queued,
+    run_queued,
+)
 
 pytestmark = pytest.mark.django_db
 
-RECOUNTING = 'data-testid="recounting"'
 
-
-def run_queued() -> list[str]:
-    """What `dangjian worker` does with the queued recounts; returns their task paths."""
-    done = []
-    for result in DBTaskResult.objects.order_by("pk"):
-        import_string(result.task_path).call(
-            *result.args_kwargs["args"], **result.args_kwargs["kwargs"]
-        )
-        done.append(result.task_path)
-    DBTaskResult.objects.all().delete()
-    return done
-
-
-def queued(task_path: str) -> int:
-    return DBTaskResult.objects.filter(task_path=task_path).count()
+def counted_by_the_worker(client: Any, url: str, callbacks: Any) -> None:
+    """The first visit of a big subtree's page whose figures were never counted: it says they
+    are being counted and queues their counts, which the worker runs (decision 0287)."""
+    with callbacks(execute=True):
+        assert PENDING in client.get(url).content.decode()
+    assert run_queued()
 
 
 def organization_page(org: Organization) -> str:
@@ -56,6 +53,11 @@ def recruitment_page(org: Organization) -> str:
 
 def dues_report_page(org: Organization) -> str:
     return reverse("dues:report", args=[org.pk])
+
+
+def home_page(org: Organization) -> str:
+    """The home dashboard (the signed-in user's card of `org`)."""
+    return reverse("site:home")
 
 
 def add_member(org: Organization, name: str, callbacks: Any) -> None:
@@ -79,7 +81,8 @@ def test_a_change_below_shows_the_kept_overview_and_queues_one_recount(
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
     url = organization_page(county.east)
-    body = client.get(url).content.decode()  # never counted: counted once, and kept
+    counted_by_the_worker(client, url, django_capture_on_commit_callbacks)
+    body = client.get(url).content.decode()
     assert "共有党员5名" in body
     assert 'data-testid="counted-at"' in body
     assert RECOUNTING not in body
@@ -109,7 +112,9 @@ def test_refresh_counts_a_big_subtree_now(
     """刷新 (`?refresh=1`) still counts in the request, and queues nothing."""
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
-    client.get(organization_page(county.east))
+    counted_by_the_worker(
+        client, organization_page(county.east), django_capture_on_commit_callbacks
+    )
     add_member(county.south_village, "周九", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         body = client.get(organization_page(county.east) + "?refresh=1").content.decode()
@@ -130,6 +135,7 @@ def test_a_small_subtree_counts_on_the_request(
         body = client.get(organization_page(county.east)).content.decode()
     assert "共有党员6名" in body
     assert 'data-testid="counted-at"' not in body
+    assert PENDING not in body
     assert not DBTaskResult.objects.exists()
     assert not Figure.objects.filter(path=county.east.path, key="overview").exists()
 
@@ -155,6 +161,7 @@ def test_committee_pages_show_the_kept_figure_while_one_recount_runs(
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
     client.force_login(county.east_admin)
     url = page(county.east)
+    counted_by_the_worker(client, url, django_capture_on_commit_callbacks)
     first = client.get(url)
     assert first.status_code == 200
     assert RECOUNTING not in first.content.decode()
@@ -362,7 +369,7 @@ def test_a_kept_figure_queues_its_recount_once_until_the_claim_is_lost(
     queued_recounts: list[int] = []
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        assert figures.kept("/9/", "k", lambda: 1, recount=lambda: None).value == 1
+        figures.cached("/9/", "k", lambda: 1)
     for minutes, expected in ((2, 1), (3, 1), (13, 2)):
         with (
             time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False),
@@ -375,10 +382,11 @@ def test_a_kept_figure_queues_its_recount_once_until_the_claim_is_lost(
 
 
 def test_a_big_subtree_page_lists_no_members_and_a_small_one_lists_them(
-    client: Any, county: Any, settings: Any
+    client: Any, county: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     """A big subtree's organization page points to its member list instead of sorting all its
-    members for ten of them; a small one lists them as before (both sides of the threshold)."""
+    members for ten of them (with their number once counted); a small one lists them as
+    before (both sides of the threshold)."""
     client.force_login(county.east_admin)
     url = organization_page(county.east)
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 6  # 东镇 holds 5: small
@@ -386,7 +394,222 @@ def test_a_big_subtree_page_lists_no_members_and_a_small_one_lists_them(
     assert "张三" in body
     assert 'data-testid="members-by-list"' not in body
     settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5  # big
+    with django_capture_on_commit_callbacks(execute=True):
+        body = client.get(url).content.decode()
+    assert "张三" not in body
+    assert ">请在党员名单中按姓名查找或筛选。" in body  # pending: no number yet
+    run_queued()
     body = client.get(url).content.decode()
     assert "张三" not in body
     assert "共 5 名党员，请在党员名单中按姓名查找或筛选。" in body
     assert f"/members/?org={county.east.pk}" in body
+
+
+# --- a figure never counted (decision 0287) ------------------------------------------------------
+
+OVERVIEW_TASK = "dangjian.reports.tasks.overview_recount"
+
+
+@pytest.mark.parametrize(
+    ("page", "task_path", "figure"),
+    [
+        (organization_page, OVERVIEW_TASK, 'data-testid="overview-sentence"'),
+        (compliance_page, "dangjian.activities.tasks.figure_recount", "compliance-sentence"),
+        (recruitment_page, "dangjian.recruitment.tasks.page_recount", 'data-testid="pipeline"'),
+        (dues_report_page, "dangjian.dues.tasks.report_recount", 'data-testid="report-due"'),
+        (home_page, OVERVIEW_TASK, 'data-testid="overview-sentence"'),
+    ],
+)
+def test_a_figure_never_counted_is_pending_and_counted_once_by_the_worker(
+    client: Any,
+    county: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+    page: Any,
+    task_path: str,
+    figure: str,
+) -> None:
+    """A big subtree's page whose figure was never counted answers at once with the pending
+    line and no figures (not zeros), on every visit; of three visitors one queues the count;
+    the worker stores it and the next visit shows the figures with when they were counted."""
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
+    client.force_login(county.east_admin)
+    url = page(county.east)
+    for _visit in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert PENDING in body
+        assert "正在后台统计本级及下级的数据，完成后刷新本页即可看到" in body
+        assert figure not in body
+        assert queued(task_path) == 1
+    assert task_path in run_queued()
+    body = client.get(url).content.decode()
+    assert PENDING not in body
+    assert figure in body
+    assert 'data-testid="counted-at"' in body
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_pending_page_counts_nothing_in_the_request(
+    client: Any, county: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The organization page of a big subtree never counted calls none of its counts (the
+    overview, the accounts, the certificates, organizational life): the worker does."""
+    from dangjian.activities import selectors as activity_selectors
+    from dangjian.certificates import panels as certificate_panels
+    from dangjian.portal import selectors as portal_selectors
+    from dangjian.reports import selectors as report_selectors
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("counted in the request")
+
+    monkeypatch.setattr(report_selectors, "overview", counted)
+    monkeypatch.setattr(portal_selectors, "account_counts", counted)
+    monkeypatch.setattr(certificate_panels, "coverage", counted)
+    monkeypatch.setattr(activity_selectors, "compliance_rollups", counted)
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
+    client.force_login(county.east_admin)
+    for _visit in range(2):
+        response = client.get(organization_page(county.east))
+        assert response.status_code == 200
+        assert response.content.decode().count(PENDING) == 4  # overview and three panels
+
+
+@pytest.mark.parametrize(
+    ("page", "budget"),
+    [
+        (organization_page, 30),
+        (compliance_page, 8),
+        (recruitment_page, 11),
+        (dues_report_page, 8),
+        (home_page, 27),
+    ],
+)
+def test_a_pending_page_costs_the_same_queries_at_any_size(
+    client: Any,
+    county: Any,
+    settings: Any,
+    django_assert_max_num_queries: Any,
+    page: Any,
+    budget: int,
+) -> None:
+    """The first visit of a big subtree's page never counted (the claims included) reads the
+    same number of queries with 5 members and 2 branches below as with 25 and 12."""
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 1
+    client.force_login(county.east_admin)
+    url = page(county.east)
+
+    def pending_queries() -> int:
+        Figure.objects.all().delete()
+        DBTaskResult.objects.all().delete()
+        with django_assert_max_num_queries(budget) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert PENDING in response.content.decode()
+        return len(captured)
+
+    few = pending_queries()
+    _grow(county, 10)
+    assert pending_queries() == few
+
+
+def test_refresh_counts_a_figure_never_counted_now(
+    client: Any, county: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """刷新 (`?refresh=1`) counts in the request, as before: figures at once, nothing queued."""
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
+    client.force_login(county.east_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        body = client.get(organization_page(county.east) + "?refresh=1").content.decode()
+    assert "共有党员5名" in body
+    assert PENDING not in body
+    assert not DBTaskResult.objects.exists()
+    row = Figure.objects.get(path=county.east.path, key="overview")
+    assert row.value["members"] == 5
+    assert row.computed_at is not None
+
+
+def test_a_claim_never_counted_is_taken_again_when_lost(
+    db: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Visitors of a figure never counted get "pending" and never count it; the first claims
+    its count; a claim older than DANGJIAN_TASKS_STALE_AFTER (its worker died) is taken again
+    by the next visit; once the worker stored the figure it is shown."""
+    import time_machine
+    from django.utils import timezone
+
+    from dangjian.core import figures
+
+    settings.DANGJIAN_TASKS_STALE_AFTER = 600
+
+    def counted() -> Any:
+        raise AssertionError("counted in the request")
+
+    queued_recounts: list[int] = []
+    start = timezone.now()
+    for minutes, expected in ((0, 1), (3, 1), (9, 1), (11, 2), (12, 2)):
+        with (
+            time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            shown = figures.kept("/9/", "k", counted, recount=lambda: queued_recounts.append(1))
+        assert shown.pending
+        assert shown.value is None
+        assert len(queued_recounts) == expected, minutes
+    assert Figure.objects.filter(path="/9/", key="k").count() == 1
+    figures.recount_store("/9/", "k", lambda: 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        shown = figures.kept("/9/", "k", counted, recount=lambda: queued_recounts.append(1))
+    assert (shown.value, shown.pending, shown.stale) == (5, False, False)
+    assert len(queued_recounts) == 2
+
+
+def test_no_reader_takes_the_claim_for_a_figure(db: Any) -> None:
+    """The row a claim inserts holds no figure: `cached` counts (and stores), a marker of the
+    same name is not fresh, a change below leaves it pending, and the pruning of old figures
+    drops old claims but keeps a recent one."""
+    from django.utils import timezone
+
+    from dangjian.core import figures
+
+    def claim(key: str) -> figures.Kept:
+        return figures.kept("/9/", key, lambda: 1 / 0, recount=lambda: None)
+
+    assert claim("k").pending
+    assert not figures.is_marked("/9/", "k")
+    figures.invalidate(["/9/1/"])
+    assert claim("k").pending  # still pending, not a stale figure of no value
+    assert figures.cached("/9/", "k", lambda: 3)[0] == 3
+    row = Figure.objects.get(path="/9/", key="k")
+    assert (row.value, row.recount_queued_at) == (3, None)
+    assert row.computed_at is not None
+    assert figures.kept("/9/", "k", lambda: 1 / 0, recount=lambda: None).value == 3
+    claim("old")
+    claim("recent")
+    Figure.objects.filter(key="old").update(recount_queued_at=timezone.now() - dt.timedelta(days=3))
+    figures.prune(dt.timedelta(days=2))
+    assert set(Figure.objects.values_list("key", flat=True)) == {"k", "recent"}
+
+
+def test_the_warm_up_stores_a_pending_figure_and_its_queued_count_counts_nothing(
+    client: Any, county: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The warm-up counts a claimed figure like any other (the claim is not a figure to it);
+    the next visit shows it; the count queued by the first visitor then finds it fresh."""
+    from dangjian.reports import tasks as report_tasks
+
+    settings.DANGJIAN_BIG_SUBTREE_MEMBERS = 5
+    client.force_login(county.east_admin)
+    url = organization_page(county.east)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert PENDING in client.get(url).content.decode()
+    assert queued(OVERVIEW_TASK) == 1
+    report_tasks.figures_warm.call()
+    row = Figure.objects.get(path=county.east.path, key="overview")
+    assert row.value["members"] == 5
+    body = client.get(url).content.decode()
+    assert "共有党员5名" in body
+    assert OVERVIEW_TASK in run_queued()
+    assert Figure.objects.get(pk=row.pk).computed_at == row.computed_at  # not counted again

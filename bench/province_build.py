@@ -135,6 +135,7 @@ def main() -> None:
 
     from dangjian.accounts import services as account_services
     from dangjian.accounts.choices import Role
+    from dangjian.core import dbsettings
     from dangjian.core.dates import today
     from dangjian.core.models import Figure
     from dangjian.organizations.models import Organization
@@ -194,9 +195,11 @@ def main() -> None:
             display_name=display,
         )
 
-    # 4. The figure cache, as the worker warms it.
+    # 4. The figure cache, as the worker warms it (with parallel query, as `dangjian worker`).
     started = time.perf_counter()
+    dbsettings.allow_parallel_queries()
     warmed = figures_warm.call()
+    dbsettings.disallow_parallel_queries()
     phases.append((f"figures_warm ({warmed} committees)", time.perf_counter() - started))
 
     with connection.cursor() as cursor:

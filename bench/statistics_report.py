@@ -408,10 +408,13 @@ def main() -> None:
 
     from django.core.management import call_command
 
+    from dangjian.core import dbsettings
     from dangjian.organizations.models import Organization
     from dangjian.reports.report import report_compute
 
     logging.disable(logging.WARNING)
+    # The report is counted by `dangjian worker`, which allows parallel query (decision 0288).
+    dbsettings.allow_parallel_queries()
     as_of = options.as_of
     print(
         "# Statistics benchmark (PostgreSQL), "

@@ -143,15 +143,33 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     }
 
 
+# Planner settings of every connection of ours (decisions 0286 and 0288):
+# - cursor_tuple_fraction=1: a cursor (`QuerySet.iterator()`, a form's list of choices) is read
+#   to its end by every caller; planned for 10% of its rows, a county's 900 organizations in
+#   path order were read by walking the path index of a province's 210,000 (150 ms, not 1 ms).
+# - random_page_cost=1.1: the tables a page reads are in memory or on SSD, where a random read
+#   costs about what a sequential one does. With the default 4 a county's open alerts were
+#   joined to its organizations by walking all 211,000 of a province by primary key (57 ms;
+#   2 ms with 1.1), and a subtree's organizations read by a parallel scan of the table.
+# - max_parallel_workers_per_gather=0: a web request is one of many at once; two helper
+#   processes per query only multiply its CPU when every core is busy already (a county's
+#   dashboard: 35 + 70 ms of CPU in the web process and its server process, plus the helpers'
+#   unseen; 30 + 20 ms without). `dangjian worker` allows them again for its long counts
+#   (`dangjian.core.dbsettings.allow_parallel_queries`).
+POSTGRESQL_SESSION = {
+    "cursor_tuple_fraction": "1",
+    "random_page_cost": "1.1",
+    "max_parallel_workers_per_gather": "0",
+}
+
+
 def postgresql_options(config: dict[str, Any]) -> dict[str, Any]:
-    """Plan a cursor (`QuerySet.iterator()`, a form's list of choices) for all its rows, as every
-    caller reads them all: with PostgreSQL's default (10%) a county's 900 organizations in
-    path order were read by walking the path index of a province's 210,000 (150 ms, not 1 ms;
-    decision 0286)."""
+    """The connection options of a PostgreSQL database: `POSTGRESQL_SESSION` for every session,
+    then any options the database URL gives (`?options=-c%20random_page_cost%3D2`), which
+    PostgreSQL applies last: an operator's own setting wins."""
     options = config.setdefault("OPTIONS", {})
-    options["options"] = " ".join(
-        filter(None, [options.get("options", ""), "-c cursor_tuple_fraction=1"])
-    )
+    session = " ".join(f"-c {name}={value}" for name, value in POSTGRESQL_SESSION.items())
+    options["options"] = " ".join(filter(None, [session, options.get("options", "")]))
     return config
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -32,14 +33,51 @@ class CappedPaginator(Paginator):
         return self.counted > self.cap
 
 
+class OnePassPaginator(Paginator):
+    """Counts the rows with the page (`COUNT(*) OVER ()`), then reads the page's rows by their
+    keys: for a search whose count and page each read every row of the scope (a name typed
+    at a county: its 28,682 members read twice, 150 ms of the database's CPU; decision 0288).
+    The queryset is ordered; its annotations are computed for the page's rows only."""
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            wanted = 1
+        if wanted < 1:  # Django's paginator gives the last page: count, as it does
+            return super().get_page(number)
+        offset = (wanted - 1) * self.per_page
+        rows: Any = self.object_list
+        keys = list(
+            rows.annotate(_total=Window(Count("*"))).values_list("pk", "_total")[
+                offset : offset + self.per_page
+            ]
+        )
+        if not keys:  # no rows, or a page past the last: count, and give the last page
+            return super().get_page(number)
+        self.__dict__["count"] = keys[0][1]
+        by_key = {row.pk: row for row in rows.filter(pk__in=[key for key, _total in keys])}
+        return Page([by_key[key] for key, _total in keys], wanted, self)
+
+
 def paginate(
-    request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, cap: int | None = None
+    request: HttpRequest,
+    queryset: Any,
+    per_page: int = PAGE_SIZE,
+    *,
+    cap: int | None = None,
+    one_pass: bool = False,
 ) -> Page:
     """The requested page; a page number out of range gives the last page, not an error.
-    With `cap`, at most that many rows are counted and reached (`CappedPaginator`)."""
-    paginator = (
-        Paginator(queryset, per_page) if cap is None else CappedPaginator(queryset, per_page, cap)
-    )
+    With `cap`, at most that many rows are counted and reached (`CappedPaginator`); with
+    `one_pass`, counted with the page (`OnePassPaginator`)."""
+    paginator: Paginator
+    if cap is not None:
+        paginator = CappedPaginator(queryset, per_page, cap)
+    elif one_pass:
+        paginator = OnePassPaginator(queryset, per_page)
+    else:
+        paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
 
 

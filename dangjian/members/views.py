@@ -71,7 +71,14 @@ def member_list(request: HttpRequest) -> HttpResponse:
         organization = filters.organization
     large = selectors.is_large_scope(request.user, organization)
     queryset = selectors.member_list(user=request.user, filters=filters, large=large)
-    page = paginate(request, queryset, cap=selectors.LIST_CAP if large else None)
+    page = paginate(
+        request,
+        queryset,
+        cap=selectors.list_cap(large=large, q=filters.q),
+        # A name searched anywhere in a county's names reads all its members for the count and
+        # again for the page: once is enough (decision 0288).
+        one_pass=not large and selectors.is_name_search(filters.q),
+    )
     context = {
         "form": form,
         "page": page,

@@ -121,6 +121,34 @@ def test_a_large_list_page_says_it_is_capped_and_that_names_match_by_start(
     assert "超过" not in html
 
 
+def test_a_search_in_a_large_scope_counts_to_a_lower_cap_than_a_browse(
+    client, county, settings, monkeypatch
+):
+    """Typed text counts to SEARCH_CAP, browsing to LIST_CAP, a number to LIST_CAP (it finds
+    one or two); a county counts everything (decision 0288)."""
+    for name in ("张一", "张二", "张四"):
+        build_member(organization=county.east_village, name=name, birth_date=dt.date(1980, 1, 1))
+    client.force_login(county.county_admin)
+    settings.DANGJIAN_LARGE_SCOPE_ORGANIZATIONS = ORGANIZATIONS - 1
+    monkeypatch.setattr(selectors, "LIST_CAP", 5)
+    monkeypatch.setattr(selectors, "SEARCH_CAP", 2)
+    assert selectors.list_cap(large=True, q="张") == 2
+    assert selectors.list_cap(large=True, q="zhang") == 2
+    assert selectors.list_cap(large=True, q="13812345678") == 5
+    assert selectors.list_cap(large=True, q=" ") == 5
+    assert selectors.list_cap(large=False, q="张") is None
+    for q in ("张", "zhang"):
+        html = client.get("/members/", {"q": q}).content.decode()
+        assert "超过 2 名党员，只列出前 2 名" in html, q
+        assert len(re.findall(r'<a href="/members/\d+/">', html)) == 2
+    html = client.get("/members/").content.decode()
+    assert "超过 5 名党员，只列出前 5 名" in html
+    settings.DANGJIAN_LARGE_SCOPE_ORGANIZATIONS = ORGANIZATIONS
+    html = client.get("/members/", {"q": "张"}).content.decode()
+    assert "共 4 名党员" in html
+    assert "超过" not in html
+
+
 def test_a_long_organization_filter_offers_the_top_three_levels_and_the_chosen_one(
     client, county, monkeypatch
 ):
@@ -161,7 +189,7 @@ def test_the_organization_filter_stays_in_scope_when_it_is_long(client, county, 
     assert client.get("/members/", {"org": county.west_village.pk}).status_code == 404
 
 
-def test_postgresql_plans_a_cursor_for_all_its_rows():
+def test_postgresql_plans_a_cursor_for_all_its_rows():  # and core/tests/test_dbsettings.py
     """Every QuerySet.iterator() reads all its rows: planned for 10% of them, a county's
     organizations in path order walked a province's whole path index (decision 0286)."""
     if connection.vendor != "postgresql":

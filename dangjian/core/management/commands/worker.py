@@ -20,7 +20,7 @@ from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from dangjian.core import tasks
+from dangjian.core import dbsettings, tasks
 
 logger = logging.getLogger("dangjian.worker")
 
@@ -48,6 +48,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._configure_logging(options["verbosity"])
+        # Long counts, one at a time: PostgreSQL's parallel query, off for web requests.
+        dbsettings.allow_parallel_queries()
         worker_id = get_random_string(32)
         started_at = timezone.now()
         stop = threading.Event()
@@ -92,6 +94,7 @@ class Command(BaseCommand):
             self.stdout.write("后台处理程序已停止。")
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            dbsettings.disallow_parallel_queries()
 
     def _tick(self, worker_id: str, started_at: Any) -> None:
         try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment, User
@@ -148,3 +151,52 @@ def queued(task_path: str) -> int:
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(task_path=task_path).count()
+
+
+# --- two requests at once (PostgreSQL) ---------------------------------------------------------
+
+
+def two_at_once(
+    first: Callable[[], Any], second: Callable[[], Any], *, hold_seconds: float
+) -> tuple[Any, Any]:
+    """Two requests at once, each in a thread with its own connection and its own transaction:
+    `first` runs, then keeps its transaction open (uncommitted) until `second` has finished or
+    `hold_seconds` have passed; `second` starts once `first` has returned inside its
+    transaction. Returns what each returned once committed, or the exception it raised.
+
+    For PostgreSQL's row locks and unique indexes (SQLite's one write lock queues every writer).
+    In a test marked `django_db(transaction=True)`: the threads' writes commit."""
+    first_inside = threading.Event()
+    second_done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                result = first()
+                first_inside.set()
+                second_done.wait(hold_seconds)
+            outcome["first"] = result
+        except Exception as exc:
+            outcome["first"] = exc
+        finally:
+            first_inside.set()  # a first that failed does not keep the second waiting
+            connections.close_all()
+
+    def run_second() -> None:
+        try:
+            first_inside.wait(10)
+            with transaction.atomic():
+                outcome["second"] = second()
+        except Exception as exc:
+            outcome["second"] = exc
+        finally:
+            second_done.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcome.get("first"), outcome.get("second")

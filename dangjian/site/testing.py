@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
+from django.urls import reverse
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment, User
@@ -151,6 +153,27 @@ def queued(task_path: str) -> int:
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(task_path=task_path).count()
+
+
+def organization_panel(client: Any, org: Organization, name: str, query: str = "") -> str:
+    """The panel `name` (its `data-testid="panel-NAME"`) of the organization page, as rendered."""
+    body = client.get(reverse("reports:organization", args=[org.pk]) + query).content.decode()
+    match = re.search(rf'<section[^>]*data-testid="panel-{name}".*?</section>', body, re.S)
+    assert match is not None
+    return match.group(0)
+
+
+def panel_counted_by_the_worker(
+    client: Any, org: Organization, name: str, *, task: str, figure: str, callbacks: Any
+) -> None:
+    """A big subtree's panel `name` never counted says so, without `figure` (a word of its
+    figures), and queues its count `task` (decision 0287); the worker counts it. `callbacks`:
+    pytest-django's `django_capture_on_commit_callbacks`."""
+    with callbacks(execute=True):
+        html = organization_panel(client, org, name)
+    assert PENDING in html
+    assert figure not in html  # no figures while pending
+    assert task in run_queued()
 
 
 # --- two requests at once (PostgreSQL) ---------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from dangjian.accounts.choices import Role
@@ -177,6 +177,20 @@ def panel_counted_by_the_worker(
 
 
 # --- two requests at once (PostgreSQL) ---------------------------------------------------------
+
+
+def racing_on_postgresql(
+    reason: str = "concurrent writers are a PostgreSQL matter; SQLite locks the file",
+) -> list[Any]:
+    """The `pytestmark` of a module whose tests race two writers: committing transactions (each
+    thread sees the other's commits), skipped but on PostgreSQL for `reason` (SQLite takes one
+    write lock for the whole database, so its writers never overlap)."""
+    import pytest  # the tests' own: this module serves the demo too
+
+    return [
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(connection.vendor != "postgresql", reason=reason),
+    ]
 
 
 def two_at_once(

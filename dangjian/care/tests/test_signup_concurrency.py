@@ -11,9 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from dangjian.accounts.choices import Role
 from dangjian.care import services
@@ -21,15 +19,11 @@ from dangjian.care.error_codes import ErrorCode
 from dangjian.care.models import VolunteerSignup
 from dangjian.core.dates import today
 from dangjian.members.models import Member
-from dangjian.site.testing import build_user, two_at_once
+from dangjian.site.testing import build_user, racing_on_postgresql, two_at_once
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks (SELECT … FOR UPDATE) are a PostgreSQL matter; SQLite locks the file",
-    ),
-]
+pytestmark = racing_on_postgresql(
+    "row locks (SELECT … FOR UPDATE) are a PostgreSQL matter; SQLite locks the file"
+)
 
 # How long the first sign-up keeps its transaction open while the second one tries. Not a
 # timing assertion: with the lock the second waits whatever this is; without it, it finishes

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from django.db import connection
-
 from dangjian.core import figures
 from dangjian.core.models import Figure
-from dangjian.site.testing import two_at_once
+from dangjian.site.testing import racing_on_postgresql, two_at_once
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrent writers are a PostgreSQL matter; SQLite locks the file",
-    ),
-]
+pytestmark = racing_on_postgresql()
 
 # How long the first visitor keeps its request's transaction open after claiming. Not a timing
 # assertion: the second visitor's insert waits for it whatever this is.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -20,6 +21,33 @@ if TYPE_CHECKING:
     from dangjian.site.demo import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, to print beside a figure: the machine may be
+    shared, and then its wall-clock figures are the noisier ones."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def production_environment(database_url: str, allowed_hosts: str) -> dict[str, str]:
+    """The variables of the production settings with the development keys of var/secrets.json
+    on `database_url`, as bench/load.py and bench/county_pages.py run them (var/bench-prod as
+    the var directory)."""
+    secrets = json.loads((ROOT / "var" / "secrets.json").read_text())
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "DJANGO_SECRET_KEY": secrets["secret_key"],
+        "DJANGO_ALLOWED_HOSTS": allowed_hosts,
+        "DATABASE_URL": database_url,
+        "DANGJIAN_FIELD_ENCRYPTION_KEYS": secrets["field_key"],
+        "DANGJIAN_LOOKUP_KEY": secrets["lookup_key"],
+        "DANGJIAN_ISSUER": "CN-BENCH",
+        "DANGJIAN_SIGNING_KEYS": secrets["signing_key"],
+        "DANGJIAN_VAR_DIR": str(ROOT / "var" / "bench-prod"),
+    }
 
 
 def fresh_database() -> str:

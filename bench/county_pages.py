@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import demo_county
+from _setup import demo_county, load_average, production_environment
 
 TARGET_MS = 300.0
 
@@ -63,7 +63,7 @@ def main() -> None:
 
     logging.disable(logging.WARNING)
     if args.database_url:
-        _production_environment(args.database_url)
+        os.environ.update(production_environment(args.database_url, "testserver"))
         import django
 
         django.setup()
@@ -99,7 +99,7 @@ def main() -> None:
         f"organizations; {args.rounds} requests per page; {os.cpu_count()} cores; year {year}; "
         f"target {TARGET_MS:.0f} ms"
     )
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     print(
         f"{'page':<40} {'first ms':>8} {'median ms':>9} {'ratio':>6} {'cpu ms':>7} "
         f"{'ratio':>6} {'queries':>7} {'KB':>5}  load before"
@@ -111,7 +111,7 @@ def main() -> None:
         size: Callable[[object], int],
         setup: Callable[[], object] | None = None,
     ) -> None:
-        before = load()
+        before = load_average()
         timings, cpu, queries, kb = [], [], 0, 0
         for _round in range(args.rounds + 1):
             if setup is not None:
@@ -174,30 +174,7 @@ def main() -> None:
                     return dues_selectors.settled_dashboard(top, today())
 
                 row(prefix + "dashboard dues figure", dues_figure, lambda _r: 0)
-    print(f"load average after:  {load()}")
-
-
-def _production_environment(database_url: str) -> None:
-    """The production settings with the development keys, as bench/load.py runs them."""
-    import json
-
-    root = Path(__file__).resolve().parent.parent
-    secrets = json.loads((root / "var" / "secrets.json").read_text())
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        DJANGO_SECRET_KEY=secrets["secret_key"],
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DATABASE_URL=database_url,
-        DANGJIAN_FIELD_ENCRYPTION_KEYS=secrets["field_key"],
-        DANGJIAN_LOOKUP_KEY=secrets["lookup_key"],
-        DANGJIAN_ISSUER="CN-BENCH",
-        DANGJIAN_SIGNING_KEYS=secrets["signing_key"],
-        DANGJIAN_VAR_DIR=str(root / "var" / "bench-prod"),
-    )
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average after:  {load_average()}")
 
 
 if __name__ == "__main__":

@@ -28,13 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import demo_county
+from _setup import demo_county, load_average
 
 TARGET = 50_000
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -107,7 +103,7 @@ def main() -> None:
         f"{'/50,000':>7} {'rows/s wall':>11} {'/50,000':>7}  load before"
     )
     for label, run in figures:
-        before = load()
+        before = load_average()
         best_cpu = best_wall = float("inf")
         rows = 0
         for _round in range(args.rounds):
@@ -120,7 +116,7 @@ def main() -> None:
             f"{label:<26} {rows:7d} {best_cpu:6.2f} {best_wall:6.2f} {per_cpu:10,.0f} "
             f"{per_cpu / TARGET:7.2f} {per_wall:11,.0f} {per_wall / TARGET:7.2f}  {before}"
         )
-    print(f"load average after: {load()}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -28,13 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import demo_county
+from _setup import demo_county, load_average
 
 TARGET_MS = 300.0
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def timed(call: Callable[[], object]) -> tuple[object, float, float]:
@@ -85,22 +81,22 @@ def main() -> None:
             f"  {extra}"
         )
 
-    print(f"\nload average before: {load()}")
+    print(f"\nload average before: {load_average()}")
     _r, wall, cpu = timed(lambda: report_compute(county, today()))
     line("the count itself (the page before, each visit)", wall, cpu)
 
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     response, wall, cpu = timed(lambda: client.get(url))
     body = response.content.decode()  # type: ignore[attr-defined]
     assert 'data-status="QUEUED"' in body, "the first visit should queue the count"
     line("first visit: queue the count, progress page", wall, cpu, "(cold process)")
 
     queued = DBTaskResult.objects.get(task_path="dangjian.reports.tasks.report_run")
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     _r, wall, cpu = timed(lambda: report_tasks.report_run.call(*queued.args_kwargs["args"]))
     line("the count in the worker (progress per table)", wall, cpu, "(not a page: no target)")
 
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     walls, cpus, queries = [], [], 0
     with override_settings(DEBUG=True):
         for _round in range(args.rounds):
@@ -117,18 +113,18 @@ def main() -> None:
         f"max {max(walls):.0f} ms; {queries} queries",
     )
 
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     _r, wall, cpu = timed(lambda: client.get(url.replace("report/", "report.xlsx")))
     line("export .xlsx of the kept count", wall, cpu, "(a download: no target)")
 
     # The first visit again, in a warm process (the one above paid for loading templates).
     ReportRun.objects.all().delete()
     DBTaskResult.objects.all().delete()
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     response, wall, cpu = timed(lambda: client.get(url))
     assert 'data-status="QUEUED"' in response.content.decode()  # type: ignore[attr-defined]
     line("first visit again, warm process", wall, cpu)
-    print(f"load average after:  {load()}")
+    print(f"load average after:  {load_average()}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,53 @@
-"""Shared start of the benchmarks: Django on a fresh database, outside the test runner."""
+"""Shared start of the benchmarks, outside the test runner: Django on a fresh database
+(`fresh_database`), or on one holding the demo county, built once or fresh (`demo_county`)."""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import datetime as dt
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dangjian.site.demo import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, to print beside a figure: the machine may be
+    shared, and then its wall-clock figures are the noisier ones."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def production_environment(database_url: str, allowed_hosts: str) -> dict[str, str]:
+    """The variables of the production settings with the development keys of var/secrets.json
+    on `database_url`, as bench/load.py and bench/county_pages.py run them (var/bench-prod as
+    the var directory)."""
+    secrets = json.loads((ROOT / "var" / "secrets.json").read_text())
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "DJANGO_SECRET_KEY": secrets["secret_key"],
+        "DJANGO_ALLOWED_HOSTS": allowed_hosts,
+        "DATABASE_URL": database_url,
+        "DANGJIAN_FIELD_ENCRYPTION_KEYS": secrets["field_key"],
+        "DANGJIAN_LOOKUP_KEY": secrets["lookup_key"],
+        "DANGJIAN_ISSUER": "CN-BENCH",
+        "DANGJIAN_SIGNING_KEYS": secrets["signing_key"],
+        "DANGJIAN_VAR_DIR": str(ROOT / "var" / "bench-prod"),
+    }
 
 
 def fresh_database() -> str:
@@ -36,3 +74,69 @@ def fresh_database() -> str:
 
     django.setup()
     return "PostgreSQL" if url else "SQLite"
+
+
+@dataclass
+class DemoCounty:
+    """What `demo_county` set up."""
+
+    backend: str  # "SQLite", "SQLite (reused)" or "PostgreSQL"
+    report: Report | None  # the build's counts, timing and day; None when reused
+    migrate_seconds: float  # the migration before the build (or of the reused database)
+    load_before: float  # the 1-minute load average just before the build (or the reuse)
+
+
+def demo_county(
+    var_dir: str = "",
+    *,
+    small: bool = False,
+    progress: Callable[[str], None] | None = None,
+    on: dt.date | None = None,
+) -> DemoCounty:
+    """Django set up on a migrated database holding the demo county, for the benchmarks.
+
+    With `var_dir`: SQLite in that directory (made if missing; DATABASE_URL is not read), kept
+    between runs: the county is built there when the database holds no organization yet, which
+    prints "built the demo county in N s", and reused as it is otherwise (migrated first).
+    Without: a fresh database (`fresh_database`: a temporary SQLite file, or the PostgreSQL
+    database of DATABASE_URL dropped and created) and the county built into it, silently.
+
+    `small` (the small county the tests build instead of the full one), `progress` and `on`
+    (the clock on that day while it builds, with time-machine) go to the build; a reused county
+    ignores them.
+    """
+    if var_dir:
+        Path(var_dir).mkdir(parents=True, exist_ok=True)
+        os.environ["DANGJIAN_VAR_DIR"] = var_dir
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+        os.environ.pop("DATABASE_URL", None)
+        import django
+
+        django.setup()
+        backend = "SQLite"
+    else:
+        backend = fresh_database()
+    from django.core.management import call_command
+
+    from dangjian.organizations.models import Organization
+    from dangjian.site import demo
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate_seconds = time.perf_counter() - started
+    load_before = os.getloadavg()[0]
+    if var_dir and Organization.objects.exists():
+        return DemoCounty(f"{backend} (reused)", None, migrate_seconds, load_before)
+    with contextlib.ExitStack() as stack:
+        if on is not None:
+            import time_machine
+
+            stack.enter_context(
+                time_machine.travel(dt.datetime.combine(on, dt.time(10), dt.UTC), tick=True)
+            )
+        report = demo.build_demo_county(
+            progress=progress or (lambda _step: None), size=demo.SMALL if small else demo.FULL
+        )
+    if var_dir:
+        print(f"built the demo county in {report.seconds:.0f} s")
+    return DemoCounty(backend, report, migrate_seconds, load_before)

@@ -4,9 +4,11 @@
     .venv/bin/python bench/activities_demo.py --var-dir /tmp/x   # reuse a county built there before
     .venv/bin/python bench/activities_demo.py --repeat 3
 
-The base county is built once (that is the slow part); the step is then run again on it after
-deleting what a previous run wrote, and its time, row counts and rows per second are printed,
-with the compliance roll-up for the county (the organization page's panel) timed too.
+The base county is built once (that is the slow part; `_setup.demo_county`: with --var-dir
+into SQLite there, migrated and reused on the next run; without, into a fresh database, the
+PostgreSQL one of DATABASE_URL when set); the step is then run again on it after deleting what
+a previous run wrote, and its time, row counts and rows per second are printed, with the
+compliance roll-up for the county (the organization page's panel) timed too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import itertools
 
-from _setup import fresh_database  # also puts this worktree first on sys.path
+from _setup import demo_county  # also puts this worktree first on sys.path
 
 
 def main() -> None:
@@ -29,24 +31,7 @@ def main() -> None:
     parser.add_argument("--var-dir", default="", help="keep (or reuse) the built county here")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    reuse = bool(args.var_dir) and (Path(args.var_dir) / "dangjian.sqlite3").exists()
-    if args.var_dir:
-        Path(args.var_dir).mkdir(parents=True, exist_ok=True)
-        os.environ["DANGJIAN_VAR_DIR"] = args.var_dir
-    if reuse:
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-        import django
-
-        django.setup()
-        backend = "SQLite (reused)"
-    else:
-        backend = fresh_database()
-        from django.core.management import call_command
-
-        from dangjian.site import demo
-
-        call_command("migrate", verbosity=0)
-        demo.build_demo_county()
+    backend = demo_county(args.var_dir).backend
 
     from django.contrib.auth import get_user_model
     from django.db import transaction

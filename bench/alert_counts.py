@@ -3,15 +3,16 @@
     .venv/bin/python bench/alert_counts.py                      # SQLite in a temporary directory
     DATABASE_URL=postgresql:///dj_alerts?host=/var/run/postgresql .venv/bin/python bench/alert_counts.py
 
-Builds the demo county into a fresh database (dated today; its alerts step runs the engine on
-that day), counts the open alerts by rule, then runs the engine again on a later day (default
-2026-12-15; give one after today) and counts again, as a county that stopped entering data would. The
-dues lines count members with 6 or more consecutive months unpaid as the alert, the county
+Builds the demo county into a fresh database (`_setup.demo_county`: dated today; its alerts
+step runs the engine on that day), counts the open alerts by rule, then runs the engine again on
+a later day (default 2026-12-15; give one after today) and counts again, as a county that
+stopped entering data would. The dues lines count members with 6 or more consecutive months unpaid as the alert, the county
 report and the dashboard see them on that day.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 from collections import Counter
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database
+from _setup import demo_county
 
 
 def open_by_rule() -> Counter[str]:
@@ -31,18 +32,22 @@ def open_by_rule() -> Counter[str]:
 
 
 def main() -> None:
-    later = dt.date.fromisoformat(sys.argv[1]) if len(sys.argv) > 1 else dt.date(2026, 12, 15)
-    backend = fresh_database()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "later", nargs="?", type=dt.date.fromisoformat, default=dt.date(2026, 12, 15)
+    )
+    later = parser.parse_args().later
+    county_built = demo_county()
+    built = county_built.report
+    assert built is not None  # a fresh database: always built
     import time_machine
-    from django.core.management import call_command
 
     from dangjian.alerts.services import alerts_recompute
     from dangjian.dues import selectors as dues
     from dangjian.organizations.models import Organization
-    from dangjian.site import demo
 
-    call_command("migrate", verbosity=0)
-    built = demo.build_demo_county()
     county = Organization.objects.get(parent__isnull=True)
     at_reference = open_by_rule()
     with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
@@ -51,7 +56,7 @@ def main() -> None:
         art9 = dues.members_with_unpaid_months(county, later)
         report = dues.organization_report(county, later.year)
         dashboard = dues.settled_dashboard(county, later)
-    print(f"database  {backend}")
+    print(f"database  {county_built.backend}")
     print(f"| rule | open on {built.day} | open on {later} |")
     print("|---|---:|---:|")
     for rule in sorted(set(at_reference) | set(at_later)):

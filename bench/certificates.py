@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import time
 import uuid
@@ -36,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database
+from _setup import fresh_database, load_average
 
 
 def rate(function: Callable[[], object], seconds: float, batch: int = 200) -> float:
@@ -62,7 +61,7 @@ def cpu_and_wall(
 
 
 def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "load average " + load_average()
 
 
 def best_rates(

@@ -5,7 +5,7 @@
         --users county,city,province [--rounds N] [--after-change]
 
 Builds the demo county once into DIR (default /tmp/dangjian-bench-county; SQLite), or reuses
-the database found there (migrating it first), signs in as the county administrator and
+the database found there (migrating it first; `_setup.demo_county`), signs in as the county administrator and
 requests each page through Django's test client (no network, no browser): the figures are
 server time. The first request of a page is printed apart (it may warm the figure cache); the
 median is of the others. Each row prints the median wall-clock time and the median CPU time of
@@ -43,7 +43,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import demo_county, load_average, production_environment
 
 TARGET_MS = 300.0
 
@@ -57,21 +59,24 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--after-change", action="store_true")
     args = parser.parse_args()
-    if args.database_url:
-        _production_environment(args.database_url)
-    else:
-        os.environ["DANGJIAN_VAR_DIR"] = args.db
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-        os.environ.pop("DATABASE_URL", None)
-        Path(args.db).mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
     import logging
 
+    logging.disable(logging.WARNING)
+    if args.database_url:
+        os.environ.update(production_environment(args.database_url, "testserver"))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        static = Path(os.environ["DANGJIAN_VAR_DIR"]) / "staticfiles" / "staticfiles.json"
+        if not static.exists():
+            call_command("collectstatic", "--no-input", verbosity=0)
+    else:
+        demo_county(args.db)
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import override_settings
@@ -82,18 +87,7 @@ def main() -> None:
     from dangjian.dues import selectors as dues_selectors
     from dangjian.members.models import Member
     from dangjian.organizations.models import Organization
-    from dangjian.site import demo
 
-    logging.disable(logging.WARNING)
-    call_command("migrate", verbosity=0)
-    if args.database_url:
-        static = Path(os.environ["DANGJIAN_VAR_DIR"]) / "staticfiles" / "staticfiles.json"
-        if not static.exists():
-            call_command("collectstatic", "--no-input", verbosity=0)
-    elif not Organization.objects.exists():
-        started = time.perf_counter()
-        demo.build_demo_county()
-        print(f"built the demo county in {time.perf_counter() - started:.0f} s")
     settings.ALLOWED_HOSTS = ["testserver"]
     # The client signs in with force_login: the administrators' second factor is not asked
     # (its cost is the sign-in's, not the pages').
@@ -105,7 +99,7 @@ def main() -> None:
         f"organizations; {args.rounds} requests per page; {os.cpu_count()} cores; year {year}; "
         f"target {TARGET_MS:.0f} ms"
     )
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     print(
         f"{'page':<40} {'first ms':>8} {'median ms':>9} {'ratio':>6} {'cpu ms':>7} "
         f"{'ratio':>6} {'queries':>7} {'KB':>5}  load before"
@@ -117,7 +111,7 @@ def main() -> None:
         size: Callable[[object], int],
         setup: Callable[[], object] | None = None,
     ) -> None:
-        before = load()
+        before = load_average()
         timings, cpu, queries, kb = [], [], 0, 0
         for _round in range(args.rounds + 1):
             if setup is not None:
@@ -180,30 +174,7 @@ def main() -> None:
                     return dues_selectors.settled_dashboard(top, today())
 
                 row(prefix + "dashboard dues figure", dues_figure, lambda _r: 0)
-    print(f"load average after:  {load()}")
-
-
-def _production_environment(database_url: str) -> None:
-    """The production settings with the development keys, as bench/load.py runs them."""
-    import json
-
-    root = Path(__file__).resolve().parent.parent
-    secrets = json.loads((root / "var" / "secrets.json").read_text())
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        DJANGO_SECRET_KEY=secrets["secret_key"],
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DATABASE_URL=database_url,
-        DANGJIAN_FIELD_ENCRYPTION_KEYS=secrets["field_key"],
-        DANGJIAN_LOOKUP_KEY=secrets["lookup_key"],
-        DANGJIAN_ISSUER="CN-BENCH",
-        DANGJIAN_SIGNING_KEYS=secrets["signing_key"],
-        DANGJIAN_VAR_DIR=str(root / "var" / "bench-prod"),
-    )
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average after:  {load_average()}")
 
 
 if __name__ == "__main__":

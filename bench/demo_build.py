@@ -4,11 +4,12 @@
     DATABASE_URL=postgresql:///dj_bench?host=/var/run/postgresql .venv/bin/python bench/demo_build.py
 
 Builds into a fresh database (a temporary SQLite file, or a PostgreSQL database that is
-dropped and created), then reports seconds per phase and rows per second.
+dropped and created; `_setup.demo_county`), then reports seconds per phase and rows per second.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import sys
@@ -17,24 +18,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database
+from _setup import demo_county
 
 
 def main() -> None:
-    backend = fresh_database()
-    from django.core.management import call_command
-
-    from dangjian.site import demo
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrated = time.perf_counter()
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()  # no options: --help only
     marks: list[tuple[str, float]] = []
-    report = demo.build_demo_county(progress=lambda step: marks.append((step, time.perf_counter())))
+    county = demo_county(progress=lambda step: marks.append((step, time.perf_counter())))
     finished = time.perf_counter()
-    print(f"database            {backend}")
+    report = county.report
+    assert report is not None  # a fresh database: always built
+    print(f"database            {county.backend}")
     print(f"cores               {os.cpu_count()}")
-    print(f"migrate             {migrated - started:6.1f} s")
+    print(f"migrate             {county.migrate_seconds:6.1f} s")
     phases = [*marks, ("end", finished)]
     for (step, at), (_next, until) in itertools.pairwise(phases):
         print(f"  {step:<16} {until - at:6.1f} s")

@@ -3,7 +3,7 @@
     .venv/bin/python bench/exports.py [--db DIR] [--rounds N]
 
 Builds the demo county once into DIR (default /tmp/dangjian-bench-exports; SQLite) or reuses
-the database found there, then writes, as the county administrator (every ID number revealed,
+the database found there, migrating it first (`_setup.demo_county`), then writes, as the county administrator (every ID number revealed,
 so every row is decrypted):
 
 - the roster export, CSV and .xlsx, of every member (`exporting.write_members`, what the
@@ -26,13 +26,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import demo_county, load_average
 
 TARGET = 50_000
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -40,17 +38,11 @@ def main() -> None:
     parser.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "dangjian-bench-exports"))
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    os.environ["DANGJIAN_VAR_DIR"] = args.db
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ.pop("DATABASE_URL", None)
-    Path(args.db).mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
     import logging
 
+    logging.disable(logging.WARNING)
+    demo_county(args.db)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from dangjian.accounts.scope import scope_for
     from dangjian.activities import ledger
@@ -61,14 +53,7 @@ def main() -> None:
     from dangjian.organizations.models import Organization
     from dangjian.roster import exporting
     from dangjian.roster import services as roster_services
-    from dangjian.site import demo
 
-    logging.disable(logging.WARNING)
-    call_command("migrate", verbosity=0)
-    if not Organization.objects.exists():
-        started = time.perf_counter()
-        demo.build_demo_county()
-        print(f"built the demo county in {time.perf_counter() - started:.0f} s")
     county = Organization.objects.get(depth=0)
     admin = get_user_model().objects.get(username="county")
     scope = scope_for(admin)
@@ -118,7 +103,7 @@ def main() -> None:
         f"{'/50,000':>7} {'rows/s wall':>11} {'/50,000':>7}  load before"
     )
     for label, run in figures:
-        before = load()
+        before = load_average()
         best_cpu = best_wall = float("inf")
         rows = 0
         for _round in range(args.rounds):
@@ -131,7 +116,7 @@ def main() -> None:
             f"{label:<26} {rows:7d} {best_cpu:6.2f} {best_wall:6.2f} {per_cpu:10,.0f} "
             f"{per_cpu / TARGET:7.2f} {per_wall:11,.0f} {per_wall / TARGET:7.2f}  {before}"
         )
-    print(f"load average after: {load()}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -67,8 +67,10 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import ROOT, production_environment  # also puts this worktree first on sys.path
+
 HOST = "dangjian.bench.local"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Host": HOST}
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 — the bench's authenticator for the demo admin
@@ -107,20 +109,8 @@ def _free_port() -> int:
 
 
 def _environment(database_url: str) -> dict[str, str]:
-    secrets = json.loads((ROOT / "var" / "secrets.json").read_text())
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DANGJIAN_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        DJANGO_SECRET_KEY=secrets["secret_key"],
-        DJANGO_ALLOWED_HOSTS=f"127.0.0.1,{HOST}",
-        DATABASE_URL=database_url,
-        DANGJIAN_FIELD_ENCRYPTION_KEYS=secrets["field_key"],
-        DANGJIAN_LOOKUP_KEY=secrets["lookup_key"],
-        DANGJIAN_ISSUER="CN-BENCH",
-        DANGJIAN_SIGNING_KEYS=secrets["signing_key"],
-        DANGJIAN_VAR_DIR=str(ROOT / "var" / "bench-prod"),
-    )
-    return env
+    return env | production_environment(database_url, f"127.0.0.1,{HOST}")
 
 
 def _prepare(env: dict[str, str]) -> dict[str, int]:

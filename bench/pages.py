@@ -3,13 +3,14 @@
     .venv/bin/python bench/pages.py                      # SQLite in a temporary directory
     DATABASE_URL=postgresql:///dj_bench?host=/var/run/postgresql .venv/bin/python bench/pages.py
 
-Builds the demo county into a fresh database (as bench/demo_build.py does), signs in as the
-county administrator and as a township administrator, and requests each page 15 times through
-Django's test client (no network, no browser): the figures are server time per page.
+Builds the demo county into a fresh database (`_setup.demo_county`, as bench/demo_build.py
+does), signs in as the county administrator and as a township administrator, and requests each
+page 15 times through Django's test client (no network, no browser): the figures are server time per page.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -18,28 +19,28 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database
+from _setup import demo_county
 
 ROUNDS = 15
 
 
 def main() -> None:
-    backend = fresh_database()
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()  # no options: --help only
     import logging
 
+    logging.disable(logging.WARNING)  # the expected 404s would flood the output
+    backend = demo_county().backend
+
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import override_settings
 
     from dangjian.members.models import Member, Membership
     from dangjian.organizations.models import Organization
-    from dangjian.site import demo
 
-    logging.disable(logging.WARNING)  # the expected 404s would flood the output
-    call_command("migrate", verbosity=0)
-    demo.build_demo_county()
     settings.ALLOWED_HOSTS = ["testserver"]
     county = Organization.objects.get(depth=0)
     township = Organization.objects.get(name="梅江镇党委")

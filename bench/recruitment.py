@@ -5,7 +5,7 @@ recording steps through the service. Prints figures; not a timed test.
     DATABASE_URL=postgresql:///dj_bench_recruitment?host=/var/run/postgresql \\
         .venv/bin/python bench/recruitment.py --people 50
 
-Builds the demo county into a fresh database first (see bench/demo_build.py).
+Builds the demo county into a fresh database first (`_setup.demo_county`; see bench/demo_build.py).
 """
 
 from __future__ import annotations
@@ -18,19 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database
+from _setup import demo_county
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=50, help="people taken through 17 steps")
     args = parser.parse_args()
-    backend = fresh_database()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from dangjian.site import demo
-
     marks: dict[str, float] = {}
     order: list[str] = []
 
@@ -38,7 +32,9 @@ def main() -> None:
         marks[step] = time.perf_counter()
         order.append(step)
 
-    report = demo.build_demo_county(progress=progress)
+    county_built = demo_county(progress=progress)
+    backend, report = county_built.backend, county_built.report
+    assert report is not None  # a fresh database: always built
     after = dict(itertools.pairwise(order))
     step_seconds = (
         marks[after["recruitment…"]] - marks["recruitment…"]

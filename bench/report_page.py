@@ -3,7 +3,7 @@
     .venv/bin/python bench/report_page.py [--db DIR] [--rounds N]
 
 Builds the demo county once into DIR (default /tmp/dangjian-bench-report; SQLite), or reuses
-the database found there, and as the county administrator, through Django's test client:
+the database found there, migrating it first (`_setup.demo_county`), and as the county administrator, through Django's test client:
 
 - counts the report as the page used to on every visit (`report_compute`, no cache);
 - the first visit of the page: it queues the count and answers the progress page;
@@ -26,13 +26,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import demo_county, load_average
 
 TARGET_MS = 300.0
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def timed(call: Callable[[], object]) -> tuple[object, float, float]:
@@ -50,18 +48,12 @@ def main() -> None:
     parser.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "dangjian-bench-report"))
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    os.environ["DANGJIAN_VAR_DIR"] = args.db
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ.pop("DATABASE_URL", None)
-    Path(args.db).mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
     import logging
 
+    logging.disable(logging.WARNING)
+    demo_county(args.db)
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import override_settings
@@ -73,14 +65,7 @@ def main() -> None:
     from dangjian.reports import tasks as report_tasks
     from dangjian.reports.models import ReportRun
     from dangjian.reports.report import report_compute
-    from dangjian.site import demo
 
-    logging.disable(logging.WARNING)
-    call_command("migrate", verbosity=0)
-    if not Organization.objects.exists():
-        started = time.perf_counter()
-        demo.build_demo_county()
-        print(f"built the demo county in {time.perf_counter() - started:.0f} s")
     settings.ALLOWED_HOSTS = ["testserver"]
     county = Organization.objects.get(depth=0)
     ReportRun.objects.all().delete()
@@ -96,22 +81,22 @@ def main() -> None:
             f"  {extra}"
         )
 
-    print(f"\nload average before: {load()}")
+    print(f"\nload average before: {load_average()}")
     _r, wall, cpu = timed(lambda: report_compute(county, today()))
     line("the count itself (the page before, each visit)", wall, cpu)
 
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     response, wall, cpu = timed(lambda: client.get(url))
     body = response.content.decode()  # type: ignore[attr-defined]
     assert 'data-status="QUEUED"' in body, "the first visit should queue the count"
     line("first visit: queue the count, progress page", wall, cpu, "(cold process)")
 
     queued = DBTaskResult.objects.get(task_path="dangjian.reports.tasks.report_run")
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     _r, wall, cpu = timed(lambda: report_tasks.report_run.call(*queued.args_kwargs["args"]))
     line("the count in the worker (progress per table)", wall, cpu, "(not a page: no target)")
 
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     walls, cpus, queries = [], [], 0
     with override_settings(DEBUG=True):
         for _round in range(args.rounds):
@@ -128,18 +113,18 @@ def main() -> None:
         f"max {max(walls):.0f} ms; {queries} queries",
     )
 
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     _r, wall, cpu = timed(lambda: client.get(url.replace("report/", "report.xlsx")))
     line("export .xlsx of the kept count", wall, cpu, "(a download: no target)")
 
     # The first visit again, in a warm process (the one above paid for loading templates).
     ReportRun.objects.all().delete()
     DBTaskResult.objects.all().delete()
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     response, wall, cpu = timed(lambda: client.get(url))
     assert 'data-status="QUEUED"' in response.content.decode()  # type: ignore[attr-defined]
     line("first visit again, warm process", wall, cpu)
-    print(f"load average after:  {load()}")
+    print(f"load average after:  {load_average()}")
 
 
 if __name__ == "__main__":

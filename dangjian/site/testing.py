@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection, connections, transaction
+from django.urls import reverse
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment, User
@@ -148,3 +153,87 @@ def queued(task_path: str) -> int:
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(task_path=task_path).count()
+
+
+def organization_panel(client: Any, org: Organization, name: str, query: str = "") -> str:
+    """The panel `name` (its `data-testid="panel-NAME"`) of the organization page, as rendered."""
+    body = client.get(reverse("reports:organization", args=[org.pk]) + query).content.decode()
+    match = re.search(rf'<section[^>]*data-testid="panel-{name}".*?</section>', body, re.S)
+    assert match is not None
+    return match.group(0)
+
+
+def panel_counted_by_the_worker(
+    client: Any, org: Organization, name: str, *, task: str, figure: str, callbacks: Any
+) -> None:
+    """A big subtree's panel `name` never counted says so, without `figure` (a word of its
+    figures), and queues its count `task` (decision 0287); the worker counts it. `callbacks`:
+    pytest-django's `django_capture_on_commit_callbacks`."""
+    with callbacks(execute=True):
+        html = organization_panel(client, org, name)
+    assert PENDING in html
+    assert figure not in html  # no figures while pending
+    assert task in run_queued()
+
+
+# --- two requests at once (PostgreSQL) ---------------------------------------------------------
+
+
+def racing_on_postgresql(
+    reason: str = "concurrent writers are a PostgreSQL matter; SQLite locks the file",
+) -> list[Any]:
+    """The `pytestmark` of a module whose tests race two writers: committing transactions (each
+    thread sees the other's commits), skipped but on PostgreSQL for `reason` (SQLite takes one
+    write lock for the whole database, so its writers never overlap)."""
+    import pytest  # the tests' own: this module serves the demo too
+
+    return [
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(connection.vendor != "postgresql", reason=reason),
+    ]
+
+
+def two_at_once(
+    first: Callable[[], Any], second: Callable[[], Any], *, hold_seconds: float
+) -> tuple[Any, Any]:
+    """Two requests at once, each in a thread with its own connection and its own transaction:
+    `first` runs, then keeps its transaction open (uncommitted) until `second` has finished or
+    `hold_seconds` have passed; `second` starts once `first` has returned inside its
+    transaction. Returns what each returned once committed, or the exception it raised.
+
+    For PostgreSQL's row locks and unique indexes (SQLite's one write lock queues every writer).
+    In a test marked `django_db(transaction=True)`: the threads' writes commit."""
+    first_inside = threading.Event()
+    second_done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                result = first()
+                first_inside.set()
+                second_done.wait(hold_seconds)
+            outcome["first"] = result
+        except Exception as exc:
+            outcome["first"] = exc
+        finally:
+            first_inside.set()  # a first that failed does not keep the second waiting
+            connections.close_all()
+
+    def run_second() -> None:
+        try:
+            first_inside.wait(10)
+            with transaction.atomic():
+                outcome["second"] = second()
+        except Exception as exc:
+            outcome["second"] = exc
+        finally:
+            second_done.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcome.get("first"), outcome.get("second")

@@ -4,18 +4,22 @@ worker; a small subtree's page counts on every visit."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.certificates import panels
 from dangjian.core.models import Figure
 from dangjian.members import services as member_services
 from dangjian.members.choices import MemberStatus
-from dangjian.site.testing import PENDING, RECOUNTING, run_queued, system_user
+from dangjian.site.testing import (
+    RECOUNTING,
+    organization_panel,
+    panel_counted_by_the_worker,
+    run_queued,
+    system_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +28,7 @@ TASK = "dangjian.certificates.tasks.coverage_recount"
 
 def panel(client: Any, org: Any, query: str = "") -> str:
     """The 电子活动证 panel of the organization page, as rendered."""
-    body = client.get(reverse("reports:organization", args=[org.pk]) + query).content.decode()
-    match = re.search(r'<section[^>]*data-testid="panel-certificates".*?</section>', body, re.S)
-    assert match is not None
-    return match.group(0)
+    return organization_panel(client, org, "certificates", query)
 
 
 def goes_mobile(member: Any, callbacks: Any) -> None:
@@ -39,13 +40,9 @@ def goes_mobile(member: Any, callbacks: Any) -> None:
 
 
 def counted_by_the_worker(client: Any, org: Any, callbacks: Any) -> None:
-    """A big subtree's panel never counted says so and queues its count (decision 0287); the
-    worker counts it."""
-    with callbacks(execute=True):
-        html = panel(client, org)
-    assert PENDING in html
-    assert "流动党员" not in html  # no figures while pending
-    assert TASK in run_queued()
+    panel_counted_by_the_worker(
+        client, org, "certificates", task=TASK, figure="流动党员", callbacks=callbacks
+    )
 
 
 def test_a_big_subtree_shows_the_kept_coverage_and_queues_one_recount(

@@ -685,47 +685,30 @@ def test_membership_move_archives_and_audits(county):
     assert event.detail == {"from": county.east_village.pk, "to": county.west_village.pk}
 
 
-def test_membership_move_refuses_the_same_organization(county):
-    """Moving a member to the branch they are in is refused."""
-    errors = errors_of(
-        lambda: services.membership_move(
-            actor=county.east_admin,
-            member=county.zhang,
-            organization=county.east_village,
-            on=today(),
-            reason="x",
-        )
-    )
-    assert set(errors) == {"organization"}
-
-
-def test_membership_move_refuses_a_local_committee(county):
-    """A member's relationship cannot be moved to the county committee itself."""
-    errors = errors_of(
-        lambda: services.membership_move(
-            actor=county.county_admin,
-            member=county.zhang,
-            organization=county.county,
-            on=today(),
-            reason="x",
-        )
-    )
-    assert set(errors) == {"organization"}
-
-
-def test_membership_move_refuses_a_date_before_the_current_row(county):
-    """A move cannot predate the start of the current membership."""
+@pytest.mark.parametrize(
+    ("actor", "organization", "on", "field"),
+    [
+        ("east_admin", "east_village", None, "organization"),
+        ("county_admin", "county", None, "organization"),
+        ("east_admin", "south_village", dt.date(2005, 6, 30), "on"),
+    ],
+    ids=["the-same-organization", "a-local-committee", "a-date-before-the-current-row"],
+)
+def test_membership_move_refuses(county, actor, organization, on, field):
+    """A member is not moved to the branch they are in, nor to the county committee itself (a
+    committee holds no members), nor on a day before their current membership began: the field
+    is named and nothing is written."""
     before = written()
     errors = errors_of(
         lambda: services.membership_move(
-            actor=county.east_admin,
+            actor=getattr(county, actor),
             member=county.zhang,
-            organization=county.south_village,
-            on=dt.date(2005, 6, 30),
+            organization=getattr(county, organization),
+            on=on or today(),
             reason="x",
         )
     )
-    assert set(errors) == {"on"}
+    assert set(errors) == {field}
     assert written() == before
 
 

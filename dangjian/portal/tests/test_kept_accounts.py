@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.core import crypto
@@ -18,7 +17,13 @@ from dangjian.core.models import Figure
 from dangjian.members.models import Member
 from dangjian.portal import selectors
 from dangjian.portal.models import ActivationCode
-from dangjian.site.testing import PENDING, RECOUNTING, build_member, run_queued
+from dangjian.site.testing import (
+    RECOUNTING,
+    build_member,
+    organization_panel,
+    panel_counted_by_the_worker,
+    run_queued,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +32,7 @@ TASK = "dangjian.portal.tasks.account_counts_recount"
 
 def panel(client: Any, org: Any, query: str = "") -> str:
     """The 党员账号 panel of the organization page, as rendered."""
-    body = client.get(reverse("reports:organization", args=[org.pk]) + query).content.decode()
-    match = re.search(r'<section[^>]*data-testid="panel-accounts".*?</section>', body, re.S)
-    assert match is not None
-    return match.group(0)
+    return organization_panel(client, org, "accounts", query)
 
 
 def uninvited(html: str) -> int:
@@ -46,13 +48,9 @@ def add_member(org: Any, callbacks: Any) -> None:
 
 
 def counted_by_the_worker(client: Any, org: Any, callbacks: Any) -> None:
-    """A big subtree's panel never counted says so and queues its count (decision 0287); the
-    worker counts it."""
-    with callbacks(execute=True):
-        html = panel(client, org)
-    assert PENDING in html
-    assert "未邀请" not in html  # no figures while pending
-    assert TASK in run_queued()
+    panel_counted_by_the_worker(
+        client, org, "accounts", task=TASK, figure="未邀请", callbacks=callbacks
+    )
 
 
 def test_a_big_subtree_shows_the_kept_counts_and_queues_one_recount(

@@ -12,23 +12,20 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from dangjian.members import hooks
 from dangjian.members.models import Membership
+from dangjian.site.testing import racing_on_postgresql
 from dangjian.transfers import services
 from dangjian.transfers.choices import TransferState
 from dangjian.transfers.models import Transfer
 
 from .helpers import issued
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks (SELECT … FOR UPDATE) are a PostgreSQL matter; SQLite locks the file",
-    ),
-]
+pytestmark = racing_on_postgresql(
+    "row locks (SELECT … FOR UPDATE) are a PostgreSQL matter; SQLite locks the file"
+)
 
 
 def _race(county: Any, transfer: Transfer, hold_receipt: bool) -> dict[str, str]:

@@ -189,16 +189,6 @@ def test_the_organization_filter_stays_in_scope_when_it_is_long(client, county, 
     assert client.get("/members/", {"org": county.west_village.pk}).status_code == 404
 
 
-def test_postgresql_plans_a_cursor_for_all_its_rows():  # and core/tests/test_dbsettings.py
-    """Every QuerySet.iterator() reads all its rows: planned for 10% of them, a county's
-    organizations in path order walked a province's whole path index (decision 0286)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL setting")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW cursor_tuple_fraction")
-        assert cursor.fetchone()[0] == "1"
-
-
 def test_postgresql_keeps_finer_statistics_of_the_organization_path():
     """A subtree's size is estimated from 1,000 buckets (migration organizations.0002)."""
     if connection.vendor != "postgresql":

@@ -259,6 +259,7 @@ class ProvinceWriter:
                     is_migrant_worker=False,
                     created_at=now,
                     updated_at=now,
+                    organization_path=branch[1],  # what the membership trigger would set
                 )
                 memberships.add(
                     id=self.next_id("membership"),

@@ -329,6 +329,7 @@ def raw_insert(source: Path, organization_id: int) -> tuple[float, float, float]
     from dangjian.organizations.models import Organization
 
     branches = dict(Organization.objects.values_list("code", "pk"))
+    paths = dict(Organization.objects.values_list("pk", "path"))
     pinyin = importing.NamePinyin()
     with source.open(encoding="utf-8") as handle:
         reader = csv.reader(handle)
@@ -397,6 +398,7 @@ def raw_insert(source: Path, organization_id: int) -> tuple[float, float, float]
                             False,
                             now,
                             now,
+                            paths[branch],
                         )
                     )
                     memberships.append((member_id, branch, on, None, "OTHER", "", true))

@@ -14,7 +14,6 @@ so). An empty scope reaches nothing, everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, Self, TypeVar
 
@@ -115,23 +114,6 @@ class HasPath(Protocol):
     def path(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class Through:
-    """A way to the tree through the rows of a reverse relation: a row is in when one of its
-    `relation` rows narrowed by `where` is in, by that model's own `scope_paths`.
-
-    A member reaches the tree through their latest membership row:
-    ``Through("memberships", where={"is_latest": True})``. The filter is a subquery on the
-    related rows, so a member with many rows is still one row.
-    """
-
-    relation: str
-    where: Mapping[str, Any] = field(default_factory=dict)
-
-
-Lookup = str | Through
-
-
 def path_condition(lookups: tuple[str, ...], paths: tuple[str, ...]) -> Q:
     """Rows whose `lookup` path lies in one of the subtrees `paths`; no paths, no rows.
 
@@ -148,8 +130,9 @@ class ScopedQuerySet(models.QuerySet[_M]):
     """A queryset that knows how its rows reach the organization tree.
 
     The model declares `scope_paths`: the lookups to the organization paths a row belongs to (a
-    transfer belongs to both sides), or a `Through` another scoped model; and `scope_self`: the
-    lookup to the user whose own row it is (a member's record, their transfers), or None.
+    transfer belongs to both sides; a member's row carries its organization's path); and
+    `scope_self`: the lookup to the user whose own row it is (a member's record, their
+    transfers), or None.
     """
 
     def restrict(self, who: Any, action: Action = "read", *, via: str | None = None) -> Self:
@@ -163,7 +146,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
         lookups = self._lookups(via)
         if ROOT_PATH in paths and via is None:
             return self.all()
-        condition = self._reach(lookups, paths)
+        condition = path_condition(lookups, paths)
         self_lookup: str | None = getattr(self.model, "scope_self", None)
         if scope.self_user_id is not None and self_lookup and action != "manage" and via is None:
             condition |= Q(**{self_lookup: scope.self_user_id})
@@ -177,33 +160,20 @@ class ScopedQuerySet(models.QuerySet[_M]):
             if isinstance(organization_or_path, str)
             else organization_or_path.path
         )
-        return self.filter(self._reach(self._lookups(via), (path,)))
+        return self.filter(path_condition(self._lookups(via), (path,)))
 
-    def _lookups(self, via: str | None) -> tuple[Lookup, ...]:
+    def _lookups(self, via: str | None) -> tuple[str, ...]:
         model: Any = self.model  # a scoped model declares scope_paths (ScopedModel)
-        declared: tuple[Lookup, ...] = model.scope_paths
+        declared: tuple[str, ...] = model.scope_paths
         if via is None:
             return declared
         if via not in declared:
             raise ValueError(f"{self.model.__name__} does not reach the tree through {via!r}")
         return (via,)
 
-    def _reach(self, lookups: tuple[Lookup, ...], paths: tuple[str, ...]) -> Q:
-        condition = path_condition(tuple(x for x in lookups if isinstance(x, str)), paths)
-        for through in (x for x in lookups if isinstance(x, Through)):
-            if not paths:
-                continue
-            relation = self.model._meta.get_field(through.relation)
-            related: Any = relation.related_model
-            rows = related._default_manager.filter(**through.where).filter(
-                path_condition(related.scope_paths, paths)
-            )
-            condition |= Q(pk__in=rows.values(relation.field.attname))  # type: ignore[union-attr]
-        return condition
-
 
 class ScopedModel(Protocol):
-    scope_paths: ClassVar[tuple[Lookup, ...]]
+    scope_paths: ClassVar[tuple[str, ...]]
 
 
 def scope_for(user: Any) -> Scope:

@@ -42,7 +42,7 @@ def member(request: HttpRequest, member: Member) -> dict[str, Any] | None:
         "commendations": list(Commendation.objects.filter(member=member).order_by("-on")),
         "discipline": list(Discipline.objects.filter(member=member).order_by("-on")),
     }
-    path = getattr(member, "organization_path", "") or ""
+    path = member.organization_path
     can_manage = bool(path) and scope_for(request.user).can_manage_path(path)
     if not can_manage and not any(records.values()):
         return None

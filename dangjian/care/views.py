@@ -38,7 +38,7 @@ def record_new(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpRes
     member = member_get(user=request.user, pk=pk)
     if kind not in KINDS:
         raise Http404
-    if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "") or ""):
+    if not scope_for(request.user).can_manage_path(member.organization_path):
         raise PermissionDenied
     form_class, title = KINDS[kind]
     form = form_class(request.POST or None, initial={"on": today(), "since": today()})

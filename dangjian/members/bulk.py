@@ -109,6 +109,9 @@ MEMBER_FIELDS = (
     "is_migrant_worker",
     "created_at",
     "updated_at",
+    # What the membership triggers would set (decision 0290): written with the row, their
+    # statement's UPDATE finds every member already right and writes nothing.
+    "organization_path",
 )
 MEMBERSHIP_FIELDS = (
     "member_id",
@@ -439,6 +442,7 @@ class _Rows:
                     flag(r.is_migrant_worker),
                     stamp,
                     stamp,
+                    self.organizations[r.organization_id].path,
                 )
             )
             memberships.append(

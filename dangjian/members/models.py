@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from dangjian.accounts.scope import ScopedQuerySet, Through
+from dangjian.accounts.scope import ScopedQuerySet
 from dangjian.core import crypto
 from dangjian.core.fields import SealedJSONField, unseal
 from dangjian.core.models import TimeStampedModel
@@ -40,7 +40,8 @@ from .choices import (
 class Member(TimeStampedModel):
     """A party member (党员): the national member record, one row per person.
 
-    The member's organization is not a field here: it is the open `Membership` row.
+    The member's organization is not a field here: it is the open `Membership` row. The row
+    carries that organization's path (`organization_path`), kept by the database.
     The citizen ID number is stored encrypted with a keyed lookup hash for uniqueness.
     """
 
@@ -84,11 +85,19 @@ class Member(TimeStampedModel):
         blank=True,
         related_name="member",
     )
+    # The path of the organization of the member's latest membership row (a removed member
+    # stays with the organization that last held them), '' while there is none. Triggers of
+    # migration 0011 keep it on both databases; no code writes it (what a save writes is
+    # replaced by what the memberships say). A subtree of members is one index range
+    # (decision 0290).
+    organization_path = models.CharField(
+        _("所在党组织路径"), max_length=255, editable=False, db_default=""
+    )
 
     objects = ScopedQuerySet.as_manager()
-    # A member reaches the tree through their latest membership row (a removed member stays
-    # with the organization that last held them), and a member sees their own record.
-    scope_paths = (Through("memberships", where={"is_latest": True}),)
+    # A member reaches the tree through their latest membership row, by the path it carries,
+    # and a member sees their own record.
+    scope_paths = ("organization_path",)
     scope_self = "user_id"
 
     class Meta:
@@ -103,6 +112,12 @@ class Member(TimeStampedModel):
             # a CharField's db_index or unique adds on PostgreSQL) served no query and cost
             # every imported row ~3 % of its database time (decision 0279).
             models.Index(fields=["phone"], name="member_phone_idx"),
+            # `organization_path LIKE '/1/7/%'`: every scoped read of members.
+            models.Index(
+                fields=["organization_path"],
+                name="member_org_path_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_hash_unique"),

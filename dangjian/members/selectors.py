@@ -66,7 +66,6 @@ def with_organization(queryset: QuerySet[Member]) -> QuerySet[Member]:
     return queryset.annotate(
         organization_id=Subquery(latest.values("organization_id")[:1]),
         organization_name=Subquery(latest.values("organization__name")[:1]),
-        organization_path=Subquery(latest.values("organization__path")[:1]),
     )
 
 

@@ -48,7 +48,7 @@ def _member_organizations(user: Any) -> Any:
 
 def _require_manage(request: HttpRequest, member: Member) -> None:
     """`member` comes from selectors.member_get, annotated with its organization's path."""
-    if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
+    if not scope_for(request.user).can_manage_path(member.organization_path):
         raise PermissionDenied
 
 

@@ -65,7 +65,7 @@ def transfer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
-    if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
+    if not scope_for(request.user).can_manage_path(member.organization_path):
         raise PermissionDenied
     form = forms.TransferCreateForm(request.POST or None)
     if done := run_form(
@@ -417,7 +417,7 @@ def outflow_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_selectors.member_get(
         user=request.user, pk=int_or_404(request.GET.get("member"))
     )
-    if not scope_for(request.user).can_manage_path(getattr(member, "organization_path", "")):
+    if not scope_for(request.user).can_manage_path(member.organization_path):
         raise PermissionDenied
     initial = {}
     if request.method != "POST":

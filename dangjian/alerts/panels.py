@@ -52,11 +52,11 @@ def home(request: HttpRequest, organization: Organization) -> dict[str, Any] | N
         # have a few), so they are counted here rather than read again to be counted. The
         # list is in the database's order of rules, which a stable sort keeps among equal
         # counts (as `counts_by_rule` orders them).
-        by_rule = Counter(alert.rule for alert in alerts)
+        listed = Counter(alert.rule for alert in alerts)
         counts = {
             "by_rule": [
                 {"rule": rule, "n": n}
-                for rule, n in sorted(by_rule.items(), key=lambda item: -item[1])
+                for rule, n in sorted(listed.items(), key=lambda item: -item[1])
             ],
             "worst": [],
         }

@@ -53,12 +53,12 @@ def member(request: HttpRequest, member: Member) -> dict[str, Any] | None:
     }
     # Most members have none of these records: one query asks which lists have any, and only
     # those are read (six queries for every member page before, five of them empty).
-    held = Member.objects.filter(pk=member.pk).values(
-        **{
-            f"has_{key}": Exists(model.objects.filter(member=member))
-            for key, model in _RECORDS.items()
-        }
-    )[0]
+    exists = {
+        f"has_{key}": Exists(model._default_manager.filter(member=member))
+        for key, model in _RECORDS.items()
+    }
+    row = Member.objects.filter(pk=member.pk).annotate(**exists).values_list(*exists).get()
+    held = dict(zip(exists, row, strict=True))
     records: dict[str, list[Any]] = {
         key: list(rows) if held[f"has_{key}"] else [] for key, rows in lists.items()
     }

@@ -789,7 +789,9 @@ def test_organization_move_offers_only_managed_parents(client, county):
 # Two of them ask how large the list is (organizations counted up to a limit, decision 0286):
 # the scope's, for the name search, and the picker's, for its options (not asked by the
 # results alone, which show no picker).
-MEMBER_LIST_QUERIES = 10  # with the organization picker: its count and its options
+MEMBER_LIST_QUERIES = (
+    9  # with the organization picker: its count (also whether to show it) and its options
+)
 MEMBER_LIST_OF_ORGANIZATION_QUERIES = 8  # the results alone, plus the organization itself
 # The page's own 11, plus what each registered panel reads (portal: corrections, notices;
 # certificates: mobile members; alerts; care fund; activities: rules, branches and groups,
@@ -798,12 +800,21 @@ MEMBER_LIST_OF_ORGANIZATION_QUERIES = 8  # the results alone, plus the organizat
 # certificate panels each check the subtree's size first (decision 0283): 25 before, now 27.
 ORGANIZATION_PAGE_QUERIES = 27
 # The member page: session, user, roles; the member, their membership rows (read once and
-# shared with the panels), positions, archive, family members, trips abroad; then the panels: alerts 1, organizational life 4
-# (attendance, life at other deployments, training hours, an exemption from attending), transfers 2, dues 5 (membership
-# rows, profiles, ledger, the months payments paid, payments; the farmers' setting only for a
-# farmer), recruitment 1, certificate 1, care 6 (its lists; the hours are summed from them).
+# shared with the panels, dues included), positions, archive, family members, trips abroad;
+# then the panels: alerts 1, organizational life 4 (attendance, life at other deployments,
+# training hours, an exemption from attending), transfers 2, dues 5 (profiles, the farmers'
+# setting, read once and only for a farmer, ledger, the months payments paid, payments),
+# recruitment 1, certificate 1, care 1 (which of its six lists have records: none here; the
+# hours are summed from them). 30 before (decision 0289): dues read the membership rows and
+# the farmers' setting again, care read its six lists whether empty or not.
 # Measured after a first visit: the dues rate tables are read once per process.
-MEMBER_PAGE_QUERIES = 29
+MEMBER_PAGE_QUERIES = 24
+# The branch secretary's home page: session, user, roles; the branch; its overview 2 and
+# findings 1 (its committee's positions and secretary in one); 本月待办: organizational life 4
+# (the frequency table read once), dues 6 (no farmer here), recruitment 3, transfers 2, care 1;
+# the alerts panel 1 (its first eight open alerts, counted by rule when fewer: all of them).
+# 27 before (decision 0289).
+BRANCH_HOME_QUERIES = 24
 
 
 def _add_members(county: Any, extra: int) -> None:
@@ -853,6 +864,13 @@ def test_member_page_query_count_does_not_grow(
             on=today() - dt.timedelta(days=10 * (moves - n)),
             reason="调整",
         )
+    from dangjian.dues.choices import DuesCategory
+    from dangjian.dues.models import DuesProfile
+
+    # A farmer: the branch's farmers' amount is read for the account and the month's amount.
+    DuesProfile.objects.create(
+        member=county.li, category=DuesCategory.FARMER, effective_from=dt.date(2020, 1, 1)
+    )
     client = as_user(client, county.east_admin)
     url = _url("members:detail", county.li.pk)
     assert client.get(url).status_code == 200  # the first visit reads the rate tables
@@ -860,6 +878,23 @@ def test_member_page_query_count_does_not_grow(
         response = client.get(url)
     assert response.status_code == 200
     assert "李四" in text(response)
+
+
+@pytest.mark.parametrize("extra", [0, 25], ids=["4 members", "29 members"])
+def test_branch_home_query_count_does_not_grow(
+    client, county, extra, django_assert_max_num_queries
+):
+    """The branch secretary's home page (the branch's card with its 本月待办) reads the same
+    queries however many members the branch has."""
+    _add_members(county, extra)
+    client = as_user(client, county.east_secretary)
+    url = _url("site:home")
+    assert client.get(url).status_code == 200  # the first visit reads the rate tables
+    with django_assert_max_num_queries(BRANCH_HOME_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "东村党支部" in text(response)
+    assert f"{4 + extra}" in text(response)
 
 
 # --- language -------------------------------------------------------------------------------

@@ -324,11 +324,16 @@ def _month_index(day: dt.date) -> int:
 
 
 def compliance_by_branch_many(
-    organization: Organization, wanted: list[Period], *, on: dt.date | None = None
+    organization: Organization,
+    wanted: list[Period],
+    *,
+    on: dt.date | None = None,
+    rules: dict[str, FrequencyRule] | None = None,
 ) -> list[dict[int, list[KindCount]]]:
-    """`compliance_by_branch` for several periods from one read of the rows (five queries)."""
+    """`compliance_by_branch` for several periods from one read of the rows. The frequency
+    table is read unless the caller passes the `frequency_rules()` it has read already."""
     on = on or today()
-    all_kinds = _rule_kinds(leadership=False)
+    all_kinds = _rule_kinds(leadership=False, rules=rules)
     span_start = min(p.start for p in wanted)
     span_end = max(p.end for p in wanted)
     subtree = Organization.objects.under(organization.path)
@@ -383,10 +388,14 @@ def compliance_by_branch_many(
     return [_count(branches, groups, positions, held, period, on, all_kinds) for period in wanted]
 
 
-def _rule_kinds(*, leadership: bool) -> list[tuple[str, int, int]]:
-    """(kind, months per sub-period, times) of the active rules: the branches' kinds, or the
-    leadership team's (LEADERSHIP_KINDS, required of committees only)."""
-    rules = frequency_rules()
+def _rule_kinds(
+    *, leadership: bool, rules: dict[str, FrequencyRule] | None = None
+) -> list[tuple[str, int, int]]:
+    """(kind, months per sub-period, times) of the active rules (`frequency_rules()`, read
+    unless given): the branches' kinds, or the leadership team's (LEADERSHIP_KINDS, required
+    of committees only)."""
+    if rules is None:
+        rules = frequency_rules()
     order = [k.value for k in ActivityKind]
     return [
         (kind, PERIOD_MONTHS[FrequencyPeriod(rule.period)], rule.times)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +16,8 @@ from dangjian.organizations.models import Organization
 from . import selectors
 from .engine import rule_title
 from .models import Alert, AlertStatus
+
+ALERTS_SHOWN = 8  # the first open alerts listed on a home card
 
 
 def _titled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,10 +37,29 @@ def home(request: HttpRequest, organization: Organization) -> dict[str, Any] | N
             "worst": selectors.organizations_with_most_alerts(organization) if committee else [],
         }
 
+    # The card shows each alert's message only: no member or organization row joined.
+    alerts = list(
+        selectors.open_alerts_under(organization)
+        .select_related(None)
+        .order_by("rule", "id")[:ALERTS_SHOWN]
+    )
     if committee:
         counts, _at = figures.cached(
             organization.path, "alerts", compute, refresh=figures.wants_refresh(request)
         )
+    elif len(alerts) < ALERTS_SHOWN:
+        # Fewer than the list holds: these are all of the branch's open alerts (most branches
+        # have a few), so they are counted here rather than read again to be counted. The
+        # list is in the database's order of rules, which a stable sort keeps among equal
+        # counts (as `counts_by_rule` orders them).
+        listed = Counter(alert.rule for alert in alerts)
+        counts = {
+            "by_rule": [
+                {"rule": rule, "n": n}
+                for rule, n in sorted(listed.items(), key=lambda item: -item[1])
+            ],
+            "worst": [],
+        }
     else:
         counts = compute()
     by_rule = _titled([dict(row) for row in counts["by_rule"]])
@@ -45,7 +67,7 @@ def home(request: HttpRequest, organization: Organization) -> dict[str, Any] | N
         "by_rule": by_rule,
         "total": sum(row["n"] for row in by_rule),
         "worst": counts["worst"],
-        "alerts": list(selectors.open_alerts_under(organization).order_by("rule", "id")[:8]),
+        "alerts": alerts,
         "can_manage": scope_for(request.user).can_manage_path(organization.path),
     }
 

@@ -159,6 +159,9 @@ class Account:
     payment_months: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     paid_total: Decimal = ZERO
     profiles: list[DuesProfile] = field(default_factory=list)
+    # The farmers' amounts of the organizations of the member's rows, as read for the
+    # account (`farmer_amounts`); None when no profile of the members read is a farmer's.
+    farmer_amounts: dict[int, Decimal] | None = None
 
     @property
     def paid_through(self) -> dt.date | None:
@@ -201,7 +204,9 @@ class Account:
         return [line for line in self.lines if not line.settled]
 
 
-def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> dict[int, Account]:
+def dues_accounts(
+    member_ids: Iterable[int], *, on: dt.date, ahead: int = 0, member: Member | None = None
+) -> dict[int, Account]:
     """Each member's account on `on`: the one function behind every figure of owed months
     (the member page, the branch ledger, the report, the art. 9 alert, the dashboard).
 
@@ -211,7 +216,9 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
     otherwise the profile under the rate table in force that month: a month nobody generated
     is owed all the same. What is paid on a month is what the payments made by `on` put on it
     when they were recorded (`PaymentMonth`); it never moves. `ahead` adds the months after
-    `on`'s month up to that many, for a payment to be placed on.
+    `on`'s month up to that many, for a payment to be placed on. `member`, when it is the one
+    member asked about, brings its membership rows as the member page read them
+    (`members.selectors.memberships_of`): they are not read again.
     """
     ids = sorted(set(member_ids))
     current = rules.month_of(on)
@@ -222,19 +229,26 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
     for chunk in _chunks(ids):
         joined: dict[int, dt.date] = {}
         rows: dict[int, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
-        for member_id, organization_id, started_on, ended_on, joined_on in (
-            Membership.objects.filter(member_id__in=chunk)
-            .order_by("member_id", "started_on", "pk")
-            .values_list(
-                "member_id", "organization_id", "started_on", "ended_on", "member__joined_on"
-            )
-        ):
-            rows[member_id].append((organization_id, started_on, ended_on))
-            joined[member_id] = joined_on
+        if member is not None and chunk == [member.pk]:
+            # Newest first there: oldest first here, as the query below orders them.
+            for row in reversed(member_selectors.memberships_of(member)):
+                rows[member.pk].append((row.organization_id, row.started_on, row.ended_on))
+                joined[member.pk] = member.joined_on
+        else:
+            for member_id, organization_id, started_on, ended_on, joined_on in (
+                Membership.objects.filter(member_id__in=chunk)
+                .order_by("member_id", "started_on", "pk")
+                .values_list(
+                    "member_id", "organization_id", "started_on", "ended_on", "member__joined_on"
+                )
+            ):
+                rows[member_id].append((organization_id, started_on, ended_on))
+                joined[member_id] = joined_on
         profiles = profiles_by_member(chunk)
         # The farmers' amount is the branch's; read only when someone pays as a farmer.
         farmer: dict[int, Decimal] = {}
-        if any(p.category == DuesCategory.FARMER for mine in profiles.values() for p in mine):
+        farmers = any(p.category == DuesCategory.FARMER for mine in profiles.values() for p in mine)
+        if farmers:
             farmer = farmer_amounts({o for mine in rows.values() for o, _s, _e in mine})
         ledger: dict[int, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
         for member_id, month, due, organization_id in LedgerEntry.objects.filter(
@@ -255,6 +269,7 @@ def dues_accounts(member_ids: Iterable[int], *, on: dt.date, ahead: int = 0) -> 
             account = Account(member_id, on, through)
             mine = profiles.get(member_id, [])
             account.profiles = mine
+            account.farmer_amounts = farmer if farmers else None
             months: dict[dt.date, MonthLine] = {}
             generated = ledger[member_id]
             member_joined = joined.get(member_id)
@@ -563,7 +578,7 @@ def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
     and the payments with the months each paid."""
     on = on or today()
     month = rules.month_of(on)
-    account = dues_accounts([member.pk], on=on)[member.pk]
+    account = dues_accounts([member.pk], on=on, member=member)[member.pk]
     profiles = account.profiles
     profile = profile_in_force(profiles, month)
     calculation = None
@@ -571,7 +586,11 @@ def member_dues(member: Member, on: dt.date | None = None) -> MemberDues:
         farmer = None
         if profile.category == DuesCategory.FARMER:
             organization = member_organization(member)
-            farmer = farmer_amount_of(organization) if organization else None
+            if organization is not None and account.farmer_amounts is not None:
+                # Read for the account already: the organization is one of its rows'.
+                farmer = account.farmer_amounts.get(organization.pk)
+            elif organization is not None:
+                farmer = farmer_amount_of(organization)
         calculation = profile_calculation(profile, month, rules.Tables(), farmer)
     payments = list(
         member.dues_payments.filter(paid_on__lte=on)

@@ -73,9 +73,11 @@ def organization_findings(
                     _("《中国共产党支部工作条例（试行）》"),
                 )
             )
-        committee_size = Position.objects.filter(
-            organization=organization, ended_on__isnull=True
-        ).count()
+        # The positions held now and whether one is the secretary's, in one query.
+        held = Position.objects.filter(organization=organization, ended_on__isnull=True).aggregate(
+            size=Count("id"), secretaries=Count("id", filter=Q(title=PositionTitle.SECRETARY))
+        )
+        committee_size = held["size"]
         if (
             counts.full >= limits["committee_from_full_members"]
             and committee_size < limits["committee_min_positions"]
@@ -92,12 +94,7 @@ def organization_findings(
                     _("《中国共产党支部工作条例（试行）》"),
                 )
             )
-        if (
-            counts.total
-            and not Position.objects.filter(
-                organization=organization, title=PositionTitle.SECRETARY, ended_on__isnull=True
-            ).exists()
-        ):
+        if counts.total and not held["secretaries"]:
             findings.append(
                 Finding(
                     "branch_without_secretary",

@@ -60,7 +60,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx  # type: ignore[attr-defined]
     results_only = bool(htmx and not htmx.history_restore_request)
     # The results alone show no organization picker: nothing to choose its options for.
-    shown = None if results_only else _organizations_shown(request, organizations)
+    listed, shown = (0, None) if results_only else _organizations_shown(request, organizations)
     form = MemberFilterForm(request.GET or None, organizations=organizations, shown=shown)
     organization = None
     filters = selectors.MemberFilters()
@@ -70,7 +70,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
         filters = form.filters()
         organization = filters.organization
     large = selectors.is_large_scope(request.user, organization)
-    queryset = selectors.member_list(user=request.user, filters=filters, large=large)
+    # Only the columns the list shows: a member row has some forty.
+    queryset = selectors.member_list(user=request.user, filters=filters, large=large).only(
+        *LIST_FIELDS
+    )
     page = paginate(
         request,
         queryset,
@@ -90,7 +93,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     }
     if results_only:
         return render(request, "members/list.html#results", context)
-    context["show_organizations"] = len(organizations.order_by().values("pk")[:2]) > 1
+    context["show_organizations"] = listed > 1  # counted for the picker already
     context["organizations_limited"] = shown is not None
     return render(request, "members/list.html", context)
 
@@ -100,12 +103,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
 ORGANIZATIONS_LISTED = 1_000
 
 
-def _organizations_shown(request: HttpRequest, organizations: Any) -> Any:
-    """The organizations offered in the filter: every one, or the top of a large tree."""
-    if organizations.order_by().values("pk")[: ORGANIZATIONS_LISTED + 1].count() <= (
-        ORGANIZATIONS_LISTED
-    ):
-        return None
+# The member fields the list's rows show (templates/members/list.html, "results").
+LIST_FIELDS = ("name", "sex", "birth_date", "category", "status", "phone")
+
+
+def _organizations_shown(request: HttpRequest, organizations: Any) -> tuple[int, Any]:
+    """How many organizations the user reads (counted up to one more than are listed), and
+    the organizations offered in the filter: None for every one, or the top of a large tree."""
+    listed = organizations.order_by().values("pk")[: ORGANIZATIONS_LISTED + 1].count()
+    if listed <= ORGANIZATIONS_LISTED:
+        return listed, None
     # By the parent links (indexed), a level at a time, not by depth: filtering a province's
     # tree by depth reads all of it.
     roots = list(Organization.objects.tops(request.user).values_list("pk", flat=True))
@@ -114,7 +121,7 @@ def _organizations_shown(request: HttpRequest, organizations: Any) -> Any:
     chosen = request.GET.get("org", "")
     if chosen.isdigit():
         shown = shown | organizations.filter(pk=int(chosen))
-    return shown
+    return listed, shown
 
 
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:

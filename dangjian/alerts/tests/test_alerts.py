@@ -279,3 +279,58 @@ def test_an_alert_reads_in_its_readers_language(client: Client, county: Any) -> 
     assert alert.message not in page
     chinese = client.get(f"/alerts/{alert.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert alert.message in chinese
+
+
+# --- the home card ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("open_alerts", [0, 3, 7, 8, 11])
+def test_a_branch_home_card_counts_every_open_alert_by_rule(
+    county: Any, rf: Any, open_alerts: int
+) -> None:
+    """A branch's card counts its open alerts by rule as `counts_by_rule` does, most first and
+    equal counts in rule order, and lists the first eight: counted from the list when it holds
+    them all (fewer than eight), by the database otherwise. Resolved alerts and another
+    branch's are not counted."""
+    from dangjian.alerts import panels, selectors
+
+    rules = ["no_life", "aging", "lost_contact"]  # 7 alerts: 3, 2, 2 (a tie)
+    for n in range(open_alerts):
+        rule = rules[n % 3]
+        Alert.objects.create(
+            rule=rule,
+            subject=f"member:{n}",
+            organization=county.east_village,
+            message=f"问题{n}",
+            fix="处理",
+            last_seen_on=ON,
+        )
+    Alert.objects.create(
+        rule="aging",
+        subject="org:resolved",
+        organization=county.east_village,
+        message="已消除",
+        fix="处理",
+        last_seen_on=ON,
+        status=AlertStatus.RESOLVED,
+    )
+    Alert.objects.create(
+        rule="aging",
+        subject="org:elsewhere",
+        organization=county.south_village,
+        message="别处",
+        fix="处理",
+        last_seen_on=ON,
+    )
+    request = rf.get("/")
+    request.user = county.east_secretary
+    card = panels.home(request, county.east_village)
+    assert card is not None
+    expected = selectors.counts_by_rule(county.east_village)
+    assert [(row["rule"], row["n"]) for row in card["by_rule"]] == [
+        (row["rule"], row["n"]) for row in expected
+    ]
+    assert card["total"] == open_alerts
+    assert len(card["alerts"]) == min(open_alerts, panels.ALERTS_SHOWN)
+    first = selectors.open_alerts_under(county.east_village).order_by("rule", "id")
+    assert [a.pk for a in card["alerts"]] == [a.pk for a in first[: panels.ALERTS_SHOWN]]

@@ -47,7 +47,7 @@ def _member_organizations(user: Any) -> Any:
 
 
 def _require_manage(request: HttpRequest, member: Member) -> None:
-    """`member` comes from selectors.member_get, annotated with its organization's path."""
+    """`member`'s row carries its organization's path (decision 0290)."""
     if not scope_for(request.user).can_manage_path(member.organization_path):
         raise PermissionDenied
 

@@ -19,6 +19,7 @@ from dangjian.members.models import Member
 pytestmark = pytest.mark.browser
 
 SHOTS = os.environ.get("DANGJIAN_SCREENSHOTS", "")
+PDF_TIMEOUT_MS = 60_000
 
 
 def shot(page, name: str) -> None:
@@ -56,7 +57,12 @@ def test_secretary_invites_and_a_member_activates_on_a_phone(
     assert url, text
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "letters")
-    pdf = page.request.get(page.get_by_test_id("letters-pdf").get_attribute("href"))
+    # WeasyPrint lays out the letters with the CJK font and their QR codes: seconds alone,
+    # over the 10 s of an action's wait when both committing passes and the checks share the
+    # two cores (both passes of one CI run timed out here). A person's browser waits longer.
+    pdf = page.request.get(
+        page.get_by_test_id("letters-pdf").get_attribute("href"), timeout=PDF_TIMEOUT_MS
+    )
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
     pdf_shot(pdf.body(), "letter-pdf")

@@ -14,8 +14,8 @@ from a stale instance writes back the path it read). Bulk writers (COPY of a ros
 of the province builder) get it from the membership triggers too; on PostgreSQL those are
 statement triggers with transition tables, one UPDATE per statement.
 
-Filling the column for existing members is one UPDATE: 4.3 million members take minutes
-(measured in docs/deploy.md); the guard trigger is created after it.
+Filling the column for existing members is one UPDATE of every member, before the guard
+trigger exists (which would recompute each row).
 """
 
 from django.db import migrations, models

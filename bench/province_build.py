@@ -77,6 +77,11 @@ def main() -> None:
     )
     parser.add_argument("--county-db", default="", help="the demo county's database (template)")
     parser.add_argument("--rebuild-county", action="store_true", help="build the demo county again")
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="leave the figure cache cold (the pages and `dangjian worker` fill it)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -196,11 +201,12 @@ def main() -> None:
         )
 
     # 4. The figure cache, as the worker warms it (with parallel query, as `dangjian worker`).
-    started = time.perf_counter()
-    dbsettings.allow_parallel_queries()
-    warmed = figures_warm.call()
-    dbsettings.disallow_parallel_queries()
-    phases.append((f"figures_warm ({warmed} committees)", time.perf_counter() - started))
+    if not args.no_warm:
+        started = time.perf_counter()
+        dbsettings.allow_parallel_queries()
+        warmed = figures_warm.call()
+        dbsettings.disallow_parallel_queries()
+        phases.append((f"figures_warm ({warmed} committees)", time.perf_counter() - started))
 
     with connection.cursor() as cursor:
         cursor.execute(

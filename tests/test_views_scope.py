@@ -797,8 +797,9 @@ MEMBER_LIST_OF_ORGANIZATION_QUERIES = 8  # the results alone, plus the organizat
 # certificates: mobile members; alerts; care fund; activities: rules, branches and groups,
 # positions, activities; portal: member accounts, one aggregate; members: the 群团组织 record and
 # the roster grouped by organization). None of it grows with the members. The accounts and
-# certificate panels each check the subtree's size first (decision 0283): 25 before, now 27.
-ORGANIZATION_PAGE_QUERIES = 27
+# certificate panels each check the subtree's size first (decision 0283): 25 before, 27 then;
+# the size is asked once per request, of the organization's instance (decision 0291): 24.
+ORGANIZATION_PAGE_QUERIES = 24
 # The member page: session, user, roles; the member, their membership rows (read once and
 # shared with the panels, dues included), positions, archive, family members, trips abroad;
 # then the panels: alerts 1, organizational life 4 (attendance, life at other deployments,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest
 
 from dangjian.accounts.scope import Scope, scope_for
@@ -15,10 +15,11 @@ from dangjian.core.extensions import DemoContext
 from dangjian.members import selectors as member_selectors
 from dangjian.members import subtrees
 from dangjian.members.choices import MemberStatus
-from dangjian.members.models import Member, Membership
+from dangjian.members.models import Member
 from dangjian.organizations.models import Organization
 
 from . import selectors, services
+from .models import Certificate
 
 
 def member_panel(request: HttpRequest, member: Member) -> dict[str, Any] | None:
@@ -44,23 +45,21 @@ COVERAGE_KEY = "certificates-coverage:v1"
 
 
 def coverage(organization: Organization) -> dict[str, int]:
-    """Mobile members of the subtree and how many still need a certificate: one query."""
+    """Mobile members of the subtree and how many still need a certificate: one query, the
+    member rows under the path (decision 0291), each asked whether a certificate of their
+    current organization runs past the renewal window."""
     renew_after = today() + dt.timedelta(days=services.RENEW_WITHIN_DAYS)
+    current = Certificate.objects.filter(
+        member=OuterRef("pk"),
+        organization__path=OuterRef("organization_path"),
+        revoked_at__isnull=True,
+        valid_until__gte=renew_after,
+    )
     counts = (
-        Membership.objects.within(organization)
-        .filter(ended_on__isnull=True, member__status=MemberStatus.MOBILE)
-        .aggregate(
-            mobile=Count("pk", distinct=True),
-            covered=Count(
-                "pk",
-                distinct=True,
-                filter=Q(
-                    member__certificates__revoked_at__isnull=True,
-                    member__certificates__valid_until__gte=renew_after,
-                    member__certificates__organization_id=F("organization_id"),
-                ),
-            ),
-        )
+        Member.objects.within(organization)
+        .filter(status=MemberStatus.MOBILE)
+        .order_by()
+        .aggregate(mobile=Count("pk"), covered=Count("pk", filter=Q(Exists(current))))
     )
     return {"mobile": counts["mobile"], "pending": counts["mobile"] - counts["covered"]}
 

@@ -112,11 +112,14 @@ class Member(TimeStampedModel):
             # a CharField's db_index or unique adds on PostgreSQL) served no query and cost
             # every imported row ~3 % of its database time (decision 0279).
             models.Index(fields=["phone"], name="member_phone_idx"),
-            # `organization_path LIKE '/1/7/%'`: every scoped read of members.
+            # `organization_path LIKE '/1/7/%'`: every scoped read of members; with the status
+            # beside it, a subtree's roster (`status IN …`) or its mobile members are one range
+            # of this index, never ANDed with the status index's 177,000 mobile members of a
+            # province (decision 0291).
             models.Index(
-                fields=["organization_path"],
-                name="member_org_path_idx",
-                opclasses=["varchar_pattern_ops"],
+                fields=["organization_path", "status"],
+                name="member_org_path_status_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
             ),
         ]
         constraints = [

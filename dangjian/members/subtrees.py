@@ -22,7 +22,8 @@ from dangjian.core.paths import ancestor_paths
 from dangjian.organizations.choices import BRANCH_KINDS
 from dangjian.organizations.models import Organization
 
-from .models import Membership
+from .choices import ON_ROSTER_STATUSES
+from .models import Member
 
 DEFAULT_BIG_SUBTREE_MEMBERS = 2000
 
@@ -38,8 +39,15 @@ def is_big(organization: Organization) -> bool:
     if organization.kind in BRANCH_KINDS:
         return False
     threshold = big_subtree_members()
-    on_roster = Membership.objects.within(organization).filter(ended_on__isnull=True).order_by()
-    return on_roster[:threshold].count() >= threshold
+    # A committee page asks once per panel (overview, certificates, accounts, …) of the same
+    # instance, read for this request: the answer is kept on it, by threshold.
+    known: dict[int, bool] = vars(organization).setdefault("_big_subtree", {})
+    if threshold not in known:
+        on_roster = (
+            Member.objects.within(organization).filter(status__in=ON_ROSTER_STATUSES).order_by()
+        )
+        known[threshold] = on_roster[:threshold].count() >= threshold
+    return known[threshold]
 
 
 def kept_if_big(
@@ -62,12 +70,12 @@ def kept_if_big(
 
 def big_committees() -> list[Organization]:
     """Every standing non-branch organization whose subtree has at least the threshold's members
-    on the roster, top first: the current memberships counted per organization in one grouped
-    query, rolled up along the paths in Python (212,000 organizations in a province)."""
+    on the roster, top first: the members on the roster counted per organization path in one
+    grouped query, rolled up along the paths in Python (212,000 organizations in a province)."""
     per_path = (
-        Membership.objects.filter(ended_on__isnull=True)
+        Member.objects.filter(status__in=ON_ROSTER_STATUSES)
         .order_by()
-        .values_list("organization__path")
+        .values_list("organization_path")
         .annotate(n=Count("id"))
     )
     totals: Counter[str] = Counter()

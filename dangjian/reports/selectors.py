@@ -16,8 +16,8 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.members import subtrees
-from dangjian.members.choices import MemberCategory, Sex
-from dangjian.members.models import Membership
+from dangjian.members.choices import ON_ROSTER_STATUSES, MemberCategory, Sex
+from dangjian.members.models import Member
 from dangjian.organizations.choices import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
@@ -81,13 +81,16 @@ def overview(organization: Organization) -> Overview:
             branches=Count("id", filter=Q(kind__in=BRANCH_KINDS)),
         )
     )
+    # The member rows of the subtree by their organization's path (decision 0290), on the
+    # roster by status: the member list's count behind these numbers, one index range.
     members = (
-        Membership.objects.within(organization)
-        .filter(ended_on__isnull=True)
+        Member.objects.within(organization)
+        .filter(status__in=ON_ROSTER_STATUSES)
+        .order_by()
         .aggregate(
             total=Count("id"),
-            men=Count("id", filter=Q(member__sex=Sex.MALE)),
-            full=Count("id", filter=Q(member__category=MemberCategory.FULL)),
+            men=Count("id", filter=Q(sex=Sex.MALE)),
+            full=Count("id", filter=Q(category=MemberCategory.FULL)),
         )
     )
     return Overview(

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.core.dates import today
 from dangjian.members import services
-from dangjian.members.choices import HowAdded, HowRemoved, Sex
+from dangjian.members.choices import ON_ROSTER_STATUSES, HowAdded, HowRemoved, Sex
 from dangjian.members.models import Member, Membership
 from dangjian.organizations import services as organization_services
 from dangjian.site.testing import build_member, member_record, new_id_number, system_user
@@ -208,3 +209,84 @@ def test_the_member_scope_is_the_one_the_memberships_give(tree: Any, scope: str)
     )
     assert by_membership
     assert set(Member.objects.restrict(user).values_list("pk", flat=True)) == by_membership
+
+
+def roster_by_status() -> dict[str, int]:
+    """The committee pages' count (decision 0291): member rows on the roster by status, per
+    organization path."""
+    rows = (
+        Member.objects.filter(status__in=ON_ROSTER_STATUSES)
+        .order_by()
+        .values_list("organization_path")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def roster_by_membership() -> dict[str, int]:
+    """The memberships' count: members with an open membership row, per organization path."""
+    rows = (
+        Membership.objects.filter(ended_on__isnull=True)
+        .order_by()
+        .values_list("organization__path")
+        .annotate(n=Count("member_id", distinct=True))
+    )
+    return dict(rows)
+
+
+SERVICE_OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "move", "remove", "restore", "reparent"]),
+        st.integers(0, 5),
+        st.integers(0, 3),
+        st.sampled_from(list(HowRemoved)),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=SERVICE_OPERATIONS)
+def test_through_the_services_the_roster_by_status_is_the_roster_by_membership(
+    tree: Any, operations: list[tuple[str, int, int, HowRemoved]]
+) -> None:
+    """The overview and the big-subtree test count member rows on the roster by status under a
+    path; the annual report and the memberships count open membership rows. Whatever the
+    services do (every way of removal, restoration, moves of members and of branches), both
+    give the same members in the same organizations."""
+    actor, on = system_user(), today()
+    branches = [tree.east_village, tree.south_village, tree.west_village]
+    committees = [tree.east, tree.west]
+    for operation, which, where, how in operations:
+        members = list(Member.objects.order_by("pk"))
+        member = members[which % len(members)] if members else None
+        branch = branches[where % len(branches)]
+        branch.refresh_from_db()
+        try:
+            with transaction.atomic():
+                if operation == "add" or member is None:
+                    build_member(organization=branch, name=f"成员{which}")
+                elif operation == "move":
+                    services.membership_move(
+                        actor=actor, member=member, organization=branch, on=on, reason=""
+                    )
+                elif operation == "remove":
+                    services.member_remove(
+                        actor=actor, member=member, how_removed=how, on=on, reason="测试"
+                    )
+                elif operation == "restore":
+                    services.member_restore(
+                        actor=actor, member=member, organization=branch, on=on, reason="测试"
+                    )
+                else:
+                    organization_services.organization_move(
+                        actor=actor, organization=branch, new_parent=committees[which % 2]
+                    )
+        except ValidationError:
+            pass  # refused (not on the roster, on it already…): nothing changed
+        assert roster_by_status() == roster_by_membership(), (operation, which, where, how)

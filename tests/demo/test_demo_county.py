@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_years, today
-from dangjian.members.choices import MemberCategory, MemberStatus, Sex
+from dangjian.members.choices import ON_ROSTER_STATUSES, MemberCategory, MemberStatus, Sex
 from dangjian.members.idnumbers import birth_date_of, sex_of, validate_id_number
 from dangjian.members.models import ArchiveEntry, Member, Membership
 from dangjian.members.rules import organization_findings
@@ -636,3 +636,24 @@ def test_the_demo_leadership_teams_and_secretaries(built, county_committee):
     found = leadership.secretary_distribution(county_committee, built.day)
     assert found.secretaries == in_office.count()
     assert sum(found.age.values()) == sum(found.tenure.values()) == found.secretaries
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_roster_by_status_is_the_roster_by_open_membership(built):
+    """The committee counts read member rows on the roster by status under a path (decision
+    0291); the memberships say the same for every organization of the demo county."""
+    by_status = dict(
+        Member.objects.filter(status__in=ON_ROSTER_STATUSES)
+        .order_by()
+        .values_list("organization_path")
+        .annotate(n=Count("id"))
+    )
+    by_membership = dict(
+        Membership.objects.filter(ended_on__isnull=True)
+        .order_by()
+        .values_list("organization__path")
+        .annotate(n=Count("member_id", distinct=True))
+    )
+    assert by_status == by_membership
+    assert sum(by_status.values()) == 28_682

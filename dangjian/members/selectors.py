@@ -386,14 +386,18 @@ class MassTotals:
     low_share: int  # reporting organizations whose 团青比例 is under the floor
 
 
-def mass_organization_totals(path: str, year: int) -> MassTotals:
-    """Three queries for any subtree: the records, their sums, the roster grouped by path."""
+def mass_organization_totals(
+    path: str, year: int, *, roster: dict[str, tuple[int, int, int]] | None = None
+) -> MassTotals:
+    """Three queries for any subtree: the records, their sums, the roster grouped by path
+    (`roster_by_path` at the year's end or today; `roster`: the caller's own, as the annual
+    report counts it on its date)."""
     records = list(
         MassOrganizationYear.objects.within(path)
         .filter(year=year)
         .values_list("organization__path", "has_league", "league_members", "has_women_organization")
     )
-    sums = _SubtreeSums(roster_by_path(path, figures_as_of(year)))
+    sums = _SubtreeSums(roster if roster is not None else roster_by_path(path, figures_as_of(year)))
     members, young, women = sums.under(path)
     low = 0
     for record_path, *_rest in records:

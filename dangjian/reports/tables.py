@@ -213,6 +213,19 @@ def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
     return [CubeRow(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class OrganizationRoster:
+    """An organization's members on the report's date (`ReportData.roster_per_organization`)."""
+
+    organization_id: int
+    path: str
+    members: int
+    full: int  # full members (转正 on or before the date)
+    under_40: int
+    young: int  # 35 or younger (members.selectors.YOUNG_AGE)
+    women: int
+
+
 @dataclass
 class ReportData:
     """What the table functions read: the organization, the date and the shared queries."""
@@ -231,6 +244,33 @@ class ReportData:
     @cached_property
     def cube(self) -> list[CubeRow]:
         return member_cube(self.path, self.as_of)
+
+    @cached_property
+    def roster_per_organization(self) -> list[OrganizationRoster]:
+        """One pass over the roster on the date, per organization: what the branches and the
+        党建带团建 tables read (at a province's scale each pass is a join of 4.3 million
+        memberships with their members: one, not two)."""
+        from dangjian.members.selectors import YOUNG_AGE
+
+        rows = (
+            roster_on(self.path, self.as_of)
+            .values("organization_id", "organization__path")
+            .annotate(
+                n=Count("id"),
+                full=Count("id", filter=Q(member__full_member_on__lte=self.as_of)),
+                under_40=Count("id", filter=Q(member__birth_date__gt=add_years(self.as_of, -40))),
+                young=Count(
+                    "id",
+                    filter=Q(member__birth_date__gt=add_years(self.as_of, -(YOUNG_AGE + 1))),
+                ),
+                women=Count("id", filter=Q(member__sex=Sex.FEMALE)),
+            )
+            .values_list(
+                "organization_id", "organization__path", "n", "full", "under_40", "young", "women"
+            )
+            .order_by()
+        )
+        return [OrganizationRoster(*row) for row in rows]
 
     @cached_property
     def organizations(self) -> list[tuple[int, str, str, dt.date | None]]:
@@ -613,24 +653,14 @@ def branch_figures(data: ReportData) -> dict[str, int]:
         .values_list("organization_id", flat=True)
     )
     with_committee = set(positions) & branches
-    # One pass over the roster: full members and members under 40 of each organization.
-    per_organization = (
-        roster_on(data.path, data.as_of)
-        .values("organization_id")
-        .annotate(
-            full=Count("id", filter=Q(member__full_member_on__lte=data.as_of)),
-            young=Count("id", filter=Q(member__birth_date__gt=add_years(data.as_of, -40))),
-        )
-        .values_list("organization_id", "full", "young")
-        .order_by()
-    )
+    # Full members and members under 40 of each organization (the report's one pass).
     large: set[int] = set()
     young: set[int] = set()
-    for organization_id, full, under_40 in per_organization:
-        if full >= limits["committee_from_full_members"]:
-            large.add(organization_id)
-        if under_40:
-            young.add(organization_id)
+    for row in data.roster_per_organization:
+        if row.full >= limits["committee_from_full_members"]:
+            large.add(row.organization_id)
+        if row.under_40:
+            young.add(row.organization_id)
     large &= branches
     return {
         "branches": len(branches),
@@ -1022,7 +1052,10 @@ def league_table(data: ReportData) -> Table:
         mass_organization_totals,
     )
 
-    totals = mass_organization_totals(data.path, data.as_of.year)
+    # Young members and women counted on the report's date, with the report's other
+    # per-organization figures (the members' page counts them at the year's end or today).
+    roster = {row.path: (row.members, row.young, row.women) for row in data.roster_per_organization}
+    totals = mass_organization_totals(data.path, data.as_of.year, roster=roster)
     rows = [
         Row("reporting", _("填报群团组织情况的村（社区）、单位党组织"), [totals.reporting]),
         Row("with-league", _("其中建有团组织"), [totals.with_league]),

@@ -48,13 +48,31 @@ def test_an_operators_options_come_last_and_win() -> None:
 def test_parallel_query_is_allowed_for_background_work_and_taken_back(settings: Any) -> None:
     _postgresql()
     settings.DANGJIAN_WORKER_PARALLEL_WORKERS = 3
+    settings.DANGJIAN_WORKER_WORK_MEM = "48MB"
     connection.ensure_connection()
+    web_work_mem = _show("work_mem")
+    assert web_work_mem != "48MB"
     try:
         dbsettings.allow_parallel_queries()
         assert _show("max_parallel_workers_per_gather") == "3"  # the open connection
+        assert _show("work_mem") == "48MB"  # a province's roster per organization in memory
     finally:
         dbsettings.disallow_parallel_queries()
     assert _show("max_parallel_workers_per_gather") == "0"
+    assert _show("work_mem") == web_work_mem
+
+
+@pytest.mark.parametrize("value", ["64MB", "512kB", "1GB"])
+def test_the_workers_memory_per_sort_is_a_size(settings: Any, value: str) -> None:
+    settings.DANGJIAN_WORKER_WORK_MEM = value
+    assert dbsettings.work_mem() == value
+
+
+@pytest.mark.parametrize("value", ["64", "64 MB", "64MB'; DROP TABLE x; --", "lots"])
+def test_a_work_mem_that_is_not_a_size_is_refused(settings: Any, value: str) -> None:
+    settings.DANGJIAN_WORKER_WORK_MEM = value
+    with pytest.raises(ValueError, match="DANGJIAN_WORKER_WORK_MEM"):
+        dbsettings.work_mem()
 
 
 @pytest.mark.django_db(transaction=True)

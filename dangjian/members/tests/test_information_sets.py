@@ -14,9 +14,16 @@ from django.urls import reverse
 from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.members import selectors, services
-from dangjian.members.choices import ArchiveKind, FamilyRelation, PoliticalStatus, TripPurpose
+from dangjian.members.choices import (
+    ArchiveKind,
+    FamilyRelation,
+    PoliticalStatus,
+    Sex,
+    TripPurpose,
+)
 from dangjian.members.models import ArchiveEntry, FamilyMember, TripAbroad
 from dangjian.reports.tables import ReportData, league_table
+from dangjian.site.testing import build_member
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +183,44 @@ def test_the_league_table_counts_the_entered_and_the_roster(county: Any, time_ma
     assert record is not None
     assert record.league_members == 15
     assert AuditEvent.objects.filter(target_type="members.massorganizationyear").count() == 3
+
+
+def test_the_reports_league_table_counts_the_roster_on_the_reports_date(
+    county: Any, time_machine: Any
+) -> None:
+    """The annual report counts 党建带团建's young members and women on its own date, like
+    every other table of it (the member page counts them at the year's end or today): a young
+    woman who joined the east village on 20 December counts in the year's figures of the
+    organization, not in a report as of 19 December."""
+    time_machine.move_to(dt.datetime(2026, 12, 31, 12, tzinfo=dt.UTC))
+    services.mass_organization_year_save(
+        actor=county.county_admin,
+        organization=county.east_village,
+        year=2026,
+        has_league=True,
+        league_members=3,
+        has_women_organization=False,
+    )
+    build_member(
+        organization=county.east_village,
+        name="新团员",
+        sex=Sex.FEMALE,
+        birth_date=dt.date(2000, 5, 4),
+        joined_on=dt.date(2025, 7, 1),
+        started_on=dt.date(2026, 12, 20),
+    )
+    east = selectors.mass_organization_figures(organization=county.east_village, year=2026)
+    assert (east.members, east.young_members, east.women_members) == (5, 2, 2)
+
+    def report(on: dt.date) -> dict[str, int]:
+        table = league_table(ReportData(county.county, on))
+        assert table is not None
+        return {row.key: row.values[0] for row in table.rows}
+
+    before, after = report(dt.date(2026, 12, 19)), report(dt.date(2026, 12, 20))
+    assert (before["members"], before["young"], before["women"]) == (6, 1, 1)
+    assert (after["members"], after["young"], after["women"]) == (7, 2, 2)
+    assert before["reporting"] == after["reporting"] == 1
 
 
 def test_the_member_page_masks_a_relative_until_revealed(client: Client, county: Any) -> None:

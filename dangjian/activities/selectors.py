@@ -244,9 +244,15 @@ def members_without_life(
         member=OuterRef("pk"), decided_on__lte=on, review_on__gt=on
     )
     rows = roster_on(organization, on).filter(started_on__lte=since)
+    members = Member.objects.filter(pk__in=rows.values("member_id"))
+    if on == today():
+        # Today's roster of the subtree is also its member rows under its path (decision 0290;
+        # no membership starts after today): said twice, so that PostgreSQL reads the
+        # subtree's members by the path index instead of walking a province's members in name
+        # order until fifty of them are in the subtree (98,642 rows for a county: 1 s).
+        members = members.within(organization)
     return (
-        Member.objects.filter(pk__in=rows.values("member_id"))
-        .filter(joined_on__lte=since)
+        members.filter(joined_on__lte=since)
         .exclude(Exists(attended))
         .exclude(Exists(elsewhere))
         .exclude(Exists(exempt))

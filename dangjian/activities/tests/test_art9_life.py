@@ -4,6 +4,7 @@ for the old and ill runs until its review date; 送学上门 counts for the memb
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,3 +154,33 @@ def test_the_exemption_page_for_a_secretary_and_not_for_another_township(client,
     assert done.status_code == 302
     member_page = client.get(f"/members/{county.li.pk}/").content.decode()
     assert 'data-testid="life-exemption"' in member_page
+
+
+def test_todays_list_reads_the_subtrees_members_by_their_path(county, frozen):
+    """On today's date the list also filters the member rows by the subtree's path (decision
+    0290), so PostgreSQL reads a county's members by the path index, not a province's in name
+    order; on another date the memberships alone say who was on the roster. A member moved to
+    the west village before the window is the west's, on either reading."""
+    from dangjian.members import services as member_services
+    from dangjian.site.testing import system_user
+
+    moved = build_member(
+        organization=county.east_village, name="已调走", started_on=dt.date(2025, 1, 1)
+    )
+    member_services.membership_move(
+        actor=system_user(),
+        member=moved,
+        organization=county.west_village,
+        on=dt.date(2026, 1, 5),
+        reason="调整",
+    )
+    today_sql = str(selectors.members_without_life(county.east, ON).query)
+    past_sql = str(selectors.members_without_life(county.east, ON - dt.timedelta(days=1)).query)
+    by_path = re.compile(r'"members_member"\."organization_path"(::text)? LIKE')
+    assert by_path.search(today_sql)
+    assert not by_path.search(past_sql)
+    assert "已调走" not in _listed(county)
+    assert "已调走" in {m.name for m in selectors.members_without_life(county.west, ON)}
+    assert _listed(county) == {
+        m.name for m in selectors.members_without_life(county.east, ON - dt.timedelta(days=1))
+    }

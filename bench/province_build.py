@@ -20,8 +20,9 @@ What is in it, honestly:
   above the county are those of the one county that has them. Full history for 149 counties
   would be about 149 times the one county's database (printed below) and hours of service
   calls on a 2-core machine shared with five others: not done.
-- The figure cache is warmed as the worker does (`reports.figures_warm`), and the planner's
-  statistics refreshed (ANALYZE).
+- The figure cache is warmed as the worker does (`reports.figures_warm`; `--no-warm` leaves it
+  to the pages and `dangjian worker`: at this size it takes longer than the build), and the
+  planner's statistics refreshed (ANALYZE).
 
 Prints the seconds per phase, rows and seconds of COPY per table, this process's CPU time
 besides wall time, the load average before, and the sizes on disk. The database named in

@@ -6,7 +6,7 @@ province (the annual report, the figures' warm-up) is one long query at a time, 
 helper processes shorten it; `allow_parallel_queries` gives the process's connections, open and
 opened later, PostgreSQL's own default again (`DANGJIAN_WORKER_PARALLEL_WORKERS`, 2), and more
 memory per sort or hash (`DANGJIAN_WORKER_WORK_MEM`, 64MB; the server's default of 4MB made a
-province's roster grouped by organization spill about 750 MB to temporary files, decision 0291).
+province's roster grouped by organization spill about 750 MB to temporary files, decision 0292).
 """
 
 from __future__ import annotations

@@ -72,11 +72,12 @@ def big_committees() -> list[Organization]:
     """Every standing non-branch organization whose subtree has at least the threshold's members
     on the roster, top first: the members on the roster counted per organization path in one
     grouped query, rolled up along the paths in Python (212,000 organizations in a province)."""
+    # COUNT(*), not of the id: the (path, status) index answers alone (decision 0291).
     per_path = (
         Member.objects.filter(status__in=ON_ROSTER_STATUSES)
         .order_by()
         .values_list("organization_path")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     totals: Counter[str] = Counter()
     for path, n in per_path:

@@ -119,6 +119,48 @@ def test_members_written_by_the_batch_carry_the_path(tree: Any) -> None:
     assert Member.objects.restrict(tree.west_admin).count() == 3
 
 
+def _apply(
+    tree: Any, operation: str, which: int, where: int, how: HowRemoved = HowRemoved.LAPSED
+) -> None:
+    """One step of the sequences below, in its own transaction; a refused one (not on the
+    roster, on it already, no row left…) changes nothing."""
+    actor, on = system_user(), today()
+    branches = [tree.east_village, tree.south_village, tree.west_village]
+    members = list(Member.objects.order_by("pk"))
+    member = members[which % len(members)] if members else None
+    branch = branches[where % len(branches)]
+    branch.refresh_from_db()
+    try:
+        with transaction.atomic():
+            if operation == "add" or member is None:
+                build_member(organization=branch, name=f"成员{which}")
+            elif operation == "move":
+                services.membership_move(
+                    actor=actor, member=member, organization=branch, on=on, reason=""
+                )
+            elif operation == "remove":
+                services.member_remove(
+                    actor=actor, member=member, how_removed=how, on=on, reason="测试"
+                )
+            elif operation == "restore":
+                services.member_restore(
+                    actor=actor, member=member, organization=branch, on=on, reason="测试"
+                )
+            elif operation == "reparent":
+                organization_services.organization_move(
+                    actor=actor, organization=branch, new_parent=[tree.east, tree.west][which % 2]
+                )
+            elif operation == "stale":
+                member.post = f"职务{where}"
+                member.save()  # an instance read before the operations before it
+            elif operation == "delete":  # raw SQL or a shell: the newest row goes
+                Membership.objects.filter(
+                    pk__in=Membership.objects.filter(member=member).order_by("-pk")[:1]
+                ).delete()
+    except (ValidationError, Membership.DoesNotExist):
+        pass
+
+
 OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(["add", "move", "remove", "restore", "reparent", "stale", "delete"]),
@@ -139,43 +181,8 @@ OPERATIONS = st.lists(
 def test_whatever_happens_the_path_is_what_the_memberships_say(
     tree: Any, operations: list[tuple[str, int, int]]
 ) -> None:
-    actor, on = system_user(), today()
-    branches = [tree.east_village, tree.south_village, tree.west_village]
-    committees = [tree.east, tree.west]
     for operation, which, where in operations:
-        members = list(Member.objects.order_by("pk"))
-        member = members[which % len(members)] if members else None
-        branch = branches[where % len(branches)]
-        branch.refresh_from_db()
-        try:
-            with transaction.atomic():
-                if operation == "add" or member is None:
-                    build_member(organization=branch, name=f"成员{which}")
-                elif operation == "move":
-                    services.membership_move(
-                        actor=actor, member=member, organization=branch, on=on, reason=""
-                    )
-                elif operation == "remove":
-                    services.member_remove(
-                        actor=actor, member=member, how_removed=HowRemoved.LAPSED, on=on, reason=""
-                    )
-                elif operation == "restore":
-                    services.member_restore(
-                        actor=actor, member=member, organization=branch, on=on, reason=""
-                    )
-                elif operation == "reparent":
-                    organization_services.organization_move(
-                        actor=actor, organization=branch, new_parent=committees[which % 2]
-                    )
-                elif operation == "stale":
-                    member.post = f"职务{where}"
-                    member.save()  # an instance read before the operations before it
-                elif operation == "delete":  # raw SQL or a shell: the newest row goes
-                    Membership.objects.filter(
-                        pk__in=Membership.objects.filter(member=member).order_by("-pk")[:1]
-                    ).delete()
-        except (ValidationError, Membership.DoesNotExist):
-            pass  # refused (not on the roster, no row left…): nothing changed
+        _apply(tree, operation, which, where)
         assert stored_paths() == expected_paths(), (operation, which, where)
 
 
@@ -259,34 +266,6 @@ def test_through_the_services_the_roster_by_status_is_the_roster_by_membership(
     path; the annual report and the memberships count open membership rows. Whatever the
     services do (every way of removal, restoration, moves of members and of branches), both
     give the same members in the same organizations."""
-    actor, on = system_user(), today()
-    branches = [tree.east_village, tree.south_village, tree.west_village]
-    committees = [tree.east, tree.west]
     for operation, which, where, how in operations:
-        members = list(Member.objects.order_by("pk"))
-        member = members[which % len(members)] if members else None
-        branch = branches[where % len(branches)]
-        branch.refresh_from_db()
-        try:
-            with transaction.atomic():
-                if operation == "add" or member is None:
-                    build_member(organization=branch, name=f"成员{which}")
-                elif operation == "move":
-                    services.membership_move(
-                        actor=actor, member=member, organization=branch, on=on, reason=""
-                    )
-                elif operation == "remove":
-                    services.member_remove(
-                        actor=actor, member=member, how_removed=how, on=on, reason="测试"
-                    )
-                elif operation == "restore":
-                    services.member_restore(
-                        actor=actor, member=member, organization=branch, on=on, reason="测试"
-                    )
-                else:
-                    organization_services.organization_move(
-                        actor=actor, organization=branch, new_parent=committees[which % 2]
-                    )
-        except ValidationError:
-            pass  # refused (not on the roster, on it already…): nothing changed
+        _apply(tree, operation, which, where, how)
         assert roster_by_status() == roster_by_membership(), (operation, which, where, how)

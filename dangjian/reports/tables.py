@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from dangjian.core.dates import add_years
+from dangjian.core.dates import add_years, today
 from dangjian.members.choices import (
     EDUCATION_BANDS,
+    ON_ROSTER_STATUSES,
     AgeBand,
     EducationBand,
     Ethnicity,
@@ -35,7 +36,7 @@ from dangjian.members.choices import (
     Occupation,
     Sex,
 )
-from dangjian.members.models import Membership, Position
+from dangjian.members.models import Member, Membership, Position
 from dangjian.organizations.choices import (
     BRANCH_KINDS,
     COMMITTEE_KINDS,
@@ -127,7 +128,8 @@ COLLEGE_AND_ABOVE = (
 )
 
 
-def age_band_case(as_of: dt.date) -> Case:
+# The member's fields from a membership row (`member__`) or from the member row itself ('').
+def age_band_case(as_of: dt.date, member: str = "member__") -> Case:
     """The age band of each member on `as_of`, in SQL (a member aged exactly 30 is in 0-30)."""
     whens = []
     for band in AgeBand:
@@ -135,27 +137,41 @@ def age_band_case(as_of: dt.date) -> Case:
         if high is None:
             continue
         # aged `high` or younger on as_of: born after as_of minus (high + 1) years
-        whens.append(When(member__birth_date__gt=add_years(as_of, -(high + 1)), then=Value(band)))
+        born_after = {f"{member}birth_date__gt": add_years(as_of, -(high + 1))}
+        whens.append(When(**born_after, then=Value(band)))
     return Case(*whens, default=Value(AgeBand.FROM_61), output_field=CharField())
 
 
-def join_band_case() -> Case:
+def join_band_case(member: str = "member__") -> Case:
     whens = [
-        When(member__joined_on__lte=last, then=Value(key))
+        When(**{f"{member}joined_on__lte": last}, then=Value(key))
         for key, _label, _first, last in JOIN_BANDS
         if last is not None
     ]
     return Case(*whens, default=Value(JOIN_BANDS[-1][0]), output_field=CharField())
 
 
-def category_case(as_of: dt.date) -> Case:
+def category_case(as_of: dt.date, member: str = "member__") -> Case:
     """Full member on `as_of` when full membership began on or before it (so a report dated
     before a conversion counts the member as probationary)."""
     return Case(
-        When(member__full_member_on__lte=as_of, then=Value(MemberCategory.FULL)),
+        When(**{f"{member}full_member_on__lte": as_of}, then=Value(MemberCategory.FULL)),
         default=Value(MemberCategory.PROBATIONARY),
         output_field=CharField(),
     )
+
+
+def roster_is_today(as_of: dt.date) -> bool:
+    """Whether the roster on `as_of` is today's: no membership starts after today (the services
+    refuse a later date), so on today or later it is the member rows under the path, on the
+    roster by status (decisions 0290, 0291), one pass of the member table instead of a join of
+    every membership row with its member (a province's report: two such passes, 4 s each)."""
+    return as_of >= today()
+
+
+def roster_members(path: str) -> QuerySet[Member]:
+    """Today's roster of the subtree as member rows (`roster_is_today`)."""
+    return Member.objects.within(path).filter(status__in=ON_ROSTER_STATUSES).order_by()
 
 
 def roster_on(path: str, as_of: dt.date) -> QuerySet[Membership]:
@@ -193,19 +209,25 @@ class CubeRow:
 
 
 def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
-    """The roster on `as_of` grouped by every dimension of the member tables: one query."""
+    """The roster on `as_of` grouped by every dimension of the member tables: one query (of
+    the member rows for today's roster, `roster_is_today`)."""
+    member = "" if roster_is_today(as_of) else "member__"
+    roster: QuerySet[Any] = roster_members(path) if not member else roster_on(path, as_of)
     rows = (
-        roster_on(path, as_of)
-        .annotate(age=age_band_case(as_of), joined=join_band_case(), cat=category_case(as_of))
+        roster.annotate(
+            age=age_band_case(as_of, member),
+            joined=join_band_case(member),
+            cat=category_case(as_of, member),
+        )
         .values_list(
-            "member__sex",
-            "member__ethnicity",
+            f"{member}sex",
+            f"{member}ethnicity",
             "age",
-            "member__education",
-            "member__occupation",
+            f"{member}education",
+            f"{member}occupation",
             "joined",
             "cat",
-            "member__status",
+            f"{member}status",
         )
         .annotate(n=Count("id"))
         .order_by()
@@ -217,7 +239,6 @@ def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
 class OrganizationRoster:
     """An organization's members on the report's date (`ReportData.roster_per_organization`)."""
 
-    organization_id: int
     path: str
     members: int
     full: int  # full members (转正 on or before the date)
@@ -247,37 +268,44 @@ class ReportData:
 
     @cached_property
     def roster_per_organization(self) -> list[OrganizationRoster]:
-        """One pass over the roster on the date, per organization: what the branches and the
-        党建带团建 tables read (at a province's scale each pass is a join of 4.3 million
-        memberships with their members: one, not two)."""
+        """One pass over the roster on the date, per organization path: what the branches and
+        the 党建带团建 tables read (at a province's scale a pass is 4.3 million rows: one, not
+        two; of the member rows alone for today's roster, `roster_is_today`)."""
         from dangjian.members.selectors import YOUNG_AGE
 
+        member = "" if roster_is_today(self.as_of) else "member__"
+        roster: QuerySet[Any] = (
+            roster_members(self.path) if not member else roster_on(self.path, self.as_of)
+        )
+        path = "organization_path" if not member else "organization__path"
         rows = (
-            roster_on(self.path, self.as_of)
-            .values("organization_id", "organization__path")
+            roster.values(path)
             .annotate(
                 n=Count("id"),
-                full=Count("id", filter=Q(member__full_member_on__lte=self.as_of)),
-                under_40=Count("id", filter=Q(member__birth_date__gt=add_years(self.as_of, -40))),
+                full=Count("id", filter=Q(**{f"{member}full_member_on__lte": self.as_of})),
+                under_40=Count(
+                    "id", filter=Q(**{f"{member}birth_date__gt": add_years(self.as_of, -40)})
+                ),
                 young=Count(
                     "id",
-                    filter=Q(member__birth_date__gt=add_years(self.as_of, -(YOUNG_AGE + 1))),
+                    filter=Q(
+                        **{f"{member}birth_date__gt": add_years(self.as_of, -(YOUNG_AGE + 1))}
+                    ),
                 ),
-                women=Count("id", filter=Q(member__sex=Sex.FEMALE)),
+                women=Count("id", filter=Q(**{f"{member}sex": Sex.FEMALE})),
             )
-            .values_list(
-                "organization_id", "organization__path", "n", "full", "under_40", "young", "women"
-            )
+            .values_list(path, "n", "full", "under_40", "young", "women")
             .order_by()
         )
         return [OrganizationRoster(*row) for row in rows]
 
     @cached_property
-    def organizations(self) -> list[tuple[int, str, str, dt.date | None]]:
-        """(pk, kind, unit kind, term end) of every organization in the subtree on the date."""
+    def organizations(self) -> list[tuple[int, str, str, str, dt.date | None]]:
+        """(pk, path, kind, unit kind, term end) of every organization in the subtree on the
+        date."""
         return list(
             organizations_on(self.path, self.as_of).values_list(
-                "pk", "kind", "unit_kind", "term_ends_on"
+                "pk", "path", "kind", "unit_kind", "term_ends_on"
             )
         )
 
@@ -597,7 +625,7 @@ KIND_ORDER = [
 def organizations_table(data: ReportData) -> Table:
     """Grassroots organizations by kind and by the kind of unit they sit in."""
     counts: Counter[tuple[str, str]] = Counter()
-    for _pk, kind, unit_kind, _term in data.organizations:
+    for _pk, _path, kind, unit_kind, _term in data.organizations:
         if kind in GRASSROOTS_KINDS:
             counts[(unit_kind, kind)] += 1
 
@@ -634,7 +662,7 @@ def organizations_table(data: ReportData) -> Table:
 
 @register_table("organization_kinds", order=120)
 def organization_kinds_table(data: ReportData) -> Table:
-    counts = Counter(kind for _pk, kind, _u, _t in data.organizations)
+    counts = Counter(kind for _pk, _path, kind, _u, _t in data.organizations)
     rows = [Row(kind, str(OrgKind(kind).label), [counts[kind]]) for kind in KIND_ORDER]
     return Table("organization_kinds", _("党组织类别"), [Column(_("个数"), None)], rows)
 
@@ -642,7 +670,8 @@ def organization_kinds_table(data: ReportData) -> Table:
 def branch_figures(data: ReportData) -> dict[str, int]:
     """Branches with a committee, those that should have one, and those without young members."""
     limits = settings.DANGJIAN_RULES
-    branches = {pk for pk, kind, _u, _t in data.organizations if kind in BRANCH_KINDS}
+    branches = {pk for pk, _path, kind, _u, _t in data.organizations if kind in BRANCH_KINDS}
+    ids = {path: pk for pk, path, _k, _u, _t in data.organizations}
     positions = (
         Position.objects.within(data)
         .filter(organization__kind__in=BRANCH_KINDS, started_on__lte=data.as_of)
@@ -657,10 +686,13 @@ def branch_figures(data: ReportData) -> dict[str, int]:
     large: set[int] = set()
     young: set[int] = set()
     for row in data.roster_per_organization:
+        organization_id = ids.get(row.path)
+        if organization_id is None:  # not standing on the date: not a branch of the table
+            continue
         if row.full >= limits["committee_from_full_members"]:
-            large.add(row.organization_id)
+            large.add(organization_id)
         if row.under_40:
-            young.add(row.organization_id)
+            young.add(organization_id)
     large &= branches
     return {
         "branches": len(branches),
@@ -690,7 +722,7 @@ def terms_table(data: ReportData) -> Table:
     year_end = data.as_of.replace(month=12, day=31)
     overdue = Counter[str]()
     due = Counter[str]()
-    for _pk, kind, _u, term_ends_on in data.organizations:
+    for _pk, _path, kind, _u, term_ends_on in data.organizations:
         if kind not in GRASSROOTS_KINDS or term_ends_on is None:
             continue
         group = (
@@ -1091,7 +1123,7 @@ def unit_organizations_table(data: ReportData) -> Table | None:
     kinds = organizations_by_unit_kind(
         [
             (kind, unit_kind)
-            for _pk, kind, unit_kind, _t in data.organizations
+            for _pk, _path, kind, unit_kind, _t in data.organizations
             if kind in GRASSROOTS_KINDS
         ],
         units,

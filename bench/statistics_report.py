@@ -9,7 +9,8 @@
    number of counties (1.0 = the whole province: 149 counties, 4.27 million members, 212,000
    organizations); each county keeps its full size, so the county figure is a real county's.
    With `--reuse` it reads the database as it is instead, e.g. one `province_build.py` made
-   (give `--as-of` a day before it was built).
+   (`--as-of` today measures today's report, read from the member rows, decision 0292; a
+   day before the build, the memberships' reading of a past date).
 2. Computes the whole report (`report_compute`) for the province, one city and one county, and
    the limit: one hand-written aggregate query per table over the same data. Prints seconds and
    the ratio, each beside its target with the ratio to it (above 1.00 misses). Targets (issues

@@ -911,7 +911,6 @@ def training_group_counts(
         role__in=[Role.ADMINISTRATOR, Role.SECRETARY]
     ).values("user_id")
     people = {
-        "SECRETARY": Q(pk__in=secretaries),
         "STAFF": (
             Q(pk__in=positions.exclude(title=PositionTitle.SECRETARY).values("member_id"))
             | Q(
@@ -942,6 +941,17 @@ def training_group_counts(
                 people=Count("id"),
                 trained=Count("id", filter=Q(member_id__in=trained)),
                 met=Count("id", filter=Q(member_id__in=met)),
+            )
+        elif key == "SECRETARY":
+            # The secretaries' position rows, each member once: no pass over the member table.
+            counts = (
+                positions.filter(title=PositionTitle.SECRETARY)
+                .order_by()
+                .aggregate(
+                    people=Count("member_id", distinct=True),
+                    trained=Count("member_id", distinct=True, filter=Q(member_id__in=trained)),
+                    met=Count("member_id", distinct=True, filter=Q(member_id__in=met)),
+                )
             )
         else:
             counts = Member.objects.filter(people[key]).aggregate(

@@ -99,6 +99,9 @@ def test_an_account_with_a_staff_role_counts_as_party_affairs_staff(county: Any)
     assert RoleAssignment.objects.filter(user=county.east_secretary, role=Role.SECRETARY).exists()
     staff = selectors.training_coverage(county.east, YEAR, DAY).group("STAFF")
     assert [p.name for p in staff.untrained] == ["王五"]
+    # The report's count in the database finds the account too (one side of its UNION).
+    counted = {g.group: g.people for g in selectors.training_group_counts(county.east, YEAR, DAY)}
+    assert counted["STAFF"] == staff.people == 1
 
 
 def test_the_requirement_is_a_setting(county: Any, trained: Any) -> None:

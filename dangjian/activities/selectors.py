@@ -18,7 +18,7 @@ from dangjian.accounts.scope import ScopedQuerySet, scope_for
 from dangjian.core.dates import today
 from dangjian.core.paths import child_on_path
 from dangjian.members.models import Member, Membership, Position
-from dangjian.members.selectors import roster_on
+from dangjian.members.selectors import roster_is_today, roster_on
 from dangjian.organizations.choices import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
@@ -245,7 +245,7 @@ def members_without_life(
     )
     rows = roster_on(organization, on).filter(started_on__lte=since)
     members = Member.objects.filter(pk__in=rows.values("member_id"))
-    if on == today():
+    if roster_is_today(on):
         # Today's roster of the subtree is also its member rows under its path (decision 0290;
         # no membership starts after today): said twice, so that PostgreSQL reads the
         # subtree's members by the path index instead of walking a province's members in name

@@ -253,6 +253,19 @@ def open_membership(member: Member) -> Membership | None:
     return next((m for m in memberships_of(member) if m.ended_on is None), None)
 
 
+def roster_is_today(on: dt.date) -> bool:
+    """Whether the roster on `on` is today's: no membership starts after today (the services
+    refuse a later date), so on today or later it is `roster_members`, one pass of the member
+    table instead of a join of every membership row with its member (decisions 0291, 0292)."""
+    return on >= today()
+
+
+def roster_members(organization: Organization | str) -> QuerySet[Member]:
+    """Today's roster of the subtree (an organization or its path) as member rows: under its
+    path, on the roster by status (decisions 0290, 0291). The member list counts the same."""
+    return Member.objects.within(organization).filter(status__in=ON_ROSTER_STATUSES).order_by()
+
+
 def roster_on(organization: Organization, on: dt.date) -> QuerySet[Membership]:
     """Membership rows in the subtree on a date: started on or before, not ended by then."""
     return (

@@ -24,6 +24,7 @@ from dangjian.organizations.models import Organization
 
 from .choices import ON_ROSTER_STATUSES
 from .models import Member
+from .selectors import roster_members
 
 DEFAULT_BIG_SUBTREE_MEMBERS = 2000
 
@@ -43,10 +44,7 @@ def is_big(organization: Organization) -> bool:
     # instance, read for this request: the answer is kept on it, by threshold.
     known: dict[int, bool] = vars(organization).setdefault("_big_subtree", {})
     if threshold not in known:
-        on_roster = (
-            Member.objects.within(organization).filter(status__in=ON_ROSTER_STATUSES).order_by()
-        )
-        known[threshold] = on_roster[:threshold].count() >= threshold
+        known[threshold] = roster_members(organization)[:threshold].count() >= threshold
     return known[threshold]
 
 

@@ -18,9 +18,8 @@ from dangjian.audit.choices import AuditAction
 from dangjian.audit.models import AuditEvent
 from dangjian.core import figures
 from dangjian.members import subtrees
-from dangjian.members.choices import ON_ROSTER_STATUSES
 from dangjian.members.models import Member, Membership
-from dangjian.members.selectors import with_organization
+from dangjian.members.selectors import roster_members, with_organization
 from dangjian.organizations.models import Organization
 from dangjian.transfers.models import Transfer
 
@@ -153,12 +152,12 @@ def account_counts(organization: Organization) -> dict[str, int]:
     """Members on the roster of the subtree: with an account, invited (open code), neither.
     One query (the organization page shows it): the member rows under the path, on the roster
     by status (decision 0291)."""
-    on_roster = Member.objects.within(organization).filter(status__in=ON_ROSTER_STATUSES)
+    on_roster = roster_members(organization)
     invited = ActivationCode.objects.filter(
         used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).values("member_id")
     is_invited = Q(pk__in=invited)
-    counts: dict[str, int] = on_roster.order_by().aggregate(
+    counts: dict[str, int] = on_roster.aggregate(
         total=Count("pk"),
         active=Count("pk", filter=Q(user__is_active=True) & ~is_invited),
         invited=Count("pk", filter=is_invited),

@@ -16,8 +16,8 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core import figures
 from dangjian.core.dates import today
 from dangjian.members import subtrees
-from dangjian.members.choices import ON_ROSTER_STATUSES, MemberCategory, Sex
-from dangjian.members.models import Member
+from dangjian.members.choices import MemberCategory, Sex
+from dangjian.members.selectors import roster_members
 from dangjian.organizations.choices import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind
 from dangjian.organizations.models import Organization
 
@@ -83,15 +83,10 @@ def overview(organization: Organization) -> Overview:
     )
     # The member rows of the subtree by their organization's path (decision 0290), on the
     # roster by status: the member list's count behind these numbers, one index range.
-    members = (
-        Member.objects.within(organization)
-        .filter(status__in=ON_ROSTER_STATUSES)
-        .order_by()
-        .aggregate(
-            total=Count("id"),
-            men=Count("id", filter=Q(sex=Sex.MALE)),
-            full=Count("id", filter=Q(category=MemberCategory.FULL)),
-        )
+    members = roster_members(organization).aggregate(
+        total=Count("id"),
+        men=Count("id", filter=Q(sex=Sex.MALE)),
+        full=Count("id", filter=Q(category=MemberCategory.FULL)),
     )
     return Overview(
         organization=organization,

@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from dangjian.core.dates import add_years, today
+from dangjian.core.dates import add_years
 from dangjian.members.choices import (
     EDUCATION_BANDS,
-    ON_ROSTER_STATUSES,
     AgeBand,
     EducationBand,
     Ethnicity,
@@ -36,7 +35,8 @@ from dangjian.members.choices import (
     Occupation,
     Sex,
 )
-from dangjian.members.models import Member, Membership, Position
+from dangjian.members.models import Membership, Position
+from dangjian.members.selectors import roster_is_today, roster_members
 from dangjian.organizations.choices import (
     BRANCH_KINDS,
     COMMITTEE_KINDS,
@@ -161,19 +161,6 @@ def category_case(as_of: dt.date, member: str = "member__") -> Case:
     )
 
 
-def roster_is_today(as_of: dt.date) -> bool:
-    """Whether the roster on `as_of` is today's: no membership starts after today (the services
-    refuse a later date), so on today or later it is the member rows under the path, on the
-    roster by status (decisions 0290, 0291), one pass of the member table instead of a join of
-    every membership row with its member (a province's report: two such passes, 4 s each)."""
-    return as_of >= today()
-
-
-def roster_members(path: str) -> QuerySet[Member]:
-    """Today's roster of the subtree as member rows (`roster_is_today`)."""
-    return Member.objects.within(path).filter(status__in=ON_ROSTER_STATUSES).order_by()
-
-
 def roster_on(path: str, as_of: dt.date) -> QuerySet[Membership]:
     """Membership rows in the subtree on a date: started on or before it and not ended by then
     (periods are half-open), so a member moved before the date counts at the new organization."""
@@ -182,6 +169,16 @@ def roster_on(path: str, as_of: dt.date) -> QuerySet[Membership]:
         .filter(started_on__lte=as_of)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
     )
+
+
+def roster_reading(path: str, as_of: dt.date) -> tuple[QuerySet[Any], str]:
+    """The roster on `as_of` and the prefix of its members' fields: today's as member rows
+    (`roster_members`, ''), another day's as membership rows (`roster_on`, 'member__'). At a
+    province's scale the first is one pass of the member table, the second a join (decision
+    0292)."""
+    if roster_is_today(as_of):
+        return roster_members(path), ""
+    return roster_on(path, as_of), "member__"
 
 
 def organizations_on(path: str, as_of: dt.date) -> QuerySet[Organization]:
@@ -211,8 +208,7 @@ class CubeRow:
 def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
     """The roster on `as_of` grouped by every dimension of the member tables: one query (of
     the member rows for today's roster, `roster_is_today`)."""
-    member = "" if roster_is_today(as_of) else "member__"
-    roster: QuerySet[Any] = roster_members(path) if not member else roster_on(path, as_of)
+    roster, member = roster_reading(path, as_of)
     rows = (
         roster.annotate(
             age=age_band_case(as_of, member),
@@ -273,10 +269,7 @@ class ReportData:
         two; of the member rows alone for today's roster, `roster_is_today`)."""
         from dangjian.members.selectors import YOUNG_AGE
 
-        member = "" if roster_is_today(self.as_of) else "member__"
-        roster: QuerySet[Any] = (
-            roster_members(self.path) if not member else roster_on(self.path, self.as_of)
-        )
+        roster, member = roster_reading(self.path, self.as_of)
         path = "organization_path" if not member else "organization__path"
         rows = (
             roster.values(path)

@@ -161,6 +161,13 @@ def _apply(
         pass
 
 
+# Both property tests run 25 sequences of up to 12 steps, each step in the test's database.
+SEQUENCES = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
 OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(["add", "move", "remove", "restore", "reparent", "stale", "delete"]),
@@ -172,11 +179,7 @@ OPERATIONS = st.lists(
 )
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SEQUENCES
 @given(operations=OPERATIONS)
 def test_whatever_happens_the_path_is_what_the_memberships_say(
     tree: Any, operations: list[tuple[str, int, int]]
@@ -253,11 +256,7 @@ SERVICE_OPERATIONS = st.lists(
 )
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SEQUENCES
 @given(operations=SERVICE_OPERATIONS)
 def test_through_the_services_the_roster_by_status_is_the_roster_by_membership(
     tree: Any, operations: list[tuple[str, int, int, HowRemoved]]

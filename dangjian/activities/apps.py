@@ -18,15 +18,16 @@ class ActivitiesConfig(AppConfig):
             register_panel,
             register_todo,
         )
-        from dangjian.members.caching import invalidate_on_change
+        from dangjian.members.caching import invalidate_everything_on_change, invalidate_on_change
 
         from . import demo, panels, services
-        from .models import Activity
+        from .models import Activity, FrequencyRule
 
         exports.register_producer(
             exports.Producer(kind=services.LEDGER_EXPORT, write=services.ledger_export_write)
         )
         invalidate_on_change(Activity)  # the dashboards' compliance figures count activities
+        invalidate_everything_on_change(FrequencyRule)  # what is due, in every branch
 
         register_nav(
             NavItem(

@@ -15,9 +15,13 @@ class CareConfig(AppConfig):
             register_panel,
             register_todo,
         )
+        from dangjian.members.caching import invalidate_on_change
 
         from . import panels, todo
         from .demo import build_demo_care
+        from .models import HelpRequest
+
+        invalidate_on_change(HelpRequest)  # the to-do list's help requests still to take up
 
         register_demo_step(DemoStep("关怀与奖惩", 900, build_demo_care))
         register_todo(TodoSource("care-help", 45, todo.todo))

@@ -130,7 +130,13 @@ class TodoItem:
 class TodoSource:
     """`items(request, organization, on)` lists what is due for the organization's card on
     the home page this month (an empty list when nothing is); the request's user may read the
-    organization."""
+    organization.
+
+    The list is kept (`kept_todo_items`), so a source promises two things: its items depend on
+    the user only through whether they manage the organization, and every row it reads marks
+    the figures of its organizations stale when saved or deleted (`members.caching`'s
+    `invalidate_on_change`, or the service's own `invalidate_organizations` after a bulk
+    write)."""
 
     key: str
     order: int
@@ -149,6 +155,38 @@ def register_todo(source: TodoSource) -> None:
 def todo_items(request: HttpRequest, organization: Organization, on: dt.date) -> list[TodoItem]:
     """Every source's items for the organization, in the sources' order."""
     return [item for source in _TODOS for item in source.items(request, organization, on)]
+
+
+def kept_todo_items(
+    request: HttpRequest,
+    organization: Organization,
+    on: dt.date,
+    *,
+    manages: bool,
+    refresh: bool = False,
+) -> list[TodoItem]:
+    """`todo_items`, kept as a figure of the organization (core.figures, decision 0293).
+
+    The home page lists them on every visit, and the five sources cost a branch's home most of
+    its time (15 queries, two thirds of the page). A change to any row a source reads marks the
+    organization's figures stale (TodoSource's promise), so the next visit lists them again; so
+    do a new day, another language and `refresh`. Kept apart for those who manage the
+    organization and those who only read it (an observer has no transfers to receive)."""
+    from django.utils.translation import get_language
+
+    from . import figures
+
+    key = f"todo:{on.isoformat()}:{get_language() or ''}:{'manage' if manages else 'read'}"
+    value, _computed_at = figures.cached(
+        organization.path,
+        key,
+        lambda: [
+            {"text": str(item.text), "url": item.url, "overdue": item.overdue}
+            for item in todo_items(request, organization, on)
+        ],
+        refresh=refresh,
+    )
+    return [TodoItem(row["text"], row["url"], bool(row["overdue"])) for row in value]
 
 
 # --- demo county ----------------------------------------------------------------

@@ -21,9 +21,15 @@ class RecruitmentConfig(AppConfig):
             register_panel,
             register_todo,
         )
+        from dangjian.members.caching import invalidate_everything_on_change, invalidate_on_change
 
         from . import demo, panels
+        from .models import Applicant, StepRecord, TimeRule
 
+        # The to-do list's deadlines (core.extensions.kept_todo_items) read these rows.
+        invalidate_on_change(Applicant)
+        invalidate_on_change(StepRecord, _step_organizations)
+        invalidate_everything_on_change(TimeRule)
         register_nav(NavItem(_("发展党员"), "recruitment:index", 40, visible=_reads_organizations))
         register_panel(
             "organization",
@@ -35,6 +41,16 @@ class RecruitmentConfig(AppConfig):
         register_todo(TodoSource("recruitment", 30, panels.todo))
         register_demo_step(DemoStep("recruitment", 40, demo.run))
         register_demo_step(DemoStep("recruitment plans", 45, demo.build_plans))
+
+
+def _step_organizations(record: Any) -> list[int]:
+    """The organization of a step record's applicant (none once the applicant is deleted: its
+    own deletion invalidated it)."""
+    from .models import Applicant
+
+    return list(
+        Applicant.objects.filter(pk=record.applicant_id).values_list("organization_id", flat=True)
+    )
 
 
 def _reads_organizations(scope: Any) -> bool:

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import today
-from dangjian.core.extensions import render_panels, todo_items
+from dangjian.core.extensions import kept_todo_items, render_panels
 from dangjian.core.figures import wants_refresh
 from dangjian.members import rules
 from dangjian.organizations.choices import BRANCH_KINDS
@@ -39,14 +39,17 @@ def home(request: HttpRequest) -> HttpResponse:
             if overview is None
             else rules.RosterCounts(overview.members, overview.full, overview.probationary)
         )
+        manages = scope.can_manage_path(organization.path)
         cards.append(
             {
                 "organization": organization,
                 "overview": overview,
                 "counted_at": counted_at,
                 "findings": rules.organization_findings(organization, on, counts),
-                "todos": todo_items(request, organization, on),
-                "can_manage": scope.can_manage_path(organization.path),
+                "todos": kept_todo_items(
+                    request, organization, on, manages=manages, refresh=wants_refresh(request)
+                ),
+                "can_manage": manages,
                 "panels": render_panels(request, "home", organization),
             }
         )

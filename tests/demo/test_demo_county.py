@@ -657,3 +657,95 @@ def test_the_roster_by_status_is_the_roster_by_open_membership(built):
     )
     assert by_status == by_membership
     assert sum(by_status.values()) == 28_682
+
+
+def _todo_rows() -> list[tuple[str, Any, Any]]:
+    """(name, a saved row of each kind a to-do source reads, its organizations' ids) on the
+    demo county, a branch's row where the kind has one: the rows whose change must mark a kept
+    to-do list stale (decision 0293)."""
+    from dangjian.activities.models import Activity, FrequencyRule
+    from dangjian.care.models import HelpRequest
+    from dangjian.dues.models import Payment
+    from dangjian.members.models import Position
+    from dangjian.recruitment.models import Applicant, StepRecord, TimeRule
+    from dangjian.transfers.models import Outflow, OutflowReport, Transfer
+
+    def at_branch(model: Any, organization: str = "organization") -> Any:
+        return model.objects.filter(**{f"{organization}__kind": OrgKind.BRANCH}).first()
+
+    return [
+        ("activity", at_branch(Activity), lambda a: [a.organization_id]),
+        ("membership", at_branch(Membership), lambda m: [m.organization_id]),
+        ("position", at_branch(Position), lambda p: [p.organization_id]),
+        ("payment", at_branch(Payment), lambda p: [p.organization_id]),
+        ("applicant", at_branch(Applicant), lambda a: [a.organization_id]),
+        (
+            "step record",
+            at_branch(StepRecord, "applicant__organization"),
+            lambda s: [s.applicant.organization_id],
+        ),
+        (
+            "transfer (both ends)",
+            Transfer.objects.exclude(to_organization=None).first(),
+            lambda t: [t.from_organization_id, t.to_organization_id],
+        ),
+        ("outflow", at_branch(Outflow, "home_organization"), lambda o: [o.home_organization_id]),
+        (
+            "outflow report",
+            at_branch(OutflowReport, "outflow__home_organization"),
+            lambda r: [r.outflow.home_organization_id],
+        ),
+        ("help request", at_branch(HelpRequest), lambda h: [h.organization_id]),
+        # Rule tables: what is due everywhere (None: every branch's list).
+        ("frequency rule", FrequencyRule.objects.first(), None),
+        ("time rule", TimeRule.objects.first(), None),
+    ]
+
+
+def test_every_row_a_todo_source_reads_marks_the_kept_list_stale(
+    built, db, django_capture_on_commit_callbacks
+):
+    """TodoSource's promise (core.extensions): saving or deleting any row the to-do sources
+    read marks its organizations' kept lists stale. Each kind of row in turn, on the demo's
+    rows: a fresh list is kept for every branch, the row is saved, or deleted in a savepoint
+    rolled back before the commit callbacks run, and the lists of the branches holding its
+    organizations are stale (every branch's for a rule table)."""
+    from django.db import transaction
+
+    from dangjian.core import figures
+    from dangjian.core.models import Figure
+
+    branches = list(Organization.objects.filter(kind__in=[OrgKind.BRANCH, OrgKind.GENERAL_BRANCH]))
+    paths = {b.pk: b.path for b in branches}
+    for name, row, organizations in _todo_rows():
+        assert row is not None, f"the demo has no {name}"
+        if organizations is None:
+            expected = set(paths)
+        else:
+            held = list(
+                Organization.objects.filter(pk__in=organizations(row)).values_list(
+                    "path", flat=True
+                )
+            )
+            expected = {pk for pk, path in paths.items() if any(h.startswith(path) for h in held)}
+        assert expected, name
+        for how in ("save", "delete"):
+            Figure.objects.all().delete()
+            for path in paths.values():
+                figures.cached(path, "todo:test", lambda: [])
+            with django_capture_on_commit_callbacks() as callbacks:
+                sid = transaction.savepoint()
+                if how == "save":
+                    row.save()
+                else:
+                    type(row).objects.get(pk=row.pk).delete()
+                transaction.savepoint_rollback(sid)
+            for callback in callbacks:
+                callback()
+            stale = set(
+                Organization.objects.filter(
+                    path__in=Figure.objects.filter(stale_since__isnull=False).values("path"),
+                    pk__in=paths,
+                ).values_list("pk", flat=True)
+            )
+            assert expected <= stale, (name, how, expected - stale)

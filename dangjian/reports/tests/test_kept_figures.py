@@ -347,7 +347,9 @@ def _never_counted(client: Any, url: str) -> None:
         (_never_counted, compliance_page, 8),
         (_never_counted, recruitment_page, 11),
         (_never_counted, dues_report_page, 8),
-        (_never_counted, home_page, 27),
+        # The home page's first visit also keeps its to-do list (decision 0293): a lookup
+        # and the list stored (two writes) beside its sources' queries, 27 before.
+        (_never_counted, home_page, 30),
     ],
 )
 def test_big_subtree_pages_cost_the_same_queries_at_any_size(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -174,6 +175,15 @@ class Member(TimeStampedModel):
         return age_on(self.full_member_on, on)
 
 
+def membership_last_change() -> Greatest:
+    """A membership row's last date: when it ended, or when it started while open. A member
+    none of whose rows changed after a day was in the same organization on that day as today
+    (the annual report's reading of a past day, decision 0294); indexed
+    (`membership_last_change_idx`) so that the few rows changed since a recent day are found
+    without reading them all."""
+    return Greatest("started_on", Coalesce("ended_on", "started_on"))
+
+
 class Membership(models.Model):
     """A dated period of a member's organizational relationship (组织关系) with one organization.
 
@@ -210,6 +220,7 @@ class Membership(models.Model):
         ordering = ["member", "started_on", "id"]
         indexes = [
             models.Index(fields=["organization", "is_latest"], name="membership_org_latest_idx"),
+            models.Index(membership_last_change(), name="membership_last_change_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -35,7 +35,7 @@ from dangjian.members.choices import (
     Occupation,
     Sex,
 )
-from dangjian.members.models import Membership, Position
+from dangjian.members.models import Membership, Position, membership_last_change
 from dangjian.members.selectors import roster_is_today, roster_members
 from dangjian.organizations.choices import (
     BRANCH_KINDS,
@@ -171,14 +171,31 @@ def roster_on(path: str, as_of: dt.date) -> QuerySet[Membership]:
     )
 
 
-def roster_reading(path: str, as_of: dt.date) -> tuple[QuerySet[Any], str]:
-    """The roster on `as_of` and the prefix of its members' fields: today's as member rows
-    (`roster_members`, ''), another day's as membership rows (`roster_on`, 'member__'). At a
-    province's scale the first is one pass of the member table, the second a join (decision
-    0292)."""
+def roster_readings(path: str, as_of: dt.date) -> list[tuple[QuerySet[Any], str, int]]:
+    """The roster on `as_of` as readings whose counts, times their sign, add up to it; each
+    with the prefix of its members' fields. Today's is one: the member rows (`roster_members`,
+    ''). Another day's is three (decision 0294): today's member rows, less those of the members
+    with a membership row that began or ended after the day (`membership_last_change`,
+    indexed), plus those members' membership rows on the day (`roster_on`, 'member__'). A
+    member unchanged since was where the member row says, and on the roster exactly when they
+    are today. At a province's scale the first is the one parallel pass of today's report and
+    the others a few thousand rows, where joining every membership row with its member cost
+    twice as much (decision 0292)."""
     if roster_is_today(as_of):
-        return roster_members(path), ""
-    return roster_on(path, as_of), "member__"
+        return [(roster_members(path), "", 1)]
+    # A member's rows follow one another: whoever was or is in the subtree and changed after
+    # the day has a row in the subtree that began or ended after it.
+    changed = (
+        Membership.objects.within(path)
+        .alias(last_change=membership_last_change())
+        .filter(last_change__gt=as_of)
+        .values("member_id")
+    )
+    return [
+        (roster_members(path), "", 1),
+        (roster_members(path).filter(pk__in=changed), "", -1),
+        (roster_on(path, as_of).filter(member_id__in=changed), "member__", 1),
+    ]
 
 
 def organizations_on(path: str, as_of: dt.date) -> QuerySet[Organization]:
@@ -206,29 +223,31 @@ class CubeRow:
 
 
 def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
-    """The roster on `as_of` grouped by every dimension of the member tables: one query (of
-    the member rows for today's roster, `roster_is_today`)."""
-    roster, member = roster_reading(path, as_of)
-    rows = (
-        roster.annotate(
-            age=age_band_case(as_of, member),
-            joined=join_band_case(member),
-            cat=category_case(as_of, member),
-        )
-        .values_list(
-            f"{member}sex",
-            f"{member}ethnicity",
-            "age",
-            f"{member}education",
-            f"{member}occupation",
-            "joined",
-            "cat",
-            f"{member}status",
-        )
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return [CubeRow(*row) for row in rows]
+    """The roster on `as_of` grouped by every dimension of the member tables: one grouped
+    query per reading (`roster_readings`: one for today, three for another day), added up."""
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for roster, member, sign in roster_readings(path, as_of):
+        for *key, n in (
+            roster.annotate(
+                age=age_band_case(as_of, member),
+                joined=join_band_case(member),
+                cat=category_case(as_of, member),
+            )
+            .values_list(
+                f"{member}sex",
+                f"{member}ethnicity",
+                "age",
+                f"{member}education",
+                f"{member}occupation",
+                "joined",
+                "cat",
+                f"{member}status",
+            )
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            counts[tuple(key)] += sign * n
+    return [CubeRow(*(*key, n)) for key, n in counts.items() if n]
 
 
 @dataclass(frozen=True)
@@ -269,28 +288,32 @@ class ReportData:
         two; of the member rows alone for today's roster, `roster_is_today`)."""
         from dangjian.members.selectors import YOUNG_AGE
 
-        roster, member = roster_reading(self.path, self.as_of)
-        path = "organization_path" if not member else "organization__path"
-        rows = (
-            roster.values(path)
-            .annotate(
-                n=Count("id"),
-                full=Count("id", filter=Q(**{f"{member}full_member_on__lte": self.as_of})),
-                under_40=Count(
-                    "id", filter=Q(**{f"{member}birth_date__gt": add_years(self.as_of, -40)})
-                ),
-                young=Count(
-                    "id",
-                    filter=Q(
-                        **{f"{member}birth_date__gt": add_years(self.as_of, -(YOUNG_AGE + 1))}
+        totals: dict[str, list[int]] = {}
+        for roster, member, sign in roster_readings(self.path, self.as_of):
+            path = "organization_path" if not member else "organization__path"
+            for organization_path, *counts in (
+                roster.values(path)
+                .annotate(
+                    n=Count("id"),
+                    full=Count("id", filter=Q(**{f"{member}full_member_on__lte": self.as_of})),
+                    under_40=Count(
+                        "id", filter=Q(**{f"{member}birth_date__gt": add_years(self.as_of, -40)})
                     ),
-                ),
-                women=Count("id", filter=Q(**{f"{member}sex": Sex.FEMALE})),
-            )
-            .values_list(path, "n", "full", "under_40", "young", "women")
-            .order_by()
-        )
-        return [OrganizationRoster(*row) for row in rows]
+                    young=Count(
+                        "id",
+                        filter=Q(
+                            **{f"{member}birth_date__gt": add_years(self.as_of, -(YOUNG_AGE + 1))}
+                        ),
+                    ),
+                    women=Count("id", filter=Q(**{f"{member}sex": Sex.FEMALE})),
+                )
+                .values_list(path, "n", "full", "under_40", "young", "women")
+                .order_by()
+            ):
+                total = totals.setdefault(organization_path, [0] * len(counts))
+                for i, n in enumerate(counts):
+                    total[i] += sign * n
+        return [OrganizationRoster(path, *counts) for path, counts in totals.items() if counts[0]]
 
     @cached_property
     def organizations(self) -> list[tuple[int, str, str, str, dt.date | None]]:

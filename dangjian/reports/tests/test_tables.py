@@ -413,9 +413,10 @@ def test_registering_a_table_adds_it_to_every_report(hand):
 # commendations 2, mobile members 1, review grades 1, 软弱涣散 2, the recruitment plan 3,
 # training coverage 4, work funds 2, retained dues 2 (the dues collected before and in the
 # year, the uses), unit coverage 1 (2 where units are registered), the secretaries 2 and
-# 党建带团建 2 (the year's records, the roster by organization). None of them grows with the
-# subtree.
-REPORT_QUERIES = 32
+# 党建带团建 2 (the year's records, the roster by organization). A past day's roster is read in
+# three parts (decision 0294): the member cube and the roster by organization take two queries
+# more each than today's (30 and 34 queries here). None of them grows with the subtree.
+REPORT_QUERIES = 34
 
 
 # The tables counted in the database (decision 0278): the work funds 2 (the roster by

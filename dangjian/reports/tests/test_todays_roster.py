@@ -1,5 +1,6 @@
-"""Today's report reads the roster from the member rows (decision 0292): whatever the services
-did before today, every table is what the membership rows say."""
+"""Today's report reads the roster from the member rows (decision 0292), another day's from the
+member rows of the members unchanged since and the membership rows of the others (decision
+0294): whatever the services did, every table is what the membership rows say."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import re
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dangjian.core.dates import today
 from dangjian.members import services
@@ -24,6 +28,16 @@ pytestmark = pytest.mark.django_db
 def _figures(organization: Any, on: dt.date) -> dict[tuple[str, str], list[int]]:
     report = report_compute(organization, on)
     return {(t.key, r.key): list(r.values) for t in report.tables for r in t.rows}
+
+
+def _from_memberships_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every day's roster read from the membership rows alone (joined with their members):
+    what the readings of decisions 0292 and 0294 must add up to."""
+    monkeypatch.setattr(
+        tables,
+        "roster_readings",
+        lambda path, as_of: [(tables.roster_on(path, as_of), "member__", 1)],
+    )
 
 
 def test_todays_report_from_member_rows_is_the_report_from_memberships(
@@ -62,7 +76,99 @@ def test_todays_report_from_member_rows_is_the_report_from_memberships(
         from_members = _figures(county.county, on)
     by_path = re.compile(r'FROM "members_member" WHERE \("members_member"\."organization_path"')
     assert sum(1 for q in captured.captured_queries if by_path.search(q["sql"])) >= 2
-    monkeypatch.setattr(tables, "roster_is_today", lambda as_of: False)
+    _from_memberships_alone(monkeypatch)
     from_memberships = _figures(county.county, on)
     assert from_members == from_memberships
     assert from_members[("members", "total")][0] == 6
+
+
+def _roster_figures(organization: Any, on: dt.date) -> tuple[list[Any], list[Any]]:
+    data = tables.ReportData(organization, on)
+    return (
+        sorted(tables.member_cube(organization.path, on), key=repr),
+        sorted(data.roster_per_organization, key=repr),
+    )
+
+
+def test_a_past_days_report_reads_the_unchanged_members_rows_and_the_changed_memberships(
+    county: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member moved, one removed and one added since the day: the day's report is the
+    memberships' (they count where they were), and the two readings are the ones used."""
+    actor, on = system_user(), today()
+    day = on - dt.timedelta(days=20)
+    services.membership_move(
+        actor=actor, member=county.li, organization=county.west_village, on=on, reason="调整"
+    )
+    services.member_remove(
+        actor=actor, member=county.qian, how_removed=HowRemoved.DIED, on=on, reason="去世"
+    )
+    build_member(organization=county.south_village, name="新党员", started_on=on)
+    with CaptureQueriesContext(connection) as captured:
+        past = _figures(county.county, day)
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    assert re.search(r'FROM "members_member" WHERE \("members_member"\."organization_path"', sql)
+    assert "GREATEST" in sql.upper() or "MAX(" in sql.upper()
+    _from_memberships_alone(monkeypatch)
+    assert past == _figures(county.county, day)
+    assert past[("members", "total")][0] == 6  # 钱七 still, the new member not yet
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "move", "remove", "restore"]),
+        st.integers(0, 5),  # which member
+        st.integers(0, 2),  # which branch
+        st.integers(0, 90),  # how many days ago
+        st.sampled_from([HowRemoved.DIED, HowRemoved.SUSPENDED, HowRemoved.TRANSFERRED_OUT]),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=OPERATIONS)
+def test_whatever_happened_since_a_day_its_roster_is_what_the_memberships_say(
+    county: Any, operations: list[tuple[str, int, int, int, HowRemoved]]
+) -> None:
+    """Members added, moved, removed and restored on days in the last three months (oldest
+    first; a step the services refuse changes nothing): on days before, between and after
+    them, the member cube and the roster per organization read as decision 0294 reads them
+    equal the same read from the membership rows alone."""
+    from dangjian.members.models import Member
+
+    actor, on = system_user(), today()
+    branches = [county.east_village, county.south_village, county.west_village]
+    for operation, which, where, ago, how in sorted(operations, key=lambda o: -o[3]):
+        day = on - dt.timedelta(days=ago)
+        members = list(Member.objects.order_by("pk"))
+        member, branch = members[which % len(members)], branches[where]
+        try:
+            with transaction.atomic():
+                if operation == "add":
+                    build_member(organization=branch, name=f"成员{which}", started_on=day)
+                elif operation == "move":
+                    services.membership_move(
+                        actor=actor, member=member, organization=branch, on=day, reason=""
+                    )
+                elif operation == "remove":
+                    services.member_remove(
+                        actor=actor, member=member, how_removed=how, on=day, reason="测试"
+                    )
+                else:
+                    services.member_restore(
+                        actor=actor, member=member, organization=branch, on=day, reason="测试"
+                    )
+        except ValidationError:
+            pass
+    days = [on - dt.timedelta(days=ago) for ago in (1, 10, 30, 45, 60, 91, 400)]
+    readings = {day: _roster_figures(county.county, day) for day in days}
+    with pytest.MonkeyPatch.context() as patch:
+        _from_memberships_alone(patch)
+        for day in days:
+            assert readings[day] == _roster_figures(county.county, day), day

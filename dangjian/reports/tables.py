@@ -285,7 +285,8 @@ class ReportData:
     def roster_per_organization(self) -> list[OrganizationRoster]:
         """One pass over the roster on the date, per organization path: what the branches and
         the 党建带团建 tables read (at a province's scale a pass is 4.3 million rows: one, not
-        two; of the member rows alone for today's roster, `roster_is_today`)."""
+        two; of the member rows, with another day's few changed members read apart,
+        `roster_readings`)."""
         from dangjian.members.selectors import YOUNG_AGE
 
         totals: dict[str, list[int]] = {}

@@ -1,5 +1,5 @@
-"""Today's report reads the roster from the member rows (decision 0292), another day's from the
-member rows of the members unchanged since and the membership rows of the others (decision
+"""Today's report reads the roster from the member rows (decision 0292), another day's from
+today's member rows corrected by the membership rows of the members changed since (decision
 0294): whatever the services did, every table is what the membership rows say."""
 
 from __future__ import annotations
@@ -138,8 +138,9 @@ def test_whatever_happened_since_a_day_its_roster_is_what_the_memberships_say(
 ) -> None:
     """Members added, moved, removed and restored on days in the last three months (oldest
     first; a step the services refuse changes nothing): on days before, between and after
-    them, the member cube and the roster per organization read as decision 0294 reads them
-    equal the same read from the membership rows alone."""
+    them, for the county, a township and a branch, the member cube and the roster per
+    organization read as decision 0294 reads them equal the same read from the membership rows
+    alone."""
     from dangjian.members.models import Member
 
     actor, on = system_user(), today()
@@ -167,8 +168,12 @@ def test_whatever_happened_since_a_day_its_roster_is_what_the_memberships_say(
         except ValidationError:
             pass
     days = [on - dt.timedelta(days=ago) for ago in (1, 10, 30, 45, 60, 91, 400)]
-    readings = {day: _roster_figures(county.county, day) for day in days}
+    # The county, a township (members move in and out of it) and a branch.
+    subtrees = [county.county, county.east, county.west_village]
+    readings = {(o.pk, day): _roster_figures(o, day) for o in subtrees for day in days}
     with pytest.MonkeyPatch.context() as patch:
         _from_memberships_alone(patch)
-        for day in days:
-            assert readings[day] == _roster_figures(county.county, day), day
+        for organization in subtrees:
+            for day in days:
+                expected = _roster_figures(organization, day)
+                assert readings[(organization.pk, day)] == expected, (organization.name, day)

@@ -422,3 +422,28 @@ def test_cached_figures_read_in_the_readers_language(
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Q3 2026: 1 of 3 branches held everything required" in html
     assert "第三季度" not in html
+
+
+def test_the_kept_todo_list_is_kept_apart_for_who_manages_and_who_reads(
+    county: Any, frozen: None
+) -> None:
+    """Decision 0293: the list is kept per organization, day, language and whether the user
+    manages it. A help request is the secretary's to take up; an observer of the same branch,
+    whose visit comes after the secretary's list was kept, is not shown it."""
+    from dangjian.care import services as care_services
+    from dangjian.care.models import HelpUrgency
+
+    care_services.help_request_create(
+        actor=county.member_user, what="需要帮忙联系护工", urgency=HelpUrgency.NORMAL
+    )
+    observer = build_user(
+        username="branch-observer", role=Role.OBSERVER, organization=county.east_village
+    )
+    assert "1 条党员困难求助待受理。" in _todos(home_text(signed_in(county.east_secretary)))
+    assert "困难求助" not in _todos(home_text(signed_in(observer)))
+    keys = set(Figure.objects.filter(path=county.east_village.path).values_list("key", flat=True))
+    assert {key.rsplit(":", 1)[1] for key in keys} == {"manage", "read"}
+    # The same visit in English is another list, in English.
+    client = signed_in(county.east_secretary)
+    client.cookies["django_language"] = "en"
+    assert "help request" in _todos(home_text(client)).lower()

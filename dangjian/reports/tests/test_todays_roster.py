@@ -128,7 +128,7 @@ OPERATIONS = st.lists(
 
 
 @settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -167,7 +167,7 @@ def test_whatever_happened_since_a_day_its_roster_is_what_the_memberships_say(
                     )
         except ValidationError:
             pass
-    days = [on - dt.timedelta(days=ago) for ago in (1, 10, 30, 45, 60, 91, 400)]
+    days = [on - dt.timedelta(days=ago) for ago in (1, 10, 45, 91, 400)]
     # The county, a township (members move in and out of it) and a branch.
     subtrees = [county.county, county.east, county.west_village]
     readings = {(o.pk, day): _roster_figures(o, day) for o in subtrees for day in days}

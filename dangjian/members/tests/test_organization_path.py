@@ -8,8 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +19,8 @@ from dangjian.members.choices import ON_ROSTER_STATUSES, HowAdded, HowRemoved, S
 from dangjian.members.models import Member, Membership
 from dangjian.organizations import services as organization_services
 from dangjian.site.testing import build_member, member_record, new_id_number, system_user
+
+from .steps import apply_step as _apply
 
 pytestmark = pytest.mark.django_db
 
@@ -117,48 +118,6 @@ def test_members_written_by_the_batch_carry_the_path(tree: Any) -> None:
     assert len(stored_paths()) == 6
     assert stored_paths() == expected_paths()
     assert Member.objects.restrict(tree.west_admin).count() == 3
-
-
-def _apply(
-    tree: Any, operation: str, which: int, where: int, how: HowRemoved = HowRemoved.LAPSED
-) -> None:
-    """One step of the sequences below, in its own transaction; a refused one (not on the
-    roster, on it already, no row left…) changes nothing."""
-    actor, on = system_user(), today()
-    branches = [tree.east_village, tree.south_village, tree.west_village]
-    members = list(Member.objects.order_by("pk"))
-    member = members[which % len(members)] if members else None
-    branch = branches[where % len(branches)]
-    branch.refresh_from_db()
-    try:
-        with transaction.atomic():
-            if operation == "add" or member is None:
-                build_member(organization=branch, name=f"成员{which}")
-            elif operation == "move":
-                services.membership_move(
-                    actor=actor, member=member, organization=branch, on=on, reason=""
-                )
-            elif operation == "remove":
-                services.member_remove(
-                    actor=actor, member=member, how_removed=how, on=on, reason="测试"
-                )
-            elif operation == "restore":
-                services.member_restore(
-                    actor=actor, member=member, organization=branch, on=on, reason="测试"
-                )
-            elif operation == "reparent":
-                organization_services.organization_move(
-                    actor=actor, organization=branch, new_parent=[tree.east, tree.west][which % 2]
-                )
-            elif operation == "stale":
-                member.post = f"职务{where}"
-                member.save()  # an instance read before the operations before it
-            elif operation == "delete":  # raw SQL or a shell: the newest row goes
-                Membership.objects.filter(
-                    pk__in=Membership.objects.filter(member=member).order_by("-pk")[:1]
-                ).delete()
-    except (ValidationError, Membership.DoesNotExist):
-        pass
 
 
 # Both property tests run 25 sequences of up to 12 steps, each step in the test's database.

@@ -222,12 +222,30 @@ class CubeRow:
     count: int
 
 
+def added_up(
+    path: str,
+    as_of: dt.date,
+    count: Callable[[QuerySet[Any], str], Iterable[tuple[Any, ...]]],
+    keys: int,
+) -> dict[tuple[Any, ...], list[int]]:
+    """`count(roster, prefix)`'s grouped rows (`keys` key columns, then counts) over each of
+    the day's roster readings (`roster_readings`), times the reading's sign, added up; a key
+    whose first count comes to zero is left out (a member counted today and taken back)."""
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for roster, member, sign in roster_readings(path, as_of):
+        for row in count(roster, member):
+            total = totals.setdefault(tuple(row[:keys]), [0] * (len(row) - keys))
+            for i, n in enumerate(row[keys:]):
+                total[i] += sign * n
+    return {key: total for key, total in totals.items() if total[0]}
+
+
 def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
     """The roster on `as_of` grouped by every dimension of the member tables: one grouped
     query per reading (`roster_readings`: one for today, three for another day), added up."""
-    counts: Counter[tuple[Any, ...]] = Counter()
-    for roster, member, sign in roster_readings(path, as_of):
-        for *key, n in (
+
+    def count(roster: QuerySet[Any], member: str) -> Iterable[tuple[Any, ...]]:
+        return (
             roster.annotate(
                 age=age_band_case(as_of, member),
                 joined=join_band_case(member),
@@ -245,9 +263,9 @@ def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
             )
             .annotate(n=Count("id"))
             .order_by()
-        ):
-            counts[tuple(key)] += sign * n
-    return [CubeRow(*(*key, n)) for key, n in counts.items() if n]
+        )
+
+    return [CubeRow(*(*key, n)) for key, (n,) in added_up(path, as_of, count, keys=8).items()]
 
 
 @dataclass(frozen=True)
@@ -289,32 +307,32 @@ class ReportData:
         `roster_readings`)."""
         from dangjian.members.selectors import YOUNG_AGE
 
-        totals: dict[str, list[int]] = {}
-        for roster, member, sign in roster_readings(self.path, self.as_of):
+        as_of = self.as_of
+
+        def count(roster: QuerySet[Any], member: str) -> Iterable[tuple[Any, ...]]:
             path = "organization_path" if not member else "organization__path"
-            for organization_path, *counts in (
+            return (
                 roster.values(path)
                 .annotate(
                     n=Count("id"),
-                    full=Count("id", filter=Q(**{f"{member}full_member_on__lte": self.as_of})),
+                    full=Count("id", filter=Q(**{f"{member}full_member_on__lte": as_of})),
                     under_40=Count(
-                        "id", filter=Q(**{f"{member}birth_date__gt": add_years(self.as_of, -40)})
+                        "id", filter=Q(**{f"{member}birth_date__gt": add_years(as_of, -40)})
                     ),
                     young=Count(
                         "id",
-                        filter=Q(
-                            **{f"{member}birth_date__gt": add_years(self.as_of, -(YOUNG_AGE + 1))}
-                        ),
+                        filter=Q(**{f"{member}birth_date__gt": add_years(as_of, -(YOUNG_AGE + 1))}),
                     ),
                     women=Count("id", filter=Q(**{f"{member}sex": Sex.FEMALE})),
                 )
                 .values_list(path, "n", "full", "under_40", "young", "women")
                 .order_by()
-            ):
-                total = totals.setdefault(organization_path, [0] * len(counts))
-                for i, n in enumerate(counts):
-                    total[i] += sign * n
-        return [OrganizationRoster(path, *counts) for path, counts in totals.items() if counts[0]]
+            )
+
+        return [
+            OrganizationRoster(path, *counts)
+            for (path,), counts in added_up(self.path, as_of, count, keys=1).items()
+        ]
 
     @cached_property
     def organizations(self) -> list[tuple[int, str, str, str, dt.date | None]]:

@@ -132,15 +132,28 @@ def decrypt_bytes(token: bytes) -> bytes:
 
 
 # Clear numbers in free text (audit summaries and details, filters): an 18-character ID
-# number and an 11-digit mobile number, not inside a longer run of digits.
+# number and an 11-digit mobile number, not inside a longer run of digits. A run of ASCII
+# letters and digits that is hexadecimal with at least one letter (a UUID's part, a digest) is
+# an identifier, never a number: masking the 11 digits in "a13812345678" would change the
+# export id or file digest an audit event records, and no reader could find the event again.
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_ASCII_RUN = re.compile(r"[0-9A-Za-z]+")
+_HEX_WITH_A_LETTER = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
+
+
+def _mask_phones_in_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if _HEX_WITH_A_LETTER.fullmatch(run):
+        return run
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), run)
 
 
 def mask_numbers_in_text(text: str) -> str:
-    """Mask every ID and mobile number in `text`; other text stays as it is."""
+    """Mask every ID and mobile number in `text`; other text (identifiers among it) stays as
+    it is."""
     text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    return _ASCII_RUN.sub(_mask_phones_in_run, text)
 
 
 def mask_numbers_in(value: Any) -> Any:

@@ -79,4 +79,4 @@ def test_a_township_never_counted_sees_its_figures_come_by_themselves(
     pending = page.get_by_test_id("figure-pending").first
     expect(pending).to_contain_text("正在后台统计本级及下级的数据")
     assert "dangjian.reports.tasks.overview_recount" in run_queued()  # the worker's round
-    expect(page.get_by_test_id("overview-sentence")).to_contain_text("共有党员5名", timeout=20_000)
+    expect(page.get_by_test_id("overview-sentence")).to_contain_text("共有党员5名")

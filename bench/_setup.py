@@ -32,6 +32,44 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def machine_speed() -> str:
+    """How fast this machine runs what the benchmarks are made of, to print beside their
+    figures: sessions land on machines whose cores differ by two or three times (the same
+    export ran 41,500 rows/s on one and 15,600 on another), and a figure read against its
+    target means little without the machine's own speed. Two fixed pieces of work, about a
+    second together, timed by CPU time of this process:
+
+    - Python: the interpreter's own speed, a loop building and reading small tuples and dicts
+      (what rows, cells and the ORM are made of), in ns per iteration;
+    - Fernet: the library's decryption of an 18-character token (one per ID number of an
+      export), in µs.
+
+    docs/deploy.md ("Load") records the line beside each run's figures."""
+    from cryptography.fernet import Fernet
+
+    def python_loop(n: int) -> float:
+        started = time.process_time()
+        total = 0
+        for i in range(n):
+            row = (i, "张三", i & 7)
+            cells = {"n": row[0], "kind": row[2]}
+            total += cells["n"] + len(row[1])
+        return (time.process_time() - started) / n * 1e9
+
+    fernet = Fernet(Fernet.generate_key())
+    tokens = [fernet.encrypt(b"110101199003077678") for _ in range(5000)]
+
+    def decrypt_all() -> float:
+        started = time.process_time()
+        for token in tokens:
+            fernet.decrypt(token)
+        return (time.process_time() - started) / len(tokens) * 1e6
+
+    python_ns = min(python_loop(500_000) for _ in range(3))
+    fernet_us = min(decrypt_all() for _ in range(3))
+    return f"machine: Python {python_ns:.0f} ns a loop, Fernet decrypt {fernet_us:.1f} µs a token"
+
+
 def production_environment(database_url: str, allowed_hosts: str) -> dict[str, str]:
     """The variables of the production settings with the development keys of var/secrets.json
     on `database_url`, as bench/load.py and bench/county_pages.py run them (var/bench-prod as

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database, load_average
+from _setup import fresh_database, load_average, machine_speed
 
 
 def rate(function: Callable[[], object], seconds: float, batch: int = 200) -> float:
@@ -117,6 +117,7 @@ def main() -> None:
         )
 
     print(f"database: {backend}; issuer {signing.issuer()}, kid {key.kid_hex}")
+    print(machine_speed())
     print(
         "caveat: a shared machine (2 cores, several engineers): rates are per CPU second of this"
         " process, best of interleaved rounds; indicative only.\n"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import demo_county, load_average
+from _setup import demo_county, load_average, machine_speed
 
 TARGET = 50_000
 
@@ -98,6 +98,7 @@ def main() -> None:
         ("meetings ledger .xlsx", ledger_xlsx),
     ]
     print(f"SQLite; {os.cpu_count()} cores; best of {args.rounds}; county administrator")
+    print(machine_speed())
     print(
         f"{'export':<26} {'rows':>7} {'cpu s':>6} {'wall s':>6} {'rows/s cpu':>10} "
         f"{'/50,000':>7} {'rows/s wall':>11} {'/50,000':>7}  load before"

@@ -69,7 +69,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import ROOT, production_environment  # also puts this worktree first on sys.path
+from _setup import (
+    ROOT,
+    machine_speed,
+    production_environment,
+)  # also puts this worktree first on sys.path
 
 HOST = "dangjian.bench.local"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Host": HOST}
@@ -428,6 +432,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    machine = machine_speed()  # before the server starts: the machine as it is
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to the PostgreSQL database that holds the data.")
@@ -568,6 +573,7 @@ def main() -> None:
         f"load average before {load_before}; server CPU {server_cpu:.0f} s over "
         f"{server_wall:.0f} s wall ({server_cpu / server_wall:.2f} cores)"
     )
+    print(machine)
     print()
     print(
         "| page | alone p50 ms | req | err | req/s | p50 ms | p95 ms | p99 ms | target p95 ms "

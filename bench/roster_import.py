@@ -489,7 +489,10 @@ def main() -> None:
         if args.profile:
             print(output.stderr, file=sys.stderr)
         rows.append(json.loads(output.stdout.strip().splitlines()[-1]))
+    from _setup import machine_speed
+
     print(f"roster import benchmark: {args.size:,} rows, {args.format}, {os.cpu_count()} cores")
+    print(machine_speed())
     print(
         f"targets: {TARGET_ROWS_PER_S:,} rows/s on PostgreSQL, >= 1/3 of raw COPY, "
         f"< {TARGET_PEAK_MB} MB at 1M rows; ratio_to_target = rows/s / {TARGET_ROWS_PER_S:,}"

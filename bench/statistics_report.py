@@ -45,7 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import fresh_database
+from _setup import fresh_database, machine_speed
 from province import COUNTIES_AT_FULL_SIZE, generate
 
 NATIONAL_MEMBERS = 100_000_000
@@ -442,6 +442,7 @@ def main() -> None:
                 + ", ".join(f"{n:,} {what}" for what, n in ledgers(options.as_of).items())
             )
     full = COUNTIES_AT_FULL_SIZE / max(1, Organization.objects.filter(depth=2).count())
+    print(machine_speed())
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     print(

@@ -572,12 +572,28 @@ def _column_styles() -> tuple[str, ...]:
 SHEET_PART = "xl/worksheets/sheet1.xml"
 
 
+# Columns whose values repeat from row to row (code labels, 是/否, the organization): each
+# distinct value's cell is escaped and built once and then only given its reference, up to
+# KEPT_VALUES values a column (a province's organizations would be more; the rest is built
+# cell by cell as before).
+_REPEATING = frozenset(
+    i
+    for i, c in enumerate(MEMBER_COLUMNS)
+    if c.kind in (CODE, BOOL) or c.key in ("organization_code", "organization_name")
+)
+KEPT_VALUES = 4096
+
+
 def _rows_xml(
     handle: Any, cells: Iterable[list[Any]], widths: list[int], styles: tuple[str, ...]
 ) -> int:
     """Write each row's <row> element (rows 2…) to `handle`; widen `widths`; returns the count."""
     letters = [_letter(i) for i in range(len(MEMBER_COLUMNS))]
     column_styles = date_styles = styles
+    # Per repeating column: value → its cell after the reference (`<c r="B7"` + this).
+    kept: list[dict[str, str] | None] = [
+        {} if position in _REPEATING else None for position in range(len(MEMBER_COLUMNS))
+    ]
     write = handle.write
     string_cell, excel_serial = sheet_rows.string_cell, sheet_rows.excel_serial
     count = 0
@@ -589,12 +605,21 @@ def _rows_xml(
             if type(cell) is str:
                 if not cell:
                     continue
+                values = kept[position]
+                if values is not None:
+                    tail = values.get(cell)
+                    if tail is not None:  # its width is counted already
+                        append(f'<c r="{letters[position]}{number}"{tail}')
+                        continue
                 width = widths[position]
                 if width < MAX_WIDTH and len(cell) * 2 > width:  # else it cannot widen the column
                     widths[position] = max(
                         width, len(cell) if cell.isascii() else display_width(cell)
                     )
-                append(string_cell(f"{letters[position]}{number}", column_styles[position], cell))
+                built = string_cell(f"{letters[position]}{number}", column_styles[position], cell)
+                append(built)
+                if values is not None and len(values) < KEPT_VALUES:
+                    values[cell] = built[built.index('"', 6) + 1 :]  # after `<c r="B7"`
             elif isinstance(cell, dt.date) and cell.year >= 1900:
                 serial = excel_serial(cell)
                 widths[position] = max(widths[position], 10)

@@ -243,3 +243,31 @@ def test_dates_are_date_cells_from_1900_on(tmp_path: Path) -> None:
     exporting.write_xlsx(path, [[*row[:4], day, *row[5:]] for day in days])
     read = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert [r[4] for r in read[1:]] == days
+
+
+_POOL = st.sampled_from(
+    ["男", "是", "否", "&<>", " 前后有空格 ", "_x0041_", "\x01", "东村党支部", ""]
+)
+
+
+@given(st.lists(st.lists(_POOL, min_size=23, max_size=23), min_size=1, max_size=12))
+@hyp_settings(max_examples=30, deadline=None)
+def test_a_repeated_value_is_written_as_the_first_time_it_was(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]
+) -> None:
+    """Cells of the repeating columns (labels, 是/否, the organization) are built once per value
+    and then only given their reference: the sheet is the same, byte for byte, whether every
+    value, a few (the rest built cell by cell) or none are kept, and reads back as written."""
+    rows = [["张三", *row] for row in rows]  # a name: no row is empty
+    directory = tmp_path_factory.mktemp("kept")
+    sheets = []
+    for kept in (0, 2, exporting.KEPT_VALUES):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(exporting, "KEPT_VALUES", kept)
+            path = directory / f"k{kept}.xlsx"
+            exporting.write_xlsx(path, [list(r) for r in rows])
+        with zipfile.ZipFile(path) as book:
+            sheets.append(book.read("xl/worksheets/sheet1.xml"))
+    assert sheets[0] == sheets[1] == sheets[2]
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert [[str(c) for c in row] for row in read[1:]] == rows

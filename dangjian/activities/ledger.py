@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from dangjian.core import pdf
+from dangjian.core.labels import choice_label
 from dangjian.organizations.models import Organization
 
 from . import periods, selectors
@@ -129,7 +130,7 @@ def _guest_values(row: Attendance) -> list[Any]:
         home,
         a.on,
         a.organization.name,
-        a.get_kind_display(),
+        choice_label(a, "kind"),
         a.topic,
     ]
 

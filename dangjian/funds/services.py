@@ -17,6 +17,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core.dates import today
 from dangjian.core.error_codes import ErrorCode as CoreErrorCode
 from dangjian.core.errors import field_error
+from dangjian.core.labels import choice_label
 from dangjian.organizations.models import Organization
 
 from . import selectors
@@ -181,7 +182,13 @@ def ledger_export(*, actor: User, organization: Organization, year: int) -> byte
                 _("工作经费"),
                 [_("日期"), _("类型"), _("类别"), _("金额（元）"), _("摘要")],
                 [
-                    [e.on, e.get_kind_display(), e.get_category_display(), e.amount, e.description]
+                    [
+                        e.on,
+                        choice_label(e, "kind"),
+                        choice_label(e, "category"),
+                        e.amount,
+                        e.description,
+                    ]
                     for e in selectors.entries(organization, year)
                 ],
                 title,
@@ -190,7 +197,7 @@ def ledger_export(*, actor: User, organization: Organization, year: int) -> byte
                 _("留存党费使用"),
                 [_("日期"), _("用途"), _("金额（元）"), _("摘要"), _("集体讨论决定")],
                 [
-                    [u.on, u.get_category_display(), u.amount, u.description, u.decided_by]
+                    [u.on, choice_label(u, "category"), u.amount, u.description, u.decided_by]
                     for u in selectors.dues_uses(organization, year)
                 ],
                 title,

@@ -7,6 +7,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from dangjian.core.labels import choice_label
 from dangjian.core.sheet_text import safe_cell
 from dangjian.core.workbooks import new_workbook
 
@@ -40,7 +41,7 @@ def write_units(target: io.BytesIO, found: Coverage, instructors: dict[int, list
             [
                 safe_cell(unit.name),
                 unit.credit_code,
-                str(unit.get_kind_display()),
+                str(choice_label(unit, "kind")),
                 unit.employees if unit.employees is not None else "",
                 safe_cell(unit.address),
                 row.members,

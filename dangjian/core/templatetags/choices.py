@@ -1,33 +1,11 @@
-"""`{{ obj|choice_label:"field" }}`: what `obj.get_field_display` shows, without its cost.
-
-Django's `get_FOO_display` builds a table of the field's choices on every call, and building it
-hashes each lazy label, which translates it: a list of 25 members asked three fields each and
-translated some 400 labels (decision 0289). The table is built once per field here; its labels
-stay lazy, so each is translated when it is shown, in the reader's language.
-"""
+"""`{{ obj|choice_label:"field" }}`: what `obj.get_field_display` shows, without its cost
+(`core.labels.choice_label`, decision 0289)."""
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from django import template
-from django.db.models import Field
-from django.utils.encoding import force_str
-from django.utils.hashable import make_hashable
+
+from dangjian.core import labels
 
 register = template.Library()
-
-
-@functools.cache
-def _labels(field: Field[Any, Any]) -> dict[Any, Any]:
-    return dict(make_hashable(field.flatchoices))
-
-
-@register.filter
-def choice_label(obj: Any, field_name: str) -> Any:
-    """The label of the choice `obj`'s field holds, or the value where it is no choice (as
-    `get_FOO_display`)."""
-    field = obj._meta.get_field(field_name)
-    value = getattr(obj, field.attname)
-    return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
+register.filter("choice_label", labels.choice_label)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
@@ -227,16 +227,21 @@ def added_up(
     as_of: dt.date,
     count: Callable[[QuerySet[Any], str], Iterable[tuple[Any, ...]]],
     keys: int,
-) -> dict[tuple[Any, ...], list[int]]:
+) -> dict[tuple[Any, ...], tuple[int, ...]]:
     """`count(roster, prefix)`'s grouped rows (`keys` key columns, then counts) over each of
     the day's roster readings (`roster_readings`), times the reading's sign, added up; a key
     whose first count comes to zero is left out (a member counted today and taken back)."""
-    totals: dict[tuple[Any, ...], list[int]] = {}
+    # A key's first row is taken as it is (today's roster is one reading of distinct keys:
+    # 211,000 organizations at a province: a loop over each row's counts cost 0.4 s of CPU).
+    totals: dict[tuple[Any, ...], tuple[int, ...]] = {}
     for roster, member, sign in roster_readings(path, as_of):
         for row in count(roster, member):
-            total = totals.setdefault(tuple(row[:keys]), [0] * (len(row) - keys))
-            for i, n in enumerate(row[keys:]):
-                total[i] += sign * n
+            key, counts = tuple(row[:keys]), tuple(row[keys:])
+            total = totals.get(key)
+            if total is not None:
+                totals[key] = tuple(a + sign * b for a, b in zip(total, counts, strict=True))
+            else:
+                totals[key] = counts if sign == 1 else tuple(-n for n in counts)
     return {key: total for key, total in totals.items() if total[0]}
 
 
@@ -268,9 +273,9 @@ def member_cube(path: str, as_of: dt.date) -> list[CubeRow]:
     return [CubeRow(*(*key, n)) for key, (n,) in added_up(path, as_of, count, keys=8).items()]
 
 
-@dataclass(frozen=True)
-class OrganizationRoster:
-    """An organization's members on the report's date (`ReportData.roster_per_organization`)."""
+class OrganizationRoster(NamedTuple):
+    """An organization's members on the report's date (`ReportData.roster_per_organization`;
+    a tuple: a province's report makes 211,000 of them)."""
 
     path: str
     members: int

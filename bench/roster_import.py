@@ -29,8 +29,8 @@ Peak memory is the process's maximum resident set (ru_maxrss) after each phase, 
 over the baseline after Django's start-up, and the largest child's. The maximum only grows, so
 the phases run in that order: the export's peak shows only where it passes the import's, and the
 raw phase, which holds every prepared row in memory (the benchmark's, not the product's), comes
-last (`peak_after_raw_mb`). Figures depend heavily on
-the machine; on a shared machine they are a lower bound.
+last (`peak_after_raw_mb`). Figures depend heavily on the machine; on a shared machine they are
+a lower bound.
 
 Targets (issue 20): 50,000 rows/s on PostgreSQL with full validation, at least 1/3 of the raw
 COPY, under 500 MB at a million rows.
